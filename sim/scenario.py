@@ -1,0 +1,377 @@
+"""The scenario schema: every parameter with its unit, range, default and meaning — here and nowhere else.
+
+A scenario is a base TOML file (or the embedded defaults, which are the 2020–21 national baseline) with reform
+overlays, a scale preset and ``--set key=value`` overrides merged on top, in that order. Anything wrong raises
+:class:`ScenarioError` naming the file, the key path and what is allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from sim import procedure
+
+# The six reforms of the source study (domain.md §4), in a fixed order used by sweeps and reports.
+REFORMS: tuple[str, ...] = (
+    "voluntariness_safeguards",
+    "substantive_duty_lawyers",
+    "power_rebalancing",
+    "prosecutor_judge_coordination",
+    "judgment_reasoning",
+    "appeal_countermeasures",
+)
+SCALES: tuple[str, ...] = ("classroom", "district", "national")
+POWER_PRESETS: tuple[str, ...] = ("power_low", "power_high")
+
+
+def _scenario_dir() -> Path:
+    """The shipped scenarios: the repository's ``scenarios/`` or, in a wheel, the copy inside the package."""
+    repo = Path(__file__).resolve().parent.parent / "scenarios"
+    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_scenarios"
+
+
+SCENARIO_DIR = _scenario_dir()
+
+
+def P(default: Any, lo: float | None, hi: float | None, unit: str, description: str) -> Any:
+    """A documented parameter: default, inclusive range, unit and a one-line description."""
+    return Field(default, ge=lo, le=hi, description=description, json_schema_extra={"unit": unit})
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+
+class RunParams(_Section):
+    days: int = P(365, 1, 3650, "days", "days on which new cases arrive (one model step is one day)")
+    drain_days: int = P(240, 0, 1000, "days", "days simulated after arrivals stop, so cases in flight can finish")
+    cases_per_day: float = P(15.0, 0.1, 20000.0, "cases/day", "mean arrivals of new criminal cases per day (Poisson)")
+    districts: int = P(1, 1, 5000, "districts", "court districts; each has its own prosecutors, duty lawyers and judges")
+
+
+class CaseParams(_Section):
+    sentence_median_months: float = P(15.0, 1.0, 240.0, "months", "median of the sentence a court would give after a contested trial (lognormal)")
+    sentence_sigma: float = P(1.0, 0.1, 2.5, "log-months", "log-scale dispersion of that sentence")
+    innocent_share: float = P(0.01, 0.0, 0.2, "share", "share of accused persons who are factually innocent")
+    evidence_strength_mean: float = P(0.85, 0.05, 0.99, "0-1", "mean strength of the prosecution's evidence (beta-distributed)")
+    innocent_conviction_prob: float = P(0.55, 0.0, 1.0, "probability", "chance an innocent is convicted at a contested trial when evidence is at its mean (scaled by evidence)")
+    mitigation_share: float = P(0.35, 0.0, 1.0, "share", "share of cases with surrender, restitution or victim forgiveness (extra discount allowed)")
+    investigation_days_mean: float = P(30.0, 1.0, 365.0, "days", "mean duration of the investigation stage (exponential + 3 days)")
+    minor_nonprosecution_share: float = P(0.12, 0.0, 1.0, "probability", "chance a pleaded case with a likely sentence <= 6 months is not prosecuted (relative non-prosecution)")
+    suspension_share: float = P(0.35, 0.0, 1.0, "probability", "chance a sentence <= 3 years is suspended (no custody)")
+
+
+class DefendantParams(_Section):
+    risk_aversion_mean: float = P(0.3, 0.0, 2.0, "exponent", "mean curvature of the disutility of prison time (0 = risk-neutral); disutility is months^(1+r)")
+    risk_aversion_sd: float = P(0.2, 0.0, 1.0, "exponent", "dispersion of that curvature across defendants")
+    literacy_mean: float = P(0.4, 0.0, 1.0, "0-1", "mean legal literacy (beta); literate defendants discount the prosecutor's framing")
+    belief_noise: float = P(0.35, 0.0, 2.0, "log-months", "sd of the defendant's own error about the trial sentence before any advice")
+    belief_bias: float = P(0.0, -1.0, 1.0, "log-months", "mean of that error (negative = optimistic)")
+    taste_sd: float = P(0.15, 0.0, 2.0, "log", "sd of an idiosyncratic taste for pleading, fixed per defendant (used in the counterfactual too)")
+    trial_cost_months: float = P(0.5, 0.0, 24.0, "months-equivalent", "non-coercive cost of going to trial (time, stress, fees)")
+    detention_pressure: float = P(0.6, 0.0, 3.0, "log", "weight of the threat of continued detention on a detained defendant's choice (times power.detention_leverage)")
+    target_pressure_weight: float = P(0.3, 0.0, 3.0, "log", "weight of the prosecutor's insistence under the target on the choice (times power.target_pressure)")
+    learning_prob: float = P(0.25, 0.0, 1.0, "probability", "chance a defendant who signed on wrong beliefs learns the truth before trial (times literacy + lawyer help)")
+    misinformation_prob: float = P(0.04, 0.0, 1.0, "probability", "chance a defendant who signed voluntarily is later misinformed into withdrawing (times 1 - lawyer substantiveness)")
+    withdrawal_propensity: float = P(0.6, 0.0, 1.0, "probability", "chance a defendant who sees reason to withdraw actually withdraws")
+    technical_appeal_propensity: float = P(0.55, 0.0, 1.0, "probability", "chance an eligible defendant (custodial, remaining term <= 3 months) files a technical appeal when no protest is feared")
+    grounded_appeal_propensity: float = P(0.45, 0.0, 1.0, "probability", "chance a defendant with a real grievance (promise unfulfilled, wrong sentence, innocent) appeals")
+    unfairness_appeal_propensity: float = P(0.025, 0.0, 1.0, "probability", "chance a defendant with no defect appeals because the judgment seems unfair (times 1 - reasoning quality)")
+    protest_fear: float = P(1.0, 0.0, 5.0, "multiplier", "how strongly the known chance of a punitive protest deters technical appeals")
+
+
+class PowerParams(_Section):
+    information_asymmetry: float = P(0.6, 0.0, 1.0, "0-1", "weight of the prosecutor's framing in the defendant's beliefs (times 1 - literacy)")
+    detention_leverage: float = P(0.5, 0.0, 1.0, "0-1", "use of detention as leverage: more arrests and a pressure to plead for release")
+    charge_leverage: float = P(0.4, 0.0, 1.0, "0-1", "how far the prosecutor overstates the trial outcome (threat of a heavier charge)")
+    target_pressure: float = P(0.5, 0.0, 1.0, "0-1", "pressure on prosecutors from the leniency application-rate target")
+    defence_capacity: float = P(0.4, 0.0, 1.0, "0-1", "resources of the defence: scales lawyer time, file access and private meetings")
+    judicial_review_depth: float = P(0.4, 0.0, 1.0, "0-1", "depth of the court's substantive review of voluntariness")
+
+
+class ProsecutorParams(_Section):
+    per_district: int = P(12, 1, 500, "persons", "prosecutors per district")
+    hours_per_day: float = P(7.0, 1.0, 16.0, "hours/day", "working hours a prosecutor has for cases each day")
+    review_hours_fast: float = P(3.0, 0.1, 100.0, "hours", "hours to review a case whose likely sentence is <= 3 years")
+    review_hours_other: float = P(9.0, 0.1, 200.0, "hours", "hours to review any other case")
+    negotiation_hours: float = P(1.0, 0.0, 20.0, "hours", "hours spent on the offer and the plea hearing")
+    withdrawal_hours: float = P(5.0, 0.0, 100.0, "hours", "hours to re-review a case after the plea is withdrawn or set aside")
+    protest_hours: float = P(6.0, 0.0, 100.0, "hours", "hours to prepare a protest and attend second instance")
+    base_discount: float = P(0.2, 0.0, 0.6, "share", "discount offered for a plea at review, before mitigation and caps")
+    mitigation_discount: float = P(0.2, 0.0, 0.6, "share", "extra discount for surrender, restitution or forgiveness")
+    target_discount_boost: float = P(0.12, 0.0, 0.5, "share", "extra discount a prosecutor under full target pressure offers to secure a plea (within caps)")
+    negotiation_step: float = P(0.05, 0.0, 0.3, "share", "extra discount a substantive defence can negotiate after a refusal (times substantiveness)")
+    application_target: float = P(0.85, 0.0, 1.0, "share", "the leniency application rate a prosecutor is measured against")
+    determinate_share: float = P(0.85, 0.0, 1.0, "share", "share of recommendations that are determinate (one sentence) rather than a range")
+    range_half_width: float = P(0.15, 0.0, 0.5, "share", "half-width of a range recommendation, relative to its centre")
+    norm_belief_sd: float = P(0.15, 0.0, 1.0, "log", "initial error of a prosecutor's belief about each judge's sentencing norm")
+    learning_rate: float = P(0.05, 0.0, 1.0, "share", "how far a prosecutor's belief moves toward a judge's observed norm after each judgment")
+    consult_prob: float = P(0.0, 0.0, 1.0, "probability", "chance the prosecutor consults the court before recommending (then the judge's norm is known)")
+    adjust_propensity: float = P(0.55, 0.0, 1.0, "probability", "chance the prosecutor adjusts a recommendation the court finds obviously improper (Art. 201)")
+    voluntariness_check_depth: float = P(0.1, 0.0, 1.0, "probability", "chance the review-stage plea hearing uncovers an involuntary plea")
+    punitive_protest_prob: float = P(0.04, 0.0, 1.0, "probability", "chance the procuratorate protests a technical appeal (punitive protest)")
+    supervisory_protest_prob: float = P(0.08, 0.0, 1.0, "probability", "chance it protests a first-instance sentence that is wrong by more than the tolerance")
+    protest_increase: float = P(0.5, 0.0, 2.0, "share", "relative increase of the sentence a punitive protest wins at second instance")
+
+
+class LawyerParams(_Section):
+    per_district: int = P(5, 1, 500, "persons", "duty lawyers per district")
+    hours_per_day: float = P(5.0, 0.5, 16.0, "hours/day", "hours a duty lawyer gives to leniency cases each day")
+    retained_share: float = P(0.22, 0.0, 1.0, "share", "share of defendants with a retained defender (substantive, outside the duty pool)")
+    consultation_minutes: float = P(25.0, 1.0, 600.0, "minutes", "minutes a duty lawyer normally spends advising on one case")
+    substantive_minutes: float = P(120.0, 10.0, 1200.0, "minutes", "minutes of advice needed for fully substantive help")
+    file_access: float = P(0.3, 0.0, 1.0, "0-1", "degree of access to the case file")
+    private_meeting: float = P(0.3, 0.0, 1.0, "0-1", "degree to which the lawyer meets the defendant privately")
+    continuity: float = P(0.2, 0.0, 1.0, "0-1", "chance the same lawyer stays with the case from review to trial")
+    misleading_strength: float = P(0.4, 0.0, 1.0, "0-1", "how far formalised advice pulls beliefs toward the prosecutor's framing (times 1 - substantiveness)")
+    retained_substantiveness: float = P(0.8, 0.0, 1.0, "0-1", "substantiveness of a retained defender's help")
+    signing_minutes: float = P(20.0, 1.0, 240.0, "minutes", "minutes a lawyer spends present at the signing")
+    trial_hours: float = P(1.0, 0.0, 40.0, "hours", "lawyer hours at a first-instance hearing")
+
+
+class JudgeParams(_Section):
+    per_district: int = P(7, 1, 500, "persons", "criminal judges per district")
+    hours_per_day: float = P(6.0, 1.0, 16.0, "hours/day", "hours a judge has for cases each day")
+    fast_track_hours: float = P(0.6, 0.05, 20.0, "hours", "judge hours for a fast-track trial")
+    summary_hours: float = P(2.5, 0.1, 50.0, "hours", "judge hours for a summary trial")
+    ordinary_hours: float = P(10.0, 0.5, 200.0, "hours", "judge hours for an ordinary trial")
+    second_instance_hours: float = P(12.0, 0.5, 200.0, "hours", "judge hours for a second-instance case")
+    fast_track_uptake: float = P(0.6, 0.0, 1.0, "probability", "chance an eligible plea case (likely sentence <= 3 years) is tried fast-track")
+    norm_sd: float = P(0.12, 0.0, 1.0, "log", "dispersion of judges' personal sentencing norms")
+    tolerance: float = P(0.15, 0.0, 1.0, "share", "relative deviation beyond which a recommendation is 'obviously improper' (Art. 201)")
+    review_depth: float = P(0.5, 0.0, 1.0, "probability", "chance an ordinary trial with time uncovers an involuntary plea (times power.judicial_review_depth x 2, and by procedure and workload)")
+    false_finding_rate: float = P(0.004, 0.0, 0.2, "probability", "chance the court finds a voluntary plea involuntary")
+    innocence_detection: float = P(0.5, 0.0, 1.0, "probability", "chance the court finds no crime in a pleaded case of an innocent (times 1 - evidence, x 2)")
+    reasoning_quality: float = P(0.4, 0.0, 1.0, "0-1", "quality of the reasoning in judgments; better reasoning lowers appeals without a defect")
+    correction_prob: float = P(0.7, 0.0, 1.0, "probability", "chance second instance corrects a wrong sentence or convicts-in-error it hears")
+    trial_days_fast: float = P(7.0, 1.0, 60.0, "days", "usual days from receipt to judgment in fast-track (before queueing)")
+    trial_days_summary: float = P(15.0, 1.0, 120.0, "days", "usual days in summary procedure")
+    trial_days_ordinary: float = P(45.0, 1.0, 180.0, "days", "usual days in ordinary procedure")
+    second_instance_days: float = P(40.0, 1.0, 180.0, "days", "usual days at second instance")
+
+
+class LawParams(_Section):
+    plea_discount_cap: float = P(procedure.PLEA_DISCOUNT_CAP, 0.0, 1.0, "share", "cap on the discount for a plea alone (2021 sentencing guideline: 30 %)")
+    combined_discount_cap: float = P(procedure.COMBINED_DISCOUNT_CAP, 0.0, 1.0, "share", "cap with surrender, restitution or forgiveness (2021 guideline: 60 %)")
+
+
+class Workload(_Section):
+    corner_cutting: float = P(0.6, 0.0, 5.0, "elasticity", "how much actors shorten time per case when their backlog exceeds their capacity")
+    horizon_days: float = P(5.0, 1.0, 60.0, "days", "backlog (in days of capacity) an actor considers normal before cutting corners")
+
+
+class Meta(_Section):
+    name: str = Field("baseline", description="scenario name")
+    description: str = Field("", description="what the scenario represents")
+    reforms: list[str] = Field(default_factory=list, description="reform overlays applied (filled in by the loader)")
+    scale: str = Field("", description="scale preset applied (filled in by the loader)")
+
+
+class Scenario(_Section):
+    """A fully specified scenario. The defaults are the 2020–21 national baseline at district scale."""
+
+    meta: Meta = Field(default_factory=Meta)
+    run: RunParams = Field(default_factory=RunParams)
+    case: CaseParams = Field(default_factory=CaseParams)
+    defendant: DefendantParams = Field(default_factory=DefendantParams)
+    power: PowerParams = Field(default_factory=PowerParams)
+    prosecutor: ProsecutorParams = Field(default_factory=ProsecutorParams)
+    lawyer: LawyerParams = Field(default_factory=LawyerParams)
+    judge: JudgeParams = Field(default_factory=JudgeParams)
+    law: LawParams = Field(default_factory=LawParams)
+    workload: Workload = Field(default_factory=Workload)
+
+    def flat(self) -> dict[str, Any]:
+        """The parameters as one dict with dotted keys (``power.information_asymmetry``)."""
+        return _flatten(self.model_dump())
+
+    def with_overrides(self, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
+        """A copy with dotted-key overrides applied and validated."""
+        data = self.model_dump()
+        for key, value in overrides.items():
+            _set_dotted(data, key, value, source)
+        return _validate(data, source)
+
+    def to_json(self) -> str:
+        return json.dumps(self.model_dump(), sort_keys=True)
+
+
+class ScenarioError(ValueError):
+    """Bad scenario input: the message names the file, the key path and what is allowed."""
+
+
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _field_help(path: Sequence[str | int]) -> str:
+    """What is allowed at a key path, from the schema."""
+    model: Any = Scenario
+    for part in path:
+        fields = getattr(model, "model_fields", None)
+        if not fields or part not in fields:
+            allowed = ", ".join(sorted(fields)) if fields else "nothing here"
+            return f"allowed keys here: {allowed}"
+        info = fields[part]
+        model = info.annotation
+    lo = hi = None
+    for m in info.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    unit = (info.json_schema_extra or {}).get("unit", "") if isinstance(info.json_schema_extra, dict) else ""
+    typ = getattr(info.annotation, "__name__", str(info.annotation))
+    rng = f" in [{lo}, {hi}]" if lo is not None or hi is not None else ""
+    return f"allowed: {typ}{rng}{' ' + unit if unit else ''} ({info.description})"
+
+
+def _validate(data: Mapping[str, Any], source: str) -> Scenario:
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        path = [p for p in err["loc"] if isinstance(p, str)]
+        key = ".".join(path)
+        if err["type"] == "extra_forbidden":
+            parent = path[:-1]
+            raise ScenarioError(f"{source}: unknown key '{key}'; {_field_help(parent + ['?'])}") from None
+        got = err.get("input")
+        raise ScenarioError(f"{source}: key '{key}' = {got!r} is invalid ({err['msg']}); {_field_help(path)}") from None
+
+
+def _set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
+    parts = key.split(".")
+    node: Any = data
+    for i, part in enumerate(parts[:-1]):
+        if not isinstance(node, dict) or part not in node or not isinstance(node[part], dict):
+            raise ScenarioError(f"{source}: unknown key '{key}'; {_field_help(parts[: i] + ['?'])}")
+        node = node[part]
+    if not isinstance(node, dict) or parts[-1] not in node:
+        raise ScenarioError(f"{source}: unknown key '{key}'; {_field_help(parts[:-1] + ['?'])}")
+    node[parts[-1]] = value
+
+
+def _deep_merge(base: dict[str, Any], over: Mapping[str, Any], source: str, prefix: str = "") -> None:
+    """Merge a TOML overlay into ``base`` in place; unknown keys are errors, lists are replaced."""
+    for k, v in over.items():
+        key = f"{prefix}{k}"
+        if k not in base:
+            raise ScenarioError(f"{source}: unknown key '{key}'; {_field_help(key.split('.')[:-1] + ['?'])}")
+        if isinstance(v, Mapping):
+            if not isinstance(base[k], dict):
+                raise ScenarioError(f"{source}: key '{key}' must be a value, not a table; {_field_help(key.split('.'))}")
+            _deep_merge(base[k], v, source, key + ".")
+        else:
+            if isinstance(base[k], dict):
+                raise ScenarioError(f"{source}: key '{key}' must be a table of parameters, got {v!r}")
+            base[k] = v
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Read a TOML file, turning a missing file or a syntax error into a ScenarioError naming it."""
+    p = Path(path)
+    if not p.is_file():
+        raise ScenarioError(f"{p}: file not found")
+    try:
+        return tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{p}: malformed TOML: {exc}") from None
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{p}: not a UTF-8 text file") from None
+
+
+def overlay_path(name: str, kind: str) -> Path:
+    """The shipped file of a reform, scale or power preset, or a ScenarioError listing what exists."""
+    folder = {"reform": SCENARIO_DIR / "reforms", "scale": SCENARIO_DIR / "scales", "preset": SCENARIO_DIR}[kind]
+    p = Path(name)
+    if p.suffix == ".toml" and p.is_file():
+        return p
+    candidate = folder / f"{name}.toml"
+    if not candidate.is_file():
+        allowed = {"reform": REFORMS, "scale": SCALES, "preset": POWER_PRESETS}[kind]
+        raise ScenarioError(f"{kind} '{name}': unknown; allowed: {', '.join(allowed)}")
+    return candidate
+
+
+def parse_set(item: str) -> tuple[str, Any]:
+    """Parse one ``--set key=value`` (value in TOML syntax; bare words are strings)."""
+    if "=" not in item:
+        raise ScenarioError(f"--set {item!r}: expected key=value, e.g. power.information_asymmetry=0.8")
+    key, raw = item.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def load_scenario(
+    path: str | Path | None = None,
+    *,
+    reforms: Iterable[str] = (),
+    scale: str | None = None,
+    sets: Iterable[str] = (),
+    overrides: Mapping[str, Any] | None = None,
+) -> Scenario:
+    """Resolve a scenario: base file (or embedded baseline), then reforms, scale, ``--set`` items, overrides."""
+    data = Scenario().model_dump()
+    applied: list[str] = []
+    if path is not None:
+        _deep_merge(data, read_toml(path), str(path))
+    for name in reforms:
+        rp = overlay_path(name, "reform")
+        _deep_merge(data, read_toml(rp), str(rp))
+        applied.append(Path(name).stem)
+    if scale:
+        sp = overlay_path(scale, "scale")
+        _deep_merge(data, read_toml(sp), str(sp))
+        data["meta"]["scale"] = Path(scale).stem
+    data["meta"]["reforms"] = sorted(set(data["meta"].get("reforms", [])) | set(applied))
+    for item in sets:
+        key, value = parse_set(item)
+        _set_dotted(data, key, value, f"--set {item}")
+    for key, value in (overrides or {}).items():
+        _set_dotted(data, key, value, "overrides")
+    source = str(path) if path is not None else "embedded baseline"
+    if sets:
+        source += " with --set " + " ".join(sets)
+    return _validate(data, source)
+
+
+def param_table() -> list[dict[str, Any]]:
+    """Rows of the parameter reference (key, unit, range, default, description), from the schema."""
+    rows: list[dict[str, Any]] = []
+    for section, sinfo in Scenario.model_fields.items():
+        if section == "meta":
+            continue
+        model = sinfo.annotation
+        for name, info in model.model_fields.items():
+            lo = hi = None
+            for m in info.metadata:
+                lo = getattr(m, "ge", lo)
+                hi = getattr(m, "le", hi)
+            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            rows.append(
+                {
+                    "key": f"{section}.{name}",
+                    "unit": extra.get("unit", ""),
+                    "min": lo,
+                    "max": hi,
+                    "default": info.default,
+                    "description": info.description,
+                }
+            )
+    return rows
