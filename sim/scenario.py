@@ -319,15 +319,19 @@ def parse_set(item: str) -> tuple[str, Any]:
 
 
 def load_scenario(
-    path: str | Path | None = None,
+    path: str | Path | Scenario | None = None,
     *,
     reforms: Iterable[str] = (),
     scale: str | None = None,
     sets: Iterable[str] = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> Scenario:
-    """Resolve a scenario: base file (or embedded baseline), then reforms, scale, ``--set`` items, overrides."""
-    data = Scenario().model_dump()
+    """Resolve a scenario: base (a TOML file, a Scenario, or the embedded baseline), then reforms, scale,
+    ``--set`` items, overrides."""
+    if isinstance(path, Scenario):
+        data, path = path.model_dump(), None
+    else:
+        data = Scenario().model_dump()
     applied: list[str] = []
     if path is not None:
         _deep_merge(data, read_toml(path), str(path))

@@ -1,0 +1,425 @@
+"""Mesa agents: Defendant, Prosecutor, DutyLawyer, Judge. Behaviour lives with the actor.
+
+Each actor type keeps its state in arrays (an ``ActorPool``) so a day's batch of cases is handled in vectorized
+passes; the Mesa agent objects are views onto one row of those arrays (``agent.backlog_hours`` etc.). The batch
+methods are classmethods taking the model and the docket rows they act on.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim import procedure as law
+
+if TYPE_CHECKING:
+    from sim.model import LeniencyModel
+
+OVERCHARGE_MAX = 0.5  # assumption: full charge leverage overstates the trial sentence by up to 50 %
+FRAMING_CONVICTION = 1.0  # the prosecutor presents conviction as certain (assumption)
+RELEASE_ON_PLEA = 0.6  # assumption: with full detention leverage, 60 % of detained who plead are released
+
+
+class ActorPool:
+    """Vectorized state of one actor type: capacity, FIFO backlog of hours, work done."""
+
+    def __init__(self, n: int, hours_per_day: float, corner_cutting: float, horizon_days: float) -> None:
+        self.n = n
+        self.capacity = np.full(n, hours_per_day, dtype=np.float64)
+        self.backlog = np.zeros(n, dtype=np.float64)
+        self.hours_done = np.zeros(n, dtype=np.float64)
+        self.cases = np.zeros(n, dtype=np.int64)
+        self.corner_cutting = corner_cutting
+        self.horizon = horizon_days
+
+    def end_day(self) -> None:
+        """Work off one day of capacity."""
+        np.subtract(self.backlog, self.capacity, out=self.backlog)
+        np.maximum(self.backlog, 0.0, out=self.backlog)
+
+    def load(self, actors: np.ndarray) -> np.ndarray:
+        """Backlog in units of the 'normal' backlog (horizon days of capacity); > 1 means overloaded."""
+        return self.backlog[actors] / (self.capacity[actors] * self.horizon)
+
+    def book(self, actors: np.ndarray, std_hours: np.ndarray | float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Queue tasks FIFO per actor. Returns (wait days, hours spent, time factor).
+
+        Overloaded actors cut corners: time per task shrinks by 1 / (1 + c * (load - 1)) (assumption), and what
+        remains queues behind the actor's backlog.
+        """
+        n = len(actors)
+        if n == 0:
+            z = np.zeros(0)
+            return z.astype(np.int32), z, z
+        tf = 1.0 / (1.0 + self.corner_cutting * np.maximum(self.load(actors) - 1.0, 0.0))
+        hours = np.broadcast_to(np.asarray(std_hours, dtype=np.float64), (n,)) * tf
+        order = np.argsort(actors, kind="stable")
+        a_sorted = actors[order]
+        h_sorted = hours[order]
+        csum = np.cumsum(h_sorted)
+        starts = np.r_[0, np.flatnonzero(a_sorted[1:] != a_sorted[:-1]) + 1]
+        group_base = np.repeat(csum[starts] - h_sorted[starts], np.diff(np.r_[starts, n]))
+        before = csum - h_sorted - group_base
+        wait_sorted = np.floor((self.backlog[a_sorted] + before) / self.capacity[a_sorted]).astype(np.int32)
+        wait = np.empty(n, dtype=np.int32)
+        wait[order] = wait_sorted
+        np.add.at(self.backlog, actors, hours)
+        np.add.at(self.hours_done, actors, hours)
+        np.add.at(self.cases, actors, 1)
+        return wait, hours, tf
+
+
+class _PoolAgent(mesa.Agent):
+    """A Mesa agent standing for one row of its type's ActorPool."""
+
+    pool_name = ""
+
+    def __init__(self, model: LeniencyModel, idx: int, district: int) -> None:
+        super().__init__(model)
+        self.idx = idx
+        self.district = district
+
+    @property
+    def _pool(self) -> ActorPool:
+        return getattr(self.model, self.pool_name)
+
+    @property
+    def backlog_hours(self) -> float:
+        return float(self._pool.backlog[self.idx])
+
+    @property
+    def hours_worked(self) -> float:
+        return float(self._pool.hours_done[self.idx])
+
+    @property
+    def cases_handled(self) -> int:
+        return int(self._pool.cases[self.idx])
+
+
+class Defendant(mesa.Agent):
+    """The accused. Attributes read the docket row; decisions are made in batches by the classmethods."""
+
+    def __init__(self, model: LeniencyModel, row: int, case_id: int) -> None:
+        super().__init__(model)
+        self.row = row
+        self.case_id = case_id
+
+    def _col(self, name: str) -> object:
+        return getattr(self.model.docket, name)[self.row].item()
+
+    @property
+    def state(self) -> law.CaseState:
+        return law.CaseState(self._col("state"))
+
+    @property
+    def detained(self) -> bool:
+        return bool(self._col("detained"))
+
+    @property
+    def signed(self) -> bool:
+        return bool(self._col("signed"))
+
+    @property
+    def involuntary(self) -> bool:
+        return bool(self._col("involuntary"))
+
+    @property
+    def believed_trial_months(self) -> float:
+        return float(self._col("belief_T"))
+
+    @property
+    def true_trial_months(self) -> float:
+        return float(self._col("base"))
+
+    def record(self) -> dict[str, object]:
+        return self.model.docket.record(self.row)
+
+    # --- batch behaviour ---------------------------------------------------------------------------------------
+    @classmethod
+    def draw(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """Heterogeneous attributes at arrival: offence, guilt, evidence, detention, risk attitude, literacy."""
+        p, d, rng, n = model.params, model.docket, model.rng, len(rows)
+        c, df = p.case, p.defendant
+        d.base[rows] = np.clip(c.sentence_median_months * np.exp(c.sentence_sigma * rng.standard_normal(n)), 1.0, 300.0)
+        d.innocent[rows] = rng.random(n) < c.innocent_share
+        k = 12.0  # beta concentration (assumption)
+        ev = rng.beta(c.evidence_strength_mean * k, (1 - c.evidence_strength_mean) * k, n)
+        ev = np.where(d.innocent[rows], ev * 0.7, ev)  # weaker evidence against the innocent (assumption)
+        d.evidence[rows] = ev
+        # In China conviction at trial is near-certain for the guilty (> 99 %, domain.md §5).
+        guilty_p = 0.97 + 0.03 * ev
+        innocent_p = np.clip(c.innocent_conviction_prob * ev / c.evidence_strength_mean, 0.0, 0.95)
+        d.p_conv[rows] = np.where(d.innocent[rows], innocent_p, guilty_p)
+        d.mitigation[rows] = (rng.random(n) < c.mitigation_share) & ~d.innocent[rows]
+        d.overcharge[rows] = p.power.charge_leverage * OVERCHARGE_MAX * rng.random(n)
+        d.risk[rows] = np.maximum(df.risk_aversion_mean + df.risk_aversion_sd * rng.standard_normal(n), 0.0)
+        lm = df.literacy_mean
+        d.literacy[rows] = rng.beta(max(lm * 4, 0.05), max((1 - lm) * 4, 0.05), n)
+        d.taste[rows] = df.taste_sd * rng.standard_normal(n)
+        d.contests[rows] = False
+        # Arrest decision: severity and detention used as leverage (以捕促认) raise it (assumption on the form).
+        severe = d.base[rows] > law.FAST_TRACK_MAX_MONTHS
+        p_det = np.clip(0.18 + 0.4 * p.power.detention_leverage + 0.25 * severe, 0.0, 0.95)
+        det = rng.random(n) < p_det
+        d.detained[rows] = det
+        d.det_since[rows] = np.where(det, model.day, -1)
+
+    @classmethod
+    def form_beliefs(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """Beliefs about the trial: own noisy estimate, pulled toward the prosecutor's framing by information asymmetry."""
+        p, d, rng, n = model.params, model.docket, model.rng, len(rows)
+        lit = d.literacy[rows].astype(np.float64)
+        d.framed_T[rows] = d.base[rows] * (1.0 + d.overcharge[rows])
+        noise = p.defendant.belief_bias + p.defendant.belief_noise * (1 - 0.5 * lit) * rng.standard_normal(n)
+        log_b = np.log(d.base[rows]) + noise
+        w = p.power.information_asymmetry * (1 - lit)  # Bibas: missing information bends the bargain
+        d.belief_T[rows] = np.exp((1 - w) * log_b + w * np.log(d.framed_T[rows]))
+        own_p = np.clip(d.p_conv[rows] + 0.15 * (1 - lit) * rng.standard_normal(n), 0.05, 1.0)
+        d.belief_p[rows] = (1 - w) * own_p + w * FRAMING_CONVICTION
+
+    @classmethod
+    def utilities(
+        cls, model: LeniencyModel, rows: np.ndarray, plea_months: np.ndarray, trial_months: np.ndarray, p_conv: np.ndarray
+    ) -> np.ndarray:
+        """Log of (plea disutility / trial disutility): Landes (1971) with risk aversion (Grossman & Katz 1983)."""
+        d = model.docket
+        r1 = 1.0 + d.risk[rows].astype(np.float64)
+        cost = model.params.defendant.trial_cost_months
+        u_plea = np.power(np.maximum(plea_months, 1e-3), r1)
+        u_trial = p_conv * np.power(np.maximum(trial_months, 1e-3), r1) + np.power(cost, r1)
+        return np.log(u_plea) - np.log(u_trial)
+
+    @classmethod
+    def decide_plea(cls, model: LeniencyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Accept the offer? Returns (actual decision, decision with accurate beliefs and no coercion).
+
+        The counterfactual uses the same draws (taste, risk attitude, offer) — the ground truth of voluntariness.
+        A range recommendation is read at its lower end (anchoring, Bibas 2004; assumption).
+        """
+        d, p = model.docket, model.params
+        perceived = np.where(d.determinate[rows], d.rec[rows], d.rec_lo[rows])
+        actual_gap = cls.utilities(model, rows, perceived, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
+        true_gap = cls.utilities(model, rows, d.rec[rows], d.base[rows], d.p_conv[rows].astype(np.float64))
+        taste = d.taste[rows]
+        accept = (actual_gap <= taste + d.pressure[rows]) & ~d.contests[rows]
+        accept_cf = (true_gap <= taste) & ~d.contests[rows]
+        del p
+        return accept, accept_cf
+
+    @classmethod
+    def pressure(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Coercive pressure (log scale): detention used as leverage, and the prosecutor's target-driven insistence."""
+        p, d = model.params, model.docket
+        shortfall = Prosecutor.shortfall(model, d.prosecutor[rows])
+        return (
+            p.defendant.detention_pressure * p.power.detention_leverage * d.detained[rows]
+            + p.defendant.target_pressure_weight * p.power.target_pressure * (1.0 + shortfall)
+        ).astype(np.float32)
+
+    @classmethod
+    def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """Does a defendant who signed on wrong beliefs come to see it (literacy and real advice help)?"""
+        d = model.docket
+        prob = model.params.defendant.learning_prob * scale * (0.5 * d.literacy[rows] + 0.5 * d.substantive[rows])
+        return model.rng.random(len(rows)) < prob
+
+    @classmethod
+    def misinformed(cls, model: LeniencyModel, rows: np.ndarray, scale: float = 1.0) -> np.ndarray:
+        """Is a voluntary signer later misinformed into withdrawing (formalised advice leaves room for it)?"""
+        d = model.docket
+        prob = model.params.defendant.misinformation_prob * scale * (1.0 - d.substantive[rows])
+        return model.rng.random(len(rows)) < prob
+
+    @classmethod
+    def decide_appeal(
+        cls, model: LeniencyModel, rows: np.ndarray, grievance: np.ndarray, eligible_technical: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Appeal within 10 days? Returns (grounded appeal, technical appeal).
+
+        A defendant-only appeal carries no risk (上诉不加刑) unless a protest is feared; the known chance of a punitive
+        protest deters technical appeals.
+        """
+        p, rng, n = model.params, model.rng, len(rows)
+        df = p.defendant
+        u = rng.random(n)
+        grounded = grievance & (u < df.grounded_appeal_propensity)
+        fear = np.clip(df.protest_fear * p.prosecutor.punitive_protest_prob, 0.0, 1.0)
+        technical = ~grievance & eligible_technical & (u < df.technical_appeal_propensity * (1.0 - fear))
+        unfair = ~grievance & ~technical & (u < df.unfairness_appeal_propensity * (1.0 - p.judge.reasoning_quality))
+        return grounded | unfair, technical
+
+
+class Prosecutor(_PoolAgent):
+    """Reviews cases, offers recommendations under a target, learns judges' norms, adjusts, protests."""
+
+    pool_name = "prosecutors"
+
+    @property
+    def application_rate(self) -> float:
+        return float(self.model.prosecutor_rate[self.idx])
+
+    @property
+    def norm_beliefs(self) -> np.ndarray:
+        return np.exp(self.model.norm_belief[self.idx])
+
+    @classmethod
+    def shortfall(cls, model: LeniencyModel, prosecutors: np.ndarray) -> np.ndarray:
+        """Relative shortfall of a prosecutor's running application rate below the target."""
+        target = model.params.prosecutor.application_target
+        if target <= 0:
+            return np.zeros(len(prosecutors))
+        return np.maximum(target - model.prosecutor_rate[prosecutors], 0.0) / target
+
+    @classmethod
+    def estimate_trial(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """The prosecutor's estimate of the trial sentence: the charge as brought, times the believed judge norm.
+
+        With a consultation (coordination) the judge's own norm is known.
+        """
+        d, p = model.docket, model.params
+        believed = np.exp(model.norm_belief[d.prosecutor[rows], d.judge_local[rows]])
+        consult = model.rng.random(len(rows)) < p.prosecutor.consult_prob
+        norm = np.where(consult, model.judge_norm[d.judge[rows]], believed)
+        return d.base[rows] * (1.0 + d.overcharge[rows]) * norm
+
+    @classmethod
+    def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """Art. 176: a recommendation with a discount within the caps; under target pressure a larger discount."""
+        d, p, rng, n = model.docket, model.params, model.rng, len(rows)
+        pp = p.prosecutor
+        cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
+        lawful = pp.base_discount + pp.mitigation_discount * d.mitigation[rows]
+        d.legal_discount[rows] = np.minimum(lawful, cap)
+        boost = pp.target_discount_boost * p.power.target_pressure * (1.0 + cls.shortfall(model, d.prosecutor[rows]))
+        d.discount[rows] = np.minimum(lawful + boost, cap)
+        est = cls.estimate_trial(model, rows)
+        centre = est * (1.0 - d.discount[rows])
+        det = rng.random(n) < pp.determinate_share
+        d.determinate[rows] = det
+        d.rec[rows] = centre
+        hw = np.where(det, 0.0, pp.range_half_width)
+        d.rec_lo[rows] = centre * (1 - hw)
+        d.rec_hi[rows] = centre * (1 + hw)
+
+    @classmethod
+    def negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """After a refusal, a substantive defence wins an extra discount (within the caps)."""
+        d, p = model.docket, model.params
+        cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
+        new = np.minimum(d.discount[rows] + p.prosecutor.negotiation_step * d.substantive[rows], cap)
+        scale = (1.0 - new) / np.maximum(1.0 - d.discount[rows], 1e-9)
+        d.discount[rows] = new
+        for col in (d.rec, d.rec_lo, d.rec_hi):
+            col[rows] = col[rows] * scale
+
+    @classmethod
+    def record_outcome(cls, model: LeniencyModel, prosecutors: np.ndarray, pleaded: np.ndarray) -> None:
+        """Running application rate per prosecutor (what the target is measured on)."""
+        alpha = 0.02
+        np.multiply.at(model.prosecutor_rate, prosecutors, 1 - alpha)
+        np.add.at(model.prosecutor_rate, prosecutors, alpha * pleaded)
+
+    @classmethod
+    def learn(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """Learn each judge's norm from judgments (faster with prosecutor-judge communication)."""
+        d = model.docket
+        pr, jl = d.prosecutor[rows], d.judge_local[rows]
+        observed = np.log(model.judge_norm[d.judge[rows]]) + 0.03 * model.rng.standard_normal(len(rows))
+        eta = model.params.prosecutor.learning_rate
+        np.add.at(model.norm_belief, (pr, jl), eta * (observed - model.norm_belief[pr, jl]))
+
+    @classmethod
+    def adjusts(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Art. 201: asked to adjust an obviously improper recommendation, does the prosecutor do so?"""
+        return model.rng.random(len(rows)) < model.params.prosecutor.adjust_propensity
+
+    @classmethod
+    def protests(cls, model: LeniencyModel, rows: np.ndarray, technical: np.ndarray, wrong: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Art. 228: (punitive protest of a technical appeal, supervisory protest of a wrong sentence)."""
+        pp, u = model.params.prosecutor, model.rng.random(len(rows))
+        punitive = technical & (u < pp.punitive_protest_prob)
+        supervisory = ~punitive & wrong & (u < pp.supervisory_protest_prob)
+        return punitive, supervisory
+
+
+class DutyLawyer(_PoolAgent):
+    """Advises and witnesses the signing. Time per case shrinks with caseload, and with it substance."""
+
+    pool_name = "lawyers"
+
+    @classmethod
+    def substantiveness(cls, model: LeniencyModel, minutes: np.ndarray) -> np.ndarray:
+        """0-1: enough minutes, file access and private meetings make help substantive (assumption on the form)."""
+        lp = model.params.lawyer
+        time_part = np.sqrt(np.minimum(minutes / lp.substantive_minutes, 1.0))
+        return time_part * (0.5 + 0.25 * lp.file_access + 0.25 * lp.private_meeting)
+
+    @classmethod
+    def advise(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Consult before the plea; returns the lawyer wait in days. Moves beliefs toward truth or framing."""
+        d, p = model.docket, model.params
+        lp = p.lawyer
+        wait = np.zeros(len(rows), dtype=np.int32)
+        duty = ~d.retained[rows]
+        drows = rows[duty]
+        planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity)
+        w, hours, tf = model.lawyers.book(d.lawyer[drows], (planned + lp.signing_minutes) / 60.0)
+        model.add_hours("lawyer", law.Stage.REVIEW, hours.sum())
+        wait[duty] = w
+        d.lawyer_minutes[drows] = planned * tf
+        d.substantive[drows] = cls.substantiveness(model, d.lawyer_minutes[drows])
+        d.substantive[rows[~duty]] = lp.retained_substantiveness
+        d.lawyer_minutes[rows[~duty]] = lp.substantive_minutes
+        s = d.substantive[rows].astype(np.float64)
+        m = lp.misleading_strength * (1.0 - s)  # formalised advice echoes the prosecutor's framing
+        log_b = (1 - m) * np.log(d.belief_T[rows]) + m * np.log(d.framed_T[rows])
+        d.belief_T[rows] = np.exp((1 - s) * log_b + s * np.log(d.base[rows]))
+        d.belief_p[rows] = (1 - s) * d.belief_p[rows] + s * d.p_conv[rows]
+        d.lawyer_present[rows] = True  # Art. 174: the consultation ends with the lawyer present at signing
+        return wait
+
+    @classmethod
+    def continue_to_trial(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """Continuity: the same lawyer stays, or a new duty lawyer with little time takes over."""
+        d, p = model.docket, model.params
+        changes = ~d.retained[rows] & (model.rng.random(len(rows)) >= p.lawyer.continuity)
+        d.substantive[rows[changes]] *= 0.5
+        duty = rows[~d.retained[rows]]
+        _, hours, _ = model.lawyers.book(d.lawyer[duty], p.lawyer.trial_hours)
+        model.add_hours("lawyer", law.Stage.TRIAL, hours.sum())
+
+
+class Judge(_PoolAgent):
+    """Reviews voluntariness, applies Art. 201, sentences, reasons, decides second instance."""
+
+    pool_name = "judges"
+
+    @property
+    def sentencing_norm(self) -> float:
+        return float(self.model.judge_norm[self.idx])
+
+    @classmethod
+    def view(cls, model: LeniencyModel, rows: np.ndarray, discount: np.ndarray) -> np.ndarray:
+        """The sentence this judge thinks right: true facts, personal norm, the lawful discount."""
+        d = model.docket
+        return d.base[rows] * model.judge_norm[d.judge[rows]] * (1.0 - discount)
+
+    @classmethod
+    def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray, time_factor: np.ndarray) -> np.ndarray:
+        """Art. 190: review of voluntariness; detection rises with review depth and time, falls with workload."""
+        d, p = model.docket, model.params
+        proc_factor = np.select(
+            [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY], [0.4, 0.7], 1.0
+        )
+        q = np.clip(p.judge.review_depth * 2 * p.power.judicial_review_depth * proc_factor * time_factor, 0, 1)
+        u = model.rng.random(len(rows))
+        return np.where(d.involuntary[rows], u < q, u < p.judge.false_finding_rate)
+
+    @classmethod
+    def finds_no_crime(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Art. 201(1): in a pleaded case of an innocent, the court may still find no crime."""
+        d, p = model.docket, model.params
+        q = np.clip(p.judge.innocence_detection * 2 * (1 - d.evidence[rows]) * 2 * p.power.judicial_review_depth, 0, 1)
+        return d.innocent[rows] & (model.rng.random(len(rows)) < q)

@@ -1,0 +1,1 @@
+"""Subcommands of the `leniency` CLI; each module exposes ``register(subparsers)``."""

@@ -1,0 +1,127 @@
+"""The docket: one row per case in flight, columns as numpy arrays.
+
+Rows of closed cases are recycled, so memory follows the cases in flight rather than every case ever simulated.
+Agents (``Defendant``) read their row; the docket is the one source of truth for a case's state.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+# column name -> dtype. Months are sentence lengths; days are model days.
+COLUMNS: dict[str, type | str] = {
+    "case_id": np.int64,
+    "arrival": np.int32,
+    "district": np.int32,
+    "prosecutor": np.int32,
+    "judge": np.int32,  # global judge id; judge_local indexes the prosecutor's belief matrix
+    "judge_local": np.int32,
+    "lawyer": np.int32,  # duty lawyer id, -1 with a retained defender
+    "retained": np.bool_,
+    "state": np.int8,
+    "procedure": np.int8,
+    "next_event": np.int8,
+    "next_day": np.int32,
+    "stage_start": np.int32,
+    # truth (known only to the simulation)
+    "base": np.float64,  # sentence a court with an average norm gives after a contested trial, months
+    "innocent": np.bool_,
+    "evidence": np.float32,
+    "p_conv": np.float32,  # true chance of conviction at a contested trial
+    "mitigation": np.bool_,
+    "overcharge": np.float32,  # relative overstatement of the charge by the prosecutor
+    # the defendant
+    "risk": np.float32,
+    "literacy": np.float32,
+    "taste": np.float32,
+    "contests": np.bool_,
+    "detained": np.bool_,
+    "det_since": np.int32,  # day detention began, -1 if not detained
+    "det_days": np.int32,  # pre-trial detention days served so far (completed spells)
+    "belief_T": np.float64,  # believed trial sentence, months
+    "belief_p": np.float32,  # believed conviction chance
+    "framed_T": np.float64,  # trial sentence as the prosecutor frames it
+    "pressure": np.float32,  # coercive pressure at the decision (log scale)
+    "substantive": np.float32,  # substantiveness of the lawyer's help, 0-1
+    "lawyer_minutes": np.float32,
+    # the offer and the agreement
+    "discount": np.float32,
+    "legal_discount": np.float32,  # the lawful discount the court applies
+    "rec": np.float64,
+    "rec_lo": np.float64,
+    "rec_hi": np.float64,
+    "determinate": np.bool_,
+    "signed": np.bool_,  # a plea agreement currently stands
+    "ever_signed": np.bool_,  # a leniency case
+    "lawyer_present": np.bool_,
+    "involuntary": np.bool_,
+    "accept_cf": np.bool_,  # decision with accurate beliefs and no coercion
+    "found_involuntary": np.bool_,
+    "withdrawn": np.bool_,
+    # judgment and relief
+    "court_view": np.float64,
+    "sentence": np.float64,
+    "custodial": np.bool_,
+    "convicted": np.bool_,
+    "adopted": np.bool_,
+    "promise_unfulfilled": np.bool_,
+    "wrong_rec": np.bool_,
+    "appealed": np.bool_,
+    "technical": np.bool_,
+    "grounded": np.bool_,
+    "protested": np.bool_,
+    "punitive": np.bool_,
+    "leniency_judged": np.bool_,
+    "judged_day": np.int32,
+}
+
+
+class Docket:
+    """A growable column store with a free list; ``active`` marks rows holding a case in flight."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self.capacity = 0
+        self.active = np.zeros(0, dtype=bool)
+        self._free: np.ndarray = np.zeros(0, dtype=np.int64)
+        for name, dtype in COLUMNS.items():
+            setattr(self, name, np.zeros(0, dtype=dtype))
+        self._grow(capacity)
+
+    def _grow(self, capacity: int) -> None:
+        old = self.capacity
+        for name in (*COLUMNS, "active"):
+            arr = getattr(self, name)
+            new = np.zeros(capacity, dtype=arr.dtype)
+            new[:old] = arr
+            setattr(self, name, new)
+        self._free = np.concatenate([np.arange(capacity - 1, old - 1, -1, dtype=np.int64), self._free])
+        self.capacity = capacity
+
+    def add(self, n: int) -> np.ndarray:
+        """Claim ``n`` rows, all columns zeroed; returns their indices."""
+        if n > len(self._free):
+            self._grow(max(2 * self.capacity, self.capacity + n))
+        rows = self._free[len(self._free) - n :][::-1].copy()
+        self._free = self._free[: len(self._free) - n]
+        for name in COLUMNS:
+            getattr(self, name)[rows] = 0
+        self.active[rows] = True
+        return rows
+
+    def release(self, rows: np.ndarray) -> None:
+        """Return rows of closed cases to the free list."""
+        self.active[rows] = False
+        self._free = np.concatenate([self._free, rows.astype(np.int64)])
+
+    @property
+    def in_flight(self) -> int:
+        return int(self.capacity - len(self._free))
+
+    def row_of(self, case_id: int) -> int | None:
+        """The row holding a case in flight, or None once it has closed."""
+        hit = np.flatnonzero(self.active & (self.case_id == case_id))
+        return int(hit[0]) if len(hit) else None
+
+    def record(self, row: int) -> dict[str, object]:
+        """One case as a plain dict (for case stories and debugging)."""
+        return {name: getattr(self, name)[row].item() for name in COLUMNS}

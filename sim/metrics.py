@@ -1,0 +1,229 @@
+"""Relief ledger, resource accounting and summary metrics — the one definition of every figure the project reports.
+
+The model only counts (``Tally``) and records relief events (``ReliefLedger``); every ratio is defined here, in
+``METRICS``, and the README's metric table is generated from the same definitions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import IntEnum
+
+import numpy as np
+import pandas as pd
+
+from sim.procedure import Stage
+
+
+class ReliefType(IntEnum):
+    VOLUNTARINESS_FINDING = 0  # prosecutor's plea hearing or the court finds the plea involuntary
+    ADJUSTMENT_REQUEST = 1  # Art. 201: the court asks the prosecutor to adjust an obviously improper recommendation
+    NOT_ADOPTED = 2  # the court does not adopt the recommendation (sentences on its own or acquits)
+    WITHDRAWAL = 3  # the defendant withdraws the plea (反悔)
+    APPEAL = 4  # the defendant appeals (上诉)
+    PROTEST = 5  # the procuratorate protests (抗诉)
+    SECOND_INSTANCE = 6  # the second-instance decision
+
+
+class Reason(IntEnum):
+    """Why a relief event happened. The first four are defects (essential), the rest are not."""
+
+    INVOLUNTARY = 0  # the plea was involuntary (ground truth counterfactual)
+    INNOCENT = 1  # the defendant is factually innocent
+    UNFULFILLED_PROMISE = 2  # the court's sentence is above the recommendation signed for
+    WRONG_SENTENCE = 3  # recommendation or sentence off the lawful sentence by more than the tolerance
+    TECHNICAL = 4  # technical appeal: to serve a short remainder in the detention house
+    MISINFORMATION = 5  # withdrawal driven by wrong information after a voluntary plea
+    PUNITIVE = 6  # punitive protest answering a technical appeal
+    JUDGE_NORM = 7  # the court's personal norm differs, the recommendation was lawful
+    PERCEIVED_UNFAIRNESS = 8  # appeal without a defect, because the judgment seemed unfair
+    FALSE_ALARM = 9  # a voluntary plea found involuntary
+
+
+ESSENTIAL_REASONS = frozenset({Reason.INVOLUNTARY, Reason.INNOCENT, Reason.UNFULFILLED_PROMISE, Reason.WRONG_SENTENCE})
+
+ACTORS = ("prosecutor", "lawyer", "judge")
+
+
+@dataclass
+class Tally:
+    """Counters the model increments; ratios are formed only in ``summarise``."""
+
+    arrived: int = 0
+    closed: int = 0
+    closed_final: int = 0
+    acquitted: int = 0
+    not_prosecuted: int = 0
+    detained_at_arrival: int = 0
+    review_concluded: int = 0
+    pleas_at_charge: int = 0
+    innocent_review_concluded: int = 0
+    innocent_signed: int = 0
+    signed: int = 0  # leniency cases: agreements signed (first signing of each case)
+    determinate: int = 0
+    discount_sum: float = 0.0
+    involuntary: int = 0
+    involuntary_found: int = 0
+    withdrawals: int = 0
+    leniency_judged: int = 0
+    adopted: int = 0
+    adopted_as_signed: int = 0
+    fast_track: int = 0
+    appeals: int = 0
+    technical_appeals: int = 0
+    protests: int = 0
+    appealed_or_protested: int = 0
+    detention_days: int = 0
+    days_to_final_sum: int = 0
+    hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
+    relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
+
+
+class ReliefLedger:
+    """Every relief event of a leniency case: day, stage, case, type, essential, reason."""
+
+    def __init__(self, tally: Tally) -> None:
+        self._tally = tally
+        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self.count = 0
+
+    def add(self, day: int, stage: Stage, case_ids: np.ndarray, rtype: ReliefType, reasons: np.ndarray) -> None:
+        n = len(case_ids)
+        if n == 0:
+            return
+        reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (n,))
+        essential = np.isin(reasons, list(ESSENTIAL_REASONS))
+        self._chunks.append(
+            (
+                np.full(n, day, np.int32),
+                np.full(n, int(stage), np.int8),
+                np.asarray(case_ids, np.int64).copy(),
+                np.full(n, int(rtype), np.int8),
+                essential,
+                reasons.copy(),
+            )
+        )
+        self.count += n
+        ne = int(essential.sum())
+        self._tally.relief[rtype, 1] += ne
+        self._tally.relief[rtype, 0] += n - ne
+
+    def to_frame(self) -> pd.DataFrame:
+        cols = ("day", "stage", "case_id", "type", "essential", "reason")
+        if not self._chunks:
+            return pd.DataFrame({c: pd.Series(dtype="int64") for c in cols}).astype({"essential": bool})
+        arrays = [np.concatenate(parts) for parts in zip(*self._chunks, strict=True)]
+        df = pd.DataFrame(dict(zip(cols, arrays, strict=True)))
+        df["stage"] = pd.Categorical.from_codes(df["stage"], [s.name.lower() for s in Stage])
+        df["type"] = pd.Categorical.from_codes(df["type"], [t.name.lower() for t in ReliefType])
+        df["reason"] = pd.Categorical.from_codes(df["reason"], [r.name.lower() for r in Reason])
+        return df
+
+    def for_case(self, case_id: int) -> list[dict[str, object]]:
+        out = []
+        for day, stage, cid, rtype, ess, reason in self._chunks:
+            for i in np.flatnonzero(cid == case_id):
+                out.append(
+                    {
+                        "day": int(day[i]),
+                        "stage": Stage(stage[i]).name.lower(),
+                        "type": ReliefType(rtype[i]).name.lower(),
+                        "essential": bool(ess[i]),
+                        "reason": Reason(reason[i]).name.lower(),
+                    }
+                )
+        return out
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    unit: str
+    description: str
+
+
+def _ratio(a: float, b: float) -> float:
+    return a / b if b else math.nan
+
+
+LENIENCY = "leniency cases (cases in which a plea agreement was signed)"
+
+METRICS: dict[str, MetricDef] = {
+    "cases_arrived": MetricDef("cases", "cases that entered investigation during the run"),
+    "cases_closed": MetricDef("cases", "cases closed by the end of the run (final judgment, acquittal or non-prosecution)"),
+    "cases_open_at_end": MetricDef("cases", "cases still in flight when the run ended"),
+    "application_rate": MetricDef("share", "plea agreements standing when review ended / cases whose review ended"),
+    "determinate_recommendation_share": MetricDef("share", "determinate recommendations / recommendations in signed agreements"),
+    "adoption_rate": MetricDef("share", "leniency cases whose first-instance sentence followed the recommendation (as signed or as adjusted by the prosecutor) / leniency cases judged at first instance with the plea standing"),
+    "adoption_rate_as_signed": MetricDef("share", "as adoption_rate, counting only recommendations adopted without adjustment"),
+    "fast_track_share": MetricDef("share", "leniency cases judged in fast-track procedure / leniency cases judged at first instance with the plea standing"),
+    "withdrawal_rate": MetricDef("share", "plea withdrawals by the defendant / plea agreements signed"),
+    "appeal_rate": MetricDef("share", "leniency cases judged at first instance that the defendant appealed / leniency cases judged at first instance"),
+    "protest_rate": MetricDef("share", "leniency cases judged at first instance that the procuratorate protested / leniency cases judged at first instance"),
+    "acceptance_rate": MetricDef("share", "leniency cases judged at first instance with neither appeal nor protest / leniency cases judged at first instance"),
+    "technical_appeal_share": MetricDef("share", "technical appeals / appeals, among leniency cases"),
+    "relief_rate": MetricDef("per 100", f"relief events of {LENIENCY} per 100 leniency cases"),
+    "relief_rate_essential": MetricDef("per 100", "essential relief events (answering a defect: involuntary plea, innocence, unfulfilled promise, wrong sentence) per 100 leniency cases"),
+    "relief_rate_nonessential": MetricDef("per 100", "non-essential relief events (no defect behind them) per 100 leniency cases"),
+    "involuntary_plea_rate": MetricDef("share", "signed agreements the defendant would have refused with accurate beliefs and no coercion / agreements signed"),
+    "involuntary_detected_share": MetricDef("share", "involuntary pleas found involuntary by the review-stage plea hearing or by the court / involuntary pleas signed"),
+    "undetected_involuntary_per_100": MetricDef("per 100", "involuntary pleas not found involuntary per 100 leniency cases"),
+    "innocent_plea_rate": MetricDef("share", "innocent defendants who signed an agreement / innocent defendants whose review ended"),
+    "mean_discount": MetricDef("share", "mean discount off the prosecutor's estimated trial sentence, over agreements signed"),
+    "pretrial_detention_rate": MetricDef("share", "cases detained on arrival / cases arrived"),
+    "hours_per_case_prosecutor": MetricDef("hours", "prosecutor hours spent in the run / cases arrived"),
+    "hours_per_case_judge": MetricDef("hours", "judge hours spent in the run / cases arrived"),
+    "hours_per_case_lawyer": MetricDef("hours", "duty-lawyer hours spent in the run / cases arrived (retained defenders are not public resources)"),
+    "hours_per_case_total": MetricDef("hours", "prosecutor + judge + duty-lawyer hours / cases arrived"),
+    "detention_days_per_case": MetricDef("days", "pre-trial detention days (from arrest to release or to final judgment) / cases arrived"),
+    "mean_days_to_final": MetricDef("days", "mean days from arrival to closing, over cases closed"),
+}
+for _t in ReliefType:
+    METRICS[f"relief_rate_{_t.name.lower()}"] = MetricDef("per 100", f"{_t.name.lower().replace('_', ' ')} events per 100 leniency cases")
+for _a in ACTORS:
+    for _s in Stage:
+        METRICS[f"hours_per_case_{_a}_{_s.name.lower()}"] = MetricDef("hours", f"{_a} hours in the {_s.name.lower()} stage / cases arrived")
+
+SUMMARY_KEYS: tuple[str, ...] = tuple(METRICS)
+
+
+def summarise(t: Tally, open_cases: int) -> dict[str, float]:
+    """All summary metrics from a tally, per the definitions in ``METRICS``."""
+    per100 = 100.0 / t.signed if t.signed else math.nan
+    hours = t.hours
+    out: dict[str, float] = {
+        "cases_arrived": t.arrived,
+        "cases_closed": t.closed,
+        "cases_open_at_end": open_cases,
+        "application_rate": _ratio(t.pleas_at_charge, t.review_concluded),
+        "determinate_recommendation_share": _ratio(t.determinate, t.signed),
+        "adoption_rate": _ratio(t.adopted, t.leniency_judged),
+        "adoption_rate_as_signed": _ratio(t.adopted_as_signed, t.leniency_judged),
+        "fast_track_share": _ratio(t.fast_track, t.leniency_judged),
+        "withdrawal_rate": _ratio(t.withdrawals, t.signed),
+        "appeal_rate": _ratio(t.appeals, t.leniency_judged),
+        "protest_rate": _ratio(t.protests, t.leniency_judged),
+        "acceptance_rate": 1.0 - _ratio(t.appealed_or_protested, t.leniency_judged),
+        "technical_appeal_share": _ratio(t.technical_appeals, t.appeals),
+        "relief_rate": t.relief.sum() * per100,
+        "relief_rate_essential": t.relief[:, 1].sum() * per100,
+        "relief_rate_nonessential": t.relief[:, 0].sum() * per100,
+        "involuntary_plea_rate": _ratio(t.involuntary, t.signed),
+        "involuntary_detected_share": _ratio(t.involuntary_found, t.involuntary),
+        "undetected_involuntary_per_100": (t.involuntary - t.involuntary_found) * per100,
+        "innocent_plea_rate": _ratio(t.innocent_signed, t.innocent_review_concluded),
+        "mean_discount": _ratio(t.discount_sum, t.signed),
+        "pretrial_detention_rate": _ratio(t.detained_at_arrival, t.arrived),
+        "hours_per_case_prosecutor": _ratio(hours[0].sum(), t.arrived),
+        "hours_per_case_judge": _ratio(hours[2].sum(), t.arrived),
+        "hours_per_case_lawyer": _ratio(hours[1].sum(), t.arrived),
+        "hours_per_case_total": _ratio(hours.sum(), t.arrived),
+        "detention_days_per_case": _ratio(t.detention_days, t.arrived),
+        "mean_days_to_final": _ratio(t.days_to_final_sum, t.closed),
+    }
+    for rt in ReliefType:
+        out[f"relief_rate_{rt.name.lower()}"] = t.relief[rt].sum() * per100
+    for ai, a in enumerate(ACTORS):
+        for s in Stage:
+            out[f"hours_per_case_{a}_{s.name.lower()}"] = _ratio(hours[ai, s], t.arrived)
+    return {k: float(out[k]) for k in SUMMARY_KEYS}
