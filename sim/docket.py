@@ -61,6 +61,7 @@ COLUMNS: dict[str, type | str] = {
     # judgment and relief
     "court_view": np.float64,
     "sentence": np.float64,
+    "first_sentence": np.float64,  # first-instance sentence, kept to check second instance (Art. 237)
     "custodial": np.bool_,
     "convicted": np.bool_,
     "adopted": np.bool_,

@@ -78,6 +78,7 @@ class Tally:
     days_to_final_sum: int = 0
     hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
     relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
+    relief_reason: np.ndarray = field(default_factory=lambda: np.zeros(len(Reason), dtype=np.int64))
 
 
 class ReliefLedger:
@@ -108,6 +109,7 @@ class ReliefLedger:
         ne = int(essential.sum())
         self._tally.relief[rtype, 1] += ne
         self._tally.relief[rtype, 0] += n - ne
+        self._tally.relief_reason += np.bincount(reasons, minlength=len(Reason))
 
     def to_frame(self) -> pd.DataFrame:
         cols = ("day", "stage", "case_id", "type", "essential", "reason")
@@ -180,6 +182,10 @@ METRICS: dict[str, MetricDef] = {
 }
 for _t in ReliefType:
     METRICS[f"relief_rate_{_t.name.lower()}"] = MetricDef("per 100", f"{_t.name.lower().replace('_', ' ')} events per 100 leniency cases")
+for _r in Reason:
+    METRICS[f"relief_rate_reason_{_r.name.lower()}"] = MetricDef(
+        "per 100", f"relief events whose reason is '{_r.name.lower()}' per 100 leniency cases ({'essential' if _r in ESSENTIAL_REASONS else 'non-essential'})"
+    )
 for _a in ACTORS:
     for _s in Stage:
         METRICS[f"hours_per_case_{_a}_{_s.name.lower()}"] = MetricDef("hours", f"{_a} hours in the {_s.name.lower()} stage / cases arrived")
@@ -223,6 +229,8 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
     }
     for rt in ReliefType:
         out[f"relief_rate_{rt.name.lower()}"] = t.relief[rt].sum() * per100
+    for r in Reason:
+        out[f"relief_rate_reason_{r.name.lower()}"] = t.relief_reason[r] * per100
     for ai, a in enumerate(ACTORS):
         for s in Stage:
             out[f"hours_per_case_{a}_{s.name.lower()}"] = _ratio(hours[ai, s], t.arrived)

@@ -401,6 +401,7 @@ class LeniencyModel(mesa.Model):
         d, p = self.docket, self.params
         tol = p.judge.tolerance
         d.sentence[rows] = sentence
+        d.first_sentence[rows] = sentence
         d.court_view[rows] = lawful  # from here on: the lawful sentence, for wrong-sentence checks
         d.convicted[rows] = True
         d.judged_day[rows] = self.day
