@@ -1,0 +1,17 @@
+"""Shared fixtures: small, fast scenarios for tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from sim.scenario import Scenario, load_scenario
+
+
+def small(days: int = 90, drain: int = 200, **overrides: object) -> Scenario:
+    """District scale, shortened: enough cases for directions, fast enough for the default suite."""
+    return load_scenario(overrides={"run.days": days, "run.drain_days": drain, **overrides})
+
+
+@pytest.fixture
+def small_scenario() -> Scenario:
+    return small()

@@ -1,0 +1,41 @@
+"""Directions of effects with common random numbers: paired differences over replications, 95 % CI excludes 0."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from sim.model import simulate
+from sim.scenario import Scenario, load_scenario
+
+SEEDS = list(range(101, 109))
+
+
+def paired(a: Scenario, b: Scenario, metric: str) -> tuple[float, float, float]:
+    """Mean of b - a over the same seeds (CRN) and its 95 % t-interval."""
+    diffs = np.array([simulate(b, s, daily=False).summary[metric] - simulate(a, s, daily=False).summary[metric] for s in SEEDS])
+    half = stats.t.ppf(0.975, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
+    return float(diffs.mean()), float(diffs.mean() - half), float(diffs.mean() + half)
+
+
+def scenario(**kw: object) -> Scenario:
+    reforms = kw.pop("reforms", ())
+    return load_scenario(reforms=reforms, overrides={"run.days": 120, "run.drain_days": 200, **kw})
+
+
+@pytest.mark.parametrize(
+    ("label", "a", "b", "metric", "sign"),
+    [
+        ("information asymmetry -> involuntary pleas", {"power.information_asymmetry": 0.2}, {"power.information_asymmetry": 0.9}, "involuntary_plea_rate", +1),
+        ("substantive lawyers -> misinformation withdrawals", {}, {"reforms": ["substantive_duty_lawyers"]}, "relief_rate_reason_misinformation", -1),
+        ("coordination -> adoption", {}, {"reforms": ["prosecutor_judge_coordination"]}, "adoption_rate", +1),
+        ("appeal countermeasures -> technical appeals", {}, {"reforms": ["appeal_countermeasures"]}, "technical_appeal_rate", -1),
+    ],
+)
+def test_direction(label: str, a: dict, b: dict, metric: str, sign: int) -> None:
+    mean, lo, hi = paired(scenario(**a), scenario(**b), metric)
+    if sign > 0:
+        assert lo > 0, f"{label}: mean {mean:.4f}, CI [{lo:.4f}, {hi:.4f}]"
+    else:
+        assert hi < 0, f"{label}: mean {mean:.4f}, CI [{lo:.4f}, {hi:.4f}]"
