@@ -431,7 +431,7 @@ class LeniencyModel(mesa.Model):
         appeal, technical = Defendant.decide_appeal(self, rows, grievance, eligible)
         punitive, supervisory = Prosecutor.protests(self, rows, technical, wrong)
         defect_reason = np.select(
-            [innocent, undetected, d.promise_unfulfilled[rows], wrong],
+            [innocent, undetected, d.promise_unfulfilled[rows], too_heavy],
             [Reason.INNOCENT, Reason.INVOLUNTARY, Reason.UNFULFILLED_PROMISE, Reason.WRONG_SENTENCE],
             Reason.PERCEIVED_UNFAIRNESS,
         )

@@ -103,3 +103,11 @@ def test_param_table_documents_every_parameter() -> None:
     assert {r["key"] for r in rows} == flat
     for r in rows:
         assert r["description"] and r["unit"], r["key"]
+
+
+def test_generated_docs_are_current() -> None:
+    from sim.reference import ROOT, parameters_markdown, readme_with_metrics
+
+    assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown(), "run python -m sim.reference"
+    readme = (ROOT / "README.md").read_text()
+    assert readme == readme_with_metrics(readme), "run python -m sim.reference"
