@@ -158,7 +158,7 @@ class Defendant(mesa.Agent):
         lm = df.literacy_mean
         d.literacy[rows] = rng.beta(max(lm * 4, 0.05), max((1 - lm) * 4, 0.05), n)
         d.taste[rows] = df.taste_sd * rng.standard_normal(n)
-        d.contests[rows] = False
+        d.contests[rows] = rng.random(n) < df.contest_share
         # Arrest decision: severity and detention used as leverage (以捕促认) raise it (assumption on the form).
         severe = d.base[rows] > law.FAST_TRACK_MAX_MONTHS
         p_det = np.clip(0.18 + 0.4 * p.power.detention_leverage + 0.25 * severe, 0.0, 0.95)
@@ -210,13 +210,18 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def pressure(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Coercive pressure (log scale): detention used as leverage, and the prosecutor's target-driven insistence."""
+        """Coercive pressure (log scale): detention used as leverage, and the prosecutor's target-driven insistence.
+
+        Substantive advice on rights and negotiation shields the defendant: up to 80 % less weight (Bibas 2004;
+        assumption on the size).
+        """
         p, d = model.params, model.docket
         shortfall = Prosecutor.shortfall(model, d.prosecutor[rows])
-        return (
+        raw = (
             p.defendant.detention_pressure * p.power.detention_leverage * d.detained[rows]
             + p.defendant.target_pressure_weight * p.power.target_pressure * (1.0 + shortfall)
-        ).astype(np.float32)
+        )
+        return (raw * (1.0 - 0.8 * d.substantive[rows])).astype(np.float32)
 
     @classmethod
     def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float = 1.0) -> np.ndarray:

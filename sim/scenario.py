@@ -73,6 +73,7 @@ class DefendantParams(_Section):
     literacy_mean: float = P(0.4, 0.0, 1.0, "0-1", "mean legal literacy (beta); literate defendants discount the prosecutor's framing")
     belief_noise: float = P(0.35, 0.0, 2.0, "log-months", "sd of the defendant's own error about the trial sentence before any advice")
     belief_bias: float = P(0.0, -1.0, 1.0, "log-months", "mean of that error (negative = optimistic)")
+    contest_share: float = P(0.06, 0.0, 1.0, "share", "share of defendants who deny the facts and contest whatever the offer")
     taste_sd: float = P(0.15, 0.0, 2.0, "log", "sd of an idiosyncratic taste for pleading, fixed per defendant (used in the counterfactual too)")
     trial_cost_months: float = P(0.5, 0.0, 24.0, "months-equivalent", "non-coercive cost of going to trial (time, stress, fees)")
     detention_pressure: float = P(0.6, 0.0, 3.0, "log", "weight of the threat of continued detention on a detained defendant's choice (times power.detention_leverage)")
@@ -81,7 +82,7 @@ class DefendantParams(_Section):
     misinformation_prob: float = P(0.04, 0.0, 1.0, "probability", "chance a defendant who signed voluntarily is later misinformed into withdrawing (times 1 - lawyer substantiveness)")
     withdrawal_propensity: float = P(0.6, 0.0, 1.0, "probability", "chance a defendant who sees reason to withdraw actually withdraws")
     technical_appeal_propensity: float = P(0.55, 0.0, 1.0, "probability", "chance an eligible defendant (custodial, remaining term <= 3 months) files a technical appeal when no protest is feared")
-    grounded_appeal_propensity: float = P(0.45, 0.0, 1.0, "probability", "chance a defendant with a real grievance (promise unfulfilled, wrong sentence, innocent) appeals")
+    grounded_appeal_propensity: float = P(0.3, 0.0, 1.0, "probability", "chance a defendant with a real grievance (promise unfulfilled, wrong sentence, innocent) appeals")
     unfairness_appeal_propensity: float = P(0.025, 0.0, 1.0, "probability", "chance a defendant with no defect appeals because the judgment seems unfair (times 1 - reasoning quality)")
     protest_fear: float = P(1.0, 0.0, 5.0, "multiplier", "how strongly the known chance of a punitive protest deters technical appeals")
 
@@ -116,7 +117,7 @@ class ProsecutorParams(_Section):
     adjust_propensity: float = P(0.55, 0.0, 1.0, "probability", "chance the prosecutor adjusts a recommendation the court finds obviously improper (Art. 201)")
     voluntariness_check_depth: float = P(0.1, 0.0, 1.0, "probability", "chance the review-stage plea hearing uncovers an involuntary plea")
     punitive_protest_prob: float = P(0.04, 0.0, 1.0, "probability", "chance the procuratorate protests a technical appeal (punitive protest)")
-    supervisory_protest_prob: float = P(0.08, 0.0, 1.0, "probability", "chance it protests a first-instance sentence that is wrong by more than the tolerance")
+    supervisory_protest_prob: float = P(0.04, 0.0, 1.0, "probability", "chance it protests a first-instance sentence that is wrong by more than the tolerance")
     protest_increase: float = P(0.5, 0.0, 2.0, "share", "relative increase of the sentence a punitive protest wins at second instance")
 
 
@@ -143,7 +144,7 @@ class JudgeParams(_Section):
     ordinary_hours: float = P(10.0, 0.5, 200.0, "hours", "judge hours for an ordinary trial")
     second_instance_hours: float = P(12.0, 0.5, 200.0, "hours", "judge hours for a second-instance case")
     fast_track_uptake: float = P(0.6, 0.0, 1.0, "probability", "chance an eligible plea case (likely sentence <= 3 years) is tried fast-track")
-    norm_sd: float = P(0.12, 0.0, 1.0, "log", "dispersion of judges' personal sentencing norms")
+    norm_sd: float = P(0.07, 0.0, 1.0, "log", "dispersion of judges' personal sentencing norms")
     tolerance: float = P(0.15, 0.0, 1.0, "share", "relative deviation beyond which a recommendation is 'obviously improper' (Art. 201)")
     review_depth: float = P(0.5, 0.0, 1.0, "probability", "chance an ordinary trial with time uncovers an involuntary plea (times power.judicial_review_depth x 2, and by procedure and workload)")
     false_finding_rate: float = P(0.004, 0.0, 0.2, "probability", "chance the court finds a voluntary plea involuntary")
