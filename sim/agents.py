@@ -239,17 +239,24 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def decide_appeal(
-        cls, model: LeniencyModel, rows: np.ndarray, grievance: np.ndarray, eligible_technical: np.ndarray
+        cls,
+        model: LeniencyModel,
+        rows: np.ndarray,
+        grievance: np.ndarray,
+        eligible_technical: np.ndarray,
+        explainable: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Appeal within 10 days? Returns (grounded appeal, technical appeal).
+        """Appeal within 10 days? Returns (appeal on the merits, technical appeal).
 
         A defendant-only appeal carries no risk (上诉不加刑) unless a protest is feared; the known chance of a punitive
-        protest deters technical appeals.
+        protest deters technical appeals. A reasoned judgment explains a lawful departure from the recommendation,
+        so ``explainable`` grievances lead to fewer appeals as reasoning improves (assumption: up to half).
         """
         p, rng, n = model.params, model.rng, len(rows)
         df = p.defendant
         u = rng.random(n)
-        grounded = grievance & (u < df.grounded_appeal_propensity)
+        merit = df.grounded_appeal_propensity * np.where(explainable, 1.0 - 0.5 * p.judge.reasoning_quality, 1.0)
+        grounded = grievance & (u < merit)
         fear = np.clip(df.protest_fear * p.prosecutor.punitive_protest_prob, 0.0, 1.0)
         technical = ~grievance & eligible_technical & (u < df.technical_appeal_propensity * (1.0 - fear))
         unfair = ~grievance & ~technical & (u < df.unfairness_appeal_propensity * (1.0 - p.judge.reasoning_quality))

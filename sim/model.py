@@ -428,7 +428,8 @@ class LeniencyModel(mesa.Model):
         undetected = d.involuntary[rows] & ~d.found_involuntary[rows] & d.signed[rows]
         innocent = d.innocent[rows]
         grievance = innocent | undetected | d.promise_unfulfilled[rows] | too_heavy
-        appeal, technical = Defendant.decide_appeal(self, rows, grievance, eligible)
+        explainable = d.promise_unfulfilled[rows] & ~too_heavy & ~innocent & ~undetected
+        appeal, technical = Defendant.decide_appeal(self, rows, grievance, eligible, explainable)
         punitive, supervisory = Prosecutor.protests(self, rows, technical, wrong)
         defect_reason = np.select(
             [innocent, undetected, d.promise_unfulfilled[rows], too_heavy],

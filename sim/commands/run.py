@@ -7,7 +7,6 @@ import argparse
 import json
 import math
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -77,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     check_out_dir(out, args.force)
     scenario = load_scenario(args.scenario, reforms=args.reforms, scale=args.scale, sets=args.sets)
     t0 = time.perf_counter()
-    result = simulate(scenario, args.seed, daily=True, materialise_agents=args.agents, progress=sys.stderr.isatty() or True)
+    result = simulate(scenario, args.seed, daily=True, materialise_agents=args.agents, progress=True)
     elapsed = time.perf_counter() - t0
     write_results(out, scenario, args.seed, result, args.force)
     name = scenario.meta.name + (f" + {', '.join(scenario.meta.reforms)}" if scenario.meta.reforms else "")
