@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 OVERCHARGE_MAX = 0.5  # assumption: full charge leverage overstates the trial sentence by up to 50 %
 FRAMING_CONVICTION = 1.0  # the prosecutor presents conviction as certain (assumption)
 RELEASE_ON_PLEA = 0.6  # assumption: with full detention leverage, 60 % of detained who plead are released
+NEGOTIATION_MIN_SUBSTANCE = 0.3  # assumption: below this a lawyer only witnesses and does not bargain
 
 
 class ActorPool:
@@ -316,6 +317,28 @@ class Prosecutor(_PoolAgent):
         d.rec_hi[rows] = centre * (1 + hw)
 
     @classmethod
+    def will_negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """After a refusal the prosecutor bargains only with a defence that has substance to bargain with."""
+        return model.docket.substantive[rows] > NEGOTIATION_MIN_SUBSTANCE
+
+    @classmethod
+    def declines(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Non-prosecution at the end of review: minor pleaded cases (relative non-prosecution, Art. 177) and
+        weak cases against the innocent (evidentiary non-prosecution; assumption on the rate)."""
+        d, rng, n = model.docket, model.rng, len(rows)
+        minor = d.signed[rows] & (d.rec[rows] <= law.MINOR_CASE_MONTHS)
+        minor &= rng.random(n) < model.params.case.minor_nonprosecution_share
+        weak = d.innocent[rows] & (rng.random(n) < 0.5 * (1 - d.evidence[rows]))
+        return minor | weak
+
+    @classmethod
+    def releases_on_plea(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
+        d = model.docket
+        chance = RELEASE_ON_PLEA * model.params.power.detention_leverage
+        return d.signed[rows] & d.detained[rows] & (model.rng.random(len(rows)) < chance)
+
+    @classmethod
     def negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """After a refusal, a substantive defence wins an extra discount (within the caps)."""
         d, p = model.docket, model.params
@@ -417,6 +440,16 @@ class Judge(_PoolAgent):
         """The sentence this judge thinks right: true facts, personal norm, the lawful discount."""
         d = model.docket
         return d.base[rows] * model.judge_norm[d.judge[rows]] * (1.0 - discount)
+
+    @classmethod
+    def procedure_for(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Procedure of first instance: fast-track for eligible plea cases the court takes up (Art. 222), summary
+        for other plea cases, ordinary for contested ones (assumption: contested cases go ordinary)."""
+        d = model.docket
+        plea = d.signed[rows]
+        uptake = model.rng.random(len(rows)) < model.params.judge.fast_track_uptake
+        fast = plea & law.fast_track_eligible(d.rec[rows]) & uptake
+        return np.select([fast, plea], [law.Procedure.FAST_TRACK, law.Procedure.SUMMARY], law.Procedure.ORDINARY)
 
     @classmethod
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray, time_factor: np.ndarray) -> np.ndarray:

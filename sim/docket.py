@@ -59,7 +59,8 @@ COLUMNS: dict[str, type | str] = {
     "found_involuntary": np.bool_,
     "withdrawn": np.bool_,
     # judgment and relief
-    "court_view": np.float64,
+    "hearing_time": np.float32,  # the judge's time factor for the hearing (1 = full time, less under load)
+    "lawful": np.float64,  # lawful sentence: true sentence at the average norm less the lawful discount, months
     "sentence": np.float64,
     "first_sentence": np.float64,  # first-instance sentence, kept to check second instance (Art. 237)
     "custodial": np.bool_,

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim import procedure as law
-from sim.agents import RELEASE_ON_PLEA, ActorPool, Defendant, DutyLawyer, Judge, Prosecutor
+from sim.agents import ActorPool, Defendant, DutyLawyer, Judge, Prosecutor
 from sim.docket import Docket
 from sim.metrics import ACTORS, Reason, ReliefLedger, ReliefType, Tally, summarise
 from sim.procedure import CaseState, Procedure, Stage
@@ -221,12 +221,10 @@ class LeniencyModel(mesa.Model):
         lawyer_wait = DutyLawyer.advise(self, rows)
         d.pressure[rows] = Defendant.pressure(self, rows)
         accept, accept_cf = Defendant.decide_plea(self, rows)
-        refused = rows[~accept & (d.substantive[rows] > 0.3)]
-        if len(refused):
-            Prosecutor.negotiate(self, refused)
-            again, again_cf = Defendant.decide_plea(self, refused)
-            idx = np.searchsorted(rows, refused) if np.all(np.diff(rows) > 0) else _positions(rows, refused)
-            accept[idx], accept_cf[idx] = again, again_cf
+        bargain = ~accept & Prosecutor.will_negotiate(self, rows)
+        if bargain.any():
+            Prosecutor.negotiate(self, rows[bargain])
+            accept[bargain], accept_cf[bargain] = Defendant.decide_plea(self, rows[bargain])
         sign = accept & law.may_sign(d.lawyer_present[rows])
         srows = rows[sign]
         d.signed[srows] = True
@@ -293,24 +291,18 @@ class LeniencyModel(mesa.Model):
 
     def _charge(self, rows: np.ndarray) -> None:
         """End of review: withdrawal, non-prosecution or prosecution with a procedure (Arts. 172-177, 222)."""
-        d, p, t, rng = self.docket, self.params, self.tally, self.rng
+        d, t = self.docket, self.tally
         self._withdrawals(rows, Stage.REVIEW, 1.0)
         t.review_concluded += len(rows)
         t.pleas_at_charge += int(d.signed[rows].sum())
         t.innocent_review_concluded += int(d.innocent[rows].sum())
         t.innocent_signed += int((d.innocent[rows] & d.ever_signed[rows]).sum())
         Prosecutor.record_outcome(self, d.prosecutor[rows], d.signed[rows].astype(float))
-        minor = d.signed[rows] & (d.rec[rows] <= law.MINOR_CASE_MONTHS) & (rng.random(len(rows)) < p.case.minor_nonprosecution_share)
-        weak = d.innocent[rows] & (rng.random(len(rows)) < 0.5 * (1 - d.evidence[rows]))
-        drop = minor | weak
+        drop = Prosecutor.declines(self, rows)
         self._close(rows[drop], CaseState.NOT_PROSECUTED)
         rows = rows[~drop]
-        # Arrest as leverage: a detained defendant who pleads may be released (assumption).
-        freed = d.signed[rows] & d.detained[rows] & (rng.random(len(rows)) < RELEASE_ON_PLEA * p.power.detention_leverage)
-        self._release(rows[freed])
-        plea = d.signed[rows]
-        fast = plea & law.fast_track_eligible(d.rec[rows]) & (rng.random(len(rows)) < p.judge.fast_track_uptake)
-        d.procedure[rows] = np.select([fast, plea], [Procedure.FAST_TRACK, Procedure.SUMMARY], Procedure.ORDINARY)
+        self._release(rows[Prosecutor.releases_on_plea(self, rows)])
+        d.procedure[rows] = Judge.procedure_for(self, rows)
         self._to_trial(rows)
 
     # --- trial --------------------------------------------------------------------------------------------------
@@ -325,7 +317,7 @@ class LeniencyModel(mesa.Model):
         std_d = np.select([proc == Procedure.FAST_TRACK, proc == Procedure.SUMMARY], [jp.trial_days_fast, jp.trial_days_summary], jp.trial_days_ordinary)
         wait, hours, tf = self.judges.book(d.judge[rows], std_h)
         self.add_hours("judge", Stage.TRIAL, hours.sum())
-        d.court_view[rows] = tf  # the judge's time factor, read at the hearing
+        d.hearing_time[rows] = tf
         limit = law.trial_limit(proc, d.rec[rows])
         self._schedule(rows, Event.TRIAL, self.day + np.clip(np.round(std_d).astype(np.int32) + wait, 1, limit))
         DutyLawyer.continue_to_trial(self, rows[d.signed[rows]])
@@ -333,7 +325,7 @@ class LeniencyModel(mesa.Model):
     def _trial(self, rows: np.ndarray) -> None:
         """First instance: voluntariness review (Art. 190), withdrawal, Art. 201, judgment."""
         d = self.docket
-        tf = d.court_view[rows].copy()
+        tf = d.hearing_time[rows]
         plea = d.signed[rows]
         found = plea & Judge.finds_involuntary(self, rows, tf)
         self._set_aside(rows[found], Stage.TRIAL)
@@ -402,7 +394,7 @@ class LeniencyModel(mesa.Model):
         tol = p.judge.tolerance
         d.sentence[rows] = sentence
         d.first_sentence[rows] = sentence
-        d.court_view[rows] = lawful  # from here on: the lawful sentence, for wrong-sentence checks
+        d.lawful[rows] = lawful
         d.convicted[rows] = True
         d.judged_day[rows] = self.day
         suspended = (sentence <= law.FAST_TRACK_MAX_MONTHS) & (self.rng.random(len(rows)) < p.case.suspension_share)
@@ -422,7 +414,7 @@ class LeniencyModel(mesa.Model):
         served = d.det_days[rows] + np.where(d.detained[rows], self.day - d.det_since[rows], 0)
         remaining = d.sentence[rows] * law.DAYS_PER_MONTH - served
         eligible = law.technical_appeal_eligible(d.custodial[rows] & d.detained[rows], remaining)
-        lawful = d.court_view[rows]
+        lawful = d.lawful[rows]
         too_heavy = d.sentence[rows] > lawful * (1 + tol)
         wrong = np.abs(d.sentence[rows] / lawful - 1.0) > tol
         undetected = d.involuntary[rows] & ~d.found_involuntary[rows] & d.signed[rows]
@@ -474,7 +466,7 @@ class LeniencyModel(mesa.Model):
         d, p = self.docket, self.params
         tol = p.judge.tolerance
         first = d.sentence[rows]
-        lawful = d.court_view[rows]
+        lawful = d.lawful[rows]
         defect = d.grounded[rows] | (d.protested[rows] & ~d.punitive[rows])
         correct = defect & (self.rng.random(len(rows)) < p.judge.correction_prob)
         proposed = np.where(correct, lawful, first)
@@ -627,11 +619,6 @@ class LeniencyModel(mesa.Model):
         if d.protested[r]:
             parts.append("The procuratorate protests" + (" (punitive)." if d.punitive[r] else "."))
         return " ".join(parts)
-
-
-def _positions(rows: np.ndarray, subset: np.ndarray) -> np.ndarray:
-    index = {r: i for i, r in enumerate(rows.tolist())}
-    return np.array([index[r] for r in subset.tolist()], dtype=np.int64)
 
 
 @dataclass
