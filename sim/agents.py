@@ -199,14 +199,13 @@ class Defendant(mesa.Agent):
         The counterfactual uses the same draws (taste, risk attitude, offer) — the ground truth of voluntariness.
         A range recommendation is read at its lower end (anchoring, Bibas 2004; assumption).
         """
-        d, p = model.docket, model.params
+        d = model.docket
         perceived = np.where(d.determinate[rows], d.rec[rows], d.rec_lo[rows])
         actual_gap = cls.utilities(model, rows, perceived, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
         true_gap = cls.utilities(model, rows, d.rec[rows], d.base[rows], d.p_conv[rows].astype(np.float64))
         taste = d.taste[rows]
         accept = (actual_gap <= taste + d.pressure[rows]) & ~d.contests[rows]
         accept_cf = (true_gap <= taste) & ~d.contests[rows]
-        del p
         return accept, accept_cf
 
     @classmethod
@@ -315,6 +314,15 @@ class Prosecutor(_PoolAgent):
         hw = np.where(det, 0.0, pp.range_half_width)
         d.rec_lo[rows] = centre * (1 - hw)
         d.rec_hi[rows] = centre * (1 + hw)
+
+    @classmethod
+    def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover coercion;
+        a defendant with real help speaks up more readily (assumption on the form)."""
+        d, p = model.docket, model.params
+        depth = p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[rows])
+        u = model.rng.random(len(rows))
+        return np.where(d.involuntary[rows], u < depth, u < p.judge.false_finding_rate * depth)
 
     @classmethod
     def will_negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:

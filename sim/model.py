@@ -216,7 +216,7 @@ class LeniencyModel(mesa.Model):
 
     def _plea_hearing(self, rows: np.ndarray) -> None:
         """Lawyer advice, the offer and the defendant's decision; signing with a lawyer present (Art. 174)."""
-        d, p, t = self.docket, self.params, self.tally
+        d, t = self.docket, self.tally
         Defendant.form_beliefs(self, rows)
         lawyer_wait = DutyLawyer.advise(self, rows)
         d.pressure[rows] = Defendant.pressure(self, rows)
@@ -236,11 +236,7 @@ class LeniencyModel(mesa.Model):
         t.discount_sum += float(d.discount[srows].sum())
         t.involuntary += int(d.involuntary[srows].sum())
         self.today["signed_today"] += len(srows)
-        # The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover coercion.
-        u = self.rng.random(len(srows))
-        depth = p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[srows])
-        found = np.where(d.involuntary[srows], u < depth, u < p.judge.false_finding_rate * depth)
-        self._set_aside(srows[found], Stage.REVIEW)
+        self._set_aside(srows[Prosecutor.finds_involuntary(self, srows)], Stage.REVIEW)
         if self._watch:
             self._note(rows, "plea hearing", self._story_plea)
         start = d.stage_start[rows]
@@ -391,7 +387,6 @@ class LeniencyModel(mesa.Model):
 
     def _judgment(self, rows: np.ndarray, sentence: np.ndarray, lawful: np.ndarray) -> None:
         d, p = self.docket, self.params
-        tol = p.judge.tolerance
         d.sentence[rows] = sentence
         d.first_sentence[rows] = sentence
         d.lawful[rows] = lawful
@@ -404,7 +399,6 @@ class LeniencyModel(mesa.Model):
         self._schedule(rows, Event.APPEAL_END, self.day + law.APPEAL_WINDOW_DAYS)
         if self._watch:
             self._note(rows, "judgment", self._story_judgment)
-        del tol
 
     # --- appeal, protest, second instance -----------------------------------------------------------------------
     def _appeal_end(self, rows: np.ndarray) -> None:
