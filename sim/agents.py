@@ -54,18 +54,24 @@ class ActorPool:
         if n == 0:
             z = np.zeros(0)
             return z.astype(np.int32), z, z
-        tf = 1.0 / (1.0 + self.corner_cutting * np.maximum(self.load(actors) - 1.0, 0.0))
-        hours = np.broadcast_to(np.asarray(std_hours, dtype=np.float64), (n,)) * tf
-        order = np.argsort(actors, kind="stable")
-        a_sorted = actors[order]
-        h_sorted = hours[order]
-        csum = np.cumsum(h_sorted)
-        starts = np.r_[0, np.flatnonzero(a_sorted[1:] != a_sorted[:-1]) + 1]
-        group_base = np.repeat(csum[starts] - h_sorted[starts], np.diff(np.r_[starts, n]))
-        before = csum - h_sorted - group_base
-        wait_sorted = np.floor((self.backlog[a_sorted] + before) / self.capacity[a_sorted]).astype(np.int32)
-        wait = np.empty(n, dtype=np.int32)
-        wait[order] = wait_sorted
+        backlog, capacity = self.backlog[actors], self.capacity[actors]
+        tf = 1.0 / (1.0 + self.corner_cutting * np.maximum(backlog / (capacity * self.horizon) - 1.0, 0.0))  # load()
+        hours = np.asarray(std_hours, dtype=np.float64) * tf
+        if n == 1:
+            wait = np.floor(backlog / capacity).astype(np.int32)
+        else:
+            # A stable sort keeps FIFO order within an actor; on 16-bit keys numpy's stable sort is a radix sort.
+            order = np.argsort(actors.astype(np.uint16) if n > 64 and self.n <= 65536 else actors, kind="stable")
+            a_sorted, h_sorted = actors[order], hours[order]
+            excl = np.cumsum(h_sorted)
+            excl -= h_sorted  # hours booked before each task in this batch
+            first = np.empty(n, dtype=bool)  # first task of its actor in sorted order
+            first[0] = True
+            np.not_equal(a_sorted[1:], a_sorted[:-1], out=first[1:])
+            start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
+            before = excl - excl[start]  # hours queued before the task by earlier tasks of the same actor
+            wait = np.empty(n, dtype=np.int32)
+            wait[order] = np.floor((backlog[order] + before) / capacity[order])
         np.add.at(self.backlog, actors, hours)
         np.add.at(self.hours_done, actors, hours)
         np.add.at(self.cases, actors, 1)

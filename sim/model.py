@@ -132,18 +132,28 @@ class LeniencyModel(mesa.Model):
     def step(self) -> None:
         """One day: arrivals, then each stage's cases due today, then the actors work off a day's capacity."""
         p = self.params
+        d = self.docket
+        live = self._live_counts()
         arrivals = 0
         if self.day < p.run.days:
             arrivals = int(self.rng.poisson(p.run.cases_per_day))
             self._arrive(arrivals)
-        d = self.docket
         due = np.flatnonzero(d.active & (d.next_day == self.day))
         if len(due):
+            # Only today's due rows change state (closed rows keep their closing state until the end-of-day wipe), so
+            # the open-state counts are kept up to date from them instead of a scan of the whole docket.
+            live[: len(CaseState)] -= np.bincount(d.state[due], minlength=len(CaseState))
+            # Group today's rows by event with one stable (radix) sort: each group keeps ascending row order.
             events = d.next_event[due]
+            order = np.argsort(events, kind="stable")
+            by_event = due[order]
+            ends = np.cumsum(np.bincount(events, minlength=len(Event) + 1)).tolist()
             for ev, handler in self._handlers():
-                rows = due[events == ev]
+                rows = by_event[ends[ev - 1] : ends[ev]]
                 if len(rows):
                     handler(rows)
+            live[: len(CaseState)] += np.bincount(d.state[due], minlength=len(CaseState))
+        d.wipe()
         for pool in (self.prosecutors, self.lawyers, self.judges):
             pool.end_day()
         self._record_day(arrivals)
@@ -151,6 +161,17 @@ class LeniencyModel(mesa.Model):
         self.day += 1
         if self.day >= p.run.days + p.run.drain_days or (self.day >= p.run.days and d.in_flight == 0):
             self.running = False
+
+    def _live_counts(self) -> np.ndarray:
+        """Running counts: cases in each state (open states meaningful), then cases detained now (last slot)."""
+        live = self.__dict__.get("_live")
+        if live is None:  # first call: count once from the docket
+            d = self.docket
+            live = np.zeros(len(CaseState) + 1, dtype=np.int64)
+            live[: len(CaseState)] = np.bincount(d.state[d.active], minlength=len(CaseState))
+            live[-1] = int((d.detained & d.active).sum())
+            self._live = live
+        return live
 
     def _handlers(self) -> tuple[tuple[Event, Callable[[np.ndarray], None]], ...]:
         return (
@@ -189,7 +210,11 @@ class LeniencyModel(mesa.Model):
         Defendant.draw(self, rows)
         d.judged_day[rows] = -1
         self.tally.arrived += n
-        self.tally.detained_at_arrival += int(d.detained[rows].sum())
+        detained = int(d.detained[rows].sum())
+        self.tally.detained_at_arrival += detained
+        live = self._live_counts()
+        live[CaseState.INVESTIGATION] += n
+        live[-1] += detained
         inv = 3 + rng.exponential(max(p.case.investigation_days_mean - 3, 0.1), n)
         self._schedule(rows, Event.REVIEW_START, self.day + np.round(inv).astype(np.int32))
         if self.materialise_agents:
@@ -492,6 +517,7 @@ class LeniencyModel(mesa.Model):
         days = self.day - d.det_since[rows]
         d.det_days[rows] += days
         self.tally.detention_days += int(days.sum())
+        self._live_counts()[-1] -= len(rows)
         d.detained[rows] = False
         d.det_since[rows] = -1
 
@@ -525,16 +551,16 @@ class LeniencyModel(mesa.Model):
         return out
 
     def _record_day(self, arrivals: int) -> None:
-        c = self.state_counts()
+        c = self._live_counts().tolist()  # kept by step, _arrive and _release instead of a scan of the docket
         t = self.tally
         today = self.today
         today["arrivals"] = arrivals
-        today["in_investigation"] = c["investigation"]
-        today["in_review"] = c["review"]
-        today["in_trial"] = c["trial"]
-        today["in_appeal"] = c["appeal_window"] + c["second_instance"]
+        today["in_investigation"] = c[CaseState.INVESTIGATION]
+        today["in_review"] = c[CaseState.REVIEW]
+        today["in_trial"] = c[CaseState.TRIAL]
+        today["in_appeal"] = c[CaseState.APPEAL_WINDOW] + c[CaseState.SECOND_INSTANCE]
         today["closed_total"] = t.closed
-        today["detained_now"] = int((self.docket.detained & self.docket.active).sum())
+        today["detained_now"] = c[-1]
         new = t.relief - self._relief_before
         self._relief_before = t.relief.copy()
         today["relief_essential_today"] = int(new[:, 1].sum())
