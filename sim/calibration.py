@@ -1,0 +1,495 @@
+"""Calibration: fit the baseline's free behavioural parameters to the published figures (domain.md §5).
+
+Method: simulated method of moments. For a candidate parameter vector theta the model is run on the same fit seeds
+(common random numbers, so the objective is a deterministic function of theta and differences between candidates
+are not seed noise), each target metric is averaged over the seeds, and
+
+    J(theta) = sum_i weight_i * ((mean_i(theta) - value_i) / tolerance_i) ** 2
+
+plus a weak prior, prior_weight * sum_k ((theta_k - default_k) / (hi_k - lo_k)) ** 2, that holds each parameter near
+its documented plausible value (the schema default) where the targets do not pin it down (several parameters move
+the same target, e.g. trial cost and taste dispersion both move the application rate: a ridge), is minimised: scipy's differential evolution (global, small population) followed by a Nelder-Mead polish in unit
+coordinates, or Nelder-Mead alone with ``quick``. Targets, tolerances, weights, sources, free parameters, bounds and
+budgets live in ``experiments/calibration/targets.toml``. The fitted baseline is then checked on fresh seeds at full
+length: a fit table with each target's simulated mean and 95 % CI and whether it lies within tolerance.
+
+Only metrics of ``sim.metrics.METRICS`` are used: a target whose metric does not exist is reported as missing.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, stats
+
+from sim.metrics import METRICS
+from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, param_table, read_toml
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGETS_PATH = ROOT / "experiments" / "calibration" / "targets.toml"
+BASELINE_PATH = SCENARIO_DIR / "baseline.toml"
+PENALTY = 1e6  # objective value when a target metric is undefined (NaN) for a candidate
+
+
+# --- specification -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Target:
+    """A published figure the baseline should reproduce."""
+
+    metric: str
+    value: float
+    tolerance: float
+    weight: float
+    source: str
+
+    @property
+    def active(self) -> bool:
+        """A target counts only when its metric is defined in sim/metrics.py (one definition of each figure)."""
+        return self.metric in METRICS
+
+
+@dataclass(frozen=True)
+class FreeParam:
+    """A behavioural parameter the fit may move, within [lo, hi], meant to move ``targets``."""
+
+    key: str
+    lo: float
+    hi: float
+    targets: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CalibrationSpec:
+    targets: tuple[Target, ...]
+    parameters: tuple[FreeParam, ...]
+    settings: Mapping[str, Any]
+    source: str = ""
+
+    @property
+    def active_targets(self) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if t.active)
+
+    @property
+    def missing_targets(self) -> tuple[Target, ...]:
+        return tuple(t for t in self.targets if not t.active)
+
+    @property
+    def free(self) -> tuple[FreeParam, ...]:
+        """Parameters that exist in the schema and move at least one active target; the rest are held fixed."""
+        keys = {r["key"] for r in param_table()}
+        active = {t.metric for t in self.active_targets}
+        return tuple(p for p in self.parameters if p.key in keys and active.intersection(p.targets))
+
+    @property
+    def held(self) -> tuple[FreeParam, ...]:
+        free = {p.key for p in self.free}
+        return tuple(p for p in self.parameters if p.key not in free)
+
+
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "seed_entropy": 20240401,
+    "prior_weight": 1.0,
+    "fit_seeds": 4,
+    "fit_days": 365,
+    "fit_drain_days": 240,
+    "check_seeds": 20,
+    "de_popsize": 2,
+    "de_maxiter": 4,
+    "nm_maxfev": 60,
+    "quick_seeds": 2,
+    "quick_days": 90,
+    "quick_maxfev": 24,
+}
+
+
+def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
+    """Read targets, free parameters and settings; bad entries raise ScenarioError naming the file and entry."""
+    doc = read_toml(path)
+    settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
+    unknown = set(settings) - set(DEFAULT_SETTINGS)
+    if unknown:
+        raise ScenarioError(f"{path}: unknown [settings] keys {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}")
+    targets = []
+    for i, t in enumerate(doc.get("target", [])):
+        try:
+            tg = Target(str(t["metric"]), float(t["value"]), float(t["tolerance"]), float(t["weight"]), str(t["source"]))
+        except KeyError as exc:
+            raise ScenarioError(f"{path}: [[target]] #{i + 1} lacks {exc}; needs metric, value, tolerance, weight, source") from None
+        if tg.tolerance <= 0 or tg.weight < 0:
+            raise ScenarioError(f"{path}: target {tg.metric}: tolerance must be > 0 and weight >= 0")
+        targets.append(tg)
+    schema = {r["key"]: r for r in param_table()}
+    params = []
+    for i, p in enumerate(doc.get("parameter", [])):
+        try:
+            fp = FreeParam(str(p["key"]), float(p["lo"]), float(p["hi"]), tuple(p["targets"]))
+        except KeyError as exc:
+            raise ScenarioError(f"{path}: [[parameter]] #{i + 1} lacks {exc}; needs key, lo, hi, targets") from None
+        if fp.key.startswith(("law.", "power.", "run.", "meta.")):
+            raise ScenarioError(f"{path}: parameter {fp.key}: legal, power and run parameters are not fitted")
+        row = schema.get(fp.key)
+        if row is not None and not (row["min"] <= fp.lo < fp.hi <= row["max"]):
+            raise ScenarioError(f"{path}: parameter {fp.key}: bounds [{fp.lo}, {fp.hi}] must lie in [{row['min']}, {row['max']}] with lo < hi")
+        params.append(fp)
+    if not targets or not params:
+        raise ScenarioError(f"{path}: needs at least one [[target]] and one [[parameter]]")
+    return CalibrationSpec(tuple(targets), tuple(params), settings, str(path))
+
+
+# --- seeds and statistics ----------------------------------------------------------------------------------------
+def seed_list(entropy: int, n: int, stream: int = 0) -> list[int]:
+    """``n`` independent integer seeds from a SeedSequence; stream 0 = fit seeds, 1 = check seeds."""
+    return [int(s) for s in np.random.SeedSequence(entropy, spawn_key=(stream,)).generate_state(n)]
+
+
+def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
+    """Mean and Student-t confidence interval over replications (NaNs dropped)."""
+    v = np.asarray([x for x in values if not math.isnan(x)], dtype=float)
+    if len(v) == 0:
+        return math.nan, math.nan, math.nan
+    if len(v) == 1:
+        return float(v[0]), math.nan, math.nan
+    half = stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
+
+
+def _run_one(job: tuple[str, int, tuple[str, ...] | None]) -> dict[str, float]:
+    """One replication in a worker process: the scenario as JSON (cheap to pickle), a seed, the metrics wanted
+    (None = all)."""
+    from sim.model import simulate
+
+    scenario_json, seed, metrics = job
+    summary = simulate(Scenario.model_validate_json(scenario_json), seed, daily=False).summary
+    return dict(summary) if metrics is None else {m: summary[m] for m in metrics}
+
+
+def run_replications(
+    scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str] | None, executor: Executor | None = None
+) -> list[list[dict[str, float]]]:
+    """Run every scenario on every seed (CRN); returns per scenario the per-seed metric dicts (None = all metrics)."""
+    mt = None if metrics is None else tuple(metrics)
+    jobs = [(s.model_dump_json(), int(seed), mt) for s in scenarios for seed in seeds]
+    out = list(executor.map(_run_one, jobs, chunksize=1)) if executor is not None else [_run_one(j) for j in jobs]
+    k = len(seeds)
+    return [out[i * k : (i + 1) * k] for i in range(len(scenarios))]
+
+
+# --- the objective -----------------------------------------------------------------------------------------------
+def objective(means: Mapping[str, float], targets: Sequence[Target]) -> float:
+    """J = sum of weight * ((mean - value) / tolerance)^2 over active targets; an undefined metric is penalised."""
+    total = 0.0
+    for t in targets:
+        m = means.get(t.metric, math.nan)
+        total += PENALTY if math.isnan(m) else t.weight * ((m - t.value) / t.tolerance) ** 2
+    return float(total)
+
+
+@dataclass
+class Evaluator:
+    """Runs candidates on the fit seeds and scores them; keeps every evaluation (the fit's history)."""
+
+    base: Scenario
+    spec: CalibrationSpec
+    seeds: Sequence[int]
+    days: int
+    drain_days: int
+    executor: Executor | None = None
+    log: Callable[[str], None] | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    @property
+    def params(self) -> tuple[FreeParam, ...]:
+        return self.spec.free
+
+    def scenario(self, x: Sequence[float], *, days: int | None = None, drain_days: int | None = None) -> Scenario:
+        over: dict[str, Any] = {p.key: float(np.clip(v, p.lo, p.hi)) for p, v in zip(self.params, x, strict=True)}
+        over["run.days"] = self.days if days is None else days
+        over["run.drain_days"] = self.drain_days if drain_days is None else drain_days
+        return self.base.with_overrides(over)
+
+    def evaluate(self, xs: Sequence[Sequence[float]]) -> list[float]:
+        """Objective of several candidates at once (all candidate x seed runs go to the executor together)."""
+        metrics = [t.metric for t in self.spec.active_targets]
+        reps = run_replications([self.scenario(x) for x in xs], self.seeds, metrics, self.executor)
+        scores = []
+        for x, rows in zip(xs, reps, strict=True):
+            means = {m: float(np.nanmean([r[m] for r in rows])) if any(not math.isnan(r[m]) for r in rows) else math.nan for m in metrics}
+            fit_j = objective(means, self.spec.active_targets)
+            j = fit_j + self.prior(x)
+            self.history.append({"eval": len(self.history) + 1, "objective": j, "fit_objective": fit_j, **dict(zip([p.key for p in self.params], map(float, x), strict=True)), **{f"sim:{k}": v for k, v in means.items()}})
+            scores.append(j)
+        if self.log is not None:
+            best = min(h["objective"] for h in self.history)
+            self.log(f"  {len(self.history):4d} evaluations, best J = {best:.3f}")
+        return scores
+
+    def prior(self, x: Sequence[float]) -> float:
+        """Weak prior toward the schema defaults (documented plausible values), in units of each parameter's range."""
+        w = float(self.spec.settings["prior_weight"])
+        if w == 0:
+            return 0.0
+        defaults = Scenario().flat()
+        return w * float(sum(((v - defaults[p.key]) / (p.hi - p.lo)) ** 2 for p, v in zip(self.params, x, strict=True)))
+
+    def best(self) -> tuple[np.ndarray, float]:
+        h = min(self.history, key=lambda r: r["objective"])
+        return np.array([h[p.key] for p in self.params]), float(h["objective"])
+
+
+@dataclass
+class FitResult:
+    values: dict[str, float]
+    start: dict[str, float]
+    objective_start: float
+    objective: float
+    evaluations: int
+    method: str
+    seeds: list[int]
+    days: int
+    drain_days: int
+    seconds: float
+    history: pd.DataFrame
+
+
+def fit(
+    spec: CalibrationSpec,
+    base: Scenario,
+    *,
+    quick: bool = False,
+    workers: int = 2,
+    log: Callable[[str], None] | None = None,
+) -> FitResult:
+    """Minimise J over the free parameters; differential evolution then Nelder-Mead (or Nelder-Mead only if quick)."""
+    st = spec.settings
+    n_seeds = st["quick_seeds"] if quick else st["fit_seeds"]
+    days = st["quick_days"] if quick else st["fit_days"]
+    seeds = seed_list(st["seed_entropy"], n_seeds, 0)
+    params = spec.free
+    if not params:
+        raise ScenarioError(f"{spec.source}: no free parameter moves an active target")
+    lo = np.array([p.lo for p in params])
+    hi = np.array([p.hi for p in params])
+    flat = base.flat()
+    x0 = np.clip(np.array([float(flat[p.key]) for p in params]), lo, hi)
+    t0 = time.perf_counter()
+    executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    try:
+        ev = Evaluator(base, spec, seeds, days, st["fit_drain_days"], executor, log)
+        j0 = ev.evaluate([x0])[0]
+        if log:
+            log(f"start: J = {j0:.3f} with {len(params)} free parameters, {n_seeds} seeds, {days} days")
+        method = "nelder-mead"
+        if not quick:
+            method = "differential-evolution + nelder-mead"
+
+            def vec(x: np.ndarray) -> np.ndarray:
+                return np.array(ev.evaluate([x[:, i] for i in range(x.shape[1])]))
+
+            optimize.differential_evolution(
+                vec, list(zip(lo, hi, strict=True)), popsize=st["de_popsize"], maxiter=st["de_maxiter"], seed=st["seed_entropy"],
+                x0=x0, polish=False, vectorized=True, updating="deferred", init="sobol", tol=0.0,
+            )  # fmt: skip
+        xb, _ = ev.best()
+        _nelder_mead(ev, xb, lo, hi, st["quick_maxfev"] if quick else st["nm_maxfev"])
+        xb, jb = ev.best()
+    finally:
+        if executor is not None:
+            executor.shutdown()
+    return FitResult(
+        values={p.key: _round(v) for p, v in zip(params, xb, strict=True)},
+        start={p.key: float(v) for p, v in zip(params, x0, strict=True)},
+        objective_start=j0,
+        objective=jb,
+        evaluations=len(ev.history),
+        method=method,
+        seeds=seeds,
+        days=days,
+        drain_days=st["fit_drain_days"],
+        seconds=time.perf_counter() - t0,
+        history=pd.DataFrame(ev.history),
+    )
+
+
+def _round(v: float) -> float:
+    """Fitted values to 4 significant digits: more would pretend a precision the seed noise does not give."""
+    return float(f"{v:.4g}")
+
+
+def _nelder_mead(ev: Evaluator, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, maxfev: int) -> None:
+    """Nelder-Mead in unit coordinates (every parameter scaled to [0, 1]), initial steps of 0.1."""
+    span = hi - lo
+    u0 = (x0 - lo) / span
+    simplex = [u0]
+    for i in range(len(u0)):
+        u = u0.copy()
+        u[i] = u[i] + 0.1 if u[i] + 0.1 <= 1 else u[i] - 0.1
+        simplex.append(u)
+
+    def f(u: np.ndarray) -> float:
+        return ev.evaluate([lo + np.clip(u, 0, 1) * span])[0]
+
+    optimize.minimize(
+        f, u0, method="Nelder-Mead", bounds=[(0, 1)] * len(u0),
+        options={"maxfev": maxfev, "initial_simplex": np.array(simplex), "xatol": 1e-3, "fatol": 1e-3},
+    )  # fmt: skip
+
+
+# --- checking the fit --------------------------------------------------------------------------------------------
+def fit_table(
+    spec: CalibrationSpec, fitted: Scenario, seeds: Sequence[int], *, before: Scenario | None = None, workers: int = 2
+) -> pd.DataFrame:
+    """Each target: value, tolerance, weight, source, simulated mean and 95 % CI on ``seeds``, within tolerance?"""
+    metrics = [t.metric for t in spec.active_targets]
+    scen = [fitted] + ([before] if before is not None else [])
+    with ProcessPoolExecutor(max_workers=workers) if workers > 1 else _NoPool() as ex:
+        reps = run_replications(scen, seeds, metrics, ex if workers > 1 else None)
+    rows = []
+    for t in spec.targets:
+        row: dict[str, Any] = {"target": t.metric, "value": t.value, "tolerance": t.tolerance, "weight": t.weight, "source": t.source}
+        if not t.active:
+            row.update(sim_mean=math.nan, ci_lo=math.nan, ci_hi=math.nan, within_tolerance="metric missing")
+        else:
+            m, lo_, hi_ = mean_ci(r[t.metric] for r in reps[0])
+            row.update(sim_mean=m, ci_lo=lo_, ci_hi=hi_, within_tolerance="yes" if abs(m - t.value) <= t.tolerance else "no")
+            if before is not None:
+                row["before_mean"] = mean_ci(r[t.metric] for r in reps[1])[0]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+class _NoPool:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def table_markdown(table: pd.DataFrame, title: str) -> str:
+    """The fit table as Markdown (target, published value ± tolerance, source, simulated mean ± 95 % CI, within?)."""
+    has_before = "before_mean" in table.columns
+    head = "| target | published (± tolerance) | weight | simulated mean [95 % CI] |" + (" before fit |" if has_before else "") + " within tolerance | source |"
+    lines = [f"# {title}", "", head, "|" + "---|" * (6 + has_before)]
+    for r in table.itertuples():
+        sim = "—" if math.isnan(r.sim_mean) else f"{r.sim_mean:.4g} [{r.ci_lo:.4g}, {r.ci_hi:.4g}]"
+        before = ("" if not has_before else (" — |" if math.isnan(r.before_mean) else f" {r.before_mean:.4g} |"))
+        lines.append(f"| `{r.target}` | {r.value:g} (± {r.tolerance:g}) | {r.weight:g} | {sim} |{before} {r.within_tolerance} | {r.source} |")
+    return "\n".join(lines) + "\n"
+
+
+# --- writing ------------------------------------------------------------------------------------------------------
+def git_commit() -> str:
+    """The commit the fit ran on (with '+dirty' when the working tree differs), for provenance."""
+    try:
+        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "sim"], capture_output=True, text=True, check=True).stdout.strip()
+        return rev + ("+dirty" if dirty else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def fitted_toml(result: FitResult, spec: CalibrationSpec, run_id: str) -> str:
+    """The fitted values with their source run (what, when, on which code, how well)."""
+    lines = [
+        "# Fitted behavioural parameters of the baseline, written by `leniency calibrate` (sim/calibration.py).",
+        "# Copied into scenarios/baseline.toml. The fit table (fit_table.md) checks them on fresh seeds.",
+        "",
+        "[run_info]",
+        f'run_id = "{run_id}"',
+        f'code = "{git_commit()}"',
+        f'method = "{result.method}"',
+        f'targets_file = "{Path(spec.source).name}"',
+        f"objective_start = {result.objective_start:.6g}",
+        f"objective = {result.objective:.6g}",
+        f"evaluations = {result.evaluations}",
+        f"fit_seeds = {result.seeds}",
+        f"fit_days = {result.days}",
+        f"fit_drain_days = {result.drain_days}",
+        f"seconds = {result.seconds:.1f}",
+        "held_fixed = [" + ", ".join(f'"{p.key}"' for p in spec.held) + "]  # every target they move lacks a metric, or not in the schema",
+        "",
+        "[values]",
+    ]
+    lines += [f'"{k}" = {v!r}  # start {result.start[k]:.4g}' for k, v in result.values.items()]
+    return "\n".join(lines) + "\n"
+
+
+def write_baseline(values: Mapping[str, float], run_id: str, path: Path = BASELINE_PATH) -> None:
+    """Rewrite scenarios/baseline.toml: its [meta] plus the fitted values, saying where they come from."""
+    doc = read_toml(path)
+    meta = doc.get("meta", {})
+    sections: dict[str, dict[str, Any]] = {k: dict(v) for k, v in doc.items() if k != "meta" and isinstance(v, dict)}
+    for key, v in values.items():
+        sec, name = key.split(".", 1)
+        sections.setdefault(sec, {})[name] = v
+    lines = [
+        "# Baseline: national practice around 2020-21, at district scale.",
+        "# Parameters not listed come from the schema (sim/scenario.py), documented plausible values.",
+        f"# The values below are FITTED by `leniency calibrate` (run {run_id}) to the published figures of",
+        "# domain.md §5: targets, method, fitted values with their source run and the fit table are in experiments/calibration/.",
+        "[meta]",
+        f'name = "{meta.get("name", "baseline")}"',
+        f'description = "{meta.get("description", "")}"',
+    ]
+    for sec, kv in sections.items():
+        lines += ["", f"[{sec}]"] + [f"{k} = {v!r}  # fitted" for k, v in kv.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    load_scenario(path)  # the file must stay valid
+
+
+def baseline(path: Path = BASELINE_PATH) -> Scenario:
+    """The calibrated baseline scenario (scenarios/baseline.toml over the schema defaults)."""
+    return load_scenario(path)
+
+
+def calibrate(
+    out: Path,
+    *,
+    quick: bool = False,
+    workers: int = 2,
+    targets: Path = TARGETS_PATH,
+    update_baseline: bool = False,
+    log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True),
+) -> tuple[FitResult, pd.DataFrame]:
+    """The whole calibration: fit, check on fresh seeds at full length, write outputs (and the baseline if asked)."""
+    spec = load_spec(targets)
+    for t in spec.missing_targets:
+        log(f"target {t.metric}: no such metric in sim/metrics.py, left out of the objective")
+    for p in spec.held:
+        log(f"parameter {p.key}: held fixed (no active target, or not in the schema)")
+    base = baseline()
+    result = fit(spec, base, quick=quick, workers=workers, log=log)
+    fitted = base.with_overrides(result.values)
+    st = spec.settings
+    if quick:
+        check = seed_list(st["seed_entropy"], 4, 1)
+        over = {"run.days": st["quick_days"], "run.drain_days": st["fit_drain_days"]}
+        fitted_check, before = fitted.with_overrides(over), base.with_overrides(over)
+    else:
+        check = seed_list(st["seed_entropy"], st["check_seeds"], 1)
+        fitted_check, before = fitted, base
+    log(f"fit done in {result.seconds:.0f} s: J {result.objective_start:.3f} -> {result.objective:.3f}; checking on {len(check)} fresh seeds")
+    table = fit_table(spec, fitted_check, check, before=before, workers=workers)
+    run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "fitted.toml").write_text(fitted_toml(result, spec, run_id), encoding="utf-8")
+    result.history.to_csv(out / "fit_history.csv", index=False)
+    table.to_csv(out / "fit_table.csv", index=False)
+    days = fitted_check.run.days
+    title = f"Calibration fit table (run {run_id}; {len(check)} fresh seeds, run.days = {days}; J = {result.objective:.3f})"
+    (out / "fit_table.md").write_text(table_markdown(table, title), encoding="utf-8")
+    if update_baseline:
+        write_baseline(result.values, run_id)
+        log(f"wrote the fitted values into {BASELINE_PATH}")
+    return result, table
