@@ -1,0 +1,183 @@
+"""Comparisons of sweep results: means with confidence intervals, paired differences from a baseline arm under
+common random numbers, Pareto frontiers, Sobol and Morris indices (SALib), and the EMA Workbench export.
+
+Nothing here defines a metric: every outcome is a column the model computed (``sim.metrics.METRICS``); this module
+only summarises them across replications.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+LEVEL = 0.95
+
+
+def mean_ci(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> dict[str, float]:
+    """Mean and Student-t confidence interval of independent replications (NaNs dropped)."""
+    x = np.asarray(values, dtype=float)
+    x = x[~np.isnan(x)]
+    n = len(x)
+    mean = float(x.mean()) if n else math.nan
+    sd = float(x.std(ddof=1)) if n > 1 else math.nan
+    hw = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.inf if n == 1 else math.nan
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - hw, "ci_high": mean + hw, "half_width": hw}
+
+
+def group_means(runs: pd.DataFrame, outcomes: Sequence[str], by: Sequence[str] = ("arm",), level: float = LEVEL) -> pd.DataFrame:
+    """Per group and outcome: n, mean, sd, CI bounds and half-width (long table, groups in first-seen order)."""
+    rows = []
+    for key, g in runs.groupby(list(by), sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        for o in outcomes:
+            if o in g:
+                rows.append({**dict(zip(by, key, strict=True)), "outcome": o, **mean_ci(g[o].to_numpy(dtype=float), level)})
+    return pd.DataFrame(rows)
+
+
+def holm(p: np.ndarray) -> np.ndarray:
+    """Holm-Bonferroni adjusted p-values (controls the family-wise error over the comparisons given)."""
+    p = np.asarray(p, dtype=float)
+    out = np.full_like(p, np.nan)
+    ok = ~np.isnan(p)
+    q = p[ok]
+    order = np.argsort(q)
+    m = len(q)
+    adj = np.maximum.accumulate((m - np.arange(m)) * q[order])
+    res = np.empty(m)
+    res[order] = np.minimum(adj, 1.0)
+    out[ok] = res
+    return out
+
+
+def paired_differences(
+    runs: pd.DataFrame, outcomes: Sequence[str], baseline: str, level: float = LEVEL, by_point: bool | None = None
+) -> pd.DataFrame:
+    """Each arm minus the baseline arm, paired on (design point, replication) — the runs that share a seed.
+
+    Columns: arm (and point), outcome, n_pairs, baseline_mean, mean_diff, ci_low, ci_high, relative_change, p_value,
+    significant (CI excludes 0), p_holm and significant_holm (Holm over the arms, per outcome)."""
+    if by_point is None:
+        by_point = runs["point"].nunique() > 1
+    keys = ["point", "replication"]
+    base = runs[runs["arm"] == baseline].set_index(keys)
+    rows = []
+    for arm, g in runs[runs["arm"] != baseline].groupby("arm", sort=False):
+        g = g.set_index(keys)
+        common = g.index.intersection(base.index)
+        parts = [(None, common)]
+        if by_point:
+            parts = [(p, common[common.get_level_values(0) == p]) for p in common.get_level_values(0).unique()]
+        for point, idx in parts:
+            for o in outcomes:
+                if o not in g:
+                    continue
+                d = g.loc[idx, o].to_numpy(float) - base.loc[idx, o].to_numpy(float)
+                d = d[~np.isnan(d)]
+                ci = mean_ci(d, level)
+                bmean = float(np.nanmean(base.loc[idx, o].to_numpy(float))) if len(idx) else math.nan
+                if ci["n"] > 1 and ci["sd"] > 0:
+                    p = float(2 * stats.t.sf(abs(ci["mean"]) / (ci["sd"] / math.sqrt(ci["n"])), ci["n"] - 1))
+                elif ci["n"] > 1:
+                    p = 1.0 if ci["mean"] == 0 else 0.0
+                else:
+                    p = math.nan
+                row = {"arm": arm}
+                if by_point:
+                    row["point"] = point
+                row.update(
+                    outcome=o, n_pairs=ci["n"], baseline_mean=bmean, mean_diff=ci["mean"], ci_low=ci["ci_low"],
+                    ci_high=ci["ci_high"], relative_change=ci["mean"] / bmean if bmean else math.nan, p_value=p,
+                    significant=bool(ci["ci_low"] > 0 or ci["ci_high"] < 0),
+                )
+                rows.append(row)
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    df["p_holm"] = np.nan
+    for _, idx in df.groupby(["outcome"] + (["point"] if by_point else []), sort=False).groups.items():
+        df.loc[idx, "p_holm"] = holm(df.loc[idx, "p_value"].to_numpy())
+    df["significant_holm"] = df["p_holm"] < (1 - level)
+    return df
+
+
+def pareto_front(x: Sequence[float], y: Sequence[float]) -> np.ndarray:
+    """Mask of the points no other point beats on both coordinates (both minimised)."""
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    mask = np.zeros(len(x), bool)
+    for i in range(len(x)):
+        if np.isnan(x[i]) or np.isnan(y[i]):
+            continue
+        dominated = (x <= x[i]) & (y <= y[i]) & ((x < x[i]) | (y < y[i]))
+        mask[i] = not dominated.any()
+    return mask
+
+
+def point_means(runs: pd.DataFrame, design: pd.DataFrame, outcome: str, arm: str) -> np.ndarray:
+    """The outcome's replication mean at every design point, in the design's (sampler's) order."""
+    g = runs[runs["arm"] == arm].groupby("point_key")[outcome].mean()
+    return g.reindex(design["point_key"].to_numpy()).to_numpy(float)
+
+
+def sobol_indices(
+    runs: pd.DataFrame, design: pd.DataFrame, problem: dict[str, Any], outcomes: Sequence[str], arm: str, second_order: bool, seed: int = 0
+) -> tuple[pd.DataFrame, list[str]]:
+    """First-order and total Sobol indices with bootstrap CIs (SALib), per outcome; and notes on what was skipped."""
+    from SALib.analyze import sobol
+
+    rows, notes = [], []
+    for o in outcomes:
+        y = point_means(runs, design, o, arm)
+        if np.isnan(y).any() or np.nanstd(y) == 0:
+            notes.append(f"{o}: skipped ({'missing or undefined values' if np.isnan(y).any() else 'constant'})")
+            continue
+        res = sobol.analyze(problem, y, calc_second_order=second_order, conf_level=LEVEL, seed=seed)
+        for i, name in enumerate(problem["names"]):
+            rows.append({"arm": arm, "outcome": o, "factor": name, "S1": res["S1"][i], "S1_conf": res["S1_conf"][i], "ST": res["ST"][i], "ST_conf": res["ST_conf"][i]})
+    return pd.DataFrame(rows), notes
+
+
+def morris_indices(
+    runs: pd.DataFrame, design: pd.DataFrame, problem: dict[str, Any], outcomes: Sequence[str], arm: str, levels: int, seed: int = 0
+) -> tuple[pd.DataFrame, list[str]]:
+    """Morris elementary-effect statistics mu, mu* (with CI) and sigma (SALib), per outcome."""
+    from SALib.analyze import morris
+
+    x = design[problem["names"]].to_numpy(float)
+    rows, notes = [], []
+    for o in outcomes:
+        y = point_means(runs, design, o, arm)
+        if np.isnan(y).any():
+            notes.append(f"{o}: skipped (missing or undefined values)")
+            continue
+        res = morris.analyze(problem, x, y, conf_level=LEVEL, num_levels=levels, seed=seed)
+        for i, name in enumerate(problem["names"]):
+            rows.append({"arm": arm, "outcome": o, "factor": name, "mu": res["mu"][i], "mu_star": res["mu_star"][i], "mu_star_conf": res["mu_star_conf"][i], "sigma": res["sigma"][i]})
+    return pd.DataFrame(rows), notes
+
+
+def ema_export(runs: pd.DataFrame, factor_names: Sequence[str], outcomes: Sequence[str], out: Path) -> list[Path]:
+    """Write the runs as EMA Workbench's (experiments, outcomes) pair — row i of one is row i of the other — as CSV
+    and Parquet, for PRIM/CART (``ema_workbench.analysis.prim.Prim(experiments, outcomes[o] > x)``)."""
+    out.mkdir(parents=True, exist_ok=True)
+    reform_cols = [c for c in runs.columns if c.startswith("reform.")]
+    exp = runs[[*factor_names, *reform_cols]].copy()
+    exp.columns = [c.replace("reform.", "reform_") for c in exp.columns]
+    exp["scenario"] = runs["point"].to_numpy()
+    exp["policy"] = runs["arm"].to_numpy()
+    exp["model"] = "leniency"
+    exp["replication"] = runs["replication"].to_numpy()
+    exp["seed"] = runs["seed"].to_numpy()
+    outc = runs[[o for o in outcomes if o in runs]].reset_index(drop=True)
+    written = []
+    for name, df in (("experiments", exp.reset_index(drop=True)), ("outcomes", outc)):
+        df.to_csv(out / f"{name}.csv", index=False)
+        df.to_parquet(out / f"{name}.parquet", index=False)
+        written += [out / f"{name}.csv", out / f"{name}.parquet"]
+    return written

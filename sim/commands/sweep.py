@@ -1,0 +1,95 @@
+"""`leniency sweep SPEC --out DIR`: run an experiment spec (arms x design points x replications) on local
+processes or a Dask cluster, storing every run in DIR/runs.parquet as it finishes. Rerun with --resume after a
+crash or to extend a finished sweep (more replications, arms or points): only what is missing runs."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from sim.scenario import ScenarioError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("sweep", help="run an experiment spec (replications, reforms, factor designs)", description=__doc__)
+    p.add_argument("spec", help="experiment spec TOML, e.g. experiments/reforms.toml")
+    p.add_argument("--out", required=True, help="result folder (runs.parquet, daily.parquet, spec.toml, experiment.json)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores; with --dask local: cluster workers)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' starts a LocalCluster, else a scheduler address (tcp://host:8786)")
+    p.add_argument("--resume", action="store_true", help="continue or extend the sweep in --out: run only what is missing")
+    p.add_argument("--force", action="store_true", help="discard the sweep already in --out and start over")
+    p.add_argument("--replications", type=int, metavar="N", help="override the spec's replications per design point")
+    p.add_argument("--target-ci", metavar="OUTCOME=HALFWIDTH", help="add replications until every arm's 95%% CI half-width of OUTCOME is below HALFWIDTH (cap: the spec's max_replications)")
+    p.add_argument("--max-replications", type=int, metavar="N", help="override the cap for --target-ci")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.executors import open_executor
+    from sim.experiment import load_spec, spec_to_toml_text
+    from sim.sweep import Sweep, parse_target
+
+    spec = load_spec(args.spec)
+    if args.replications is not None and args.replications < 1:
+        raise ScenarioError(f"--replications {args.replications}: must be at least 1")
+    if args.max_replications is not None:
+        if args.max_replications < 2:
+            raise ScenarioError(f"--max-replications {args.max_replications}: must be at least 2")
+        spec = spec.model_copy(update={"max_replications": args.max_replications})
+    if args.resume and args.force:
+        raise ScenarioError("--resume and --force contradict each other: pick one")
+    target = parse_target(args.target_ci, spec) if args.target_ci else None
+    sweep = Sweep(spec, args.out, spec_text=spec_to_toml_text(args.spec), replications=args.replications)
+    sweep.prepare(resume=args.resume, force=args.force)
+    with open_executor(args.workers, args.dask) as ex:
+        report = sweep.run(ex.executor, workers=ex.workers, description=ex.description, target=target, progress=not args.quiet)
+    print(format_report(sweep, report))
+    return 0 if report.failed == 0 else 1
+
+
+def format_report(sweep: object, report: object) -> str:
+    """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI half-width; *
+    where the paired difference from the baseline arm is distinguishable from zero)."""
+    from sim.analysis import group_means, paired_differences
+
+    spec, store = sweep.spec, sweep.store
+    rate = report.ran / report.wall_s if report.wall_s else math.nan
+    reps = sorted(set(report.replications.values()))
+    lines = [
+        f"{spec.name}: {report.total} runs ({len(sweep.plan.arms)} arms x {len(sweep.plan.points)} points x "
+        f"{reps[0] if len(reps) == 1 else f'{reps[0]}-{reps[-1]}'} replications) on {report.executor}",
+        f"ran {report.ran} ({report.ok} ok, {report.failed} failed), {report.skipped} already stored | "
+        f"wall {report.wall_s:.1f} s | {rate:.2f} runs/s | mean run {report.run_s / max(report.ran, 1):.2f} s",
+    ]
+    if report.target is not None:
+        o, hw = report.target
+        lines.append(f"target CI: {o} half-width <= {hw:g}: {'reached' if report.target_met else 'NOT reached (cap ' + str(spec.max_replications) + ')'} "
+                     f"with {reps[0]}-{reps[-1]} replications per point")
+    for e in report.first_errors:
+        lines.append(f"  failed: {e}")
+    heads = spec.headline[:5]
+    runs = store.read_runs(["arm", "point", "replication", *heads], ok_only=True)
+    if len(runs):
+        means = group_means(runs, heads).set_index(["arm", "outcome"])
+        diffs = paired_differences(runs, heads, spec.baseline, by_point=False)
+        sig = set() if diffs.empty else set(zip(diffs.loc[diffs["significant"], "arm"], diffs.loc[diffs["significant"], "outcome"], strict=True))
+        width = 26
+        lines.append("")
+        lines.append(f"{'arm':{width}s}" + "".join(f"{h[:17]:>19s}" for h in heads))
+        arms = [a for a in sweep.plan.arm_names if a in set(runs["arm"])]
+        for arm in arms[:20]:
+            cells = []
+            for h in heads:
+                m = means.loc[(arm, h)] if (arm, h) in means.index else None
+                cell = "n/a" if m is None or math.isnan(m["mean"]) else f"{m['mean']:.3g}±{m['half_width']:.2g}" + ("*" if (arm, h) in sig else " ")
+                cells.append(f"{cell:>19s}")
+            lines.append(f"{arm[:width - 1]:{width}s}" + "".join(cells))
+        if len(arms) > 20:
+            lines.append(f"... and {len(arms) - 20} more arms (see the report)")
+        lines.append(f"mean ± 95% CI half-width; * paired difference from '{spec.baseline}' excludes 0 (common random numbers)")
+    lines.append(f"stored in {Path(store.root)}/runs.parquet; next: leniency report {store.root}")
+    if report.failed:
+        lines.append(f"{report.failed} runs failed (error and traceback in runs.parquet); --resume retries them")
+    return "\n".join(lines)

@@ -1,0 +1,164 @@
+"""Design points and seeds of an experiment: factor samplers (grid, scipy's Latin hypercube, SALib's Saltelli and
+Morris), per-run seeds with common random numbers across arms, and the list of runs (tasks) a sweep needs.
+
+A design point's identity (``point_key``) is a hash of its factor values rather than its position, so inserting a
+grid value or adding samples never changes the seeds, and therefore the run ids, of points already run: extending a
+finished sweep runs only what is new.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment import Arm, ExperimentSpec, Factors, arm_scenario, factor_overrides
+from sim.scenario import REFORMS, Scenario
+
+
+def salib_problem(factors: Factors) -> dict[str, Any]:
+    """The SALib problem dict (names and bounds) of a sampled design."""
+    names = list(factors.ranges)
+    return {"num_vars": len(names), "names": names, "bounds": [list(factors.ranges[n]) for n in names]}
+
+
+def factor_points(factors: Factors | None, seed: int) -> list[dict[str, float]]:
+    """Factor values of every design point, in sampler order (the order SALib's analysers expect)."""
+    if factors is None:
+        return [{}]
+    if factors.design == "grid":
+        names = list(factors.grid)
+        return [dict(zip(names, map(float, combo), strict=True)) for combo in itertools.product(*factors.grid.values())]
+    problem = salib_problem(factors)
+    names = problem["names"]
+    if factors.design == "lhs":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(names), seed=np.random.default_rng(seed)).random(factors.samples)
+        lo, hi = np.array(problem["bounds"]).T
+        x = qmc.scale(unit, lo, hi)
+    elif factors.design == "sobol":
+        from SALib.sample import sobol
+
+        x = sobol.sample(problem, factors.samples, calc_second_order=factors.second_order, scramble=True, seed=seed)
+    else:
+        from SALib.sample import morris
+
+        x = morris.sample(problem, factors.samples, num_levels=factors.levels, seed=seed)
+    return [dict(zip(names, map(float, row), strict=True)) for row in x]
+
+
+def point_key(values: Mapping[str, float]) -> int:
+    """A stable 63-bit identity of a design point from its factor values (0 when nothing varies)."""
+    if not values:
+        return 0
+    blob = json.dumps(sorted((k, float(v)) for k, v in values.items())).encode()
+    return int.from_bytes(hashlib.sha256(blob).digest()[:8], "big") >> 1
+
+
+def run_seed(master_seed: int, key: int, replication: int) -> int:
+    """The seed of one run: ``SeedSequence(master_seed, spawn_key=(point, replication))`` as a 63-bit int.
+
+    It depends on the design point and the replication only — not on the arm (common random numbers), the order
+    of execution or the number of workers."""
+    state = np.random.SeedSequence(master_seed, spawn_key=(key, replication)).generate_state(2, np.uint32)
+    return int((int(state[0]) << 32 | int(state[1])) >> 1)
+
+
+def run_id(scenario_hash: str, seed: int) -> str:
+    """A run's identity: the resolved scenario and the seed, nothing else."""
+    return hashlib.sha256(f"{scenario_hash}:{seed}".encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One run to do (kept small: a sweep lists all of them up front)."""
+
+    arm: int
+    point: int
+    replication: int
+    seed: int
+    run_id: str
+
+
+class Plan:
+    """An experiment spec resolved into arms x design points x replications."""
+
+    def __init__(self, spec: ExperimentSpec) -> None:
+        self.spec = spec
+        self.arms: list[Arm] = spec.all_arms()
+        self.bases: list[Scenario] = [arm_scenario(spec, a) for a in self.arms]
+        seed = spec.factors.seed if spec.factors is not None and spec.factors.seed is not None else spec.master_seed
+        self.points: list[dict[str, float]] = factor_points(spec.factors, seed)
+        self.keys: list[int] = [point_key(p) for p in self.points]
+        self._hashes: dict[tuple[int, int], str] = {}
+
+    @property
+    def factor_names(self) -> list[str]:
+        return self.spec.factors.names if self.spec.factors is not None else []
+
+    @cached_property
+    def arm_names(self) -> list[str]:
+        return [a.name for a in self.arms]
+
+    def scenario(self, arm: int, point: int) -> Scenario:
+        base = self.bases[arm]
+        if not self.points[point]:
+            return base
+        return base.with_overrides(factor_overrides(self.spec.factors, self.points[point], base), source=f"design point {point}")
+
+    def scenario_hash(self, arm: int, point: int) -> str:
+        key = (arm, point)
+        if key not in self._hashes:
+            self._hashes[key] = hashlib.sha256(self.scenario(arm, point).to_json().encode()).hexdigest()
+        return self._hashes[key]
+
+    def tasks(self, replications: Mapping[int, int] | int, start: Mapping[int, int] | int = 0) -> Iterator[Task]:
+        """Runs for replications [start, replications) of each point, replication-major so that a partial sweep
+        holds complete replications across arms (what paired comparisons need)."""
+        n = len(self.points)
+        reps = [replications if isinstance(replications, int) else replications.get(p, 0) for p in range(n)]
+        first = [start if isinstance(start, int) else start.get(p, 0) for p in range(n)]
+        for r in range(max(reps, default=0)):
+            for p in range(n):
+                if not first[p] <= r < reps[p]:
+                    continue
+                seed = run_seed(self.spec.master_seed, self.keys[p], r)
+                for a in range(len(self.arms)):
+                    yield Task(a, p, r, seed, run_id(self.scenario_hash(a, p), seed))
+
+    def payload(self, task: Task, daily: bool) -> dict[str, Any]:
+        """What a worker needs to do a task (plain data: it crosses process and network boundaries)."""
+        arm = self.arms[task.arm]
+        ident: dict[str, Any] = {
+            "run_id": task.run_id,
+            "arm": arm.name,
+            "point": task.point,
+            "point_key": self.keys[task.point],
+            "replication": task.replication,
+            "seed": task.seed,
+            "scenario_hash": self.scenario_hash(task.arm, task.point),
+        }
+        ident.update({f"reform.{r}": r in arm.reforms for r in REFORMS})
+        ident.update(self.points[task.point])
+        return {
+            "ident": ident,
+            "scenario": self.scenario(task.arm, task.point).to_json(),
+            "seed": task.seed,
+            "daily": daily,
+            "outcomes": self.spec.outcome_names(),
+        }
+
+    def design_frame(self) -> pd.DataFrame:
+        """One row per design point in sampler order: index, key, factor values."""
+        df = pd.DataFrame(self.points, columns=self.factor_names)
+        df.insert(0, "point_key", np.array(self.keys, dtype=np.int64))
+        df.insert(0, "point", np.arange(len(self.points), dtype=np.int64))
+        return df

@@ -1,0 +1,93 @@
+"""Where runs execute: any ``concurrent.futures.Executor``. Local processes by default; Dask distributed
+(``--dask local`` starts a LocalCluster, ``--dask ADDRESS`` joins a running scheduler) through
+``Client.get_executor()``, so the sweep engine has one code path for a laptop and a cluster."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from collections.abc import Iterator
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sim.scenario import ScenarioError
+
+
+@dataclass
+class ExecutorInfo:
+    """What the sweep is running on, for the progress bar and the summary."""
+
+    executor: Executor
+    workers: int
+    description: str
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _warm() -> None:
+    """Import the model once per worker process, not once per run."""
+    import sim.model  # noqa: F401
+
+
+@contextmanager
+def local_processes(workers: int | None = None) -> Iterator[ExecutorInfo]:
+    """A process pool; forkserver rather than fork, because the parent has threads (progress bar, Dask)."""
+    n = workers or default_workers()
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["sim.model"])
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_warm)
+    try:
+        yield ExecutorInfo(pool, n, f"local processes x{n}")
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def dask_executor(address: str, workers: int | None = None) -> Iterator[ExecutorInfo]:
+    """A Dask executor: ``local`` starts a LocalCluster of single-threaded worker processes, anything else is a
+    scheduler address (its workers need leniency-sim installed)."""
+    try:
+        import logging
+
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ScenarioError("--dask needs Dask distributed: pip install 'leniency-sim[dask]'") from None
+    cluster = None
+    try:
+        if address == "local":
+            n = workers or default_workers()
+            cluster = LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+            )
+            client = Client(cluster)
+        else:
+            try:
+                client = Client(address, timeout="20s")
+            except (OSError, TimeoutError, ValueError) as exc:
+                raise ScenarioError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
+        try:
+            n = len(client.scheduler_info().get("workers", {})) or (workers or 1)
+            where = "LocalCluster" if cluster is not None else address
+            yield ExecutorInfo(client.get_executor(pure=False), n, f"dask {where} x{n}")
+        finally:
+            client.close()
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+@contextmanager
+def open_executor(workers: int | None = None, dask: str | None = None) -> Iterator[ExecutorInfo]:
+    """The executor the command line asks for."""
+    if workers is not None and workers < 1:
+        raise ScenarioError(f"--workers {workers}: must be at least 1")
+    cm = dask_executor(dask, workers) if dask else local_processes(workers)
+    with cm as info:
+        yield info

@@ -1,0 +1,360 @@
+"""Experiment specs: what a sweep varies, how often it replicates, what it keeps.
+
+A spec is a TOML file validated like a scenario: anything wrong raises :class:`SpecError` (a ``ScenarioError``, so
+the command line exits 2 before running anything) naming the file, the key and what is allowed. The design points,
+samplers and seeds built from a spec live in :mod:`sim.designs`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from sim.metrics import METRICS
+from sim.scenario import (
+    POWER_PRESETS,
+    REFORMS,
+    SCALES,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    overlay_path,
+    read_toml,
+)
+
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+# One-line reform arm sets: "baseline" (no reform), "each" (every reform alone), "all" (all six together),
+# "all_subsets" (the 64 subsets of the six reforms, the empty one being the baseline).
+REFORM_ARM_SETS = ("baseline", "each", "all", "all_subsets")
+RESERVED_COLUMNS = frozenset(
+    {"run_id", "arm", "point", "point_key", "replication", "seed", "status", "duration_s", "error", "traceback",
+     "worker", "finished_at", "scenario_hash"}
+)
+# Shown first in summaries and reports when a spec names no headline outcomes (the seed's concerns: relief,
+# voluntariness, resources).
+DEFAULT_HEADLINE = (
+    "application_rate",
+    "adoption_rate",
+    "relief_rate_essential",
+    "relief_rate_nonessential",
+    "undetected_involuntary_per_100",
+    "hours_per_case_total",
+)
+
+
+class SpecError(ScenarioError):
+    """Bad experiment spec: names the file, the key and what is allowed."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Arm(_Strict):
+    """A named combination of reform overlays, an optional power preset and parameter overrides."""
+
+    name: str = Field(min_length=1, description="arm name, unique in the spec")
+    reforms: list[str] = Field(default_factory=list, description=f"reform overlays, any of: {', '.join(REFORMS)}")
+    preset: str | None = Field(None, description=f"power preset overlay: {', '.join(POWER_PRESETS)}")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted scenario keys -> values")
+
+    @field_validator("reforms")
+    @classmethod
+    def _known_reforms(cls, v: list[str]) -> list[str]:
+        bad = [r for r in v if r not in REFORMS]
+        if bad:
+            raise ValueError(f"unknown reform {bad[0]!r}; allowed: {', '.join(REFORMS)}")
+        return sorted(set(v), key=REFORMS.index)
+
+
+class Composite(_Strict):
+    """A factor that moves several parameters together, linearly from ``low`` (value 0) to ``high`` (value 1)."""
+
+    low: dict[str, float] = Field(description="dotted scenario keys -> values at factor value 0")
+    high: dict[str, float] = Field(description="the same keys -> values at factor value 1")
+
+    @model_validator(mode="after")
+    def _same_keys(self) -> Composite:
+        if set(self.low) != set(self.high) or not self.low:
+            raise ValueError("low and high must name the same, non-empty set of scenario keys")
+        return self
+
+
+class Factors(_Strict):
+    """Parameters varied across design points: an explicit grid or ranges sampled by a design."""
+
+    design: Literal["grid", "lhs", "sobol", "morris"] = Field(description="grid | lhs | sobol | morris")
+    grid: dict[str, list[float]] = Field(default_factory=dict, description="design = grid: factor -> list of values")
+    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict, description="lhs/sobol/morris: factor -> [low, high]")
+    samples: int = Field(64, ge=2, le=1_000_000, description="lhs: points; sobol: base samples N (a power of 2); morris: trajectories")
+    levels: int = Field(4, ge=2, le=100, description="morris: grid levels")
+    second_order: bool = Field(False, description="sobol: also second-order indices (N*(2D+2) points instead of N*(D+2))")
+    seed: int | None = Field(None, ge=0, description="sampler seed (default: the spec's master_seed)")
+    composite: dict[str, Composite] = Field(default_factory=dict, description="named factors moving several keys together")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Factors:
+        if self.design == "grid":
+            if not self.grid or self.ranges:
+                raise ValueError("design 'grid' needs [factors.grid] (factor = [values]) and no [factors.ranges]")
+            for k, vals in self.grid.items():
+                if not vals:
+                    raise ValueError(f"grid factor '{k}' has no values")
+        else:
+            if not self.ranges or self.grid:
+                raise ValueError(f"design '{self.design}' needs [factors.ranges] (factor = [low, high]) and no [factors.grid]")
+            for k, (lo, hi) in self.ranges.items():
+                if not lo < hi:
+                    raise ValueError(f"range of '{k}' must have low < high, got [{lo}, {hi}]")
+            if self.design == "sobol" and self.samples & (self.samples - 1):
+                raise ValueError(f"sobol samples must be a power of 2 (Sobol' sequence balance), got {self.samples}")
+        unused = set(self.composite) - set(self.names)
+        if unused:
+            raise ValueError(f"composite factor(s) {sorted(unused)} defined but not varied")
+        return self
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.grid if self.design == "grid" else self.ranges)
+
+
+class ExperimentSpec(_Strict):
+    """A whole experiment. Design points are arms x factor points; every point has ``replications`` runs."""
+
+    name: str = Field(min_length=1, description="experiment name")
+    description: str = Field(min_length=1, description="the question the experiment answers")
+    scenario: str | None = Field(None, description="base scenario TOML (relative to the spec file), default the embedded baseline")
+    scale: Literal["classroom", "district", "national"] = Field("district", description=f"scale preset: {', '.join(SCALES)}")
+    master_seed: int = Field(20260101, ge=0, lt=2**63, description="root of every run's seed")
+    replications: int = Field(10, ge=1, le=100_000, description="runs per design point")
+    max_replications: int = Field(200, ge=2, le=100_000, description="cap for --target-ci")
+    baseline_arm: str | None = Field(None, description="arm the paired differences are taken against (default: the first arm)")
+    outcomes: list[str] | Literal["all"] = Field("all", description="metrics kept per run: 'all' or a list of sim.metrics names")
+    headline: list[str] = Field(default_factory=lambda: list(DEFAULT_HEADLINE), description="metrics shown first in summaries and reports")
+    daily: bool = Field(False, description="keep each run's daily series")
+    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted scenario keys fixed for every run")
+    reform_arms: list[Literal["baseline", "each", "all", "all_subsets"]] = Field(
+        default_factory=list, description=f"generated reform arms: any of {', '.join(REFORM_ARM_SETS)}"
+    )
+    arms: list[Arm] = Field(default_factory=list, description="named arms ([[arms]] tables)")
+    factors: Factors | None = Field(None, description="parameters varied across design points")
+
+    @field_validator("reform_arms", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("outcomes", "headline")
+    @classmethod
+    def _known_metrics(cls, v: Any) -> Any:
+        if v == "all":
+            return v
+        bad = [m for m in v if m not in METRICS]
+        if bad:
+            raise ValueError(f"unknown metric {bad[0]!r}; allowed: any of sim.metrics.METRICS ({', '.join(list(METRICS)[:8])}, ...)")
+        return v
+
+    @model_validator(mode="after")
+    def _arms_and_names(self) -> ExperimentSpec:
+        arms = self.all_arms()
+        if not arms:
+            raise ValueError("no arms: give reform_arms = [...] and/or [[arms]] tables (an arm with no reforms is the baseline)")
+        names = [a.name for a in arms]
+        dup = {n for n in names if names.count(n) > 1}
+        if dup:
+            raise ValueError(f"arm names must be unique, repeated: {', '.join(sorted(dup))}")
+        if self.baseline_arm is not None and self.baseline_arm not in names:
+            raise ValueError(f"baseline_arm {self.baseline_arm!r} is not an arm; arms: {', '.join(names[:10])}")
+        if self.max_replications < self.replications:
+            raise ValueError(f"max_replications ({self.max_replications}) is below replications ({self.replications})")
+        if self.factors is not None:
+            clash = set(self.factors.names) & (RESERVED_COLUMNS | set(METRICS))
+            if clash:
+                raise ValueError(f"factor name(s) {sorted(clash)} clash with result columns")
+        if self.outcomes != "all":
+            missing = [h for h in self.headline if h not in self.outcomes]
+            if missing:
+                raise ValueError(f"headline metric {missing[0]!r} is not among the outcomes kept")
+        return self
+
+    def all_arms(self) -> list[Arm]:
+        """Generated reform arms (in REFORMS order) followed by the named ones."""
+        out: list[Arm] = []
+        for kind in self.reform_arms:
+            if kind == "baseline":
+                subsets: list[tuple[str, ...]] = [()]
+            elif kind == "each":
+                subsets = [(r,) for r in REFORMS]
+            elif kind == "all":
+                subsets = [REFORMS]
+            else:
+                subsets = [c for k in range(len(REFORMS) + 1) for c in itertools.combinations(REFORMS, k)]
+            for s in subsets:
+                name = reform_arm_name(s)
+                if all(a.name != name for a in out):
+                    out.append(Arm(name=name, reforms=list(s)))
+        return out + list(self.arms)
+
+    @property
+    def baseline(self) -> str:
+        return self.baseline_arm or self.all_arms()[0].name
+
+    def outcome_names(self) -> list[str]:
+        return list(METRICS) if self.outcomes == "all" else list(self.outcomes)
+
+
+def reform_arm_name(reforms: tuple[str, ...]) -> str:
+    """'baseline' for no reform, the reform's name alone, 'all_reforms' for all six, else names joined by '+'."""
+    if not reforms:
+        return "baseline"
+    if len(reforms) == len(REFORMS):
+        return "all_reforms"
+    return "+".join(reforms)
+
+
+def _inner_model(ann: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The pydantic model inside an annotation, and whether a dict key sits between (dict[str, Model])."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        return ann, False
+    origin = typing.get_origin(ann)
+    for arg in typing.get_args(ann):
+        model, keyed = _inner_model(arg)
+        if model is not None:
+            return model, keyed or origin is dict
+    return None, False
+
+
+def _describe_error(exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = list(err["loc"])
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        model: type[BaseModel] | None = ExperimentSpec
+        skip = False
+        for p in loc[:-1]:
+            if isinstance(p, int) or model is None:
+                continue
+            if skip:
+                skip = False
+                continue
+            info = model.model_fields.get(str(p))
+            model, skip = _inner_model(info.annotation) if info else (None, False)
+        allowed = ", ".join(model.model_fields) if model is not None else "nothing"
+        return f"unknown key '{key}'; allowed here: {allowed}"
+    if err["type"] == "missing":
+        return f"key '{key}' is required"
+    if "input" in err and not isinstance(err["input"], dict):
+        return f"key '{key}' = {err['input']!r} is invalid: {msg}"
+    return f"key '{key}': {msg}"
+
+
+def parse_spec(data: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
+    """Validate a spec dict (the TOML document); structural errors become SpecError naming ``source``."""
+    try:
+        return ExperimentSpec.model_validate(dict(data))
+    except ValidationError as exc:
+        raise SpecError(f"{source}: {_describe_error(exc)}") from None
+
+
+def load_spec(path: str | Path) -> ExperimentSpec:
+    """Read, validate and check a spec file against the scenario schema (every arm and factor resolves)."""
+    p = Path(path)
+    try:
+        data = read_toml(p)
+    except ScenarioError as exc:
+        raise SpecError(str(exc)) from None
+    spec = parse_spec(data, str(p))
+    if spec.scenario is not None:
+        base = Path(spec.scenario)
+        if not base.is_absolute() and not base.is_file():
+            base = p.parent / base
+        spec = spec.model_copy(update={"scenario": str(base)})
+    check_against_schema(spec, str(p))
+    return spec
+
+
+def arm_scenario(spec: ExperimentSpec, arm: Arm, source: str = "spec") -> Scenario:
+    """The resolved scenario of an arm: base, reforms, scale, preset, spec overrides, arm overrides; named after the arm."""
+    over: dict[str, Any] = {}
+    if arm.preset is not None:
+        try:
+            preset = read_toml(overlay_path(arm.preset, "preset"))
+        except ScenarioError as exc:
+            raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
+        over.update(_flatten({k: v for k, v in preset.items() if k != "meta"}))
+    over.update(spec.overrides)
+    over.update(arm.overrides)
+    over["meta.name"] = arm.name
+    try:
+        return load_scenario(spec.scenario, reforms=arm.reforms, scale=spec.scale, overrides=over)
+    except ScenarioError as exc:
+        raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
+
+
+def factor_overrides(factors: Factors, values: Mapping[str, float], base: Scenario) -> dict[str, Any]:
+    """Dotted overrides for one factor point; composites interpolate; integer parameters are rounded."""
+    flat = base.flat()
+    out: dict[str, Any] = {}
+    for name, v in values.items():
+        if name in factors.composite:
+            c = factors.composite[name]
+            for key in c.low:
+                out[key] = c.low[key] + float(v) * (c.high[key] - c.low[key])
+        else:
+            out[name] = v
+    for key, v in out.items():
+        if isinstance(flat.get(key), bool):
+            out[key] = bool(v)
+        elif isinstance(flat.get(key), int):
+            out[key] = int(round(float(v)))
+        else:
+            out[key] = float(v)
+    return out
+
+
+def check_against_schema(spec: ExperimentSpec, source: str) -> None:
+    """Resolve every arm and every factor extreme, so a bad key or value fails before anything runs."""
+    arms = spec.all_arms()
+    bases = [arm_scenario(spec, a, source) for a in arms]
+    if spec.factors is None:
+        return
+    f = spec.factors
+    for name in f.names:
+        if name in f.composite:
+            continue
+        if name not in bases[0].flat() or name.startswith("meta."):
+            raise SpecError(f"{source}: factor '{name}' is not a scenario parameter (a dotted key like power.information_asymmetry, or a [factors.composite.{name}] table)")
+    extremes = f.grid if f.design == "grid" else {k: list(v) for k, v in f.ranges.items()}
+    for name, vals in extremes.items():
+        for v in vals:
+            if name in f.composite and not 0.0 <= v <= 1.0:
+                raise SpecError(f"{source}: key 'factors.{'grid' if f.design == 'grid' else 'ranges'}.{name}': composite factor values must lie in [0, 1], got {v}")
+            for arm, base in zip(arms, bases, strict=True):
+                try:
+                    base.with_overrides(factor_overrides(f, {name: v}, base), source=f"factor {name}={v}")
+                except ScenarioError as exc:
+                    raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
+
+
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in d.items():
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, f"{prefix}{k}."))
+        else:
+            out[f"{prefix}{k}"] = v
+    return out
+
+
+def spec_to_toml_text(path: str | Path) -> str:
+    """The spec file's text, for storing beside the results (checked to parse)."""
+    text = Path(path).read_text(encoding="utf-8")
+    tomllib.loads(text)
+    return text

@@ -1,0 +1,197 @@
+"""The Parquet result store of a sweep: ``runs.parquet/`` (one row per run) and ``daily.parquet/`` (one row per
+run and day), each a folder of part files, plus the spec and metadata beside them.
+
+Every batch of finished runs becomes a new part, written to a hidden temporary file and renamed into place, so a
+``kill -9`` loses at most the runs in flight and a reader never sees half a file. A run's daily rows are written
+before its run row and carry the same ``attempt`` id; readers keep, per ``run_id``, the last attempt recorded and
+only the daily rows of that attempt, so a crash between the two writes or a retried run never duplicates data.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+RUNS = "runs.parquet"
+DAILY = "daily.parquet"
+META = "experiment.json"
+SPEC = "spec.toml"
+DESIGN = "design.parquet"
+OWNED = (RUNS, DAILY, META, SPEC, DESIGN)
+
+
+def _atomic_write_table(table: pa.Table, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write a text file through a temporary file and a rename."""
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class ResultStore:
+    """Append-only, crash-safe run and daily tables in a folder."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._seq = 0
+
+    # -- writing ---------------------------------------------------------------------------------------------
+    def _part_name(self) -> str:
+        self._seq += 1
+        return f"part-{time.time_ns():020d}-{os.getpid()}-{self._seq:06d}.parquet"
+
+    def append(self, rows: Sequence[dict[str, Any]], daily: Iterable[pd.DataFrame | None] = ()) -> None:
+        """Record finished runs (daily first, then the run rows that commit them)."""
+        if not rows:
+            return
+        frames = [d for d in daily if d is not None and len(d)]
+        if frames:
+            folder = self.root / DAILY
+            folder.mkdir(parents=True, exist_ok=True)
+            table = pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
+            _atomic_write_table(table, folder / self._part_name())
+        folder = self.root / RUNS
+        folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write_table(_runs_table(rows), folder / self._part_name())
+
+    def write_meta(self, meta: dict[str, Any], spec_text: str | None, design: pd.DataFrame | None) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.root / META, json.dumps(meta, indent=2, default=str) + "\n")
+        if spec_text is not None:
+            atomic_write_text(self.root / SPEC, spec_text)
+        if design is not None:
+            _atomic_write_table(pa.Table.from_pandas(design, preserve_index=False), self.root / DESIGN)
+
+    def clear(self) -> None:
+        """Remove what a sweep wrote here (and nothing else)."""
+        for name in OWNED:
+            p = self.root / name
+            if p.is_dir():
+                shutil.rmtree(p)
+            else:
+                p.unlink(missing_ok=True)
+
+    def compact(self, max_rows: int = 2_000_000) -> None:
+        """Merge part files into few larger ones (streaming, bounded memory); readers dedupe, so a crash in the
+        middle (new file renamed in, old parts not yet removed) costs nothing."""
+        for name in (RUNS, DAILY):
+            parts = self._parts(name)
+            if len(parts) < 2:
+                continue
+            schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
+            groups: list[list[Path]] = [[]]
+            rows = 0
+            for p in parts:
+                n = pq.ParquetFile(p).metadata.num_rows
+                if groups[-1] and rows + n > max_rows:
+                    groups.append([])
+                    rows = 0
+                groups[-1].append(p)
+                rows += n
+            for group in groups:
+                if len(group) < 2:
+                    continue
+                final = self.root / name / self._part_name()
+                tmp = final.with_name(f".{final.name}.tmp")
+                with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                    for p in group:
+                        writer.write_table(_conform(pq.read_table(p), schema))
+                os.replace(tmp, final)
+                for p in group:
+                    p.unlink(missing_ok=True)
+
+    # -- reading ---------------------------------------------------------------------------------------------
+    def _parts(self, name: str) -> list[Path]:
+        folder = self.root / name
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.glob("part-*.parquet"))
+
+    def has_runs(self) -> bool:
+        return bool(self._parts(RUNS))
+
+    def meta(self) -> dict[str, Any]:
+        p = self.root / META
+        return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+
+    def design(self) -> pd.DataFrame | None:
+        p = self.root / DESIGN
+        return pd.read_parquet(p) if p.is_file() else None
+
+    def read_runs(self, columns: Sequence[str] | None = None, *, ok_only: bool = False) -> pd.DataFrame:
+        """The runs table, one row per run_id (its last recorded attempt); ``columns`` limits what is read."""
+        need = None if columns is None else list(dict.fromkeys(["run_id", "attempt", "status", *columns]))
+        tables = []
+        for p in self._parts(RUNS):
+            names = pq.read_schema(p).names
+            tables.append(pq.read_table(p, columns=None if need is None else [c for c in need if c in names]))
+        if not tables:
+            return pd.DataFrame({c: pd.Series(dtype="object") for c in (need or ["run_id", "attempt", "status"])})
+        df = pa.concat_tables(tables, promote_options="permissive").to_pandas()
+        df = df.drop_duplicates("run_id", keep="last").reset_index(drop=True)
+        if ok_only:
+            df = df[df["status"] == "ok"].reset_index(drop=True)
+        if columns is not None:
+            for c in columns:
+                if c not in df:
+                    df[c] = pd.NA
+            df = df[list(dict.fromkeys(columns))]
+        return df
+
+    def done_ids(self) -> set[str]:
+        """run_ids finished successfully."""
+        runs = self.read_runs(["run_id", "status"])
+        return set(runs.loc[runs["status"] == "ok", "run_id"])
+
+    def read_daily(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Daily rows of the recorded attempt of each successful run (``columns`` plus run_id, arm, day)."""
+        runs = self.read_runs(["run_id", "attempt", "status"], ok_only=True)
+        keep = set(runs["attempt"])
+        need = None if columns is None else list(dict.fromkeys(["run_id", "attempt", "arm", "point", "replication", "day", *columns]))
+        frames = []
+        for p in self._parts(DAILY):
+            names = pq.read_schema(p).names
+            t = pq.read_table(p, columns=None if need is None else [c for c in need if c in names])
+            df = t.to_pandas()
+            frames.append(df[df["attempt"].isin(keep)])
+        if not frames:
+            return pd.DataFrame(columns=need or ["run_id", "day"])
+        return pd.concat(frames, ignore_index=True)
+
+
+def _runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    df = pd.DataFrame(list(rows))
+    for c in ("error", "traceback", "worker", "status", "arm", "run_id", "attempt", "scenario_hash"):
+        if c in df:
+            df[c] = df[c].astype("string")
+    return pa.Table.from_pandas(df, preserve_index=False)
+
+
+def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            cols.append(table[f.name].cast(f.type))
+        else:
+            cols.append(pa.nulls(len(table), f.type))
+    return pa.Table.from_arrays(cols, schema=schema)

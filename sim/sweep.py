@@ -1,0 +1,266 @@
+"""The sweep engine: run an experiment's tasks on any ``concurrent.futures.Executor``, store each finished run as
+it arrives, skip what the store already holds (resume and extension are the same thing), and optionally add
+replications until a confidence interval is narrow enough.
+
+The parent keeps only task keys and a bounded number of futures in flight; results go straight to disk, so its
+memory stays flat however many runs a sweep has.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import socket
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import __version__
+from sim.analysis import group_means
+from sim.designs import Plan, Task
+from sim.experiment import ExperimentSpec, SpecError
+from sim.store import ResultStore
+
+
+def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
+    """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and traceback."""
+    import sim.model
+    from sim.scenario import Scenario
+
+    t0 = time.perf_counter()
+    row = dict(payload["ident"])
+    row["attempt"] = uuid.uuid4().hex
+    daily = None
+    try:
+        scenario = Scenario.model_validate_json(payload["scenario"])
+        result = sim.model.simulate(scenario, int(payload["seed"]), daily=payload["daily"], materialise_agents=False)
+        row.update(status="ok", error=None, traceback=None)
+        row.update({o: float(result.summary.get(o, math.nan)) for o in payload["outcomes"]})
+        if payload["daily"] and result.daily is not None:
+            daily = result.daily.copy()
+            for k in ("run_id", "attempt", "arm", "point", "replication"):
+                daily.insert(0, k, row[k])
+    except Exception as exc:  # a failing run is data, not the end of the sweep
+        row.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        row.update({o: math.nan for o in payload["outcomes"]})
+    row.update(duration_s=time.perf_counter() - t0, worker=f"{socket.gethostname()}:{os.getpid()}", finished_at=time.time())
+    return row, daily
+
+
+def parse_target(text: str, spec: ExperimentSpec) -> tuple[str, float]:
+    """``OUTCOME=HALFWIDTH`` for --target-ci."""
+    name, sep, value = text.partition("=")
+    outcomes = spec.outcome_names()
+    if not sep or name not in outcomes:
+        raise SpecError(f"--target-ci {text!r}: expected OUTCOME=HALFWIDTH with OUTCOME one of the spec's outcomes, e.g. relief_rate_nonessential=0.5")
+    try:
+        hw = float(value)
+    except ValueError:
+        hw = -1.0
+    if not hw > 0:
+        raise SpecError(f"--target-ci {text!r}: HALFWIDTH must be a positive number, got {value!r}")
+    return name, hw
+
+
+@dataclass
+class SweepReport:
+    """What a sweep did, for the one-screen summary."""
+
+    out: Path
+    executor: str
+    workers: int
+    total: int = 0
+    skipped: int = 0
+    ran: int = 0
+    ok: int = 0
+    failed: int = 0
+    wall_s: float = 0.0
+    run_s: float = 0.0
+    replications: dict[int, int] = field(default_factory=dict)
+    target: tuple[str, float] | None = None
+    target_met: bool | None = None
+    first_errors: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+
+class Sweep:
+    """One experiment written to one folder."""
+
+    def __init__(self, spec: ExperimentSpec, out: str | Path, *, spec_text: str | None = None, replications: int | None = None) -> None:
+        self.spec = spec if replications is None else spec.model_copy(update={"replications": replications, "max_replications": max(spec.max_replications, replications)})
+        self.plan = Plan(self.spec)
+        self.store = ResultStore(out)
+        self.spec_text = spec_text
+
+    def prepare(self, *, resume: bool, force: bool) -> None:
+        """Refuse to mix sweeps by accident; write the spec, metadata and design beside the data."""
+        out = self.store.root
+        if out.exists() and not out.is_dir():
+            raise SpecError(f"--out {out}: exists and is not a folder")
+        if self.store.has_runs() and not (resume or force):
+            raise SpecError(f"--out {out}: already holds a sweep; add --resume to continue or extend it, or --force to start over")
+        if force:
+            self.store.clear()
+        old = self.store.meta()
+        history = old.get("history", [])
+        history.append({"time": datetime.now(UTC).isoformat(timespec="seconds"), "argv": sys.argv, "replications": self.spec.replications})
+        meta = {
+            "name": self.spec.name,
+            "description": self.spec.description,
+            "package_version": __version__,
+            "python": platform.python_version(),
+            "created": old.get("created", history[-1]["time"]),
+            "history": history,
+            "arms": self.plan.arm_names,
+            "baseline_arm": self.spec.baseline,
+            "factors": self.plan.factor_names,
+            "design": self.spec.factors.design if self.spec.factors else None,
+            "outcomes": self.spec.outcome_names(),
+            "headline": self.spec.headline,
+            "spec": self.spec.model_dump(mode="json"),
+        }
+        self.store.write_meta(meta, self.spec_text, self.plan.design_frame())
+
+    # -- running -----------------------------------------------------------------------------------------------
+    def run(self, executor: Executor, *, workers: int, description: str, target: tuple[str, float] | None = None, progress: bool = True, in_flight: int | None = None) -> SweepReport:
+        report = SweepReport(self.store.root, description, workers, target=target)
+        t0 = time.perf_counter()
+        reps = {p: self.spec.replications for p in range(len(self.plan.points))}
+        done = self.store.done_ids()
+        tasks = list(self.plan.tasks(reps))
+        todo = [t for t in tasks if t.run_id not in done]
+        report.total, report.skipped = len(tasks), len(tasks) - len(todo)
+        bar = _bar(report.total, report.skipped, description, progress)
+        limit = in_flight or max(4, 2 * workers)
+        try:
+            self._drain(executor, todo, bar, report, limit)
+            if target is not None:
+                while True:
+                    extra = self._more_replications(reps, target)
+                    if not extra:
+                        break
+                    start = dict(reps)
+                    reps.update(extra)
+                    more = list(self.plan.tasks(reps, start))
+                    new = [t for t in more if t.run_id not in done]
+                    report.total += len(more)
+                    report.skipped += len(more) - len(new)
+                    bar.total = report.total
+                    bar.update(len(more) - len(new))
+                    self._drain(executor, new, bar, report, limit)
+                report.target_met = not self._more_replications(reps, target, probe=True)
+        except KeyboardInterrupt:
+            report.interrupted = True
+            raise
+        finally:
+            bar.close()
+            report.wall_s = time.perf_counter() - t0
+            report.replications = reps
+            self.store.compact()
+        return report
+
+    def _drain(self, executor: Executor, tasks: Iterable[Task], bar: Any, report: SweepReport, limit: int) -> None:
+        """Keep at most ``limit`` runs in flight; store each batch of finished runs as soon as it arrives."""
+        it: Iterator[Task] = iter(tasks)
+        pending: dict[Future, Task] = {}
+        daily = self.spec.daily
+        try:
+            while True:
+                for task in it:
+                    pending[executor.submit(execute, self.plan.payload(task, daily))] = task
+                    if len(pending) >= limit:
+                        break
+                if not pending:
+                    return
+                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                rows, frames = [], []
+                broken: BaseException | None = None
+                for fut in finished:
+                    task = pending.pop(fut)
+                    try:
+                        row, frame = fut.result()
+                    except BrokenExecutor as exc:
+                        broken = exc
+                        row, frame = self._executor_failure(task, exc), None
+                    except Exception as exc:  # e.g. a Dask worker lost: record, go on
+                        row, frame = self._executor_failure(task, exc), None
+                    rows.append(row)
+                    frames.append(frame)
+                self.store.append(rows, frames)
+                for row in rows:
+                    report.ran += 1
+                    report.run_s += float(row.get("duration_s") or 0.0)
+                    if row["status"] == "ok":
+                        report.ok += 1
+                    else:
+                        report.failed += 1
+                        if len(report.first_errors) < 3:
+                            report.first_errors.append(f"{row['arm']} rep {row['replication']}: {row['error']}")
+                bar.set_postfix_str(f"failed {report.failed}", refresh=False)
+                bar.update(len(rows))
+                if broken is not None:
+                    raise SpecError(f"the executor broke ({broken}); finished runs are stored, rerun with --resume")
+        finally:
+            for fut in pending:
+                fut.cancel()
+
+    def _executor_failure(self, task: Task, exc: BaseException) -> dict[str, Any]:
+        payload = self.plan.payload(task, False)
+        row = dict(payload["ident"])
+        row.update(attempt=uuid.uuid4().hex, status="failed", error=f"{type(exc).__name__}: {exc}",
+                   traceback="".join(traceback.format_exception(exc)), duration_s=math.nan, worker="", finished_at=time.time())
+        row.update({o: math.nan for o in payload["outcomes"]})
+        return row
+
+    def _more_replications(self, reps: dict[int, int], target: tuple[str, float], probe: bool = False) -> dict[int, int]:
+        """Design points whose arms' CI half-width of the target outcome is above the target, with the replication
+        count that should bring it below (all arms of a point grow together, keeping every pair for CRN)."""
+        outcome, goal = target
+        cap = self.spec.max_replications
+        runs = self.store.read_runs(["arm", "point", "replication", outcome], ok_only=True)
+        runs = runs[runs["replication"] < runs["point"].map(reps)]
+        stats = group_means(runs, [outcome], by=("point", "arm"))
+        out: dict[int, int] = {}
+        for point, g in stats.groupby("point"):
+            p = int(point)
+            worst = g["half_width"].max()
+            n = int(g["n"].min())
+            if not worst > goal:
+                continue
+            if probe:
+                out[p] = reps[p]
+                continue
+            if reps[p] >= cap:
+                continue
+            needed = math.ceil(n * (worst / goal) ** 2 * 1.1) if math.isfinite(worst) else 2 * n
+            out[p] = int(min(cap, max(reps[p] + 1, min(needed, 4 * reps[p]))))
+        return out
+
+
+class _NoBar:
+    total = 0
+
+    def update(self, n: int = 1) -> None: ...
+    def set_postfix_str(self, s: str, refresh: bool = True) -> None: ...
+    def refresh(self) -> None: ...
+    def close(self) -> None: ...
+
+
+def _bar(total: int, initial: int, desc: str, progress: bool) -> Any:
+    if not progress:
+        return _NoBar()
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="run", desc="sweep", dynamic_ncols=True, mininterval=0.5, file=sys.stderr,
+                bar_format="{desc}: {n_fmt}/{total_fmt} runs |{bar}| {percentage:3.0f}% [{elapsed}<{remaining}, {rate_fmt}] {postfix}",
+                postfix="failed 0")
