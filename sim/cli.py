@@ -13,6 +13,8 @@ from sim.scenario import ScenarioError
 COMMANDS: tuple[str, ...] = (
     "run",
     "calibrate",
+    "sweep",
+    "report",
 )
 
 
