@@ -12,6 +12,7 @@ from sim.scenario import ScenarioError
 # Each entry is a module in sim.commands exposing register(subparsers).
 COMMANDS: tuple[str, ...] = (
     "run",
+    "viz",
     "calibrate",
     "sweep",
     "report",

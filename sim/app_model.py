@@ -1,0 +1,212 @@
+"""The browser page's model: LeniencyModel with explicit keyword parameters, a lane space and a baseline twin.
+
+Mesa's SolaraViz re-creates the model on Reset as ``type(model)(**params)``, so every control on the page must be
+a keyword argument of the model class. ``AppModel`` is that thin face: its keywords map onto
+``LeniencyModel(params=load_scenario(scale=..., reforms=[...]), overrides={...}, rng=seed)``. Slider defaults and
+ranges are read from the scenario schema (``Scenario()`` / ``param_table()``), never typed here.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from mesa.space import ContinuousSpace
+
+from sim.agents import Defendant
+from sim.model import LeniencyModel
+from sim.procedure import CaseState
+from sim.scenario import REFORMS, Scenario, load_scenario, param_table
+
+_DEFAULTS: dict[str, Any] = Scenario().flat()
+_SCHEMA: dict[str, dict[str, Any]] = {row["key"]: row for row in param_table()}
+
+
+@dataclass(frozen=True)
+class Control:
+    """One slider on the page: the model keyword, the scenario key it overrides, a label and a step."""
+
+    kwarg: str
+    key: str
+    label: str
+    step: float
+
+    @property
+    def default(self) -> float:
+        return _DEFAULTS[self.key]
+
+    @property
+    def lo(self) -> float:
+        return _SCHEMA[self.key]["min"]
+
+    @property
+    def hi(self) -> float:
+        return _SCHEMA[self.key]["max"]
+
+    @property
+    def description(self) -> str:
+        return _SCHEMA[self.key]["description"]
+
+
+# The levers issue 5 asks for: the power-balance dimensions, lawyer time and file access, review depth,
+# coordination, reasoning and protest policy. Each is one schema parameter.
+CONTROLS: tuple[Control, ...] = (
+    Control("information_asymmetry", "power.information_asymmetry", "Power: information asymmetry", 0.05),
+    Control("detention_leverage", "power.detention_leverage", "Power: detention as leverage", 0.05),
+    Control("charge_leverage", "power.charge_leverage", "Power: charge leverage (overcharging)", 0.05),
+    Control("target_pressure", "power.target_pressure", "Power: application-rate target pressure", 0.05),
+    Control("defence_capacity", "power.defence_capacity", "Power: defence capacity", 0.05),
+    Control("judicial_review_depth", "power.judicial_review_depth", "Power: court's review of voluntariness", 0.05),
+    Control("lawyer_minutes", "lawyer.consultation_minutes", "Duty lawyer: minutes per case", 5.0),
+    Control("file_access", "lawyer.file_access", "Duty lawyer: file access", 0.05),
+    Control("review_depth", "judge.review_depth", "Judge: review depth at trial", 0.05),
+    Control("coordination", "prosecutor.consult_prob", "Coordination: prosecutor consults the court", 0.05),
+    Control("reasoning", "judge.reasoning_quality", "Judge: reasoning in judgments", 0.05),
+    Control("protest_policy", "prosecutor.punitive_protest_prob", "Protest policy: protest technical appeals", 0.05),
+)
+CONTROL_BY_KWARG: dict[str, Control] = {c.kwarg: c for c in CONTROLS}
+APP_SCALES: tuple[str, ...] = ("classroom", "district")  # national is for the CLI: 300 districts do not draw
+WATCH_FIRST = 400  # cases 0..399 are followed from arrival, so any of them can be read as a story from its start
+
+# Lanes of the case-flow space, left to right; appeal holds the appeal window and second instance.
+LANES: tuple[str, ...] = ("investigation", "review", "trial", "appeal", "closed")
+_LANE_OF_STATE = np.array([0, 1, 2, 3, 3, 4, 4, 4])  # indexed by CaseState
+RECENT_CLOSED = 60  # closed cases kept for the last lane (they are no longer Mesa agents)
+
+
+def overrides_from(values: dict[str, float]) -> dict[str, float]:
+    """Only the sliders moved off the baseline become overrides, so a reform still sets what it changes.
+
+    A slider left at its baseline value means 'as the scenario (baseline + reforms) says'.
+    """
+    out: dict[str, float] = {}
+    for kwarg, value in values.items():
+        c = CONTROL_BY_KWARG[kwarg]
+        if not np.isclose(float(value), float(c.default)):
+            out[c.key] = type(c.default)(value)
+    return out
+
+
+class AppModel(LeniencyModel):
+    """LeniencyModel for the browser: every control is a keyword; a baseline twin runs alongside with the same seed.
+
+    The twin (``self.baseline``) has the same scale, sliders and seed but no reforms: with common random numbers
+    the same cases arrive in both, so a class sees what the chosen reforms change on the same docket.
+    """
+
+    def __init__(
+        self,
+        *,
+        scale: str = "classroom",
+        seed: int = 1,
+        side_by_side: bool = True,
+        voluntariness_safeguards: bool = False,
+        substantive_duty_lawyers: bool = False,
+        power_rebalancing: bool = False,
+        prosecutor_judge_coordination: bool = False,
+        judgment_reasoning: bool = False,
+        appeal_countermeasures: bool = False,
+        information_asymmetry: float = _DEFAULTS["power.information_asymmetry"],
+        detention_leverage: float = _DEFAULTS["power.detention_leverage"],
+        charge_leverage: float = _DEFAULTS["power.charge_leverage"],
+        target_pressure: float = _DEFAULTS["power.target_pressure"],
+        defence_capacity: float = _DEFAULTS["power.defence_capacity"],
+        judicial_review_depth: float = _DEFAULTS["power.judicial_review_depth"],
+        lawyer_minutes: float = _DEFAULTS["lawyer.consultation_minutes"],
+        file_access: float = _DEFAULTS["lawyer.file_access"],
+        review_depth: float = _DEFAULTS["judge.review_depth"],
+        coordination: float = _DEFAULTS["prosecutor.consult_prob"],
+        reasoning: float = _DEFAULTS["judge.reasoning_quality"],
+        protest_policy: float = _DEFAULTS["prosecutor.punitive_protest_prob"],
+    ) -> None:
+        flags = {
+            "voluntariness_safeguards": voluntariness_safeguards,
+            "substantive_duty_lawyers": substantive_duty_lawyers,
+            "power_rebalancing": power_rebalancing,
+            "prosecutor_judge_coordination": prosecutor_judge_coordination,
+            "judgment_reasoning": judgment_reasoning,
+            "appeal_countermeasures": appeal_countermeasures,
+        }
+        reforms = [r for r in REFORMS if flags[r]]
+        sliders = {
+            "information_asymmetry": information_asymmetry,
+            "detention_leverage": detention_leverage,
+            "charge_leverage": charge_leverage,
+            "target_pressure": target_pressure,
+            "defence_capacity": defence_capacity,
+            "judicial_review_depth": judicial_review_depth,
+            "lawyer_minutes": lawyer_minutes,
+            "file_access": file_access,
+            "review_depth": review_depth,
+            "coordination": coordination,
+            "reasoning": reasoning,
+            "protest_policy": protest_policy,
+        }
+        seed = int(seed)
+        overrides = overrides_from(sliders)
+        super().__init__(params=load_scenario(scale=scale, reforms=reforms), overrides=overrides, rng=seed)
+        self.seed = seed
+        self.reforms: tuple[str, ...] = tuple(reforms)
+        self.overrides = overrides
+        self.baseline: LeniencyModel | None = None
+        if side_by_side and reforms:
+            self.baseline = LeniencyModel(params=load_scenario(scale=scale), overrides=overrides, materialise_agents=False, rng=seed)
+        self.space = ContinuousSpace(len(LANES), 1.0, torus=False)
+        self._placed: dict[int, Defendant] = {}
+        self.recent_closed: deque[dict[str, Any]] = deque(maxlen=RECENT_CLOSED)
+        for cid in range(WATCH_FIRST):
+            self.watch(cid)
+        self.followed = 0
+
+    def step(self) -> None:
+        """One day in both models; then the defendants are laid out in their lanes."""
+        super().step()
+        if self.baseline is not None and self.baseline.running:
+            self.baseline.step()
+        self._lay_out()
+
+    def _close(self, rows: np.ndarray, state: CaseState) -> None:
+        """Note closing cases for the last lane (the docket wipes their rows at the end of the day).
+
+        This extends a private method of LeniencyModel; tests/test_app.py checks the closed lane fills, so a
+        rename there fails loudly.
+        """
+        if len(rows):
+            name = CaseState(state).name.lower()
+            self.recent_closed.extend({"case_id": int(c), "state": name, "day": self.day} for c in self.docket.case_id[rows][-RECENT_CLOSED:])
+        super()._close(rows, state)
+
+    def defendants(self) -> list[Defendant]:
+        """The Mesa agents of the cases in flight."""
+        return list(self.agents_by_type[Defendant]) if Defendant in self.agents_by_type else []
+
+    def _lay_out(self) -> None:
+        """Place each defendant in its stage's lane, oldest at the bottom; note cases that closed today."""
+        d = self.docket
+        alive = self.defendants()
+        alive_ids = {a.unique_id for a in alive}
+        for uid in [u for u in self._placed if u not in alive_ids]:
+            self.space.remove_agent(self._placed.pop(uid))
+        if not alive:
+            return
+        rows = np.fromiter((a.row for a in alive), dtype=np.int64, count=len(alive))
+        lane = _LANE_OF_STATE[d.state[rows]]
+        order = np.lexsort((d.case_id[rows], lane))
+        xs = np.empty(len(alive))
+        ys = np.empty(len(alive))
+        for ln in np.unique(lane):
+            idx = order[lane[order] == ln]
+            n = len(idx)
+            cols = max(1, int(np.ceil(np.sqrt(n / 2.5))))  # lanes are taller than wide
+            nrows = int(np.ceil(n / cols))
+            k = np.arange(n)
+            xs[idx] = ln + 0.1 + 0.8 * ((k % cols) + 0.5) / cols
+            ys[idx] = ((k // cols) + 0.5) / max(nrows, 1)
+        for a, x, y in zip(alive, xs.tolist(), ys.tolist(), strict=True):
+            if a.unique_id in self._placed:
+                self.space.move_agent(a, (x, y))
+            else:
+                self.space.place_agent(a, (x, y))
+                self._placed[a.unique_id] = a

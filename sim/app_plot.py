@@ -1,0 +1,108 @@
+"""A Plotly figure that updates in place: one FigureWidget per chart, new data pushed into its traces.
+
+``solara.FigurePlotly`` rebuilds and re-validates every trace and the whole layout on each update, which costs
+~40 ms a chart at district scale; a step would then take far over the 200 ms the page aims at. Here a chart is
+described as plain dicts and lists (``{"data": [...], "layout": {...}}``; no numpy arrays: plotly sends those
+as typed-array dicts that the browser echoes back and FigureWidget then fails to merge); the widget is made once and, while the traces
+keep their names, only their data and the title change (one batched message to the browser).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipyvuetify as v
+import plotly.graph_objects as go
+import solara
+import traitlets
+
+Spec = dict[str, Any]
+DATA_KEYS = ("x", "y", "text", "customdata", "marker", "line")
+
+
+def apply_spec(fw: go.FigureWidget, spec: Spec, on_click: Callable[[Any], None] | None = None) -> None:
+    """Bring a FigureWidget to ``spec``: in place when the trace names match, else by replacing the traces."""
+    data = spec["data"]
+    names = [t.get("name") for t in data]
+    with fw.batch_update():
+        if [t.name for t in fw.data] == names:
+            for trace, new in zip(fw.data, data, strict=True):
+                for k in DATA_KEYS:
+                    if k in new:
+                        trace[k] = new[k]
+        else:
+            fw.data = []
+            fw.add_traces(data)
+            _listen(fw, on_click)
+        layout = spec.get("layout", {})
+        fw.layout.title = layout.get("title")
+        for k in ("xaxis", "yaxis", "shapes", "width"):
+            if k in layout:
+                fw.layout[k] = layout[k]
+
+
+def _listen(fw: go.FigureWidget, on_click: Callable[[Any], None] | None) -> None:
+    if on_click is None:
+        return
+
+    def clicked(trace: Any, points: Any, _state: Any) -> None:
+        if points.point_inds and trace.customdata is not None:
+            on_click(trace.customdata[points.point_inds[0]])
+
+    for t in fw.data:
+        t.on_click(clicked)
+
+
+@solara.component
+def LiveFigure(spec: Spec, on_click: Callable[[Any], None] | None = None, key_: object = None) -> None:
+    """Show ``spec``; ``on_click(customdata)`` is called with the clicked point's customdata.
+
+    ``key_`` identifies the figure's life: a new value (e.g. a new model after Reset) makes a new widget.
+    """
+
+    def make() -> go.FigureWidget:
+        fw = go.FigureWidget(spec)
+        _listen(fw, on_click)
+        return fw
+
+    width = plot_width.value
+    if width:
+        spec = {**spec, "layout": {**spec.get("layout", {}), "width": width}}
+    fw = solara.use_memo(make, [key_])
+    apply_spec(fw, spec, on_click)
+    solara.Column(children=[fw], style={"width": "100%"})
+
+
+plot_width = solara.reactive(0)  # width of a chart's grid cell in the browser, px (0: not measured yet)
+
+
+class _FitPlots(v.VuetifyTemplate):
+    """Measures how wide a chart's grid cell is in the browser and reports it to Python (``plot_width``).
+
+    A FigureWidget sizes itself only through JupyterLab's layout messages, which Solara does not send, so it draws
+    700 px wide and spills out of Mesa's grid cells. Once a second this measures the first plot's element and, when
+    the width changed (first render, window or cell resized), sets ``width``; the charts then set their layout width.
+    """
+
+    width = traitlets.Int(0).tag(sync=True)
+    template = traitlets.Unicode("""
+<template><span style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    this.timer = setInterval(() => {
+      const el = document.querySelector('.js-plotly-plot');
+      if (el && el.clientWidth > 50 && Math.abs(el.clientWidth - this.width) > 4) { this.width = el.clientWidth; }
+    }, 1000);
+  },
+  destroyed() { clearInterval(this.timer); },
+};
+</script>
+""").tag(sync=True)
+
+
+@solara.component
+def FitPlots() -> None:
+    """Put once on the page: see ``_FitPlots``."""
+    _FitPlots.element(width=plot_width.value, on_width=plot_width.set)
