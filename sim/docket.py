@@ -160,6 +160,34 @@ class Docket:
         for arr in self._solo.values():
             arr[rows] = 0
 
+    def compact(self) -> np.ndarray:
+        """Move the cases in flight to rows 0..k-1 and give the rest of the memory back (when a run ends).
+
+        Returns the old row of each case now in row 0..k-1: whoever keeps row numbers must remap them.
+        """
+        self.wipe()
+        used = np.flatnonzero(self.active)
+        k = len(used)
+        keep = max(k, 1024)
+        if keep >= self.capacity:
+            return np.arange(k)
+        rows = np.zeros(keep, dtype=self._record)
+        rows[:k] = self._rows[used]
+        self._rows = rows
+        for name in self._record.names:
+            setattr(self, name, rows[name])
+        for name, arr in self._solo.items():
+            new = np.zeros(keep, dtype=arr.dtype)
+            new[:k] = arr[used]
+            self._solo[name] = new
+            setattr(self, name, new)
+        self.active = np.zeros(keep, dtype=bool)
+        self.active[:k] = True
+        self._free = np.arange(keep - 1, -1, -1, dtype=np.int64)  # as fresh: the lowest free row on top
+        self._nfree = keep - k
+        self.capacity = keep
+        return used
+
     @property
     def in_flight(self) -> int:
         return int(self.capacity - self._nfree)

@@ -7,6 +7,7 @@ The model only counts (``Tally``) and records relief events (``ReliefLedger``); 
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 from enum import IntEnum
 
@@ -42,6 +43,7 @@ class Reason(IntEnum):
 
 
 ESSENTIAL_REASONS = frozenset({Reason.INVOLUNTARY, Reason.INNOCENT, Reason.UNFULFILLED_PROMISE, Reason.WRONG_SENTENCE})
+_ESSENTIAL = np.isin(np.arange(len(Reason)), list(ESSENTIAL_REASONS))  # reason code -> essential
 
 ACTORS = ("prosecutor", "lawyer", "judge")
 
@@ -82,57 +84,100 @@ class Tally:
 
 
 class ReliefLedger:
-    """Every relief event of a leniency case: day, stage, case, type, essential, reason."""
+    """Every relief event of a leniency case: day, stage, case, type, essential, reason.
+
+    Compact because a long run adds millions of events: each ``add`` batch keeps its day, stage and type once,
+    each event only its case id (int32 while ids fit) and reason (int8), in fixed-size segments (no copying on
+    growth); ``essential`` follows from the reason. ``to_frame`` builds each column once, at its final size.
+    """
+
+    _SEGMENT = 1 << 16  # events per storage segment
 
     def __init__(self, tally: Tally) -> None:
         self._tally = tally
-        self._chunks: list[tuple[np.ndarray, ...]] = []
+        self._day = array("i")  # per batch
+        self._stage = array("b")
+        self._type = array("b")
+        self._size = array("q")
+        self._ids: list[np.ndarray] = []  # per event, in segments of _SEGMENT
+        self._reasons: list[np.ndarray] = []
+        self._id_dtype: type = np.int32
         self.count = 0
 
     def add(self, day: int, stage: Stage, case_ids: np.ndarray, rtype: ReliefType, reasons: np.ndarray) -> None:
         n = len(case_ids)
         if n == 0:
             return
-        reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (n,))
-        essential = np.isin(reasons, list(ESSENTIAL_REASONS))
-        self._chunks.append(
-            (
-                np.full(n, day, np.int32),
-                np.full(n, int(stage), np.int8),
-                np.asarray(case_ids, np.int64).copy(),
-                np.full(n, int(rtype), np.int8),
-                essential,
-                reasons.copy(),
-            )
-        )
-        self.count += n
-        ne = int(essential.sum())
+        case_ids = np.asarray(case_ids)
+        reasons = np.asarray(reasons, dtype=np.int8)
+        if reasons.ndim == 0:
+            counts = np.zeros(len(Reason), dtype=np.int64)
+            counts[int(reasons)] = n
+            reasons = np.broadcast_to(reasons, (n,))
+        else:
+            counts = np.bincount(reasons, minlength=len(Reason))
+        if self._id_dtype is np.int32 and n and int(case_ids.max()) > np.iinfo(np.int32).max:
+            self._ids = [seg.astype(np.int64) for seg in self._ids]
+            self._id_dtype = np.int64
+        self._day.append(int(day))
+        self._stage.append(int(stage))
+        self._type.append(int(rtype))
+        self._size.append(n)
+        done = 0
+        while done < n:  # fill the last segment, then open new ones
+            used = self.count % self._SEGMENT
+            if used == 0:
+                self._ids.append(np.empty(self._SEGMENT, dtype=self._id_dtype))
+                self._reasons.append(np.empty(self._SEGMENT, dtype=np.int8))
+            k = min(n - done, self._SEGMENT - used)
+            self._ids[-1][used : used + k] = case_ids[done : done + k]
+            self._reasons[-1][used : used + k] = reasons[done : done + k]
+            done += k
+            self.count += k
+        ne = int(counts[_ESSENTIAL].sum())
         self._tally.relief[rtype, 1] += ne
         self._tally.relief[rtype, 0] += n - ne
-        self._tally.relief_reason += np.bincount(reasons, minlength=len(Reason))
+        self._tally.relief_reason += counts
+
+    def _column(self, segments: list[np.ndarray], dtype: type) -> np.ndarray:
+        out = np.empty(self.count, dtype=dtype)
+        for i, seg in enumerate(segments):
+            part = out[i * self._SEGMENT : (i + 1) * self._SEGMENT]
+            part[:] = seg[: len(part)]
+        return out
 
     def to_frame(self) -> pd.DataFrame:
         cols = ("day", "stage", "case_id", "type", "essential", "reason")
-        if not self._chunks:
+        if not self.count:
             return pd.DataFrame({c: pd.Series(dtype="int64") for c in cols}).astype({"essential": bool})
-        arrays = [np.concatenate(parts) for parts in zip(*self._chunks, strict=True)]
-        df = pd.DataFrame(dict(zip(cols, arrays, strict=True)))
-        df["stage"] = pd.Categorical.from_codes(df["stage"], [s.name.lower() for s in Stage])
-        df["type"] = pd.Categorical.from_codes(df["type"], [t.name.lower() for t in ReliefType])
-        df["reason"] = pd.Categorical.from_codes(df["reason"], [r.name.lower() for r in Reason])
-        return df
+        size = np.array(self._size, dtype=np.int64)
+        reason = self._column(self._reasons, np.int8)
+        frame = {
+            "day": np.repeat(np.array(self._day, dtype=np.int32), size),
+            "stage": pd.Categorical.from_codes(np.repeat(np.array(self._stage, dtype=np.int8), size), [s.name.lower() for s in Stage]),
+            "case_id": self._column(self._ids, np.int64),
+            "type": pd.Categorical.from_codes(np.repeat(np.array(self._type, dtype=np.int8), size), [t.name.lower() for t in ReliefType]),
+            "essential": _ESSENTIAL[reason],
+            "reason": pd.Categorical.from_codes(reason, [r.name.lower() for r in Reason]),
+        }
+        return pd.DataFrame(frame, copy=False)
 
     def for_case(self, case_id: int) -> list[dict[str, object]]:
+        starts = np.cumsum(np.array(self._size, dtype=np.int64)) - np.array(self._size, dtype=np.int64)
         out = []
-        for day, stage, cid, rtype, ess, reason in self._chunks:
-            for i in np.flatnonzero(cid == case_id):
+        for s, seg in enumerate(self._ids):
+            used = min(self.count - s * self._SEGMENT, self._SEGMENT)
+            for i in np.flatnonzero(seg[:used] == case_id):
+                e = s * self._SEGMENT + int(i)
+                b = int(np.searchsorted(starts, e, side="right")) - 1  # the batch holding event e
+                reason = Reason(int(self._reasons[s][i]))
                 out.append(
                     {
-                        "day": int(day[i]),
-                        "stage": Stage(stage[i]).name.lower(),
-                        "type": ReliefType(rtype[i]).name.lower(),
-                        "essential": bool(ess[i]),
-                        "reason": Reason(reason[i]).name.lower(),
+                        "day": int(self._day[b]),
+                        "stage": Stage(self._stage[b]).name.lower(),
+                        "type": ReliefType(self._type[b]).name.lower(),
+                        "essential": bool(_ESSENTIAL[reason]),
+                        "reason": reason.name.lower(),
                     }
                 )
         return out

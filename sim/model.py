@@ -161,6 +161,13 @@ class LeniencyModel(mesa.Model):
         self.day += 1
         if self.day >= p.run.days + p.run.drain_days or (self.day >= p.run.days and d.in_flight == 0):
             self.running = False
+            # Memory follows the cases in flight: give the docket's empty rows back before results are built.
+            moved = d.compact()
+            if self._defendants:
+                agents = self._defendants
+                self._defendants = {new: agents[old] for new, old in enumerate(moved.tolist()) if old in agents}
+                for new, agent in self._defendants.items():
+                    agent.row = new
 
     def _live_counts(self) -> np.ndarray:
         """Running counts: cases in each state (open states meaningful), then cases detained now (last slot)."""
