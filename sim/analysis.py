@@ -101,8 +101,8 @@ def paired_differences(
     if df.empty:
         return df
     df["p_holm"] = np.nan
-    for _, idx in df.groupby(["outcome"] + (["point"] if by_point else []), sort=False).groups.items():
-        df.loc[idx, "p_holm"] = holm(df.loc[idx, "p_value"].to_numpy())
+    for _, g in df.groupby(["outcome"] + (["point"] if by_point else []), sort=False):
+        df.loc[g.index, "p_holm"] = holm(g["p_value"].to_numpy())
     df["significant_holm"] = df["p_holm"] < (1 - level)
     return df
 

@@ -1,0 +1,84 @@
+"""Statistics on synthetic data with known answers: CI coverage, paired differences, Holm, Pareto, Sobol."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.analysis import group_means, holm, mean_ci, paired_differences, pareto_front, sobol_indices
+
+
+def test_ci_covers_known_mean_at_nominal_rate() -> None:
+    rng = np.random.default_rng(7)
+    mu, trials = 3.0, 4000
+    hits = 0
+    for _ in range(trials):
+        ci = mean_ci(rng.normal(mu, 2.0, size=8))
+        hits += ci["ci_low"] <= mu <= ci["ci_high"]
+    # binomial sd of the coverage is ~0.0034; +-0.015 is more than 4 sd
+    assert abs(hits / trials - 0.95) < 0.015
+
+
+def test_mean_ci_edge_cases() -> None:
+    assert mean_ci([]) ["n"] == 0
+    one = mean_ci([2.0, np.nan])
+    assert one["n"] == 1 and one["mean"] == 2.0 and one["half_width"] == np.inf
+    assert mean_ci([1.0, 1.0, 1.0])["half_width"] == 0.0
+
+
+def _crn_runs(effect: float, noise: float, reps: int = 12, seed: int = 3) -> pd.DataFrame:
+    """Two arms sharing a large per-replication random effect (what common random numbers produce)."""
+    rng = np.random.default_rng(seed)
+    shared = rng.normal(0, 5.0, reps)
+    rows = []
+    for arm, shift in (("base", 0.0), ("reform", effect), ("null", 0.0)):
+        for r in range(reps):
+            rows.append({"arm": arm, "point": 0, "replication": r, "y": 10 + shared[r] + shift + rng.normal(0, noise)})
+    return pd.DataFrame(rows)
+
+
+def test_paired_differences_are_sharp_where_unpaired_are_not() -> None:
+    runs = _crn_runs(effect=-1.0, noise=0.2)
+    d = paired_differences(runs, ["y"], "base").set_index("arm")
+    assert d.loc["reform", "ci_low"] < -1.0 < d.loc["reform", "ci_high"]
+    assert d.loc["reform", "significant"] and d.loc["reform", "n_pairs"] == 12
+    assert not d.loc["null", "significant"]
+    # unpaired intervals of the two arms overlap heavily: pairing is what separates them
+    m = group_means(runs, ["y"]).set_index("arm")
+    assert m.loc["reform", "ci_high"] > m.loc["base", "ci_low"]
+
+
+def test_paired_differences_use_only_common_replications() -> None:
+    runs = _crn_runs(effect=2.0, noise=0.1)
+    runs = runs[~((runs["arm"] == "base") & (runs["replication"] >= 10))]
+    d = paired_differences(runs, ["y"], "base").set_index("arm")
+    assert d.loc["reform", "n_pairs"] == 10
+
+
+def test_holm() -> None:
+    adj = holm(np.array([0.01, 0.04, 0.03, np.nan]))
+    assert adj[0] == pytest.approx(0.03) and adj[2] == pytest.approx(0.06) and adj[1] == pytest.approx(0.06)
+    assert np.isnan(adj[3])
+
+
+def test_pareto_front() -> None:
+    x = [1.0, 2.0, 3.0, 2.5, np.nan]
+    y = [3.0, 1.0, 0.5, 2.0, 0.0]
+    assert pareto_front(x, y).tolist() == [True, True, True, False, False]
+
+
+def test_sobol_indices_recover_an_additive_model() -> None:
+    from SALib.sample import sobol
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0, 1]] * 3}
+    x = sobol.sample(problem, 512, calc_second_order=False, seed=1)
+    design = pd.DataFrame(x, columns=problem["names"])
+    design.insert(0, "point_key", np.arange(len(x)))
+    y = 4 * x[:, 0] + 1 * x[:, 1]  # c does nothing; a has 16/17 of the variance
+    runs = pd.DataFrame({"arm": "base", "point_key": np.arange(len(x)), "y": y})
+    idx, notes = sobol_indices(runs, design, problem, ["y"], "base", second_order=False)
+    s = idx.set_index("factor")
+    assert not notes
+    assert s.loc["a", "S1"] == pytest.approx(16 / 17, abs=0.05) and s.loc["b", "ST"] == pytest.approx(1 / 17, abs=0.03)
+    assert abs(s.loc["c", "ST"]) < 0.02

@@ -1,0 +1,117 @@
+"""Crash safety and resume: a sweep killed with SIGKILL part-way loses no finished run and duplicates none on
+--resume; extending a finished sweep runs only what is new; a failing run is recorded and the sweep goes on;
+--target-ci adds replications until the interval is narrow enough."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_sweep_support import sweep_in_process, tiny_spec
+
+import sim.model
+from sim.analysis import group_means
+from sim.store import ResultStore
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> None:
+    total = 2 * 25
+    spec = tiny_spec(tmp_path, reps=25, arms='["baseline", "all"]', days=60)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--workers", "2", "--quiet"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list((out / "runs.parquet").glob("part-*.parquet"))) < 4:
+            assert proc.poll() is None, "the sweep ended before it could be killed"
+            time.sleep(0.05)
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)  # the sweep and its worker processes, at once
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    before = ResultStore(out).read_runs()
+    assert 4 <= len(before) < total
+    assert before["run_id"].is_unique and (before["status"] == "ok").all()
+
+    res = subprocess.run([*cmd, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    assert res.returncode == 0, res.stderr
+    assert f"ran {total - len(before)} ({total - len(before)} ok, 0 failed), {len(before)} already stored" in res.stdout
+    after = ResultStore(out).read_runs()
+    assert len(after) == total and after["run_id"].is_unique
+    kept = after.set_index("run_id").loc[before["run_id"]]
+    assert (kept["attempt"].to_numpy() == before["attempt"].to_numpy()).all()  # finished runs were not redone
+    daily = ResultStore(out).read_daily(["in_review"])
+    per_run = daily.groupby("run_id")["attempt"].agg(["nunique", "size"])
+    assert len(per_run) == total and (per_run["nunique"] == 1).all() and per_run["size"].nunique() == 1
+    assert not list(out.rglob("*.tmp"))
+
+
+def test_existing_sweep_needs_resume_or_force(tmp_path: Path) -> None:
+    spec = tiny_spec(tmp_path, reps=1, arms='"baseline"')
+    out = tmp_path / "out"
+    sweep_in_process(spec, out)
+    proc = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "--resume" in proc.stderr and "--force" in proc.stderr
+
+
+def test_extending_a_finished_sweep_runs_only_what_is_new(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _, first = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out)
+    assert (first.ran, first.skipped) == (4, 0)
+    _, again = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out, resume=True)
+    assert (again.ran, again.skipped) == (0, 4)
+    _, more = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out, resume=True, replications=3)
+    assert (more.ran, more.skipped) == (2, 4)
+    _, wider = sweep_in_process(tiny_spec(tmp_path, reps=3, arms='["baseline", "each", "all"]', daily=False), out, resume=True)
+    assert (wider.ran, wider.skipped) == (6 * 3, 6)
+    runs = ResultStore(out).read_runs()
+    assert len(runs) == 8 * 3 and runs["run_id"].is_unique
+
+
+def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = tiny_spec(tmp_path, reps=3, arms='["baseline", "all"]')
+    out = tmp_path / "out"
+    real = sim.model.simulate
+    bad_seeds = []
+
+    def flaky(scenario, seed, **kw):  # noqa: ANN001, ANN003, ANN202
+        if scenario.meta.name == "all_reforms" and not bad_seeds or bad_seeds == [seed]:
+            bad_seeds[:] = [seed]
+            raise RuntimeError("judge fell asleep")
+        return real(scenario, seed, **kw)
+
+    monkeypatch.setattr(sim.model, "simulate", flaky)
+    _, report = sweep_in_process(spec, out)
+    assert (report.ok, report.failed) == (5, 1)
+    runs = ResultStore(out).read_runs()
+    bad = runs[runs["status"] == "failed"]
+    assert len(bad) == 1 and bad["arm"].iloc[0] == "all_reforms" and bad["seed"].iloc[0] == bad_seeds[0]
+    assert bad["error"].iloc[0] == "RuntimeError: judge fell asleep"
+    assert "judge fell asleep" in bad["traceback"].iloc[0] and "flaky" in bad["traceback"].iloc[0]
+    assert np.isnan(bad["relief_rate"].iloc[0]) and runs.loc[runs["status"] == "ok", "relief_rate"].notna().all()
+
+    monkeypatch.setattr(sim.model, "simulate", real)
+    _, retry = sweep_in_process(spec, out, resume=True)
+    assert (retry.ran, retry.ok, retry.skipped) == (1, 1, 5)
+    runs = ResultStore(out).read_runs()
+    assert len(runs) == 6 and runs["run_id"].is_unique and (runs["status"] == "ok").all()
+
+
+def test_target_ci_adds_replications_until_narrow(tmp_path: Path) -> None:
+    spec = tiny_spec(tmp_path, reps=3, arms='["baseline", "all"]', daily=False, top="max_replications = 40")
+    out = tmp_path / "out"
+    sweep, report = sweep_in_process(spec, out, target=("cases_arrived", 6.0))
+    runs = ResultStore(out).read_runs(ok_only=True)
+    hw = group_means(runs, ["cases_arrived"]).set_index("arm")["half_width"]
+    n = runs.groupby("arm").size()
+    assert report.target_met and (hw <= 6.0).all(), hw
+    assert n["baseline"] == n["all_reforms"] > 3  # arms grow together, keeping the pairs
+    assert report.replications[0] == n["baseline"] and report.total == len(runs)
