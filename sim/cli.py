@@ -16,6 +16,7 @@ COMMANDS: tuple[str, ...] = (
     "calibrate",
     "sweep",
     "report",
+    "bench",
 )
 
 

@@ -1,0 +1,342 @@
+"""Benchmark: how fast and how lean the model runs, measured the same way every time.
+
+Every measurement runs in a fresh Python process (``python -m sim.bench --child SPEC``), so peak resident memory
+(``getrusage``) belongs to that one run, and imports are paid before the clock starts. Wall time covers the whole
+``simulate`` call: model set-up, every day, data collection and building the result frames.
+
+Beside the model the same process measures the per-case *Mesa floor*: bare Mesa with one agent per case created in
+bulk, five empty stage methods called through the AgentSet, and removal — what any one-object-per-case design pays
+before it does any work. Sweep throughput runs district-scale ``simulate`` calls on 1 and 2 worker processes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Executor, ProcessPoolExecutor
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+SEED = 20240901  # fixed: every repeat of a run does the same work
+SWEEP_SEEDS = range(1000, 1000 + 64)
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One measured run: a scale preset, an optional horizon override, and whether Defendant agents exist."""
+
+    name: str
+    scale: str
+    days: int | None = None
+    agents: bool = False
+    seed: int = SEED
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a bench invocation measures."""
+
+    runs: tuple[RunSpec, ...]
+    repeats: int
+    floor_cases: int  # cases pushed through the bare-Mesa floor model per measurement
+    floor_per_day: int
+    sweep_runs: int  # runs per sweep measurement (per worker count)
+    sweep_scale: str
+    sweep_days: int | None
+    quick: bool = False
+
+
+def full_plan(repeats: int = 3) -> Plan:
+    """The benchmark of issue 6: national and district years, headless and with agents, floor, sweep."""
+    return Plan(
+        runs=(
+            RunSpec("national", "national"),
+            RunSpec("district", "district"),
+            RunSpec("national_agents", "national", agents=True),
+            RunSpec("district_agents", "district", agents=True),
+        ),
+        repeats=repeats,
+        floor_cases=4700 * 60,
+        floor_per_day=4700,
+        sweep_runs=24,
+        sweep_scale="district",
+        sweep_days=None,
+    )
+
+
+def quick_plan(repeats: int = 1) -> Plan:
+    """Same shape on tiny settings (seconds, not minutes): for smoke tests and a first look."""
+    return Plan(
+        runs=(
+            RunSpec("national", "national", days=3),
+            RunSpec("district", "district", days=30),
+            RunSpec("national_agents", "national", days=3, agents=True),
+            RunSpec("district_agents", "district", days=30, agents=True),
+        ),
+        repeats=repeats,
+        floor_cases=4700 * 2,
+        floor_per_day=4700,
+        sweep_runs=4,
+        sweep_scale="classroom",
+        sweep_days=30,
+        quick=True,
+    )
+
+
+# --- child side: one measurement in a fresh process -----------------------------------------------------------------
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process, MB (ru_maxrss is KB on Linux, bytes on macOS)."""
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / (2**20 if sys.platform == "darwin" else 2**10)
+
+
+def _scenario(scale: str, days: int | None) -> Any:
+    from sim.scenario import load_scenario
+
+    scenario = load_scenario(scale=scale)
+    return scenario.with_overrides({"run.days": days}) if days is not None else scenario
+
+
+def measure_run(spec: RunSpec) -> dict[str, float]:
+    """Time one ``simulate`` call (daily series and relief frame included) in this process."""
+    from sim.model import simulate
+
+    scenario = _scenario(spec.scale, spec.days)
+    t0 = time.perf_counter()
+    result = simulate(scenario, spec.seed, daily=True, materialise_agents=spec.agents)
+    seconds = time.perf_counter() - t0
+    cases = int(result.summary["cases_arrived"])
+    return {"cases": cases, "seconds": seconds, "cases_per_second": cases / seconds, "peak_rss_mb": peak_rss_mb()}
+
+
+def measure_floor(cases: int, per_day: int) -> dict[str, float]:
+    """Bare Mesa: per day, create ``per_day`` agents in bulk, call five empty stage methods on each, remove them."""
+    import mesa
+
+    class Case(mesa.Agent):
+        def investigate(self) -> None: ...
+        def review(self) -> None: ...
+        def plea(self) -> None: ...
+        def trial(self) -> None: ...
+        def appeal(self) -> None: ...
+
+    class Floor(mesa.Model):
+        def step(self) -> None:
+            batch = Case.create_agents(self, per_day)
+            for stage in ("investigate", "review", "plea", "trial", "appeal"):
+                batch.do(stage)
+            for agent in list(batch):
+                agent.remove()
+
+    model = Floor(rng=SEED)
+    days = max(1, cases // per_day)
+    t0 = time.perf_counter()
+    for _ in range(days):
+        model.step()
+    seconds = time.perf_counter() - t0
+    return {"cases": days * per_day, "seconds": seconds, "cases_per_second": days * per_day / seconds}
+
+
+def _child(spec_json: str) -> None:
+    spec = json.loads(spec_json)
+    if spec["kind"] == "floor":
+        out = measure_floor(spec["cases"], spec["per_day"])
+    else:
+        out = measure_run(RunSpec(**spec["run"]))
+    print(json.dumps(out))
+
+
+# --- parent side ------------------------------------------------------------------------------------------------------
+
+
+def _in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, float]:
+    """Run one measurement in a fresh interpreter and read its JSON line."""
+    env = dict(os.environ)
+    src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    proc = subprocess.run(
+        [python, "-m", "sim.bench", "--child", json.dumps(spec)], capture_output=True, text=True, env=env, check=False
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"benchmark child failed ({spec}):\n{proc.stderr.strip()[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def _sweep_task(payload: tuple[str, int | None, int]) -> float:
+    """One sweep run (module-level: picklable). Returns its wall seconds inside the worker."""
+    from sim.model import simulate
+
+    scale, days, seed = payload
+    t0 = time.perf_counter()
+    simulate(_scenario(scale, days), seed, daily=False)
+    return time.perf_counter() - t0
+
+
+@contextmanager
+def _fallback_pool(workers: int) -> Any:
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True)
+
+
+def _executor(workers: int) -> AbstractContextManager[Executor]:
+    """The sweep engine's local executor (sim.executors) when present, else a plain process pool."""
+    try:
+        from sim.executors import local_processes
+    except ImportError:
+        return _fallback_pool(workers)
+
+    @contextmanager
+    def wrapped() -> Any:
+        with local_processes(workers) as info:
+            yield info.executor
+
+    return wrapped()
+
+
+def measure_sweep(workers: int, runs: int, scale: str, days: int | None) -> dict[str, float]:
+    """Runs per second of district-scale ``simulate`` on ``workers`` processes (pool start and warm-up excluded)."""
+    with _executor(workers) as pool:
+        list(pool.map(_sweep_task, [(scale, days, s) for s in SWEEP_SEEDS[:workers]]))  # warm: imports, caches
+        t0 = time.perf_counter()
+        list(pool.map(_sweep_task, [(scale, days, s) for s in SWEEP_SEEDS[:runs]]))
+        seconds = time.perf_counter() - t0
+    return {"runs": runs, "seconds": seconds, "runs_per_second": runs / seconds}
+
+
+@dataclass
+class Samples:
+    """Repeated measurements of one thing; summarised by the median and the spread (min, max)."""
+
+    values: list[dict[str, float]] = field(default_factory=list)
+
+    def median(self, key: str) -> float:
+        return float(statistics.median(v[key] for v in self.values))
+
+    def spread(self, key: str) -> list[float]:
+        return [float(min(v[key] for v in self.values)), float(max(v[key] for v in self.values))]
+
+
+def _summary(samples: Samples) -> dict[str, Any]:
+    return {
+        "cases": int(samples.median("cases")),
+        "seconds": samples.median("seconds"),
+        "cases_per_second": samples.median("cases_per_second"),
+        "peak_rss_mb": samples.median("peak_rss_mb"),
+        "seconds_spread": samples.spread("seconds"),
+        "cases_per_second_spread": samples.spread("cases_per_second"),
+        "peak_rss_mb_spread": samples.spread("peak_rss_mb"),
+        "repeats": len(samples.values),
+    }
+
+
+def run_bench(plan: Plan, *, progress: bool = True, child: Callable[[dict[str, Any]], dict[str, float]] = _in_child) -> dict[str, Any]:
+    """Measure everything in ``plan``; returns the issue's JSON object (with spreads, the floor and ratios inside)."""
+    from tqdm import tqdm
+
+    jobs: list[tuple[str, dict[str, Any]]] = []
+    for _ in range(plan.repeats):  # interleave repeats so slow drift in machine load hits every run alike
+        for run in plan.runs:
+            jobs.append((run.name, {"kind": "run", "run": run.__dict__}))
+        jobs.append(("floor", {"kind": "floor", "cases": plan.floor_cases, "per_day": plan.floor_per_day}))
+    total = len(jobs) + 2 * plan.repeats
+    samples: dict[str, Samples] = {}
+    sweeps: dict[int, Samples] = {1: Samples(), 2: Samples()}
+    with tqdm(total=total, desc="bench", unit="measurement", file=sys.stderr, disable=None if progress else True) as bar:
+        for name, spec in jobs:
+            bar.set_postfix_str(name)
+            samples.setdefault(name, Samples()).values.append(child(spec))
+            bar.update(1)
+        for _ in range(plan.repeats):
+            for workers in (1, 2):
+                bar.set_postfix_str(f"sweep x{workers}")
+                sweeps[workers].values.append(measure_sweep(workers, plan.sweep_runs, plan.sweep_scale, plan.sweep_days))
+                bar.update(1)
+    floor = samples.pop("floor")
+    out: dict[str, Any] = {name: _summary(s) | {"quick": plan.quick} for name, s in samples.items()}
+    floor_cps = floor.median("cases_per_second")
+    # The issue's JSON has exactly four top-level keys; the floor and district-with-agents nest inside them.
+    out["national"]["mesa_floor"] = {"cases": int(floor.median("cases")), "cases_per_second": floor_cps, "cases_per_second_spread": floor.spread("cases_per_second")}
+    out["national"]["times_mesa_floor"] = out["national"]["cases_per_second"] / floor_cps
+    out["national_agents"]["times_headless"] = out["national_agents"]["seconds"] / out["national"]["seconds"]
+    if "district_agents" in out:
+        agents = out.pop("district_agents")
+        out["district"]["agents"] = agents | {"times_headless": agents["seconds"] / out["district"]["seconds"]}
+    w1, w2 = sweeps[1].median("runs_per_second"), sweeps[2].median("runs_per_second")
+    out["sweep"] = {
+        "workers_1_runs_per_second": w1,
+        "workers_2_runs_per_second": w2,
+        "speedup": w2 / w1,
+        "workers_1_spread": sweeps[1].spread("runs_per_second"),
+        "workers_2_spread": sweeps[2].spread("runs_per_second"),
+        "runs": plan.sweep_runs,
+        "scale": plan.sweep_scale,
+        "repeats": plan.repeats,
+        "cpus": os.cpu_count(),
+        "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+    }
+    out["national"]["seed"] = SEED
+    return out
+
+
+# Targets of issue 6 on a 2-core machine: (label, value, target, met)
+def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """Each target of issue 6 with the measured value and whether it is met."""
+    nat, dist, sweep = result["national"], result["district"], result["sweep"]
+    rows = [
+        ("national year, cases/s", f"{nat['cases_per_second']:,.0f}", ">= 500,000", nat["cases_per_second"] >= 500_000),
+        ("national vs Mesa floor", f"{nat['times_mesa_floor']:.1f}x", ">= 7x", nat["times_mesa_floor"] >= 7),
+        ("national peak RSS", f"{nat['peak_rss_mb']:.0f} MB", "<= 1024 MB", nat["peak_rss_mb"] <= 1024),
+        ("district year, seconds", f"{1000 * dist['seconds']:.0f} ms", "<= 50 ms", dist["seconds"] <= 0.05),
+        ("national with agents vs headless", f"{result['national_agents']['times_headless']:.2f}x", "<= 3x", result["national_agents"]["times_headless"] <= 3),
+        ("sweep 2 workers vs 1", f"{sweep['speedup']:.2f}x", ">= 1.7x", sweep["speedup"] >= 1.7),
+    ]
+    return rows
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """A readable report: one line per measured run, then the targets."""
+    lines = [f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} {'peak RSS MB':>12s}"]
+    runs = [(name, result[name]) for name in ("national", "district", "national_agents")]
+    if "agents" in result["district"]:
+        runs.append(("district_agents", result["district"]["agents"]))
+    for name, r in runs:
+        lo, hi = r["seconds_spread"]
+        lines.append(f"{name:18s} {r['cases']:>10,d} {r['seconds']:>9.3f} ({lo:.3f}-{hi:.3f}) {r['cases_per_second']:>12,.0f} {r['peak_rss_mb']:>12.0f}")
+    f = result["national"]["mesa_floor"]
+    lines.append(f"{'mesa floor':18s} {f['cases']:>10,d} {'':>22s} {f['cases_per_second']:>12,.0f}")
+    s = result["sweep"]
+    lines.append(
+        f"sweep ({s['runs']} {s['scale']} runs): 1 worker {s['workers_1_runs_per_second']:.2f} runs/s, "
+        f"2 workers {s['workers_2_runs_per_second']:.2f} runs/s ({s['speedup']:.2f}x)"
+    )
+    lines.append("")
+    lines.append(f"{'target':34s} {'measured':>12s} {'target':>12s}")
+    for label, value, target, met in targets(result):
+        lines.append(f"{label:34s} {value:>12s} {target:>12s}  {'met' if met else 'MISSED'}")
+    lines.append(f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, load average at the end {s['load_average']}")
+    return "\n".join(lines)
+
+
+def main(argv: Iterable[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) == 2 and args[0] == "--child":
+        _child(args[1])
+        return 0
+    print("usage: python -m sim.bench --child SPEC (use `leniency bench` instead)", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,30 @@
+"""`leniency bench`: fixed scenarios and seeds, several repeats, each measurement in a fresh process; median and
+spread of wall seconds, cases per second and peak memory for national and district years (headless and with
+Defendant agents), the bare-Mesa floor beside them, and sweep throughput on 1 and 2 workers."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from sim.scenario import ScenarioError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bench", help="measure speed and memory (median and spread over repeats)", description=__doc__)
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
+    p.add_argument("--repeats", type=int, default=None, help="measurements of each run (default 3; 1 with --quick)")
+    p.add_argument("--quick", action="store_true", help="same shape on tiny settings (a few seconds)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.bench import format_table, full_plan, quick_plan, run_bench
+
+    repeats = args.repeats if args.repeats is not None else (1 if args.quick else 3)
+    if repeats < 1:
+        raise ScenarioError(f"--repeats {repeats}: must be at least 1")
+    plan = quick_plan(repeats) if args.quick else full_plan(repeats)
+    result = run_bench(plan)
+    print(json.dumps(result, indent=2) if args.json else format_table(result))
+    return 0
