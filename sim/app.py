@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 import solara
-from mesa.visualization import Slider, SolaraViz
+from mesa.visualization import Slider, SolaraViz, solara_viz
 
-from sim.app_charts import Backlog, EssentialRelief, Hours, Rates, ReliefByType, SummaryTable
+from sim.app_charts import Charts, SummaryTable
 from sim.app_flow import CaseFlow
 from sim.app_model import APP_SCALES, CONTROLS, AppModel
 from sim.app_story import CaseStory
@@ -20,7 +20,26 @@ from sim.scenario import REFORMS
 TITLE = "Leniency for guilty pleas: plea bargaining and procedural relief"
 SEED_MAX = 999
 PLAY_INTERVAL_MS = 150
-COMPONENTS = [CaseFlow, CaseStory, EssentialRelief, ReliefByType, Rates, Hours, Backlog, SummaryTable]
+COMPONENTS = [CaseFlow, CaseStory, Charts, SummaryTable]
+# Grid cells (12 columns, 30 px rows) for COMPONENTS, in order: flow and story side by side, then the charts and
+# the summary table. Mesa lays every component out 6 x 10 (half width, ~390 px high); the charts need more.
+GRID = [
+    {"i": 0, "x": 0, "y": 0, "w": 7, "h": 17, "moved": False},
+    {"i": 1, "x": 7, "y": 0, "w": 5, "h": 17, "moved": False},
+    {"i": 2, "x": 0, "y": 17, "w": 8, "h": 30, "moved": False},
+    {"i": 3, "x": 8, "y": 17, "w": 4, "h": 30, "moved": False},
+]
+
+
+def grid_layout(num_components: int) -> list[dict[str, Any]]:
+    """Replaces Mesa's ``make_initial_grid_layout`` (it has no parameter for cell sizes); other pages keep Mesa's."""
+    if num_components == len(GRID):
+        return [dict(cell) for cell in GRID]
+    return _mesa_grid_layout(num_components)
+
+
+_mesa_grid_layout = solara_viz.make_initial_grid_layout
+solara_viz.make_initial_grid_layout = grid_layout
 
 
 def model_params() -> dict[str, Any]:

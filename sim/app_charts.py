@@ -1,12 +1,13 @@
 """Plotly charts of the page. They read the model's DataCollector (the daily reporters the CLI writes as
 ``daily``) and ``model.summary()`` (the metrics of ``sim.metrics``): the app never computes a metric itself.
 
-With a baseline twin (side by side), each chart overlays the baseline as dashed lines on the same axes.
+With a baseline twin (side by side), each panel overlays the baseline as dashed lines on the same axes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import html
+from dataclasses import dataclass
 
 import numpy as np
 import solara
@@ -14,10 +15,9 @@ from mesa.visualization.utils import update_counter
 
 from sim.app_model import AppModel
 from sim.app_plot import LiveFigure, Spec
-from sim.metrics import ACTORS, METRICS, ReliefType
+from sim.metrics import ACTORS, METRICS, Reason, ReliefType
 from sim.model import LeniencyModel
 
-FIGURE_HEIGHT = 330
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
 
@@ -35,78 +35,90 @@ def _days(model: LeniencyModel) -> np.ndarray:
     return series(model, "day")
 
 
-def _lines(
-    model: AppModel,
-    title: str,
-    ytitle: str,
-    keys: Sequence[tuple[str, str]],
-    transform: Callable[[np.ndarray], np.ndarray] = lambda a: a,
-) -> Spec:
-    """Lines for (label, daily key) pairs; the baseline twin's as dashed lines of the same colour."""
-    data: list[dict[str, object]] = []
+@dataclass(frozen=True)
+class Panel:
+    """One panel of the charts figure: (label, daily reporter) lines, cumulated or not."""
+
+    title: str
+    ytitle: str
+    keys: tuple[tuple[str, str], ...]
+    cumulative: bool = False
+    share: bool = False
+
+
+PANELS: tuple[Panel, ...] = (
+    Panel("Essential vs non-essential relief (cumulative)", "events",
+          (("essential", "relief_essential_today"), ("non-essential", "relief_nonessential_today")), cumulative=True),
+    Panel("Relief initiated, by type (cumulative)", "events",
+          tuple((t.name.lower().replace("_", " "), f"relief_{t.name.lower()}_today") for t in ReliefType), cumulative=True),
+    Panel("Application and adoption rates", "share", (("application rate", "application_rate"), ("adoption rate", "adoption_rate")), share=True),
+    Panel("Resource hours, by actor (cumulative)", "hours", tuple((a, f"hours_{a}_today") for a in ACTORS), cumulative=True),
+    Panel("Backlog: cases in each stage", "cases",
+          (("investigation", "in_investigation"), ("review", "in_review"), ("trial", "in_trial"), ("appeal", "in_appeal"))),
+    Panel("Work queued, by actor (days of capacity)", "days", tuple((a, f"backlog_days_{a}") for a in ACTORS)),
+)
+COLS = 2
+CHARTS_HEIGHT = 1130
+
+
+def _domains(i: int) -> tuple[list[float], list[float]]:
+    rows = -(-len(PANELS) // COLS)
+    r, c = divmod(i, COLS)
+    gap_x, gap_y = 0.09, 0.075
+    w = (1 - gap_x * (COLS - 1)) / COLS
+    h = (1 - gap_y * (rows - 1)) / rows
+    x0 = c * (w + gap_x)
+    y1 = 1 - r * (h + gap_y)
+    return [x0, x0 + w], [y1 - h, y1]
+
+
+def charts_figure(model: AppModel) -> Spec:
+    """The six panels in one figure (one widget: each Plotly widget costs ~5 MB of front end to load).
+
+    With a baseline twin, its lines are dashed, in the same colour, in the same panel.
+    """
     runs: list[tuple[LeniencyModel, str]] = [(model, "")]
     if model.baseline is not None:
         runs.append((model.baseline, " (baseline)"))
-    for m, suffix in runs:
-        x = _days(m)
-        for i, (label, key) in enumerate(keys):
-            data.append({
-                "type": "scatter", "x": x.tolist(), "y": plain(transform(series(m, key))), "mode": "lines", "name": label + suffix, "legendgroup": label,
-                "line": {"color": PALETTE[i % len(PALETTE)], "dash": "dash" if suffix else "solid", "width": 1.5 if suffix else 2},
-            })
-    who = " — solid: with " + ", ".join(r.replace("_", " ") for r in model.reforms) + "; dashed: baseline" if model.baseline is not None else ""
-    layout = {
-        "title": {"text": title + who, "font": {"size": 13}}, "height": FIGURE_HEIGHT, "margin": {"l": 50, "r": 10, "t": 40, "b": 10},
-        "legend": {"font": {"size": 10}, "orientation": "h", "y": -0.25}, "xaxis": {"title": {"text": "day"}}, "yaxis": {"title": {"text": ytitle}}, "uirevision": "keep",
+    data: list[dict[str, object]] = []
+    layout: dict[str, object] = {
+        "height": CHARTS_HEIGHT, "margin": {"l": 50, "r": 10, "t": 60, "b": 30}, "uirevision": "keep", "showlegend": True,
+        "hovermode": "x unified",
     }
+    annotations = []
+    for i, panel in enumerate(PANELS):
+        n = "" if i == 0 else str(i + 1)
+        xd, yd = _domains(i)
+        layout[f"xaxis{n}"] = {"domain": xd, "anchor": f"y{n}", "title": {"text": "day", "standoff": 2}}
+        layout[f"yaxis{n}"] = {"domain": yd, "anchor": f"x{n}", "title": {"text": panel.ytitle},
+                               **({"range": [0, 1.02]} if panel.share else {"rangemode": "tozero"})}
+        layout[f"legend{n}"] = {"x": xd[0] + 0.01, "y": yd[1] - 0.005, "xanchor": "left", "yanchor": "top", "font": {"size": 9},
+                                "bgcolor": "rgba(255,255,255,0.6)", "tracegroupgap": 0}
+        annotations.append({"text": f"<b>{panel.title}</b>", "x": (xd[0] + xd[1]) / 2, "y": yd[1] + 0.012, "xref": "paper",
+                            "yref": "paper", "showarrow": False, "xanchor": "center", "yanchor": "bottom", "font": {"size": 12}})
+        for m, suffix in runs:
+            x = _days(m).tolist()
+            for j, (label, key) in enumerate(panel.keys):
+                y = series(m, key)
+                if panel.cumulative:
+                    y = np.cumsum(y)
+                data.append({
+                    "type": "scatter", "x": x, "y": plain(y), "mode": "lines", "name": label + suffix, "xaxis": f"x{n}", "yaxis": f"y{n}",
+                    "legend": f"legend{n}", "showlegend": True, "hovertemplate": "%{y:.3~f}",
+                    "line": {"color": PALETTE[j % len(PALETTE)], "dash": "dash" if suffix else "solid", "width": 1.5 if suffix else 2},
+                })
+    layout["annotations"] = annotations
+    who = ("solid: with " + ", ".join(r.replace("_", " ") for r in model.reforms) + "; dashed: baseline, same seed") if model.baseline is not None else "baseline"
+    layout["title"] = {"text": f"Day {model.day} — {who}", "font": {"size": 13}, "x": 0.01}
     return {"data": data, "layout": layout}
 
 
-def cumulative(a: np.ndarray) -> np.ndarray:
-    return np.cumsum(a)
+@solara.component
+def Charts(model: AppModel) -> None:
+    """Relief, rates, resources and backlog over time, from the model's DataCollector."""
+    update_counter.get()
+    LiveFigure(charts_figure(model), name="charts", key_=id(model))
 
-
-def relief_by_type_figure(model: AppModel) -> Spec:
-    keys = [(t.name.lower().replace("_", " "), f"relief_{t.name.lower()}_today") for t in ReliefType]
-    return _lines(model, "Relief initiated by type (cumulative)", "events", keys, cumulative)
-
-
-def essential_figure(model: AppModel) -> Spec:
-    keys = [("essential", "relief_essential_today"), ("non-essential", "relief_nonessential_today")]
-    return _lines(model, "Essential vs non-essential relief (cumulative)", "events", keys, cumulative)
-
-
-def rates_figure(model: AppModel) -> Spec:
-    spec = _lines(model, "Application and adoption rates", "share", [("application rate", "application_rate"), ("adoption rate", "adoption_rate")])
-    spec["layout"]["yaxis"]["range"] = [0, 1.02]
-    return spec
-
-
-def hours_figure(model: AppModel) -> Spec:
-    keys = [(a, f"hours_{a}_today") for a in ACTORS]
-    return _lines(model, "Resource hours by actor (cumulative)", "hours", keys, cumulative)
-
-
-def backlog_figure(model: AppModel) -> Spec:
-    keys = [("investigation", "in_investigation"), ("review", "in_review"), ("trial", "in_trial"), ("appeal", "in_appeal")]
-    return _lines(model, "Backlog: cases in each stage", "cases", keys)
-
-
-def _chart(make: Callable[[AppModel], Spec], name: str) -> Callable[[AppModel], None]:
-    @solara.component
-    def Chart(model: AppModel) -> None:
-        update_counter.get()
-        LiveFigure(make(model), key_=id(model))
-
-    Chart.__name__ = Chart.__qualname__ = name
-    return Chart
-
-
-ReliefByType = _chart(relief_by_type_figure, "ReliefByType")
-EssentialRelief = _chart(essential_figure, "EssentialRelief")
-Rates = _chart(rates_figure, "Rates")
-Hours = _chart(hours_figure, "Hours")
-Backlog = _chart(backlog_figure, "Backlog")
 
 # The figures a class looks at first; their definitions (and units) come from sim.metrics.METRICS.
 KEY_METRICS: tuple[str, ...] = (
@@ -137,40 +149,57 @@ def _fmt(value: float, unit: str) -> str:
     return f"{value:.2f}"
 
 
-def summary_rows(model: AppModel) -> list[dict[str, str]]:
-    """Key metrics of the model (and of its baseline twin), formatted with the units of METRICS."""
+def summary_rows(model: AppModel, keys: tuple[str, ...] = KEY_METRICS) -> list[dict[str, str]]:
+    """Metrics of the model (and of its baseline twin), formatted with the units of METRICS."""
     now = model.summary()
     base = model.baseline.summary() if model.baseline is not None else None
     rows = []
-    for key in KEY_METRICS:
+    for key in keys:
         m = METRICS[key]
-        row = {"metric": key.replace("_", " "), "unit": m.unit, "value": _fmt(now[key], m.unit), "description": m.description}
+        row = {"key": key, "metric": key.replace("_", " "), "unit": m.unit, "value": _fmt(now[key], m.unit), "description": m.description}
         if base is not None:
             row["baseline"] = _fmt(base[key], m.unit)
         rows.append(row)
     return rows
 
 
-@solara.component
-def SummaryTable(model: AppModel) -> None:
-    """The key summary metrics so far, as ``leniency run`` reports them; hover a name for its definition."""
-    update_counter.get()
-    rows = summary_rows(model)
-    twin = model.baseline is not None
-    head = "<tr><th style='text-align:left'>metric</th><th>" + ("with reforms" if twin else "value") + "</th>"
-    head += "<th>baseline</th>" if twin else ""
-    head += "<th>unit</th></tr>"
+REASON_KEYS: tuple[str, ...] = tuple(f"relief_rate_reason_{r.name.lower()}" for r in Reason)
+
+
+_NUM = "text-align: right; padding-left: 8px; font-variant-numeric: tabular-nums"
+
+
+def _table(rows: list[dict[str, str]], twin: bool, label: str = "metric", strip: str = "") -> str:
+    head = f"<tr><th style='text-align:left'>{label}</th><th style='{_NUM}'>" + ("with reforms" if twin else "value") + "</th>"
+    head += f"<th style='{_NUM}'>baseline</th>" if twin else ""
+    head += "<th style='text-align:left; padding-left: 8px'>unit</th></tr>"
     body = "".join(
-        f"<tr><td title='{r['description']}'>{r['metric']}</td><td style='text-align:right'>{r['value']}</td>"
-        + (f"<td style='text-align:right'>{r['baseline']}</td>" if twin else "")
-        + f"<td>{r['unit']}</td></tr>"
+        f"<tr><td title='{html.escape(r['description'], quote=True)}'>{html.escape(r['metric'].removeprefix(strip))}</td>"
+        f"<td style='{_NUM}'>{r['value']}</td>"
+        + (f"<td style='{_NUM}'>{r['baseline']}</td>" if twin else "")
+        + f"<td style='padding-left: 8px'>{r['unit']}</td></tr>"
         for r in rows
     )
+    return head + body
+
+
+@solara.component
+def SummaryTable(model: AppModel) -> None:
+    """Key summary metrics so far, as ``leniency run`` reports them, and relief by reason; hover a name for its
+    definition."""
+    update_counter.get()
+    twin = model.baseline is not None
     note = (
         f"Same seed ({model.seed}), same arriving cases; the baseline has no reforms."
         if twin
-        else "Tick a reform with 'side by side' on to compare with the baseline on the same cases."
+        else "Tick a reform (with side by side on) and press Reset to compare with the baseline on the same cases."
     )
-    with solara.Column(style={"padding": "6px", "overflow": "auto", "height": f"{FIGURE_HEIGHT}px"}):
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Summary metrics, day {model.day}</b> — {note}", style="font-size: 13px")
-        solara.HTML(tag="table", unsafe_innerHTML=head + body, attributes={"class": "leniency-summary"}, style="font-size: 12px; width: 100%")
+    reasons = summary_rows(model, REASON_KEYS)
+    for r in reasons:
+        r["metric"] += " (essential)" if "(essential)" in r["description"] else ""
+    style = "font-size: 12px; width: 100%; border-collapse: collapse"
+    with solara.Column(style={"padding": "6px", "overflow": "auto", "height": f"{CHARTS_HEIGHT}px"}, classes=["leniency-summary"]):
+        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Summary metrics, day {model.day}</b><br>{note}", style="font-size: 13px")
+        solara.HTML(tag="table", unsafe_innerHTML=_table(summary_rows(model), twin), style=style)
+        solara.HTML(tag="div", unsafe_innerHTML="<b>Relief per 100 leniency cases, by reason</b>", style="font-size: 13px; margin-top: 8px")
+        solara.HTML(tag="table", unsafe_innerHTML=_table(reasons, twin, "reason", "relief rate reason "), style=style)

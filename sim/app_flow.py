@@ -38,7 +38,7 @@ _STATUS_HELP = {
     "pleaded": "signed the plea agreement voluntarily",
     "not pleaded": "no plea agreement (yet, or contests the charge)",
 }
-FIGURE_HEIGHT = 330
+FIGURE_HEIGHT = 620
 
 
 def status_of(d: Docket, rows: np.ndarray) -> np.ndarray:
@@ -137,7 +137,7 @@ def CaseFlow(model: AppModel) -> None:
     def on_click(case_id: Any) -> None:
         follow(model, int(case_id))
 
-    LiveFigure(flow_figure(model), on_click=on_click, key_=id(model))
+    LiveFigure(flow_figure(model), name="flow", on_click=on_click, key_=id(model))
     FitPlots()
 
 

@@ -34,10 +34,10 @@ def apply_spec(fw: go.FigureWidget, spec: Spec, on_click: Callable[[Any], None] 
         else:
             fw.data = []
             fw.add_traces(data)
+            fw.layout = spec.get("layout", {})
             _listen(fw, on_click)
         layout = spec.get("layout", {})
-        fw.layout.title = layout.get("title")
-        for k in ("xaxis", "yaxis", "shapes", "width"):
+        for k in ("title", "xaxis", "width"):  # what changes from step to step; the rest is fixed at creation
             if k in layout:
                 fw.layout[k] = layout[k]
 
@@ -55,45 +55,55 @@ def _listen(fw: go.FigureWidget, on_click: Callable[[Any], None] | None) -> None
 
 
 @solara.component
-def LiveFigure(spec: Spec, on_click: Callable[[Any], None] | None = None, key_: object = None) -> None:
+def LiveFigure(spec: Spec, name: str, on_click: Callable[[Any], None] | None = None, key_: object = None) -> None:
     """Show ``spec``; ``on_click(customdata)`` is called with the clicked point's customdata.
 
-    ``key_`` identifies the figure's life: a new value (e.g. a new model after Reset) makes a new widget.
+    ``name`` labels the figure's box for width measurement (see ``FitPlots``); ``key_`` identifies the figure's
+    life: a new value (e.g. a new model after Reset) makes a new widget.
     """
+    width = plot_widths.value.get(name, 0)
+    if width:
+        spec = {**spec, "layout": {**spec.get("layout", {}), "width": width}}
 
     def make() -> go.FigureWidget:
         fw = go.FigureWidget(spec)
         _listen(fw, on_click)
         return fw
 
-    width = plot_width.value
-    if width:
-        spec = {**spec, "layout": {**spec.get("layout", {}), "width": width}}
     fw = solara.use_memo(make, [key_])
     apply_spec(fw, spec, on_click)
-    solara.Column(children=[fw], style={"width": "100%"})
+    solara.Column(children=[fw], style={"width": "100%"}, classes=["leniency-fig", f"leniency-fig-{name}"])
 
 
-plot_width = solara.reactive(0)  # width of a chart's grid cell in the browser, px (0: not measured yet)
+plot_widths = solara.reactive({})  # width of each named figure's box in the browser, px (absent: not measured yet)
 
 
 class _FitPlots(v.VuetifyTemplate):
-    """Measures how wide a chart's grid cell is in the browser and reports it to Python (``plot_width``).
+    """Measures how wide each figure's box is in the browser and reports it to Python (``plot_widths``).
 
     A FigureWidget sizes itself only through JupyterLab's layout messages, which Solara does not send, so it draws
-    700 px wide and spills out of Mesa's grid cells. Once a second this measures the first plot's element and, when
-    the width changed (first render, window or cell resized), sets ``width``; the charts then set their layout width.
+    700 px wide and spills out of Mesa's grid cells. Once a second this measures each ``.leniency-fig-<name>`` box
+    and, when a width changed (first render, window or cell resized), reports them; the figures then set their
+    layout width.
     """
 
-    width = traitlets.Int(0).tag(sync=True)
+    widths = traitlets.Dict({}).tag(sync=True)
     template = traitlets.Unicode("""
 <template><span style="display: none"></span></template>
 <script>
 module.exports = {
   mounted() {
     this.timer = setInterval(() => {
-      const el = document.querySelector('.js-plotly-plot');
-      if (el && el.clientWidth > 50 && Math.abs(el.clientWidth - this.width) > 4) { this.width = el.clientWidth; }
+      const now = {};
+      let changed = false;
+      document.querySelectorAll('.leniency-fig').forEach((el) => {
+        const cls = Array.from(el.classList).find((c) => c.startsWith('leniency-fig-'));
+        if (!cls || el.clientWidth < 50) { return; }
+        const name = cls.slice('leniency-fig-'.length);
+        now[name] = el.clientWidth;
+        if (Math.abs(el.clientWidth - (this.widths[name] || 0)) > 4) { changed = true; }
+      });
+      if (changed) { this.widths = now; }
     }, 1000);
   },
   destroyed() { clearInterval(this.timer); },
@@ -105,4 +115,4 @@ module.exports = {
 @solara.component
 def FitPlots() -> None:
     """Put once on the page: see ``_FitPlots``."""
-    _FitPlots.element(width=plot_width.value, on_width=plot_width.set)
+    _FitPlots.element(widths=plot_widths.value, on_widths=plot_widths.set)

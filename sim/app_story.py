@@ -91,7 +91,7 @@ def CaseStory(model: AppModel) -> None:
 
     lines = story_lines(model, case_id)
     in_flight = model.docket.row_of(case_id) is not None
-    with solara.Column(style={"padding": "6px", "height": "360px", "overflow": "auto"}, classes=["leniency-story"]):
+    with solara.Column(style={"padding": "6px", "height": "650px", "overflow": "auto"}, classes=["leniency-story"]):
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>Case story: case {case_id}</b>", style="font-size: 14px")
         with solara.Row(style={"align-items": "center"}):
             solara.SliderInt("Case", value=min(case_id, known - 1), min=0, max=known - 1, on_value=pick)
