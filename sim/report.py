@@ -255,7 +255,8 @@ class _Builder:
         wide.columns = ["_".join(c for c in col if c) if isinstance(col, tuple) else col for col in wide.columns]
         labels = wide["arm"].astype(str)
         if self.multi_point:
-            labels = labels + " @ " + wide[self.factors].apply(lambda r: ", ".join(f"{k}={v:.3g}" for k, v in r.items()), axis=1)
+            at = wide[self.factors].apply(lambda r: ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.3g}" for k, v in r.items()), axis=1)
+            labels = at if len(self.arms) == 1 else labels + " @ " + at
         wide.insert(0, "label", labels)
         fig = make_subplots(rows=1, cols=2, subplot_titles=[f"{y} vs {x}" for y in ys], horizontal_spacing=0.1)
         for j, y in enumerate(ys):
@@ -271,9 +272,9 @@ class _Builder:
             f = wide[front].sort_values(f"mean_{x}")
             fig.add_trace(go.Scatter(x=f[f"mean_{x}"], y=f[f"mean_{y}"], mode="lines", line=dict(color="black", dash="dash", shape="hv"),
                                      name="Pareto frontier", showlegend=j == 0, hoverinfo="skip"), 1, j + 1)
-            if len(wide) <= 16:
+            if len(wide) <= 10:
                 for _, r in wide.iterrows():
-                    fig.add_annotation(x=r[f"mean_{x}"], y=r[f"mean_{y}"], text=r["label"][:28], showarrow=False, yshift=12, font=dict(size=9), row=1, col=j + 1)
+                    fig.add_annotation(x=r[f"mean_{x}"], y=r[f"mean_{y}"], text=r["label"][:40], showarrow=False, yshift=12, font=dict(size=9), row=1, col=j + 1)
             fig.update_xaxes(title_text=x + _unit(x), row=1, col=j + 1)
             fig.update_yaxes(title_text=y + _unit(y), row=1, col=j + 1)
         fig.update_layout(height=560, margin=dict(l=10, r=10, t=40, b=20))

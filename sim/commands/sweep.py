@@ -72,23 +72,32 @@ def format_report(sweep: object, report: object) -> str:
     heads = spec.headline[:5]
     runs = store.read_runs(["arm", "point", "replication", *heads], ok_only=True)
     if len(runs):
-        means = group_means(runs, heads).set_index(["arm", "outcome"])
-        diffs = paired_differences(runs, heads, spec.baseline, by_point=False)
-        sig = set() if diffs.empty else set(zip(diffs.loc[diffs["significant"], "arm"], diffs.loc[diffs["significant"], "outcome"], strict=True))
-        width = 26
+        plan = sweep.plan
+        multi = len(plan.points) > 1
+        # rows: arms, or (when factors vary) arm x design point, labelled by factor values
+        runs["row"] = runs["arm"]
+        if multi:
+            label = {i: ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.3g}" for k, v in p.items()) for i, p in enumerate(plan.points)}
+            runs["row"] = runs["point"].map(label) if len(plan.arms) == 1 else runs["arm"] + " @ " + runs["point"].map(label)
+        means = group_means(runs, heads, by=("row",)).set_index(["row", "outcome"])
+        diffs = paired_differences(runs, heads, spec.baseline, by_point=False) if len(plan.arms) > 1 and not multi else None
+        sig = set() if diffs is None or diffs.empty else set(zip(diffs.loc[diffs["significant"], "arm"], diffs.loc[diffs["significant"], "outcome"], strict=True))
+        arm_order = {a: i for i, a in enumerate(plan.arm_names)}
+        runs = runs.assign(_a=runs["arm"].map(arm_order)).sort_values(["point", "_a"], kind="stable")
+        width = min(44, max(12, runs["row"].str.len().max() + 2))
         lines.append("")
-        lines.append(f"{'arm':{width}s}" + "".join(f"{h[:17]:>19s}" for h in heads))
-        arms = [a for a in sweep.plan.arm_names if a in set(runs["arm"])]
-        for arm in arms[:20]:
+        lines.append(f"{'arm' if not multi else 'design point':{width}s}" + "".join(f"{h[:17]:>19s}" for h in heads))
+        rows = list(dict.fromkeys(runs["row"]))
+        for row in rows[:20]:
             cells = []
             for h in heads:
-                m = means.loc[(arm, h)] if (arm, h) in means.index else None
-                cell = "n/a" if m is None or math.isnan(m["mean"]) else f"{m['mean']:.3g}±{m['half_width']:.2g}" + ("*" if (arm, h) in sig else " ")
+                m = means.loc[(row, h)] if (row, h) in means.index else None
+                cell = "n/a" if m is None or math.isnan(m["mean"]) else f"{m['mean']:.3g}±{m['half_width']:.2g}" + ("*" if (row, h) in sig else " ")
                 cells.append(f"{cell:>19s}")
-            lines.append(f"{arm[:width - 1]:{width}s}" + "".join(cells))
-        if len(arms) > 20:
-            lines.append(f"... and {len(arms) - 20} more arms (see the report)")
-        lines.append(f"mean ± 95% CI half-width; * paired difference from '{spec.baseline}' excludes 0 (common random numbers)")
+            lines.append(f"{row[:width - 1]:{width}s}" + "".join(cells))
+        if len(rows) > 20:
+            lines.append(f"... and {len(rows) - 20} more rows (see the report)")
+        lines.append("mean ± 95% CI half-width" + (f"; * paired difference from '{spec.baseline}' excludes 0 (common random numbers)" if diffs is not None else ""))
     lines.append(f"stored in {Path(store.root)}/runs.parquet; next: leniency report {store.root}")
     if report.failed:
         lines.append(f"{report.failed} runs failed (error and traceback in runs.parquet); --resume retries them")
