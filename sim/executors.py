@@ -69,7 +69,7 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[Executor
             client = Client(cluster)
         else:
             try:
-                client = Client(address, timeout="20s")
+                client = Client(address, timeout="10s")
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ScenarioError(f"--dask {address}: cannot reach the scheduler ({exc})") from None
         try:

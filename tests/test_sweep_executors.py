@@ -52,3 +52,27 @@ def test_identical_results_on_every_executor(tmp_path: Path) -> None:
     row = ref.set_index("run_id").loc[task.run_id]
     assert row["arm"] == "all_reforms"
     np.testing.assert_array_equal(np.array([direct[m] for m in metrics]), row[metrics].to_numpy(float))
+
+
+@pytest.mark.slow
+def test_dask_scheduler_address_gives_the_same_runs(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    spec = tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]')
+    ref = cli_sweep(spec, tmp_path / "local", "--workers", "1")
+    assert ref.returncode == 0, ref.stderr
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        proc = cli_sweep(spec, tmp_path / "remote", "--dask", cluster.scheduler_address)
+    assert proc.returncode == 0, proc.stderr
+    assert f"dask {cluster.scheduler_address}" in proc.stdout
+    a = ResultStore(tmp_path / "local").read_runs().sort_values("run_id").reset_index(drop=True)
+    b = ResultStore(tmp_path / "remote").read_runs().sort_values("run_id").reset_index(drop=True)
+    metrics = [m for m in METRICS if m in a]
+    assert a["run_id"].tolist() == b["run_id"].tolist()
+    np.testing.assert_array_equal(a[metrics].to_numpy(float), b[metrics].to_numpy(float))
+
+
+@pytest.mark.slow
+def test_unreachable_dask_scheduler_exits_2(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    proc = cli_sweep(tiny_spec(tmp_path, reps=1, arms='"baseline"'), tmp_path / "out", "--dask", "tcp://127.0.0.1:1")
+    assert proc.returncode == 2 and "cannot reach the scheduler" in proc.stderr

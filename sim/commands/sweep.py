@@ -70,8 +70,10 @@ def format_report(sweep: object, report: object) -> str:
     for e in report.first_errors:
         lines.append(f"  failed: {e}")
     heads = spec.headline[:5]
-    runs = store.read_runs(["arm", "point", "replication", *heads], ok_only=True)
-    if len(runs):
+    runs = store.read_runs(["arm", "point", "point_key", "replication", *heads], ok_only=True)
+    if len(runs) and spec.factors is not None and spec.factors.design != "grid":
+        lines += ["", *_sampled_summary(sweep, runs, heads)]
+    elif len(runs):
         plan = sweep.plan
         multi = len(plan.points) > 1
         # rows: arms, or (when factors vary) arm x design point, labelled by factor values
@@ -92,7 +94,11 @@ def format_report(sweep: object, report: object) -> str:
             cells = []
             for h in heads:
                 m = means.loc[(row, h)] if (row, h) in means.index else None
-                cell = "n/a" if m is None or math.isnan(m["mean"]) else f"{m['mean']:.3g}±{m['half_width']:.2g}" + ("*" if (row, h) in sig else " ")
+                if m is None or math.isnan(m["mean"]):
+                    cell = "n/a"
+                else:
+                    ci = f"±{m['half_width']:.2g}" if math.isfinite(m["half_width"]) else ""
+                    cell = f"{m['mean']:.3g}{ci}" + ("*" if (row, h) in sig else " ")
                 cells.append(f"{cell:>19s}")
             lines.append(f"{row[:width - 1]:{width}s}" + "".join(cells))
         if len(rows) > 20:
@@ -102,3 +108,37 @@ def format_report(sweep: object, report: object) -> str:
     if report.failed:
         lines.append(f"{report.failed} runs failed (error and traceback in runs.parquet); --resume retries them")
     return "\n".join(lines)
+
+
+def _sampled_summary(sweep: object, runs: object, heads: list[str]) -> list[str]:
+    """For LHS/Sobol/Morris designs: each headline outcome's spread over the design and, for Sobol and Morris,
+    the factors with the largest total index or mu*."""
+    import numpy as np
+
+    from sim.analysis import morris_indices, sobol_indices
+    from sim.designs import salib_problem
+
+    spec, plan = sweep.spec, sweep.plan
+    f = spec.factors
+    lines = [f"{'outcome over the design':32s}{'mean':>10s}{'p5':>10s}{'p95':>10s}   most influential factors"]
+    design = plan.design_frame()
+    problem = salib_problem(f)
+    for h in heads:
+        y = runs.groupby("point_key")[h].mean().to_numpy(float)
+        top = ""
+        try:
+            if f.design == "sobol":
+                idx, _ = sobol_indices(runs, design, problem, [h], plan.arm_names[0], f.second_order)
+                if len(idx):
+                    best = idx.sort_values("ST", ascending=False).head(3)
+                    top = ", ".join(f"{r.factor.rsplit('.', 1)[-1]} ST={r.ST:.2f}" for r in best.itertuples())
+            elif f.design == "morris":
+                idx, _ = morris_indices(runs, design, problem, [h], plan.arm_names[0], f.levels)
+                if len(idx):
+                    best = idx.sort_values("mu_star", ascending=False).head(3)
+                    top = ", ".join(f"{r.factor.rsplit('.', 1)[-1]} mu*={r.mu_star:.3g}" for r in best.itertuples())
+        except Exception as exc:  # an incomplete design (failed runs) cannot be analysed; say so
+            top = f"(indices unavailable: {type(exc).__name__})"
+        p5, p95 = (np.nanpercentile(y, [5, 95]) if np.isfinite(y).any() else (math.nan, math.nan))
+        lines.append(f"{h[:31]:32s}{np.nanmean(y):>10.3g}{p5:>10.3g}{p95:>10.3g}   {top}")
+    return lines
