@@ -77,6 +77,11 @@ class Tally:
     protests: int = 0
     appealed_or_protested: int = 0
     detention_days: int = 0
+    convictions_first: int = 0
+    short_sentences: int = 0
+    review_days_sum: int = 0
+    review_fast_n: int = 0
+    review_fast_days_sum: int = 0
     days_to_final_sum: int = 0
     hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
     relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
@@ -218,6 +223,9 @@ METRICS: dict[str, MetricDef] = {
     "involuntary_detected_share": MetricDef("share", "involuntary pleas found involuntary by the review-stage plea hearing or by the court / involuntary pleas signed"),
     "undetected_involuntary_per_100": MetricDef("per 100", "involuntary pleas not found involuntary per 100 leniency cases"),
     "innocent_plea_rate": MetricDef("share", "innocent defendants who signed an agreement / innocent defendants whose review ended"),
+    "short_sentence_share": MetricDef("share", "first-instance sentences of at most 3 years / first-instance convictions (all cases)"),
+    "mean_review_days": MetricDef("days", "mean days from the start of review to its end (charge or non-prosecution), over cases whose review ended"),
+    "review_days_fast_track": MetricDef("days", "as mean_review_days, over cases sent to fast-track procedure"),
     "mean_discount": MetricDef("share", "mean discount off the prosecutor's estimated trial sentence, over agreements signed"),
     "pretrial_detention_rate": MetricDef("share", "cases detained on arrival / cases arrived"),
     "hours_per_case_prosecutor": MetricDef("hours", "prosecutor hours spent in the run / cases arrived"),
@@ -267,6 +275,9 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
         "involuntary_detected_share": _ratio(t.involuntary_found, t.involuntary),
         "undetected_involuntary_per_100": (t.involuntary - t.involuntary_found) * per100,
         "innocent_plea_rate": _ratio(t.innocent_signed, t.innocent_review_concluded),
+        "short_sentence_share": _ratio(t.short_sentences, t.convictions_first),
+        "mean_review_days": _ratio(t.review_days_sum, t.review_concluded),
+        "review_days_fast_track": _ratio(t.review_fast_days_sum, t.review_fast_n),
         "mean_discount": _ratio(t.discount_sum, t.signed),
         "pretrial_detention_rate": _ratio(t.detained_at_arrival, t.arrived),
         "hours_per_case_prosecutor": _ratio(hours[0].sum(), t.arrived),

@@ -84,16 +84,13 @@ class LeniencyModel(mesa.Model):
         rng: int | None = None,
     ) -> None:
         super().__init__(rng=rng)
-        if params is None or scale or reforms or overrides:
-            base = params if params is not None else Scenario()
-            params = load_scenario(base, reforms=reforms, scale=scale) if (scale or reforms) else base
-            if overrides:
-                params = params.with_overrides(overrides)
-        self.params: Scenario = params
+        base = params if params is not None else load_scenario()
+        resolved = load_scenario(base, reforms=reforms, scale=scale) if (scale or reforms) else base
+        self.params: Scenario = resolved.with_overrides(overrides) if overrides else resolved
         self.materialise_agents = materialise_agents
         self.day = 0
         self.next_case_id = 0
-        self.docket = Docket(capacity=max(1024, int(params.run.cases_per_day * 200)))
+        self.docket = Docket(capacity=max(1024, int(self.params.run.cases_per_day * 200)))
         self.tally = Tally()
         self.ledger = ReliefLedger(self.tally)
         self._defendants: dict[int, Defendant] = {}
@@ -244,7 +241,8 @@ class LeniencyModel(mesa.Model):
         wait, hours, _ = self.prosecutors.book(d.prosecutor[rows], std + p.prosecutor.negotiation_hours)
         self.add_hours("prosecutor", Stage.REVIEW, hours.sum())
         limit = law.review_limit(likely)
-        self._schedule(rows, Event.PLEA_HEARING, self.day + np.minimum(wait + 1, limit - 2))
+        half = np.round(0.5 * np.where(law.fast_track_eligible(likely), p.prosecutor.review_days_fast, p.prosecutor.review_days_other))
+        self._schedule(rows, Event.PLEA_HEARING, self.day + np.clip(wait + half.astype(np.int32), 1, limit - 2))
 
     def _plea_hearing(self, rows: np.ndarray) -> None:
         """Lawyer advice, the offer and the defendant's decision; signing with a lawyer present (Art. 174)."""
@@ -271,9 +269,11 @@ class LeniencyModel(mesa.Model):
         self._set_aside(srows[Prosecutor.finds_involuntary(self, srows)], Stage.REVIEW)
         if self._watch:
             self._note(rows, "plea hearing", self._story_plea)
-        start = d.stage_start[rows]
+        start, pp = d.stage_start[rows], self.params.prosecutor
         limit = law.review_limit(d.rec[rows])
-        self._schedule(rows, Event.CHARGE, np.minimum(self.day + 1 + lawyer_wait, start + limit))
+        usual = np.where(law.fast_track_eligible(d.rec[rows]), pp.review_days_fast, pp.review_days_other)
+        charge_day = np.maximum(self.day + 1 + lawyer_wait, start + np.round(usual).astype(np.int32))
+        self._schedule(rows, Event.CHARGE, np.minimum(charge_day, start + limit))
 
     def _set_aside(self, rows: np.ndarray, stage: Stage) -> None:
         """A voluntariness finding: the plea is set aside; the defendant decides again with accurate beliefs."""
@@ -326,11 +326,15 @@ class LeniencyModel(mesa.Model):
         t.innocent_review_concluded += int(d.innocent[rows].sum())
         t.innocent_signed += int((d.innocent[rows] & d.ever_signed[rows]).sum())
         Prosecutor.record_outcome(self, d.prosecutor[rows], d.signed[rows].astype(float))
+        t.review_days_sum += int((self.day - d.stage_start[rows]).sum())
         drop = Prosecutor.declines(self, rows)
         self._close(rows[drop], CaseState.NOT_PROSECUTED)
         rows = rows[~drop]
         self._release(rows[Prosecutor.releases_on_plea(self, rows)])
         d.procedure[rows] = Judge.procedure_for(self, rows)
+        fast = rows[d.procedure[rows] == Procedure.FAST_TRACK]
+        t.review_fast_n += len(fast)
+        t.review_fast_days_sum += int((self.day - d.stage_start[fast]).sum())
         self._to_trial(rows)
 
     # --- trial --------------------------------------------------------------------------------------------------
@@ -423,6 +427,8 @@ class LeniencyModel(mesa.Model):
         d.first_sentence[rows] = sentence
         d.lawful[rows] = lawful
         d.convicted[rows] = True
+        self.tally.convictions_first += len(rows)
+        self.tally.short_sentences += int((sentence <= law.FAST_TRACK_MAX_MONTHS).sum())
         d.judged_day[rows] = self.day
         suspended = (sentence <= law.FAST_TRACK_MAX_MONTHS) & (self.rng.random(len(rows)) < p.case.suspension_share)
         d.custodial[rows] = ~suspended

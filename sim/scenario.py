@@ -37,6 +37,8 @@ def _scenario_dir() -> Path:
 
 
 SCENARIO_DIR = _scenario_dir()
+# The embedded default scenario: the schema's defaults with the calibrated values of scenarios/baseline.toml.
+BASELINE = SCENARIO_DIR / "baseline.toml"
 
 
 def P(default: Any, lo: float | None, hi: float | None, unit: str, description: str) -> Any:
@@ -101,6 +103,8 @@ class ProsecutorParams(_Section):
     hours_per_day: float = P(7.0, 1.0, 16.0, "hours/day", "working hours a prosecutor has for cases each day")
     review_hours_fast: float = P(3.0, 0.1, 100.0, "hours", "hours to review a case whose likely sentence is <= 3 years")
     review_hours_other: float = P(9.0, 0.1, 200.0, "hours", "hours to review any other case")
+    review_days_fast: float = P(5.0, 1.0, 30.0, "days", "usual days of review for a case whose likely sentence is <= 3 years (before queueing)")
+    review_days_other: float = P(20.0, 1.0, 60.0, "days", "usual days of review for any other case (before queueing)")
     negotiation_hours: float = P(1.0, 0.0, 20.0, "hours", "hours spent on the offer and the plea hearing")
     withdrawal_hours: float = P(5.0, 0.0, 100.0, "hours", "hours to re-review a case after the plea is withdrawn or set aside")
     protest_hours: float = P(6.0, 0.0, 100.0, "hours", "hours to prepare a protest and attend second instance")
@@ -175,7 +179,8 @@ class Meta(_Section):
 
 
 class Scenario(_Section):
-    """A fully specified scenario. The defaults are the 2020–21 national baseline at district scale."""
+    """A fully specified scenario. Its defaults are documented plausible values before calibration; the
+    baseline (``load_scenario()``) is these plus the calibrated values of ``scenarios/baseline.toml``."""
 
     meta: Meta = Field(default_factory=Meta)
     run: RunParams = Field(default_factory=RunParams)
@@ -328,11 +333,13 @@ def load_scenario(
     overrides: Mapping[str, Any] | None = None,
 ) -> Scenario:
     """Resolve a scenario: base (a TOML file, a Scenario, or the embedded baseline), then reforms, scale,
-    ``--set`` items, overrides."""
+    ``--set`` items, overrides. A base file merges onto the schema defaults."""
     if isinstance(path, Scenario):
         data, path = path.model_dump(), None
     else:
         data = Scenario().model_dump()
+        if path is None and BASELINE.is_file():
+            _deep_merge(data, read_toml(BASELINE), str(BASELINE))
     applied: list[str] = []
     if path is not None:
         _deep_merge(data, read_toml(path), str(path))
