@@ -13,8 +13,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test,dask]"
 	@touch $(STAMP)
 
+# The main job: the baseline year (summary table on screen), then the reform comparison and its report.
 run: $(STAMP)
 	$(BIN)/leniency run --out out/baseline --force
+	$(BIN)/leniency sweep experiments/reforms.toml --out results/reforms --force
+	$(BIN)/leniency report results/reforms
 
 test: $(STAMP)
 	$(BIN)/ruff check sim tests
