@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import multiprocessing
 import subprocess
 import sys
 import time
@@ -164,6 +165,11 @@ def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float,
     return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
 
 
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """Worker processes started by a fork server: forking a multi-threaded parent (pytest, Dask, a GUI) can deadlock."""
+    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
+
+
 def _run_one(job: tuple[str, int, tuple[str, ...] | None]) -> dict[str, float]:
     """One replication in a worker process: the scenario as JSON (cheap to pickle), a seed, the metrics wanted
     (None = all)."""
@@ -283,7 +289,7 @@ def fit(
     flat = base.flat()
     x0 = np.clip(np.array([float(flat[p.key]) for p in params]), lo, hi)
     t0 = time.perf_counter()
-    executor = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
+    executor = process_pool(workers) if workers > 1 else None
     try:
         ev = Evaluator(base, spec, seeds, days, st["fit_drain_days"], executor, log)
         j0 = ev.evaluate([x0])[0]
@@ -352,7 +358,7 @@ def fit_table(
     """Each target: value, tolerance, weight, source, simulated mean and 95 % CI on ``seeds``, within tolerance?"""
     metrics = [t.metric for t in spec.active_targets]
     scen = [fitted] + ([before] if before is not None else [])
-    with ProcessPoolExecutor(max_workers=workers) if workers > 1 else _NoPool() as ex:
+    with process_pool(workers) if workers > 1 else _NoPool() as ex:
         reps = run_replications(scen, seeds, metrics, ex if workers > 1 else None)
     rows = []
     for t in spec.targets:

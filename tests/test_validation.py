@@ -8,9 +8,9 @@ import math
 import pytest
 
 from sim import validation as v
-from sim.calibration import baseline, seed_list
+from sim.calibration import baseline, process_pool, seed_list
 
-SEEDS = seed_list(4242, 10)
+SEEDS = seed_list(4242, 8)
 
 
 @pytest.fixture(scope="module")
@@ -35,17 +35,17 @@ def _claim(cid: str) -> v.Claim:
     return next(c for c in v.CLAIMS if c.id == cid)
 
 
-def _small(days: int = 120) -> object:
+def _small(days: int = 100) -> object:
     return baseline().with_overrides({"run.days": days, "run.drain_days": 200})
 
 
-@pytest.mark.parametrize("cid", ["C3", "R2", "C1b"])
+@pytest.mark.parametrize("cid", ["C3", "R2", "C4"])
 def test_claim_holds_and_travels_through_its_mechanism(cid: str) -> None:
-    """Paired over 10 seeds at district scale, 120 days: effect in the expected direction (CI excludes 0) and,
-    with the mechanism switched off, at most a quarter of it."""
+    """Paired over 8 seeds at district scale, 100 days: effect in the expected direction (CI excludes 0) and at
+    least 75 % of it gone when the mechanism is switched off."""
     row = v.run_claims([_claim(cid)], _small(), SEEDS, goals=False).iloc[0]
     assert row["holds"] == "yes", row.to_dict()
-    assert abs(row["off_effect"]) <= 0.25 * abs(row["effect"]), row.to_dict()
+    assert row["share_through_mechanism"] >= v.MECHANISM_SHARE and row["through_mechanism"] == "yes", row.to_dict()
 
 
 def test_arms_of_an_ablation_reset_only_the_named_levers() -> None:
@@ -66,8 +66,10 @@ def test_markdown_table_lists_every_row() -> None:
 
 @pytest.mark.slow
 def test_full_validation_table_claims_that_hold() -> None:
-    """The full experiment set at the baseline's length; the claims documented as holding must hold."""
-    table = v.run_claims(v.CLAIMS, baseline(), seed_list(v.SEED_ENTROPY, 12), goals=False)
-    rows = {r["id"]: r for r in table.to_dict("records")}
-    for cid in ("C1", "C1a", "C1d", "C2b", "C3", "C3b", "R1", "R2", "R4", "R5", "R6"):
-        assert rows[cid]["holds"] == "yes", rows[cid]
+    """At the baseline's full length, 8 fresh seeds: the claims the validation table reports as holding hold."""
+    held = ("C1", "C1a", "C1d", "C2b", "C3", "C3b", "R1", "R2", "R4", "R5", "R6")
+    claims = [c for c in v.CLAIMS if c.id in held]
+    with process_pool(2) as ex:
+        table = v.run_claims(claims, baseline(), seed_list(99, 8), executor=ex, goals=False)
+    for r in table.to_dict("records"):
+        assert r["holds"] == "yes", r
