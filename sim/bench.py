@@ -37,6 +37,7 @@ class RunSpec:
     days: int | None = None
     agents: bool = False
     seed: int = SEED
+    overrides: tuple[tuple[str, Any], ...] = ()  # further dotted-key overrides, e.g. (("run.districts", 10),)
 
 
 @dataclass(frozen=True)
@@ -99,18 +100,19 @@ def peak_rss_mb() -> float:
     return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
-def _scenario(scale: str, days: int | None) -> Any:
+def _scenario(scale: str, days: int | None, overrides: Iterable[tuple[str, Any]] = ()) -> Any:
     from sim.scenario import load_scenario
 
+    changes = dict(overrides) | ({"run.days": days} if days is not None else {})
     scenario = load_scenario(scale=scale)
-    return scenario.with_overrides({"run.days": days}) if days is not None else scenario
+    return scenario.with_overrides(changes) if changes else scenario
 
 
 def measure_run(spec: RunSpec) -> dict[str, float]:
     """Time one ``simulate`` call (daily series and relief frame included) in this process."""
     from sim.model import simulate
 
-    scenario = _scenario(spec.scale, spec.days)
+    scenario = _scenario(spec.scale, spec.days, spec.overrides)
     t0 = time.perf_counter()
     result = simulate(scenario, spec.seed, daily=True, materialise_agents=spec.agents)
     seconds = time.perf_counter() - t0
@@ -151,7 +153,9 @@ def _child(spec_json: str) -> None:
     if spec["kind"] == "floor":
         out = measure_floor(spec["cases"], spec["per_day"])
     else:
-        out = measure_run(RunSpec(**spec["run"]))
+        run = dict(spec["run"])
+        run["overrides"] = tuple(tuple(kv) for kv in run.get("overrides", ()))
+        out = measure_run(RunSpec(**run))
     print(json.dumps(out))
 
 
@@ -327,6 +331,70 @@ def format_table(result: dict[str, Any]) -> str:
         lines.append(f"{label:34s} {value:>12s} {target:>12s}  {'met' if met else 'MISSED'}")
     lines.append(f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, load average at the end {s['load_average']}")
     return "\n".join(lines)
+
+
+# --- how cost grows: cases per day, days, workers (for docs/performance.md) ------------------------------------------
+
+SCALING_DISTRICTS = (1, 10, 31, 100, 313)  # x 15 cases a day: district .. national
+SCALING_DAYS = (90, 365, 730, 1825, 3650)  # national scale
+SCALING_WORKERS = (1, 2, 3, 4)
+
+
+def measure_scaling(progress: bool = True) -> dict[str, list[dict[str, float]]]:
+    """Cost against cases per day (districts of 15 cases a day, one year), against days (national) and against
+    sweep workers (district runs). Each point is one fresh-process measurement."""
+    from tqdm import tqdm
+
+    out: dict[str, list[dict[str, float]]] = {"cases_per_day": [], "days": [], "workers": []}
+    total = len(SCALING_DISTRICTS) + len(SCALING_DAYS) + len(SCALING_WORKERS)
+    with tqdm(total=total, desc="scaling", unit="measurement", file=sys.stderr, disable=None if progress else True) as bar:
+        for n in SCALING_DISTRICTS:
+            spec = RunSpec("scaling", "national", overrides=(("run.districts", n), ("run.cases_per_day", 15.0 * n)))
+            out["cases_per_day"].append({"cases_per_day": 15.0 * n} | _in_child({"kind": "run", "run": spec.__dict__}))
+            bar.update(1)
+        for days in SCALING_DAYS:
+            spec = RunSpec("scaling", "national", days=days)
+            out["days"].append({"days": days} | _in_child({"kind": "run", "run": spec.__dict__}))
+            bar.update(1)
+        for workers in SCALING_WORKERS:
+            out["workers"].append({"workers": workers} | measure_sweep(workers, 24, "district", None))
+            bar.update(1)
+    return out
+
+
+def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
+    """Three small panels (matplotlib PNG): seconds vs cases per day, seconds and peak RSS vs days, runs/s vs workers."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    c = data["cases_per_day"]
+    ax = axes[0]
+    ax.loglog([p["cases_per_day"] for p in c], [p["seconds"] for p in c], "o-", label="one year")
+    ax.set(xlabel="cases per day", ylabel="wall seconds", title="cost vs cases per day")
+    ax2 = ax.twinx()
+    ax2.semilogx([p["cases_per_day"] for p in c], [p["cases_per_second"] / 1000 for p in c], "s--", color="tab:orange")
+    ax2.set_ylabel("thousand cases/s", color="tab:orange")
+    d = data["days"]
+    ax = axes[1]
+    ax.plot([p["days"] for p in d], [p["seconds"] for p in d], "o-")
+    ax.set(xlabel="days of arrivals (national)", ylabel="wall seconds", title="cost and memory vs days")
+    ax2 = ax.twinx()
+    ax2.plot([p["days"] for p in d], [p["peak_rss_mb"] for p in d], "s--", color="tab:green")
+    ax2.set_ylabel("peak RSS MB", color="tab:green")
+    ax2.set_ylim(0, max(p["peak_rss_mb"] for p in d) * 1.3)
+    w = data["workers"]
+    ax = axes[2]
+    ax.plot([p["workers"] for p in w], [p["runs_per_second"] for p in w], "o-", label="measured")
+    base = w[0]["runs_per_second"]
+    ax.plot([p["workers"] for p in w], [base * min(p["workers"], os.cpu_count() or 1) for p in w], ":", color="grey", label="linear to core count")
+    ax.set(xlabel="worker processes", ylabel="district runs per second", title="sweep throughput vs workers")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
 
 
 def main(argv: Iterable[str] | None = None) -> int:

@@ -103,6 +103,7 @@ class Docket:
         self._solo = {n: np.zeros(0, dtype=COLUMNS[n]) for n in SOLO}
         self._free = np.zeros(0, dtype=np.int64)  # stack of free rows; the top is _free[_nfree - 1]
         self._nfree = 0
+        self._high = 0  # rows at or above were never claimed: scans stop there
         self._dirty: list[np.ndarray] = []  # released rows not yet zeroed
         self._grow(capacity)
 
@@ -139,6 +140,8 @@ class Docket:
         top = self._nfree
         rows = self._free[top - n : top][::-1].copy()
         self._nfree = top - n
+        if n:
+            self._high = max(self._high, int(rows.max()) + 1)
         self.active[rows] = True
         return rows
 
@@ -169,8 +172,8 @@ class Docket:
         used = np.flatnonzero(self.active)
         k = len(used)
         keep = max(k, 1024)
-        if keep >= self.capacity:
-            return np.arange(k)
+        if keep >= self.capacity and (k == 0 or used[-1] == k - 1):  # already compact, nothing to give back
+            return used
         rows = np.zeros(keep, dtype=self._record)
         rows[:k] = self._rows[used]
         self._rows = rows
@@ -185,8 +188,14 @@ class Docket:
         self.active[:k] = True
         self._free = np.arange(keep - 1, -1, -1, dtype=np.int64)  # as fresh: the lowest free row on top
         self._nfree = keep - k
+        self._high = k
         self.capacity = keep
         return used
+
+    def due(self, day: int) -> np.ndarray:
+        """Rows in flight whose next event falls on ``day``, ascending; only rows ever claimed are scanned."""
+        high = self._high
+        return np.flatnonzero(self.active[:high] & (self.next_day[:high] == day))
 
     @property
     def in_flight(self) -> int:

@@ -135,7 +135,7 @@ class LeniencyModel(mesa.Model):
         if self.day < p.run.days:
             arrivals = int(self.rng.poisson(p.run.cases_per_day))
             self._arrive(arrivals)
-        due = np.flatnonzero(d.active & (d.next_day == self.day))
+        due = d.due(self.day)
         if len(due):
             # Only today's due rows change state (closed rows keep their closing state until the end-of-day wipe), so
             # the open-state counts are kept up to date from them instead of a scan of the whole docket.

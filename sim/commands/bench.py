@@ -15,12 +15,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
     p.add_argument("--repeats", type=int, default=None, help="measurements of each run (default 3; 1 with --quick)")
     p.add_argument("--quick", action="store_true", help="same shape on tiny settings (a few seconds)")
+    p.add_argument("--scaling", metavar="PNG", help="instead: measure cost vs cases/day, days and workers; plot to PNG (+ .json beside it)")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.bench import format_table, full_plan, quick_plan, run_bench
+    from sim.bench import format_table, full_plan, measure_scaling, plot_scaling, quick_plan, run_bench
 
+    if args.scaling:
+        data = measure_scaling()
+        plot_scaling(data, args.scaling)
+        with open(f"{args.scaling.rsplit('.', 1)[0]}.json", "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+        print(json.dumps(data, indent=2) if args.json else f"wrote {args.scaling}")
+        return 0
     repeats = args.repeats if args.repeats is not None else (1 if args.quick else 3)
     if repeats < 1:
         raise ScenarioError(f"--repeats {repeats}: must be at least 1")

@@ -1,0 +1,76 @@
+"""The bookkeeping behind the speed (issue 6) keeps telling the truth: running counts equal a full count of the
+docket every day, the day's due rows equal a full scan, and compacting the docket at the end keeps agents on their
+cases."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.docket import Docket
+from sim.model import LeniencyModel
+from sim.procedure import CaseState
+from sim.scenario import load_scenario
+
+
+def _full_counts(model: LeniencyModel) -> dict[str, int]:
+    d = model.docket
+    counts = np.bincount(d.state[d.active], minlength=len(CaseState))
+    return {
+        "in_investigation": int(counts[CaseState.INVESTIGATION]),
+        "in_review": int(counts[CaseState.REVIEW]),
+        "in_trial": int(counts[CaseState.TRIAL]),
+        "in_appeal": int(counts[CaseState.APPEAL_WINDOW] + counts[CaseState.SECOND_INSTANCE]),
+        "detained_now": int((d.detained & d.active).sum()),
+    }
+
+
+@pytest.mark.parametrize(("scale", "reforms", "agents"), [("classroom", (), True), ("district", ("voluntariness_safeguards", "substantive_duty_lawyers"), False)])
+def test_running_counts_equal_a_full_count_every_day(scale: str, reforms: tuple[str, ...], agents: bool) -> None:
+    overrides = {"run.days": 150, "run.drain_days": 60}
+    model = LeniencyModel(scale=scale, reforms=reforms, overrides=overrides, materialise_agents=agents, rng=7)
+    while model.running:
+        d = model.docket
+        # the rows the day will handle are exactly those a full scan finds
+        assert np.array_equal(d.due(model.day), np.flatnonzero(d.active & (d.next_day == model.day)))
+        model.step()
+        if model.running:  # the last day compacts the docket; counts are checked on every other day
+            for key, value in _full_counts(model).items():
+                assert model.today[key] == value, (model.day, key)
+
+
+def test_docket_due_matches_a_full_scan_under_random_use() -> None:
+    rng = np.random.default_rng(3)
+    d = Docket(capacity=8)
+    for day in range(200):
+        rows = d.add(int(rng.integers(0, 20)))
+        d.next_day[rows] = day + rng.integers(0, 6, len(rows))
+        d.state[rows] = 1
+        assert np.array_equal(d.due(day), np.flatnonzero(d.active & (d.next_day == day)))
+        live = np.flatnonzero(d.active)
+        gone = rng.permutation(live)[: int(rng.integers(0, len(live) + 1))]
+        d.release(gone)
+        d.wipe()
+        assert not d.state[gone].any()  # released rows are zeroed by the wipe
+        assert d.in_flight == int(d.active.sum())
+    d.case_id[np.flatnonzero(d.active)] = np.arange(d.in_flight)
+    ids = d.case_id[d.active].copy()
+    moved = d.compact()
+    assert d.in_flight == len(moved) == len(ids)
+    assert np.array_equal(d.case_id[: len(moved)], ids) and d.active[: len(moved)].all()
+    fresh = d.add(3)  # a compacted docket hands out rows as a fresh one would
+    assert sorted(fresh.tolist()) == list(range(len(moved), len(moved) + 3))
+
+
+@pytest.mark.parametrize("scale", ["classroom", "district"])
+def test_agents_follow_their_cases_when_the_docket_compacts_at_the_end(scale: str) -> None:
+    scenario = load_scenario(scale=scale).with_overrides({"run.days": 120, "run.drain_days": 20})
+    model = LeniencyModel(scenario, materialise_agents=True, rng=11)
+    while model.running:
+        model.step()
+    defendants = [a for a in model.agents if type(a).__name__ == "Defendant"]
+    assert len(defendants) == model.docket.in_flight > 0  # stragglers remain in flight after a short drain
+    assert model.docket.capacity <= max(1024, model.docket.in_flight)
+    for agent in defendants:
+        assert agent.case_id == model.docket.case_id[agent.row]
+        assert model.docket.active[agent.row]
