@@ -113,11 +113,17 @@ def measure_run(spec: RunSpec) -> dict[str, float]:
     from sim.model import simulate
 
     scenario = _scenario(spec.scale, spec.days, spec.overrides)
-    t0 = time.perf_counter()
+    c0, t0 = _cpu(), time.perf_counter()
     result = simulate(scenario, spec.seed, daily=True, materialise_agents=spec.agents)
-    seconds = time.perf_counter() - t0
+    seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     cases = int(result.summary["cases_arrived"])
-    return {"cases": cases, "seconds": seconds, "cases_per_second": cases / seconds, "peak_rss_mb": peak_rss_mb()}
+    return {"cases": cases, "seconds": seconds, "cases_per_second": cases / seconds, "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu}
+
+
+def _cpu() -> float:
+    """CPU seconds of this process: on a machine shared with other jobs, closer to idle wall time than wall is."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def measure_floor(cases: int, per_day: int) -> dict[str, float]:
@@ -141,11 +147,11 @@ def measure_floor(cases: int, per_day: int) -> dict[str, float]:
 
     model = Floor(rng=SEED)
     days = max(1, cases // per_day)
-    t0 = time.perf_counter()
+    c0, t0 = _cpu(), time.perf_counter()
     for _ in range(days):
         model.step()
-    seconds = time.perf_counter() - t0
-    return {"cases": days * per_day, "seconds": seconds, "cases_per_second": days * per_day / seconds}
+    seconds, cpu = time.perf_counter() - t0, _cpu() - c0
+    return {"cases": days * per_day, "seconds": seconds, "cases_per_second": days * per_day / seconds, "cpu_seconds": cpu}
 
 
 def _child(spec_json: str) -> None:
@@ -241,6 +247,7 @@ def _summary(samples: Samples) -> dict[str, Any]:
         "seconds_spread": samples.spread("seconds"),
         "cases_per_second_spread": samples.spread("cases_per_second"),
         "peak_rss_mb_spread": samples.spread("peak_rss_mb"),
+        "cpu_seconds": samples.median("cpu_seconds"),
         "repeats": len(samples.values),
     }
 
@@ -271,8 +278,16 @@ def run_bench(plan: Plan, *, progress: bool = True, child: Callable[[dict[str, A
     out: dict[str, Any] = {name: _summary(s) | {"quick": plan.quick} for name, s in samples.items()}
     floor_cps = floor.median("cases_per_second")
     # The issue's JSON has exactly four top-level keys; the floor and district-with-agents nest inside them.
-    out["national"]["mesa_floor"] = {"cases": int(floor.median("cases")), "cases_per_second": floor_cps, "cases_per_second_spread": floor.spread("cases_per_second")}
+    out["national"]["mesa_floor"] = {
+        "cases": int(floor.median("cases")),
+        "cases_per_second": floor_cps,
+        "cases_per_second_spread": floor.spread("cases_per_second"),
+        "cpu_seconds": floor.median("cpu_seconds"),
+    }
     out["national"]["times_mesa_floor"] = out["national"]["cases_per_second"] / floor_cps
+    # the same ratio in CPU time: robust when other jobs share the cores
+    floor_cpu_rate = floor.median("cases") / floor.median("cpu_seconds")
+    out["national"]["times_mesa_floor_cpu"] = (out["national"]["cases"] / out["national"]["cpu_seconds"]) / floor_cpu_rate
     out["national_agents"]["times_headless"] = out["national_agents"]["seconds"] / out["national"]["seconds"]
     if "district_agents" in out:
         agents = out.pop("district_agents")
@@ -311,13 +326,16 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
 
 def format_table(result: dict[str, Any]) -> str:
     """A readable report: one line per measured run, then the targets."""
-    lines = [f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} {'peak RSS MB':>12s}"]
+    lines = [f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} {'peak RSS MB':>12s} {'CPU s':>7s}"]
     runs = [(name, result[name]) for name in ("national", "district", "national_agents")]
     if "agents" in result["district"]:
         runs.append(("district_agents", result["district"]["agents"]))
     for name, r in runs:
         lo, hi = r["seconds_spread"]
-        lines.append(f"{name:18s} {r['cases']:>10,d} {r['seconds']:>9.3f} ({lo:.3f}-{hi:.3f}) {r['cases_per_second']:>12,.0f} {r['peak_rss_mb']:>12.0f}")
+        lines.append(
+            f"{name:18s} {r['cases']:>10,d} {r['seconds']:>9.3f} ({lo:.3f}-{hi:.3f}) {r['cases_per_second']:>12,.0f} "
+            f"{r['peak_rss_mb']:>12.0f} {r.get('cpu_seconds', float('nan')):>7.2f}"
+        )
     f = result["national"]["mesa_floor"]
     lines.append(f"{'mesa floor':18s} {f['cases']:>10,d} {'':>22s} {f['cases_per_second']:>12,.0f}")
     s = result["sweep"]
