@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import solara
-from mesa.visualization.utils import update_counter
 
 from sim.app_model import AppModel
 from sim.app_plot import LiveFigure, Spec
@@ -114,9 +113,8 @@ def charts_figure(model: AppModel) -> Spec:
 
 
 @solara.component
-def Charts(model: AppModel) -> None:
+def Charts(model: AppModel, tick: int = 0) -> None:
     """Relief, rates, resources and backlog over time, from the model's DataCollector."""
-    update_counter.get()
     LiveFigure(charts_figure(model), name="charts", key_=id(model))
 
 
@@ -184,10 +182,9 @@ def _table(rows: list[dict[str, str]], twin: bool, label: str = "metric", strip:
 
 
 @solara.component
-def SummaryTable(model: AppModel) -> None:
+def SummaryTable(model: AppModel, tick: int = 0) -> None:
     """Key summary metrics so far, as ``leniency run`` reports them, and relief by reason; hover a name for its
     definition."""
-    update_counter.get()
     twin = model.baseline is not None
     note = (
         f"Same seed ({model.seed}), same arriving cases; the baseline has no reforms."

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import solara
-from mesa.visualization.utils import force_update, update_counter
+from mesa.visualization.utils import force_update
 
 from sim.app_model import LANES, AppModel
 from sim.app_plot import FitPlots, LiveFigure, Spec
@@ -130,9 +130,8 @@ def flow_figure(model: AppModel) -> Spec:
 
 
 @solara.component
-def CaseFlow(model: AppModel) -> None:
+def CaseFlow(model: AppModel, tick: int = 0) -> None:
     """Defendants in lanes by stage; clicking one follows its case in the story."""
-    update_counter.get()
 
     def on_click(case_id: Any) -> None:
         follow(model, int(case_id))

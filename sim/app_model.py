@@ -55,16 +55,16 @@ class Control:
 CONTROLS: tuple[Control, ...] = (
     Control("information_asymmetry", "power.information_asymmetry", "Power: information asymmetry", 0.01),
     Control("detention_leverage", "power.detention_leverage", "Power: detention as leverage", 0.01),
-    Control("charge_leverage", "power.charge_leverage", "Power: charge leverage (overcharging)", 0.01),
-    Control("target_pressure", "power.target_pressure", "Power: application-rate target pressure", 0.01),
+    Control("charge_leverage", "power.charge_leverage", "Power: charge leverage", 0.01),
+    Control("target_pressure", "power.target_pressure", "Power: target pressure", 0.01),
     Control("defence_capacity", "power.defence_capacity", "Power: defence capacity", 0.01),
-    Control("judicial_review_depth", "power.judicial_review_depth", "Power: court's review of voluntariness", 0.01),
+    Control("judicial_review_depth", "power.judicial_review_depth", "Power: court review depth", 0.01),
     Control("lawyer_minutes", "lawyer.consultation_minutes", "Duty lawyer: minutes per case", 1.0),
     Control("file_access", "lawyer.file_access", "Duty lawyer: file access", 0.01),
     Control("review_depth", "judge.review_depth", "Judge: review depth at trial", 0.01),
-    Control("coordination", "prosecutor.consult_prob", "Coordination: prosecutor consults the court", 0.01),
-    Control("reasoning", "judge.reasoning_quality", "Judge: reasoning in judgments", 0.01),
-    Control("protest_policy", "prosecutor.punitive_protest_prob", "Protest policy: protest technical appeals", 0.01),
+    Control("coordination", "prosecutor.consult_prob", "Coordination: consult court", 0.01),
+    Control("reasoning", "judge.reasoning_quality", "Judge: reasoning quality", 0.01),
+    Control("protest_policy", "prosecutor.punitive_protest_prob", "Protest technical appeals", 0.01),
 )
 CONTROL_BY_KWARG: dict[str, Control] = {c.kwarg: c for c in CONTROLS}
 APP_SCALES: tuple[str, ...] = ("classroom", "district")  # national is for the CLI: 300 districts do not draw

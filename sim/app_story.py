@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import solara
-from mesa.visualization.utils import update_counter
 
 from sim.app_flow import follow
 from sim.app_model import WATCH_FIRST, AppModel
@@ -75,9 +74,8 @@ def next_open_case(model: AppModel) -> int | None:
 
 
 @solara.component
-def CaseStory(model: AppModel) -> None:
+def CaseStory(model: AppModel, tick: int = 0) -> None:
     """Follow one defendant: pick a case (or click one in the case flow) and read its story."""
-    update_counter.get()
     case_id = model.followed
     known = max(model.next_case_id, 1)
 
