@@ -81,7 +81,8 @@ def paired_differences(
                 d = g.loc[idx, o].to_numpy(float) - base.loc[idx, o].to_numpy(float)
                 d = d[~np.isnan(d)]
                 ci = mean_ci(d, level)
-                bmean = float(np.nanmean(base.loc[idx, o].to_numpy(float))) if len(idx) else math.nan
+                bvals = base.loc[idx, o].to_numpy(float)
+                bmean = float(np.nanmean(bvals)) if np.isfinite(bvals).any() else math.nan
                 if ci["n"] > 1 and ci["sd"] > 0:
                     p = float(2 * stats.t.sf(abs(ci["mean"]) / (ci["sd"] / math.sqrt(ci["n"])), ci["n"] - 1))
                 elif ci["n"] > 1:

@@ -91,34 +91,29 @@ class ResultStore:
             else:
                 p.unlink(missing_ok=True)
 
-    def compact(self, max_rows: int = 2_000_000) -> None:
-        """Merge part files into few larger ones (streaming, bounded memory); readers dedupe, so a crash in the
-        middle (new file renamed in, old parts not yet removed) costs nothing."""
+    def compact(self, max_rows: int = 100_000) -> None:
+        """Merge small part files into files of about ``max_rows`` rows (at most 500 parts at a time), in order (later attempts stay later).
+        Memory is bounded by one merged file; readers dedupe, so a crash in the middle (new file renamed in, old
+        parts not yet removed) costs nothing."""
         for name in (RUNS, DAILY):
-            parts = self._parts(name)
-            if len(parts) < 2:
-                continue
-            schema = pa.unify_schemas([pq.read_schema(p) for p in parts], promote_options="permissive")
-            groups: list[list[Path]] = [[]]
+            group: list[tuple[Path, pa.Table]] = []
             rows = 0
-            for p in parts:
-                n = pq.ParquetFile(p).metadata.num_rows
-                if groups[-1] and rows + n > max_rows:
-                    groups.append([])
-                    rows = 0
-                groups[-1].append(p)
-                rows += n
-            for group in groups:
-                if len(group) < 2:
-                    continue
-                final = self.root / name / self._part_name()
-                tmp = final.with_name(f".{final.name}.tmp")
-                with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-                    for p in group:
-                        writer.write_table(_conform(pq.read_table(p), schema))
-                os.replace(tmp, final)
-                for p in group:
-                    p.unlink(missing_ok=True)
+            for p in self._parts(name):
+                t = pq.read_table(p)
+                group.append((p, t))
+                rows += t.num_rows
+                if rows >= max_rows or len(group) >= 500:
+                    self._merge(name, group)
+                    group, rows = [], 0
+            self._merge(name, group)
+
+    def _merge(self, name: str, group: list[tuple[Path, pa.Table]]) -> None:
+        if len(group) < 2:
+            return
+        table = pa.concat_tables([t for _, t in group], promote_options="permissive")
+        _atomic_write_table(table, self.root / name / self._part_name())
+        for p, _ in group:
+            p.unlink(missing_ok=True)
 
     # -- reading ---------------------------------------------------------------------------------------------
     def _parts(self, name: str) -> list[Path]:
@@ -187,11 +182,3 @@ def _runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
-def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
-    cols = []
-    for f in schema:
-        if f.name in table.column_names:
-            cols.append(table[f.name].cast(f.type))
-        else:
-            cols.append(pa.nulls(len(table), f.type))
-    return pa.Table.from_arrays(cols, schema=schema)
