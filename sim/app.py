@@ -20,7 +20,7 @@ from sim.scenario import REFORMS
 
 TITLE = "Leniency for guilty pleas: plea bargaining and procedural relief"
 SEED_MAX = 999
-PLAY_INTERVAL_MS = 150
+PLAY_INTERVAL_MS = 400  # the browser draws a district step in ~0.3-0.5 s; faster play queues updates and lags
 
 
 @solara.component

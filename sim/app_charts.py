@@ -115,7 +115,7 @@ def charts_figure(model: AppModel) -> Spec:
 @solara.component
 def Charts(model: AppModel, tick: int = 0) -> None:
     """Relief, rates, resources and backlog over time, from the model's DataCollector."""
-    LiveFigure(charts_figure(model), name="charts", key_=id(model))
+    LiveFigure(charts_figure(model), name="charts")
 
 
 # The figures a class looks at first; their definitions (and units) come from sim.metrics.METRICS.

@@ -136,7 +136,7 @@ def CaseFlow(model: AppModel, tick: int = 0) -> None:
     def on_click(case_id: Any) -> None:
         follow(model, int(case_id))
 
-    LiveFigure(flow_figure(model), name="flow", on_click=on_click, key_=id(model))
+    LiveFigure(flow_figure(model), name="flow", on_click=on_click)
     FitPlots()
 
 

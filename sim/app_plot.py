@@ -55,23 +55,32 @@ def _listen(fw: go.FigureWidget, on_click: Callable[[Any], None] | None) -> None
 
 
 @solara.component
-def LiveFigure(spec: Spec, name: str, on_click: Callable[[Any], None] | None = None, key_: object = None) -> None:
+def LiveFigure(spec: Spec, name: str, on_click: Callable[[Any], None] | None = None) -> None:
     """Show ``spec``; ``on_click(customdata)`` is called with the clicked point's customdata.
 
-    ``name`` labels the figure's box for width measurement (see ``FitPlots``); ``key_`` identifies the figure's
-    life: a new value (e.g. a new model after Reset) makes a new widget.
+    The widget lives as long as the component: after Reset the new model's figure is pushed into the same widget.
+    A new FigureWidget would ship the 5 MB Plotly front end again, and until the browser has built it the old
+    view stays on screen. ``name`` labels the figure's box for width measurement (see ``FitPlots``).
     """
     width = plot_widths.value.get(name, 0)
     if width:
         spec = {**spec, "layout": {**spec.get("layout", {}), "width": width}}
+    latest = solara.use_ref(on_click)
+    latest.current = on_click  # handlers registered on the traces call the current model's callback
+
+    def forward(value: Any) -> None:
+        if latest.current is not None:
+            latest.current(value)
+
+    handler = forward if on_click is not None else None
 
     def make() -> go.FigureWidget:
         fw = go.FigureWidget(spec)
-        _listen(fw, on_click)
+        _listen(fw, handler)
         return fw
 
-    fw = solara.use_memo(make, [key_])
-    apply_spec(fw, spec, on_click)
+    fw = solara.use_memo(make, [])
+    apply_spec(fw, spec, handler)
     solara.Column(children=[fw], style={"width": "100%"}, classes=["leniency-fig", f"leniency-fig-{name}"])
 
 
