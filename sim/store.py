@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -28,6 +29,7 @@ META = "experiment.json"
 SPEC = "spec.toml"
 DESIGN = "design.parquet"
 OWNED = (RUNS, DAILY, META, SPEC, DESIGN)
+LOCK = ".sweep.lock"
 
 
 def _atomic_write_table(table: pa.Table, path: Path) -> None:
@@ -115,6 +117,35 @@ class ResultStore:
         for p, _ in group:
             p.unlink(missing_ok=True)
 
+    def acquire_lock(self) -> None:
+        """One sweep writes to a folder at a time. A lock left by a killed sweep on this host is taken over."""
+        from sim.scenario import ScenarioError
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / LOCK
+        me = f"{socket.gethostname()} {os.getpid()}"
+        for _ in range(3):
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                host, _, pid = path.read_text(encoding="utf-8").partition(" ")
+                if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                    path.unlink(missing_ok=True)
+                    continue
+                raise ScenarioError(f"--out {self.root}: another sweep (host {host}, pid {pid}) is writing here; if it is gone, delete {path}") from None
+            with os.fdopen(fd, "w") as fh:
+                fh.write(me)
+            return
+        raise ScenarioError(f"--out {self.root}: cannot take the lock {path}")
+
+    def release_lock(self) -> None:
+        path = self.root / LOCK
+        try:
+            if path.read_text(encoding="utf-8") == f"{socket.gethostname()} {os.getpid()}":
+                path.unlink()
+        except FileNotFoundError:
+            pass
+
     # -- reading ---------------------------------------------------------------------------------------------
     def _parts(self, name: str) -> list[Path]:
         folder = self.root / name
@@ -182,3 +213,13 @@ def _runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
     return pa.Table.from_pandas(df, preserve_index=False)
 
 
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

@@ -109,6 +109,14 @@ class Sweep:
             raise SpecError(f"--out {out}: exists and is not a folder")
         if self.store.has_runs() and not (resume or force):
             raise SpecError(f"--out {out}: already holds a sweep; add --resume to continue or extend it, or --force to start over")
+        self.store.acquire_lock()  # released at the end of run()
+        try:
+            self._write_meta(force)
+        except BaseException:
+            self.store.release_lock()
+            raise
+
+    def _write_meta(self, force: bool) -> None:
         if force:
             self.store.clear()
         old = self.store.meta()
@@ -166,7 +174,10 @@ class Sweep:
             bar.close()
             report.wall_s = time.perf_counter() - t0
             report.replications = reps
-            self.store.compact()
+            try:
+                self.store.compact()
+            finally:
+                self.store.release_lock()
         return report
 
     def _drain(self, executor: Executor, tasks: Iterable[Task], bar: Any, report: SweepReport, limit: int) -> None:
@@ -235,6 +246,10 @@ class Sweep:
             p = int(point)
             worst = g["half_width"].max()
             n = int(g["n"].min())
+            if math.isnan(worst):  # the outcome is undefined here (e.g. no case reached the stage): more runs won't help
+                if probe:
+                    out[p] = reps[p]
+                continue
             if not worst > goal:
                 continue
             if probe:

@@ -17,6 +17,7 @@ from test_sweep_support import sweep_in_process, tiny_spec
 
 import sim.model
 from sim.analysis import group_means
+from sim.report import build_report
 from sim.store import ResultStore
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,6 +63,24 @@ def test_existing_sweep_needs_resume_or_force(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "--resume" in proc.stderr and "--force" in proc.stderr
 
 
+def test_one_sweep_per_folder_at_a_time(tmp_path: Path) -> None:
+    import socket
+
+    spec = tiny_spec(tmp_path, reps=1, arms='"baseline"')
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".sweep.lock").write_text(f"{socket.gethostname()} {os.getpid()}")  # a live sweep: this process
+    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet"]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 2 and "another sweep" in proc.stderr
+    assert not (out / "runs.parquet").exists()
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    (out / ".sweep.lock").write_text(f"{socket.gethostname()} {dead}")  # left by a killed sweep: taken over
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert not (out / ".sweep.lock").exists()
+
+
 def test_extending_a_finished_sweep_runs_only_what_is_new(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _, first = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out)
@@ -96,6 +115,8 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypat
     assert len(bad) == 1 and bad["arm"].iloc[0] == "all_reforms" and bad["seed"].iloc[0] == bad_seeds[0]
     assert bad["error"].iloc[0] == "RuntimeError: judge fell asleep"
     assert "judge fell asleep" in bad["traceback"].iloc[0] and "flaky" in bad["traceback"].iloc[0]
+    page = build_report(out).html.read_text(encoding="utf-8")
+    assert "1 runs failed" in page and "RuntimeError: judge fell asleep" in page
     assert np.isnan(bad["relief_rate"].iloc[0]) and runs.loc[runs["status"] == "ok", "relief_rate"].notna().all()
 
     monkeypatch.setattr(sim.model, "simulate", real)

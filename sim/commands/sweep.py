@@ -43,8 +43,11 @@ def run(args: argparse.Namespace) -> int:
     target = parse_target(args.target_ci, spec) if args.target_ci else None
     sweep = Sweep(spec, args.out, spec_text=spec_to_toml_text(args.spec), replications=args.replications)
     sweep.prepare(resume=args.resume, force=args.force)
-    with open_executor(args.workers, args.dask) as ex:
-        report = sweep.run(ex.executor, workers=ex.workers, description=ex.description, target=target, progress=not args.quiet)
+    try:
+        with open_executor(args.workers, args.dask) as ex:
+            report = sweep.run(ex.executor, workers=ex.workers, description=ex.description, target=target, progress=not args.quiet)
+    finally:
+        sweep.store.release_lock()
     print(format_report(sweep, report))
     return 0 if report.failed == 0 else 1
 
