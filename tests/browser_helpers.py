@@ -91,6 +91,11 @@ class Browser:
     page: Any
     errors: list[str] = field(default_factory=list)
     failed_requests: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    def external_requests(self, base_url: str) -> list[str]:
+        """Requests that left the app's server (the page must work with no internet)."""
+        return [u for u in self.requests if not u.startswith((base_url, "blob:", "data:"))]
 
 
 @contextmanager
@@ -108,6 +113,7 @@ def browser_page(width: int = 1600, height: int = 1000) -> Iterator[Browser]:
             page.on("console", lambda m: b.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
             page.on("pageerror", lambda e: b.errors.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: b.failed_requests.append(r.url))
+            page.on("request", lambda r: b.requests.append(r.url))
             yield b
         finally:
             ctx.close()

@@ -109,6 +109,7 @@ def test_app_in_headless_chromium() -> None:
         page.get_by_text("Reform: power rebalancing").click()
         page.get_by_role("button", name="Reset", exact=True).click()
         _wait_day(page, 0)
+        assert page.locator(".leniency-fig-flow .scatterlayer .point").count() == 0  # the new model's empty docket
         _step(page)
         _step(page)
         story_seed4 = page.locator(STORY).inner_text()
@@ -132,4 +133,5 @@ def test_app_in_headless_chromium() -> None:
 
         assert b.errors == [], b.errors
         assert b.failed_requests == [], b.failed_requests
+        assert b.external_requests(server.url) == []
     assert "Traceback" not in server.log(), server.log()[-3000:]
