@@ -351,8 +351,24 @@ class _Builder:
                     "factor explains alone, ST including its interactions." if design_kind == "sobol" else
                     "Morris screening: μ* (mean absolute elementary effect, 95% CI) ranks influence; σ large relative to μ* flags "
                     "non-linearity or interactions.")
-            parts.append((f"<h3>{html.escape(arm)}</h3>" if len(self.arms) > 1 else "") + _fig_html(fig) + f"<p>{what} Table: <code>tables/{name}.csv</code>.</p>")
+            parts.append((f"<h3>{html.escape(arm)}</h3>" if len(self.arms) > 1 else "") + _fig_html(fig) + f"<p>{what} Table: <code>tables/{name}.csv</code>.</p>"
+                         + self._noise_note(arm, outs))
         return "".join(parts)
+
+    def _noise_note(self, arm: str, outs: list[str]) -> str:
+        """How much of the variance the indices decompose is run-to-run noise rather than the factors."""
+        runs = self.runs[self.runs["arm"] == arm]
+        reps = runs.groupby("point_key").size()
+        if reps.min() < 2:
+            return _note("One replication per design point: run-to-run noise is counted as if a factor caused it (it raises "
+                         "every ST a little); with replications >= 2 this report measures it.")
+        shares = []
+        for o in outs:
+            g = runs.groupby("point_key")[o]
+            noise = float((g.var(ddof=1) / g.size()).mean())
+            total = float(g.mean().var(ddof=1))
+            shares.append(f"{o} {noise / total:.1%}" if total > 0 else f"{o} n/a")
+        return _note("Share of the variance of the replication means that is run-to-run noise: " + ", ".join(shares) + ".")
 
     def daily(self) -> str:
         if not self.spec.get("daily"):

@@ -71,7 +71,8 @@ def test_report_tables_carry_the_numbers(reform_sweep: Path) -> None:
 def test_factor_designs_get_their_sections(tmp_path: Path, design: str, factors: str, expect_table: str, expect_text: str) -> None:
     extra = f"[factors]\ndesign = '{design.splitlines()[0]}'\n" + "\n".join(design.splitlines()[1:]) + "\n" + factors
     out = tmp_path / "out"
-    sweep_in_process(tiny_spec(tmp_path, reps=1, arms='"baseline"', daily=False, days=20, extra=extra), out)
+    reps = 2 if design.startswith("sobol") else 1
+    sweep_in_process(tiny_spec(tmp_path, reps=reps, arms='"baseline"', daily=False, days=20, extra=extra), out)
     written = build_report(out)
     html = written.html.read_text(encoding="utf-8")
     assert (out / "tables" / expect_table).is_file(), written.notes
@@ -79,6 +80,7 @@ def test_factor_designs_get_their_sections(tmp_path: Path, design: str, factors:
     if design != "grid":
         idx = pd.read_csv(out / "tables" / expect_table)
         assert set(idx["factor"]) == {"power.target_pressure", "judge.reasoning_quality"}
+        assert ("is run-to-run noise:" in html) == (reps == 2)
 
 
 def test_report_of_a_missing_sweep_exits_2(tmp_path: Path) -> None:
