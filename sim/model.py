@@ -154,7 +154,7 @@ class LeniencyModel(mesa.Model):
         for pool in (self.prosecutors, self.lawyers, self.judges):
             pool.end_day()
         self._record_day(arrivals)
-        self.datacollector.collect(self)
+        self._collect_day()
         self.day += 1
         if self.day >= p.run.days + p.run.drain_days or (self.day >= p.run.days and d.in_flight == 0):
             self.running = False
@@ -165,6 +165,33 @@ class LeniencyModel(mesa.Model):
                 self._defendants = {new: agents[old] for new, old in enumerate(moved.tolist()) if old in agents}
                 for new, agent in self._defendants.items():
                     agent.row = new
+
+    def _collect_day(self) -> None:
+        """``datacollector.collect`` without Mesa's per-reporter type dispatch and deepcopy when every reporter is
+        one of ours (``"day"`` or ``partial(_daily, key)``, plain numbers); otherwise Mesa's own collect."""
+        dc = self.datacollector
+        cached = self.__dict__.get("_collect_plan")
+        if cached is None or cached[0] is not dc or cached[1] != len(dc.model_reporters):
+            dc.collect(self)  # through Mesa (it validates the reporters), then plan the fast path
+            plan: list[tuple[list[Any], str | None]] = []
+            for var, rep in dc.model_reporters.items():
+                if isinstance(rep, str) and rep == "day":
+                    plan.append((dc.model_vars[var], None))
+                elif isinstance(rep, partial) and rep.func is _daily and len(rep.args) == 1 and not rep.keywords:
+                    plan.append((dc.model_vars[var], rep.args[0]))
+            fast = len(plan) == len(dc.model_reporters) and not dc.agent_reporters and not dc.agenttype_reporters
+            self._collect_plan = (dc, len(dc.model_reporters), plan if fast else [])
+            return
+        plan = cached[2]
+        if not plan:
+            dc.collect(self)
+            return
+        today, day = self.today, self.day
+        for values, key in plan:
+            values.append(day if key is None else today[key])
+        steps = getattr(dc, "_collection_steps", None)
+        if steps is not None:
+            steps.append(self.time)
 
     def _live_counts(self) -> np.ndarray:
         """Running counts: cases in each state (open states meaningful), then cases detained now (last slot)."""
