@@ -9,6 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 import solara
+import solara.checks
+import solara.server.settings
 from mesa.visualization import Slider, SolaraViz, solara_viz
 from mesa.visualization.utils import update_counter
 
@@ -17,6 +19,12 @@ from sim.app_flow import CaseFlow
 from sim.app_model import APP_SCALES, CONTROLS, AppModel
 from sim.app_story import CaseStory
 from sim.scenario import REFORMS
+
+# Offline and private under a plain `solara run sim/app.py` too: no check-in iframes to solara.dev (they fail with no
+# network and show as console errors) and no telemetry. `leniency viz` gets the same from --production and its
+# environment (sim/commands/viz.py).
+solara.checks.should_perform_solara_check = lambda: False
+solara.server.settings.telemetry.mixpanel_enable = False
 
 TITLE = "Leniency for guilty pleas: plea bargaining and procedural relief"
 SEED_MAX = 999
