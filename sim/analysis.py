@@ -182,3 +182,26 @@ def ema_export(runs: pd.DataFrame, factor_names: Sequence[str], outcomes: Sequen
         df.to_parquet(out / f"{name}.parquet", index=False)
         written += [out / f"{name}.csv", out / f"{name}.parquet"]
     return written
+
+
+def factorial_main_effects(runs: pd.DataFrame, outcomes: Sequence[str], level: float = LEVEL) -> pd.DataFrame:
+    """Main effect of each reform switched on in a full factorial of reform arms (e.g. all 64 subsets): per
+    replication, the mean over arms with the reform minus the mean over arms without it (arms share seeds, so the
+    contrast is paired), then a CI over replications. Empty unless the reform flags form a full factorial."""
+    flags = [c for c in runs.columns if c.startswith("reform.") and runs[c].nunique() == 2]
+    if not flags:
+        return pd.DataFrame()
+    combos = runs[flags].drop_duplicates()
+    if len(combos) != 2 ** len(flags):
+        return pd.DataFrame()
+    rows = []
+    for f in flags:
+        on = runs[f].astype(bool)
+        for o in outcomes:
+            if o not in runs:
+                continue
+            per_rep = runs[on].groupby(["point", "replication"])[o].mean() - runs[~on].groupby(["point", "replication"])[o].mean()
+            ci = mean_ci(per_rep.to_numpy(float), level)
+            rows.append({"reform": f.removeprefix("reform."), "outcome": o, "n": ci["n"], "effect": ci["mean"], "ci_low": ci["ci_low"],
+                         "ci_high": ci["ci_high"], "significant": bool(ci["ci_low"] > 0 or ci["ci_high"] < 0)})
+    return pd.DataFrame(rows)

@@ -22,6 +22,7 @@ from plotly.subplots import make_subplots
 
 from sim.analysis import (
     ema_export,
+    factorial_main_effects,
     group_means,
     morris_indices,
     paired_differences,
@@ -74,6 +75,13 @@ def _unit(metric: str) -> str:
     return f" ({m.unit})" if m is not None and m.unit else ""
 
 
+def short_label(arm: str) -> str:
+    """Arm names joined with '+' (reform subsets) shortened to initials: 'power_rebalancing+judgment_reasoning' -> 'PR+JR'."""
+    if "+" not in arm and len(arm) <= 30:
+        return arm
+    return "+".join("".join(w[0].upper() for w in part.split("_") if w) for part in arm.split("+"))
+
+
 def _fig_html(fig: go.Figure) -> str:
     return pio.to_html(fig, full_html=False, include_plotlyjs=False, config=CONFIG)
 
@@ -112,11 +120,29 @@ class _Builder:
         if self.baseline not in self.arms and self.arms:
             self.baseline = self.arms[0]
         self.colors = {a: PALETTE[i % len(PALETTE)] for i, a in enumerate(self.arms)}
+        self.short = {a: short_label(a) for a in self.arms}
         self.tables_dir = folder / "tables"
         self.tables_dir.mkdir(exist_ok=True)
         self.tables: list[Path] = []
         self.notes: list[str] = []
         self.multi_point = self.runs["point"].nunique() > 1 if len(self.runs) else False
+
+    @property
+    def xlabels(self) -> list[str]:
+        return [self.short[a] for a in self.arms]
+
+    def _grid(self) -> tuple[int, int]:
+        """Columns and row height of per-outcome charts: one column and taller rows when there are many arms."""
+        n = len(self.arms)
+        return (2 if n <= 12 else 1), max(260, 14 * n + 80)
+
+    def legend_note(self) -> str:
+        if all(self.short[a] == a for a in self.arms):
+            return ""
+        from sim.scenario import REFORMS
+
+        codes = ", ".join(f"{short_label(r)} = {r}" for r in REFORMS)
+        return f"<p class='note'>Arm labels in charts abbreviate reforms: {html.escape(codes)}.</p>"
 
     def save(self, df: pd.DataFrame, name: str) -> Path:
         p = self.tables_dir / f"{name}.csv"
@@ -159,18 +185,20 @@ class _Builder:
         table = group_means(self.runs, self.outcomes, by=by)
         self.save(table, "arm_means")
         agg = group_means(self.runs, self.headline) if self.multi_point else table[table["outcome"].isin(self.headline)]
-        fig = make_subplots(rows=math.ceil(len(self.headline) / 2), cols=2, subplot_titles=[h + _unit(h) for h in self.headline],
-                            horizontal_spacing=0.22, vertical_spacing=0.5 / max(1, math.ceil(len(self.headline) / 2)))
+        cols, row_h = self._grid()
+        fig = make_subplots(rows=math.ceil(len(self.headline) / cols), cols=cols, subplot_titles=[h + _unit(h) for h in self.headline],
+                            horizontal_spacing=0.22, vertical_spacing=min(0.5 / max(1, math.ceil(len(self.headline) / cols)), 90 / (row_h * math.ceil(len(self.headline) / cols))))
         for i, h in enumerate(self.headline):
             d = agg[agg["outcome"] == h].set_index("arm").reindex(self.arms[::-1])
-            fig.add_trace(go.Scatter(x=d["mean"], y=d.index, mode="markers", marker=dict(color=[self.colors[a] for a in d.index], size=9),
+            fig.add_trace(go.Scatter(x=d["mean"], y=[self.short[a] for a in d.index], mode="markers", marker=dict(color=[self.colors[a] for a in d.index], size=9),
                                      error_x=dict(type="data", symmetric=False, array=d["ci_high"] - d["mean"], arrayminus=d["mean"] - d["ci_low"]),
-                                     showlegend=False, hovertemplate="%{y}: %{x:.4g}<extra></extra>"), row=i // 2 + 1, col=i % 2 + 1)
-        fig.update_layout(height=260 * math.ceil(len(self.headline) / 2) + 40, margin=dict(l=10, r=10, t=40, b=20))
+                                     showlegend=False, hovertemplate="%{y}: %{x:.4g}<extra></extra>"), row=i // cols + 1, col=i % cols + 1)
+        fig.update_layout(height=row_h * math.ceil(len(self.headline) / cols) + 40, margin=dict(l=10, r=10, t=40, b=20))
+        fig.update_yaxes(dtick=1)
         wide = agg.assign(cell=[f"{m:.4g} [{lo:.4g}, {hi:.4g}]" if not math.isnan(m) else "n/a" for m, lo, hi in zip(agg["mean"], agg["ci_low"], agg["ci_high"], strict=True)])
         wide = wide.pivot(index="arm", columns="outcome", values="cell").reindex(index=self.arms, columns=self.headline).rename_axis(columns=None).reset_index()
         scope = " (averaged over design points; per-point values in arm_means.csv)" if self.multi_point else ""
-        return (_fig_html(fig) + f"<p>Mean [95% CI] of the headline outcomes{scope}. All {len(self.outcomes)} outcomes: "
+        return (_fig_html(fig) + self.legend_note() + f"<p>Mean [95% CI] of the headline outcomes{scope}. All {len(self.outcomes)} outcomes: "
                 f"<code>tables/arm_means.csv</code>.</p>" + _table_html(wide))
 
     def paired(self) -> str:
@@ -180,22 +208,42 @@ class _Builder:
         self.save(diffs, "paired_differences")
         d = diffs[diffs["outcome"].isin(self.headline)]
         arms = [a for a in self.arms if a != self.baseline]
-        fig = make_subplots(rows=math.ceil(len(self.headline) / 2), cols=2, subplot_titles=[f"Δ {h}" for h in self.headline], horizontal_spacing=0.22,
-                            vertical_spacing=0.5 / max(1, math.ceil(len(self.headline) / 2)))
+        cols, row_h = self._grid()
+        fig = make_subplots(rows=math.ceil(len(self.headline) / cols), cols=cols, subplot_titles=[f"Δ {h}" for h in self.headline], horizontal_spacing=0.22,
+                            vertical_spacing=min(0.5 / max(1, math.ceil(len(self.headline) / cols)), 90 / (row_h * math.ceil(len(self.headline) / cols))))
         for i, h in enumerate(self.headline):
             g = d[d["outcome"] == h].set_index("arm").reindex(arms[::-1])
             colors = ["#d62728" if s else "#7f7f7f" for s in g["significant"].fillna(False)]
-            fig.add_trace(go.Scatter(x=g["mean_diff"], y=g.index, mode="markers", marker=dict(color=colors, size=9),
+            fig.add_trace(go.Scatter(x=g["mean_diff"], y=[self.short[a] for a in g.index], mode="markers", marker=dict(color=colors, size=9),
                                      error_x=dict(type="data", symmetric=False, array=g["ci_high"] - g["mean_diff"], arrayminus=g["mean_diff"] - g["ci_low"]),
-                                     showlegend=False, hovertemplate="%{y}: %{x:.4g}<extra></extra>"), row=i // 2 + 1, col=i % 2 + 1)
-            fig.add_vline(x=0, line=dict(color="black", width=1, dash="dot"), row=i // 2 + 1, col=i % 2 + 1)
-        fig.update_layout(height=260 * math.ceil(len(self.headline) / 2) + 40, margin=dict(l=10, r=10, t=40, b=20))
+                                     showlegend=False, hovertemplate="%{y}: %{x:.4g}<extra></extra>"), row=i // cols + 1, col=i % cols + 1)
+            fig.add_vline(x=0, line=dict(color="black", width=1, dash="dot"), row=i // cols + 1, col=i % cols + 1)
+        fig.update_layout(height=row_h * math.ceil(len(self.headline) / cols) + 40, margin=dict(l=10, r=10, t=40, b=20))
+        fig.update_yaxes(dtick=1)
         show = d[["arm", "outcome", "n_pairs", "baseline_mean", "mean_diff", "ci_low", "ci_high", "relative_change", "p_value", "p_holm", "significant", "significant_holm"]]
         n_sig = int(diffs["significant"].sum())
+        extra = self._main_effects()
         return (_fig_html(fig) + f"<p>Each arm minus <b>{html.escape(self.baseline)}</b>, paired on replication (same seeds). Red: the 95% CI "
                 f"excludes zero. Across all outcomes {n_sig} of {len(diffs)} differences are distinguishable from zero "
                 "(<code>significant</code>); <code>significant_holm</code> also controls for testing every arm "
-                "(Holm). Full table: <code>tables/paired_differences.csv</code>.</p>" + _table_html(show))
+                "(Holm). Full table: <code>tables/paired_differences.csv</code>.</p>" + _table_html(show) + extra)
+
+    def _main_effects(self) -> str:
+        eff = factorial_main_effects(self.runs, self.outcomes)
+        if eff.empty:
+            return ""
+        self.save(eff, "reform_main_effects")
+        e = eff[eff["outcome"].isin(self.headline)]
+        fig = make_subplots(rows=math.ceil(len(self.headline) / 2), cols=2, subplot_titles=[f"main effect on {h}" for h in self.headline])
+        for i, h in enumerate(self.headline):
+            g = e[e["outcome"] == h]
+            fig.add_trace(go.Bar(x=g["reform"], y=g["effect"], marker_color=["#d62728" if v else "#7f7f7f" for v in g["significant"]], showlegend=False,
+                                 error_y=dict(type="data", symmetric=False, array=g["ci_high"] - g["effect"], arrayminus=g["effect"] - g["ci_low"])),
+                          i // 2 + 1, i % 2 + 1)
+        fig.update_layout(height=320 * math.ceil(len(self.headline) / 2) + 40, margin=dict(l=10, r=10, t=40, b=20))
+        return ("<h3>Main effect of each reform over all combinations of the others</h3>" + _fig_html(fig)
+                + "<p>The arms form a full factorial of the reforms: each bar is the mean outcome of arms with the reform minus arms "
+                "without it, paired by replication (95% CI; red: excludes 0). Table: <code>tables/reform_main_effects.csv</code>.</p>")
 
     def relief(self) -> str:
         types = [f"relief_rate_{t.name.lower()}" for t in ReliefType]
@@ -213,16 +261,16 @@ class _Builder:
             label = t.removeprefix("relief_rate_")
             if have_split:
                 e, n = split[t]
-                fig.add_trace(go.Bar(name=f"{label} (essential)", x=self.arms, y=m[e], marker_color=PALETTE[i], legendgroup="type"), 1, 1)
-                fig.add_trace(go.Bar(name=f"{label} (non-essential)", x=self.arms, y=m[n], marker_color=PALETTE[i], marker_opacity=0.45, legendgroup="type"), 1, 1)
+                fig.add_trace(go.Bar(name=f"{label} (essential)", x=self.xlabels, y=m[e], marker_color=PALETTE[i], legendgroup="type"), 1, 1)
+                fig.add_trace(go.Bar(name=f"{label} (non-essential)", x=self.xlabels, y=m[n], marker_color=PALETTE[i], marker_opacity=0.45, legendgroup="type"), 1, 1)
             else:
-                fig.add_trace(go.Bar(name=label, x=self.arms, y=m[t], marker_color=PALETTE[i], legendgroup="type"), 1, 1)
+                fig.add_trace(go.Bar(name=label, x=self.xlabels, y=m[t], marker_color=PALETTE[i], legendgroup="type"), 1, 1)
         reds = iter(("#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a"))
         blues = iter(("#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"))
         for r in Reason:
             col = f"relief_rate_reason_{r.name.lower()}"
             ess = r in ESSENTIAL_REASONS
-            fig.add_trace(go.Bar(name=f"{r.name.lower()} ({'essential' if ess else 'non-essential'})", x=self.arms, y=m[col],
+            fig.add_trace(go.Bar(name=f"{r.name.lower()} ({'essential' if ess else 'non-essential'})", x=self.xlabels, y=m[col],
                                  marker_color=next(reds) if ess else next(blues), legendgroup="reason"), 1, 2)
         fig.update_layout(barmode="stack", height=560, margin=dict(l=10, r=10, t=40, b=120), yaxis_title="events per 100 leniency cases")
         note = "" if have_split else (" Types are not split into essential and non-essential because the model does not report "
@@ -240,7 +288,7 @@ class _Builder:
         fig = make_subplots(rows=1, cols=len(ACTORS), subplot_titles=[f"{a} hours per case" for a in ACTORS], shared_yaxes=True)
         for j, a in enumerate(ACTORS):
             for i, s in enumerate(Stage):
-                fig.add_trace(go.Bar(name=s.name.lower(), x=self.arms, y=m[f"hours_per_case_{a}_{s.name.lower()}"], marker_color=PALETTE[i],
+                fig.add_trace(go.Bar(name=s.name.lower(), x=self.xlabels, y=m[f"hours_per_case_{a}_{s.name.lower()}"], marker_color=PALETTE[i],
                                      legendgroup=s.name, showlegend=j == 0), 1, j + 1)
         fig.update_layout(barmode="stack", height=520, margin=dict(l=10, r=10, t=40, b=120))
         return _fig_html(fig) + "<p>Hours per case arrived, stacked by stage. Table: <code>tables/hours_by_actor_stage.csv</code>.</p>"
@@ -253,7 +301,7 @@ class _Builder:
         means = group_means(self.runs, [x, *ys], by=by)
         wide = means.pivot_table(index=by, columns="outcome", values=["mean", "ci_low", "ci_high"]).reset_index()
         wide.columns = ["_".join(c for c in col if c) if isinstance(col, tuple) else col for col in wide.columns]
-        labels = wide["arm"].astype(str)
+        labels = wide["arm"].map(self.short).astype(str)
         if self.multi_point:
             at = wide[self.factors].apply(lambda r: ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.3g}" for k, v in r.items()), axis=1)
             labels = at if len(self.arms) == 1 else labels + " @ " + at

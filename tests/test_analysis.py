@@ -82,3 +82,23 @@ def test_sobol_indices_recover_an_additive_model() -> None:
     assert not notes
     assert s.loc["a", "S1"] == pytest.approx(16 / 17, abs=0.05) and s.loc["b", "ST"] == pytest.approx(1 / 17, abs=0.03)
     assert abs(s.loc["c", "ST"]) < 0.02
+
+
+def test_factorial_main_effects_recover_known_effects() -> None:
+    import itertools
+
+    from sim.analysis import factorial_main_effects
+
+    rng = np.random.default_rng(5)
+    rows = []
+    for rep in range(6):
+        shared = rng.normal(0, 3)
+        for a, b in itertools.product([False, True], repeat=2):
+            y = 10 + shared - 2.0 * a + 0.0 * b + rng.normal(0, 0.1)
+            rows.append({"arm": f"{a}{b}", "point": 0, "replication": rep, "reform.a": a, "reform.b": b, "reform.c": False, "y": y})
+    eff = factorial_main_effects(pd.DataFrame(rows), ["y"]).set_index("reform")
+    assert set(eff.index) == {"a", "b"}  # c never varies
+    assert eff.loc["a", "ci_low"] < -2.0 < eff.loc["a", "ci_high"] and eff.loc["a", "significant"]
+    assert not eff.loc["b", "significant"]
+    half = pd.DataFrame(rows)
+    assert factorial_main_effects(half[half["arm"] != "TrueTrue"], ["y"]).empty  # not a full factorial
