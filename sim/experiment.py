@@ -273,27 +273,23 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     spec = parse_spec(data, str(p))
     if spec.scenario is not None:
         base = Path(spec.scenario)
-        if not base.is_absolute() and not base.is_file():
-            base = p.parent / base
+        if not base.is_absolute() and (p.parent / base).is_file():
+            base = p.parent / base  # relative to the spec file first, else to the working directory
         spec = spec.model_copy(update={"scenario": str(base)})
     check_against_schema(spec, str(p))
     return spec
 
 
 def arm_scenario(spec: ExperimentSpec, arm: Arm, source: str = "spec") -> Scenario:
-    """The resolved scenario of an arm: base, reforms, scale, preset, spec overrides, arm overrides; named after the arm."""
-    over: dict[str, Any] = {}
-    if arm.preset is not None:
-        try:
-            preset = read_toml(overlay_path(arm.preset, "preset"))
-        except ScenarioError as exc:
-            raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
-        over.update(_flatten({k: v for k, v in preset.items() if k != "meta"}))
-    over.update(spec.overrides)
-    over.update(arm.overrides)
-    over["meta.name"] = arm.name
+    """The resolved scenario of an arm: base, power preset (the world), reforms (changes to it), scale, spec
+    overrides, arm overrides; named after the arm."""
+    over: dict[str, Any] = {**spec.overrides, **arm.overrides, "meta.name": arm.name}
     try:
-        return load_scenario(spec.scenario, reforms=arm.reforms, scale=spec.scale, overrides=over)
+        base: str | Scenario | None = spec.scenario
+        if arm.preset is not None:
+            preset = read_toml(overlay_path(arm.preset, "preset"))
+            base = load_scenario(spec.scenario, overrides=_flatten({k: v for k, v in preset.items() if k != "meta"}))
+        return load_scenario(base, reforms=arm.reforms, scale=spec.scale, overrides=over)
     except ScenarioError as exc:
         raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
 

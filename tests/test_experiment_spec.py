@@ -146,3 +146,25 @@ def test_shipped_specs_load(name: str) -> None:
     plan = Plan(spec)
     if name == "reforms":
         assert [a.name for a in plan.arms] == ["baseline", *REFORMS, "all_reforms"] and spec.daily
+
+
+def test_arm_layers_preset_then_reforms_then_overrides(tmp_path: Path) -> None:
+    text = BASE.replace('reform_arms = "baseline"', "") + """
+[overrides]
+"judge.reasoning_quality" = 0.5
+[[arms]]
+name = "high"
+preset = "power_high"
+[[arms]]
+name = "high_rebalanced"
+preset = "power_high"
+reforms = ["power_rebalancing"]
+overrides = { "judge.reasoning_quality" = 0.7 }
+"""
+    plan = Plan(load_spec(write(tmp_path, text)))
+    high, fixed = plan.scenario(0, 0), plan.scenario(1, 0)
+    assert high.power.information_asymmetry == 0.85 and high.judge.reasoning_quality == 0.5
+    assert fixed.power.information_asymmetry == 0.3  # the reform acts on the preset's world
+    assert fixed.judge.reasoning_quality == 0.7 and fixed.meta.name == "high_rebalanced" and fixed.run.cases_per_day == 3.0
+    with pytest.raises(SpecError, match="preset 'power_mid': unknown; allowed: power_low, power_high"):
+        load_spec(write(tmp_path, text.replace('"power_high"\nreforms', '"power_mid"\nreforms')))
