@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from tests.browser_helpers import app_server, browser_page, chromium_available, screenshot
+from browser_helpers import app_server, browser_page, chromium_available, screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -130,6 +129,11 @@ def test_app_in_headless_chromium() -> None:
         _wait_day(page, before + 42)
         page.wait_for_timeout(1_500)  # the width check runs once a second
         screenshot(page, "browser_app.png")
+        spill = page.evaluate(
+            "() => Array.from(document.querySelectorAll('.leniency-fig')).map(el => "
+            "el.querySelector('.main-svg').getBoundingClientRect().width - el.clientWidth)"
+        )
+        assert len(spill) == 2 and max(spill) <= 4, spill  # each figure fits its box (FitPlots)
 
         assert b.errors == [], b.errors
         assert b.failed_requests == [], b.failed_requests
