@@ -106,8 +106,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "fit_drain_days": 240,
     "check_seeds": 20,
     "de_popsize": 2,
-    "de_maxiter": 4,
-    "nm_maxfev": 60,
+    "de_maxiter": 2,
+    "nm_maxfev": 100,
     "quick_seeds": 2,
     "quick_days": 90,
     "quick_maxfev": 24,
@@ -296,7 +296,7 @@ def fit(
         if log:
             log(f"start: J = {j0:.3f} with {len(params)} free parameters, {n_seeds} seeds, {days} days")
         method = "nelder-mead"
-        if not quick:
+        if not quick and st["de_maxiter"] > 0:
             method = "differential-evolution + nelder-mead"
 
             def vec(x: np.ndarray) -> np.ndarray:
