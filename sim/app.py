@@ -35,8 +35,9 @@ PLAY_INTERVAL_MS = 400  # the browser draws a district step in ~0.3-0.5 s; faste
 def Dashboard(model: AppModel) -> None:
     """Case flow and story above, charts and summary below.
 
-    One component reads Mesa's ``update_counter``, not four: each reader costs a render pass over the whole page
-    tree (~30 ms each with the sidebar's controls), so four grid items took ~150 ms a step where one takes ~60.
+    One component reads Mesa's ``update_counter``, not four: each reader costs its own render pass over the whole
+    page tree, sidebar included. A district-scale Step took ~146 ms on the server with four readers, ~114 ms with
+    one (Mesa's step counter is the other); see ``python -m sim.app_bench``.
     """
     tick = update_counter.get()
     with solara.Columns([7, 5]):
