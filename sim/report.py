@@ -105,7 +105,8 @@ class _Builder:
         self.spec = self.meta.get("spec", {})
         self.factors: list[str] = self.meta.get("factors", [])
         self.baseline: str = self.meta.get("baseline_arm") or ""
-        self.all_runs = self.store.read_runs()
+        self.all_runs = self.store.read_runs(current=True)
+        self.stale = stale = len(self.store.read_runs(["run_id"])) - len(self.all_runs)
         self.runs = self.all_runs[self.all_runs["status"] == "ok"].reset_index(drop=True)
         self.outcomes = [o for o in self.meta.get("outcomes", list(METRICS)) if o in self.runs]
         heads = outcomes or self.meta.get("headline") or []
@@ -126,6 +127,9 @@ class _Builder:
         self.tables: list[Path] = []
         self.notes: list[str] = []
         self.multi_point = self.runs["point"].nunique() > 1 if len(self.runs) else False
+        if stale:
+            self.notes.append(f"{stale} stored runs belong to scenarios the spec no longer resolves to (changed arms or "
+                              "parameters) and are left out")
 
     @property
     def xlabels(self) -> list[str]:
@@ -157,7 +161,7 @@ class _Builder:
         items = [
             ("experiment", self.meta.get("name", self.folder.name)),
             ("question", self.meta.get("description", "")),
-            ("runs", f"{n_ok} succeeded, {n_all - n_ok} failed"),
+            ("runs", f"{n_ok} succeeded, {n_all - n_ok} failed" + (f" ({self.stale} older runs of scenarios the spec no longer resolves to are left out)" if self.stale else "")),
             ("arms", f"{len(self.arms)} (baseline arm: {self.baseline})"),
             ("design points", f"{self.runs['point'].nunique() if n_ok else 0}" + (f" ({self.meta.get('design')} over {', '.join(self.factors)})" if self.factors else "")),
             ("replications per arm and point", f"{reps.min()}–{reps.max()}" if len(reps) else "0"),
@@ -422,7 +426,7 @@ class _Builder:
         if not self.spec.get("daily"):
             return _note("Not kept: the spec has daily = false.")
         arms = self.arms[:MAX_DAILY_ARMS]
-        d = self.store.read_daily(list(DAILY_COLUMNS))
+        d = self.store.read_daily(list(DAILY_COLUMNS), current=True)
         d = d[d["arm"].isin(arms)]
         cols = [c for c in DAILY_COLUMNS if c in d]
         if d.empty or not cols:

@@ -164,9 +164,12 @@ class ResultStore:
         p = self.root / DESIGN
         return pd.read_parquet(p) if p.is_file() else None
 
-    def read_runs(self, columns: Sequence[str] | None = None, *, ok_only: bool = False) -> pd.DataFrame:
-        """The runs table, one row per run_id (its last recorded attempt); ``columns`` limits what is read."""
-        need = None if columns is None else list(dict.fromkeys(["run_id", "attempt", "status", *columns]))
+    def read_runs(self, columns: Sequence[str] | None = None, *, ok_only: bool = False, current: bool = False) -> pd.DataFrame:
+        """The runs table, one row per run_id (its last recorded attempt); ``columns`` limits what is read.
+        ``current`` keeps only runs of the scenarios the latest spec resolves to (``scenario_keys`` in the metadata):
+        runs of an arm whose scenario has since changed (say a recalibrated baseline) are not mixed in."""
+        keys = set(self.meta().get("scenario_keys", [])) if current else set()
+        need = None if columns is None else list(dict.fromkeys(["run_id", "attempt", "status", *columns, *(["scenario_hash"] if keys else [])]))
         tables = []
         for p in self._parts(RUNS):
             names = pq.read_schema(p).names
@@ -175,6 +178,8 @@ class ResultStore:
             return pd.DataFrame({c: pd.Series(dtype="object") for c in (need or ["run_id", "attempt", "status"])})
         df = pa.concat_tables(tables, promote_options="permissive").to_pandas()
         df = df.drop_duplicates("run_id", keep="last").reset_index(drop=True)
+        if keys:
+            df = df[df["scenario_hash"].str[:16].isin(keys)].reset_index(drop=True)
         if ok_only:
             df = df[df["status"] == "ok"].reset_index(drop=True)
         if columns is not None:
@@ -189,9 +194,9 @@ class ResultStore:
         runs = self.read_runs(["run_id", "status"])
         return set(runs.loc[runs["status"] == "ok", "run_id"])
 
-    def read_daily(self, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    def read_daily(self, columns: Sequence[str] | None = None, *, current: bool = False) -> pd.DataFrame:
         """Daily rows of the recorded attempt of each successful run (``columns`` plus run_id, arm, day)."""
-        runs = self.read_runs(["run_id", "attempt", "status"], ok_only=True)
+        runs = self.read_runs(["run_id", "attempt", "status"], ok_only=True, current=current)
         keep = set(runs["attempt"])
         need = None if columns is None else list(dict.fromkeys(["run_id", "attempt", "arm", "point", "replication", "day", *columns]))
         frames = []

@@ -134,6 +134,7 @@ class Sweep:
             "factors": self.plan.factor_names,
             "design": self.spec.factors.design if self.spec.factors else None,
             "outcomes": self.spec.outcome_names(),
+            "scenario_keys": sorted({self.plan.scenario_hash(a, p)[:16] for a in range(len(self.plan.arms)) for p in range(len(self.plan.points))}),
             "headline": self.spec.headline,
             "spec": self.spec.model_dump(mode="json"),
         }
@@ -238,7 +239,7 @@ class Sweep:
         count that should bring it below (all arms of a point grow together, keeping every pair for CRN)."""
         outcome, goal = target
         cap = self.spec.max_replications
-        runs = self.store.read_runs(["arm", "point", "replication", outcome], ok_only=True)
+        runs = self.store.read_runs(["arm", "point", "replication", outcome], ok_only=True, current=True)
         runs = runs[runs["replication"] < runs["point"].map(reps)]
         stats = group_means(runs, [outcome], by=("point", "arm"))
         out: dict[int, int] = {}

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from test_sweep_support import sweep_in_process, tiny_spec
 
@@ -93,6 +94,14 @@ def test_extending_a_finished_sweep_runs_only_what_is_new(tmp_path: Path) -> Non
     assert (wider.ran, wider.skipped) == (6 * 3, 6)
     runs = ResultStore(out).read_runs()
     assert len(runs) == 8 * 3 and runs["run_id"].is_unique
+    # a changed scenario (here one more day) is a different run: everything reruns, and only the new runs count
+    _, changed = sweep_in_process(tiny_spec(tmp_path, reps=3, arms='["baseline", "each", "all"]', daily=False, days=31), out, resume=True)
+    assert (changed.ran, changed.skipped) == (24, 0)
+    store = ResultStore(out)
+    assert len(store.read_runs()) == 48 and len(store.read_runs(current=True)) == 24
+    written = build_report(out)
+    assert any("24 stored runs belong to scenarios the spec no longer resolves to" in n for n in written.notes)
+    assert pd.read_csv(out / "tables" / "arm_means.csv")["n"].max() == 3
 
 
 def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

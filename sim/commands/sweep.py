@@ -73,7 +73,7 @@ def format_report(sweep: object, report: object) -> str:
     for e in report.first_errors:
         lines.append(f"  failed: {e}")
     heads = spec.headline[:5]
-    runs = store.read_runs(["arm", "point", "point_key", "replication", *heads], ok_only=True)
+    runs = store.read_runs(["arm", "point", "point_key", "replication", *heads], ok_only=True, current=True)
     if len(runs) and spec.factors is not None and spec.factors.design != "grid":
         lines += ["", *_sampled_summary(sweep, runs, heads)]
     elif len(runs):
