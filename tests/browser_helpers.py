@@ -56,7 +56,7 @@ def app_server(timeout: float = 60.0) -> Iterator[Server]:
     """`leniency viz --port <free>` as a subprocess; yields once the page answers, stops it afterwards."""
     port = free_port()
     ARTIFACTS.mkdir(exist_ok=True)
-    log_path = ARTIFACTS / f"viz-server-{port}.log"
+    log_path = ARTIFACTS / "viz-server.log"  # the last browser test's server output
     with log_path.open("wb") as log:
         proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
     server = Server(f"http://127.0.0.1:{port}/", proc, log_path)
