@@ -354,7 +354,7 @@ def format_table(result: dict[str, Any]) -> str:
 # --- how cost grows: cases per day, days, workers (for docs/performance.md) ------------------------------------------
 
 SCALING_DISTRICTS = (1, 10, 31, 100, 313)  # x 15 cases a day: district .. national
-SCALING_DAYS = (90, 365, 730, 1825, 3650)  # national scale
+SCALING_DAYS = (90, 365, 1095, 3650)  # national scale
 SCALING_WORKERS = (1, 2, 3, 4)
 
 
@@ -390,15 +390,19 @@ def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
     fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
     c = data["cases_per_day"]
     ax = axes[0]
-    ax.loglog([p["cases_per_day"] for p in c], [p["seconds"] for p in c], "o-", label="one year")
-    ax.set(xlabel="cases per day", ylabel="wall seconds", title="cost vs cases per day")
+    ax.loglog([p["cases_per_day"] for p in c], [p["seconds"] for p in c], "o-", label="wall")
+    ax.loglog([p["cases_per_day"] for p in c], [p["cpu_seconds"] for p in c], "^:", color="tab:purple", label="CPU")
+    ax.set(xlabel="cases per day (one year)", ylabel="seconds", title="cost vs cases per day")
+    ax.legend(fontsize=8, loc="upper left")
     ax2 = ax.twinx()
-    ax2.semilogx([p["cases_per_day"] for p in c], [p["cases_per_second"] / 1000 for p in c], "s--", color="tab:orange")
-    ax2.set_ylabel("thousand cases/s", color="tab:orange")
+    ax2.semilogx([p["cases_per_day"] for p in c], [p["cases"] / p["cpu_seconds"] / 1000 for p in c], "s--", color="tab:orange")
+    ax2.set_ylabel("thousand cases per CPU second", color="tab:orange")
     d = data["days"]
     ax = axes[1]
-    ax.plot([p["days"] for p in d], [p["seconds"] for p in d], "o-")
-    ax.set(xlabel="days of arrivals (national)", ylabel="wall seconds", title="cost and memory vs days")
+    ax.plot([p["days"] for p in d], [p["seconds"] for p in d], "o-", label="wall")
+    ax.plot([p["days"] for p in d], [p["cpu_seconds"] for p in d], "^:", color="tab:purple", label="CPU")
+    ax.set(xlabel="days of arrivals (national)", ylabel="seconds", title="cost and memory vs days")
+    ax.legend(fontsize=8, loc="upper left")
     ax2 = ax.twinx()
     ax2.plot([p["days"] for p in d], [p["peak_rss_mb"] for p in d], "s--", color="tab:green")
     ax2.set_ylabel("peak RSS MB", color="tab:green")
