@@ -146,8 +146,10 @@ class Defendant(mesa.Agent):
     # --- batch behaviour ---------------------------------------------------------------------------------------
     @classmethod
     def draw(cls, model: LeniencyModel, rows: np.ndarray) -> None:
-        """Heterogeneous attributes at arrival: offence, guilt, evidence, detention, risk attitude, literacy."""
-        p, d, rng, n = model.params, model.docket, model.rng, len(rows)
+        """Heterogeneous attributes at arrival: offence, guilt, evidence, detention, risk attitude, literacy.
+
+        Drawn from the case stream (``model.case_rng``): the same seed gives the same defendants in every arm."""
+        p, d, rng, n = model.params, model.docket, model.case_rng, len(rows)
         c, df = p.case, p.defendant
         d.base[rows] = np.clip(c.sentence_median_months * np.exp(c.sentence_sigma * rng.standard_normal(n)), 1.0, 300.0)
         d.innocent[rows] = rng.random(n) < c.innocent_share

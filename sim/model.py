@@ -84,6 +84,10 @@ class LeniencyModel(mesa.Model):
         rng: int | None = None,
     ) -> None:
         super().__init__(rng=rng)
+        # Common random numbers: who arrives, with what case, comes from a stream of its own, so two runs with the
+        # same seed see the same cases whatever a reform changes in behaviour (paired comparisons stay sharp).
+        case_seed = np.random.SeedSequence(int(rng)).spawn(1)[0] if isinstance(rng, int | np.integer) else None
+        self.case_rng = np.random.default_rng(case_seed) if case_seed is not None else np.random.default_rng(self.rng.integers(2**63))
         base = params if params is not None else load_scenario()
         resolved = load_scenario(base, reforms=reforms, scale=scale) if (scale or reforms) else base
         self.params: Scenario = resolved.with_overrides(overrides) if overrides else resolved
@@ -133,7 +137,7 @@ class LeniencyModel(mesa.Model):
         live = self._live_counts()
         arrivals = 0
         if self.day < p.run.days:
-            arrivals = int(self.rng.poisson(p.run.cases_per_day))
+            arrivals = int(self.case_rng.poisson(p.run.cases_per_day))
             self._arrive(arrivals)
         due = d.due(self.day)
         if len(due):
@@ -222,7 +226,7 @@ class LeniencyModel(mesa.Model):
     def _arrive(self, n: int) -> None:
         if n == 0:
             return
-        p, d, rng = self.params, self.docket, self.rng
+        p, d, rng = self.params, self.docket, self.case_rng
         rows = d.add(n)
         ids = np.arange(self.next_case_id, self.next_case_id + n)
         self.next_case_id += n
