@@ -110,3 +110,20 @@ def test_overrides_and_reforms_keywords() -> None:
     assert m.params.lawyer.consultation_minutes == 90.0
     assert m.params.power.information_asymmetry == 0.9
     assert m.params.meta.reforms == ["substantive_duty_lawyers"]
+
+
+def test_reforms_act_on_the_same_cases() -> None:
+    """Common random numbers: with one seed, every arm sees the same arrivals and the same case draws."""
+    from sim.scenario import REFORMS
+
+    def cases(reforms: tuple[str, ...]) -> tuple[int, list[float]]:
+        model = LeniencyModel(small(days=60), reforms=reforms, rng=9)
+        model.watch(40)
+        for _ in range(60):
+            model.step()
+        arrival = model.case_log(40)[0]["case"]
+        return model.tally.arrived, [arrival["base"], arrival["evidence"], arrival["literacy"], arrival["risk"]]
+
+    base = cases(())
+    for reform in REFORMS:
+        assert cases((reform,)) == base, reform
