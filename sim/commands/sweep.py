@@ -107,6 +107,8 @@ def format_report(sweep: object, report: object) -> str:
         if len(rows) > 20:
             lines.append(f"... and {len(rows) - 20} more rows (see the report)")
         lines.append("mean ± 95% CI half-width" + (f"; * paired difference from '{spec.baseline}' excludes 0 (common random numbers)" if diffs is not None else ""))
+        if any(len(h) > 17 for h in heads):
+            lines.append("columns: " + ", ".join(heads))
     lines.append(f"stored in {Path(store.root)}/runs.parquet; next: leniency report {store.root}")
     if report.failed:
         lines.append(f"{report.failed} runs failed (error and traceback in runs.parquet); --resume retries them")
