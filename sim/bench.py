@@ -117,7 +117,13 @@ def measure_run(spec: RunSpec) -> dict[str, float]:
     result = simulate(scenario, spec.seed, daily=True, materialise_agents=spec.agents)
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     cases = int(result.summary["cases_arrived"])
-    return {"cases": cases, "seconds": seconds, "cases_per_second": cases / seconds, "peak_rss_mb": peak_rss_mb(), "cpu_seconds": cpu}
+    return {
+        "cases": cases,
+        "seconds": seconds,
+        "cases_per_second": cases / seconds,
+        "peak_rss_mb": peak_rss_mb(),
+        "cpu_seconds": cpu,
+    }
 
 
 def _cpu() -> float:
@@ -151,7 +157,12 @@ def measure_floor(cases: int, per_day: int) -> dict[str, float]:
     for _ in range(days):
         model.step()
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
-    return {"cases": days * per_day, "seconds": seconds, "cases_per_second": days * per_day / seconds, "cpu_seconds": cpu}
+    return {
+        "cases": days * per_day,
+        "seconds": seconds,
+        "cases_per_second": days * per_day / seconds,
+        "cpu_seconds": cpu,
+    }
 
 
 def _child(spec_json: str) -> None:
@@ -174,7 +185,11 @@ def _in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, f
     src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.run(
-        [python, "-m", "sim.bench", "--child", json.dumps(spec)], capture_output=True, text=True, env=env, check=False
+        [python, "-m", "sim.bench", "--child", json.dumps(spec)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
     if proc.returncode != 0:
         raise RuntimeError(f"benchmark child failed ({spec}):\n{proc.stderr.strip()[-2000:]}")
@@ -218,7 +233,9 @@ def _executor(workers: int) -> AbstractContextManager[Executor]:
 def measure_sweep(workers: int, runs: int, scale: str, days: int | None) -> dict[str, float]:
     """Runs per second of district-scale ``simulate`` on ``workers`` processes (pool start and warm-up excluded)."""
     with _executor(workers) as pool:
-        list(pool.map(_sweep_task, [(scale, days, s) for s in SWEEP_SEEDS[:workers]]))  # warm: imports, caches
+        list(
+            pool.map(_sweep_task, [(scale, days, s) for s in SWEEP_SEEDS[:workers]])
+        )  # warm: imports, caches
         t0 = time.perf_counter()
         list(pool.map(_sweep_task, [(scale, days, s) for s in SWEEP_SEEDS[:runs]]))
         seconds = time.perf_counter() - t0
@@ -252,7 +269,9 @@ def _summary(samples: Samples) -> dict[str, Any]:
     }
 
 
-def run_bench(plan: Plan, *, progress: bool = True, child: Callable[[dict[str, Any]], dict[str, float]] = _in_child) -> dict[str, Any]:
+def run_bench(
+    plan: Plan, *, progress: bool = True, child: Callable[[dict[str, Any]], dict[str, float]] = _in_child
+) -> dict[str, Any]:
     """Measure everything in ``plan``; returns the issue's JSON object (with spreads, the floor and ratios inside)."""
     from tqdm import tqdm
 
@@ -264,7 +283,9 @@ def run_bench(plan: Plan, *, progress: bool = True, child: Callable[[dict[str, A
     total = len(jobs) + 2 * plan.repeats
     samples: dict[str, Samples] = {}
     sweeps: dict[int, Samples] = {1: Samples(), 2: Samples()}
-    with tqdm(total=total, desc="bench", unit="measurement", file=sys.stderr, disable=None if progress else True) as bar:
+    with tqdm(
+        total=total, desc="bench", unit="measurement", file=sys.stderr, disable=None if progress else True
+    ) as bar:
         for name, spec in jobs:
             bar.set_postfix_str(name)
             samples.setdefault(name, Samples()).values.append(child(spec))
@@ -272,7 +293,9 @@ def run_bench(plan: Plan, *, progress: bool = True, child: Callable[[dict[str, A
         for _ in range(plan.repeats):
             for workers in (1, 2):
                 bar.set_postfix_str(f"sweep x{workers}")
-                sweeps[workers].values.append(measure_sweep(workers, plan.sweep_runs, plan.sweep_scale, plan.sweep_days))
+                sweeps[workers].values.append(
+                    measure_sweep(workers, plan.sweep_runs, plan.sweep_scale, plan.sweep_days)
+                )
                 bar.update(1)
     floor = samples.pop("floor")
     out: dict[str, Any] = {name: _summary(s) | {"quick": plan.quick} for name, s in samples.items()}
@@ -287,11 +310,15 @@ def run_bench(plan: Plan, *, progress: bool = True, child: Callable[[dict[str, A
     out["national"]["times_mesa_floor"] = out["national"]["cases_per_second"] / floor_cps
     # the same ratio in CPU time: robust when other jobs share the cores
     floor_cpu_rate = floor.median("cases") / floor.median("cpu_seconds")
-    out["national"]["times_mesa_floor_cpu"] = (out["national"]["cases"] / out["national"]["cpu_seconds"]) / floor_cpu_rate
+    out["national"]["times_mesa_floor_cpu"] = (
+        out["national"]["cases"] / out["national"]["cpu_seconds"]
+    ) / floor_cpu_rate
     out["national_agents"]["times_headless"] = out["national_agents"]["seconds"] / out["national"]["seconds"]
     if "district_agents" in out:
         agents = out.pop("district_agents")
-        out["district"]["agents"] = agents | {"times_headless": agents["seconds"] / out["district"]["seconds"]}
+        out["district"]["agents"] = agents | {
+            "times_headless": agents["seconds"] / out["district"]["seconds"]
+        }
     w1, w2 = sweeps[1].median("runs_per_second"), sweeps[2].median("runs_per_second")
     out["sweep"] = {
         "workers_1_runs_per_second": w1,
@@ -314,11 +341,21 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
     """Each target of issue 6 with the measured value and whether it is met."""
     nat, dist, sweep = result["national"], result["district"], result["sweep"]
     rows = [
-        ("national year, cases/s", f"{nat['cases_per_second']:,.0f}", ">= 500,000", nat["cases_per_second"] >= 500_000),
+        (
+            "national year, cases/s",
+            f"{nat['cases_per_second']:,.0f}",
+            ">= 500,000",
+            nat["cases_per_second"] >= 500_000,
+        ),
         ("national vs Mesa floor", f"{nat['times_mesa_floor']:.1f}x", ">= 7x", nat["times_mesa_floor"] >= 7),
         ("national peak RSS", f"{nat['peak_rss_mb']:.0f} MB", "<= 1024 MB", nat["peak_rss_mb"] <= 1024),
         ("district year, seconds", f"{1000 * dist['seconds']:.0f} ms", "<= 50 ms", dist["seconds"] <= 0.05),
-        ("national with agents vs headless", f"{result['national_agents']['times_headless']:.2f}x", "<= 3x", result["national_agents"]["times_headless"] <= 3),
+        (
+            "national with agents vs headless",
+            f"{result['national_agents']['times_headless']:.2f}x",
+            "<= 3x",
+            result["national_agents"]["times_headless"] <= 3,
+        ),
         ("sweep 2 workers vs 1", f"{sweep['speedup']:.2f}x", ">= 1.7x", sweep["speedup"] >= 1.7),
     ]
     return rows
@@ -326,7 +363,9 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
 
 def format_table(result: dict[str, Any]) -> str:
     """A readable report: one line per measured run, then the targets."""
-    lines = [f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} {'peak RSS MB':>12s} {'CPU s':>7s}"]
+    lines = [
+        f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} {'peak RSS MB':>12s} {'CPU s':>7s}"
+    ]
     runs = [(name, result[name]) for name in ("national", "district", "national_agents")]
     if "agents" in result["district"]:
         runs.append(("district_agents", result["district"]["agents"]))
@@ -347,7 +386,9 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(f"{'target':34s} {'measured':>12s} {'target':>12s}")
     for label, value, target, met in targets(result):
         lines.append(f"{label:34s} {value:>12s} {target:>12s}  {'met' if met else 'MISSED'}")
-    lines.append(f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, load average at the end {s['load_average']}")
+    lines.append(
+        f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, load average at the end {s['load_average']}"
+    )
     return "\n".join(lines)
 
 
@@ -365,10 +406,16 @@ def measure_scaling(progress: bool = True) -> dict[str, list[dict[str, float]]]:
 
     out: dict[str, list[dict[str, float]]] = {"cases_per_day": [], "days": [], "workers": []}
     total = len(SCALING_DISTRICTS) + len(SCALING_DAYS) + len(SCALING_WORKERS)
-    with tqdm(total=total, desc="scaling", unit="measurement", file=sys.stderr, disable=None if progress else True) as bar:
+    with tqdm(
+        total=total, desc="scaling", unit="measurement", file=sys.stderr, disable=None if progress else True
+    ) as bar:
         for n in SCALING_DISTRICTS:
-            spec = RunSpec("scaling", "national", overrides=(("run.districts", n), ("run.cases_per_day", 15.0 * n)))
-            out["cases_per_day"].append({"cases_per_day": 15.0 * n} | _in_child({"kind": "run", "run": spec.__dict__}))
+            spec = RunSpec(
+                "scaling", "national", overrides=(("run.districts", n), ("run.cases_per_day", 15.0 * n))
+            )
+            out["cases_per_day"].append(
+                {"cases_per_day": 15.0 * n} | _in_child({"kind": "run", "run": spec.__dict__})
+            )
             bar.update(1)
         for days in SCALING_DAYS:
             spec = RunSpec("scaling", "national", days=days)
@@ -391,11 +438,18 @@ def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
     c = data["cases_per_day"]
     ax = axes[0]
     ax.loglog([p["cases_per_day"] for p in c], [p["seconds"] for p in c], "o-", label="wall")
-    ax.loglog([p["cases_per_day"] for p in c], [p["cpu_seconds"] for p in c], "^:", color="tab:purple", label="CPU")
+    ax.loglog(
+        [p["cases_per_day"] for p in c], [p["cpu_seconds"] for p in c], "^:", color="tab:purple", label="CPU"
+    )
     ax.set(xlabel="cases per day (one year)", ylabel="seconds", title="cost vs cases per day")
     ax.legend(fontsize=8, loc="upper left")
     ax2 = ax.twinx()
-    ax2.semilogx([p["cases_per_day"] for p in c], [p["cases"] / p["cpu_seconds"] / 1000 for p in c], "s--", color="tab:orange")
+    ax2.semilogx(
+        [p["cases_per_day"] for p in c],
+        [p["cases"] / p["cpu_seconds"] / 1000 for p in c],
+        "s--",
+        color="tab:orange",
+    )
     ax2.set_ylabel("thousand cases per CPU second", color="tab:orange")
     d = data["days"]
     ax = axes[1]
@@ -411,7 +465,13 @@ def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
     ax = axes[2]
     ax.plot([p["workers"] for p in w], [p["runs_per_second"] for p in w], "o-", label="measured")
     base = w[0]["runs_per_second"]
-    ax.plot([p["workers"] for p in w], [base * min(p["workers"], os.cpu_count() or 1) for p in w], ":", color="grey", label="linear to core count")
+    ax.plot(
+        [p["workers"] for p in w],
+        [base * min(p["workers"], os.cpu_count() or 1) for p in w],
+        ":",
+        color="grey",
+        label="linear to core count",
+    )
     ax.set(xlabel="worker processes", ylabel="district runs per second", title="sweep throughput vs workers")
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -19,20 +19,28 @@ def test_bench_quick_json_has_the_issue_shape(capsys: pytest.CaptureFixture[str]
         run = result[name]
         assert set(run) >= RUN_KEYS, name
         assert run["quick"] is True and run["repeats"] == 1
-        assert run["cases"] > 0 and run["seconds"] > 0 and run["peak_rss_mb"] > 50  # a Python with numpy and Mesa
+        assert (
+            run["cases"] > 0 and run["seconds"] > 0 and run["peak_rss_mb"] > 50
+        )  # a Python with numpy and Mesa
         assert run["cases_per_second"] == pytest.approx(run["cases"] / run["seconds"])
         lo, hi = run["seconds_spread"]
         assert lo <= run["seconds"] <= hi
     # fixed seed: the same cases with and without agents; ratios are what they say
     assert result["national_agents"]["cases"] == result["national"]["cases"]
-    assert result["national_agents"]["times_headless"] == pytest.approx(result["national_agents"]["seconds"] / result["national"]["seconds"])
+    assert result["national_agents"]["times_headless"] == pytest.approx(
+        result["national_agents"]["seconds"] / result["national"]["seconds"]
+    )
     assert result["district"]["agents"]["cases"] == result["district"]["cases"]
     floor = result["national"]["mesa_floor"]
     assert floor["cases"] > 0 and floor["cases_per_second"] > 0
-    assert result["national"]["times_mesa_floor"] == pytest.approx(result["national"]["cases_per_second"] / floor["cases_per_second"])
+    assert result["national"]["times_mesa_floor"] == pytest.approx(
+        result["national"]["cases_per_second"] / floor["cases_per_second"]
+    )
     sweep = result["sweep"]
     assert sweep["workers_1_runs_per_second"] > 0 and sweep["workers_2_runs_per_second"] > 0
-    assert sweep["speedup"] == pytest.approx(sweep["workers_2_runs_per_second"] / sweep["workers_1_runs_per_second"])
+    assert sweep["speedup"] == pytest.approx(
+        sweep["workers_2_runs_per_second"] / sweep["workers_1_runs_per_second"]
+    )
 
 
 def test_bench_rejects_a_bad_repeat_count(capsys: pytest.CaptureFixture[str]) -> None:
@@ -43,13 +51,29 @@ def test_bench_rejects_a_bad_repeat_count(capsys: pytest.CaptureFixture[str]) ->
 def test_bench_table_names_every_target() -> None:
     from sim.bench import format_table, targets
 
-    run = {"cases": 10, "seconds": 1.0, "cases_per_second": 10.0, "peak_rss_mb": 100.0, "seconds_spread": [1.0, 1.0], "repeats": 1}
+    run = {
+        "cases": 10,
+        "seconds": 1.0,
+        "cases_per_second": 10.0,
+        "peak_rss_mb": 100.0,
+        "seconds_spread": [1.0, 1.0],
+        "repeats": 1,
+    }
     result = {
-        "national": run | {"mesa_floor": {"cases": 5, "cases_per_second": 5.0}, "times_mesa_floor": 2.0, "seed": 1},
+        "national": run
+        | {"mesa_floor": {"cases": 5, "cases_per_second": 5.0}, "times_mesa_floor": 2.0, "seed": 1},
         "district": run,
         "national_agents": run | {"times_headless": 1.0},
-        "sweep": {"workers_1_runs_per_second": 1.0, "workers_2_runs_per_second": 1.8, "speedup": 1.8, "runs": 4,
-                  "scale": "district", "repeats": 1, "cpus": 2, "load_average": None},
+        "sweep": {
+            "workers_1_runs_per_second": 1.0,
+            "workers_2_runs_per_second": 1.8,
+            "speedup": 1.8,
+            "runs": 4,
+            "scale": "district",
+            "repeats": 1,
+            "cpus": 2,
+            "load_average": None,
+        },
     }
     met = {label: ok for label, _, _, ok in targets(result)}
     assert met == {

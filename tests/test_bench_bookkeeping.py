@@ -25,8 +25,13 @@ def _full_counts(model: LeniencyModel) -> dict[str, int]:
     }
 
 
-@pytest.mark.parametrize(("scale", "reforms", "agents"), [("classroom", (), True), ("district", ("voluntariness_safeguards", "substantive_duty_lawyers"), False)])
-def test_running_counts_equal_a_full_count_every_day(scale: str, reforms: tuple[str, ...], agents: bool) -> None:
+@pytest.mark.parametrize(
+    ("scale", "reforms", "agents"),
+    [("classroom", (), True), ("district", ("voluntariness_safeguards", "substantive_duty_lawyers"), False)],
+)
+def test_running_counts_equal_a_full_count_every_day(
+    scale: str, reforms: tuple[str, ...], agents: bool
+) -> None:
     overrides = {"run.days": 150, "run.drain_days": 60}
     model = LeniencyModel(scale=scale, reforms=reforms, overrides=overrides, materialise_agents=agents, rng=7)
     while model.running:

@@ -11,11 +11,19 @@ from sim.scenario import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("bench", help="measure speed and memory (median and spread over repeats)", description=__doc__)
+    p = sub.add_parser(
+        "bench", help="measure speed and memory (median and spread over repeats)", description=__doc__
+    )
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the table")
-    p.add_argument("--repeats", type=int, default=None, help="measurements of each run (default 3; 1 with --quick)")
+    p.add_argument(
+        "--repeats", type=int, default=None, help="measurements of each run (default 3; 1 with --quick)"
+    )
     p.add_argument("--quick", action="store_true", help="same shape on tiny settings (a few seconds)")
-    p.add_argument("--scaling", metavar="PNG", help="instead: measure cost vs cases/day, days and workers; plot to PNG (+ .json beside it)")
+    p.add_argument(
+        "--scaling",
+        metavar="PNG",
+        help="instead: measure cost vs cases/day, days and workers; plot to PNG (+ .json beside it)",
+    )
     p.set_defaults(func=run)
 
 
