@@ -120,13 +120,23 @@ def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
     settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
     unknown = set(settings) - set(DEFAULT_SETTINGS)
     if unknown:
-        raise ScenarioError(f"{path}: unknown [settings] keys {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}")
+        raise ScenarioError(
+            f"{path}: unknown [settings] keys {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}"
+        )
     targets = []
     for i, t in enumerate(doc.get("target", [])):
         try:
-            tg = Target(str(t["metric"]), float(t["value"]), float(t["tolerance"]), float(t["weight"]), str(t["source"]))
+            tg = Target(
+                str(t["metric"]),
+                float(t["value"]),
+                float(t["tolerance"]),
+                float(t["weight"]),
+                str(t["source"]),
+            )
         except KeyError as exc:
-            raise ScenarioError(f"{path}: [[target]] #{i + 1} lacks {exc}; needs metric, value, tolerance, weight, source") from None
+            raise ScenarioError(
+                f"{path}: [[target]] #{i + 1} lacks {exc}; needs metric, value, tolerance, weight, source"
+            ) from None
         if tg.tolerance <= 0 or tg.weight < 0:
             raise ScenarioError(f"{path}: target {tg.metric}: tolerance must be > 0 and weight >= 0")
         targets.append(tg)
@@ -136,12 +146,16 @@ def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
         try:
             fp = FreeParam(str(p["key"]), float(p["lo"]), float(p["hi"]), tuple(p["targets"]))
         except KeyError as exc:
-            raise ScenarioError(f"{path}: [[parameter]] #{i + 1} lacks {exc}; needs key, lo, hi, targets") from None
+            raise ScenarioError(
+                f"{path}: [[parameter]] #{i + 1} lacks {exc}; needs key, lo, hi, targets"
+            ) from None
         if fp.key.startswith(("law.", "power.", "run.", "meta.")):
             raise ScenarioError(f"{path}: parameter {fp.key}: legal, power and run parameters are not fitted")
         row = schema.get(fp.key)
         if row is not None and not (row["min"] <= fp.lo < fp.hi <= row["max"]):
-            raise ScenarioError(f"{path}: parameter {fp.key}: bounds [{fp.lo}, {fp.hi}] must lie in [{row['min']}, {row['max']}] with lo < hi")
+            raise ScenarioError(
+                f"{path}: parameter {fp.key}: bounds [{fp.lo}, {fp.hi}] must lie in [{row['min']}, {row['max']}] with lo < hi"
+            )
         params.append(fp)
     if not targets or not params:
         raise ScenarioError(f"{path}: needs at least one [[target]] and one [[parameter]]")
@@ -181,12 +195,19 @@ def _run_one(job: tuple[str, int, tuple[str, ...] | None]) -> dict[str, float]:
 
 
 def run_replications(
-    scenarios: Sequence[Scenario], seeds: Sequence[int], metrics: Sequence[str] | None, executor: Executor | None = None
+    scenarios: Sequence[Scenario],
+    seeds: Sequence[int],
+    metrics: Sequence[str] | None,
+    executor: Executor | None = None,
 ) -> list[list[dict[str, float]]]:
     """Run every scenario on every seed (CRN); returns per scenario the per-seed metric dicts (None = all metrics)."""
     mt = None if metrics is None else tuple(metrics)
     jobs = [(s.model_dump_json(), int(seed), mt) for s in scenarios for seed in seeds]
-    out = list(executor.map(_run_one, jobs, chunksize=1)) if executor is not None else [_run_one(j) for j in jobs]
+    out = (
+        list(executor.map(_run_one, jobs, chunksize=1))
+        if executor is not None
+        else [_run_one(j) for j in jobs]
+    )
     k = len(seeds)
     return [out[i * k : (i + 1) * k] for i in range(len(scenarios))]
 
@@ -218,8 +239,12 @@ class Evaluator:
     def params(self) -> tuple[FreeParam, ...]:
         return self.spec.free
 
-    def scenario(self, x: Sequence[float], *, days: int | None = None, drain_days: int | None = None) -> Scenario:
-        over: dict[str, Any] = {p.key: float(np.clip(v, p.lo, p.hi)) for p, v in zip(self.params, x, strict=True)}
+    def scenario(
+        self, x: Sequence[float], *, days: int | None = None, drain_days: int | None = None
+    ) -> Scenario:
+        over: dict[str, Any] = {
+            p.key: float(np.clip(v, p.lo, p.hi)) for p, v in zip(self.params, x, strict=True)
+        }
         over["run.days"] = self.days if days is None else days
         over["run.drain_days"] = self.drain_days if drain_days is None else drain_days
         return self.base.with_overrides(over)
@@ -230,10 +255,23 @@ class Evaluator:
         reps = run_replications([self.scenario(x) for x in xs], self.seeds, metrics, self.executor)
         scores = []
         for x, rows in zip(xs, reps, strict=True):
-            means = {m: float(np.nanmean([r[m] for r in rows])) if any(not math.isnan(r[m]) for r in rows) else math.nan for m in metrics}
+            means = {
+                m: float(np.nanmean([r[m] for r in rows]))
+                if any(not math.isnan(r[m]) for r in rows)
+                else math.nan
+                for m in metrics
+            }
             fit_j = objective(means, self.spec.active_targets)
             j = fit_j + self.prior(x)
-            self.history.append({"eval": len(self.history) + 1, "objective": j, "fit_objective": fit_j, **dict(zip([p.key for p in self.params], map(float, x), strict=True)), **{f"sim:{k}": v for k, v in means.items()}})
+            self.history.append(
+                {
+                    "eval": len(self.history) + 1,
+                    "objective": j,
+                    "fit_objective": fit_j,
+                    **dict(zip([p.key for p in self.params], map(float, x), strict=True)),
+                    **{f"sim:{k}": v for k, v in means.items()},
+                }
+            )
             scores.append(j)
         if self.log is not None:
             best = min(h["objective"] for h in self.history)
@@ -246,7 +284,9 @@ class Evaluator:
         if w == 0:
             return 0.0
         defaults = Scenario().flat()
-        return w * float(sum(((v - defaults[p.key]) / (p.hi - p.lo)) ** 2 for p, v in zip(self.params, x, strict=True)))
+        return w * float(
+            sum(((v - defaults[p.key]) / (p.hi - p.lo)) ** 2 for p, v in zip(self.params, x, strict=True))
+        )
 
     def best(self) -> tuple[np.ndarray, float]:
         h = min(self.history, key=lambda r: r["objective"])
@@ -353,7 +393,12 @@ def _nelder_mead(ev: Evaluator, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
 
 # --- checking the fit --------------------------------------------------------------------------------------------
 def fit_table(
-    spec: CalibrationSpec, fitted: Scenario, seeds: Sequence[int], *, before: Scenario | None = None, workers: int = 2
+    spec: CalibrationSpec,
+    fitted: Scenario,
+    seeds: Sequence[int],
+    *,
+    before: Scenario | None = None,
+    workers: int = 2,
 ) -> pd.DataFrame:
     """Each target: value, tolerance, weight, source, simulated mean and 95 % CI on ``seeds``, within tolerance?"""
     metrics = [t.metric for t in spec.active_targets]
@@ -362,12 +407,23 @@ def fit_table(
         reps = run_replications(scen, seeds, metrics, ex if workers > 1 else None)
     rows = []
     for t in spec.targets:
-        row: dict[str, Any] = {"target": t.metric, "value": t.value, "tolerance": t.tolerance, "weight": t.weight, "source": t.source}
+        row: dict[str, Any] = {
+            "target": t.metric,
+            "value": t.value,
+            "tolerance": t.tolerance,
+            "weight": t.weight,
+            "source": t.source,
+        }
         if not t.active:
             row.update(sim_mean=math.nan, ci_lo=math.nan, ci_hi=math.nan, within_tolerance="metric missing")
         else:
             m, lo_, hi_ = mean_ci(r[t.metric] for r in reps[0])
-            row.update(sim_mean=m, ci_lo=lo_, ci_hi=hi_, within_tolerance="yes" if abs(m - t.value) <= t.tolerance else "no")
+            row.update(
+                sim_mean=m,
+                ci_lo=lo_,
+                ci_hi=hi_,
+                within_tolerance="yes" if abs(m - t.value) <= t.tolerance else "no",
+            )
             if before is not None:
                 row["before_mean"] = mean_ci(r[t.metric] for r in reps[1])[0]
         rows.append(row)
@@ -385,12 +441,20 @@ class _NoPool:
 def table_markdown(table: pd.DataFrame, title: str) -> str:
     """The fit table as Markdown (target, published value ± tolerance, source, simulated mean ± 95 % CI, within?)."""
     has_before = "before_mean" in table.columns
-    head = "| target | published (± tolerance) | weight | simulated mean [95 % CI] |" + (" before fit |" if has_before else "") + " within tolerance | source |"
+    head = (
+        "| target | published (± tolerance) | weight | simulated mean [95 % CI] |"
+        + (" before fit |" if has_before else "")
+        + " within tolerance | source |"
+    )
     lines = [f"# {title}", "", head, "|" + "---|" * (6 + has_before)]
     for r in table.itertuples():
         sim = "—" if math.isnan(r.sim_mean) else f"{r.sim_mean:.4g} [{r.ci_lo:.4g}, {r.ci_hi:.4g}]"
-        before = ("" if not has_before else (" — |" if math.isnan(r.before_mean) else f" {r.before_mean:.4g} |"))
-        lines.append(f"| `{r.target}` | {r.value:g} (± {r.tolerance:g}) | {r.weight:g} | {sim} |{before} {r.within_tolerance} | {r.source} |")
+        before = (
+            "" if not has_before else (" — |" if math.isnan(r.before_mean) else f" {r.before_mean:.4g} |")
+        )
+        lines.append(
+            f"| `{r.target}` | {r.value:g} (± {r.tolerance:g}) | {r.weight:g} | {sim} |{before} {r.within_tolerance} | {r.source} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -398,8 +462,18 @@ def table_markdown(table: pd.DataFrame, title: str) -> str:
 def git_commit() -> str:
     """The commit the fit ran on (with '+dirty' when the working tree differs), for provenance."""
     try:
-        rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "sim"], capture_output=True, text=True, check=True).stdout.strip()
+        rev = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "sim"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         return rev + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -423,7 +497,9 @@ def fitted_toml(result: FitResult, spec: CalibrationSpec, run_id: str) -> str:
         f"fit_days = {result.days}",
         f"fit_drain_days = {result.drain_days}",
         f"seconds = {result.seconds:.1f}",
-        "held_fixed = [" + ", ".join(f'"{p.key}"' for p in spec.held) + "]  # every target they move lacks a metric, or not in the schema",
+        "held_fixed = ["
+        + ", ".join(f'"{p.key}"' for p in spec.held)
+        + "]  # every target they move lacks a metric, or not in the schema",
         "",
         "[values]",
     ]
@@ -435,7 +511,9 @@ def write_baseline(values: Mapping[str, float], run_id: str, path: Path = BASELI
     """Rewrite scenarios/baseline.toml: its [meta] plus the fitted values, saying where they come from."""
     doc = read_toml(path)
     meta = doc.get("meta", {})
-    sections: dict[str, dict[str, Any]] = {k: dict(v) for k, v in doc.items() if k != "meta" and isinstance(v, dict)}
+    sections: dict[str, dict[str, Any]] = {
+        k: dict(v) for k, v in doc.items() if k != "meta" and isinstance(v, dict)
+    }
     for key, v in values.items():
         sec, name = key.split(".", 1)
         sections.setdefault(sec, {})[name] = v
@@ -485,7 +563,9 @@ def calibrate(
     else:
         check = seed_list(st["seed_entropy"], st["check_seeds"], 1)
         fitted_check, before = fitted, base
-    log(f"fit done in {result.seconds:.0f} s: J {result.objective_start:.3f} -> {result.objective:.3f}; checking on {len(check)} fresh seeds")
+    log(
+        f"fit done in {result.seconds:.0f} s: J {result.objective_start:.3f} -> {result.objective:.3f}; checking on {len(check)} fresh seeds"
+    )
     table = fit_table(spec, fitted_check, check, before=before, workers=workers)
     run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
     out.mkdir(parents=True, exist_ok=True)

@@ -73,75 +73,229 @@ def _preset_power(name: str) -> dict[str, Any]:
     return {f"power.{k}": v for k, v in read_toml(SCENARIO_DIR / f"{name}.toml")["power"].items()}
 
 
-SUBSTANTIVE_LAWYERS = {"lawyer.consultation_minutes": 120.0, "lawyer.file_access": 0.9, "lawyer.private_meeting": 0.9, "lawyer.continuity": 0.8}
-COORDINATION = {"prosecutor.consult_prob": 0.4, "prosecutor.learning_rate": 0.25, "prosecutor.norm_belief_sd": 0.08}
+SUBSTANTIVE_LAWYERS = {
+    "lawyer.consultation_minutes": 120.0,
+    "lawyer.file_access": 0.9,
+    "lawyer.private_meeting": 0.9,
+    "lawyer.continuity": 0.8,
+}
+COORDINATION = {
+    "prosecutor.consult_prob": 0.4,
+    "prosecutor.learning_rate": 0.25,
+    "prosecutor.norm_belief_sd": 0.08,
+}
 NORMS_OFF = {"judge.norm_sd": 0.0, "prosecutor.norm_belief_sd": 0.0}
 
 CLAIMS: tuple[Claim, ...] = (
     # --- §3: the causes the seed names ------------------------------------------------------------------------
-    Claim("C1", "§3", "Prosecution-dominant power (presets power_low -> power_high) raises involuntary pleas",
-          "all power channels together (framing, detention and target pressure, shallow review)", "involuntary_plea_rate", +1,
-          Arm(_preset_power("power_low")), Arm(_preset_power("power_high")), off_kind="none"),
-    Claim("C1a", "§3", "Information asymmetry (0.3 -> 0.85) raises involuntary pleas",
-          "beliefs pulled toward the prosecutor's overstated charge (the framing of conviction as certain is a constant, "
-          "agents.FRAMING_CONVICTION, and cannot be switched off by a parameter)", "involuntary_plea_rate", +1,
-          Arm({"power.information_asymmetry": 0.3}), Arm({"power.information_asymmetry": 0.85}),
-          off={"power.charge_leverage": 0.0}),
-    Claim("C1b", "§3", "Detention used as leverage (0.2 -> 0.8) raises involuntary pleas",
-          "pressure of continued detention on the detained", "involuntary_plea_rate", +1,
-          Arm({"power.detention_leverage": 0.2}), Arm({"power.detention_leverage": 0.8}),
-          off={"defendant.detention_pressure": 0.0}),
-    Claim("C1c", "§3", "Application-rate target pressure (0.2 -> 0.85) raises involuntary pleas",
-          "prosecutors' target-driven insistence on the defendant", "involuntary_plea_rate", +1,
-          Arm({"power.target_pressure": 0.2}), Arm({"power.target_pressure": 0.85}),
-          off={"defendant.target_pressure_weight": 0.0}),
-    Claim("C1d", "§3", "Courts that cannot review voluntariness in substance (depth 0.75 -> 0.15) find fewer involuntary pleas",
-          "the court's voluntariness review (Art. 190)", "involuntary_detected_share", -1,
-          Arm({"power.judicial_review_depth": 0.75}), Arm({"power.judicial_review_depth": 0.15}),
-          off={"judge.review_depth": 0.0}),
-    Claim("C2a", "§3", "Formalised duty lawyers (vs substantive help) raise involuntary pleas",
-          "misleading advice echoing the prosecutor's framing -> belief error", "involuntary_plea_rate", +1,
-          Arm(SUBSTANTIVE_LAWYERS), Arm(), off={"lawyer.misleading_strength": 0.0}),
-    Claim("C2b", "§3", "Formalised duty lawyers (vs substantive help) raise misinformation withdrawals",
-          "misinformation left uncorrected by thin advice", "relief_rate_reason_misinformation", +1,
-          Arm(SUBSTANTIVE_LAWYERS), Arm(), off={"defendant.misinformation_prob": 0.0}),
-    Claim("C3", "§3", "No prosecutor-judge communication (vs consultation and calibration) lowers adoption",
-          "recommendations miss the judge's sentencing norm", "adoption_rate", -1,
-          Arm(COORDINATION), Arm(), off=NORMS_OFF),
-    Claim("C3b", "§3", "No prosecutor-judge communication raises Art. 201 adjustment requests",
-          "recommendations miss the judge's sentencing norm", "relief_rate_adjustment_request", +1,
-          Arm(COORDINATION), Arm(), off=NORMS_OFF),
-    Claim("C4", "§3", "Defendants abusing appeals (technical appeals vs none) raise non-essential relief",
-          "short custodial remainders served in the detention house if not yet final", "relief_rate_nonessential", +1,
-          Arm({"defendant.technical_appeal_propensity": 0.0}), Arm(),
-          off={"case.suspension_share": 1.0}),
+    Claim(
+        "C1",
+        "§3",
+        "Prosecution-dominant power (presets power_low -> power_high) raises involuntary pleas",
+        "all power channels together (framing, detention and target pressure, shallow review)",
+        "involuntary_plea_rate",
+        +1,
+        Arm(_preset_power("power_low")),
+        Arm(_preset_power("power_high")),
+        off_kind="none",
+    ),
+    Claim(
+        "C1a",
+        "§3",
+        "Information asymmetry (0.3 -> 0.85) raises involuntary pleas",
+        "beliefs pulled toward the prosecutor's overstated charge (the framing of conviction as certain is a constant, "
+        "agents.FRAMING_CONVICTION, and cannot be switched off by a parameter)",
+        "involuntary_plea_rate",
+        +1,
+        Arm({"power.information_asymmetry": 0.3}),
+        Arm({"power.information_asymmetry": 0.85}),
+        off={"power.charge_leverage": 0.0},
+    ),
+    Claim(
+        "C1b",
+        "§3",
+        "Detention used as leverage (0.2 -> 0.8) raises involuntary pleas",
+        "pressure of continued detention on the detained",
+        "involuntary_plea_rate",
+        +1,
+        Arm({"power.detention_leverage": 0.2}),
+        Arm({"power.detention_leverage": 0.8}),
+        off={"defendant.detention_pressure": 0.0},
+    ),
+    Claim(
+        "C1c",
+        "§3",
+        "Application-rate target pressure (0.2 -> 0.85) raises involuntary pleas",
+        "prosecutors' target-driven insistence on the defendant",
+        "involuntary_plea_rate",
+        +1,
+        Arm({"power.target_pressure": 0.2}),
+        Arm({"power.target_pressure": 0.85}),
+        off={"defendant.target_pressure_weight": 0.0},
+    ),
+    Claim(
+        "C1d",
+        "§3",
+        "Courts that cannot review voluntariness in substance (depth 0.75 -> 0.15) find fewer involuntary pleas",
+        "the court's voluntariness review (Art. 190)",
+        "involuntary_detected_share",
+        -1,
+        Arm({"power.judicial_review_depth": 0.75}),
+        Arm({"power.judicial_review_depth": 0.15}),
+        off={"judge.review_depth": 0.0},
+    ),
+    Claim(
+        "C2a",
+        "§3",
+        "Formalised duty lawyers (vs substantive help) raise involuntary pleas",
+        "misleading advice echoing the prosecutor's framing -> belief error",
+        "involuntary_plea_rate",
+        +1,
+        Arm(SUBSTANTIVE_LAWYERS),
+        Arm(),
+        off={"lawyer.misleading_strength": 0.0},
+    ),
+    Claim(
+        "C2b",
+        "§3",
+        "Formalised duty lawyers (vs substantive help) raise misinformation withdrawals",
+        "misinformation left uncorrected by thin advice",
+        "relief_rate_reason_misinformation",
+        +1,
+        Arm(SUBSTANTIVE_LAWYERS),
+        Arm(),
+        off={"defendant.misinformation_prob": 0.0},
+    ),
+    Claim(
+        "C3",
+        "§3",
+        "No prosecutor-judge communication (vs consultation and calibration) lowers adoption",
+        "recommendations miss the judge's sentencing norm",
+        "adoption_rate",
+        -1,
+        Arm(COORDINATION),
+        Arm(),
+        off=NORMS_OFF,
+    ),
+    Claim(
+        "C3b",
+        "§3",
+        "No prosecutor-judge communication raises Art. 201 adjustment requests",
+        "recommendations miss the judge's sentencing norm",
+        "relief_rate_adjustment_request",
+        +1,
+        Arm(COORDINATION),
+        Arm(),
+        off=NORMS_OFF,
+    ),
+    Claim(
+        "C4",
+        "§3",
+        "Defendants abusing appeals (technical appeals vs none) raise non-essential relief",
+        "short custodial remainders served in the detention house if not yet final",
+        "relief_rate_nonessential",
+        +1,
+        Arm({"defendant.technical_appeal_propensity": 0.0}),
+        Arm(),
+        off={"case.suspension_share": 1.0},
+    ),
     # --- §4: the reforms ------------------------------------------------------------------------------------------
-    Claim("R1", "§4", "Voluntariness safeguards lower undetected involuntary pleas",
-          "recorded plea hearing and substantive court review detect involuntary pleas", "undetected_involuntary_per_100", -1,
-          Arm(), Arm(reforms=("voluntariness_safeguards",)), off_kind="ablation",
-          ablate=("prosecutor.voluntariness_check_depth", "judge.review_depth")),
-    Claim("R2", "§4", "Substantive duty lawyers lower misinformation withdrawals",
-          "substantive help (time, file access, meetings, continuity) corrects beliefs", "relief_rate_reason_misinformation", -1,
-          Arm(), Arm(reforms=("substantive_duty_lawyers",)), off_kind="ablation",
-          ablate=("lawyer.per_district", "lawyer.consultation_minutes", "lawyer.file_access", "lawyer.private_meeting", "lawyer.continuity")),
-    Claim("R2b", "§4", "Substantive duty lawyers lower involuntary pleas",
-          "less misleading advice and more substantive help -> accurate beliefs", "involuntary_plea_rate", -1,
-          Arm(), Arm(reforms=("substantive_duty_lawyers",)), off_kind="ablation",
-          ablate=("lawyer.per_district", "lawyer.consultation_minutes", "lawyer.file_access", "lawyer.private_meeting", "lawyer.continuity", "lawyer.misleading_strength")),
-    Claim("R3", "§4", "Power rebalancing lowers involuntary pleas",
-          "evidence disclosure: less information asymmetry and overcharging -> accurate beliefs", "involuntary_plea_rate", -1,
-          Arm(), Arm(reforms=("power_rebalancing",)), off_kind="ablation",
-          ablate=("power.information_asymmetry", "power.charge_leverage")),
-    Claim("R4", "§4", "Prosecutor-judge coordination raises adoption",
-          "recommendations calibrated to the court (consultation, learning, precise recommendations)", "adoption_rate", +1,
-          Arm(), Arm(reforms=("prosecutor_judge_coordination",)), off=NORMS_OFF),
-    Claim("R5", "§4", "Stronger reasoning in judgments lowers appeals without a defect",
-          "reasoned judgments seem less unfair", "relief_rate_reason_perceived_unfairness", -1,
-          Arm(), Arm(reforms=("judgment_reasoning",)), off_kind="ablation", ablate=("judge.reasoning_quality",)),
-    Claim("R6", "§4", "Appeal countermeasures lower technical appeals",
-          "punitive protests deter technical appeals (deterrence)", "technical_appeal_rate", -1,
-          Arm(), Arm(reforms=("appeal_countermeasures",)), off_kind="ablation",
-          ablate=("prosecutor.punitive_protest_prob", "defendant.protest_fear")),
+    Claim(
+        "R1",
+        "§4",
+        "Voluntariness safeguards lower undetected involuntary pleas",
+        "recorded plea hearing and substantive court review detect involuntary pleas",
+        "undetected_involuntary_per_100",
+        -1,
+        Arm(),
+        Arm(reforms=("voluntariness_safeguards",)),
+        off_kind="ablation",
+        ablate=("prosecutor.voluntariness_check_depth", "judge.review_depth"),
+    ),
+    Claim(
+        "R2",
+        "§4",
+        "Substantive duty lawyers lower misinformation withdrawals",
+        "substantive help (time, file access, meetings, continuity) corrects beliefs",
+        "relief_rate_reason_misinformation",
+        -1,
+        Arm(),
+        Arm(reforms=("substantive_duty_lawyers",)),
+        off_kind="ablation",
+        ablate=(
+            "lawyer.per_district",
+            "lawyer.consultation_minutes",
+            "lawyer.file_access",
+            "lawyer.private_meeting",
+            "lawyer.continuity",
+        ),
+    ),
+    Claim(
+        "R2b",
+        "§4",
+        "Substantive duty lawyers lower involuntary pleas",
+        "less misleading advice and more substantive help -> accurate beliefs",
+        "involuntary_plea_rate",
+        -1,
+        Arm(),
+        Arm(reforms=("substantive_duty_lawyers",)),
+        off_kind="ablation",
+        ablate=(
+            "lawyer.per_district",
+            "lawyer.consultation_minutes",
+            "lawyer.file_access",
+            "lawyer.private_meeting",
+            "lawyer.continuity",
+            "lawyer.misleading_strength",
+        ),
+    ),
+    Claim(
+        "R3",
+        "§4",
+        "Power rebalancing lowers involuntary pleas",
+        "evidence disclosure: less information asymmetry and overcharging -> accurate beliefs",
+        "involuntary_plea_rate",
+        -1,
+        Arm(),
+        Arm(reforms=("power_rebalancing",)),
+        off_kind="ablation",
+        ablate=("power.information_asymmetry", "power.charge_leverage"),
+    ),
+    Claim(
+        "R4",
+        "§4",
+        "Prosecutor-judge coordination raises adoption",
+        "recommendations calibrated to the court (consultation, learning, precise recommendations)",
+        "adoption_rate",
+        +1,
+        Arm(),
+        Arm(reforms=("prosecutor_judge_coordination",)),
+        off=NORMS_OFF,
+    ),
+    Claim(
+        "R5",
+        "§4",
+        "Stronger reasoning in judgments lowers appeals without a defect",
+        "reasoned judgments seem less unfair",
+        "relief_rate_reason_perceived_unfairness",
+        -1,
+        Arm(),
+        Arm(reforms=("judgment_reasoning",)),
+        off_kind="ablation",
+        ablate=("judge.reasoning_quality",),
+    ),
+    Claim(
+        "R6",
+        "§4",
+        "Appeal countermeasures lower technical appeals",
+        "punitive protests deter technical appeals (deterrence)",
+        "technical_appeal_rate",
+        -1,
+        Arm(),
+        Arm(reforms=("appeal_countermeasures",)),
+        off_kind="ablation",
+        ablate=("prosecutor.punitive_protest_prob", "defendant.protest_fear"),
+    ),
 )
 
 # The seed's goal for every reform: fewer non-essential reliefs, essential relief not suppressed (reported, no test).
@@ -161,7 +315,9 @@ def _arms(claim: Claim, base: Scenario) -> dict[str, Scenario]:
     return arms
 
 
-def _effect(reps: Mapping[str, list[dict[str, float]]], a: str, b: str, metric: str) -> tuple[float, float, float]:
+def _effect(
+    reps: Mapping[str, list[dict[str, float]]], a: str, b: str, metric: str
+) -> tuple[float, float, float]:
     diffs = [tb[metric] - ta[metric] for ta, tb in zip(reps[a], reps[b], strict=True)]
     return mean_ci(diffs)
 
@@ -197,12 +353,24 @@ def run_claims(
             "off": ", ".join(f"{k}={v}" for k, v in c.off.items()) if c.off_kind == "path cut" else ", ".join(c.ablate),
         }  # fmt: skip
         if c.off_kind == "none":
-            row.update(off_effect=math.nan, off_lo=math.nan, off_hi=math.nan, share_through_mechanism=math.nan, through_mechanism="n/a")
+            row.update(
+                off_effect=math.nan,
+                off_lo=math.nan,
+                off_hi=math.nan,
+                share_through_mechanism=math.nan,
+                through_mechanism="n/a",
+            )
         else:
             om, olo, ohi = _effect(reps, "control_off", "treatment_off", c.metric)
             share = 1.0 - om / m if m and not math.isnan(m) else math.nan
             through = holds and share >= MECHANISM_SHARE
-            row.update(off_effect=om, off_lo=olo, off_hi=ohi, share_through_mechanism=share, through_mechanism="yes" if through else "no")
+            row.update(
+                off_effect=om,
+                off_lo=olo,
+                off_hi=ohi,
+                share_through_mechanism=share,
+                through_mechanism="yes" if through else "no",
+            )
         if goals and c.section == "§4":
             for g in GOAL_METRICS:
                 gm, glo, ghi = _effect(reps, "control", "treatment", g)
@@ -231,7 +399,14 @@ def _population(base: Scenario, n: int, seed: int) -> tuple[Any, np.ndarray]:
     return model, rows
 
 
-def _offer(model: Any, rows: np.ndarray, *, trial: float | np.ndarray, discount: float | np.ndarray, p: float | np.ndarray) -> None:
+def _offer(
+    model: Any,
+    rows: np.ndarray,
+    *,
+    trial: float | np.ndarray,
+    discount: float | np.ndarray,
+    p: float | np.ndarray,
+) -> None:
     """Beliefs equal to the truth: trial sentence ``trial``, conviction chance ``p``, a determinate offer."""
     d = model.docket
     d.base[rows] = trial
@@ -255,7 +430,9 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
     rows_out = []
 
     def record(cid: str, claim: str, grid: Sequence[float], shares: Sequence[float], label: str) -> None:
-        mono = all(b >= a - 1e-12 for a, b in zip(shares, shares[1:], strict=False)) and shares[-1] > shares[0]
+        mono = (
+            all(b >= a - 1e-12 for a, b in zip(shares, shares[1:], strict=False)) and shares[-1] > shares[0]
+        )
         rows_out.append({
             "id": cid, "section": "§6", "claim": claim, "metric": "plea acceptance (constructed defendants)", "expected": "+",
             "control_mean": shares[0], "effect": shares[-1] - shares[0], "ci_lo": math.nan, "ci_hi": math.nan,
@@ -273,22 +450,42 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
         _offer(model, rows, trial=t, discount=0.0, p=0.98)
         d.rec[rows] = d.rec_lo[rows] = d.rec_hi[rows] = 10.0
         shares.append(_accept_share(model, rows))
-    record("D1", "Plea acceptance rises with the trial sentence (offer fixed at 10 months; Landes 1971)", grid, shares, "trial months")
+    record(
+        "D1",
+        "Plea acceptance rises with the trial sentence (offer fixed at 10 months; Landes 1971)",
+        grid,
+        shares,
+        "trial months",
+    )
     grid = [0.3, 0.5, 0.7, 0.85, 1.0]
     shares = []
     for p in grid:
         _offer(model, rows, trial=18.0, discount=0.3, p=p)
         shares.append(_accept_share(model, rows))
-    record("D2", "Plea acceptance rises with the conviction chance (30 % discount; Landes 1971)", grid, shares, "P(conviction)")
+    record(
+        "D2",
+        "Plea acceptance rises with the conviction chance (30 % discount; Landes 1971)",
+        grid,
+        shares,
+        "P(conviction)",
+    )
     grid = [0.0, 0.3, 0.6, 1.0, 1.5]
     shares = []
     saved = d.risk[rows].copy()
-    _offer(model, rows, trial=18.0, discount=0.25, p=0.8)
+    # The offer that leaves a risk-neutral defendant indifferent (1 - discount = P + trial cost / T): curvature decides.
+    indifferent = 1.0 - 0.8 - base.defendant.trial_cost_months / 18.0
+    _offer(model, rows, trial=18.0, discount=indifferent, p=0.8)
     for r in grid:
         d.risk[rows] = r
         shares.append(_accept_share(model, rows))
     d.risk[rows] = saved
-    record("D3", "Plea acceptance rises with risk aversion (P = 0.8, 25 % discount; Grossman & Katz 1983)", grid, shares, "risk aversion")
+    record(
+        "D3",
+        "Plea acceptance rises with risk aversion (P = 0.8, the discount a risk-neutral defendant is indifferent to; Grossman & Katz 1983)",
+        grid,
+        shares,
+        "risk aversion",
+    )
     _offer(model, rows, trial=18.0, discount=0.1, p=0.8)
     shares = []
     for det in (False, True):
@@ -297,7 +494,13 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
         shares.append(_accept_share(model, rows))
     d.detained[rows] = False
     d.pressure[rows] = 0.0
-    record("D4", "Plea acceptance rises with pre-trial detention (10 % discount, P = 0.8; Bibas 2004)", [0, 1], shares, "detained")
+    record(
+        "D4",
+        "Plea acceptance rises with pre-trial detention (10 % discount, P = 0.8; Bibas 2004)",
+        [0, 1],
+        shares,
+        "detained",
+    )
     # Discount cap: guilty (P = 0.98) and innocent (P = 0.45, the model's innocent at mean evidence is ~0.55) face an
     # offer of min(50 %, cap); lowering the cap must cost innocents more acceptance than the guilty.
     caps = [0.6, 0.3, 0.15]
@@ -331,7 +534,10 @@ def cap_simulation(base: Scenario, seeds: Sequence[int], executor: Executor | No
     more = {"case.innocent_share": 0.05}
     a, b = base.with_overrides(more), base.with_overrides({**more, **CAP_LOW})
     ra, rb = run_replications([a, b], seeds, ["innocent_plea_rate", "application_rate"], executor)
-    diff = [(y["innocent_plea_rate"] - x["innocent_plea_rate"]) - (y["application_rate"] - x["application_rate"]) for x, y in zip(ra, rb, strict=True)]
+    diff = [
+        (y["innocent_plea_rate"] - x["innocent_plea_rate"]) - (y["application_rate"] - x["application_rate"])
+        for x, y in zip(ra, rb, strict=True)
+    ]
     m, lo, hi = mean_ci(diff)
     di = mean_ci(y["innocent_plea_rate"] - x["innocent_plea_rate"] for x, y in zip(ra, rb, strict=True))[0]
     dg = mean_ci(y["application_rate"] - x["application_rate"] for x, y in zip(ra, rb, strict=True))[0]
@@ -352,10 +558,17 @@ COMPARE_METRICS = (
     "fast_track_share", "pretrial_detention_rate", "involuntary_plea_rate", "involuntary_detected_share", "withdrawal_rate",
     "relief_rate_essential", "relief_rate_nonessential", "hours_per_case_total", "mean_days_to_final",
 )  # fmt: skip
-PUBLISHED_2019 = {"application_rate": "83.1 % (Dec 2019)", "acceptance_rate": "96.2 % (2019)", "appeal_rate": "3.5 % (2019)", "protest_rate": "0.30 % (2019)"}
+PUBLISHED_2019 = {
+    "application_rate": "83.1 % (Dec 2019)",
+    "acceptance_rate": "96.2 % (2019)",
+    "appeal_rate": "3.5 % (2019)",
+    "protest_rate": "0.30 % (2019)",
+}
 
 
-def compare_scenarios(named: Mapping[str, Scenario], seeds: Sequence[int], executor: Executor | None = None) -> pd.DataFrame:
+def compare_scenarios(
+    named: Mapping[str, Scenario], seeds: Sequence[int], executor: Executor | None = None
+) -> pd.DataFrame:
     """Mean and 95 % CI of the headline metrics per scenario, on the same seeds."""
     names = list(named)
     reps = run_replications([named[n] for n in names], seeds, COMPARE_METRICS, executor)
@@ -397,14 +610,19 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
         detail = f" ({r['detail']})" if isinstance(r.get("detail"), str) and r.get("detail") else ""
         off = f"{r['off_kind']}: {r['off']}" if r["off_kind"] != "none" else "—"
         lines.append(
-            f"| {r['id']} | {r['claim']}{detail} | `{r['metric']}` | {r['expected']} | {r['control_mean']:.4g} | "
+            f"| {r['id']} | {r['claim']}{detail} | `{r['metric']}` | {r['expected']} | {'—' if math.isnan(r['control_mean']) else format(r['control_mean'], '.4g')} | "
             f"{_fmt(r['effect'], r['ci_lo'], r['ci_hi'])} | **{r['holds']}** | {r['mechanism']} | {off} | "
             f"{_fmt(r['off_effect'], r['off_lo'], r['off_hi'])} | {'—' if math.isnan(share) else f'{100 * share:.0f} %'} | {r['through_mechanism']} |"
         )
     goal_cols = [c for c in table.columns if c.startswith("goal:")]
     if goal_cols:
-        lines += ["", "## The seed's goal per reform (effect on relief and resources, same runs)", "",
-                  "| reform | " + " | ".join(f"`{c[5:]}`" for c in goal_cols) + " |", "|---|" + "---|" * len(goal_cols)]
+        lines += [
+            "",
+            "## The seed's goal per reform (effect on relief and resources, same runs)",
+            "",
+            "| reform | " + " | ".join(f"`{c[5:]}`" for c in goal_cols) + " |",
+            "|---|" + "---|" * len(goal_cols),
+        ]
         for r in table.to_dict("records"):
             if r["section"] == "§4" and isinstance(r.get(goal_cols[0]), str):
                 lines.append(f"| {r['id']} {r['claim']} | " + " | ".join(str(r[c]) for c in goal_cols) + " |")
@@ -412,7 +630,12 @@ def validation_markdown(table: pd.DataFrame, title: str) -> str:
 
 
 def validate(
-    out: Path = OUT_DIR, *, n_seeds: int = 12, days: int | None = None, workers: int = 2, log: Callable[[str], None] | None = None
+    out: Path = OUT_DIR,
+    *,
+    n_seeds: int = 12,
+    days: int | None = None,
+    workers: int = 2,
+    log: Callable[[str], None] | None = None,
 ) -> pd.DataFrame:
     """The whole validation: claims (§3, §4), decision checks (§6), the cap simulation; tables to ``out``."""
     base = baseline()
@@ -436,7 +659,12 @@ def validate(
 
 def early_2019(out: Path, *, n_seeds: int = 12, workers: int = 2) -> pd.DataFrame:
     """What the 2019 early-practice scenario (policy facts only, not fitted) yields beside the calibrated baseline."""
-    named = {"baseline (fitted, 2020-21)": baseline(), "early_2019 (policy facts)": load_scenario(baseline(), reforms=[str(SCENARIO_DIR / "early_2019.toml")])}
+    named = {
+        "baseline (fitted, 2020-21)": baseline(),
+        "early_2019 (policy facts)": load_scenario(
+            baseline(), reforms=[str(SCENARIO_DIR / "early_2019.toml")]
+        ),
+    }
     with process_pool(workers) as ex:
         table = compare_scenarios(named, seed_list(SEED_ENTROPY, n_seeds, 2), ex)
     out.mkdir(parents=True, exist_ok=True)
@@ -459,7 +687,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", type=int, default=12, help="replications per arm (default 12)")
     ap.add_argument("--days", type=int, help="shorten run.days (default: the baseline's)")
     ap.add_argument("--out", default=str(OUT_DIR), help="output folder (default experiments/validation)")
-    ap.add_argument("--early-2019-out", default=str(ROOT / "experiments" / "calibration"), help="where the 2019 comparison goes")
+    ap.add_argument(
+        "--early-2019-out",
+        default=str(ROOT / "experiments" / "calibration"),
+        help="where the 2019 comparison goes",
+    )
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731

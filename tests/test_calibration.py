@@ -32,7 +32,10 @@ def test_shipped_targets_are_complete_and_behavioural() -> None:
 
 
 def test_objective_is_weighted_squared_standardized_deviation() -> None:
-    ts = (cal.Target("appeal_rate", 0.035, 0.007, 1.0, "s"), cal.Target("fast_track_share", 0.5, 0.15, 0.25, "s"))
+    ts = (
+        cal.Target("appeal_rate", 0.035, 0.007, 1.0, "s"),
+        cal.Target("fast_track_share", 0.5, 0.15, 0.25, "s"),
+    )
     assert cal.objective({"appeal_rate": 0.035, "fast_track_share": 0.5}, ts) == 0.0
     assert cal.objective({"appeal_rate": 0.042, "fast_track_share": 0.5}, ts) == pytest.approx(1.0)
     assert cal.objective({"appeal_rate": 0.035, "fast_track_share": 0.8}, ts) == pytest.approx(0.25 * 4)
@@ -51,13 +54,19 @@ PARAM = '[[parameter]]\nkey = "{k}"\nlo = {lo}\nhi = {hi}\ntargets = ["{m}"]\n'
 
 def test_legal_and_power_parameters_are_refused(tmp_path: Path) -> None:
     for key in ("law.plea_discount_cap", "power.information_asymmetry"):
-        p = _write(tmp_path, TARGET.format(m="appeal_rate") + PARAM.format(k=key, lo=0.1, hi=0.2, m="appeal_rate"))
+        p = _write(
+            tmp_path, TARGET.format(m="appeal_rate") + PARAM.format(k=key, lo=0.1, hi=0.2, m="appeal_rate")
+        )
         with pytest.raises(ScenarioError, match="not fitted"):
             cal.load_spec(p)
 
 
 def test_bounds_outside_the_schema_are_refused(tmp_path: Path) -> None:
-    p = _write(tmp_path, TARGET.format(m="appeal_rate") + PARAM.format(k="judge.fast_track_uptake", lo=0.2, hi=1.5, m="appeal_rate"))
+    p = _write(
+        tmp_path,
+        TARGET.format(m="appeal_rate")
+        + PARAM.format(k="judge.fast_track_uptake", lo=0.2, hi=1.5, m="appeal_rate"),
+    )
     with pytest.raises(ScenarioError, match=r"judge.fast_track_uptake.*\[0.0, 1.0\]"):
         cal.load_spec(p)
 
@@ -114,7 +123,9 @@ def test_mean_ci_covers_the_mean() -> None:
 def test_baseline_carries_the_fitted_values_and_says_so() -> None:
     text = cal.BASELINE_PATH.read_text(encoding="utf-8")
     assert "FITTED" in text and "experiments/calibration" in text
-    fitted = tomllib.loads((cal.ROOT / "experiments" / "calibration" / "fitted.toml").read_text(encoding="utf-8"))
+    fitted = tomllib.loads(
+        (cal.ROOT / "experiments" / "calibration" / "fitted.toml").read_text(encoding="utf-8")
+    )
     flat = cal.baseline().flat()
     for key, value in fitted["values"].items():
         assert flat[key] == pytest.approx(value), key
@@ -131,7 +142,10 @@ def test_fit_table_marks_every_target() -> None:
 def test_calibrate_command_rejects_bad_input(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert main(["calibrate", "--quick", "--workers", "0", "--out", str(tmp_path / "o")]) == 2
     assert "--workers" in capsys.readouterr().err
-    assert main(["calibrate", "--quick", "--targets", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["calibrate", "--quick", "--targets", str(tmp_path / "none.toml"), "--out", str(tmp_path / "o")])
+        == 2
+    )
     assert "file not found" in capsys.readouterr().err
 
 

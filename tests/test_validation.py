@@ -45,7 +45,9 @@ def test_claim_holds_and_travels_through_its_mechanism(cid: str) -> None:
     least 75 % of it gone when the mechanism is switched off."""
     row = v.run_claims([_claim(cid)], _small(), SEEDS, goals=False).iloc[0]
     assert row["holds"] == "yes", row.to_dict()
-    assert row["share_through_mechanism"] >= v.MECHANISM_SHARE and row["through_mechanism"] == "yes", row.to_dict()
+    assert row["share_through_mechanism"] >= v.MECHANISM_SHARE and row["through_mechanism"] == "yes", (
+        row.to_dict()
+    )
 
 
 def test_arms_of_an_ablation_reset_only_the_named_levers() -> None:
@@ -67,7 +69,24 @@ def test_markdown_table_lists_every_row() -> None:
 @pytest.mark.slow
 def test_full_validation_table_claims_that_hold() -> None:
     """At the baseline's full length, 8 fresh seeds: the claims the validation table reports as holding hold."""
-    held = ("C1", "C1a", "C1b", "C1d", "C2a", "C2b", "C3", "C3b", "C4", "R1", "R2", "R2b", "R3", "R4", "R5", "R6")
+    held = (
+        "C1",
+        "C1a",
+        "C1b",
+        "C1d",
+        "C2a",
+        "C2b",
+        "C3",
+        "C3b",
+        "C4",
+        "R1",
+        "R2",
+        "R2b",
+        "R3",
+        "R4",
+        "R5",
+        "R6",
+    )
     claims = [c for c in v.CLAIMS if c.id in held]
     with process_pool(2) as ex:
         table = v.run_claims(claims, baseline(), seed_list(99, 8), executor=ex, goals=False)

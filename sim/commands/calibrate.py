@@ -14,11 +14,23 @@ from sim.scenario import ScenarioError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("calibrate", help="fit the baseline to the published figures", description=__doc__)
-    p.add_argument("--quick", action="store_true", help="Nelder-Mead only, 2 seeds, 90-day runs (about half a minute); never touches the baseline")
-    p.add_argument("--out", help="output folder (default experiments/calibration, or out/calibrate-quick with --quick)")
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help="Nelder-Mead only, 2 seeds, 90-day runs (about half a minute); never touches the baseline",
+    )
+    p.add_argument(
+        "--out", help="output folder (default experiments/calibration, or out/calibrate-quick with --quick)"
+    )
     p.add_argument("--targets", help="targets TOML (default experiments/calibration/targets.toml)")
-    p.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default 2)")
-    p.add_argument("--no-baseline", action="store_true", help="do not write the fitted values into scenarios/baseline.toml")
+    p.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default 2)"
+    )
+    p.add_argument(
+        "--no-baseline",
+        action="store_true",
+        help="do not write the fitted values into scenarios/baseline.toml",
+    )
     p.set_defaults(func=run)
 
 
@@ -27,12 +39,27 @@ def run(args: argparse.Namespace) -> int:
 
     if args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: must be at least 1")
-    out = Path(args.out) if args.out else (Path("out/calibrate-quick") if args.quick else cal.ROOT / "experiments" / "calibration")
+    out = (
+        Path(args.out)
+        if args.out
+        else (Path("out/calibrate-quick") if args.quick else cal.ROOT / "experiments" / "calibration")
+    )
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     targets = Path(args.targets) if args.targets else cal.TARGETS_PATH
-    result, table = cal.calibrate(out, quick=args.quick, workers=args.workers, targets=targets, update_baseline=not (args.quick or args.no_baseline))
-    print(cal.table_markdown(table, f"Fit ({result.method}, {result.evaluations} evaluations, J {result.objective_start:.3f} -> {result.objective:.3f})"))
+    result, table = cal.calibrate(
+        out,
+        quick=args.quick,
+        workers=args.workers,
+        targets=targets,
+        update_baseline=not (args.quick or args.no_baseline),
+    )
+    print(
+        cal.table_markdown(
+            table,
+            f"Fit ({result.method}, {result.evaluations} evaluations, J {result.objective_start:.3f} -> {result.objective:.3f})",
+        )
+    )
     for k, v in result.values.items():
         print(f"{k:45s} {result.start[k]:10.4g} -> {v:10.4g}")
     print(f"wrote {out}/fitted.toml, fit_table.csv, fit_table.md, fit_history.csv", file=sys.stderr)
