@@ -236,7 +236,10 @@ METRICS: dict[str, MetricDef] = {
     "mean_days_to_final": MetricDef("days", "mean days from arrival to closing, over cases closed"),
 }
 for _t in ReliefType:
-    METRICS[f"relief_rate_{_t.name.lower()}"] = MetricDef("per 100", f"{_t.name.lower().replace('_', ' ')} events per 100 leniency cases")
+    _label = _t.name.lower().replace("_", " ")
+    METRICS[f"relief_rate_{_t.name.lower()}"] = MetricDef("per 100", f"{_label} events per 100 leniency cases")
+    METRICS[f"relief_rate_{_t.name.lower()}_essential"] = MetricDef("per 100", f"essential {_label} events per 100 leniency cases")
+    METRICS[f"relief_rate_{_t.name.lower()}_nonessential"] = MetricDef("per 100", f"non-essential {_label} events per 100 leniency cases")
 for _r in Reason:
     METRICS[f"relief_rate_reason_{_r.name.lower()}"] = MetricDef(
         "per 100", f"relief events whose reason is '{_r.name.lower()}' per 100 leniency cases ({'essential' if _r in ESSENTIAL_REASONS else 'non-essential'})"
@@ -289,6 +292,8 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
     }
     for rt in ReliefType:
         out[f"relief_rate_{rt.name.lower()}"] = t.relief[rt].sum() * per100
+        out[f"relief_rate_{rt.name.lower()}_essential"] = t.relief[rt, 1] * per100
+        out[f"relief_rate_{rt.name.lower()}_nonessential"] = t.relief[rt, 0] * per100
     for r in Reason:
         out[f"relief_rate_reason_{r.name.lower()}"] = t.relief_reason[r] * per100
     for ai, a in enumerate(ACTORS):
