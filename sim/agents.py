@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from sim.model import LeniencyModel
 
 OVERCHARGE_MAX = 0.5  # assumption: full charge leverage overstates the trial sentence by up to 50 %
-FRAMING_CONVICTION = 1.0  # the prosecutor presents conviction as certain (assumption)
 RELEASE_ON_PLEA = 0.6  # assumption: with full detention leverage, 60 % of detained who plead are released
 NEGOTIATION_MIN_SUBSTANCE = 0.3  # assumption: below this a lawyer only witnesses and does not bargain
 
@@ -186,7 +185,9 @@ class Defendant(mesa.Agent):
         w = p.power.information_asymmetry * (1 - lit)  # Bibas: missing information bends the bargain
         d.belief_T[rows] = np.exp((1 - w) * log_b + w * np.log(d.framed_T[rows]))
         own_p = np.clip(d.p_conv[rows] + 0.15 * (1 - lit) * rng.standard_normal(n), 0.05, 1.0)
-        d.belief_p[rows] = (1 - w) * own_p + w * FRAMING_CONVICTION
+        p_conv = d.p_conv[rows]
+        framed_p = p_conv + p.prosecutor.conviction_overstatement * (1.0 - p_conv)  # "conviction is certain"
+        d.belief_p[rows] = (1 - w) * own_p + w * framed_p
 
     @classmethod
     def utilities(
@@ -262,12 +263,12 @@ class Defendant(mesa.Agent):
         """
         p, rng, n = model.params, model.rng, len(rows)
         df = p.defendant
-        u = rng.random(n)
+        u, u_unfair = rng.random(n), rng.random(n)
         merit = df.grounded_appeal_propensity * np.where(explainable, 1.0 - 0.5 * p.judge.reasoning_quality, 1.0)
         grounded = grievance & (u < merit)
         fear = np.clip(df.protest_fear * p.prosecutor.punitive_protest_prob, 0.0, 1.0)
         technical = ~grievance & eligible_technical & (u < df.technical_appeal_propensity * (1.0 - fear))
-        unfair = ~grievance & ~technical & (u < df.unfairness_appeal_propensity * (1.0 - p.judge.reasoning_quality))
+        unfair = ~grievance & ~technical & (u_unfair < df.unfairness_appeal_propensity * (1.0 - p.judge.reasoning_quality))
         return grounded | unfair, technical
 
 

@@ -113,6 +113,7 @@ class ProsecutorParams(_Section):
     target_discount_boost: float = P(0.12, 0.0, 0.5, "share", "extra discount a prosecutor under full target pressure offers to secure a plea (within caps)")
     negotiation_step: float = P(0.05, 0.0, 0.3, "share", "extra discount a substantive defence can negotiate after a refusal (times substantiveness)")
     application_target: float = P(0.85, 0.0, 1.0, "share", "the leniency application rate a prosecutor is measured against")
+    conviction_overstatement: float = P(1.0, 0.0, 1.0, "0-1", "how far the prosecutor presents conviction as certain (1) rather than at its true chance (0)")
     determinate_share: float = P(0.85, 0.0, 1.0, "share", "share of recommendations that are determinate (one sentence) rather than a range")
     range_half_width: float = P(0.15, 0.0, 0.5, "share", "half-width of a range recommendation, relative to its centre")
     norm_belief_sd: float = P(0.15, 0.0, 1.0, "log", "initial error of a prosecutor's belief about each judge's sentencing norm")

@@ -103,13 +103,12 @@ CLAIMS: tuple[Claim, ...] = (
         "C1a",
         "§3",
         "Information asymmetry (0.3 -> 0.85) raises involuntary pleas",
-        "beliefs pulled toward the prosecutor's overstated charge (the framing of conviction as certain is a constant, "
-        "agents.FRAMING_CONVICTION, and cannot be switched off by a parameter)",
+        "beliefs pulled toward the prosecutor's framing: an overstated charge and conviction presented as certain",
         "involuntary_plea_rate",
         +1,
         Arm({"power.information_asymmetry": 0.3}),
         Arm({"power.information_asymmetry": 0.85}),
-        off={"power.charge_leverage": 0.0},
+        off={"power.charge_leverage": 0.0, "prosecutor.conviction_overstatement": 0.0},
     ),
     Claim(
         "C1b",
