@@ -224,6 +224,16 @@ def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+def _bounds(info: Any) -> tuple[float | None, float | None, str]:
+    """A schema field's inclusive range and unit, as declared with ``P``."""
+    lo = hi = None
+    for m in info.metadata:
+        lo = getattr(m, "ge", lo)
+        hi = getattr(m, "le", hi)
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return lo, hi, extra.get("unit", "")
+
+
 def _field_help(path: Sequence[str | int]) -> str:
     """What is allowed at a key path, from the schema."""
     model: Any = Scenario
@@ -234,11 +244,7 @@ def _field_help(path: Sequence[str | int]) -> str:
             return f"allowed keys here: {allowed}"
         info = fields[part]
         model = info.annotation
-    lo = hi = None
-    for m in info.metadata:
-        lo = getattr(m, "ge", lo)
-        hi = getattr(m, "le", hi)
-    unit = (info.json_schema_extra or {}).get("unit", "") if isinstance(info.json_schema_extra, dict) else ""
+    lo, hi, unit = _bounds(info)
     typ = getattr(info.annotation, "__name__", str(info.annotation))
     rng = f" in [{lo}, {hi}]" if lo is not None or hi is not None else ""
     return f"allowed: {typ}{rng}{' ' + unit if unit else ''} ({info.description})"
@@ -372,15 +378,11 @@ def param_table() -> list[dict[str, Any]]:
             continue
         model = sinfo.annotation
         for name, info in model.model_fields.items():
-            lo = hi = None
-            for m in info.metadata:
-                lo = getattr(m, "ge", lo)
-                hi = getattr(m, "le", hi)
-            extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+            lo, hi, unit = _bounds(info)
             rows.append(
                 {
                     "key": f"{section}.{name}",
-                    "unit": extra.get("unit", ""),
+                    "unit": unit,
                     "min": lo,
                     "max": hi,
                     "default": info.default,
