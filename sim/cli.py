@@ -7,7 +7,7 @@ import importlib
 import sys
 
 from sim import __version__
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
 
 # Each entry is a module in sim.commands exposing register(subparsers).
 COMMANDS: tuple[str, ...] = (

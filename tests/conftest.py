@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sim.scenario import Scenario, load_scenario
+from sim.model.scenario import Scenario, load_scenario
 
 
 def small(days: int = 90, drain: int = 200, **overrides: object) -> Scenario:

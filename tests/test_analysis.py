@@ -6,7 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.analysis import group_means, holm, mean_ci, paired_differences, pareto_front, sobol_indices
+from sim.experiments.analysis import (
+    group_means,
+    holm,
+    mean_ci,
+    paired_differences,
+    pareto_front,
+    sobol_indices,
+)
 
 
 def test_ci_covers_known_mean_at_nominal_rate() -> None:
@@ -87,7 +94,7 @@ def test_sobol_indices_recover_an_additive_model() -> None:
 def test_factorial_main_effects_recover_known_effects() -> None:
     import itertools
 
-    from sim.analysis import factorial_main_effects
+    from sim.experiments.analysis import factorial_main_effects
 
     rng = np.random.default_rng(5)
     rows = []

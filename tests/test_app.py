@@ -11,15 +11,15 @@ import plotly.graph_objects as go
 import pytest
 import solara
 
-from sim import app as app_module
-from sim.app import COMPONENTS, GRID, Page, model_params
-from sim.app_charts import PANELS, charts_figure, series, summary_rows
-from sim.app_flow import STATUS_COLOURS, flow_figure, status_of
-from sim.app_model import _LANE_OF_STATE, CONTROLS, LANES, AppModel, overrides_from
-from sim.app_story import next_open_case, story_lines
+from sim.app import app as app_module
+from sim.app.app import COMPONENTS, GRID, Page, model_params
+from sim.app.charts import PANELS, charts_figure, series, summary_rows
+from sim.app.flow import STATUS_COLOURS, flow_figure, status_of
+from sim.app.model import _LANE_OF_STATE, CONTROLS, LANES, AppModel, overrides_from
+from sim.app.story import next_open_case, story_lines
 from sim.model import LeniencyModel
-from sim.procedure import CaseState
-from sim.scenario import REFORMS, Scenario, load_scenario, param_table
+from sim.model.procedure import CaseState
+from sim.model.scenario import REFORMS, Scenario, load_scenario, param_table
 
 
 @solara.component

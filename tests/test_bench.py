@@ -49,7 +49,7 @@ def test_bench_rejects_a_bad_repeat_count(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_bench_table_names_every_target() -> None:
-    from sim.bench import format_table, targets
+    from sim.experiments.bench import format_table, targets
 
     run = {
         "cases": 10,

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.docket import Docket
 from sim.model import LeniencyModel
-from sim.procedure import CaseState
-from sim.scenario import load_scenario
+from sim.model.docket import Docket
+from sim.model.procedure import CaseState
+from sim.model.scenario import load_scenario
 
 
 def _full_counts(model: LeniencyModel) -> dict[str, int]:

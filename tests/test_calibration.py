@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim import calibration as cal
 from sim.cli import main
-from sim.metrics import METRICS
-from sim.scenario import ScenarioError, load_scenario, param_table
+from sim.fitting import calibration as cal
+from sim.model.metrics import METRICS
+from sim.model.scenario import ScenarioError, load_scenario, param_table
 
 
 def test_shipped_targets_are_complete_and_behavioural() -> None:

@@ -7,7 +7,7 @@ import pytest
 from scipy import stats
 
 from sim.model import simulate
-from sim.scenario import Scenario, load_scenario
+from sim.model.scenario import Scenario, load_scenario
 
 SEEDS = list(range(101, 109))
 

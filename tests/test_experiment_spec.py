@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.designs import Plan, point_key, run_seed
-from sim.experiment import SpecError, load_spec
-from sim.scenario import REFORMS
+from sim.experiments.designs import Plan, point_key, run_seed
+from sim.experiments.spec import SpecError, load_spec
+from sim.model.scenario import REFORMS
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = """

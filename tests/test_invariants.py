@@ -8,11 +8,11 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim import procedure as law
-from sim.metrics import METRICS
 from sim.model import LeniencyModel
-from sim.procedure import CaseState, Procedure
-from sim.scenario import REFORMS, Scenario, load_scenario, param_table
+from sim.model import procedure as law
+from sim.model.metrics import METRICS
+from sim.model.procedure import CaseState, Procedure
+from sim.model.scenario import REFORMS, Scenario, load_scenario, param_table
 
 # Parameters a sample may vary: every behavioural, power, law and cost parameter within its documented range.
 # Sizes (run.*, per_district) are drawn separately so runs stay small.
@@ -95,6 +95,6 @@ def test_invariants_hold_on_every_case(scenario: Scenario, seed: int) -> None:
 
 
 def _defendant_cls() -> type:
-    from sim.agents import Defendant
+    from sim.model.agents import Defendant
 
     return Defendant

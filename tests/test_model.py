@@ -9,11 +9,11 @@ import mesa
 import pandas as pd
 import pytest
 
-from sim.agents import Defendant, DutyLawyer, Judge, Prosecutor
 from sim.cli import main
-from sim.metrics import METRICS, SUMMARY_KEYS
-from sim.model import DAILY_KEYS, LeniencyModel, simulate
-from sim.procedure import CaseState
+from sim.model.model import DAILY_KEYS, LeniencyModel, simulate
+from sim.model.agents import Defendant, DutyLawyer, Judge, Prosecutor
+from sim.model.metrics import METRICS, SUMMARY_KEYS
+from sim.model.procedure import CaseState
 from tests.conftest import small
 
 
@@ -114,7 +114,7 @@ def test_overrides_and_reforms_keywords() -> None:
 
 def test_reforms_act_on_the_same_cases() -> None:
     """Common random numbers: with one seed, every arm sees the same arrivals and the same case draws."""
-    from sim.scenario import REFORMS
+    from sim.model.scenario import REFORMS
 
     def cases(reforms: tuple[str, ...]) -> tuple[int, list[float]]:
         model = LeniencyModel(small(days=60), reforms=reforms, rng=9)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim import procedure as law
-from sim.procedure import Procedure
+from sim.model import procedure as law
+from sim.model.procedure import Procedure
 
 
 def test_discount_caps_2021_guideline() -> None:

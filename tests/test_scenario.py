@@ -7,7 +7,15 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.scenario import REFORMS, SCALES, SCENARIO_DIR, Scenario, ScenarioError, load_scenario, param_table
+from sim.model.scenario import (
+    REFORMS,
+    SCALES,
+    SCENARIO_DIR,
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    param_table,
+)
 
 
 def test_embedded_default_is_the_baseline_file() -> None:

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from test_sweep_support import tiny_spec
 
-from sim.metrics import METRICS
+from sim.experiments.store import ResultStore
 from sim.model import simulate
-from sim.store import ResultStore
+from sim.model.metrics import METRICS
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,8 +43,8 @@ def test_identical_results_on_every_executor(tmp_path: Path) -> None:
         np.testing.assert_array_equal(runs[metrics].to_numpy(float), ref[metrics].to_numpy(float), err_msg=label)
     assert tables["dask local"]["worker"].nunique() >= 1
     # the stored metrics are simulate()'s for the run's scenario and seed
-    from sim.designs import Plan
-    from sim.experiment import load_spec
+    from sim.experiments.designs import Plan
+    from sim.experiments.spec import load_spec
 
     plan = Plan(load_spec(spec))
     task = next(t for t in plan.tasks(3) if t.arm == 1 and t.replication == 2)

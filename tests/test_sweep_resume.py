@@ -17,11 +17,11 @@ import pytest
 from test_sweep_support import sweep_in_process, tiny_spec
 
 import sim.model
-from sim.analysis import group_means
-from sim.designs import run_seed
-from sim.experiment import load_spec
-from sim.report import build_report
-from sim.store import ResultStore
+from sim.experiments.analysis import group_means
+from sim.experiments.designs import run_seed
+from sim.experiments.report import build_report
+from sim.experiments.spec import load_spec
+from sim.experiments.store import ResultStore
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
-from sim.experiment import load_spec
-from sim.sweep import Sweep, SweepReport
+from sim.experiments.spec import load_spec
+from sim.experiments.sweep import Sweep, SweepReport
 
 TINY = """
 name = "tiny"

@@ -7,8 +7,8 @@ import math
 
 import pytest
 
-from sim import validation as v
-from sim.calibration import baseline, process_pool, seed_list
+from sim.fitting import validation as v
+from sim.fitting.calibration import baseline, process_pool, seed_list
 
 SEEDS = seed_list(4242, 8)
 

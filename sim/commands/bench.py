@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,7 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.bench import format_table, full_plan, measure_scaling, plot_scaling, quick_plan, run_bench
+    from sim.experiments.bench import (
+        format_table,
+        full_plan,
+        measure_scaling,
+        plot_scaling,
+        quick_plan,
+        run_bench,
+    )
 
     if args.scaling:
         data = measure_scaling()

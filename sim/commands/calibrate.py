@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim import calibration as cal
+    from sim.fitting import calibration as cal
 
     if args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: must be at least 1")

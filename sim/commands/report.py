@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.report import build_report
+    from sim.experiments.report import build_report
 
     folder = Path(args.dir)
     if not (folder / "runs.parquet").is_dir():

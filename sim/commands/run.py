@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from sim import __version__
-from sim.metrics import METRICS
-from sim.scenario import SCALES, Scenario, ScenarioError, load_scenario
+from sim.model.metrics import METRICS
+from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ import argparse
 import math
 from pathlib import Path
 
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,9 +27,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.executors import open_executor
-    from sim.experiment import load_spec, spec_to_toml_text
-    from sim.sweep import Sweep, parse_target
+    from sim.experiments.executors import open_executor
+    from sim.experiments.spec import load_spec, spec_to_toml_text
+    from sim.experiments.sweep import Sweep, parse_target
 
     spec = load_spec(args.spec)
     if args.replications is not None and args.replications < 1:
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 def format_report(sweep: object, report: object) -> str:
     """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI half-width; *
     where the paired difference from the baseline arm is distinguishable from zero)."""
-    from sim.analysis import group_means, paired_differences
+    from sim.experiments.analysis import group_means, paired_differences
 
     spec, store = sweep.spec, sweep.store
     rate = report.ran / report.wall_s if report.wall_s else math.nan
@@ -120,8 +120,8 @@ def _sampled_summary(sweep: object, runs: object, heads: list[str]) -> list[str]
     the factors with the largest total index or mu*."""
     import numpy as np
 
-    from sim.analysis import morris_indices, sobol_indices
-    from sim.designs import salib_problem
+    from sim.experiments.analysis import morris_indices, sobol_indices
+    from sim.experiments.designs import salib_problem
 
     spec, plan = sweep.spec, sweep.plan
     f = spec.factors

@@ -1,4 +1,4 @@
-"""`leniency viz`: serve the browser app (sim/app.py) with Solara's server, on 127.0.0.1 unless --host says
+"""`leniency viz`: serve the browser app (sim/app/app.py) with Solara's server, on 127.0.0.1 unless --host says
 otherwise, and print its address. The page needs no internet: the front end is served from the solara-assets files
 in the environment."""
 
@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-APP_PATH = Path(__file__).resolve().parent.parent / "app.py"
+APP_PATH = Path(__file__).resolve().parent.parent / "app" / "app.py"
 DEFAULT_PORT = 8765
 
 

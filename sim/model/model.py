@@ -18,12 +18,12 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import procedure as law
-from sim.agents import ActorPool, Defendant, DutyLawyer, Judge, Prosecutor
-from sim.docket import Docket
-from sim.metrics import ACTORS, Reason, ReliefLedger, ReliefType, Tally, summarise
-from sim.procedure import CaseState, Procedure, Stage
-from sim.scenario import Scenario, load_scenario
+from sim.model import procedure as law
+from sim.model.agents import ActorPool, Defendant, DutyLawyer, Judge, Prosecutor
+from sim.model.docket import Docket
+from sim.model.metrics import ACTORS, Reason, ReliefLedger, ReliefType, Tally, summarise
+from sim.model.procedure import CaseState, Procedure, Stage
+from sim.model.scenario import Scenario, load_scenario
 
 
 class Event(IntEnum):
@@ -67,7 +67,7 @@ class LeniencyModel(mesa.Model):
     Args:
         params: a resolved Scenario (default: the embedded baseline).
         scale: a scale preset applied on top ("classroom", "district", "national").
-        reforms: reform overlays applied on top (names from ``sim.scenario.REFORMS``).
+        reforms: reform overlays applied on top (names from ``sim.model.scenario.REFORMS``).
         overrides: dotted-key parameter overrides applied last.
         materialise_agents: create a Mesa ``Defendant`` per case in flight (off for fast headless runs).
         rng: integer seed.
@@ -621,7 +621,7 @@ class LeniencyModel(mesa.Model):
             today[k] = s[k]
 
     def summary(self) -> dict[str, float]:
-        """All summary metrics so far (definitions in ``sim.metrics.METRICS``)."""
+        """All summary metrics so far (definitions in ``sim.model.metrics.METRICS``)."""
         d = self.docket
         open_det = d.active & d.detained
         t = self.tally

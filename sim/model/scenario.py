@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sim import procedure
+from sim.model import procedure
 
 # The six reforms of the source study (domain.md §4), in a fixed order used by sweeps and reports.
 REFORMS: tuple[str, ...] = (
@@ -32,8 +32,8 @@ POWER_PRESETS: tuple[str, ...] = ("power_low", "power_high")
 
 def _scenario_dir() -> Path:
     """The shipped scenarios: the repository's ``scenarios/`` or, in a wheel, the copy inside the package."""
-    repo = Path(__file__).resolve().parent.parent / "scenarios"
-    return repo if repo.is_dir() else Path(__file__).resolve().parent / "_scenarios"
+    repo = Path(__file__).resolve().parents[2] / "scenarios"
+    return repo if repo.is_dir() else Path(__file__).resolve().parents[1] / "_scenarios"
 
 
 SCENARIO_DIR = _scenario_dir()

@@ -1,7 +1,7 @@
 """Comparisons of sweep results: means with confidence intervals, paired differences from a baseline arm under
 common random numbers, Pareto frontiers, Sobol and Morris indices (SALib), and the EMA Workbench export.
 
-Nothing here defines a metric: every outcome is a column the model computed (``sim.metrics.METRICS``); this module
+Nothing here defines a metric: every outcome is a column the model computed (``sim.model.metrics.METRICS``); this module
 only summarises them across replications.
 """
 

@@ -14,9 +14,9 @@ import numpy as np
 import solara
 from mesa.visualization.utils import force_update
 
-from sim.app_model import LANES, AppModel
-from sim.app_plot import FitPlots, LiveFigure, Spec
-from sim.docket import Docket
+from sim.app.model import LANES, AppModel
+from sim.app.plot import FitPlots, LiveFigure, Spec
+from sim.model.docket import Docket
 
 # Status of a case, in order of precedence (the first that applies), with its colour.
 STATUS_COLOURS: dict[str, str] = {

@@ -1,7 +1,7 @@
 """How long one Step of the browser page takes on the server: the model's day plus the re-render of every
 component and the widget updates sent to the browser (the browser's own drawing is not included).
 
-    python -m sim.app_bench [--scale district] [--days 120] [--steps 30] [--with REFORM ...]
+    python -m sim.app.bench [--scale district] [--days 120] [--steps 30] [--with REFORM ...]
 """
 
 from __future__ import annotations
@@ -14,12 +14,12 @@ from typing import Any
 import ipyvuetify as v
 import solara
 
-from sim.app_model import AppModel
+from sim.app.model import AppModel
 
 
 def measure(scale: str = "district", warm_days: int = 120, steps: int = 30, reforms: tuple[str, ...] = ()) -> dict[str, Any]:
     """Median and 90th percentile of (a) a model step alone, (b) a Step press on the rendered page, in ms."""
-    from sim.app import Page
+    from sim.app.app import Page
 
     @solara.component
     def Wrapped() -> None:
@@ -60,7 +60,7 @@ def measure(scale: str = "district", warm_days: int = 120, steps: int = 30, refo
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m sim.app_bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(prog="python -m sim.app.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--scale", default="district", choices=("classroom", "district"))
     p.add_argument("--days", type=int, default=120, help="days stepped before timing (the docket fills up)")
     p.add_argument("--steps", type=int, default=30, help="steps timed")

@@ -2,7 +2,7 @@
 
 A spec is a TOML file validated like a scenario: anything wrong raises :class:`SpecError` (a ``ScenarioError``, so
 the command line exits 2 before running anything) naming the file, the key and what is allowed. The design points,
-samplers and seeds built from a spec live in :mod:`sim.designs`.
+samplers and seeds built from a spec live in :mod:`sim.experiments.designs`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from sim.metrics import METRICS
-from sim.scenario import (
+from sim.model.metrics import METRICS
+from sim.model.scenario import (
     POWER_PRESETS,
     REFORMS,
     SCALES,
@@ -135,7 +135,7 @@ class ExperimentSpec(_Strict):
     replications: int = Field(10, ge=1, le=100_000, description="runs per design point")
     max_replications: int = Field(200, ge=2, le=100_000, description="cap for --target-ci")
     baseline_arm: str | None = Field(None, description="arm the paired differences are taken against (default: the first arm)")
-    outcomes: list[str] | Literal["all"] = Field("all", description="metrics kept per run: 'all' or a list of sim.metrics names")
+    outcomes: list[str] | Literal["all"] = Field("all", description="metrics kept per run: 'all' or a list of sim.model.metrics names")
     headline: list[str] = Field(default_factory=lambda: list(DEFAULT_HEADLINE), description="metrics shown first in summaries and reports")
     daily: bool = Field(False, description="keep each run's daily series")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted scenario keys fixed for every run")
@@ -157,7 +157,7 @@ class ExperimentSpec(_Strict):
             return v
         bad = [m for m in v if m not in METRICS]
         if bad:
-            raise ValueError(f"unknown metric {bad[0]!r}; allowed: any of sim.metrics.METRICS ({', '.join(list(METRICS)[:8])}, ...)")
+            raise ValueError(f"unknown metric {bad[0]!r}; allowed: any of sim.model.metrics.METRICS ({', '.join(list(METRICS)[:8])}, ...)")
         return v
 
     @model_validator(mode="after")

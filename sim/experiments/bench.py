@@ -1,6 +1,6 @@
 """Benchmark: how fast and how lean the model runs, measured the same way every time.
 
-Every measurement runs in a fresh Python process (``python -m sim.bench --child SPEC``), so peak resident memory
+Every measurement runs in a fresh Python process (``python -m sim.experiments.bench --child SPEC``), so peak resident memory
 (``getrusage``) belongs to that one run, and imports are paid before the clock starts. Wall time covers the whole
 ``simulate`` call: model set-up, every day, data collection and building the result frames.
 
@@ -101,7 +101,7 @@ def peak_rss_mb() -> float:
 
 
 def _scenario(scale: str, days: int | None, overrides: Iterable[tuple[str, Any]] = ()) -> Any:
-    from sim.scenario import load_scenario
+    from sim.model.scenario import load_scenario
 
     changes = dict(overrides) | ({"run.days": days} if days is not None else {})
     scenario = load_scenario(scale=scale)
@@ -182,10 +182,10 @@ def _child(spec_json: str) -> None:
 def _in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, float]:
     """Run one measurement in a fresh interpreter and read its JSON line."""
     env = dict(os.environ)
-    src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.run(
-        [python, "-m", "sim.bench", "--child", json.dumps(spec)],
+        [python, "-m", "sim.experiments.bench", "--child", json.dumps(spec)],
         capture_output=True,
         text=True,
         env=env,
@@ -216,9 +216,9 @@ def _fallback_pool(workers: int) -> Any:
 
 
 def _executor(workers: int) -> AbstractContextManager[Executor]:
-    """The sweep engine's local executor (sim.executors) when present, else a plain process pool."""
+    """The sweep engine's local executor (sim.experiments.executors) when present, else a plain process pool."""
     try:
-        from sim.executors import local_processes
+        from sim.experiments.executors import local_processes
     except ImportError:
         return _fallback_pool(workers)
 
@@ -484,7 +484,7 @@ def main(argv: Iterable[str] | None = None) -> int:
     if len(args) == 2 and args[0] == "--child":
         _child(args[1])
         return 0
-    print("usage: python -m sim.bench --child SPEC (use `leniency bench` instead)", file=sys.stderr)
+    print("usage: python -m sim.experiments.bench --child SPEC (use `leniency bench` instead)", file=sys.stderr)
     return 2
 
 

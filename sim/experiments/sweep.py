@@ -26,16 +26,16 @@ from typing import Any
 import pandas as pd
 
 from sim import __version__
-from sim.analysis import group_means
-from sim.designs import Plan, Task
-from sim.experiment import ExperimentSpec, SpecError
-from sim.store import ResultStore
+from sim.experiments.analysis import group_means
+from sim.experiments.designs import Plan, Task
+from sim.experiments.spec import ExperimentSpec, SpecError
+from sim.experiments.store import ResultStore
 
 
 def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
     """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and traceback."""
     import sim.model
-    from sim.scenario import Scenario
+    from sim.model.scenario import Scenario
 
     t0 = time.perf_counter()
     row = dict(payload["ident"])

@@ -15,10 +15,10 @@ from typing import Any
 import numpy as np
 from mesa.space import ContinuousSpace
 
-from sim.agents import Defendant
 from sim.model import LeniencyModel
-from sim.procedure import CaseState
-from sim.scenario import REFORMS, Scenario, load_scenario, param_table
+from sim.model.agents import Defendant
+from sim.model.procedure import CaseState
+from sim.model.scenario import REFORMS, Scenario, load_scenario, param_table
 
 _DEFAULTS: dict[str, Any] = Scenario().flat()
 _SCHEMA: dict[str, dict[str, Any]] = {row["key"]: row for row in param_table()}

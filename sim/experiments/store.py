@@ -119,7 +119,7 @@ class ResultStore:
 
     def acquire_lock(self) -> None:
         """One sweep writes to a folder at a time. A lock left by a killed sweep on this host is taken over."""
-        from sim.scenario import ScenarioError
+        from sim.model.scenario import ScenarioError
 
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / LOCK

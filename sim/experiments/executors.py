@@ -11,7 +11,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sim.scenario import ScenarioError
+from sim.model.scenario import ScenarioError
 
 
 @dataclass

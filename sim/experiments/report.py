@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from sim.analysis import (
+from sim.experiments.analysis import (
     ema_export,
     factorial_main_effects,
     group_means,
@@ -29,9 +29,9 @@ from sim.analysis import (
     pareto_front,
     sobol_indices,
 )
-from sim.metrics import ACTORS, ESSENTIAL_REASONS, METRICS, Reason, ReliefType
-from sim.procedure import Stage
-from sim.store import ResultStore, atomic_write_text
+from sim.experiments.store import ResultStore, atomic_write_text
+from sim.model.metrics import ACTORS, ESSENTIAL_REASONS, METRICS, Reason, ReliefType
+from sim.model.procedure import Stage
 
 SECTIONS = (
     ("overview", "Overview"),
@@ -112,9 +112,9 @@ class _Builder:
         heads = outcomes or self.meta.get("headline") or []
         unknown = [h for h in heads if h not in METRICS]
         if unknown:
-            from sim.scenario import ScenarioError
+            from sim.model.scenario import ScenarioError
 
-            raise ScenarioError(f"--outcomes: unknown metric {unknown[0]!r}; allowed: any of sim.metrics.METRICS")
+            raise ScenarioError(f"--outcomes: unknown metric {unknown[0]!r}; allowed: any of sim.model.metrics.METRICS")
         self.headline = [h for h in heads if h in self.runs] or self.outcomes[:6]
         order = [a for a in self.meta.get("arms", []) if a in set(self.runs["arm"])]
         self.arms = order + [a for a in self.runs["arm"].unique() if a not in order]
@@ -143,7 +143,7 @@ class _Builder:
     def legend_note(self) -> str:
         if all(self.short[a] == a for a in self.arms):
             return ""
-        from sim.scenario import REFORMS
+        from sim.model.scenario import REFORMS
 
         codes = ", ".join(f"{short_label(r)} = {r}" for r in REFORMS)
         return f"<p class='note'>Arm labels in charts abbreviate reforms: {html.escape(codes)}.</p>"

@@ -1,5 +1,5 @@
 """Plotly charts of the page. They read the model's DataCollector (the daily reporters the CLI writes as
-``daily``) and ``model.summary()`` (the metrics of ``sim.metrics``): the app never computes a metric itself.
+``daily``) and ``model.summary()`` (the metrics of ``sim.model.metrics``): the app never computes a metric itself.
 
 With a baseline twin (side by side), each panel overlays the baseline as dashed lines on the same axes.
 """
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 import solara
 
-from sim.app_model import AppModel
-from sim.app_plot import LiveFigure, Spec
-from sim.metrics import ACTORS, METRICS, Reason, ReliefType
+from sim.app.model import AppModel
+from sim.app.plot import LiveFigure, Spec
 from sim.model import LeniencyModel
+from sim.model.metrics import ACTORS, METRICS, Reason, ReliefType
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
@@ -118,7 +118,7 @@ def Charts(model: AppModel, tick: int = 0) -> None:
     LiveFigure(charts_figure(model), name="charts")
 
 
-# The figures a class looks at first; their definitions (and units) come from sim.metrics.METRICS.
+# The figures a class looks at first; their definitions (and units) come from sim.model.metrics.METRICS.
 KEY_METRICS: tuple[str, ...] = (
     "cases_arrived",
     "leniency_cases",

@@ -13,7 +13,7 @@ The §6 checks call ``Defendant.decide_plea`` and ``Defendant.pressure`` directl
 with an empty docket, rows filled with chosen beliefs, offers and attributes), and one simulated check (a discount
 cap lowers innocents' plea rate more than the guilty's).
 
-Run ``python -m sim.validation`` to regenerate experiments/validation/ (a few minutes on 2 cores).
+Run ``python -m sim.fitting.validation`` to regenerate experiments/validation/ (a few minutes on 2 cores).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.calibration import ROOT, baseline, mean_ci, process_pool, run_replications, seed_list
-from sim.scenario import SCENARIO_DIR, Scenario, load_scenario, read_toml
+from sim.fitting.calibration import ROOT, baseline, mean_ci, process_pool, run_replications, seed_list
+from sim.model.scenario import SCENARIO_DIR, Scenario, load_scenario, read_toml
 
 OUT_DIR = ROOT / "experiments" / "validation"
 MECHANISM_SHARE = 0.75  # the effect "travels through the mechanism" if switching it off removes >= 75 % of it
@@ -416,7 +416,7 @@ def _offer(
 
 
 def _accept_share(model: Any, rows: np.ndarray) -> float:
-    from sim.agents import Defendant
+    from sim.model.agents import Defendant
 
     return float(Defendant.decide_plea(model, rows)[0].mean())
 
@@ -424,7 +424,7 @@ def _accept_share(model: Any, rows: np.ndarray) -> float:
 def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFrame:
     """§6: plea acceptance rises with the trial sentence (fixed offer), the conviction chance, risk aversion and
     detention; a discount cap lowers innocents' acceptance more than the guilty's (Bar-Gill & Gazal-Ayal 2006)."""
-    from sim.agents import Defendant
+    from sim.model.agents import Defendant
 
     rows_out = []
 
@@ -682,7 +682,7 @@ def early_2019(out: Path, *, n_seeds: int = 12, workers: int = 2) -> pd.DataFram
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sim.validation", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m sim.fitting.validation", description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=12, help="replications per arm (default 12)")
     ap.add_argument("--days", type=int, help="shorten run.days (default: the baseline's)")
     ap.add_argument("--out", default=str(OUT_DIR), help="output folder (default experiments/validation)")

@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import procedure as law
+from sim.model import procedure as law
 
 if TYPE_CHECKING:
-    from sim.model import LeniencyModel
+    from sim.model.model import LeniencyModel
 
 OVERCHARGE_MAX = 0.5  # assumption: full charge leverage overstates the trial sentence by up to 50 %
 RELEASE_ON_PLEA = 0.6  # assumption: with full detention leverage, 60 % of detained who plead are released

@@ -14,7 +14,7 @@ from enum import IntEnum
 import numpy as np
 import pandas as pd
 
-from sim.procedure import Stage
+from sim.model.procedure import Stage
 
 
 class ReliefType(IntEnum):

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Arm, ExperimentSpec, Factors, arm_scenario, factor_overrides
-from sim.scenario import REFORMS, Scenario
+from sim.experiments.spec import Arm, ExperimentSpec, Factors, arm_scenario, factor_overrides
+from sim.model.scenario import REFORMS, Scenario
 
 
 def salib_problem(factors: Factors) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """The browser page: Mesa SolaraViz over ``AppModel`` — case flow, case story, charts, baseline side by side.
 
-Serve it with ``leniency viz`` (or ``solara run sim/app.py --production``). It renders with no network: the front
+Serve it with ``leniency viz`` (or ``solara run sim/app/app.py --production``). It renders with no network: the front
 end comes from solara-assets in the virtual environment (see sim/commands/viz.py for the settings).
 """
 
@@ -14,13 +14,13 @@ import solara.server.settings
 from mesa.visualization import Slider, SolaraViz, solara_viz
 from mesa.visualization.utils import update_counter
 
-from sim.app_charts import Charts, SummaryTable
-from sim.app_flow import CaseFlow
-from sim.app_model import APP_SCALES, CONTROLS, AppModel
-from sim.app_story import CaseStory
-from sim.scenario import REFORMS
+from sim.app.charts import Charts, SummaryTable
+from sim.app.flow import CaseFlow
+from sim.app.model import APP_SCALES, CONTROLS, AppModel
+from sim.app.story import CaseStory
+from sim.model.scenario import REFORMS
 
-# Offline and private under a plain `solara run sim/app.py` too: no check-in iframes to solara.dev (they fail with no
+# Offline and private under a plain `solara run sim/app/app.py` too: no check-in iframes to solara.dev (they fail with no
 # network and show as console errors) and no telemetry. `leniency viz` gets the same from --production and its
 # environment (sim/commands/viz.py).
 solara.checks.should_perform_solara_check = lambda: False
@@ -37,7 +37,7 @@ def Dashboard(model: AppModel) -> None:
 
     One component reads Mesa's ``update_counter``, not four: each reader costs its own render pass over the whole
     page tree, sidebar included. A district-scale Step took ~146 ms on the server with four readers, ~114 ms with
-    one (Mesa's step counter is the other); see ``python -m sim.app_bench``.
+    one (Mesa's step counter is the other); see ``python -m sim.app.bench``.
     """
     tick = update_counter.get()
     with solara.Columns([7, 5]):

@@ -13,7 +13,7 @@ coordinates, or Nelder-Mead alone with ``quick``. Targets, tolerances, weights, 
 budgets live in ``experiments/calibration/targets.toml``. The fitted baseline is then checked on fresh seeds at full
 length: a fit table with each target's simulated mean and 95 % CI and whether it lies within tolerance.
 
-Only metrics of ``sim.metrics.METRICS`` are used: a target whose metric does not exist is reported as missing.
+Only metrics of ``sim.model.metrics.METRICS`` are used: a target whose metric does not exist is reported as missing.
 """
 
 from __future__ import annotations
@@ -34,10 +34,10 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
-from sim.metrics import METRICS
-from sim.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, param_table, read_toml
+from sim.model.metrics import METRICS
+from sim.model.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, param_table, read_toml
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TARGETS_PATH = ROOT / "experiments" / "calibration" / "targets.toml"
 BASELINE_PATH = SCENARIO_DIR / "baseline.toml"
 PENALTY = 1e6  # objective value when a target metric is undefined (NaN) for a candidate

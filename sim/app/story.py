@@ -10,9 +10,9 @@ from typing import Any
 
 import solara
 
-from sim.app_flow import follow
-from sim.app_model import WATCH_FIRST, AppModel
-from sim.procedure import CaseState
+from sim.app.flow import follow
+from sim.app.model import WATCH_FIRST, AppModel
+from sim.model.procedure import CaseState
 
 RELIEF_WORDS: dict[str, str] = {
     "voluntariness_finding": "the plea is examined and found involuntary",

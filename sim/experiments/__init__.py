@@ -1,0 +1,1 @@
+"""Experiments: specs, designs, executors, sweeps, the result store, analysis and reports."""

@@ -1,0 +1,1 @@
+"""Fitting: calibration to published figures and the validation claims."""
