@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.model.metrics import ESSENTIAL_REASONS, METRICS, Reason, ReliefType
+from sim.model.metrics import CLASS_OF_REASON, METRICS, Reason, ReliefClass, ReliefType
 from sim.model.scenario import load_scenario, param_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +24,7 @@ def parameters_markdown() -> str:
     lines = [
         "# Parameter reference",
         "",
-        "Generated from the scenario schema (`sim/scenario.py`) by `python -m sim.reference`; do not edit by hand.",
+        "Generated from the scenario schema (`sim/model/scenario.py`) by `python -m sim.reference`; do not edit by hand.",
         "Set any of these in a scenario TOML (`[section]` then `name = value`) or with `--set section.name=value`.",
         "`default` is the schema's documented value; `baseline` is the embedded default scenario's value where",
         "calibration (`scenarios/baseline.toml`, see `experiments/calibration/`) changed it.",
@@ -53,9 +53,10 @@ def metrics_markdown() -> str:
         "`investigation`, `review`, `trial` or `appeal` / cases arrived |"
     )
     lines += ["", "Relief types: " + ", ".join(f"`{t.name.lower()}`" for t in ReliefType) + "."]
-    ess = ", ".join(f"`{r.name.lower()}`" for r in Reason if r in ESSENTIAL_REASONS)
-    non = ", ".join(f"`{r.name.lower()}`" for r in Reason if r not in ESSENTIAL_REASONS)
-    lines += [f"Essential reasons: {ess}. Non-essential reasons: {non}."]
+    for c in ReliefClass:
+        reasons = ", ".join(f"`{r.name.lower()}`" for r in Reason if CLASS_OF_REASON[r] == c)
+        lines += [f"Reasons of class `{c.name.lower()}`: {reasons}."]
+    lines += ["Every summary figure counts only cases that arrived after the warm-up (`run.warmup_days`)."]
     return "\n".join(lines)
 
 

@@ -32,7 +32,7 @@ def _full_counts(model: LeniencyModel) -> dict[str, int]:
 def test_running_counts_equal_a_full_count_every_day(
     scale: str, reforms: tuple[str, ...], agents: bool
 ) -> None:
-    overrides = {"run.days": 150, "run.drain_days": 60}
+    overrides = {"run.days": 150, "run.drain_days": 60, "run.warmup_days": 0}
     model = LeniencyModel(scale=scale, reforms=reforms, overrides=overrides, materialise_agents=agents, rng=7)
     while model.running:
         d = model.docket
@@ -69,7 +69,7 @@ def test_docket_due_matches_a_full_scan_under_random_use() -> None:
 
 @pytest.mark.parametrize("scale", ["classroom", "district"])
 def test_agents_follow_their_cases_when_the_docket_compacts_at_the_end(scale: str) -> None:
-    scenario = load_scenario(scale=scale).with_overrides({"run.days": 120, "run.drain_days": 20})
+    scenario = load_scenario(scale=scale).with_overrides({"run.days": 120, "run.drain_days": 20, "run.warmup_days": 0})
     model = LeniencyModel(scenario, materialise_agents=True, rng=11)
     while model.running:
         model.step()

@@ -21,7 +21,7 @@ def paired(a: Scenario, b: Scenario, metric: str) -> tuple[float, float, float]:
 
 def scenario(**kw: object) -> Scenario:
     reforms = kw.pop("reforms", ())
-    return load_scenario(reforms=reforms, overrides={"run.days": 120, "run.drain_days": 200, **kw})
+    return load_scenario(reforms=reforms, overrides={"run.days": 120, "run.drain_days": 200, "run.warmup_days": 0, **kw})
 
 
 @pytest.mark.parametrize(

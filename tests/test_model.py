@@ -18,7 +18,7 @@ from tests.conftest import small
 
 
 def run_cli(out: Path, *extra: str) -> dict:
-    assert main(["run", "--out", str(out), "--set", "run.days=60", *extra]) == 0
+    assert main(["run", "--out", str(out), "--set", "run.days=60", "--set", "run.warmup_days=0", *extra]) == 0
     return json.loads((out / "summary.json").read_text())
 
 
@@ -39,7 +39,13 @@ def test_run_writes_parquet_outputs(tmp_path: Path) -> None:
     relief = pd.read_parquet(out / "relief_events.parquet")
     assert list(daily["day"]) == list(range(len(daily)))
     assert set(DAILY_KEYS) <= set(daily.columns)
-    assert set(relief.columns) == {"day", "stage", "case_id", "type", "essential", "reason"}
+    assert set(relief.columns) == {
+        "day", "stage", "case_id", "type", "reason", "class", "essential", "initiation", "initiation_event"
+    }  # fmt: skip
+    init = relief[relief["initiation"]]
+    assert len(init) * 100 / summary["leniency_cases"] == pytest.approx(summary["relief_initiations_per_100"])
+    for cls, n in init["class"].value_counts().items():
+        assert n * 100 / summary["leniency_cases"] == pytest.approx(summary[f"relief_initiations_per_100_{cls}"])
     assert len(relief) * 100 / summary["leniency_cases"] == pytest.approx(summary["relief_rate"], rel=1e-9)
     assert relief["essential"].sum() * 100 / summary["leniency_cases"] == pytest.approx(summary["relief_rate_essential"])
     assert daily["relief_essential_today"].sum() == relief["essential"].sum()

@@ -19,6 +19,7 @@ daily = {daily}
 {top}
 [overrides]
 "run.days" = {days}
+"run.warmup_days" = 0
 "run.drain_days" = 60
 """
 

@@ -145,7 +145,8 @@ class AppModel(LeniencyModel):
             "protest_policy": protest_policy,
         }
         seed = int(seed)
-        overrides = overrides_from(sliders)
+        # In class the story starts on day 0: no warm-up, so every figure counts from the first case.
+        overrides = {"run.warmup_days": 0, **overrides_from(sliders)}
         super().__init__(params=load_scenario(scale=scale, reforms=reforms), overrides=overrides, rng=seed)
         self.seed = seed
         self.reforms: tuple[str, ...] = tuple(reforms)

@@ -1,6 +1,6 @@
 """`leniency calibrate`: fit the baseline's free behavioural parameters to the published figures (simulated method
 of moments with common random numbers), check the fit on fresh seeds, write fitted.toml, fit_table.csv/.md and
-fit_history.csv to --out, and (full runs only, unless --no-baseline) the fitted values into scenarios/baseline.toml."""
+fit_history.csv to --out, and (full runs with --write-baseline) the fitted values into scenarios/baseline.toml."""
 
 from __future__ import annotations
 
@@ -27,10 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes (default 2)"
     )
     p.add_argument(
-        "--no-baseline",
+        "--write-baseline",
         action="store_true",
-        help="do not write the fitted values into scenarios/baseline.toml",
+        help="also write the fitted values into scenarios/baseline.toml (full runs only; off by default)",
     )
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
 
 
@@ -52,8 +53,10 @@ def run(args: argparse.Namespace) -> int:
         quick=args.quick,
         workers=args.workers,
         targets=targets,
-        update_baseline=not (args.quick or args.no_baseline),
+        update_baseline=args.write_baseline and not args.quick,
     )
+    if args.quiet:
+        return 0
     print(
         cal.table_markdown(
             table,

@@ -1,5 +1,6 @@
-"""`leniency run`: one scenario, one seed; a summary table on screen and summary.json, daily.parquet,
-relief_events.parquet in --out (written to a temporary folder and moved into place, so nothing is half-written)."""
+"""`leniency run`: one scenario, one seed; a headline table on screen and summary.json, daily.parquet,
+relief_events.parquet (and with --cases cases.parquet) in --out, written to a temporary folder and moved into place,
+so nothing is half-written; --force replaces only a folder of this tool's own results."""
 
 from __future__ import annotations
 
@@ -7,65 +8,83 @@ import argparse
 import json
 import math
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 from sim import __version__
+from sim.experiments.outdir import check_out_dir, new_temp_dir, replace_dir, write_marker
+from sim.model import RunResult
 from sim.model.metrics import METRICS
-from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
+from sim.model.scenario import REFORMS, SCALES, Scenario, ScenarioError, load_scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run one scenario and write its results", description=__doc__)
     p.add_argument("scenario", nargs="?", help="scenario TOML (default: the embedded baseline)")
-    p.add_argument("--with", dest="reforms", action="append", default=[], metavar="REFORM", help="apply a reform overlay (repeatable)")
+    p.add_argument(
+        "--with", dest="reforms", action="append", default=[], metavar="REFORM",
+        help=f"apply a reform overlay (repeatable; any order): {', '.join(REFORMS)}, or a TOML file",
+    )
     p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. power.information_asymmetry=0.8")
     p.add_argument("--scale", choices=SCALES, help="scale preset")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--force", action="store_true", help="replace a non-empty output folder")
+    p.add_argument("--force", action="store_true", help="replace an output folder holding this tool's earlier results")
     p.add_argument("--agents", action="store_true", help="materialise a Mesa Defendant agent per case (slower)")
+    p.add_argument("--cases", action="store_true", help="also write cases.parquet: one row per closed case")
+    p.add_argument("--all", action="store_true", help="print every summary metric, not only the headline")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
 
 
-def check_out_dir(out: Path, force: bool) -> None:
-    """Refuse a non-empty output folder unless forced."""
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise ScenarioError(f"--out {out}: folder is not empty; use --force to replace it")
-
-
-def write_results(out: Path, scenario: Scenario, seed: int, result: object, force: bool) -> None:
-    """Write summary.json, daily.parquet, relief_events.parquet atomically (temp folder, then rename)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+def write_results(out: Path, scenario: Scenario, seed: int, result: RunResult, force: bool) -> list[str]:
+    """Write summary.json, daily.parquet, relief_events.parquet (and cases.parquet) atomically: a temporary folder,
+    marked as ours, then moved into place."""
+    tmp = new_temp_dir(out)
     try:
         summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in result.summary.items()}
         doc = {**summary, "scenario": scenario.model_dump(), "seed": seed, "version": __version__}
         (tmp / "summary.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
+        written = ["summary.json"]
         if result.daily is not None:
             result.daily.to_parquet(tmp / "daily.parquet", index=False)
+            written.append("daily.parquet")
         result.relief_events.to_parquet(tmp / "relief_events.parquet", index=False)
-        if out.exists():
-            if not force:
-                raise ScenarioError(f"--out {out}: appeared while running; use --force")
-            shutil.rmtree(out)
-        tmp.rename(out)
+        written.append("relief_events.parquet")
+        if result.cases is not None:
+            result.cases.to_parquet(tmp / "cases.parquet", index=False)
+            written.append("cases.parquet")
+        write_marker(tmp, "run")
+        replace_dir(tmp, out, force)
+        return written
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
-def format_summary(summary: dict[str, float]) -> str:
-    """A readable table of the headline metrics."""
-    lines = [f"{'metric':38s} {'value':>12s}  unit"]
-    for key, value in summary.items():
-        if key.startswith("hours_per_case_") and key.count("_") > 4:
-            continue
+HEADLINE = (
+    "relief_initiations_per_100",
+    "relief_initiations_per_100_nonessential",
+    "relief_initiations_per_100_essential_avoidable",
+    "relief_initiations_per_100_essential_unavoidable",
+    "undetected_involuntary_per_100",
+    "application_rate",
+    "adoption_rate",
+    "appeal_rate",
+    "pretrial_detention_rate",
+    "relief_hours_per_case",
+    "hours_per_case_total",
+    "mean_days_to_final",
+)
+
+
+def format_summary(summary: dict[str, float], keys: tuple[str, ...] | None = None) -> str:
+    """A readable table of the headline metrics (``keys``; every metric when None)."""
+    lines = [f"{'metric':48s} {'value':>10s}  unit"]
+    for key in keys or tuple(summary):
+        value = summary[key]
         shown = "n/a" if isinstance(value, float) and math.isnan(value) else f"{value:,.4g}"
-        lines.append(f"{key:38s} {shown:>12s}  {METRICS[key].unit}")
+        lines.append(f"{key:48s} {shown:>10s}  {METRICS[key].unit}")
     return "\n".join(lines)
 
 
@@ -73,14 +92,27 @@ def run(args: argparse.Namespace) -> int:
     from sim.model import simulate
 
     out = Path(args.out)
+    if not 0 <= args.seed < 2**63:
+        raise ScenarioError(f"--seed {args.seed}: allowed: an integer in [0, 2**63)")
     check_out_dir(out, args.force)
     scenario = load_scenario(args.scenario, reforms=args.reforms, scale=args.scale, sets=args.sets)
     t0 = time.perf_counter()
-    result = simulate(scenario, args.seed, daily=True, materialise_agents=args.agents, progress=True)
+    result = simulate(
+        scenario, args.seed, daily=True, materialise_agents=args.agents, progress=not args.quiet, cases=args.cases
+    )
     elapsed = time.perf_counter() - t0
-    write_results(out, scenario, args.seed, result, args.force)
-    name = scenario.meta.name + (f" + {', '.join(scenario.meta.reforms)}" if scenario.meta.reforms else "")
-    print(f"scenario {name} | scale {scenario.meta.scale or 'district'} | seed {args.seed} | {elapsed:.1f} s")
-    print(format_summary(result.summary))
-    print(f"wrote {out}/summary.json, daily.parquet, relief_events.parquet")
+    written = write_results(out, scenario, args.seed, result, args.force)
+    if args.quiet:
+        return 0
+    m = scenario.meta
+    name = m.name + (f" + {', '.join(m.reforms)}" if m.reforms else "")
+    rests = "the calibrated baseline" if m.base == "baseline" else "the schema's priors (not calibrated)"
+    print(f"scenario {name} (on {rests}; from {m.source}) | scale {m.scale or 'district'} | seed {args.seed} | "
+          f"{elapsed:.1f} s")
+    print(f"figures count cases arriving from day {scenario.run.warmup_days} (warm-up) to day {scenario.run.days}")
+    print(format_summary(result.summary, None if args.all else HEADLINE))
+    if not args.all:
+        print("one seed's run: relief rates per 100 move by several per cent between seeds; "
+              "`leniency sweep` gives replications with confidence intervals (--all prints every metric)")
+    print(f"wrote {out}/: {', '.join(written)}")
     return 0

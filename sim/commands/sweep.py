@@ -8,6 +8,7 @@ import argparse
 import math
 from pathlib import Path
 
+from sim.experiments.outdir import protected
 from sim.model.scenario import ScenarioError
 
 
@@ -41,6 +42,12 @@ def run(args: argparse.Namespace) -> int:
     if args.resume and args.force:
         raise ScenarioError("--resume and --force contradict each other: pick one")
     target = parse_target(args.target_ci, spec) if args.target_ci else None
+    # everything a user can get wrong is checked before anything is written
+    if args.workers is not None and args.workers < 1:
+        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
+    why = protected(Path(args.out))
+    if why is not None:
+        raise ScenarioError(f"--out {args.out}: refusing to write a sweep there: {why}; name a folder for the results")
     sweep = Sweep(spec, args.out, spec_text=spec_to_toml_text(args.spec), replications=args.replications)
     sweep.prepare(resume=args.resume, force=args.force)
     try:

@@ -103,8 +103,10 @@ def peak_rss_mb() -> float:
 def _scenario(scale: str, days: int | None, overrides: Iterable[tuple[str, Any]] = ()) -> Any:
     from sim.model.scenario import load_scenario
 
-    changes = dict(overrides) | ({"run.days": days} if days is not None else {})
     scenario = load_scenario(scale=scale)
+    changes = dict(overrides)
+    if days is not None:  # a shortened run keeps a proportionate warm-up
+        changes |= {"run.days": days, "run.warmup_days": min(scenario.run.warmup_days, days // 3)}
     return scenario.with_overrides(changes) if changes else scenario
 
 

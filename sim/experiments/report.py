@@ -9,6 +9,7 @@ scenario-discovery export, failures.
 from __future__ import annotations
 
 import html
+import itertools
 import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,7 +31,7 @@ from sim.experiments.analysis import (
     sobol_indices,
 )
 from sim.experiments.store import ResultStore, atomic_write_text
-from sim.model.metrics import ACTORS, ESSENTIAL_REASONS, METRICS, Reason, ReliefType
+from sim.model.metrics import ACTORS, CLASS_OF_REASON, METRICS, Reason, ReliefClass, ReliefType
 from sim.model.procedure import Stage
 
 SECTIONS = (
@@ -260,7 +261,7 @@ class _Builder:
         self.save(means, "relief_by_type")
         m = means.pivot(index="arm", columns="outcome", values="mean").reindex(self.arms)
         fig = make_subplots(rows=1, cols=2, subplot_titles=("by type" + (" (dark: essential, light: non-essential)" if have_split else ""),
-                                                           "by reason (red: essential, blue: non-essential)"), horizontal_spacing=0.12)
+                                                           "by reason (reds: essential avoidable, oranges: essential unavoidable, blues: non-essential)"), horizontal_spacing=0.12)
         for i, t in enumerate(types):
             label = t.removeprefix("relief_rate_")
             if have_split:
@@ -269,13 +270,18 @@ class _Builder:
                 fig.add_trace(go.Bar(name=f"{label} (non-essential)", x=self.xlabels, y=m[n], marker_color=PALETTE[i], marker_opacity=0.45, legendgroup="type"), 1, 1)
             else:
                 fig.add_trace(go.Bar(name=label, x=self.xlabels, y=m[t], marker_color=PALETTE[i], legendgroup="type"), 1, 1)
-        reds = iter(("#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a"))
-        blues = iter(("#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef"))
+        shades = {  # by class: avoidable reds, unavoidable oranges, non-essential blues (cycled)
+            ReliefClass.ESSENTIAL_AVOIDABLE: itertools.cycle(("#67000d", "#a50f15", "#cb181d", "#ef3b2c", "#fb6a4a")),
+            ReliefClass.ESSENTIAL_UNAVOIDABLE: itertools.cycle(("#7f2704", "#d94801", "#fd8d3c")),
+            ReliefClass.NONESSENTIAL: itertools.cycle(("#08306b", "#08519c", "#2171b5", "#4292c6", "#6baed6", "#9ecae1", "#c6dbef")),
+        }
         for r in Reason:
             col = f"relief_rate_reason_{r.name.lower()}"
-            ess = r in ESSENTIAL_REASONS
-            fig.add_trace(go.Bar(name=f"{r.name.lower()} ({'essential' if ess else 'non-essential'})", x=self.xlabels, y=m[col],
-                                 marker_color=next(reds) if ess else next(blues), legendgroup="reason"), 1, 2)
+            if col not in m:
+                continue
+            cls = CLASS_OF_REASON[r]
+            fig.add_trace(go.Bar(name=f"{r.name.lower()} ({cls.name.lower().replace('_', ' ')})", x=self.xlabels, y=m[col],
+                                 marker_color=next(shades[cls]), legendgroup="reason"), 1, 2)
         fig.update_layout(barmode="stack", height=560, margin=dict(l=10, r=10, t=40, b=120), yaxis_title="events per 100 leniency cases")
         note = "" if have_split else (" Types are not split into essential and non-essential because the model does not report "
                                       "relief_rate_&lt;type&gt;_essential; the split is shown by reason (right), which is how the model classifies it.")

@@ -28,6 +28,7 @@ import pandas as pd
 from sim import __version__
 from sim.experiments.analysis import group_means
 from sim.experiments.designs import Plan, Task
+from sim.experiments.outdir import MARKER, write_marker
 from sim.experiments.spec import ExperimentSpec, SpecError
 from sim.experiments.store import ResultStore
 
@@ -109,6 +110,10 @@ class Sweep:
             raise SpecError(f"--out {out}: exists and is not a folder")
         if self.store.has_runs() and not (resume or force):
             raise SpecError(f"--out {out}: already holds a sweep; add --resume to continue or extend it, or --force to start over")
+        # a folder holding files this tool did not write is never written into (its files are the user's)
+        foreign = out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file() and not self.store.has_runs()
+        if foreign:
+            raise SpecError(f"--out {out}: folder is not empty and holds no sweep of this tool; choose an empty or new folder")
         self.store.acquire_lock()  # released at the end of run()
         try:
             self._write_meta(force)
@@ -118,7 +123,9 @@ class Sweep:
 
     def _write_meta(self, force: bool) -> None:
         if force:
-            self.store.clear()
+            self.store.clear()  # only the files a sweep owns
+        self.store.root.mkdir(parents=True, exist_ok=True)
+        write_marker(self.store.root, "sweep")
         old = self.store.meta()
         history = old.get("history", [])
         history.append({"time": datetime.now(UTC).isoformat(timespec="seconds"), "argv": sys.argv, "replications": self.spec.replications})

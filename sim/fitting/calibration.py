@@ -44,6 +44,11 @@ PENALTY = 1e6  # objective value when a target metric is undefined (NaN) for a c
 
 
 # --- specification -----------------------------------------------------------------------------------------------
+def fit_warmup(base: Scenario, days: int) -> int:
+    """The warm-up of a fit run: the scenario's own, but at most a third of a shortened (quick) run."""
+    return min(base.run.warmup_days, days // 3)
+
+
 @dataclass(frozen=True)
 class Target:
     """A published figure the baseline should reproduce."""
@@ -247,6 +252,7 @@ class Evaluator:
         }
         over["run.days"] = self.days if days is None else days
         over["run.drain_days"] = self.drain_days if drain_days is None else drain_days
+        over["run.warmup_days"] = fit_warmup(self.base, over["run.days"])
         return self.base.with_overrides(over)
 
     def evaluate(self, xs: Sequence[Sequence[float]]) -> list[float]:
@@ -559,6 +565,7 @@ def calibrate(
     if quick:
         check = seed_list(st["seed_entropy"], 4, 1)
         over = {"run.days": st["quick_days"], "run.drain_days": st["fit_drain_days"]}
+        over["run.warmup_days"] = fit_warmup(base, st["quick_days"])
         fitted_check, before = fitted.with_overrides(over), base.with_overrides(over)
     else:
         check = seed_list(st["seed_entropy"], st["check_seeds"], 1)

@@ -81,10 +81,10 @@ SUBSTANTIVE_LAWYERS = {
 }
 COORDINATION = {
     "prosecutor.consult_prob": 0.4,
-    "prosecutor.learning_rate": 0.25,
-    "prosecutor.norm_belief_sd": 0.08,
+    "judge.feedback_share": 0.5,
 }
-NORMS_OFF = {"judge.norm_sd": 0.0, "prosecutor.norm_belief_sd": 0.0}
+# what consultation and feedback inform about: judges' norms and the court's view of the case
+NORMS_OFF = {"judge.norm_sd": 0.0, "prosecutor.norm_belief_sd": 0.0, "judge.case_view_sd": 0.0}
 
 CLAIMS: tuple[Claim, ...] = (
     # --- §3: the causes the seed names ------------------------------------------------------------------------
@@ -125,12 +125,12 @@ CLAIMS: tuple[Claim, ...] = (
         "C1c",
         "§3",
         "Application-rate target pressure (0.2 -> 0.85) raises involuntary pleas",
-        "prosecutors' target-driven insistence on the defendant",
+        "prosecutors short of the target insist on refusers (threats, framing) and rush the lawyer's time",
         "involuntary_plea_rate",
         +1,
         Arm({"power.target_pressure": 0.2}),
         Arm({"power.target_pressure": 0.85}),
-        off={"defendant.target_pressure_weight": 0.0},
+        off={"prosecutor.insistence_pressure": 0.0, "prosecutor.insistence_framing": 0.0, "prosecutor.rush_share": 0.0},
     ),
     Claim(
         "C1d",
@@ -169,7 +169,7 @@ CLAIMS: tuple[Claim, ...] = (
         "C3",
         "§3",
         "No prosecutor-judge communication (vs consultation and calibration) lowers adoption",
-        "recommendations miss the judge's sentencing norm",
+        "recommendations miss the judge's norm and the court's view of the case",
         "adoption_rate",
         -1,
         Arm(COORDINATION),
@@ -181,7 +181,7 @@ CLAIMS: tuple[Claim, ...] = (
         "§3",
         "No prosecutor-judge communication raises Art. 201 adjustment requests",
         "recommendations miss the judge's sentencing norm",
-        "relief_rate_adjustment_request",
+        "relief_initiations_per_100_adjustment_request",
         +1,
         Arm(COORDINATION),
         Arm(),
@@ -192,9 +192,9 @@ CLAIMS: tuple[Claim, ...] = (
         "§3",
         "Defendants abusing appeals (technical appeals vs none) raise non-essential relief",
         "short custodial remainders served in the detention house if not yet final",
-        "relief_rate_nonessential",
+        "relief_initiations_per_100_nonessential",
         +1,
-        Arm({"defendant.technical_appeal_propensity": 0.0}),
+        Arm({"defendant.detention_house_value": 0.0}),
         Arm(),
         off={"case.suspension_share": 1.0},
     ),
@@ -203,13 +203,13 @@ CLAIMS: tuple[Claim, ...] = (
         "R1",
         "§4",
         "Voluntariness safeguards lower undetected involuntary pleas",
-        "recorded plea hearing and substantive court review detect involuntary pleas",
+        "recorded plea hearings: coercion on tape deterred, and the reviews can see the session",
         "undetected_involuntary_per_100",
         -1,
         Arm(),
         Arm(reforms=("voluntariness_safeguards",)),
         off_kind="ablation",
-        ablate=("prosecutor.voluntariness_check_depth", "judge.review_depth"),
+        ablate=("prosecutor.recorded_hearing_share",),
     ),
     Claim(
         "R2",
@@ -233,7 +233,7 @@ CLAIMS: tuple[Claim, ...] = (
         "R2b",
         "§4",
         "Substantive duty lawyers lower involuntary pleas",
-        "less misleading advice and more substantive help -> accurate beliefs",
+        "more substantive help -> accurate beliefs, less room for misleading advice",
         "involuntary_plea_rate",
         -1,
         Arm(),
@@ -245,7 +245,6 @@ CLAIMS: tuple[Claim, ...] = (
             "lawyer.file_access",
             "lawyer.private_meeting",
             "lawyer.continuity",
-            "lawyer.misleading_strength",
         ),
     ),
     Claim(
@@ -264,7 +263,7 @@ CLAIMS: tuple[Claim, ...] = (
         "R4",
         "§4",
         "Prosecutor-judge coordination raises adoption",
-        "recommendations calibrated to the court (consultation, learning, precise recommendations)",
+        "recommendations calibrated to the court (consultation, feedback, precise recommendations)",
         "adoption_rate",
         +1,
         Arm(),
@@ -275,7 +274,7 @@ CLAIMS: tuple[Claim, ...] = (
         "R5",
         "§4",
         "Stronger reasoning in judgments lowers appeals without a defect",
-        "reasoned judgments seem less unfair",
+        "reasons inform the defendant that a lawful sentence is lawful (lower felt excess, lower hope of success)",
         "relief_rate_reason_perceived_unfairness",
         -1,
         Arm(),
@@ -287,18 +286,23 @@ CLAIMS: tuple[Claim, ...] = (
         "R6",
         "§4",
         "Appeal countermeasures lower technical appeals",
-        "punitive protests deter technical appeals (deterrence)",
+        "a technical appeal becomes a worse bet: punitive protests likelier and known",
         "technical_appeal_rate",
         -1,
         Arm(),
         Arm(reforms=("appeal_countermeasures",)),
         off_kind="ablation",
-        ablate=("prosecutor.punitive_protest_prob", "defendant.protest_fear"),
+        ablate=("prosecutor.punitive_protest_prob", "defendant.protest_awareness"),
     ),
 )
 
 # The seed's goal for every reform: fewer non-essential reliefs, essential relief not suppressed (reported, no test).
-GOAL_METRICS = ("relief_rate_nonessential", "relief_rate_essential", "hours_per_case_total")
+GOAL_METRICS = (
+    "relief_initiations_per_100_nonessential",
+    "relief_initiations_per_100_essential_avoidable",
+    "relief_initiations_per_100_essential_unavoidable",
+    "hours_per_case_total",
+)
 
 
 def _arms(claim: Claim, base: Scenario) -> dict[str, Scenario]:

@@ -168,11 +168,13 @@ class Defendant(mesa.Agent):
         d.taste[rows] = df.taste_sd * rng.standard_normal(n)
         d.contests[rows] = rng.random(n) < df.contest_share
         # Arrest decision: severity and detention used as leverage (以捕促认) raise it (assumption on the form).
-        severe = d.base[rows] > law.FAST_TRACK_MAX_MONTHS
+        severe = d.base[rows] > law.ARREST_SEVERE_MONTHS
         p_det = np.clip(0.18 + 0.4 * p.power.detention_leverage + 0.25 * severe, 0.0, 0.95)
         det = rng.random(n) < p_det
         d.detained[rows] = det
+        d.detained_at_arrival[rows] = det
         d.det_since[rows] = np.where(det, model.day, -1)
+        d.view_noise[rows] = p.judge.case_view_sd * rng.standard_normal(n)
 
     @classmethod
     def form_beliefs(cls, model: LeniencyModel, rows: np.ndarray) -> None:
@@ -184,10 +186,12 @@ class Defendant(mesa.Agent):
         log_b = np.log(d.base[rows]) + noise
         w = p.power.information_asymmetry * (1 - lit)  # Bibas: missing information bends the bargain
         d.belief_T[rows] = np.exp((1 - w) * log_b + w * np.log(d.framed_T[rows]))
+        d.own_T[rows] = np.exp(log_b)
         own_p = np.clip(d.p_conv[rows] + 0.15 * (1 - lit) * rng.standard_normal(n), 0.05, 1.0)
         p_conv = d.p_conv[rows]
         framed_p = p_conv + p.prosecutor.conviction_overstatement * (1.0 - p_conv)  # "conviction is certain"
         d.belief_p[rows] = (1 - w) * own_p + w * framed_p
+        d.own_p[rows] = own_p
 
     @classmethod
     def utilities(
@@ -203,34 +207,63 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def decide_plea(cls, model: LeniencyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Accept the offer? Returns (actual decision, decision with accurate beliefs and no coercion).
+        """Accept the offer? Returns (decision, decision of a knowing and free defendant); sets the cause.
 
-        The counterfactual uses the same draws (taste, risk attitude, offer) — the ground truth of voluntariness.
-        A range recommendation is read at its lower end (anchoring, Bibas 2004; assumption).
+        Knowing and free (v2): a plea is involuntary when the same defendant, with accurate beliefs and without
+        coercion above the threshold, would refuse. Denying the facts is a cost of pleading, not an immunity.
         """
-        d = model.docket
+        d, df = model.docket, model.params.defendant
         perceived = np.where(d.determinate[rows], d.rec[rows], d.rec_lo[rows])
-        actual_gap = cls.utilities(model, rows, perceived, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
+        gap = cls.utilities(model, rows, perceived, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
         true_gap = cls.utilities(model, rows, d.rec[rows], d.base[rows], d.p_conv[rows].astype(np.float64))
-        taste = d.taste[rows]
-        accept = (actual_gap <= taste + d.pressure[rows]) & ~d.contests[rows]
-        accept_cf = (true_gap <= taste) & ~d.contests[rows]
+        own_gap = cls.utilities(model, rows, perceived, d.own_T[rows], d.own_p[rows].astype(np.float64))
+        taste = d.taste[rows] - df.denial_cost * d.contests[rows]
+        pressure = d.pressure[rows].astype(np.float64)
+        lawful = np.where(pressure > df.coercion_threshold, 0.0, pressure)
+        accept = gap <= taste + pressure
+        accept_cf = true_gap <= taste + lawful
+        coerced = (pressure > df.coercion_threshold) & (gap > taste + lawful)
+        framed = own_gap > taste + pressure
+        inv = accept & ~accept_cf
+        d.inv_cause[rows] = np.where(inv, np.select([coerced, framed], [1, 2], 3), 0)
         return accept, accept_cf
 
     @classmethod
     def pressure(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Coercive pressure (log scale): detention used as leverage, and the prosecutor's target-driven insistence.
+        """Coercive pressure (log scale) at the first session: continued detention used as leverage.
 
-        Substantive advice on rights and negotiation shields the defendant: up to 80 % less weight (Bibas 2004;
-        assumption on the size).
-        """
+        Substantive advice on rights shields the defendant (Bibas 2004; assumption on the size)."""
         p, d = model.params, model.docket
-        shortfall = Prosecutor.shortfall(model, d.prosecutor[rows])
-        raw = (
-            p.defendant.detention_pressure * p.power.detention_leverage * d.detained[rows]
-            + p.defendant.target_pressure_weight * p.power.target_pressure * (1.0 + shortfall)
-        )
+        raw = p.defendant.detention_pressure * p.power.detention_leverage * d.detained[rows]
         return (raw * (1.0 - 0.8 * d.substantive[rows])).astype(np.float32)
+
+    @classmethod
+    def insist(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """A prosecutor short of the target insists on a refuser: repeat sessions, threats (detention, a heavier
+        charge) and more framing; a recorded hearing deters what would show on tape. Returns who was insisted on."""
+        p, d, rng = model.params, model.docket, model.rng
+        pp = p.prosecutor
+        short = Prosecutor.shortfall(model, d.prosecutor[rows])
+        chance = p.power.target_pressure * np.minimum(1.0, pp.insist_base + pp.insist_slope * short)
+        go = rng.random(len(rows)) < chance
+        ins = rows[go]
+        deter = 1.0 - pp.recording_deterrence * d.recorded[ins]
+        shield = 1.0 - 0.8 * d.substantive[ins]
+        d.pressure[ins] += (pp.insistence_pressure * shield * deter).astype(np.float32)
+        w = pp.insistence_framing * (1 - d.literacy[ins]) * deter
+        d.belief_T[ins] = np.exp((1 - w) * np.log(d.belief_T[ins]) + w * np.log(d.framed_T[ins]))
+        d.insisted[ins] = True
+        _, hours, _ = model.prosecutors.book(d.prosecutor[ins], pp.insistence_hours)
+        model.add_hours("prosecutor", law.Stage.REVIEW, ins, hours)
+        return go
+
+    @classmethod
+    def withdraws_after_refusal(cls, model: LeniencyModel, rows: np.ndarray, court_months: np.ndarray) -> np.ndarray:
+        """The court will not give the agreed sentence: withdraw the plea and contest, or take the court's
+        sentence? The same comparison as the plea decision (beliefs as they stand, denial a cost), without pressure."""
+        d, df = model.docket, model.params.defendant
+        gap = cls.utilities(model, rows, court_months, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
+        return gap > d.taste[rows] - df.denial_cost * d.contests[rows]
 
     @classmethod
     def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float = 1.0) -> np.ndarray:
@@ -248,29 +281,35 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def decide_appeal(
-        cls,
-        model: LeniencyModel,
-        rows: np.ndarray,
-        grievance: np.ndarray,
-        eligible_technical: np.ndarray,
-        explainable: np.ndarray,
+        cls, model: LeniencyModel, rows: np.ndarray, anchor: np.ndarray, lawful_sentence: np.ndarray,
+        defect: np.ndarray, eligible: np.ndarray, remaining_months: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Appeal within 10 days? Returns (appeal on the merits, technical appeal).
+        """Appeal within 10 days? An expected-utility choice (Landes 1971 applied to the appeal). Returns
+        (appeal, technical).
 
-        A defendant-only appeal carries no risk (上诉不加刑) unless a protest is feared; the known chance of a punitive
-        protest deters technical appeals. A reasoned judgment explains a lawful departure from the recommendation,
-        so ``explainable`` grievances lead to fewer appeals as reasoning improves (assumption: up to half).
+        Gain: the believed chance of success times the felt excess of the sentence over what was promised (the
+        recommendation) or seems fair; for a short custodial remainder, the value of serving it in the detention house
+        (留所服刑) while the judgment is not final. Loss: the believed chance of a punitive protest times the increase
+        it brings (上诉不加刑 protects only a defendant-only appeal). Cost: an idiosyncratic hassle. A reasoned judgment
+        is information: a lawful sentence explained lowers the felt excess and the believed chance of success.
         """
-        p, rng, n = model.params, model.rng, len(rows)
+        p, d, rng, n = model.params, model.docket, model.rng, len(rows)
         df = p.defendant
-        u, u_unfair = rng.random(n), rng.random(n)
-        merit = df.grounded_appeal_propensity * np.where(explainable, 1.0 - 0.5 * p.judge.reasoning_quality, 1.0)
-        grounded = grievance & (u < merit)
-        fear = np.clip(df.protest_fear * p.prosecutor.punitive_protest_prob, 0.0, 1.0)
-        technical = ~grievance & eligible_technical & (u < df.technical_appeal_propensity * (1.0 - fear))
-        unfair = ~grievance & ~technical & (u_unfair < df.unfairness_appeal_propensity * (1.0 - p.judge.reasoning_quality))
-        return grounded | unfair, technical
-
+        S = d.sentence[rows]
+        felt = np.log(S / anchor) + df.unfairness_sd * rng.standard_normal(n)
+        felt = np.where(defect, felt + df.defect_grievance, felt)
+        informed = d.explained[rows] & lawful_sentence & ~defect
+        felt = np.where(informed, felt * (1.0 - df.reasons_persuasion), felt)
+        p_succ = np.where(informed, df.appeal_success_lawful, df.appeal_success_belief)
+        gain = p_succ * np.maximum(np.expm1(felt), 0.0) * S
+        stay = np.where(eligible, df.detention_house_value * np.minimum(remaining_months, 3.0), 0.0)
+        aware = df.protest_awareness
+        p_prot = (1 - aware) * df.protest_prior + aware * p.prosecutor.punitive_protest_prob
+        loss = np.where(eligible, p_prot * p.prosecutor.protest_increase * S, 0.0)
+        cost = rng.exponential(df.appeal_cost_months, n)
+        appeal = gain + stay - loss > cost
+        technical = appeal & eligible & (gain - loss <= cost)
+        return appeal, technical
 
 class Prosecutor(_PoolAgent):
     """Reviews cases, offers recommendations under a target, learns judges' norms, adjusts, protests."""
@@ -302,8 +341,14 @@ class Prosecutor(_PoolAgent):
         d, p = model.docket, model.params
         believed = np.exp(model.norm_belief[d.prosecutor[rows], d.judge_local[rows]])
         consult = model.rng.random(len(rows)) < p.prosecutor.consult_prob
-        norm = np.where(consult, model.judge_norm[d.judge[rows]], believed)
-        return d.base[rows] * (1.0 + d.overcharge[rows]) * norm
+        # a consultation reveals how this court sees this case; it costs both sides time
+        crow = rows[consult]
+        _, hp, _ = model.prosecutors.book(d.prosecutor[crow], p.prosecutor.consult_hours)
+        model.add_hours("prosecutor", law.Stage.REVIEW, crow, hp)
+        _, hj, _ = model.judges.book(d.judge[crow], p.judge.consult_hours)
+        model.add_hours("judge", law.Stage.REVIEW, crow, hj)
+        norm = np.where(consult, model.judge_norm[d.judge[rows]] * np.exp(d.view_noise[rows]), believed)
+        return d.base[rows] * norm  # v2: the charge threat frames the defendant; it is not part of the recommendation
 
     @classmethod
     def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:
@@ -312,14 +357,16 @@ class Prosecutor(_PoolAgent):
         pp = p.prosecutor
         cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
         lawful = pp.base_discount + pp.mitigation_discount * d.mitigation[rows]
-        d.legal_discount[rows] = np.minimum(lawful, cap)
+        d.legal_discount[rows] = law.capped_discount(lawful, cap)
+        # under the application-rate target a larger discount to secure the plea (a miscalibration the court sees)
         boost = pp.target_discount_boost * p.power.target_pressure * (1.0 + cls.shortfall(model, d.prosecutor[rows]))
-        d.discount[rows] = np.minimum(lawful + boost, cap)
+        d.discount[rows] = law.capped_discount(lawful + boost, cap)
         est = cls.estimate_trial(model, rows)
         centre = est * (1.0 - d.discount[rows])
         det = rng.random(n) < pp.determinate_share
         d.determinate[rows] = det
         d.rec[rows] = centre
+        d.offer[rows] = centre
         hw = np.where(det, 0.0, pp.range_half_width)
         d.rec_lo[rows] = centre * (1 - hw)
         d.rec_hi[rows] = centre * (1 + hw)
@@ -329,7 +376,8 @@ class Prosecutor(_PoolAgent):
         """The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover coercion;
         a defendant with real help speaks up more readily (assumption on the form)."""
         d, p = model.docket, model.params
-        depth = p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[rows])
+        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]  # a record shows what happened in the session
+        depth = np.clip(p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[rows]) * seen, 0, 1)
         u = model.rng.random(len(rows))
         return np.where(d.involuntary[rows], u < depth, u < p.judge.false_finding_rate * depth)
 
@@ -360,7 +408,7 @@ class Prosecutor(_PoolAgent):
         """After a refusal, a substantive defence wins an extra discount (within the caps)."""
         d, p = model.docket, model.params
         cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
-        new = np.minimum(d.discount[rows] + p.prosecutor.negotiation_step * d.substantive[rows], cap)
+        new = law.capped_discount(d.discount[rows] + p.prosecutor.negotiation_step * d.substantive[rows], cap)
         scale = (1.0 - new) / np.maximum(1.0 - d.discount[rows], 1e-9)
         d.discount[rows] = new
         for col in (d.rec, d.rec_lo, d.rec_hi):
@@ -416,9 +464,10 @@ class DutyLawyer(_PoolAgent):
         wait = np.zeros(len(rows), dtype=np.int32)
         duty = ~d.retained[rows]
         drows = rows[duty]
-        planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity)
+        rush = 1.0 - p.prosecutor.rush_share * p.power.target_pressure * Prosecutor.shortfall(model, d.prosecutor[drows])
+        planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity) * rush
         w, hours, tf = model.lawyers.book(d.lawyer[drows], (planned + lp.signing_minutes) / 60.0)
-        model.add_hours("lawyer", law.Stage.REVIEW, hours.sum())
+        model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)
         wait[duty] = w
         d.lawyer_minutes[drows] = planned * tf
         d.substantive[drows] = cls.substantiveness(model, d.lawyer_minutes[drows])
@@ -433,14 +482,14 @@ class DutyLawyer(_PoolAgent):
         return wait
 
     @classmethod
-    def continue_to_trial(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+    def continue_to_trial(cls, model: LeniencyModel, rows: np.ndarray, relief: bool = False) -> None:
         """Continuity: the same lawyer stays, or a new duty lawyer with little time takes over."""
         d, p = model.docket, model.params
         changes = ~d.retained[rows] & (model.rng.random(len(rows)) >= p.lawyer.continuity)
         d.substantive[rows[changes]] *= 0.5
         duty = rows[~d.retained[rows]]
         _, hours, _ = model.lawyers.book(d.lawyer[duty], p.lawyer.trial_hours)
-        model.add_hours("lawyer", law.Stage.TRIAL, hours.sum())
+        model.add_hours("lawyer", law.Stage.TRIAL, duty, hours, relief=relief)
 
 
 class Judge(_PoolAgent):
@@ -453,10 +502,17 @@ class Judge(_PoolAgent):
         return float(self.model.judge_norm[self.idx])
 
     @classmethod
-    def view(cls, model: LeniencyModel, rows: np.ndarray, discount: np.ndarray) -> np.ndarray:
-        """The sentence this judge thinks right: true facts, personal norm, the lawful discount."""
+    def case_months(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """The sentence the facts as tried call for at the average norm: the file's figure times what only the
+        trial shows (case-specific; the prosecutor sees it only by consulting the court)."""
         d = model.docket
-        return d.base[rows] * model.judge_norm[d.judge[rows]] * (1.0 - discount)
+        return d.base[rows] * np.exp(d.view_noise[rows])
+
+    @classmethod
+    def view(cls, model: LeniencyModel, rows: np.ndarray, discount: np.ndarray) -> np.ndarray:
+        """The sentence this judge thinks right: the facts as tried, personal norm, the lawful discount."""
+        d = model.docket
+        return cls.case_months(model, rows) * model.judge_norm[d.judge[rows]] * (1.0 - discount)
 
     @classmethod
     def procedure_for(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
@@ -475,7 +531,8 @@ class Judge(_PoolAgent):
         proc_factor = np.select(
             [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY], [0.4, 0.7], 1.0
         )
-        q = np.clip(p.judge.review_depth * 2 * p.power.judicial_review_depth * proc_factor * time_factor, 0, 1)
+        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]  # the review can watch the recorded plea hearing
+        q = np.clip(p.judge.review_depth * 2 * p.power.judicial_review_depth * proc_factor * time_factor * seen, 0, 1)
         u = model.rng.random(len(rows))
         return np.where(d.involuntary[rows], u < q, u < p.judge.false_finding_rate)
 

@@ -29,7 +29,22 @@ COLUMNS: dict[str, type | str] = {
     "evidence": np.float32,
     "p_conv": np.float32,  # true chance of conviction at a contested trial
     "mitigation": np.bool_,
-    "overcharge": np.float32,  # relative overstatement of the charge by the prosecutor
+    "overcharge": np.float32,
+    "view_noise": np.float32,
+    "own_T": np.float64,  # the defendant's own belief about the trial sentence, before framing and advice
+    "own_p": np.float32,
+    "inv_cause": np.int8,  # 0 none, 1 pressure, 2 framing, 3 own error
+    "recorded": np.bool_,  # the plea hearing was recorded
+    "insisted": np.bool_,
+    "explained": np.bool_,  # the judgment gives reasons
+    "relief_seen": np.uint8,  # bit per relief type already seen in the case (initiations)
+    "relief_class": np.int8,  # class of the case's latest relief initiation, -1 none
+    "relief_reason": np.int8,  # reason of the case's appeal (else protest), -1 none: second instance continues it
+    "first_relief_day": np.int32,  # day of the case's first relief initiation, -1 none
+    "hours_case": np.float32,
+    "relief_cls_bits": np.uint16,  # class of each initiating relief kind, 2 bits per kind (cases.parquet)
+    "offer": np.float64,  # the first recommendation offered, months
+    "detained_at_arrival": np.bool_,  # public hours spent on the case so far (all actors)  # the court's case-specific assessment (log), unknowable to the prosecutor  # relative overstatement of the charge by the prosecutor
     # the defendant
     "risk": np.float32,
     "literacy": np.float32,

@@ -9,41 +9,24 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 import numpy as np
 import pandas as pd
 
 from sim.model.procedure import Stage
+from sim.model.relief import (  # re-exported: the one definition of relief kinds and classes
+    CLASS_CODE,
+    CLASS_OF_REASON,
+    ESSENTIAL,
+    INITIATING,
+    Reason,
+    ReliefClass,
+    ReliefType,
+)
 
-
-class ReliefType(IntEnum):
-    VOLUNTARINESS_FINDING = 0  # prosecutor's plea hearing or the court finds the plea involuntary
-    ADJUSTMENT_REQUEST = 1  # Art. 201: the court asks the prosecutor to adjust an obviously improper recommendation
-    NOT_ADOPTED = 2  # the court does not adopt the recommendation (sentences on its own or acquits)
-    WITHDRAWAL = 3  # the defendant withdraws the plea (反悔)
-    APPEAL = 4  # the defendant appeals (上诉)
-    PROTEST = 5  # the procuratorate protests (抗诉)
-    SECOND_INSTANCE = 6  # the second-instance decision
-
-
-class Reason(IntEnum):
-    """Why a relief event happened. The first four are defects (essential), the rest are not."""
-
-    INVOLUNTARY = 0  # the plea was involuntary (ground truth counterfactual)
-    INNOCENT = 1  # the defendant is factually innocent
-    UNFULFILLED_PROMISE = 2  # the court's sentence is above the recommendation signed for
-    WRONG_SENTENCE = 3  # recommendation or sentence off the lawful sentence by more than the tolerance
-    TECHNICAL = 4  # technical appeal: to serve a short remainder in the detention house
-    MISINFORMATION = 5  # withdrawal driven by wrong information after a voluntary plea
-    PUNITIVE = 6  # punitive protest answering a technical appeal
-    JUDGE_NORM = 7  # the court's personal norm differs, the recommendation was lawful
-    PERCEIVED_UNFAIRNESS = 8  # appeal without a defect, because the judgment seemed unfair
-    FALSE_ALARM = 9  # a voluntary plea found involuntary
-
-
-ESSENTIAL_REASONS = frozenset({Reason.INVOLUNTARY, Reason.INNOCENT, Reason.UNFULFILLED_PROMISE, Reason.WRONG_SENTENCE})
-_ESSENTIAL = np.isin(np.arange(len(Reason)), list(ESSENTIAL_REASONS))  # reason code -> essential
+ESSENTIAL_REASONS = frozenset(r for r in Reason if CLASS_OF_REASON[r] != ReliefClass.NONESSENTIAL)
+_ESSENTIAL = ESSENTIAL
+_INITIATING = np.isin(np.arange(len(ReliefType)), list(INITIATING))
 
 ACTORS = ("prosecutor", "lawyer", "judge")
 
@@ -86,6 +69,9 @@ class Tally:
     hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
     relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
     relief_reason: np.ndarray = field(default_factory=lambda: np.zeros(len(Reason), dtype=np.int64))
+    initiations: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), len(ReliefClass)), dtype=np.int64))
+    relief_hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefClass), len(ACTORS))))
+    relief_detention_days: np.ndarray = field(default_factory=lambda: np.zeros(len(ReliefClass), dtype=np.int64))
 
 
 class ReliefLedger:
@@ -106,21 +92,36 @@ class ReliefLedger:
         self._size = array("q")
         self._ids: list[np.ndarray] = []  # per event, in segments of _SEGMENT
         self._reasons: list[np.ndarray] = []
+        self._inits: list[np.ndarray] = []
+        self.today = np.zeros((len(ReliefType), 2), dtype=np.int64)  # every event of the day, warm-up included
         self._id_dtype: type = np.int32
         self.count = 0
 
-    def add(self, day: int, stage: Stage, case_ids: np.ndarray, rtype: ReliefType, reasons: np.ndarray) -> None:
+    def add(
+        self,
+        day: int,
+        stage: Stage,
+        case_ids: np.ndarray,
+        rtype: ReliefType,
+        reasons: np.ndarray,
+        initiation: np.ndarray,
+        counted: np.ndarray,
+    ) -> None:
+        """Record a batch of events of one kind. ``initiation`` marks the first event of its kind in the case;
+        only ``counted`` events (cases that arrived after the warm-up) enter the summary tally."""
         n = len(case_ids)
         if n == 0:
             return
         case_ids = np.asarray(case_ids)
-        reasons = np.asarray(reasons, dtype=np.int8)
-        if reasons.ndim == 0:
-            counts = np.zeros(len(Reason), dtype=np.int64)
-            counts[int(reasons)] = n
-            reasons = np.broadcast_to(reasons, (n,))
-        else:
-            counts = np.bincount(reasons, minlength=len(Reason))
+        reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (n,))
+        initiation = np.broadcast_to(np.asarray(initiation, dtype=bool), (n,))
+        ess_all = int(ESSENTIAL[reasons].sum())
+        self.today[rtype, 1] += ess_all
+        self.today[rtype, 0] += n - ess_all
+        cr = reasons[counted]
+        counts = np.bincount(cr, minlength=len(Reason))
+        cls = CLASS_CODE[cr[initiation[counted]]]
+        self._tally.initiations[rtype] += np.bincount(cls, minlength=len(ReliefClass))
         if self._id_dtype is np.int32 and n and int(case_ids.max()) > np.iinfo(np.int32).max:
             self._ids = [seg.astype(np.int64) for seg in self._ids]
             self._id_dtype = np.int64
@@ -134,14 +135,16 @@ class ReliefLedger:
             if used == 0:
                 self._ids.append(np.empty(self._SEGMENT, dtype=self._id_dtype))
                 self._reasons.append(np.empty(self._SEGMENT, dtype=np.int8))
+                self._inits.append(np.empty(self._SEGMENT, dtype=np.bool_))
             k = min(n - done, self._SEGMENT - used)
             self._ids[-1][used : used + k] = case_ids[done : done + k]
             self._reasons[-1][used : used + k] = reasons[done : done + k]
+            self._inits[-1][used : used + k] = initiation[done : done + k]
             done += k
             self.count += k
         ne = int(counts[_ESSENTIAL].sum())
         self._tally.relief[rtype, 1] += ne
-        self._tally.relief[rtype, 0] += n - ne
+        self._tally.relief[rtype, 0] += len(cr) - ne
         self._tally.relief_reason += counts
 
     def _column(self, segments: list[np.ndarray], dtype: type) -> np.ndarray:
@@ -152,18 +155,27 @@ class ReliefLedger:
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        cols = ("day", "stage", "case_id", "type", "essential", "reason")
+        """Every event: day, stage, case, type, reason, its class, essential, whether it initiates relief, and the
+        index of the event it continues (its own index for an initiation; the case's adjustment request for a
+        non-adoption; the case's appeal, else protest, for a second-instance decision)."""
+        cols = ("day", "stage", "case_id", "type", "reason", "class", "essential", "initiation", "initiation_event")
         if not self.count:
-            return pd.DataFrame({c: pd.Series(dtype="int64") for c in cols}).astype({"essential": bool})
+            empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
+            return empty.astype({"essential": bool, "initiation": bool})
         size = np.array(self._size, dtype=np.int64)
         reason = self._column(self._reasons, np.int8)
+        rtype = np.repeat(np.array(self._type, dtype=np.int8), size)
+        case_id = self._column(self._ids, np.int64)
         frame = {
             "day": np.repeat(np.array(self._day, dtype=np.int32), size),
             "stage": pd.Categorical.from_codes(np.repeat(np.array(self._stage, dtype=np.int8), size), [s.name.lower() for s in Stage]),
-            "case_id": self._column(self._ids, np.int64),
-            "type": pd.Categorical.from_codes(np.repeat(np.array(self._type, dtype=np.int8), size), [t.name.lower() for t in ReliefType]),
-            "essential": _ESSENTIAL[reason],
+            "case_id": case_id,
+            "type": pd.Categorical.from_codes(rtype, [t.name.lower() for t in ReliefType]),
             "reason": pd.Categorical.from_codes(reason, [r.name.lower() for r in Reason]),
+            "class": pd.Categorical.from_codes(CLASS_CODE[reason], [c.name.lower() for c in ReliefClass]),
+            "essential": ESSENTIAL[reason],
+            "initiation": self._column(self._inits, np.bool_),
+            "initiation_event": _initiation_links(case_id, rtype),
         }
         return pd.DataFrame(frame, copy=False)
 
@@ -182,10 +194,30 @@ class ReliefLedger:
                         "stage": Stage(self._stage[b]).name.lower(),
                         "type": ReliefType(self._type[b]).name.lower(),
                         "essential": bool(_ESSENTIAL[reason]),
+                        "class": ReliefClass(CLASS_CODE[reason]).name.lower(),
+                        "initiation": bool(self._inits[s][i]),
                         "reason": reason.name.lower(),
                     }
                 )
         return out
+
+
+def _initiation_links(case_id: np.ndarray, rtype: np.ndarray) -> np.ndarray:
+    """Index of the event each event continues (see ``ReliefLedger.to_frame``); -1 when there is none."""
+    n = len(case_id)
+    root = rtype.astype(np.int64)
+    root[rtype == ReliefType.NOT_ADOPTED] = ReliefType.ADJUSTMENT_REQUEST
+    idx = np.arange(n)
+    frame = pd.DataFrame({"case": case_id, "root": root, "idx": idx})
+    first = frame.groupby(["case", "root"], sort=False)["idx"].transform("min").to_numpy()
+    link = np.where(np.isin(root, list(INITIATING)), first, -1)
+    si = np.flatnonzero(rtype == ReliefType.SECOND_INSTANCE)
+    if len(si):
+        starts = frame[np.isin(rtype, [ReliefType.APPEAL, ReliefType.PROTEST])]
+        starts = starts.assign(pref=np.where(starts["root"] == ReliefType.APPEAL, 0, 1)).sort_values(["pref", "idx"])
+        first_start = starts.drop_duplicates("case").set_index("case")["idx"]
+        link[si] = first_start.reindex(case_id[si]).fillna(-1).to_numpy(dtype=np.int64)
+    return link
 
 
 @dataclass(frozen=True)
@@ -248,6 +280,27 @@ for _a in ACTORS:
     for _s in Stage:
         METRICS[f"hours_per_case_{_a}_{_s.name.lower()}"] = MetricDef("hours", f"{_a} hours in the {_s.name.lower()} stage / cases arrived")
 
+_INIT = "relief initiations (first relief event of its kind in a case: voluntariness finding, adjustment request, withdrawal, appeal, protest) of leniency cases"
+METRICS["relief_initiations_per_100"] = MetricDef("per 100", f"{_INIT} per 100 leniency cases")
+for _c in ReliefClass:
+    METRICS[f"relief_initiations_per_100_{_c.name.lower()}"] = MetricDef(
+        "per 100", f"{_c.name.lower().replace('_', ' ')} {_INIT} per 100 leniency cases (classes: README)"
+    )
+for _t in INITIATING:
+    METRICS[f"relief_initiations_per_100_{_t.name.lower()}"] = MetricDef(
+        "per 100", f"initiations of {_t.name.lower().replace('_', ' ')} relief per 100 leniency cases"
+    )
+METRICS["relief_hours_per_case"] = MetricDef(
+    "hours", "prosecutor + judge + duty-lawyer hours spent on relief (the initiation and its continuation) / cases arrived"
+)
+for _c in ReliefClass:
+    METRICS[f"relief_hours_per_case_{_c.name.lower()}"] = MetricDef(
+        "hours", f"as relief_hours_per_case, for relief of class {_c.name.lower()}"
+    )
+METRICS["relief_detention_days_per_case"] = MetricDef(
+    "days", "pre-trial detention days served after the case's first relief initiation / cases arrived"
+)
+
 SUMMARY_KEYS: tuple[str, ...] = tuple(METRICS)
 
 
@@ -296,6 +349,14 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
         out[f"relief_rate_{rt.name.lower()}_nonessential"] = t.relief[rt, 0] * per100
     for r in Reason:
         out[f"relief_rate_reason_{r.name.lower()}"] = t.relief_reason[r] * per100
+    out["relief_initiations_per_100"] = t.initiations.sum() * per100
+    for c in ReliefClass:
+        out[f"relief_initiations_per_100_{c.name.lower()}"] = t.initiations[:, c].sum() * per100
+        out[f"relief_hours_per_case_{c.name.lower()}"] = _ratio(t.relief_hours[c].sum(), t.arrived)
+    for rt in INITIATING:
+        out[f"relief_initiations_per_100_{rt.name.lower()}"] = t.initiations[rt].sum() * per100
+    out["relief_hours_per_case"] = _ratio(t.relief_hours.sum(), t.arrived)
+    out["relief_detention_days_per_case"] = _ratio(t.relief_detention_days.sum(), t.arrived)
     for ai, a in enumerate(ACTORS):
         for s in Stage:
             out[f"hours_per_case_{a}_{s.name.lower()}"] = _ratio(hours[ai, s], t.arrived)

@@ -20,9 +20,11 @@ import pandas as pd
 
 from sim.model import procedure as law
 from sim.model.agents import ActorPool, Defendant, DutyLawyer, Judge, Prosecutor
+from sim.model.cases import CaseTable, pack_class
 from sim.model.docket import Docket
-from sim.model.metrics import ACTORS, Reason, ReliefLedger, ReliefType, Tally, summarise
+from sim.model.metrics import ACTORS, ReliefLedger, Tally, summarise
 from sim.model.procedure import CaseState, Procedure, Stage
+from sim.model.relief import CLASS_CODE, INITIATING, INVOLUNTARY_REASON, Reason, ReliefType
 from sim.model.scenario import Scenario, load_scenario
 
 
@@ -37,6 +39,7 @@ class Event(IntEnum):
 
 DAILY_KEYS = (
     "arrivals",
+    "warmup",
     "in_investigation",
     "in_review",
     "in_trial",
@@ -81,6 +84,7 @@ class LeniencyModel(mesa.Model):
         reforms: Sequence[str] = (),
         overrides: Mapping[str, Any] | None = None,
         materialise_agents: bool = True,
+        record_cases: bool = False,
         rng: int | None = None,
     ) -> None:
         super().__init__(rng=rng)
@@ -102,10 +106,12 @@ class LeniencyModel(mesa.Model):
         self._logs: dict[int, list[dict[str, Any]]] = {}
         self._build_actors()
         self._hours_today = np.zeros(len(ACTORS))
-        self._relief_before = self.tally.relief.copy()
         self.today: dict[str, float] = dict.fromkeys(DAILY_KEYS, 0.0)
         self.datacollector = mesa.DataCollector(model_reporters={"day": "day", **{k: partial(_daily, k) for k in DAILY_KEYS}})
         self.running = True
+        self.count_from = self.params.run.warmup_days  # summary figures count cases arriving from this day on
+        self.closed_by_state = dict.fromkeys(law.CLOSED_STATES, 0)
+        self.cases: CaseTable | None = CaseTable() if record_cases else None
 
     # --- set-up -------------------------------------------------------------------------------------------------
     def _build_actors(self) -> None:
@@ -124,16 +130,12 @@ class LeniencyModel(mesa.Model):
             for i in range(pool.n):
                 cls(self, i, i // per)
 
-    def add_hours(self, actor: str, stage: Stage, hours: float) -> None:
-        a = ACTORS.index(actor)
-        self.tally.hours[a, stage] += hours
-        self._hours_today[a] += hours
-
     # --- the day ------------------------------------------------------------------------------------------------
     def step(self) -> None:
         """One day: arrivals, then each stage's cases due today, then the actors work off a day's capacity."""
         p = self.params
         d = self.docket
+        self._staff_day()
         live = self._live_counts()
         arrivals = 0
         if self.day < p.run.days:
@@ -169,6 +171,29 @@ class LeniencyModel(mesa.Model):
                 self._defendants = {new: agents[old] for new, old in enumerate(moved.tolist()) if old in agents}
                 for new, agent in self._defendants.items():
                     agent.row = new
+
+    def _staff_day(self) -> None:
+        """Turnover and drift keep the world stationary: prosecutors and judges leave and are replaced (newcomers
+        hold uninformed beliefs), judges' norms drift (mean-reverting) around the average."""
+        p, rng = self.params, self.rng
+        tau = p.judge.norm_persistence_days
+        a = np.exp(-1.0 / tau)
+        x = np.log(self.judge_norm)
+        x = a * x + np.sqrt(1 - a * a) * p.judge.norm_sd * rng.standard_normal(len(x))
+        newj = rng.random(len(x)) < p.judge.turnover_per_year / 365.0
+        x[newj] = p.judge.norm_sd * rng.standard_normal(int(newj.sum()))
+        self.judge_norm = np.exp(x)
+        jd = p.judge.per_district
+        if newj.any():
+            for j in np.flatnonzero(newj).tolist():  # prosecutors of the district start afresh on the new judge
+                dist, jl = divmod(j, jd)
+                prs = np.arange(dist * p.prosecutor.per_district, (dist + 1) * p.prosecutor.per_district)
+                self.norm_belief[prs, jl] = p.prosecutor.norm_belief_sd * rng.standard_normal(len(prs))
+        newp = rng.random(self.prosecutors.n) < p.prosecutor.turnover_per_year / 365.0
+        if newp.any():
+            k = int(newp.sum())
+            self.norm_belief[newp] = p.prosecutor.norm_belief_sd * rng.standard_normal((k, jd))
+            self.prosecutor_rate[newp] = p.prosecutor.application_target
 
     def _collect_day(self) -> None:
         """``datacollector.collect`` without Mesa's per-reporter type dispatch and deepcopy when every reporter is
@@ -244,9 +269,13 @@ class LeniencyModel(mesa.Model):
         d.lawyer[rows] = np.where(d.retained[rows], -1, dist * p.lawyer.per_district + rng.integers(0, p.lawyer.per_district, n))
         Defendant.draw(self, rows)
         d.judged_day[rows] = -1
-        self.tally.arrived += n
+        d.relief_class[rows] = -1
+        d.relief_reason[rows] = -1
+        d.first_relief_day[rows] = -1
         detained = int(d.detained[rows].sum())
-        self.tally.detained_at_arrival += detained
+        if self.day >= self.count_from:  # summary figures cover cases arriving after the warm-up
+            self.tally.arrived += n
+            self.tally.detained_at_arrival += detained
         live = self._live_counts()
         live[CaseState.INVESTIGATION] += n
         live[-1] += detained
@@ -270,7 +299,7 @@ class LeniencyModel(mesa.Model):
         likely = d.rec[rows]
         std = np.where(law.fast_track_eligible(likely), p.prosecutor.review_hours_fast, p.prosecutor.review_hours_other)
         wait, hours, _ = self.prosecutors.book(d.prosecutor[rows], std + p.prosecutor.negotiation_hours)
-        self.add_hours("prosecutor", Stage.REVIEW, hours.sum())
+        self.add_hours("prosecutor", Stage.REVIEW, rows, hours)
         limit = law.review_limit(likely)
         half = np.round(0.5 * np.where(law.fast_track_eligible(likely), p.prosecutor.review_days_fast, p.prosecutor.review_days_other))
         self._schedule(rows, Event.PLEA_HEARING, self.day + np.clip(wait + half.astype(np.int32), 1, limit - 2))
@@ -279,6 +308,7 @@ class LeniencyModel(mesa.Model):
         """Lawyer advice, the offer and the defendant's decision; signing with a lawyer present (Art. 174)."""
         d, t = self.docket, self.tally
         Defendant.form_beliefs(self, rows)
+        d.recorded[rows] = self.rng.random(len(rows)) < self.params.prosecutor.recorded_hearing_share
         lawyer_wait = DutyLawyer.advise(self, rows)
         d.pressure[rows] = Defendant.pressure(self, rows)
         accept, accept_cf = Defendant.decide_plea(self, rows)
@@ -286,16 +316,23 @@ class LeniencyModel(mesa.Model):
         if bargain.any():
             Prosecutor.negotiate(self, rows[bargain])
             accept[bargain], accept_cf[bargain] = Defendant.decide_plea(self, rows[bargain])
+        refused = np.flatnonzero(~accept)
+        if len(refused):
+            go = Defendant.insist(self, rows[refused])
+            again = refused[go]
+            if len(again):
+                accept[again], accept_cf[again] = Defendant.decide_plea(self, rows[again])
         sign = accept & law.may_sign(d.lawyer_present[rows])
         srows = rows[sign]
         d.signed[srows] = True
         d.ever_signed[srows] = True
         d.accept_cf[rows] = accept_cf
         d.involuntary[srows] = ~accept_cf[sign]
-        t.signed += len(srows)
-        t.determinate += int(d.determinate[srows].sum())
-        t.discount_sum += float(d.discount[srows].sum())
-        t.involuntary += int(d.involuntary[srows].sum())
+        c = srows[self._counted(srows)]
+        t.signed += len(c)
+        t.determinate += int(d.determinate[c].sum())
+        t.discount_sum += float(d.discount[c].sum())
+        t.involuntary += int(d.involuntary[c].sum())
         self.today["signed_today"] += len(srows)
         self._set_aside(srows[Prosecutor.finds_involuntary(self, srows)], Stage.REVIEW)
         if self._watch:
@@ -311,9 +348,13 @@ class LeniencyModel(mesa.Model):
         if not len(rows):
             return
         d = self.docket
-        reasons = np.where(d.involuntary[rows], Reason.INVOLUNTARY, Reason.FALSE_ALARM)
-        self.ledger.add(self.day, stage, d.case_id[rows], ReliefType.VOLUNTARINESS_FINDING, reasons)
-        self.tally.involuntary_found += int((d.involuntary[rows] & ~d.found_involuntary[rows]).sum())
+        reasons = np.where(d.involuntary[rows], INVOLUNTARY_REASON[d.inv_cause[rows]], Reason.FALSE_ALARM)
+        reasons = np.where(d.involuntary[rows] & d.innocent[rows], Reason.INNOCENT, reasons)
+        self._relief(rows, stage, ReliefType.VOLUNTARINESS_FINDING, reasons)
+        self.tally.involuntary_found += int((self._counted(rows) & d.involuntary[rows] & ~d.found_involuntary[rows]).sum())
+        # the prosecutor re-reviews the case with the defendant's new decision (relief hours)
+        _, hours, _ = self.prosecutors.book(d.prosecutor[rows], self.params.prosecutor.withdrawal_hours)
+        self.add_hours("prosecutor", stage, rows, hours, relief=True)
         d.found_involuntary[rows] = True
         d.belief_T[rows] = d.base[rows]
         d.belief_p[rows] = d.p_conv[rows]
@@ -330,10 +371,10 @@ class LeniencyModel(mesa.Model):
         d = self.docket
         d.signed[rows] = False
         d.withdrawn[rows] = True
-        self.tally.withdrawals += len(rows)
-        self.ledger.add(self.day, stage, d.case_id[rows], ReliefType.WITHDRAWAL, reasons)
+        self.tally.withdrawals += int(self._counted(rows).sum())
+        self._relief(rows, stage, ReliefType.WITHDRAWAL, reasons)
         _, hours, _ = self.prosecutors.book(d.prosecutor[rows], self.params.prosecutor.withdrawal_hours)
-        self.add_hours("prosecutor", stage, hours.sum())
+        self.add_hours("prosecutor", stage, rows, hours, relief=True)
         if self._watch:
             self._note(rows, "withdrawal", lambda r: "The defendant withdraws the plea (反悔); the discount is lost.")
 
@@ -345,45 +386,53 @@ class LeniencyModel(mesa.Model):
         learn = inv & Defendant.learns_truth(self, standing, scale)
         misinf = ~inv & Defendant.misinformed(self, standing, scale)
         go = (learn | misinf) & (self.rng.random(len(standing)) < p.defendant.withdrawal_propensity)
-        reasons = np.where(learn[go], np.where(d.innocent[standing[go]], Reason.INNOCENT, Reason.INVOLUNTARY), Reason.MISINFORMATION)
+        g = standing[go]
+        inv_reason = np.where(d.innocent[g], Reason.INNOCENT, INVOLUNTARY_REASON[d.inv_cause[g]])
+        reasons = np.where(learn[go], inv_reason, Reason.MISINFORMATION)
         self._withdraw(standing[go], stage, reasons)
 
     def _charge(self, rows: np.ndarray) -> None:
         """End of review: withdrawal, non-prosecution or prosecution with a procedure (Arts. 172-177, 222)."""
         d, t = self.docket, self.tally
         self._withdrawals(rows, Stage.REVIEW, 1.0)
-        t.review_concluded += len(rows)
-        t.pleas_at_charge += int(d.signed[rows].sum())
-        t.innocent_review_concluded += int(d.innocent[rows].sum())
-        t.innocent_signed += int((d.innocent[rows] & d.ever_signed[rows]).sum())
+        c = rows[self._counted(rows)]
+        t.review_concluded += len(c)
+        t.pleas_at_charge += int(d.signed[c].sum())
+        t.innocent_review_concluded += int(d.innocent[c].sum())
+        t.innocent_signed += int((d.innocent[c] & d.ever_signed[c]).sum())
         Prosecutor.record_outcome(self, d.prosecutor[rows], d.signed[rows].astype(float))
-        t.review_days_sum += int((self.day - d.stage_start[rows]).sum())
+        t.review_days_sum += int((self.day - d.stage_start[c]).sum())
         drop = Prosecutor.declines(self, rows)
         self._close(rows[drop], CaseState.NOT_PROSECUTED)
         rows = rows[~drop]
         self._release(rows[Prosecutor.releases_on_plea(self, rows)])
         d.procedure[rows] = Judge.procedure_for(self, rows)
         fast = rows[d.procedure[rows] == Procedure.FAST_TRACK]
+        fast = fast[self._counted(fast)]
         t.review_fast_n += len(fast)
         t.review_fast_days_sum += int((self.day - d.stage_start[fast]).sum())
         self._to_trial(rows)
 
     # --- trial --------------------------------------------------------------------------------------------------
-    def _to_trial(self, rows: np.ndarray) -> None:
+    def _to_trial(self, rows: np.ndarray, relief: bool = False) -> None:
+        """Send cases to first instance; ``relief`` marks a re-trial after a plea was lost (its hours are relief)."""
         if not len(rows):
             return
         d, jp = self.docket, self.params.judge
         d.state[rows] = CaseState.TRIAL
         d.stage_start[rows] = self.day
         proc = d.procedure[rows]
-        std_h = np.select([proc == Procedure.FAST_TRACK, proc == Procedure.SUMMARY], [jp.fast_track_hours, jp.summary_hours], jp.ordinary_hours)
-        std_d = np.select([proc == Procedure.FAST_TRACK, proc == Procedure.SUMMARY], [jp.trial_days_fast, jp.trial_days_summary], jp.trial_days_ordinary)
+        fast, summ = proc == Procedure.FAST_TRACK, proc == Procedure.SUMMARY
+        std_h = np.select([fast, summ], [jp.fast_track_hours, jp.summary_hours], jp.ordinary_hours)
+        # the court examines the recorded plea hearing when there is one (voluntariness safeguards)
+        std_h = std_h + jp.record_review_hours * (d.recorded[rows] & d.signed[rows])
+        std_d = np.select([fast, summ], [jp.trial_days_fast, jp.trial_days_summary], jp.trial_days_ordinary)
         wait, hours, tf = self.judges.book(d.judge[rows], std_h)
-        self.add_hours("judge", Stage.TRIAL, hours.sum())
+        self.add_hours("judge", Stage.TRIAL, rows, hours, relief=relief)
         d.hearing_time[rows] = tf
         limit = law.trial_limit(proc, d.rec[rows])
         self._schedule(rows, Event.TRIAL, self.day + np.clip(np.round(std_d).astype(np.int32) + wait, 1, limit))
-        DutyLawyer.continue_to_trial(self, rows[d.signed[rows]])
+        DutyLawyer.continue_to_trial(self, rows[d.signed[rows]], relief)
 
     def _trial(self, rows: np.ndarray) -> None:
         """First instance: voluntariness review (Art. 190), withdrawal, Art. 201, judgment."""
@@ -392,12 +441,12 @@ class LeniencyModel(mesa.Model):
         plea = d.signed[rows]
         found = plea & Judge.finds_involuntary(self, rows, tf)
         self._set_aside(rows[found], Stage.TRIAL)
-        self._withdrawals(rows[d.signed[rows]], Stage.TRIAL, 0.5)
+        self._withdrawals(rows[d.signed[rows]], Stage.TRIAL, self.params.defendant.trial_withdrawal_scale)
         converted = plea & ~d.signed[rows]
         # Art. 226: a plea case that loses its plea converts to ordinary procedure and is tried anew.
         conv = rows[converted]
         d.procedure[conv] = Procedure.ORDINARY
-        self._to_trial(conv)
+        self._to_trial(conv, relief=True)
         rows = rows[~converted]
         plea_rows = rows[d.signed[rows]]
         contested = rows[~d.signed[rows]]
@@ -405,41 +454,70 @@ class LeniencyModel(mesa.Model):
         self._judge_contested(contested)
 
     def _judge_plea(self, rows: np.ndarray) -> None:
+        """Art. 201: the court adopts, asks the prosecutor to adjust, or sentences on its own; a defendant facing a
+        heavier sentence than agreed may withdraw the plea."""
         d, p, t = self.docket, self.params, self.tally
         if not len(rows):
             return
         no_crime = Judge.finds_no_crime(self, rows)
         acq = rows[no_crime]
-        self.ledger.add(self.day, Stage.TRIAL, d.case_id[acq], ReliefType.NOT_ADOPTED, Reason.INNOCENT)
-        t.leniency_judged += len(acq)
+        self._relief(acq, Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.INNOCENT)
+        t.leniency_judged += int(self._counted(acq).sum())
         d.leniency_judged[acq] = True
         self._close(acq, CaseState.ACQUITTED)
         rows = rows[~no_crime]
         tol = p.judge.tolerance
         view = Judge.view(self, rows, d.legal_discount[rows])
-        lawful = d.base[rows] * (1.0 - d.legal_discount[rows])
-        wrong_rec = np.abs(d.rec[rows] / lawful - 1.0) > tol
+        lawful = law.lawful_sentence(Judge.case_months(self, rows), d.legal_discount[rows])
+        wrong_rec = law.off_lawful(d.rec[rows], lawful, tol)
         d.wrong_rec[rows] = wrong_rec
         adopt = law.art201_adopts(d.rec[rows], d.rec_lo[rows], d.rec_hi[rows], view, tol)
-        reason = np.where(wrong_rec, Reason.WRONG_SENTENCE, Reason.JUDGE_NORM)
+        # why the court asks: a recommendation off the lawful sentence (the system's own error) or a lawful one this
+        # judge sees differently (no prosecutor-judge communication)
+        reason = np.where(wrong_rec, Reason.MISCALIBRATED_REC, Reason.JUDGE_NORM)
         ask = rows[~adopt]
-        self.ledger.add(self.day, Stage.TRIAL, d.case_id[ask], ReliefType.ADJUSTMENT_REQUEST, reason[~adopt])
+        self._relief(ask, Stage.TRIAL, ReliefType.ADJUSTMENT_REQUEST, reason[~adopt])
         adjusted = np.zeros(len(rows), dtype=bool)
         adjusted[~adopt] = Prosecutor.adjusts(self, ask)
         _, hours, _ = self.prosecutors.book(d.prosecutor[ask], p.prosecutor.negotiation_hours)
-        self.add_hours("prosecutor", Stage.TRIAL, hours.sum())
+        self.add_hours("prosecutor", Stage.TRIAL, ask, hours, relief=True)
+        # the court's view is revealed to the prosecutor: informative feedback
+        Prosecutor.learn(self, ask)
         independent = ~adopt & ~adjusted
-        self.ledger.add(self.day, Stage.TRIAL, d.case_id[rows[independent]], ReliefType.NOT_ADOPTED, reason[independent])
+        self._relief(rows[independent], Stage.TRIAL, ReliefType.NOT_ADOPTED, reason[independent])
+        # Facing a heavier sentence than agreed (adjusted upward, or the court's own), the defendant may withdraw
+        # the plea (反悔): the case converts to ordinary procedure and is tried as contested, the discount lost.
+        heavier = ~adopt & (view > d.rec_hi[rows] * (1 + law.SAME_SENTENCE_RTOL))
+        wd = np.zeros(len(rows), dtype=bool)
+        wd[heavier] = Defendant.withdraws_after_refusal(self, rows[heavier], view[heavier])
+        if wd.any():
+            conv = rows[wd]
+            self._withdraw(conv, Stage.TRIAL, reason[wd])
+            d.procedure[conv] = Procedure.ORDINARY
+            self._to_trial(conv, relief=True)
+            keep = ~wd
+            rows, view, lawful, adopt, adjusted = rows[keep], view[keep], lawful[keep], adopt[keep], adjusted[keep]
+        # an adjustment the defendant accepts is the new agreement
+        agreed = rows[adjusted]
+        for col in (d.rec, d.rec_lo, d.rec_hi):
+            col[agreed] = view[adjusted]
+        # Art. 226: an agreed sentence above the fast-track limit takes the case out of fast-track procedure
+        out = agreed[(d.procedure[agreed] == Procedure.FAST_TRACK) & ~law.fast_track_eligible(d.rec[agreed])]
+        d.procedure[out] = Procedure.SUMMARY
         sentence = np.where(adopt, law.sentence_within_recommendation(d.rec_lo[rows], d.rec_hi[rows], view), view)
         d.adopted[rows] = adopt | adjusted
-        d.promise_unfulfilled[rows] = sentence > d.rec_hi[rows] * 1.0001
-        t.leniency_judged += len(rows)
-        t.adopted += int((adopt | adjusted).sum())
-        t.adopted_as_signed += int(adopt.sum())
-        t.fast_track += int((d.procedure[rows] == Procedure.FAST_TRACK).sum())
+        d.promise_unfulfilled[rows] = sentence > d.rec_hi[rows] * (1 + law.SAME_SENTENCE_RTOL)
+        c = self._counted(rows)
+        t.leniency_judged += int(c.sum())
+        t.adopted += int(((adopt | adjusted) & c).sum())
+        t.adopted_as_signed += int((adopt & c).sum())
+        t.fast_track += int(((d.procedure[rows] == Procedure.FAST_TRACK) & c).sum())
         d.leniency_judged[rows] = True
-        Prosecutor.learn(self, rows)
         self._judgment(rows, sentence, lawful)
+        # a reasoned judgment states the court's view too (learning from informative feedback only), and under
+        # coordination the court tells the prosecutor its view on a share of adopted cases
+        told = d.explained[rows] | (self.rng.random(len(rows)) < p.judge.feedback_share)
+        Prosecutor.learn(self, rows[adopt & told])
 
     def _judge_contested(self, rows: np.ndarray) -> None:
         d, p = self.docket, self.params
@@ -448,9 +526,9 @@ class LeniencyModel(mesa.Model):
         convicted = self.rng.random(len(rows)) < d.p_conv[rows]
         self._close(rows[~convicted], CaseState.ACQUITTED)
         rows = rows[convicted]
-        mitig = np.minimum(p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap)
+        mitig = law.capped_discount(p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap)
         sentence = Judge.view(self, rows, mitig)
-        self._judgment(rows, sentence, d.base[rows] * (1.0 - mitig))
+        self._judgment(rows, sentence, law.lawful_sentence(Judge.case_months(self, rows), mitig))
 
     def _judgment(self, rows: np.ndarray, sentence: np.ndarray, lawful: np.ndarray) -> None:
         d, p = self.docket, self.params
@@ -458,10 +536,17 @@ class LeniencyModel(mesa.Model):
         d.first_sentence[rows] = sentence
         d.lawful[rows] = lawful
         d.convicted[rows] = True
-        self.tally.convictions_first += len(rows)
-        self.tally.short_sentences += int((sentence <= law.FAST_TRACK_MAX_MONTHS).sum())
+        c = self._counted(rows)
+        self.tally.convictions_first += int(c.sum())
+        self.tally.short_sentences += int(((sentence <= law.SHORT_SENTENCE_MONTHS) & c).sum())
         d.judged_day[rows] = self.day
-        suspended = (sentence <= law.FAST_TRACK_MAX_MONTHS) & (self.rng.random(len(rows)) < p.case.suspension_share)
+        # Reasons are written for a share of judgments (reasoning effort), at a cost in judge hours.
+        d.explained[rows] = self.rng.random(len(rows)) < p.judge.reasoning_quality
+        er = rows[d.explained[rows]]
+        _, rh, _ = self.judges.book(d.judge[er], p.judge.reasoning_hours)
+        self.add_hours("judge", Stage.TRIAL, er, rh)
+        eligible = law.suspension_eligible(sentence)
+        suspended = eligible & (self.rng.random(len(rows)) < p.case.suspension_share)
         d.custodial[rows] = ~suspended
         self._release(rows[suspended])
         d.state[rows] = CaseState.APPEAL_WINDOW
@@ -478,45 +563,50 @@ class LeniencyModel(mesa.Model):
         remaining = d.sentence[rows] * law.DAYS_PER_MONTH - served
         eligible = law.technical_appeal_eligible(d.custodial[rows] & d.detained[rows], remaining)
         lawful = d.lawful[rows]
-        too_heavy = d.sentence[rows] > lawful * (1 + tol)
-        wrong = np.abs(d.sentence[rows] / lawful - 1.0) > tol
+        wrong = law.off_lawful(d.sentence[rows], lawful, tol)
         undetected = d.involuntary[rows] & ~d.found_involuntary[rows] & d.signed[rows]
         innocent = d.innocent[rows]
-        grievance = innocent | undetected | d.promise_unfulfilled[rows] | too_heavy
-        explainable = d.promise_unfulfilled[rows] & ~too_heavy & ~innocent & ~undetected
-        appeal, technical = Defendant.decide_appeal(self, rows, grievance, eligible, explainable)
+        defect = innocent | undetected | wrong
+        plea = d.leniency_judged[rows]
+        anchor = np.where(plea, d.rec_hi[rows], lawful)  # what was promised, or what seems fair
+        appeal, technical = Defendant.decide_appeal(
+            self, rows, anchor, ~wrong, defect, eligible, remaining / law.DAYS_PER_MONTH
+        )
         punitive, supervisory = Prosecutor.protests(self, rows, technical, wrong)
+        departed = d.promise_unfulfilled[rows]
+        departure = np.select(
+            [d.wrong_rec[rows], d.explained[rows]], [Reason.MISCALIBRATED_REC, Reason.EXPLAINED_DEPARTURE],
+            Reason.UNEXPLAINED_DEPARTURE,
+        )
         defect_reason = np.select(
-            [innocent, undetected, d.promise_unfulfilled[rows], too_heavy],
-            [Reason.INNOCENT, Reason.INVOLUNTARY, Reason.UNFULFILLED_PROMISE, Reason.WRONG_SENTENCE],
+            [innocent, undetected, wrong, departed],
+            [Reason.INNOCENT, INVOLUNTARY_REASON[d.inv_cause[rows]], Reason.WRONG_SENTENCE, departure],
             Reason.PERCEIVED_UNFAIRNESS,
         )
         appeal_reason = np.where(technical, Reason.TECHNICAL, defect_reason)
         protest_reason = np.where(punitive, Reason.PUNITIVE, Reason.WRONG_SENTENCE)
-        any_appeal = appeal | technical
         protested = punitive | supervisory
-        d.appealed[rows] = any_appeal
+        d.appealed[rows] = appeal
         d.technical[rows] = technical
-        d.grounded[rows] = appeal & grievance
+        d.grounded[rows] = appeal & ~technical & defect
         d.protested[rows] = protested
         d.punitive[rows] = punitive
-        len_ = d.leniency_judged[rows]
-        t.appeals += int((any_appeal & len_).sum())
-        t.technical_appeals += int((technical & len_).sum())
-        t.protests += int((protested & len_).sum())
-        t.appealed_or_protested += int(((any_appeal | protested) & len_).sum())
-        lr = len_
-        self.ledger.add(self.day, Stage.APPEAL, d.case_id[rows[any_appeal & lr]], ReliefType.APPEAL, appeal_reason[any_appeal & lr])
-        self.ledger.add(self.day, Stage.APPEAL, d.case_id[rows[protested & lr]], ReliefType.PROTEST, protest_reason[protested & lr])
-        go = any_appeal | protested
+        c = plea & self._counted(rows)
+        t.appeals += int((appeal & c).sum())
+        t.technical_appeals += int((technical & c).sum())
+        t.protests += int((protested & c).sum())
+        t.appealed_or_protested += int(((appeal | protested) & c).sum())
+        self._relief(rows[appeal & plea], Stage.APPEAL, ReliefType.APPEAL, appeal_reason[appeal & plea])
+        self._relief(rows[protested & plea], Stage.APPEAL, ReliefType.PROTEST, protest_reason[protested & plea])
+        go = appeal | protested
         prow = rows[protested]
         _, hours, _ = self.prosecutors.book(d.prosecutor[prow], p.prosecutor.protest_hours)
-        self.add_hours("prosecutor", Stage.APPEAL, hours.sum())
+        self.add_hours("prosecutor", Stage.APPEAL, prow, hours, relief=True)
         srows = rows[go]
         # The second-instance court: a judge of the district pool stands in for the intermediate court (assumption).
         upper = d.district[srows] * p.judge.per_district + self.rng.integers(0, p.judge.per_district, len(srows))
         wait, hours, _ = self.judges.book(upper, p.judge.second_instance_hours)
-        self.add_hours("judge", Stage.APPEAL, hours.sum())
+        self.add_hours("judge", Stage.APPEAL, srows, hours, relief=True)
         d.state[srows] = CaseState.SECOND_INSTANCE
         days = np.clip(np.round(p.judge.second_instance_days).astype(np.int32) + wait, 1, law.SECOND_INSTANCE_LIMIT)
         self._schedule(srows, Event.SECOND_INSTANCE, self.day + days)
@@ -527,7 +617,6 @@ class LeniencyModel(mesa.Model):
     def _second_instance(self, rows: np.ndarray) -> None:
         """Second instance: correct real defects; no heavier sentence on a defendant-only appeal (Art. 237)."""
         d, p = self.docket, self.params
-        tol = p.judge.tolerance
         first = d.sentence[rows]
         lawful = d.lawful[rows]
         defect = d.grounded[rows] | (d.protested[rows] & ~d.punitive[rows])
@@ -537,21 +626,56 @@ class LeniencyModel(mesa.Model):
         final = law.second_instance_sentence(first, proposed, d.protested[rows])
         d.sentence[rows] = final
         acquit = correct & d.innocent[rows]
-        wrong = np.abs(first / lawful - 1.0) > tol
-        reason = np.select(
-            [d.innocent[rows], d.involuntary[rows] & ~d.found_involuntary[rows], d.promise_unfulfilled[rows], wrong, d.punitive[rows], d.technical[rows]],
-            [Reason.INNOCENT, Reason.INVOLUNTARY, Reason.UNFULFILLED_PROMISE, Reason.WRONG_SENTENCE, Reason.PUNITIVE, Reason.TECHNICAL],
-            Reason.PERCEIVED_UNFAIRNESS,
-        )
-        reason = np.where(defect, reason, np.where(d.punitive[rows], Reason.PUNITIVE, np.where(d.technical[rows], Reason.TECHNICAL, Reason.PERCEIVED_UNFAIRNESS)))
-        lr = d.leniency_judged[rows]
-        self.ledger.add(self.day, Stage.APPEAL, d.case_id[rows[lr]], ReliefType.SECOND_INSTANCE, reason[lr])
+        # a continuation: its reason is the reason of the appeal (or protest) it decides
+        lr = rows[d.leniency_judged[rows]]
+        self._relief(lr, Stage.APPEAL, ReliefType.SECOND_INSTANCE, d.relief_reason[lr])
         if self._watch:
             self._note(rows, "second instance", lambda r: f"Second instance: final sentence {d.sentence[r]:.1f} months.")
         self._close(rows[acquit], CaseState.ACQUITTED)
         self._close(rows[~acquit], CaseState.FINAL)
 
-    # --- closing and detention ----------------------------------------------------------------------------------
+    # --- relief, hours, closing and detention -------------------------------------------------------------------
+    def _counted(self, rows: np.ndarray) -> np.ndarray:
+        """Cases that arrived after the warm-up: the only ones summary figures count."""
+        return self.docket.arrival[rows] >= self.count_from
+
+    def _relief(self, rows: np.ndarray, stage: Stage, rtype: ReliefType, reasons: np.ndarray | int) -> None:
+        """Record relief events: the first of its kind in a case is an initiation; the case remembers its class
+        (hours and detention days spent on relief are attributed to it)."""
+        if not len(rows):
+            return
+        d = self.docket
+        reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (len(rows),))
+        bit = np.uint8(1 << int(rtype))
+        initiation = np.zeros(len(rows), dtype=bool)
+        if rtype in INITIATING:
+            initiation = (d.relief_seen[rows] & bit) == 0
+            d.relief_seen[rows] |= bit
+            ir = rows[initiation]
+            d.relief_class[ir] = CLASS_CODE[reasons[initiation]]
+            d.relief_cls_bits[ir] = pack_class(d.relief_cls_bits[ir], INITIATING.index(rtype), d.relief_class[ir])
+            d.first_relief_day[ir] = np.where(d.first_relief_day[ir] < 0, self.day, d.first_relief_day[ir])
+            if rtype in (ReliefType.APPEAL, ReliefType.PROTEST):
+                first = d.relief_reason[ir] < 0
+                d.relief_reason[ir[first]] = reasons[initiation][first]
+        self.ledger.add(self.day, stage, d.case_id[rows], rtype, reasons, initiation, self._counted(rows))
+
+    def add_hours(self, actor: str, stage: Stage, rows: np.ndarray, hours: np.ndarray, relief: bool = False) -> None:
+        """Book hours spent on cases (``rows``); relief hours are also attributed to the case's relief class."""
+        if not len(rows):
+            return
+        a = ACTORS.index(actor)
+        hours = np.broadcast_to(np.asarray(hours, dtype=np.float64), (len(rows),))
+        self._hours_today[a] += float(hours.sum())
+        d = self.docket
+        d.hours_case[rows] += hours
+        c = self._counted(rows)
+        self.tally.hours[a, stage] += float(hours[c].sum())
+        if relief:
+            cls = d.relief_class[rows[c]]
+            ok = cls >= 0
+            np.add.at(self.tally.relief_hours[:, a], cls[ok], hours[c][ok])
+
     def _release(self, rows: np.ndarray) -> None:
         """End pre-trial detention (release, or the judgment becoming final)."""
         d = self.docket
@@ -560,7 +684,13 @@ class LeniencyModel(mesa.Model):
             return
         days = self.day - d.det_since[rows]
         d.det_days[rows] += days
-        self.tally.detention_days += int(days.sum())
+        c = self._counted(rows)
+        self.tally.detention_days += int(days[c].sum())
+        # detention served after the first relief initiation is a cost of relief
+        fr = d.first_relief_day[rows]
+        extra = np.where(fr >= 0, self.day - np.maximum(d.det_since[rows], fr), 0)
+        rc = c & (fr >= 0)
+        np.add.at(self.tally.relief_detention_days, d.relief_class[rows[rc]], extra[rc])
         self._live_counts()[-1] -= len(rows)
         d.detained[rows] = False
         d.det_since[rows] = -1
@@ -571,11 +701,14 @@ class LeniencyModel(mesa.Model):
         d, t = self.docket, self.tally
         self._release(rows)
         d.state[rows] = state
-        t.closed += len(rows)
-        t.closed_final += len(rows) if state == CaseState.FINAL else 0
-        t.acquitted += len(rows) if state == CaseState.ACQUITTED else 0
-        t.not_prosecuted += len(rows) if state == CaseState.NOT_PROSECUTED else 0
-        t.days_to_final_sum += int((self.day - d.arrival[rows]).sum())
+        self.closed_by_state[state] += len(rows)
+        c = self._counted(rows)
+        n = int(c.sum())
+        t.closed += n
+        t.closed_final += n if state == CaseState.FINAL else 0
+        t.acquitted += n if state == CaseState.ACQUITTED else 0
+        t.not_prosecuted += n if state == CaseState.NOT_PROSECUTED else 0
+        t.days_to_final_sum += int((self.day - d.arrival[rows[c]]).sum())
         if self._watch:
             self._note(rows, "closed", lambda r: f"Case closed: {CaseState(d.state[r]).name.lower().replace('_', ' ')} on day {self.day}.")
         if self._defendants:
@@ -583,15 +716,17 @@ class LeniencyModel(mesa.Model):
                 agent = self._defendants.pop(r, None)
                 if agent is not None:
                     agent.remove()
+        if self.cases is not None:
+            self.cases.add(d, rows, state, self.day, self.count_from)
         d.release(rows)
 
     # --- observation --------------------------------------------------------------------------------------------
     def state_counts(self) -> dict[str, int]:
-        """Cases by state: open states from the docket, closed states from the tally (every case in exactly one)."""
-        d, t = self.docket, self.tally
+        """Cases by state, warm-up included: open states from the docket, closed ones counted as they close."""
+        d = self.docket
         counts = np.bincount(d.state[d.active], minlength=len(CaseState))
         out = {s.name.lower(): int(counts[s]) for s in law.OPEN_STATES}
-        out.update(final=t.closed_final, acquitted=t.acquitted, not_prosecuted=t.not_prosecuted)
+        out.update({s.name.lower(): n for s, n in self.closed_by_state.items()})
         return out
 
     def _record_day(self, arrivals: int) -> None:
@@ -603,10 +738,10 @@ class LeniencyModel(mesa.Model):
         today["in_review"] = c[CaseState.REVIEW]
         today["in_trial"] = c[CaseState.TRIAL]
         today["in_appeal"] = c[CaseState.APPEAL_WINDOW] + c[CaseState.SECOND_INSTANCE]
-        today["closed_total"] = t.closed
+        today["closed_total"] = sum(self.closed_by_state.values())
         today["detained_now"] = c[-1]
-        new = t.relief - self._relief_before
-        self._relief_before = t.relief.copy()
+        today["warmup"] = float(self.day < self.count_from)
+        new = self.ledger.today
         today["relief_essential_today"] = int(new[:, 1].sum())
         today["relief_nonessential_today"] = int(new[:, 0].sum())
         for rt in ReliefType:
@@ -616,6 +751,7 @@ class LeniencyModel(mesa.Model):
             pool = (self.prosecutors, self.lawyers, self.judges)[i]
             today[f"backlog_days_{a}"] = float(pool.backlog.sum() / pool.capacity.sum())
         self._hours_today[:] = 0
+        new[:] = 0
         s = summarise(t, 0)
         for k in ("application_rate", "adoption_rate", "relief_rate_essential", "relief_rate_nonessential"):
             today[k] = s[k]
@@ -623,12 +759,12 @@ class LeniencyModel(mesa.Model):
     def summary(self) -> dict[str, float]:
         """All summary metrics so far (definitions in ``sim.model.metrics.METRICS``)."""
         d = self.docket
-        open_det = d.active & d.detained
+        open_det = d.active & d.detained & (d.arrival >= self.count_from)
         t = self.tally
         saved = t.detention_days
         t.detention_days += int((self.day - d.det_since[open_det]).sum())  # spells still running count so far
         try:
-            return summarise(t, d.in_flight)
+            return summarise(t, int((d.active & (d.arrival >= self.count_from)).sum()))
         finally:
             t.detention_days = saved
 
@@ -692,13 +828,20 @@ class RunResult:
     summary: dict[str, float]
     daily: pd.DataFrame | None
     relief_events: pd.DataFrame
+    cases: pd.DataFrame | None = None
 
 
 def simulate(
-    scenario: Scenario, seed: int, *, daily: bool = True, materialise_agents: bool = False, progress: bool = False
+    scenario: Scenario,
+    seed: int,
+    *,
+    daily: bool = True,
+    materialise_agents: bool = False,
+    progress: bool = False,
+    cases: bool = False,
 ) -> RunResult:
-    """Run one scenario to the end of its horizon and return its results."""
-    model = LeniencyModel(scenario, materialise_agents=materialise_agents, rng=int(seed))
+    """Run one scenario to the end of its horizon and return its results (``cases``: the per-case table too)."""
+    model = LeniencyModel(scenario, materialise_agents=materialise_agents, record_cases=cases, rng=int(seed))
     total = scenario.run.days + scenario.run.drain_days
     bar = None
     if progress:
@@ -712,4 +855,5 @@ def simulate(
     if bar is not None:
         bar.close()
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True) if daily else None
-    return RunResult(model.summary(), frame, model.ledger.to_frame())
+    table = model.cases.frame() if model.cases is not None else None
+    return RunResult(model.summary(), frame, model.ledger.to_frame(), table)

@@ -52,6 +52,10 @@ COMBINED_DISCOUNT_CAP = 0.60  # with surrender, restitution or forgiveness at mo
 
 # --- Fast-track and other thresholds -----------------------------------------------------------------------------
 FAST_TRACK_MAX_MONTHS = 36.0  # Art. 222: likely sentence <= 3 years
+SUSPENSION_MAX_MONTHS = 36.0  # Criminal Law Art. 72: only a sentence of <= 3 years may be suspended
+SHORT_SENTENCE_MONTHS = 36.0  # the published "sentences <= 3 years" share (SPP 2021 report) uses this line
+ARREST_SEVERE_MONTHS = 36.0  # assumption: offences likelier to bring more than 3 years are likelier to be arrested
+SAME_SENTENCE_RTOL = 1e-4  # two sentences within this relative tolerance are the same (floating point)
 LONGER_LIMIT_MONTHS = 12.0  # Arts. 172, 225: the longer limits apply above 1 year
 SUMMARY_LONG_MONTHS = 36.0  # Art. 220: summary limit extends above 3 years
 TECHNICAL_APPEAL_REMAINING_DAYS = 90  # remaining term <= 3 months is served in the detention house (看守所留所服刑)
@@ -73,6 +77,28 @@ SECOND_INSTANCE_LIMIT = 60  # Art. 243: 2 months
 def discount_cap(mitigation: np.ndarray, plea_cap: float, combined_cap: float) -> np.ndarray:
     """The largest lawful discount per case: the plea cap, or the combined cap with mitigation (2021 guideline)."""
     return np.where(mitigation, combined_cap, plea_cap)
+
+
+def capped_discount(discount: np.ndarray, cap: np.ndarray | float) -> np.ndarray:
+    """A discount held within its lawful cap (2021 sentencing guideline)."""
+    return np.minimum(discount, cap)
+
+
+def lawful_sentence(base_months: np.ndarray, lawful_discount: np.ndarray) -> np.ndarray:
+    """The lawful sentence: what a court with the average sentencing norm gives on the true facts, less the lawful
+    discount (the ground truth against which recommendations and judgments are 'wrong')."""
+    return base_months * (1.0 - lawful_discount)
+
+
+def off_lawful(months: np.ndarray, lawful: np.ndarray, tolerance: float) -> np.ndarray:
+    """A recommendation or sentence off the lawful sentence by more than the tolerance ('obviously improper',
+    Art. 201; the same line marks a wrong sentence on appeal)."""
+    return np.abs(months / lawful - 1.0) > tolerance
+
+
+def suspension_eligible(sentence_months: np.ndarray) -> np.ndarray:
+    """Criminal Law Art. 72: a sentence of at most 3 years may be suspended."""
+    return sentence_months <= SUSPENSION_MAX_MONTHS
 
 
 def fast_track_eligible(likely_months: np.ndarray) -> np.ndarray:

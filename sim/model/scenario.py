@@ -51,7 +51,8 @@ class _Section(BaseModel):
 
 
 class RunParams(_Section):
-    days: int = P(365, 1, 3650, "days", "days on which new cases arrive (one model step is one day)")
+    days: int = P(545, 1, 7300, "days", "days on which new cases arrive, warm-up included (one model step is one day)")
+    warmup_days: int = P(180, 0, 3650, "days", "warm-up: cases arriving before this day are simulated but not counted in any summary figure (the world settles: learning, turnover, backlogs)")
     drain_days: int = P(240, 0, 1000, "days", "days simulated after arrivals stop, so cases in flight can finish")
     cases_per_day: float = P(15.0, 0.1, 20000.0, "cases/day", "mean arrivals of new criminal cases per day (Poisson)")
     districts: int = P(1, 1, 5000, "districts", "court districts; each has its own prosecutors, duty lawyers and judges")
@@ -75,18 +76,25 @@ class DefendantParams(_Section):
     literacy_mean: float = P(0.4, 0.0, 1.0, "0-1", "mean legal literacy (beta); literate defendants discount the prosecutor's framing")
     belief_noise: float = P(0.35, 0.0, 2.0, "log-months", "sd of the defendant's own error about the trial sentence before any advice")
     belief_bias: float = P(0.0, -1.0, 1.0, "log-months", "mean of that error (negative = optimistic)")
-    contest_share: float = P(0.06, 0.0, 1.0, "share", "share of defendants who deny the facts and contest whatever the offer")
+    contest_share: float = P(0.3, 0.0, 1.0, "share", "share of defendants who deny the facts; denying them makes a plea costly (defendant.denial_cost), not impossible")
+    denial_cost: float = P(0.5, 0.0, 5.0, "log", "cost of pleading for a defendant who denies the facts (a plea admits them); assumption")
+    coercion_threshold: float = P(0.25, 0.0, 3.0, "log", "pressure above which a plea it decides is not free: involuntary (below it, lawful persuasion); assumption")
     taste_sd: float = P(0.15, 0.0, 2.0, "log", "sd of an idiosyncratic taste for pleading, fixed per defendant (used in the counterfactual too)")
     trial_cost_months: float = P(0.5, 0.0, 24.0, "months-equivalent", "non-coercive cost of going to trial (time, stress, fees)")
     detention_pressure: float = P(0.6, 0.0, 3.0, "log", "weight of the threat of continued detention on a detained defendant's choice (times power.detention_leverage)")
-    target_pressure_weight: float = P(0.3, 0.0, 3.0, "log", "weight of the prosecutor's insistence under the target on the choice (times power.target_pressure)")
     learning_prob: float = P(0.25, 0.0, 1.0, "probability", "chance a defendant who signed on wrong beliefs learns the truth before trial (times literacy + lawyer help)")
     misinformation_prob: float = P(0.04, 0.0, 1.0, "probability", "chance a defendant who signed voluntarily is later misinformed into withdrawing (times 1 - lawyer substantiveness)")
+    trial_withdrawal_scale: float = P(0.5, 0.0, 1.0, "multiplier", "chance of learning the truth or being misinformed between charge and trial, relative to the review stage; assumption")
     withdrawal_propensity: float = P(0.6, 0.0, 1.0, "probability", "chance a defendant who sees reason to withdraw actually withdraws")
-    technical_appeal_propensity: float = P(0.55, 0.0, 1.0, "probability", "chance an eligible defendant (custodial, remaining term <= 3 months) files a technical appeal when no protest is feared")
-    grounded_appeal_propensity: float = P(0.3, 0.0, 1.0, "probability", "chance a defendant with a real grievance (promise unfulfilled, wrong sentence, innocent) appeals")
-    unfairness_appeal_propensity: float = P(0.025, 0.0, 1.0, "probability", "chance a defendant with no defect appeals because the judgment seems unfair (times 1 - reasoning quality)")
-    protest_fear: float = P(1.0, 0.0, 5.0, "multiplier", "how strongly the known chance of a punitive protest deters technical appeals")
+    appeal_cost_months: float = P(3.0, 0.01, 60.0, "months-equivalent", "mean of the idiosyncratic cost of appealing (exponential across defendants); assumption, fitted")
+    appeal_success_belief: float = P(0.35, 0.0, 1.0, "probability", "believed chance an appeal lowers the sentence, without reasons to the contrary; assumption")
+    appeal_success_lawful: float = P(0.05, 0.0, 1.0, "probability", "believed chance after a reasoned judgment shows the sentence is lawful; assumption")
+    reasons_persuasion: float = P(0.7, 0.0, 1.0, "share", "how much of the felt excess of a lawful sentence its reasons explain away; assumption")
+    unfairness_sd: float = P(0.1, 0.0, 2.0, "log", "sd of the defendant's sense of how unfair the sentence is, beyond what was promised; assumption")
+    defect_grievance: float = P(0.4, 0.0, 3.0, "log", "extra felt excess of an innocent or involuntary signer, or of a wrong sentence; assumption")
+    detention_house_value: float = P(2.0, 0.0, 5.0, "months-equivalent per month", "value of serving a remaining month in the detention house rather than prison (留所服刑): the pull of a technical appeal; assumption")
+    protest_prior: float = P(0.02, 0.0, 1.0, "probability", "believed chance of a punitive protest against a technical appeal, uninformed; assumption")
+    protest_awareness: float = P(0.3, 0.0, 1.0, "0-1", "how far defendants know the real chance of a punitive protest (education raises it)")
 
 
 class PowerParams(_Section):
@@ -116,10 +124,20 @@ class ProsecutorParams(_Section):
     conviction_overstatement: float = P(1.0, 0.0, 1.0, "0-1", "how far the prosecutor presents conviction as certain (1) rather than at its true chance (0)")
     determinate_share: float = P(0.85, 0.0, 1.0, "share", "share of recommendations that are determinate (one sentence) rather than a range")
     range_half_width: float = P(0.15, 0.0, 0.5, "share", "half-width of a range recommendation, relative to its centre")
-    norm_belief_sd: float = P(0.15, 0.0, 1.0, "log", "initial error of a prosecutor's belief about each judge's sentencing norm")
-    learning_rate: float = P(0.05, 0.0, 1.0, "share", "how far a prosecutor's belief moves toward a judge's observed norm after each judgment")
+    norm_belief_sd: float = P(0.1, 0.0, 1.0, "log", "error of a new prosecutor's belief about each judge's sentencing norm (around the average norm)")
+    learning_rate: float = P(0.5, 0.0, 1.0, "share", "how far a prosecutor's belief moves toward a judge's revealed norm after informative feedback (an adjustment request, reasons, the court's feedback)")
     consult_prob: float = P(0.0, 0.0, 1.0, "probability", "chance the prosecutor consults the court before recommending (then the judge's norm is known)")
     adjust_propensity: float = P(0.55, 0.0, 1.0, "probability", "chance the prosecutor adjusts a recommendation the court finds obviously improper (Art. 201)")
+    insist_base: float = P(0.3, 0.0, 1.0, "probability", "chance a prosecutor under full target pressure insists on a refuser when just at the target; assumption")
+    insist_slope: float = P(5.0, 0.0, 50.0, "per unit shortfall", "how fast insistence rises with the relative shortfall below the target; assumption")
+    insistence_pressure: float = P(0.5, 0.0, 3.0, "log", "pressure of insisting (repeat sessions, threats of detention or a heavier charge) on the choice; assumption")
+    insistence_framing: float = P(0.3, 0.0, 1.0, "0-1", "extra pull of the defendant's beliefs toward the framing when insisted on (times 1 - literacy); assumption")
+    insistence_hours: float = P(1.0, 0.0, 20.0, "hours", "prosecutor hours of a repeat session")
+    rush_share: float = P(0.5, 0.0, 1.0, "share", "share of lawyer time cut when a prosecutor at full target pressure and shortfall rushes the hearing; assumption")
+    recorded_hearing_share: float = P(0.1, 0.0, 1.0, "share", "share of plea hearings recorded (audio-video; national practice from 2022)")
+    recording_deterrence: float = P(0.7, 0.0, 1.0, "share", "how much less coercion and framing a prosecutor uses on tape; assumption")
+    turnover_per_year: float = P(0.08, 0.0, 1.0, "per year", "share of prosecutors who leave each year; successors start with uninformed beliefs about the judges")
+    consult_hours: float = P(0.5, 0.0, 20.0, "hours", "prosecutor hours of a consultation with the court")
     voluntariness_check_depth: float = P(0.1, 0.0, 1.0, "probability", "chance the review-stage plea hearing uncovers an involuntary plea")
     punitive_protest_prob: float = P(0.04, 0.0, 1.0, "probability", "chance the procuratorate protests a technical appeal (punitive protest)")
     supervisory_protest_prob: float = P(0.04, 0.0, 1.0, "probability", "chance it protests a first-instance sentence that is wrong by more than the tolerance")
@@ -149,12 +167,20 @@ class JudgeParams(_Section):
     ordinary_hours: float = P(10.0, 0.5, 200.0, "hours", "judge hours for an ordinary trial")
     second_instance_hours: float = P(12.0, 0.5, 200.0, "hours", "judge hours for a second-instance case")
     fast_track_uptake: float = P(0.6, 0.0, 1.0, "probability", "chance an eligible plea case (likely sentence <= 3 years) is tried fast-track")
-    norm_sd: float = P(0.07, 0.0, 1.0, "log", "dispersion of judges' personal sentencing norms")
+    norm_sd: float = P(0.06, 0.0, 1.0, "log", "dispersion of judges' personal sentencing norms")
+    norm_persistence_days: float = P(1460.0, 30.0, 36500.0, "days", "judges' norms drift (mean-reverting to the average, stationary sd norm_sd) with this persistence")
+    case_view_sd: float = P(0.08, 0.0, 1.0, "log", "the court's case-specific view of the sentence, unknowable to the prosecutor without consulting; assumption, fitted")
+    turnover_per_year: float = P(0.06, 0.0, 1.0, "per year", "share of judges who leave each year; successors have their own norm")
+    feedback_share: float = P(0.0, 0.0, 1.0, "share", "share of adopted judgments on which the court tells the prosecutor its view (prosecutor-judge calibration)")
+    consult_hours: float = P(0.3, 0.0, 20.0, "hours", "judge hours of a consultation with the prosecutor")
+    reasoning_hours: float = P(0.3, 0.0, 20.0, "hours", "judge hours to write the reasons of a judgment")
+    record_review_hours: float = P(0.25, 0.0, 20.0, "hours", "judge hours to examine a recorded plea hearing at trial")
+    recording_visibility: float = P(1.5, 0.0, 10.0, "multiplier", "how much more involuntariness a review finds when it can watch the recorded plea hearing (1 + this); assumption")
     tolerance: float = P(0.15, 0.0, 1.0, "share", "relative deviation beyond which a recommendation is 'obviously improper' (Art. 201)")
     review_depth: float = P(0.5, 0.0, 1.0, "probability", "chance an ordinary trial with time uncovers an involuntary plea (times power.judicial_review_depth x 2, and by procedure and workload)")
     false_finding_rate: float = P(0.004, 0.0, 0.2, "probability", "chance the court finds a voluntary plea involuntary")
     innocence_detection: float = P(0.5, 0.0, 1.0, "probability", "chance the court finds no crime in a pleaded case of an innocent (times 1 - evidence, x 2)")
-    reasoning_quality: float = P(0.4, 0.0, 1.0, "0-1", "quality of the reasoning in judgments; better reasoning lowers appeals without a defect")
+    reasoning_quality: float = P(0.4, 0.0, 1.0, "share", "share of judgments that give their reasons (why the recommendation was or was not followed): information for the defendant and the prosecutor")
     correction_prob: float = P(0.7, 0.0, 1.0, "probability", "chance second instance corrects a wrong sentence or convicts-in-error it hears")
     trial_days_fast: float = P(7.0, 1.0, 60.0, "days", "usual days from receipt to judgment in fast-track (before queueing)")
     trial_days_summary: float = P(15.0, 1.0, 120.0, "days", "usual days in summary procedure")
@@ -177,6 +203,8 @@ class Meta(_Section):
     description: str = Field("", description="what the scenario represents")
     reforms: list[str] = Field(default_factory=list, description="reform overlays applied (filled in by the loader)")
     scale: str = Field("", description="scale preset applied (filled in by the loader)")
+    base: str = Field("baseline", description="what the scenario rests on: 'baseline' (calibrated) or 'priors' (filled in by the loader)")
+    source: str = Field("embedded baseline", description="the scenario file it was read from (filled in by the loader)")
 
 
 class Scenario(_Section):
@@ -252,7 +280,13 @@ def _field_help(path: Sequence[str | int]) -> str:
 
 def _validate(data: Mapping[str, Any], source: str) -> Scenario:
     try:
-        return Scenario.model_validate(data)
+        scenario = Scenario.model_validate(data)
+        if scenario.run.warmup_days >= scenario.run.days:
+            raise ScenarioError(
+                f"{source}: run.warmup_days = {scenario.run.warmup_days} must be less than run.days = "
+                f"{scenario.run.days} (cases arriving during the warm-up are not counted: none would be)"
+            )
+        return scenario
     except ValidationError as exc:
         err = exc.errors()[0]
         path = [p for p in err["loc"] if isinstance(p, str)]
@@ -282,6 +316,12 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any], source: str, pref
         key = f"{prefix}{k}"
         if k not in base:
             raise ScenarioError(f"{source}: unknown key '{key}'; {_field_help(key.split('.')[:-1] + ['?'])}")
+        op = _op_of(v, source, key)
+        if op is not None:
+            if isinstance(base[k], dict):
+                raise ScenarioError(f"{source}: key '{key}' is a table of parameters, not a value")
+            base[k] = _apply_op(base[k], op[0], op[1], source, key)
+            continue
         if isinstance(v, Mapping):
             if not isinstance(base[k], dict):
                 raise ScenarioError(f"{source}: key '{key}' must be a value, not a table; {_field_help(key.split('.'))}")
@@ -290,6 +330,32 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any], source: str, pref
             if isinstance(base[k], dict):
                 raise ScenarioError(f"{source}: key '{key}' must be a table of parameters, got {v!r}")
             base[k] = v
+
+
+OPS = ("set", "scale", "add", "at_least", "at_most")
+
+
+def _apply_op(current: Any, op: str, value: Any, source: str, key: str) -> Any:
+    """One overlay operation on a numeric parameter (an overlay states changes relative to what it rests on)."""
+    if op == "set":
+        return value
+    if isinstance(current, bool) or not isinstance(current, int | float):
+        raise ScenarioError(f"{source}: key '{key}': '{op}' needs a numeric parameter, got {current!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ScenarioError(f"{source}: key '{key}': '{op}' needs a number, got {value!r}")
+    out = {"scale": current * value, "add": current + value, "at_least": max(current, value),
+           "at_most": min(current, value)}[op]
+    return type(current)(round(out)) if isinstance(current, int) else float(out)
+
+
+def _op_of(v: Any, source: str, key: str) -> tuple[str, Any] | None:
+    """``{scale = 0.8}`` and the like: (op, value); a plain value: None (a set)."""
+    if isinstance(v, Mapping) and len(v) == 1 and next(iter(v)) in OPS:
+        op, val = next(iter(v.items()))
+        return op, val
+    if isinstance(v, Mapping) and any(k in OPS for k in v):
+        raise ScenarioError(f"{source}: key '{key}': one operation per key, one of {', '.join(OPS)}; got {dict(v)}")
+    return None
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -331,6 +397,65 @@ def parse_set(item: str) -> tuple[str, Any]:
     return key, value
 
 
+def _reform_files(names: Iterable[str]) -> list[Path]:
+    """Reform overlays in one canonical order (the order of REFORMS, then other files by name), each once."""
+    paths = {overlay_path(n, "reform").resolve(): Path(n).stem for n in names}
+    order = {name: i for i, name in enumerate(REFORMS)}
+    return sorted(paths, key=lambda p: (order.get(p.stem, len(order)), p.stem, str(p)))
+
+
+def _sets_of(over: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """The keys an overlay sets outright (plain values or ``{set = ...}``), dotted."""
+    out: dict[str, Any] = {}
+    for k, v in over.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, Mapping) and len(v) == 1 and next(iter(v)) in OPS:
+            if "set" in v:
+                out[key] = v["set"]
+        elif isinstance(v, Mapping):
+            out.update(_sets_of(v, key + "."))
+        else:
+            out[key] = v
+    return out
+
+
+def _check_conflicts(overlays: Sequence[tuple[Path, dict[str, Any]]]) -> None:
+    """Two reforms that set the same key to different values cannot both hold: refuse, naming both."""
+    seen: dict[str, tuple[Any, Path]] = {}
+    for path, over in overlays:
+        for key, value in _sets_of({k: v for k, v in over.items() if k != "meta"}).items():
+            if key in seen and seen[key][0] != value:
+                other, where = seen[key]
+                raise ScenarioError(
+                    f"{path}: key '{key}' = {value!r} conflicts with {where}, which sets it to {other!r}; "
+                    "reforms that set the same parameter must agree (or state the change as scale/add/at_least/at_most)"
+                )
+            seen.setdefault(key, (value, path))
+
+
+def _read_scenario_file(path: Path) -> tuple[dict[str, Any], str, list[str], str | None]:
+    """A user's scenario file: (overlay, what it rests on, reforms it asks for, scale it asks for)."""
+    over = read_toml(path)
+    base = over.pop("base", "baseline")
+    if base not in ("baseline", "priors"):
+        raise ScenarioError(f"{path}: key 'base' = {base!r}; allowed: 'baseline' (the calibrated embedded baseline, "
+                            "the default) or 'priors' (the schema's documented plausible values, before calibration)")
+    reforms = over.pop("reforms", [])
+    if not isinstance(reforms, list) or not all(isinstance(r, str) for r in reforms):
+        raise ScenarioError(f"{path}: key 'reforms' must be a list of reform names; allowed: {', '.join(REFORMS)}")
+    scale = over.pop("scale", None)
+    if scale is not None and not isinstance(scale, str):
+        raise ScenarioError(f"{path}: key 'scale' must be a name; allowed: {', '.join(SCALES)}")
+    meta = over.get("meta", {})
+    for key in ("reforms", "scale", "base", "source"):
+        if isinstance(meta, Mapping) and key in meta:
+            raise ScenarioError(
+                f"{path}: key 'meta.{key}' is recorded by the tool from what it applied, never written by hand; "
+                "ask for reforms with --with NAME or a top-level reforms = [...], for a scale with --scale or scale = ..."
+            )
+    return over, base, reforms, scale
+
+
 def load_scenario(
     path: str | Path | Scenario | None = None,
     *,
@@ -339,35 +464,52 @@ def load_scenario(
     sets: Iterable[str] = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> Scenario:
-    """Resolve a scenario: base (a TOML file, a Scenario, or the embedded baseline), then reforms, scale,
-    ``--set`` items, overrides. A base file merges onto the schema defaults."""
+    """Resolve a scenario: what it rests on, then reforms (in canonical order), the scale, ``--set`` items and
+    overrides, in that order.
+
+    A scenario file is an overlay on the embedded (calibrated) baseline unless it says ``base = "priors"``; it may ask
+    for reforms and a scale at top level. ``meta.reforms``, ``meta.scale``, ``meta.base`` and ``meta.source`` record
+    what was applied.
+    """
+    reforms = list(reforms)
     if isinstance(path, Scenario):
         data, path = path.model_dump(), None
+        base, source = data["meta"].get("base", "baseline"), data["meta"].get("source", "scenario object")
+        reforms = [*data["meta"].get("reforms", []), *reforms]
     else:
         data = Scenario().model_dump()
-        if path is None and BASELINE.is_file():
+        base, source = "baseline", "embedded baseline"
+        over: dict[str, Any] = {}
+        if path is not None:
+            over, base, asked, asked_scale = _read_scenario_file(Path(path))
+            reforms = [*asked, *reforms]
+            scale = scale or asked_scale
+            source = str(path)
+        if base == "baseline" and BASELINE.is_file():
             _deep_merge(data, read_toml(BASELINE), str(BASELINE))
-    applied: list[str] = []
-    if path is not None:
-        _deep_merge(data, read_toml(path), str(path))
-    for name in reforms:
-        rp = overlay_path(name, "reform")
-        _deep_merge(data, read_toml(rp), str(rp))
-        applied.append(Path(name).stem)
+        if path is not None:
+            data["meta"]["name"] = Path(path).stem
+            data["meta"]["description"] = ""
+            _deep_merge(data, over, str(path))
+    files = _reform_files(reforms)
+    overlays = [(rp, read_toml(rp)) for rp in files]
+    _check_conflicts(overlays)
+    for rp, over in overlays:
+        _deep_merge(data, {k: v for k, v in over.items() if k != "meta"}, str(rp))
     if scale:
         sp = overlay_path(scale, "scale")
         _deep_merge(data, read_toml(sp), str(sp))
         data["meta"]["scale"] = Path(scale).stem
-    data["meta"]["reforms"] = sorted(set(data["meta"].get("reforms", [])) | set(applied))
+    data["meta"]["reforms"] = [p.stem for p in files]
+    data["meta"]["base"] = base
+    data["meta"]["source"] = source
     for item in sets:
         key, value = parse_set(item)
         _set_dotted(data, key, value, f"--set {item}")
     for key, value in (overrides or {}).items():
         _set_dotted(data, key, value, "overrides")
-    source = str(path) if path is not None else "embedded baseline"
-    if sets:
-        source += " with --set " + " ".join(sets)
-    return _validate(data, source)
+    label = source + (" with --set " + " ".join(sets) if sets else "")
+    return _validate(data, label)
 
 
 def param_table() -> list[dict[str, Any]]:

@@ -1,0 +1,79 @@
+"""Relief: its kinds, why it happens, and which class each reason belongs to — the one definition of each.
+
+A relief *initiation* is the first event of an initiating kind in a case; later events it sets off (the court's
+non-adoption after an adjustment request, the second-instance decision after an appeal or protest, a repeat of the
+same kind) are its continuation. The class of an event follows from its reason (``CLASS_OF_REASON``).
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class ReliefType(IntEnum):
+    VOLUNTARINESS_FINDING = 0  # prosecutor's plea hearing or the court finds the plea involuntary
+    ADJUSTMENT_REQUEST = 1  # Art. 201: the court asks the prosecutor to adjust an obviously improper recommendation
+    NOT_ADOPTED = 2  # the court does not adopt the recommendation (sentences on its own or acquits)
+    WITHDRAWAL = 3  # the defendant withdraws the plea (反悔)
+    APPEAL = 4  # the defendant appeals (上诉)
+    PROTEST = 5  # the procuratorate protests (抗诉)
+    SECOND_INSTANCE = 6  # the second-instance decision
+
+
+class ReliefClass(IntEnum):
+    NONESSENTIAL = 0  # no defect behind it
+    ESSENTIAL_AVOIDABLE = 1  # a real defect the system itself caused upstream
+    ESSENTIAL_UNAVOIDABLE = 2  # a real defect not of the system's making
+
+
+class Reason(IntEnum):
+    """Why a relief event happened (the first that applies, in the order the stages test them)."""
+
+    INVOLUNTARY_PRESSURE = 0  # signed under decisive coercion above the threshold
+    INVOLUNTARY_FRAMING = 1  # signed on false beliefs induced by the prosecutor's framing or misleading advice
+    INVOLUNTARY_OWN_ERROR = 2  # signed on the defendant's own misjudgment of the trial outcome
+    INNOCENT = 3  # the defendant is factually innocent
+    MISCALIBRATED_REC = 4  # the recommendation is off the lawful sentence by more than the tolerance
+    UNEXPLAINED_DEPARTURE = 5  # the court departs above the agreement, lawfully, but gives no reasons
+    WRONG_SENTENCE = 6  # the court's own sentence is off the lawful sentence by more than the tolerance
+    EXPLAINED_DEPARTURE = 7  # relief against a lawful departure the judgment explained
+    JUDGE_NORM = 8  # the recommendation was lawful; this judge's norm differs (no prosecutor-judge communication)
+    TECHNICAL = 9  # technical appeal: to serve a short remainder in the detention house
+    MISINFORMATION = 10  # withdrawal by a voluntary signer driven by wrong information
+    PUNITIVE = 11  # punitive protest answering a technical appeal
+    PERCEIVED_UNFAIRNESS = 12  # appeal without a defect
+    FALSE_ALARM = 13  # a voluntary plea found involuntary
+
+
+CLASS_OF_REASON: dict[Reason, ReliefClass] = {
+    Reason.INVOLUNTARY_PRESSURE: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.INVOLUNTARY_FRAMING: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.INVOLUNTARY_OWN_ERROR: ReliefClass.ESSENTIAL_UNAVOIDABLE,
+    Reason.INNOCENT: ReliefClass.ESSENTIAL_UNAVOIDABLE,
+    Reason.MISCALIBRATED_REC: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.UNEXPLAINED_DEPARTURE: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.WRONG_SENTENCE: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.EXPLAINED_DEPARTURE: ReliefClass.NONESSENTIAL,
+    Reason.JUDGE_NORM: ReliefClass.NONESSENTIAL,
+    Reason.TECHNICAL: ReliefClass.NONESSENTIAL,
+    Reason.MISINFORMATION: ReliefClass.NONESSENTIAL,
+    Reason.PUNITIVE: ReliefClass.NONESSENTIAL,
+    Reason.PERCEIVED_UNFAIRNESS: ReliefClass.NONESSENTIAL,
+    Reason.FALSE_ALARM: ReliefClass.NONESSENTIAL,
+}
+CLASS_CODE = np.array([CLASS_OF_REASON[r] for r in Reason], dtype=np.int8)  # reason code -> class code
+ESSENTIAL = CLASS_CODE != ReliefClass.NONESSENTIAL  # reason code -> essential
+
+# Kinds that start a relief procedure; the others always continue one.
+INITIATING = (
+    ReliefType.VOLUNTARINESS_FINDING,
+    ReliefType.ADJUSTMENT_REQUEST,
+    ReliefType.WITHDRAWAL,
+    ReliefType.APPEAL,
+    ReliefType.PROTEST,
+)
+INVOLUNTARY_REASON = np.array(
+    [-1, Reason.INVOLUNTARY_PRESSURE, Reason.INVOLUNTARY_FRAMING, Reason.INVOLUNTARY_OWN_ERROR], dtype=np.int8
+)  # involuntariness cause code (docket ``inv_cause``: 0 none, 1 pressure, 2 framing, 3 own error) -> reason
