@@ -324,7 +324,10 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any], source: str, pref
             continue
         if isinstance(v, Mapping):
             if not isinstance(base[k], dict):
-                raise ScenarioError(f"{source}: key '{key}' must be a value, not a table; {_field_help(key.split('.'))}")
+                raise ScenarioError(
+                    f"{source}: key '{key}' takes a value or one operation per key, one of {', '.join(OPS)} "
+                    f"(e.g. {{ scale = 0.8 }}); got {dict(v)}; {_field_help(key.split('.'))}"
+                )
             _deep_merge(base[k], v, source, key + ".")
         else:
             if isinstance(base[k], dict):
@@ -508,7 +511,8 @@ def load_scenario(
         _set_dotted(data, key, value, f"--set {item}")
     for key, value in (overrides or {}).items():
         _set_dotted(data, key, value, "overrides")
-    label = source + (" with --set " + " ".join(sets) if sets else "")
+    label = source + (" with " + ", ".join(str(f) for f in files) if files else "")
+    label += " with --set " + " ".join(sets) if sets else ""
     return _validate(data, label)
 
 
