@@ -304,9 +304,11 @@ class _Builder:
         return _fig_html(fig) + "<p>Hours per case arrived, stacked by stage. Table: <code>tables/hours_by_actor_stage.csv</code>.</p>"
 
     def tradeoff(self) -> str:
-        x, ys = "hours_per_case_total", ("undetected_involuntary_per_100", "relief_rate_nonessential")
+        x = "hours_per_case_total"
+        nonessential = FINDING_TARGET if FINDING_TARGET in self.runs else "relief_rate_nonessential"
+        ys = ("undetected_involuntary_per_100", nonessential)
         if x not in self.runs or not all(y in self.runs for y in ys):
-            return _note("The runs did not keep hours_per_case_total, undetected_involuntary_per_100 and relief_rate_nonessential.")
+            return _note(f"The runs did not keep {x}, {ys[0]} and {ys[1]}.")
         by = ["arm", "point", *self.factors] if self.multi_point else ["arm"]
         means = group_means(self.runs, [x, *ys], by=by)
         wide = means.pivot_table(index=by, columns="outcome", values=["mean", "ci_low", "ci_high"]).reset_index()
@@ -455,8 +457,15 @@ class _Builder:
                 fig.add_trace(go.Scatter(x=g["day"], y=np.round(g[f"mean_{c}"], 4), mode="lines", line=dict(color=color, width=1.5), name=arm,
                                          legendgroup=arm, showlegend=i == 0), r, c_)
         fig.update_layout(height=300 * math.ceil(len(cols) / 2) + 60, margin=dict(l=10, r=10, t=40, b=20))
+        fig.update_xaxes(title_text="day")
+        warm = self.store.read_daily(["warmup"], current=True)  # older sweeps have no such column
+        flagged = warm.loc[warm["warmup"] > 0, "day"] if "warmup" in warm else pd.Series(dtype=float)
+        warm_days = int(flagged.max()) + 1 if len(flagged) else 0
+        if warm_days:  # summary figures count only cases arriving after this band
+            fig.add_vrect(x0=0, x1=warm_days, fillcolor="#888", opacity=0.12, line_width=0, row="all", col="all")
         more = f" The first {MAX_DAILY_ARMS} of {len(self.arms)} arms are drawn." if len(self.arms) > MAX_DAILY_ARMS else ""
-        return _fig_html(fig) + (f"<p>Line: mean over replications; band: 10th–90th percentile across replications (every {step} day(s) drawn).{more} "
+        shaded = f" Grey: the warm-up (days 0–{warm_days}); summary figures count only cases arriving after it." if warm_days else ""
+        return _fig_html(fig) + (f"<p>Line: mean over replications; band: 10th–90th percentile across replications (every {step} day(s) drawn).{more}{shaded} "
                                  "Click a legend entry to hide an arm. Table: <code>tables/daily_bands.csv</code>.</p>")
 
     def ema(self) -> tuple[str, Path]:
@@ -477,6 +486,50 @@ class _Builder:
         first = html.escape(str(failed["traceback"].iloc[0]))
         return (f"<p>{len(failed)} runs failed; <code>leniency sweep SPEC --out DIR --resume</code> retries them.</p>" + _table_html(t)
                 + f"<details><summary>First traceback</summary><pre>{first}</pre></details>")
+
+
+# The finding stated first: one place names the figures it rests on (model v2's relief initiations by class).
+FINDING_TARGET = "relief_initiations_per_100_nonessential"
+FINDING_ALSO = (
+    ("hours_per_case_total", "hours per case"),
+    ("relief_initiations_per_100_essential_avoidable", "avoidable essential relief per 100"),
+    ("relief_initiations_per_100_essential_unavoidable", "unavoidable essential relief per 100"),
+    ("undetected_involuntary_per_100", "undetected involuntary pleas per 100"),
+)
+
+
+def finding(runs: pd.DataFrame, baseline: str) -> str:
+    """A plain-language summary computed from the data: which arm cuts non-essential relief most, by how much (95 %
+    CI, paired on seeds), at what change in hours, and what it does to essential relief and undetected coercion."""
+    keys = [FINDING_TARGET, *(k for k, _ in FINDING_ALSO)]
+    if FINDING_TARGET not in runs or runs["arm"].nunique() < 2:
+        return ""
+    diffs = paired_differences(runs, [k for k in keys if k in runs], baseline, by_point=False)
+    target = diffs[diffs["outcome"] == FINDING_TARGET].sort_values("mean_diff")
+    if target.empty:
+        return ""
+    best = target.iloc[0]
+    arm = best["arm"]
+    base = best["baseline_mean"]
+    verb = "cuts" if best["mean_diff"] < 0 else "does not cut"
+    sig = "" if best["significant"] else " (not distinguishable from no change at this number of replications)"
+    text = (
+        f"<p class='finding'><b>Finding.</b> Of the arms compared with <i>{_esc(baseline)}</i>, "
+        f"<b>{_esc(arm)}</b> {verb} non-essential relief most: {base:.2f} → {base + best['mean_diff']:.2f} initiations "
+        f"per 100 leniency cases ({best['mean_diff']:+.2f}, 95 % CI {best['ci_low']:+.2f} to {best['ci_high']:+.2f}){sig}."
+    )
+    mine = diffs[diffs["arm"] == arm].set_index("outcome")
+    parts = [
+        f"{label} {mine.loc[k, 'mean_diff']:+.2f} [{mine.loc[k, 'ci_low']:+.2f}, {mine.loc[k, 'ci_high']:+.2f}]"
+        for k, label in FINDING_ALSO
+        if k in mine.index
+    ]
+    if parts:
+        text += " Against the baseline it changes " + "; ".join(parts) + "."
+    rest = [f"{_esc(r['arm'])} {r['mean_diff']:+.2f}" for _, r in target.iloc[1:].iterrows()]
+    if rest:
+        text += " The other arms change non-essential relief by: " + ", ".join(rest) + " per 100."
+    return text + "</p>"
 
 
 def build_report(folder: str | Path, html_path: Path | None = None, outcomes: list[str] | None = None) -> Written:
@@ -500,8 +553,14 @@ def build_report(folder: str | Path, html_path: Path | None = None, outcomes: li
         except Exception as exc:  # a broken section must not cost the others
             b.notes.append(f"section {key} failed: {type(exc).__name__}: {exc}")
             bodies[key] = _note(f"This section could not be built: {type(exc).__name__}: {exc}")
-    toc = "".join(f"<li><a href='#{k}'>{t}</a></li>" for k, t in SECTIONS)
-    sections = "".join(f"<section id='{k}'><h2>{t}</h2>{bodies[k]}</section>" for k, t in SECTIONS)
+    try:
+        lead = finding(b.runs, b.baseline)
+    except Exception as exc:  # the finding must not cost the report
+        b.notes.append(f"finding failed: {type(exc).__name__}: {exc}")
+        lead = ""
+    shown = [(k, t) for k, t in SECTIONS if not bodies[k].startswith("<p class='note'>Not ")]  # leave out n/a
+    toc = "".join(f"<li><a href='#{k}'>{t}</a></li>" for k, t in shown)
+    sections = "".join(f"<section id='{k}'><h2>{t}</h2>{bodies[k]}</section>" for k, t in shown)
     title = f"leniency-sim sweep report: {b.meta.get('name', folder.name)}"
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{_esc(title)}</title>
@@ -514,10 +573,12 @@ table.tbl, table.kv {{ border-collapse: collapse; font-size: .85em; margin: .5em
 .kv th {{ background: #f4f4f4; }} .note {{ color: #666; font-style: italic; }}
 pre {{ background: #f7f7f7; padding: .6em; overflow-x: auto; font-size: .85em; }}
 nav ol {{ columns: 2; }} .scroll {{ overflow-x: auto; max-height: 32em; }}
+.finding {{ font-size: 1.05em; background: #f3f7fb; padding: .6em .9em; border-left: 4px solid #2171b5; }}
 </style>
 <script type="text/javascript">{get_plotlyjs()}</script>
 </head><body>
 <h1>{_esc(title)}</h1>
+{lead}
 <nav><ol>{toc}</ol></nav>
 {sections}
 </body></html>

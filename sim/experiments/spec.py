@@ -41,8 +41,9 @@ RESERVED_COLUMNS = frozenset(
 DEFAULT_HEADLINE = (
     "application_rate",
     "adoption_rate",
-    "relief_rate_essential",
-    "relief_rate_nonessential",
+    "relief_initiations_per_100_nonessential",
+    "relief_initiations_per_100_essential_avoidable",
+    "relief_initiations_per_100_essential_unavoidable",
     "undetected_involuntary_per_100",
     "hours_per_case_total",
 )

@@ -30,7 +30,7 @@ from sim.experiments.analysis import group_means
 from sim.experiments.designs import Plan, Task
 from sim.experiments.outdir import MARKER, write_marker
 from sim.experiments.spec import ExperimentSpec, SpecError
-from sim.experiments.store import ResultStore
+from sim.experiments.store import LOCK, OWNED, ResultStore
 
 
 def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
@@ -111,7 +111,10 @@ class Sweep:
         if self.store.has_runs() and not (resume or force):
             raise SpecError(f"--out {out}: already holds a sweep; add --resume to continue or extend it, or --force to start over")
         # a folder holding files this tool did not write is never written into (its files are the user's)
-        foreign = out.is_dir() and any(out.iterdir()) and not (out / MARKER).is_file() and not self.store.has_runs()
+        known = {*OWNED, LOCK, MARKER}
+        foreign = out.is_dir() and not (out / MARKER).is_file() and not self.store.has_runs() and any(
+            p.name not in known for p in out.iterdir()
+        )
         if foreign:
             raise SpecError(f"--out {out}: folder is not empty and holds no sweep of this tool; choose an empty or new folder")
         self.store.acquire_lock()  # released at the end of run()

@@ -92,7 +92,7 @@ class DefendantParams(_Section):
     reasons_persuasion: float = P(0.7, 0.0, 1.0, "share", "how much of the felt excess of a lawful sentence its reasons explain away; assumption")
     unfairness_sd: float = P(0.1, 0.0, 2.0, "log", "sd of the defendant's sense of how unfair the sentence is, beyond what was promised; assumption")
     defect_grievance: float = P(0.4, 0.0, 3.0, "log", "extra felt excess of an innocent or involuntary signer, or of a wrong sentence; assumption")
-    detention_house_value: float = P(2.0, 0.0, 5.0, "months-equivalent per month", "value of serving a remaining month in the detention house rather than prison (留所服刑): the pull of a technical appeal; assumption")
+    detention_house_value: float = P(8.0, 0.0, 20.0, "months-equivalent per month", "value of serving a remaining month in the detention house rather than prison (留所服刑): the pull of a technical appeal; assumption")
     protest_prior: float = P(0.02, 0.0, 1.0, "probability", "believed chance of a punitive protest against a technical appeal, uninformed; assumption")
     protest_awareness: float = P(0.3, 0.0, 1.0, "0-1", "how far defendants know the real chance of a punitive protest (education raises it)")
 
