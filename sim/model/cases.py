@@ -31,6 +31,8 @@ _COPY = {
     "rec": "recommendation_months",
     "determinate": "determinate",
     "ever_signed": "signed",
+    "insisted": "insisted_on",
+    "recorded": "hearing_recorded",
     "withdrawn": "withdrawn",
     "adopted": "adopted",
     "appealed": "appealed",
