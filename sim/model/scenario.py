@@ -8,12 +8,13 @@ overlays, a scale preset and ``--set key=value`` overrides merged on top, in tha
 from __future__ import annotations
 
 import json
+import math
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from sim.model import procedure
 
@@ -48,6 +49,18 @@ def P(default: Any, lo: float | None, hi: float | None, unit: str, description: 
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _a_real_number(cls, value: Any, info: ValidationInfo) -> Any:
+        """true/false is not a number (pydantic would read it as 1/0), and NaN or infinity is no parameter value."""
+        annotation = cls.model_fields[info.field_name].annotation if info.field_name else None
+        if annotation in (int, float):
+            if isinstance(value, bool):
+                raise ValueError("a number is needed, not true/false")
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValueError("not a finite number")
+        return value
 
 
 class RunParams(_Section):
@@ -307,6 +320,8 @@ def _set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None
         node = node[part]
     if not isinstance(node, dict) or parts[-1] not in node:
         raise ScenarioError(f"{source}: unknown key '{key}'; {_field_help(parts[:-1] + ['?'])}")
+    if isinstance(node[parts[-1]], dict):
+        raise ScenarioError(f"{source}: '{key}' is a table of parameters, not a value; {_field_help(parts + ['?'])}")
     node[parts[-1]] = value
 
 
