@@ -525,7 +525,7 @@ def write_baseline(values: Mapping[str, float], run_id: str, path: Path = BASELI
         sections.setdefault(sec, {})[name] = v
     lines = [
         "# Baseline: national practice around 2020-21, at district scale.",
-        "# Parameters not listed come from the schema (sim/scenario.py), documented plausible values.",
+        "# Parameters not listed come from the schema (sim/model/scenario.py), documented plausible values.",
         f"# The values below are FITTED by `leniency calibrate` (run {run_id}) to the published figures of",
         "# domain.md §5: targets, method, fitted values with their source run and the fit table are in experiments/calibration/.",
         "[meta]",
@@ -533,7 +533,10 @@ def write_baseline(values: Mapping[str, float], run_id: str, path: Path = BASELI
         f'description = "{meta.get("description", "")}"',
     ]
     for sec, kv in sections.items():
-        lines += ["", f"[{sec}]"] + [f"{k} = {v!r}  # fitted" for k, v in kv.items()]
+        lines += ["", f"[{sec}]"]
+        for k, v in kv.items():
+            note = "fitted" if f"{sec}.{k}" in values else "fitted in an earlier calibration, held fixed in this one"
+            lines.append(f"{k} = {v!r}  # {note}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     load_scenario(path)  # the file must stay valid
 
