@@ -74,12 +74,12 @@ def test_bounds_outside_the_schema_are_refused(tmp_path: Path) -> None:
 def test_missing_metric_is_reported_and_its_parameters_held(tmp_path: Path) -> None:
     text = (
         TARGET.format(m="appeal_rate") + TARGET.format(m="no_such_metric")
-        + PARAM.format(k="defendant.appeal_cost_months", lo=0.5, hi=40.0, m="appeal_rate")
+        + PARAM.format(k="defendant.appeal_threshold", lo=0.005, hi=1.0, m="appeal_rate")
         + PARAM.format(k="case.sentence_sigma", lo=0.6, hi=1.5, m="no_such_metric")
     )  # fmt: skip
     spec = cal.load_spec(_write(tmp_path, text))
     assert [t.metric for t in spec.missing_targets] == ["no_such_metric"]
-    assert [p.key for p in spec.free] == ["defendant.appeal_cost_months"]
+    assert [p.key for p in spec.free] == ["defendant.appeal_threshold"]
     assert [p.key for p in spec.held] == ["case.sentence_sigma"]
 
 
@@ -87,7 +87,7 @@ def _tiny_spec(tmp_path: Path, value: float) -> cal.CalibrationSpec:
     text = (
         "[settings]\nprior_weight = 0.0\nquick_seeds = 2\nquick_days = 60\nfit_drain_days = 150\nquick_maxfev = 10\n"
         + TARGET.format(m="appeal_rate").replace("0.5", str(value)).replace("0.1", "0.01")
-        + PARAM.format(k="defendant.appeal_cost_months", lo=0.5, hi=40.0, m="appeal_rate")
+        + PARAM.format(k="defendant.appeal_threshold", lo=0.005, hi=1.0, m="appeal_rate")
     )  # fmt: skip
     return cal.load_spec(_write(tmp_path, text))
 
@@ -95,17 +95,17 @@ def _tiny_spec(tmp_path: Path, value: float) -> cal.CalibrationSpec:
 def test_common_random_numbers_make_the_objective_a_function_of_theta(tmp_path: Path) -> None:
     spec = _tiny_spec(tmp_path, 0.02)
     ev = cal.Evaluator(load_scenario(), spec, cal.seed_list(1, 2), 60, 150)
-    a, b, c = ev.evaluate([[2.0], [2.0], [12.0]])
+    a, b, c = ev.evaluate([[0.05], [0.05], [0.3]])
     assert a == b  # same theta, same seeds: identical
     assert c != a  # another theta: another value (the parameter moves the target)
 
 
 def test_a_small_fit_improves_the_objective(tmp_path: Path) -> None:
     spec = _tiny_spec(tmp_path, 0.02)
-    base = load_scenario(overrides={"defendant.appeal_cost_months": 1.0})
+    base = load_scenario(overrides={"defendant.appeal_threshold": 0.01})
     result = cal.fit(spec, base, quick=True, workers=1)
     assert result.objective < result.objective_start
-    assert result.values["defendant.appeal_cost_months"] > 1.0  # fewer appeals wanted: a costlier appeal
+    assert result.values["defendant.appeal_threshold"] > 1.0  # fewer appeals wanted: a costlier appeal
     assert len(result.history) == result.evaluations
 
 

@@ -77,3 +77,16 @@ def test_sweep_into_a_folder_of_the_users_is_refused(tmp_path: Path) -> None:
     assert_untouched(folder)
     r = cli("sweep", str(spec), "--out", str(tmp_path / "new"), "--workers", "0")
     assert r.returncode == 2 and not (tmp_path / "new").exists(), r.stderr
+
+
+def test_resume_with_a_different_spec_is_refused_naming_what_differs(tmp_path: Path) -> None:
+    from tests.test_sweep_support import tiny_spec
+
+    out = tmp_path / "out"
+    first = tiny_spec(tmp_path, reps=1, arms='"baseline"', name="a.toml")
+    assert cli("sweep", str(first), "--out", str(out), "--workers", "1", "--quiet").returncode == 0
+    other = tiny_spec(tmp_path, reps=1, arms='["baseline", "all"]', name="b.toml")
+    r = cli("sweep", str(other), "--out", str(out), "--workers", "1", "--resume", "--quiet")
+    assert r.returncode == 2 and "different experiment" in r.stderr and "reform_arms" in r.stderr, r.stderr
+    more = tiny_spec(tmp_path, reps=2, arms='"baseline"', name="c.toml")  # more replications: an extension
+    assert cli("sweep", str(more), "--out", str(out), "--workers", "1", "--resume", "--quiet").returncode == 0

@@ -79,7 +79,7 @@ def test_a_scenario_file_rests_on_the_calibrated_baseline_unless_it_says_priors(
     p = load_scenario(priors)
     assert p.meta.base == "priors" and p.defendant.contest_share != base.defendant.contest_share
     high = load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "power_high.toml")
-    assert high.defendant.appeal_cost_months == base.defendant.appeal_cost_months  # the calibration is kept
+    assert high.defendant.appeal_threshold == base.defendant.appeal_threshold  # the calibration is kept
 
 
 def test_labels_come_from_what_was_applied(tmp_path: Path) -> None:

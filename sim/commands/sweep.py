@@ -98,7 +98,9 @@ def format_report(sweep: object, report: object) -> str:
         runs = runs.assign(_a=runs["arm"].map(arm_order)).sort_values(["point", "_a"], kind="stable")
         width = min(44, max(12, runs["row"].str.len().max() + 2))
         lines.append("")
-        lines.append(f"{'arm' if not multi else 'design point':{width}s}" + "".join(f"{h[:17]:>19s}" for h in heads))
+        # metric names are long: the columns carry a number, the names are listed in full above the table
+        lines += [f"  [{i + 1}] {h}" for i, h in enumerate(heads)]
+        lines.append(f"{'arm' if not multi else 'design point':{width}s}" + "".join(f"{f'[{i + 1}]':>19s}" for i in range(len(heads))))
         rows = list(dict.fromkeys(runs["row"]))
         for row in rows[:20]:
             cells = []
@@ -114,8 +116,6 @@ def format_report(sweep: object, report: object) -> str:
         if len(rows) > 20:
             lines.append(f"... and {len(rows) - 20} more rows (see the report)")
         lines.append("mean ± 95% CI half-width" + (f"; * paired difference from '{spec.baseline}' excludes 0 (common random numbers)" if diffs is not None else ""))
-        if any(len(h) > 17 for h in heads):
-            lines.append("columns: " + ", ".join(heads))
     lines.append(f"stored in {Path(store.root)}/runs.parquet; next: leniency report {store.root}")
     if report.failed:
         lines.append(f"{report.failed} runs failed (error and traceback in runs.parquet); --resume retries them")

@@ -117,12 +117,28 @@ class Sweep:
         )
         if foreign:
             raise SpecError(f"--out {out}: folder is not empty and holds no sweep of this tool; choose an empty or new folder")
+        if resume and self.store.has_runs():
+            self._check_same_experiment()
         self.store.acquire_lock()  # released at the end of run()
         try:
             self._write_meta(force)
         except BaseException:
             self.store.release_lock()
             raise
+
+    def _check_same_experiment(self) -> None:
+        """--resume continues or extends the same experiment; another spec would mix two experiments in one table."""
+        old = self.store.meta().get("spec")
+        if not isinstance(old, dict):
+            return
+        new = self.spec.model_dump(mode="json")
+        extendable = {"replications", "max_replications", "description"}
+        differ = sorted(k for k in set(old) | set(new) if k not in extendable and old.get(k) != new.get(k))
+        if differ:
+            raise SpecError(
+                f"--out {self.store.root}: --resume with a different experiment (differs in: {', '.join(differ)}); "
+                "resume with the spec it was started with, or write to a new folder"
+            )
 
     def _write_meta(self, force: bool) -> None:
         if force:

@@ -306,7 +306,7 @@ class Defendant(mesa.Agent):
         aware = df.protest_awareness
         p_prot = (1 - aware) * df.protest_prior + aware * p.prosecutor.punitive_protest_prob
         loss = np.where(eligible, p_prot * p.prosecutor.protest_increase * S, 0.0)
-        cost = rng.exponential(df.appeal_cost_months, n)
+        cost = rng.exponential(df.appeal_threshold, n) * S  # relative to the stakes
         appeal = gain + stay - loss > cost
         technical = appeal & eligible & (gain - loss <= cost)
         return appeal, technical
