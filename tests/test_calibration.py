@@ -105,7 +105,7 @@ def test_a_small_fit_improves_the_objective(tmp_path: Path) -> None:
     base = load_scenario(overrides={"defendant.appeal_threshold": 0.01})
     result = cal.fit(spec, base, quick=True, workers=1)
     assert result.objective < result.objective_start
-    assert result.values["defendant.appeal_threshold"] > 1.0  # fewer appeals wanted: a costlier appeal
+    assert result.values["defendant.appeal_threshold"] > 0.01  # fewer appeals wanted: a higher threshold
     assert len(result.history) == result.evaluations
 
 

@@ -27,7 +27,8 @@ def scenario(**kw: object) -> Scenario:
 @pytest.mark.parametrize(
     ("label", "a", "b", "metric", "sign"),
     [
-        ("information asymmetry -> involuntary pleas", {"power.information_asymmetry": 0.2}, {"power.information_asymmetry": 0.9}, "involuntary_plea_rate", +1),
+        # (information asymmetry -> involuntary pleas does not hold in model v2: validation claim C1a)
+        ("detention leverage -> involuntary pleas", {"power.detention_leverage": 0.2}, {"power.detention_leverage": 0.8}, "involuntary_plea_rate", +1),
         ("substantive lawyers -> misinformation withdrawals", {}, {"reforms": ["substantive_duty_lawyers"]}, "relief_rate_reason_misinformation", -1),
         ("coordination -> adoption", {}, {"reforms": ["prosecutor_judge_coordination"]}, "adoption_rate", +1),
         ("appeal countermeasures -> technical appeals", {}, {"reforms": ["appeal_countermeasures"]}, "technical_appeal_rate", -1),

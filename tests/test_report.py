@@ -28,14 +28,18 @@ def test_report_has_every_section_and_is_self_contained(reform_sweep: Path) -> N
     proc = subprocess.run([sys.executable, "-m", "sim.cli", "report", str(reform_sweep)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     html = (reform_sweep / "report.html").read_text(encoding="utf-8")
+    not_applicable = {"factor-effects", "sensitivity"}  # arms only: no factor design, so left out
     for key, title in SECTIONS:
-        assert f"<section id='{key}'><h2>{title}</h2>" in html
+        assert (f"<section id='{key}'><h2>{title}</h2>" in html) == (key not in not_applicable), key
     assert html.count("plotly.js v") == 1  # the library inlined once
     assert "<script src=" not in html and "<link" not in html  # nothing fetched: it opens offline
     assert html.count("Plotly.newPlot") >= 6  # arm means, differences, relief, hours, trade-off, daily
     assert "could not be built" not in html
-    assert "Not applicable: the experiment has no factor grid" in html
+    assert "Not applicable" not in html
     assert "None: every run succeeded." in html
+    # the finding comes first, before the table of contents, and names an arm with its paired interval
+    lead = html.split("<nav>", 1)[0]
+    assert "<p class='finding'><b>Finding.</b>" in lead and "95 % CI" in lead
 
 
 def test_report_tables_carry_the_numbers(reform_sweep: Path) -> None:

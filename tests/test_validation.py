@@ -39,7 +39,7 @@ def _small(days: int = 100) -> object:
     return baseline().with_overrides({"run.days": days, "run.drain_days": 200, "run.warmup_days": 0})
 
 
-@pytest.mark.parametrize("cid", ["C3", "R2", "C4"])
+@pytest.mark.parametrize("cid", ["C3", "R2", "R5"])  # C4 (rare technical appeals) needs the full-length table
 def test_claim_holds_and_travels_through_its_mechanism(cid: str) -> None:
     """Paired over 8 seeds at district scale, 100 days: effect in the expected direction (CI excludes 0) and at
     least 75 % of it gone when the mechanism is switched off."""

@@ -132,7 +132,9 @@ class Sweep:
         if not isinstance(old, dict):
             return
         new = self.spec.model_dump(mode="json")
-        extendable = {"replications", "max_replications", "description"}
+        extendable = {"replications", "max_replications", "description", "reform_arms"}  # more of the same
+        if isinstance(old.get("reform_arms"), list) and isinstance(new.get("reform_arms"), list):
+            extendable -= set() if set(old["reform_arms"]) <= set(new["reform_arms"]) else {"reform_arms"}
         differ = sorted(k for k in set(old) | set(new) if k not in extendable and old.get(k) != new.get(k))
         if differ:
             raise SpecError(
