@@ -85,8 +85,8 @@ def test_resume_with_a_different_spec_is_refused_naming_what_differs(tmp_path: P
     out = tmp_path / "out"
     first = tiny_spec(tmp_path, reps=1, arms='"baseline"', name="a.toml")
     assert cli("sweep", str(first), "--out", str(out), "--workers", "1", "--quiet").returncode == 0
-    other = tiny_spec(tmp_path, reps=1, arms='["baseline", "all"]', name="b.toml")
+    other = tiny_spec(tmp_path, reps=1, arms='"baseline"', days=31, name="b.toml")  # another scenario
     r = cli("sweep", str(other), "--out", str(out), "--workers", "1", "--resume", "--quiet")
-    assert r.returncode == 2 and "different experiment" in r.stderr and "reform_arms" in r.stderr, r.stderr
-    more = tiny_spec(tmp_path, reps=2, arms='"baseline"', name="c.toml")  # more replications: an extension
+    assert r.returncode == 2 and "different experiment" in r.stderr and "overrides" in r.stderr, r.stderr
+    more = tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', name="c.toml")  # more of the same: an extension
     assert cli("sweep", str(more), "--out", str(out), "--workers", "1", "--resume", "--quiet").returncode == 0
