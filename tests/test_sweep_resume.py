@@ -84,6 +84,21 @@ def test_one_sweep_per_folder_at_a_time(tmp_path: Path) -> None:
     assert not (out / ".sweep.lock").exists()
 
 
+def test_taking_the_lock_discards_only_unfinished_part_files(tmp_path: Path) -> None:
+    store = ResultStore(tmp_path)
+    daily = tmp_path / "daily.parquet"
+    daily.mkdir()
+    stale = daily / ".part-00000000000000000001-1-000001.parquet.6badfa76.tmp"
+    stale.write_bytes(b"half a parquet file")
+    mine = [daily / "notes.tmp", tmp_path / ".part-x.parquet.1234.tmp"]  # not the store's pattern or folder
+    for p in mine:
+        p.write_text("a user's file")
+    store.acquire_lock()
+    store.release_lock()
+    assert not stale.exists()
+    assert all(p.read_text() == "a user's file" for p in mine)
+
+
 def test_extending_a_finished_sweep_runs_only_what_is_new(tmp_path: Path) -> None:
     out = tmp_path / "out"
     _, first = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out)

@@ -135,8 +135,18 @@ class ResultStore:
                 raise ScenarioError(f"--out {self.root}: another sweep (host {host}, pid {pid}) is writing here; if it is gone, delete {path}") from None
             with os.fdopen(fd, "w") as fh:
                 fh.write(me)
+            self._discard_unfinished_writes()
             return
         raise ScenarioError(f"--out {self.root}: cannot take the lock {path}")
+
+    def _discard_unfinished_writes(self) -> None:
+        """Remove temporaries that a killed sweep left mid-write. Only this store's own pattern
+        (``.part-*.parquet.<hex>.tmp`` in its table folders) is touched, and only while holding the lock."""
+        for name in (RUNS, DAILY):
+            folder = self.root / name
+            if folder.is_dir():
+                for p in folder.glob(".part-*.parquet.*.tmp"):
+                    p.unlink(missing_ok=True)
 
     def release_lock(self) -> None:
         path = self.root / LOCK
