@@ -135,7 +135,7 @@ def test_defendants_sit_in_the_lane_of_their_stage_and_closed_cases_are_kept() -
         lane = int(a.pos[0])
         assert lane == _LANE_OF_STATE[m.docket.state[a.row]]
         assert 0 < a.pos[1] < 1
-    assert len(m.space._agent_to_index) == len(agents)  # closed cases left the space
+    assert len(m.space.agents) == len(agents)  # closed cases left the space
     assert m.recent_closed and {c["state"] for c in m.recent_closed} <= {"final", "acquitted", "not_prosecuted"}
     fig = flow_figure(m)
     shown = sum(len(t["x"]) for t in fig["data"] if t["name"] in STATUS_COLOURS)

@@ -8,7 +8,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from golden.capture import KEPT, digest
 
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "golden.json").read_text(encoding="utf-8"))

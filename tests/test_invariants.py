@@ -62,17 +62,14 @@ def check_day(model: LeniencyModel) -> None:
 
 def instrument(model: LeniencyModel, closed: list[int]) -> None:
     """Check Art. 237 on every case as it closes: no heavier sentence on a defendant-only appeal."""
-    original = model._close
-
     def close(rows: np.ndarray, state: CaseState) -> None:
         d = model.docket
         only_defendant = d.appealed[rows] & ~d.protested[rows] & d.convicted[rows]
         assert np.all(d.sentence[rows][only_defendant] <= d.first_sentence[rows][only_defendant] + 1e-9)
         assert np.all(model.day - d.arrival[rows] >= 0)
         closed.append(len(rows))
-        original(rows, state)
 
-    model._close = close  # type: ignore[method-assign]
+    model.events.subscribe("closed", close)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -102,6 +99,6 @@ def test_invariants_hold_on_every_case(scenario: Scenario, seed: int) -> None:
 
 
 def _defendant_cls() -> type:
-    from sim.model.agents import Defendant
+    from sim.model.actors import Defendant
 
     return Defendant

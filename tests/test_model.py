@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.model.agents import Defendant, DutyLawyer, Judge, Prosecutor
+from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor
 from sim.model.metrics import METRICS, SUMMARY_KEYS
 from sim.model.model import DAILY_KEYS, LeniencyModel, simulate
 from sim.model.procedure import CaseState

@@ -16,7 +16,7 @@ import numpy as np
 from mesa.space import ContinuousSpace
 
 from sim.model import LeniencyModel
-from sim.model.agents import Defendant
+from sim.model.actors import Defendant
 from sim.model.procedure import CaseState
 from sim.model.scenario import REFORMS, Scenario, load_scenario, param_table
 
@@ -157,6 +157,7 @@ class AppModel(LeniencyModel):
         self.space = ContinuousSpace(len(LANES), 1.0, torus=False)
         self._placed: dict[int, Defendant] = {}
         self.recent_closed: deque[dict[str, Any]] = deque(maxlen=RECENT_CLOSED)
+        self.events.subscribe("closed", self.on_closed)
         for cid in range(WATCH_FIRST):
             self.watch(cid)
         self.followed = 0
@@ -168,16 +169,11 @@ class AppModel(LeniencyModel):
             self.baseline.step()
         self._lay_out()
 
-    def _close(self, rows: np.ndarray, state: CaseState) -> None:
-        """Note closing cases for the last lane (the docket wipes their rows at the end of the day).
-
-        This extends a private method of LeniencyModel; tests/test_app.py checks the closed lane fills, so a
-        rename there fails loudly.
-        """
-        if len(rows):
-            name = CaseState(state).name.lower()
-            self.recent_closed.extend({"case_id": int(c), "state": name, "day": self.day} for c in self.docket.case_id[rows][-RECENT_CLOSED:])
-        super()._close(rows, state)
+    def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
+        """Observer of the ``closed`` event: note closing cases for the last lane (they stop being agents)."""
+        name = CaseState(state).name.lower()
+        last = self.docket.case_id[rows][-RECENT_CLOSED:]
+        self.recent_closed.extend({"case_id": int(c), "state": name, "day": self.day} for c in last)
 
     def defendants(self) -> list[Defendant]:
         """The Mesa agents of the cases in flight."""

@@ -420,7 +420,7 @@ def _offer(
 
 
 def _accept_share(model: Any, rows: np.ndarray) -> float:
-    from sim.model.agents import Defendant
+    from sim.model.actors import Defendant
 
     return float(Defendant.decide_plea(model, rows)[0].mean())
 
@@ -428,7 +428,7 @@ def _accept_share(model: Any, rows: np.ndarray) -> float:
 def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFrame:
     """§6: plea acceptance rises with the trial sentence (fixed offer), the conviction chance, risk aversion and
     detention; a discount cap lowers innocents' acceptance more than the guilty's (Bar-Gill & Gazal-Ayal 2006)."""
-    from sim.model.agents import Defendant
+    from sim.model.actors import Defendant
 
     rows_out = []
 

@@ -140,6 +140,12 @@ def sentence_within_recommendation(lo: np.ndarray, hi: np.ndarray, court_view: n
     return np.clip(court_view, lo, hi)
 
 
+def heavier_than_agreed(months: np.ndarray, agreed_hi: np.ndarray) -> np.ndarray:
+    """A sentence above the top of what the plea agreement recommended (beyond floating-point sameness): the
+    leniency promise is not kept, and a defendant facing it may withdraw the plea (Art. 201)."""
+    return months > agreed_hi * (1 + SAME_SENTENCE_RTOL)
+
+
 def second_instance_sentence(first: np.ndarray, proposed: np.ndarray, protested: np.ndarray) -> np.ndarray:
     """Art. 237 (上诉不加刑): on a defendant-only appeal the sentence may not rise; a protest lifts the bar."""
     return np.where(protested, proposed, np.minimum(first, proposed))

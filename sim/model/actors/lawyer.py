@@ -1,0 +1,62 @@
+"""The duty lawyer: advice before the plea, presence at signing, continuity to trial."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import procedure as law
+from sim.model.actors.pool import PoolAgent
+from sim.model.actors.prosecutor import Prosecutor
+
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+
+
+class DutyLawyer(PoolAgent):
+    """Advises and witnesses the signing. Time per case shrinks with caseload, and with it substance."""
+
+    pool_name = "lawyers"
+
+    @classmethod
+    def substantiveness(cls, model: LeniencyModel, minutes: np.ndarray) -> np.ndarray:
+        """0-1: enough minutes, file access and private meetings make help substantive (assumption on the form)."""
+        lp = model.params.lawyer
+        time_part = np.sqrt(np.minimum(minutes / lp.substantive_minutes, 1.0))
+        return time_part * (0.5 + 0.25 * lp.file_access + 0.25 * lp.private_meeting)
+
+    @classmethod
+    def advise(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Consult before the plea; returns the lawyer wait in days. Moves beliefs toward truth or framing."""
+        d, p = model.docket, model.params
+        lp = p.lawyer
+        wait = np.zeros(len(rows), dtype=np.int32)
+        duty = ~d.retained[rows]
+        drows = rows[duty]
+        rush = 1.0 - p.prosecutor.rush_share * p.power.target_pressure * Prosecutor.shortfall(model, d.prosecutor[drows])
+        planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity) * rush
+        w, hours, tf = model.lawyers.book(d.lawyer[drows], (planned + lp.signing_minutes) / 60.0)
+        model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)
+        wait[duty] = w
+        d.lawyer_minutes[drows] = planned * tf
+        d.substantive[drows] = cls.substantiveness(model, d.lawyer_minutes[drows])
+        d.substantive[rows[~duty]] = lp.retained_substantiveness
+        d.lawyer_minutes[rows[~duty]] = lp.substantive_minutes
+        s = d.substantive[rows].astype(np.float64)
+        m = lp.misleading_strength * (1.0 - s)  # formalised advice echoes the prosecutor's framing
+        log_b = (1 - m) * np.log(d.belief_T[rows]) + m * np.log(d.framed_T[rows])
+        d.belief_T[rows] = np.exp((1 - s) * log_b + s * np.log(d.base[rows]))
+        d.belief_p[rows] = (1 - s) * d.belief_p[rows] + s * d.p_conv[rows]
+        d.lawyer_present[rows] = True  # Art. 174: the consultation ends with the lawyer present at signing
+        return wait
+
+    @classmethod
+    def continue_to_trial(cls, model: LeniencyModel, rows: np.ndarray, relief: bool = False) -> None:
+        """Continuity: the same lawyer stays, or a new duty lawyer with little time takes over."""
+        d, p = model.docket, model.params
+        changes = ~d.retained[rows] & (model.rng.random(len(rows)) >= p.lawyer.continuity)
+        d.substantive[rows[changes]] *= 0.5
+        duty = rows[~d.retained[rows]]
+        _, hours, _ = model.lawyers.book(d.lawyer[duty], p.lawyer.trial_hours)
+        model.add_hours("lawyer", law.Stage.TRIAL, duty, hours, relief=relief)

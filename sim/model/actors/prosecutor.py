@@ -1,0 +1,186 @@
+"""The prosecutor: recommendations under a target, insistence, learning judges' norms, adjustment, protest.
+
+The office (an ActorPool) owns the state: each prosecutor's beliefs about the norms of the district's judges
+(log scale) and the running application rate the target is measured on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import procedure as law
+from sim.model.actors.pool import ActorPool, PoolAgent
+
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+    from sim.model.scenario import Scenario
+
+
+class ProsecutorOffice(ActorPool):
+    """The prosecutors of all districts: workload, beliefs about their judges' norms, running application rates."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        p, w = scenario, scenario.workload
+        super().__init__(
+            p.run.districts * p.prosecutor.per_district, p.prosecutor.hours_per_day, w.corner_cutting, w.horizon_days
+        )
+        self.per_district = p.prosecutor.per_district
+        self.belief_sd = p.prosecutor.norm_belief_sd
+        self.target = p.prosecutor.application_target
+        self.norm_belief = np.zeros((self.n, p.judge.per_district))
+        self.rate = np.full(self.n, self.target)
+
+    def meet_judges(self, judge_norm: np.ndarray, judges_per_district: int, rng: np.random.Generator) -> None:
+        """Initial beliefs: each judge's true norm, blurred (log scale)."""
+        nd = self.n // self.per_district
+        own = np.log(judge_norm).reshape(nd, judges_per_district)[np.arange(self.n) // self.per_district]
+        self.norm_belief = own + self.belief_sd * rng.standard_normal(own.shape)
+
+    def forget_judges(self, judges: np.ndarray, judges_per_district: int, rng: np.random.Generator) -> None:
+        """New judges: the prosecutors of their districts start afresh on them (uninformed beliefs)."""
+        for j in judges.tolist():
+            dist, jl = divmod(j, judges_per_district)
+            prs = np.arange(dist * self.per_district, (dist + 1) * self.per_district)
+            self.norm_belief[prs, jl] = self.belief_sd * rng.standard_normal(len(prs))
+
+    def turnover(self, per_year: float, rng: np.random.Generator) -> None:
+        """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""
+        new = rng.random(self.n) < per_year / 365.0
+        if new.any():
+            k = int(new.sum())
+            self.norm_belief[new] = self.belief_sd * rng.standard_normal((k, self.norm_belief.shape[1]))
+            self.rate[new] = self.target
+
+
+class Prosecutor(PoolAgent):
+    """Reviews cases, offers recommendations under a target, learns judges' norms, adjusts, protests."""
+
+    pool_name = "prosecutors"
+
+    @property
+    def application_rate(self) -> float:
+        return float(self.model.prosecutors.rate[self.idx])
+
+    @property
+    def norm_beliefs(self) -> np.ndarray:
+        return np.exp(self.model.prosecutors.norm_belief[self.idx])
+
+    @classmethod
+    def shortfall(cls, model: LeniencyModel, prosecutors: np.ndarray) -> np.ndarray:
+        """Relative shortfall of a prosecutor's running application rate below the target."""
+        target = model.params.prosecutor.application_target
+        if target <= 0:
+            return np.zeros(len(prosecutors))
+        return np.maximum(target - model.prosecutors.rate[prosecutors], 0.0) / target
+
+    @classmethod
+    def estimate_trial(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """The prosecutor's estimate of the trial sentence: the charge as brought, times the believed judge norm.
+
+        With a consultation (coordination) the judge's own norm is known.
+        """
+        d, p = model.docket, model.params
+        believed = np.exp(model.prosecutors.norm_belief[d.prosecutor[rows], d.judge_local[rows]])
+        consult = model.rng.random(len(rows)) < p.prosecutor.consult_prob
+        # a consultation reveals how this court sees this case; it costs both sides time
+        crow = rows[consult]
+        _, hp, _ = model.prosecutors.book(d.prosecutor[crow], p.prosecutor.consult_hours)
+        model.add_hours("prosecutor", law.Stage.REVIEW, crow, hp)
+        _, hj, _ = model.judges.book(d.judge[crow], p.judge.consult_hours)
+        model.add_hours("judge", law.Stage.REVIEW, crow, hj)
+        norm = np.where(consult, model.judges.norm[d.judge[rows]] * np.exp(d.view_noise[rows]), believed)
+        return d.base[rows] * norm  # v2: the charge threat frames the defendant; it is not part of the recommendation
+
+    @classmethod
+    def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """Art. 176: a recommendation with a discount within the caps; under target pressure a larger discount."""
+        d, p, rng, n = model.docket, model.params, model.rng, len(rows)
+        pp = p.prosecutor
+        cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
+        lawful = pp.base_discount + pp.mitigation_discount * d.mitigation[rows]
+        d.legal_discount[rows] = law.capped_discount(lawful, cap)
+        # under the application-rate target a larger discount to secure the plea (a miscalibration the court sees)
+        boost = pp.target_discount_boost * p.power.target_pressure * (1.0 + cls.shortfall(model, d.prosecutor[rows]))
+        d.discount[rows] = law.capped_discount(lawful + boost, cap)
+        est = cls.estimate_trial(model, rows)
+        centre = est * (1.0 - d.discount[rows])
+        det = rng.random(n) < pp.determinate_share
+        d.determinate[rows] = det
+        d.rec[rows] = centre
+        d.offer[rows] = centre
+        hw = np.where(det, 0.0, pp.range_half_width)
+        d.rec_lo[rows] = centre * (1 - hw)
+        d.rec_hi[rows] = centre * (1 + hw)
+
+    @classmethod
+    def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover coercion;
+        a defendant with real help speaks up more readily (assumption on the form)."""
+        d, p = model.docket, model.params
+        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]  # a record shows what happened in the session
+        depth = np.clip(p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[rows]) * seen, 0, 1)
+        u = model.rng.random(len(rows))
+        return np.where(d.involuntary[rows], u < depth, u < p.judge.false_finding_rate * depth)
+
+    @classmethod
+    def will_negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """After a refusal the prosecutor bargains only with a defence that has substance to bargain with."""
+        return model.docket.substantive[rows] > model.params.prosecutor.negotiation_min_substance
+
+    @classmethod
+    def declines(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Non-prosecution at the end of review: minor pleaded cases (relative non-prosecution, Art. 177) and
+        weak cases against the innocent (evidentiary non-prosecution; assumption on the rate)."""
+        d, rng, n = model.docket, model.rng, len(rows)
+        minor = d.signed[rows] & (d.rec[rows] <= law.MINOR_CASE_MONTHS)
+        minor &= rng.random(n) < model.params.case.minor_nonprosecution_share
+        weak = d.innocent[rows] & (rng.random(n) < 0.5 * (1 - d.evidence[rows]))
+        return minor | weak
+
+    @classmethod
+    def releases_on_plea(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
+        d = model.docket
+        chance = model.params.prosecutor.release_on_plea * model.params.power.detention_leverage
+        return d.signed[rows] & d.detained[rows] & (model.rng.random(len(rows)) < chance)
+
+    @classmethod
+    def negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """After a refusal, a substantive defence wins an extra discount (within the caps)."""
+        d, p = model.docket, model.params
+        cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
+        new = law.capped_discount(d.discount[rows] + p.prosecutor.negotiation_step * d.substantive[rows], cap)
+        scale = (1.0 - new) / np.maximum(1.0 - d.discount[rows], 1e-9)
+        d.discount[rows] = new
+        for col in (d.rec, d.rec_lo, d.rec_hi):
+            col[rows] = col[rows] * scale
+
+    @classmethod
+    def record_outcome(cls, model: LeniencyModel, prosecutors: np.ndarray, pleaded: np.ndarray) -> None:
+        """Running application rate per prosecutor (what the target is measured on)."""
+        alpha = 0.02
+        np.multiply.at(model.prosecutors.rate, prosecutors, 1 - alpha)
+        np.add.at(model.prosecutors.rate, prosecutors, alpha * pleaded)
+
+    @classmethod
+    def learn(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+        """Learn each judge's norm from judgments (faster with prosecutor-judge communication)."""
+        d = model.docket
+        pr, jl = d.prosecutor[rows], d.judge_local[rows]
+        observed = np.log(model.judges.norm[d.judge[rows]]) + 0.03 * model.rng.standard_normal(len(rows))
+        eta = model.params.prosecutor.learning_rate
+        np.add.at(model.prosecutors.norm_belief, (pr, jl), eta * (observed - model.prosecutors.norm_belief[pr, jl]))
+
+    @classmethod
+    def adjusts(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Art. 201: asked to adjust an obviously improper recommendation, does the prosecutor do so?"""
+        return model.rng.random(len(rows)) < model.params.prosecutor.adjust_propensity
+
+    @classmethod
+    def protests(cls, model: LeniencyModel, rows: np.ndarray, technical: np.ndarray, wrong: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Art. 228: (punitive protest of a technical appeal, supervisory protest of a wrong sentence)."""
+        pp, u = model.params.prosecutor, model.rng.random(len(rows))
+        punitive = technical & (u < pp.punitive_protest_prob)
+        supervisory = ~punitive & wrong & (u < pp.supervisory_protest_prob)
+        return punitive, supervisory

@@ -1,0 +1,112 @@
+"""Investigation and review: arrival, the start of review (the offer), the plea hearing (advice, decision, signing
+with a lawyer present, Art. 174) and the end of review (withdrawal, non-prosecution or a charge with a procedure,
+Arts. 172-177 and 222)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import procedure as law
+from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor
+from sim.model.procedure import CaseState, Stage
+from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
+
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+
+
+def arrive(m: LeniencyModel, n: int) -> None:
+    """New cases: who, with what case, before which prosecutor and judge (all from the case stream)."""
+    if n == 0:
+        return
+    p, d, rng = m.params, m.docket, m.case_rng
+    rows = d.add(n)
+    ids = np.arange(m.next_case_id, m.next_case_id + n)
+    m.next_case_id += n
+    d.case_id[rows] = ids
+    d.arrival[rows] = m.day
+    d.state[rows] = CaseState.INVESTIGATION
+    nd = p.run.districts
+    dist = rng.integers(0, nd, n)
+    d.district[rows] = dist
+    d.prosecutor[rows] = dist * p.prosecutor.per_district + rng.integers(0, p.prosecutor.per_district, n)
+    jl = rng.integers(0, p.judge.per_district, n)
+    d.judge_local[rows] = jl
+    d.judge[rows] = dist * p.judge.per_district + jl
+    d.retained[rows] = rng.random(n) < p.lawyer.retained_share
+    duty = dist * p.lawyer.per_district + rng.integers(0, p.lawyer.per_district, n)
+    d.lawyer[rows] = np.where(d.retained[rows], -1, duty)
+    Defendant.draw(m, rows)
+    d.judged_day[rows] = -1
+    d.relief_class[rows] = -1
+    d.relief_reason[rows] = -1
+    d.first_relief_day[rows] = -1
+    inv = 3 + rng.exponential(max(p.case.investigation_days_mean - 3, 0.1), n)
+    schedule(m, rows, Due.REVIEW_START, m.day + np.round(inv).astype(np.int32))
+    m.events.emit("arrived", rows)
+
+
+def review_start(m: LeniencyModel, rows: np.ndarray) -> None:
+    """The prosecutor takes up the file and prepares a recommendation."""
+    d, p = m.docket, m.params
+    d.state[rows] = CaseState.REVIEW
+    d.stage_start[rows] = m.day
+    Prosecutor.offer(m, rows)
+    likely = d.rec[rows]
+    fast = law.fast_track_eligible(likely)
+    std = np.where(fast, p.prosecutor.review_hours_fast, p.prosecutor.review_hours_other)
+    wait, hours, _ = m.prosecutors.book(d.prosecutor[rows], std + p.prosecutor.negotiation_hours)
+    m.add_hours("prosecutor", Stage.REVIEW, rows, hours)
+    limit = law.review_limit(likely)
+    half = np.round(0.5 * np.where(fast, p.prosecutor.review_days_fast, p.prosecutor.review_days_other))
+    schedule(m, rows, Due.PLEA_HEARING, m.day + np.clip(wait + half.astype(np.int32), 1, limit - 2))
+
+
+def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
+    """Lawyer advice, the offer and the defendant's decision; signing with a lawyer present (Art. 174)."""
+    d = m.docket
+    Defendant.form_beliefs(m, rows)
+    d.recorded[rows] = m.rng.random(len(rows)) < m.params.prosecutor.recorded_hearing_share
+    lawyer_wait = DutyLawyer.advise(m, rows)
+    d.pressure[rows] = Defendant.pressure(m, rows)
+    accept, accept_cf = Defendant.decide_plea(m, rows)
+    bargain = ~accept & Prosecutor.will_negotiate(m, rows)
+    if bargain.any():
+        Prosecutor.negotiate(m, rows[bargain])
+        accept[bargain], accept_cf[bargain] = Defendant.decide_plea(m, rows[bargain])
+    refused = np.flatnonzero(~accept)
+    if len(refused):
+        go = Defendant.insist(m, rows[refused])
+        again = refused[go]
+        if len(again):
+            accept[again], accept_cf[again] = Defendant.decide_plea(m, rows[again])
+    sign = accept & law.may_sign(d.lawyer_present[rows])
+    srows = rows[sign]
+    d.signed[srows] = True
+    d.ever_signed[srows] = True
+    d.accept_cf[rows] = accept_cf
+    d.involuntary[srows] = ~accept_cf[sign]
+    m.events.emit("plea_hearing", rows, srows)
+    set_aside(m, srows[Prosecutor.finds_involuntary(m, srows)], Stage.REVIEW)
+    start, pp = d.stage_start[rows], m.params.prosecutor
+    limit = law.review_limit(d.rec[rows])
+    usual = np.where(law.fast_track_eligible(d.rec[rows]), pp.review_days_fast, pp.review_days_other)
+    charge_day = np.maximum(m.day + 1 + lawyer_wait, start + np.round(usual).astype(np.int32))
+    schedule(m, rows, Due.CHARGE, np.minimum(charge_day, start + limit))
+
+
+def charge(m: LeniencyModel, rows: np.ndarray) -> None:
+    """End of review: withdrawal, non-prosecution or prosecution with a procedure (Arts. 172-177, 222)."""
+    d = m.docket
+    withdrawals(m, rows, Stage.REVIEW, 1.0)
+    m.events.emit("review_concluded", rows)
+    Prosecutor.record_outcome(m, d.prosecutor[rows], d.signed[rows].astype(float))
+    drop = Prosecutor.declines(m, rows)
+    close(m, rows[drop], CaseState.NOT_PROSECUTED)
+    rows = rows[~drop]
+    release(m, rows[Prosecutor.releases_on_plea(m, rows)])
+    d.procedure[rows] = Judge.procedure_for(m, rows)
+    m.events.emit("charged", rows)
+    to_trial(m, rows)

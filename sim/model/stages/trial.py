@@ -1,0 +1,139 @@
+"""First instance: the voluntariness review (Art. 190), withdrawal, Art. 201 (adopt, ask to adjust, or sentence
+independently), contested trials and the judgment."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.model import procedure as law
+from sim.model.actors import Defendant, Judge, Prosecutor
+from sim.model.procedure import CaseState, Procedure, Stage
+from sim.model.relief import Reason, ReliefType
+from sim.model.stages.casework import (
+    Due,
+    close,
+    release,
+    relief,
+    retry_as_ordinary,
+    schedule,
+    set_aside,
+    withdraw,
+    withdrawals,
+)
+
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+
+
+def trial(m: LeniencyModel, rows: np.ndarray) -> None:
+    """First instance: voluntariness review (Art. 190), withdrawal, Art. 201, judgment."""
+    d = m.docket
+    tf = d.hearing_time[rows]
+    plea = d.signed[rows]
+    found = plea & Judge.finds_involuntary(m, rows, tf)
+    set_aside(m, rows[found], Stage.TRIAL)
+    withdrawals(m, rows[d.signed[rows]], Stage.TRIAL, m.params.defendant.trial_withdrawal_scale)
+    converted = plea & ~d.signed[rows]
+    retry_as_ordinary(m, rows[converted])
+    rows = rows[~converted]
+    pleaded, contested = rows[d.signed[rows]], rows[~d.signed[rows]]  # before a withdrawal in judge_plea
+    judge_plea(m, pleaded)
+    judge_contested(m, contested)
+
+
+def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
+    """Art. 201: the court adopts, asks the prosecutor to adjust, or sentences on its own; a defendant facing a
+    heavier sentence than agreed may withdraw the plea."""
+    d, p = m.docket, m.params
+    if not len(rows):
+        return
+    no_crime = Judge.finds_no_crime(m, rows)
+    acq = rows[no_crime]
+    relief(m, acq, Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.INNOCENT)
+    m.events.emit("no_crime_found", acq)
+    d.leniency_judged[acq] = True
+    close(m, acq, CaseState.ACQUITTED)
+    rows = rows[~no_crime]
+    tol = p.judge.tolerance
+    view = Judge.view(m, rows, d.legal_discount[rows])
+    lawful = law.lawful_sentence(Judge.case_months(m, rows), d.legal_discount[rows])
+    wrong_rec = law.off_lawful(d.rec[rows], lawful, tol)
+    d.wrong_rec[rows] = wrong_rec
+    adopt = law.art201_adopts(d.rec[rows], d.rec_lo[rows], d.rec_hi[rows], view, tol)
+    # why the court asks: a recommendation off the lawful sentence (the system's own error) or a lawful one this
+    # judge sees differently (no prosecutor-judge communication)
+    reason = np.where(wrong_rec, Reason.MISCALIBRATED_REC, Reason.JUDGE_NORM)
+    ask = rows[~adopt]
+    relief(m, ask, Stage.TRIAL, ReliefType.ADJUSTMENT_REQUEST, reason[~adopt])
+    adjusted = np.zeros(len(rows), dtype=bool)
+    adjusted[~adopt] = Prosecutor.adjusts(m, ask)
+    _, hours, _ = m.prosecutors.book(d.prosecutor[ask], p.prosecutor.negotiation_hours)
+    m.add_hours("prosecutor", Stage.TRIAL, ask, hours, relief=True)
+    Prosecutor.learn(m, ask)  # the court's view is revealed to the prosecutor: informative feedback
+    independent = ~adopt & ~adjusted
+    relief(m, rows[independent], Stage.TRIAL, ReliefType.NOT_ADOPTED, reason[independent])
+    # Facing a heavier sentence than agreed (adjusted upward, or the court's own), the defendant may withdraw
+    # the plea (反悔): the case converts to ordinary procedure and is tried as contested, the discount lost.
+    heavier = ~adopt & law.heavier_than_agreed(view, d.rec_hi[rows])
+    wd = np.zeros(len(rows), dtype=bool)
+    wd[heavier] = Defendant.withdraws_after_refusal(m, rows[heavier], view[heavier])
+    if wd.any():
+        conv = rows[wd]
+        withdraw(m, conv, Stage.TRIAL, reason[wd])
+        retry_as_ordinary(m, conv)
+        keep = ~wd
+        rows, view, lawful, adopt, adjusted = rows[keep], view[keep], lawful[keep], adopt[keep], adjusted[keep]
+    # an adjustment the defendant accepts is the new agreement
+    agreed = rows[adjusted]
+    for col in (d.rec, d.rec_lo, d.rec_hi):
+        col[agreed] = view[adjusted]
+    # Art. 226: an agreed sentence above the fast-track limit takes the case out of fast-track procedure
+    out = agreed[(d.procedure[agreed] == Procedure.FAST_TRACK) & ~law.fast_track_eligible(d.rec[agreed])]
+    d.procedure[out] = Procedure.SUMMARY
+    sentence = np.where(adopt, law.sentence_within_recommendation(d.rec_lo[rows], d.rec_hi[rows], view), view)
+    d.adopted[rows] = adopt | adjusted
+    d.promise_unfulfilled[rows] = law.heavier_than_agreed(sentence, d.rec_hi[rows])
+    m.events.emit("plea_judged", rows, adopt, adjusted)
+    d.leniency_judged[rows] = True
+    judgment(m, rows, sentence, lawful)
+    # a reasoned judgment states the court's view too (learning from informative feedback only), and under
+    # coordination the court tells the prosecutor its view on a share of adopted cases
+    told = d.explained[rows] | (m.rng.random(len(rows)) < p.judge.feedback_share)
+    Prosecutor.learn(m, rows[adopt & told])
+
+
+def judge_contested(m: LeniencyModel, rows: np.ndarray) -> None:
+    """A contested trial: conviction on the evidence, a sentence with the mitigation discount only."""
+    d, p = m.docket, m.params
+    if not len(rows):
+        return
+    convicted = m.rng.random(len(rows)) < d.p_conv[rows]
+    close(m, rows[~convicted], CaseState.ACQUITTED)
+    rows = rows[convicted]
+    mitig = law.capped_discount(p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap)
+    sentence = Judge.view(m, rows, mitig)
+    judgment(m, rows, sentence, law.lawful_sentence(Judge.case_months(m, rows), mitig))
+
+
+def judgment(m: LeniencyModel, rows: np.ndarray, sentence: np.ndarray, lawful: np.ndarray) -> None:
+    """Conviction at first instance: reasons (for a share), suspension, and the appeal window opens."""
+    d, p = m.docket, m.params
+    d.sentence[rows] = sentence
+    d.first_sentence[rows] = sentence
+    d.lawful[rows] = lawful
+    d.convicted[rows] = True
+    d.judged_day[rows] = m.day
+    # Reasons are written for a share of judgments (reasoning effort), at a cost in judge hours.
+    d.explained[rows] = m.rng.random(len(rows)) < p.judge.reasoning_quality
+    er = rows[d.explained[rows]]
+    _, rh, _ = m.judges.book(d.judge[er], p.judge.reasoning_hours)
+    m.add_hours("judge", Stage.TRIAL, er, rh)
+    eligible = law.suspension_eligible(sentence)
+    suspended = eligible & (m.rng.random(len(rows)) < p.case.suspension_share)
+    d.custodial[rows] = ~suspended
+    release(m, rows[suspended])
+    d.state[rows] = CaseState.APPEAL_WINDOW
+    schedule(m, rows, Due.APPEAL_END, m.day + law.APPEAL_WINDOW_DAYS)
+    m.events.emit("judged", rows)

@@ -1,0 +1,116 @@
+"""Case stories: an observer that writes the events of followed cases in plain words (the app's story panel and
+``LeniencyModel.case_log``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from sim.model.procedure import CaseState
+
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+
+
+class CaseStories:
+    """Follows chosen cases (past, in flight or yet to arrive) and keeps their story."""
+
+    def __init__(self, model: LeniencyModel) -> None:
+        self.model = model
+        self.watched: set[int] = set()
+        self.logs: dict[int, list[dict[str, Any]]] = {}
+
+    def watch(self, case_id: int) -> None:
+        self.watched.add(int(case_id))
+        self.logs.setdefault(int(case_id), [])
+
+    def _note(self, rows: np.ndarray, event: str, text: Callable[[int], str]) -> None:
+        if not self.watched or not len(rows):
+            return
+        d = self.model.docket
+        for r in rows[np.isin(d.case_id[rows], list(self.watched))].tolist():
+            entry = {"day": self.model.day, "event": event, "text": text(r), "case": d.record(r)}
+            self.logs[int(d.case_id[r])].append(entry)
+
+    # --- events ---------------------------------------------------------------------------------------------
+    def on_arrived(self, rows: np.ndarray) -> None:
+        d = self.model.docket
+        self._note(rows, "arrival", lambda r: (
+            f"Case {d.case_id[r]} opens: the charge carries about {d.base[r]:.0f} months at a contested trial. "
+            + ("The suspect is detained. " if d.detained[r] else "The suspect stays at liberty. ")
+            + ("(Ground truth: innocent.)" if d.innocent[r] else "")
+        ))
+
+    def on_plea_hearing(self, rows: np.ndarray, signed: np.ndarray) -> None:
+        self._note(rows, "plea hearing", self._plea)
+
+    def on_plea_set_aside(self, rows: np.ndarray, newly_found: np.ndarray) -> None:
+        d = self.model.docket
+        self._note(rows, "voluntariness finding", lambda r: (
+            "The plea is found involuntary and set aside; the defendant now knows the real odds and "
+            + ("signs again." if d.signed[r] else "contests the charge.")
+        ))
+
+    def on_withdrawn(self, rows: np.ndarray) -> None:
+        self._note(rows, "withdrawal", lambda r: "The defendant withdraws the plea (反悔); the discount is lost.")
+
+    def on_judged(self, rows: np.ndarray) -> None:
+        self._note(rows, "judgment", self._judgment)
+
+    def on_appeal_window_closed(
+        self, rows: np.ndarray, appealed: np.ndarray, technical: np.ndarray, protested: np.ndarray
+    ) -> None:
+        self._note(rows[appealed | protested], "appeal", self._appeal)
+
+    def on_second_instance(self, rows: np.ndarray) -> None:
+        d = self.model.docket
+        self._note(rows, "second instance", lambda r: f"Second instance: final sentence {d.sentence[r]:.1f} months.")
+
+    def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
+        day = self.model.day
+        name = CaseState(state).name.lower().replace("_", " ")
+        self._note(rows, "closed", lambda r: f"Case closed: {name} on day {day}.")
+
+    # --- texts ----------------------------------------------------------------------------------------------
+    def _plea(self, r: int) -> str:
+        d = self.model.docket
+        who = "a retained defender" if d.retained[r] else f"the duty lawyer for {d.lawyer_minutes[r]:.0f} minutes"
+        rec = f"{d.rec[r]:.1f} months" if d.determinate[r] else f"{d.rec_lo[r]:.1f}-{d.rec_hi[r]:.1f} months"
+        text = (
+            f"Meets {who}. Believes a trial would bring {d.belief_T[r]:.1f} months (truth: {d.base[r]:.1f}) and "
+            f"conviction is {100 * d.belief_p[r]:.0f}% likely (truth: {100 * d.p_conv[r]:.0f}%). Offer: {rec}, "
+            f"a {100 * d.discount[r]:.0f}% discount. "
+        )
+        if d.ever_signed[r]:
+            text += "Signs the plea agreement with the lawyer present"
+            text += (
+                " — but would have refused knowing the truth without pressure (involuntary)."
+                if d.involuntary[r]
+                else " (voluntarily)."
+            )
+        else:
+            text += "Refuses the offer."
+        return text
+
+    def _judgment(self, r: int) -> str:
+        d = self.model.docket
+        text = f"Judgment: {d.sentence[r]:.1f} months" + (" in custody." if d.custodial[r] else ", suspended.")
+        if d.leniency_judged[r]:
+            adopted = " The court adopts the recommendation."
+            text += adopted if d.adopted[r] else " The court does not adopt the recommendation."
+            if d.promise_unfulfilled[r]:
+                text += " The sentence is above what was signed for: the promise is not fulfilled."
+        return text
+
+    def _appeal(self, r: int) -> str:
+        d = self.model.docket
+        parts = []
+        if d.technical[r]:
+            parts.append("The defendant files a technical appeal to serve the short remainder in the detention house.")
+        elif d.appealed[r]:
+            parts.append("The defendant appeals.")
+        if d.protested[r]:
+            parts.append("The procuratorate protests" + (" (punitive)." if d.punitive[r] else "."))
+        return " ".join(parts)
