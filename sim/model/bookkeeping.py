@@ -53,6 +53,7 @@ class Bookkeeping:
         # cases in each state (open states meaningful), then cases detained now (last slot)
         self.live = np.zeros(len(CaseState) + 1, dtype=np.int64)
         self.hours_today = np.zeros(len(ACTORS))
+        self.signed_today = 0
         self.today: dict[str, float] = dict.fromkeys(DAILY_KEYS, 0.0)
 
     def counted(self, rows: np.ndarray) -> np.ndarray:
@@ -91,7 +92,7 @@ class Bookkeeping:
         t.determinate += int(d.determinate[c].sum())
         t.discount_sum += float(d.discount[c].sum())
         t.involuntary += int(d.involuntary[c].sum())
-        self.today["signed_today"] += len(signed)
+        self.signed_today += len(signed)
 
     def on_plea_set_aside(self, rows: np.ndarray, newly_found: np.ndarray) -> None:
         self.tally.involuntary_found += int((self.counted(rows) & newly_found).sum())
@@ -177,6 +178,8 @@ class Bookkeeping:
         today["in_appeal"] = c[CaseState.APPEAL_WINDOW] + c[CaseState.SECOND_INSTANCE]
         today["closed_total"] = sum(self.closed_by_state.values())
         today["detained_now"] = c[-1]
+        today["signed_today"] = self.signed_today
+        self.signed_today = 0
         today["warmup"] = float(m.day < m.count_from)
         new = self.ledger.today
         today["relief_essential_today"] = int(new[:, 1].sum())
