@@ -12,7 +12,7 @@ import pytest
 import solara
 
 from sim.app import app as app_module
-from sim.app.app import COMPONENTS, GRID, Page, model_params
+from sim.app.app import SLIDER_VALUES_CSS, Page, model_params
 from sim.app.charts import PANELS, charts_figure, series, summary_rows
 from sim.app.flow import STATUS_COLOURS, flow_figure, status_of
 from sim.app.model import _LANE_OF_STATE, CONTROLS, LANES, AppModel, overrides_from
@@ -189,14 +189,13 @@ def test_case_story_tells_the_followed_case() -> None:
     assert nxt is None or m.docket.row_of(nxt) is not None
 
 
-def test_grid_layout_replaces_mesas_for_our_page() -> None:
+def test_page_draws_its_own_dashboard_without_mesas_tab(page) -> None:
     from mesa.visualization import solara_viz
 
-    assert solara_viz.make_initial_grid_layout is app_module.grid_layout
-    assert app_module.grid_layout(len(COMPONENTS)) == GRID
-    assert len(app_module.grid_layout(3)) == 3  # other pages keep Mesa's layout
-    assert CaseState.FINAL  # lanes cover every state
-    assert len(_LANE_OF_STATE) == len(CaseState)
+    assert not page.find(v.Tab).widgets  # no "Page 0" tab: the dashboard is not a Mesa grid component
+    assert not hasattr(app_module, "grid_layout") and solara_viz.make_initial_grid_layout.__module__ == solara_viz.__name__
+    assert "thumb-label-container" in SLIDER_VALUES_CSS
+    assert len(_LANE_OF_STATE) == len(CaseState)  # lanes cover every state
 
 
 def test_viz_rejects_a_bad_or_busy_port(capsys) -> None:

@@ -11,6 +11,9 @@ import re
 import pytest
 from browser_helpers import app_server, browser_page, chromium_available, screenshot
 
+from sim.app.app import TAB_TITLE
+from sim.app.model import CONTROLS
+
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium; .ci/run does)"),
@@ -61,6 +64,12 @@ def test_app_in_headless_chromium() -> None:
         page.get_by_role("button", name="Step", exact=True).wait_for(timeout=60_000)
         page.locator(".leniency-fig-charts .js-plotly-plot").wait_for(timeout=60_000)
         _wait_day(page, 0)
+        assert page.title() == TAB_TITLE and not page.locator(".v-tab").count()  # not Mesa's "PAGE 0"
+        thumbs = page.locator(".v-slider__thumb-label")
+        shown = thumbs.all_inner_texts()
+        assert len(shown) >= len(CONTROLS) + 1 and thumbs.first.is_visible()  # every slider shows its value
+        seed = page.get_by_text("Seed (same seed = same cases)").locator("xpath=../..").locator(".v-slider__thumb-label")
+        assert seed.inner_text().strip() == "1"
 
         # Step
         _step(page)

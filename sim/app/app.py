@@ -6,12 +6,13 @@ end comes from solara-assets in the virtual environment (see sim/commands/viz.py
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import solara
 import solara.checks
 import solara.server.settings
-from mesa.visualization import Slider, SolaraViz, solara_viz
+from mesa.visualization import Slider, SolaraViz
 from mesa.visualization.utils import update_counter
 
 from sim.app.charts import Charts, SummaryTable
@@ -27,6 +28,7 @@ solara.checks.should_perform_solara_check = lambda: False
 solara.server.settings.telemetry.mixpanel_enable = False
 
 TITLE = "Leniency for guilty pleas: plea bargaining and procedural relief"
+TAB_TITLE = "leniency-sim: plea bargaining and relief"
 SEED_MAX = 999
 PLAY_INTERVAL_MS = 400  # the browser draws a district step in ~0.3-0.5 s; faster play queues updates and lags
 
@@ -48,21 +50,15 @@ def Dashboard(model: AppModel) -> None:
         SummaryTable(model, tick)
 
 
-COMPONENTS = [Dashboard]
-# Mesa lays every component out 6 x 10 cells of its 12-column, 30-px-row grid (half width, ~390 px high);
-# the dashboard takes the whole width and the height of its two rows.
-GRID = [{"i": 0, "x": 0, "y": 0, "w": 12, "h": 49, "moved": False}]
+# Warned on every first load: Solara would like samesite=none cookies, which need https; on plain http at
+# 127.0.0.1 it falls back to samesite=lax, which is right for a page served to this machine.
+warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
-
-def grid_layout(num_components: int) -> list[dict[str, Any]]:
-    """Replaces Mesa's ``make_initial_grid_layout`` (it has no parameter for cell sizes); other pages keep Mesa's."""
-    if num_components == len(GRID):
-        return [dict(cell) for cell in GRID]
-    return _mesa_grid_layout(num_components)
-
-
-_mesa_grid_layout = solara_viz.make_initial_grid_layout
-solara_viz.make_initial_grid_layout = grid_layout
+# Mesa's sliders show their value only while dragged; a class needs to read them. Vuetify's thumb label, always on.
+SLIDER_VALUES_CSS = """
+.v-slider__thumb-container .v-slider__thumb-label-container { display: block !important; }
+.v-input__slider { margin-top: 18px; }
+"""
 
 
 def model_params() -> dict[str, Any]:
@@ -82,6 +78,14 @@ def model_params() -> dict[str, Any]:
 
 @solara.component
 def Page() -> None:
-    """One model per browser session (a module-level model would be shared by every visitor)."""
-    model = solara.use_memo(AppModel, [])
-    SolaraViz(model, components=list(COMPONENTS), model_params=model_params(), name=TITLE, play_interval=PLAY_INTERVAL_MS)
+    """One model per browser session (a module-level model would be shared by every visitor).
+
+    The dashboard is drawn here rather than as a SolaraViz component: Mesa would put it under a "Page 0" tab in a
+    draggable grid sized for half-width cells.
+    """
+    first = solara.use_memo(AppModel, [])
+    model = solara.use_reactive(first)
+    solara.Title(TAB_TITLE)
+    solara.Style(SLIDER_VALUES_CSS)
+    SolaraViz(model, components=[], model_params=model_params(), name=TITLE, play_interval=PLAY_INTERVAL_MS)
+    Dashboard(model.value)

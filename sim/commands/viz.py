@@ -25,6 +25,8 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["SOLARA_ASSETS_PROXY"] = "True"
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # plain http on this machine: Solara falls back to samesite=lax cookies, rightly, but warns on every first load
+    env["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https:UserWarning"
     return env
 
 
