@@ -15,7 +15,7 @@ from sim.app import app as app_module
 from sim.app.app import SLIDER_VALUES_CSS, Page, model_params
 from sim.app.charts import PANELS, charts_figure, series, summary_rows
 from sim.app.flow import STATUS_COLOURS, flow_figure, status_of
-from sim.app.model import _LANE_OF_STATE, CONTROLS, LANES, AppModel, overrides_from
+from sim.app.model import _LANE_OF_STATE, CONTROLS, LANES, SCALE_NOTE, AppModel, overrides_from
 from sim.app.story import next_open_case, story_lines
 from sim.model import LeniencyModel
 from sim.model.procedure import CaseState
@@ -64,7 +64,7 @@ def test_page_has_every_control(page) -> None:
     for r in REFORMS:
         assert "Reform: " + r.replace("_", " ") in boxes
     assert "Side by side: also run the baseline (no reforms)" in boxes
-    assert page.find(v.Select, label="Scale").widget.items == ["classroom", "district"]
+    assert page.find(v.Select, label=SCALE_NOTE).widget.items == ["classroom", "district", "national"]
     for label in ("Reset", "▶", "Step"):
         _button(page, label)
 

@@ -17,7 +17,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.app.charts import Charts, SummaryTable
 from sim.app.flow import CaseFlow
-from sim.app.model import APP_SCALES, CONTROLS, AppModel
+from sim.app.model import APP_SCALES, CONTROLS, SCALE_NOTE, AppModel
 from sim.app.story import CaseStory
 from sim.model.scenario import REFORMS
 
@@ -64,7 +64,7 @@ SLIDER_VALUES_CSS = """
 def model_params() -> dict[str, Any]:
     """The page's controls; every key is a keyword of AppModel, every default and range comes from the schema."""
     params: dict[str, Any] = {
-        "scale": {"type": "Select", "value": APP_SCALES[0], "values": list(APP_SCALES), "label": "Scale"},
+        "scale": {"type": "Select", "value": APP_SCALES[0], "values": list(APP_SCALES), "label": SCALE_NOTE},
         "seed": Slider("Seed (same seed = same cases)", 1, 0, SEED_MAX, 1, dtype=int),
         "side_by_side": {"type": "Checkbox", "value": True, "label": "Side by side: also run the baseline (no reforms)"},
     }

@@ -60,13 +60,16 @@ COLS = 2
 CHARTS_HEIGHT = 1130
 
 
+LEGEND_SPACE = 0.16  # share of the width right of each panel kept for its legend (off the curves)
+
+
 def _domains(i: int) -> tuple[list[float], list[float]]:
     rows = -(-len(PANELS) // COLS)
     r, c = divmod(i, COLS)
-    gap_x, gap_y = 0.09, 0.075
-    w = (1 - gap_x * (COLS - 1)) / COLS
+    gap_x, gap_y = 0.05, 0.075
+    w = (1 - gap_x * (COLS - 1)) / COLS - LEGEND_SPACE
     h = (1 - gap_y * (rows - 1)) / rows
-    x0 = c * (w + gap_x)
+    x0 = c * (w + LEGEND_SPACE + gap_x)
     y1 = 1 - r * (h + gap_y)
     return [x0, x0 + w], [y1 - h, y1]
 
@@ -91,10 +94,15 @@ def charts_figure(model: AppModel) -> Spec:
         layout[f"xaxis{n}"] = {"domain": xd, "anchor": f"y{n}", "title": {"text": "day", "standoff": 2}}
         layout[f"yaxis{n}"] = {"domain": yd, "anchor": f"x{n}", "title": {"text": panel.ytitle},
                                **({"range": [0, 1.02]} if panel.share else {"rangemode": "tozero"})}
-        layout[f"legend{n}"] = {"x": xd[0] + 0.01, "y": yd[1] - 0.005, "xanchor": "left", "yanchor": "top", "font": {"size": 9},
-                                "bgcolor": "rgba(255,255,255,0.6)", "tracegroupgap": 0}
-        annotations.append({"text": f"<b>{panel.title}</b>", "x": (xd[0] + xd[1]) / 2, "y": yd[1] + 0.012, "xref": "paper",
-                            "yref": "paper", "showarrow": False, "xanchor": "center", "yanchor": "bottom", "font": {"size": 12}})
+        # each legend sits right of its panel, never on the curves; the baseline's dashed twins share its entries
+        layout[f"legend{n}"] = {
+            "x": xd[1] + 0.008, "y": yd[1], "xanchor": "left", "yanchor": "top", "font": {"size": 9},
+            "tracegroupgap": 0,
+        }
+        annotations.append({
+            "text": f"<b>{panel.title}</b>", "x": xd[0], "y": yd[1] + 0.012, "xref": "paper", "yref": "paper",
+            "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 12},
+        })
         for m, suffix in runs:
             x = _days(m).tolist()
             for j, (label, key) in enumerate(panel.keys):
@@ -103,7 +111,8 @@ def charts_figure(model: AppModel) -> Spec:
                     y = np.cumsum(y)
                 data.append({
                     "type": "scatter", "x": x, "y": plain(y), "mode": "lines", "name": label + suffix, "xaxis": f"x{n}", "yaxis": f"y{n}",
-                    "legend": f"legend{n}", "showlegend": True, "hovertemplate": "%{y:.3~f}",
+                    "legend": f"legend{n}", "showlegend": not suffix, "legendgroup": f"{n}-{label}",
+                    "hovertemplate": "%{y:.3~f}",
                     "line": {"color": PALETTE[j % len(PALETTE)], "dash": "dash" if suffix else "solid", "width": 1.5 if suffix else 2},
                 })
     layout["annotations"] = annotations

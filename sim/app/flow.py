@@ -115,10 +115,13 @@ def flow_figure(model: AppModel) -> Spec:
             "hoverinfo": "text", "customdata": [c["case_id"] for c in closed],
         })
     counts = model.state_counts()
+    sample = model.defendant_agents.sample if model.defendant_agents is not None else 1
+    sampled = f" (1 case in {sample} drawn)" if sample > 1 else ""
     in_lane = [counts["investigation"], counts["review"], counts["trial"], counts["appeal_window"] + counts["second_instance"],
                counts["final"] + counts["acquitted"] + counts["not_prosecuted"]]
     layout = {
-        "title": {"text": f"Case flow, day {model.day}: squares are detained; click a case to follow it", "font": {"size": 13}},
+        "title": {"text": f"Case flow, day {model.day}: squares are detained; click a case to follow it{sampled}",
+                  "font": {"size": 13}},
         "height": FIGURE_HEIGHT, "margin": {"l": 10, "r": 10, "t": 40, "b": 40}, "plot_bgcolor": "white",
         "legend": {"orientation": "h", "y": -0.12, "font": {"size": 10}}, "uirevision": "keep",
         "xaxis": {"range": [0, len(LANES)], "tickvals": [i + 0.5 for i in range(len(LANES))],

@@ -24,14 +24,18 @@ RELIEF_WORDS: dict[str, str] = {
     "second_instance": "the second-instance court decides",
 }
 REASON_WORDS: dict[str, str] = {
-    "involuntary": "the plea was not voluntary",
+    "involuntary_pressure": "the plea was coerced (pressure above what the law allows decided it)",
+    "involuntary_framing": "the plea rested on false beliefs from the prosecutor's framing or misleading advice",
+    "involuntary_own_error": "the plea rested on the defendant's own misjudgment of the trial",
     "innocent": "the defendant is innocent",
-    "unfulfilled_promise": "the sentence broke the promise of the agreement",
+    "miscalibrated_rec": "the recommendation was off the lawful sentence",
+    "unexplained_departure": "the court went above the agreement, lawfully, but without giving reasons",
     "wrong_sentence": "the sentence was wrong by more than the court's tolerance",
+    "explained_departure": "the court went above the agreement and explained why",
+    "judge_norm": "the judge's own sentencing norm differs from a lawful recommendation",
     "technical": "a technical appeal, only to serve the rest of a short term in the detention house",
     "misinformation": "the defendant was misinformed after a voluntary plea",
     "punitive": "a punitive protest answering a technical appeal",
-    "judge_norm": "the judge's own sentencing norm differs from a lawful recommendation",
     "perceived_unfairness": "the judgment seemed unfair, with no defect behind it",
     "false_alarm": "a voluntary plea was wrongly found involuntary",
 }
@@ -64,9 +68,11 @@ def status_line(model: AppModel, case_id: int) -> str:
 
 
 def next_open_case(model: AppModel) -> int | None:
-    """The next case after the followed one that is in flight and followed from its arrival (if any)."""
+    """The next case after the followed one that is in flight, followed from its arrival and has at least had
+    its plea hearing (so its story has something to tell), if any."""
     d = model.docket
-    open_ids = sorted(int(c) for c in d.case_id[d.active & (d.case_id < WATCH_FIRST)] if int(c) != model.followed)
+    told = d.active & (d.case_id < WATCH_FIRST) & d.lawyer_present  # the lawyer is present from the plea hearing
+    open_ids = sorted(int(c) for c in d.case_id[told & (d.case_id != model.followed)])
     if not open_ids:
         return None
     later = [c for c in open_ids if c > model.followed]

@@ -36,6 +36,7 @@ class LeniencyModel(mesa.Model):
         overrides: dotted-key parameter overrides applied last.
         materialise_agents: create a Mesa ``Defendant`` per case in flight (off for fast headless runs).
         record_cases: keep the per-case table (``cases``).
+        agent_sample: with ``materialise_agents``, create an agent for every n-th case only (large scales).
         rng: integer seed.
     """
 
@@ -48,6 +49,7 @@ class LeniencyModel(mesa.Model):
         overrides: Mapping[str, Any] | None = None,
         materialise_agents: bool = True,
         record_cases: bool = False,
+        agent_sample: int = 1,
         rng: int | None = None,
     ) -> None:
         super().__init__(rng=rng)
@@ -71,7 +73,7 @@ class LeniencyModel(mesa.Model):
         self.tally, self.ledger, self.today = self.books.tally, self.books.ledger, self.books.today
         self.closed_by_state = self.books.closed_by_state
         self.stories = CaseStories(self)
-        self.defendant_agents = DefendantAgents(self) if materialise_agents else None
+        self.defendant_agents = DefendantAgents(self, agent_sample) if materialise_agents else None
         self.case_recorder = CaseRecorder(self) if record_cases else None
         for observer in (self.books, self.stories, self.defendant_agents, self.case_recorder):
             if observer is not None:

@@ -16,14 +16,19 @@ if TYPE_CHECKING:
 
 
 class DefendantAgents:
-    """One Mesa agent per case in flight: created on arrival, removed when the case closes."""
+    """One Mesa agent per case in flight (or per ``sample``-th case, to keep a national page light): created on
+    arrival, removed when the case closes."""
 
-    def __init__(self, model: LeniencyModel) -> None:
+    def __init__(self, model: LeniencyModel, sample: int = 1) -> None:
         self.model = model
+        self.sample = sample
         self.by_row: dict[int, Defendant] = {}
 
     def on_arrived(self, rows: np.ndarray) -> None:
         ids = self.model.docket.case_id[rows]
+        if self.sample > 1:
+            keep = ids % self.sample == 0
+            rows, ids = rows[keep], ids[keep]
         for r, cid in zip(rows.tolist(), ids.tolist(), strict=True):
             self.by_row[r] = Defendant(self.model, r, cid)
 

@@ -78,10 +78,14 @@ class CaseStories:
         d = self.model.docket
         who = "a retained defender" if d.retained[r] else f"the duty lawyer for {d.lawyer_minutes[r]:.0f} minutes"
         rec = f"{d.rec[r]:.1f} months" if d.determinate[r] else f"{d.rec_lo[r]:.1f}-{d.rec_hi[r]:.1f} months"
+        # the offer against the sentence a trial would really bring, and against the prosecutor's framing of it
+        below_truth = 1.0 - d.rec[r] / d.base[r]
+        below_framed = 1.0 - d.rec[r] / d.framed_T[r]
         text = (
             f"Meets {who}. Believes a trial would bring {d.belief_T[r]:.1f} months (truth: {d.base[r]:.1f}) and "
-            f"conviction is {100 * d.belief_p[r]:.0f}% likely (truth: {100 * d.p_conv[r]:.0f}%). Offer: {rec}, "
-            f"a {100 * d.discount[r]:.0f}% discount. "
+            f"conviction is {100 * d.belief_p[r]:.0f}% likely (truth: {100 * d.p_conv[r]:.0f}%). Offer: {rec}: "
+            f"{_pct(below_truth)} the {d.base[r]:.1f} months a trial would really bring, "
+            f"{_pct(below_framed)} the {d.framed_T[r]:.1f} months the prosecutor spoke of. "
         )
         if d.ever_signed[r]:
             text += "Signs the plea agreement with the lawyer present"
@@ -114,3 +118,8 @@ class CaseStories:
         if d.protested[r]:
             parts.append("The procuratorate protests" + (" (punitive)." if d.punitive[r] else "."))
         return " ".join(parts)
+
+
+def _pct(share: float) -> str:
+    """'12% below' or '5% above' (an offer can exceed the true trial sentence when the court is harsh)."""
+    return f"{100 * abs(share):.0f}% {'below' if share >= 0 else 'above'}"
