@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from sim.cli import main
+from sim.experiments.analysis import mean_interval
 from sim.fitting import calibration as cal
 from sim.model.metrics import METRICS
 from sim.model.scenario import ScenarioError, load_scenario, param_table
@@ -114,10 +115,11 @@ def test_seed_streams_are_distinct_and_reproducible() -> None:
     assert fit == cal.seed_list(5, 4, 0) and not set(fit) & set(check)
 
 
-def test_mean_ci_covers_the_mean() -> None:
-    m, lo, hi = cal.mean_ci([1.0, 2.0, 3.0, math.nan])
+def test_mean_interval_covers_the_mean() -> None:
+    m, lo, hi = mean_interval([1.0, 2.0, 3.0, math.nan])
     assert m == 2.0 and lo < 2.0 < hi
-    assert math.isnan(cal.mean_ci([])[0])
+    assert math.isnan(mean_interval([])[0])
+    assert math.isnan(mean_interval([4.0])[1])  # one replication: no interval
 
 
 def test_baseline_carries_the_fitted_values_and_says_so() -> None:

@@ -8,7 +8,8 @@ import math
 import pytest
 
 from sim.fitting import validation as v
-from sim.fitting.calibration import baseline, process_pool, seed_list
+from sim.fitting.calibration import baseline
+from sim.fitting.replicate import seed_list, worker_pool
 
 SEEDS = seed_list(4242, 8)
 
@@ -52,7 +53,7 @@ def test_claim_holds_and_travels_through_its_mechanism(cid: str) -> None:
 
 def test_arms_of_an_ablation_reset_only_the_named_levers() -> None:
     c = _claim("R1")
-    arms = v._arms(c, baseline())
+    arms = v.claim_arms(c, baseline())
     base, reform, off = arms["control"].flat(), arms["treatment"].flat(), arms["treatment_off"].flat()
     for k in c.ablate:
         assert off[k] == base[k] != reform[k]
@@ -88,7 +89,25 @@ def test_full_validation_table_claims_that_hold() -> None:
         "R6",
     )
     claims = [c for c in v.CLAIMS if c.id in held]
-    with process_pool(2) as ex:
+    with worker_pool(2) as ex:
         table = v.run_claims(claims, baseline(), seed_list(99, 8), executor=ex, goals=False)
     for r in table.to_dict("records"):
         assert r["holds"] == "yes", r
+
+
+def test_claims_file_errors_name_the_file_the_claim_and_the_key(tmp_path) -> None:
+    from sim.fitting.claims import CLAIMS_FILE, load_claims
+    from sim.model.scenario import ScenarioError
+
+    text = CLAIMS_FILE.read_text(encoding="utf-8")
+    assert load_claims(CLAIMS_FILE) == v.CLAIMS
+    for bad, words in (
+        (text.replace('off = "norms_off"', 'off = "no_such_set"', 1), ["claims[", "no_such_set"]),
+        (text.replace("direction = 1", "direction = 2", 1), ["claims[0] (C1)", "direction"]),
+        (text.replace('off_kind = "ablation"', 'off_kind = "switch"', 1), ["off_kind", "path cut"]),
+    ):
+        path = tmp_path / "claims.toml"
+        path.write_text(bad, encoding="utf-8")
+        with pytest.raises(ScenarioError) as exc:
+            load_claims(path)
+        assert str(path) in str(exc.value) and all(w in str(exc.value) for w in words), exc.value

@@ -8,7 +8,7 @@ only summarises them across replications.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,21 @@ LEVEL = 0.95
 
 
 def mean_ci(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> dict[str, float]:
-    """Mean and Student-t confidence interval of independent replications (NaNs dropped)."""
+    """Mean and Student-t confidence interval of independent replications (NaNs dropped). With fewer than two
+    values the interval is undefined: its half-width and bounds are NaN."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     n = len(x)
     mean = float(x.mean()) if n else math.nan
     sd = float(x.std(ddof=1)) if n > 1 else math.nan
-    hw = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.inf if n == 1 else math.nan
+    hw = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
     return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - hw, "ci_high": mean + hw, "half_width": hw}
+
+
+def mean_interval(values: Iterable[float], level: float = LEVEL) -> tuple[float, float, float]:
+    """``mean_ci`` as (mean, low, high), for tables that print an estimate with its interval."""
+    ci = mean_ci(np.fromiter(values, dtype=float), level)
+    return ci["mean"], ci["ci_low"], ci["ci_high"]
 
 
 def group_means(runs: pd.DataFrame, outcomes: Sequence[str], by: Sequence[str] = ("arm",), level: float = LEVEL) -> pd.DataFrame:

@@ -19,10 +19,10 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+
+from sim.experiments.executors import local_processes
 
 SEED = 20240901  # fixed: every repeat of a run does the same work
 SWEEP_SEEDS = range(1000, 1000 + 64)
@@ -181,7 +181,7 @@ def _child(spec_json: str) -> None:
 # --- parent side ------------------------------------------------------------------------------------------------------
 
 
-def _in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, float]:
+def in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, float]:
     """Run one measurement in a fresh interpreter and read its JSON line."""
     env = dict(os.environ)
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -208,33 +208,10 @@ def _sweep_task(payload: tuple[str, int | None, int]) -> float:
     return time.perf_counter() - t0
 
 
-@contextmanager
-def _fallback_pool(workers: int) -> Any:
-    pool = ProcessPoolExecutor(max_workers=workers)
-    try:
-        yield pool
-    finally:
-        pool.shutdown(wait=True)
-
-
-def _executor(workers: int) -> AbstractContextManager[Executor]:
-    """The sweep engine's local executor (sim.experiments.executors) when present, else a plain process pool."""
-    try:
-        from sim.experiments.executors import local_processes
-    except ImportError:
-        return _fallback_pool(workers)
-
-    @contextmanager
-    def wrapped() -> Any:
-        with local_processes(workers) as info:
-            yield info.executor
-
-    return wrapped()
-
-
 def measure_sweep(workers: int, runs: int, scale: str, days: int | None) -> dict[str, float]:
     """Runs per second of district-scale ``simulate`` on ``workers`` processes (pool start and warm-up excluded)."""
-    with _executor(workers) as pool:
+    with local_processes(workers) as info:
+        pool = info.executor
         list(
             pool.map(_sweep_task, [(scale, days, s) for s in SWEEP_SEEDS[:workers]])
         )  # warm: imports, caches
@@ -272,7 +249,7 @@ def _summary(samples: Samples) -> dict[str, Any]:
 
 
 def run_bench(
-    plan: Plan, *, progress: bool = True, child: Callable[[dict[str, Any]], dict[str, float]] = _in_child
+    plan: Plan, *, progress: bool = True, child: Callable[[dict[str, Any]], dict[str, float]] = in_child
 ) -> dict[str, Any]:
     """Measure everything in ``plan``; returns the issue's JSON object (with spreads, the floor and ratios inside)."""
     from tqdm import tqdm
@@ -392,93 +369,6 @@ def format_table(result: dict[str, Any]) -> str:
         f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, load average at the end {s['load_average']}"
     )
     return "\n".join(lines)
-
-
-# --- how cost grows: cases per day, days, workers (for docs/performance.md) ------------------------------------------
-
-SCALING_DISTRICTS = (1, 10, 31, 100, 313)  # x 15 cases a day: district .. national
-SCALING_DAYS = (90, 365, 1095, 3650)  # national scale
-SCALING_WORKERS = (1, 2, 3, 4)
-
-
-def measure_scaling(progress: bool = True) -> dict[str, list[dict[str, float]]]:
-    """Cost against cases per day (districts of 15 cases a day, one year), against days (national) and against
-    sweep workers (district runs). Each point is one fresh-process measurement."""
-    from tqdm import tqdm
-
-    out: dict[str, list[dict[str, float]]] = {"cases_per_day": [], "days": [], "workers": []}
-    total = len(SCALING_DISTRICTS) + len(SCALING_DAYS) + len(SCALING_WORKERS)
-    with tqdm(
-        total=total, desc="scaling", unit="measurement", file=sys.stderr, disable=None if progress else True
-    ) as bar:
-        for n in SCALING_DISTRICTS:
-            spec = RunSpec(
-                "scaling", "national", overrides=(("run.districts", n), ("run.cases_per_day", 15.0 * n))
-            )
-            out["cases_per_day"].append(
-                {"cases_per_day": 15.0 * n} | _in_child({"kind": "run", "run": spec.__dict__})
-            )
-            bar.update(1)
-        for days in SCALING_DAYS:
-            spec = RunSpec("scaling", "national", days=days)
-            out["days"].append({"days": days} | _in_child({"kind": "run", "run": spec.__dict__}))
-            bar.update(1)
-        for workers in SCALING_WORKERS:
-            out["workers"].append({"workers": workers} | measure_sweep(workers, 24, "district", None))
-            bar.update(1)
-    return out
-
-
-def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
-    """Three small panels (matplotlib PNG): seconds vs cases per day, seconds and peak RSS vs days, runs/s vs workers."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
-    c = data["cases_per_day"]
-    ax = axes[0]
-    ax.loglog([p["cases_per_day"] for p in c], [p["seconds"] for p in c], "o-", label="wall")
-    ax.loglog(
-        [p["cases_per_day"] for p in c], [p["cpu_seconds"] for p in c], "^:", color="tab:purple", label="CPU"
-    )
-    ax.set(xlabel="cases per day (one year)", ylabel="seconds", title="cost vs cases per day")
-    ax.legend(fontsize=8, loc="upper left")
-    ax2 = ax.twinx()
-    ax2.semilogx(
-        [p["cases_per_day"] for p in c],
-        [p["cases"] / p["cpu_seconds"] / 1000 for p in c],
-        "s--",
-        color="tab:orange",
-    )
-    ax2.set_ylabel("thousand cases per CPU second", color="tab:orange")
-    d = data["days"]
-    ax = axes[1]
-    ax.plot([p["days"] for p in d], [p["seconds"] for p in d], "o-", label="wall")
-    ax.plot([p["days"] for p in d], [p["cpu_seconds"] for p in d], "^:", color="tab:purple", label="CPU")
-    ax.set(xlabel="days of arrivals (national)", ylabel="seconds", title="cost and memory vs days")
-    ax.legend(fontsize=8, loc="upper left")
-    ax2 = ax.twinx()
-    ax2.plot([p["days"] for p in d], [p["peak_rss_mb"] for p in d], "s--", color="tab:green")
-    ax2.set_ylabel("peak RSS MB", color="tab:green")
-    ax2.set_ylim(0, max(p["peak_rss_mb"] for p in d) * 1.3)
-    w = data["workers"]
-    ax = axes[2]
-    ax.plot([p["workers"] for p in w], [p["runs_per_second"] for p in w], "o-", label="measured")
-    base = w[0]["runs_per_second"]
-    ax.plot(
-        [p["workers"] for p in w],
-        [base * min(p["workers"], os.cpu_count() or 1) for p in w],
-        ":",
-        color="grey",
-        label="linear to core count",
-    )
-    ax.set(xlabel="worker processes", ylabel="district runs per second", title="sweep throughput vs workers")
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
 
 
 def main(argv: Iterable[str] | None = None) -> int:

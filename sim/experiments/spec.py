@@ -27,6 +27,7 @@ from sim.model.scenario import (
     overlay_path,
     read_toml,
 )
+from sim.model.schema import flatten
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 # One-line reform arm sets: "baseline" (no reform), "each" (every reform alone), "all" (all six together),
@@ -289,7 +290,7 @@ def arm_scenario(spec: ExperimentSpec, arm: Arm, source: str = "spec") -> Scenar
         base: str | Scenario | None = spec.scenario
         if arm.preset is not None:
             preset = read_toml(overlay_path(arm.preset, "preset"))
-            base = load_scenario(spec.scenario, overrides=_flatten({k: v for k, v in preset.items() if k != "meta"}))
+            base = load_scenario(spec.scenario, overrides=flatten({k: v for k, v in preset.items() if k != "meta"}))
         return load_scenario(base, reforms=arm.reforms, scale=spec.scale, overrides=over)
     except ScenarioError as exc:
         raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
@@ -338,16 +339,6 @@ def check_against_schema(spec: ExperimentSpec, source: str) -> None:
                     base.with_overrides(factor_overrides(f, {name: v}, base), source=f"factor {name}={v}")
                 except ScenarioError as exc:
                     raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
-
-
-def _flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for k, v in d.items():
-        if isinstance(v, Mapping):
-            out.update(_flatten(v, f"{prefix}{k}."))
-        else:
-            out[f"{prefix}{k}"] = v
-    return out
 
 
 def spec_to_toml_text(path: str | Path) -> str:

@@ -275,6 +275,10 @@ class Sweep:
             p = int(point)
             worst = g["half_width"].max()
             n = int(g["n"].min())
+            if n < 2:  # no interval yet: at least two replications per arm
+                if probe or reps[p] < cap:
+                    out[p] = reps[p] if probe else min(cap, max(reps[p] + 1, 2 * max(n, 1)))
+                continue
             if math.isnan(worst):  # the outcome is undefined here (e.g. no case reached the stage): more runs won't help
                 if probe:
                     out[p] = reps[p]

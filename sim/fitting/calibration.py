@@ -20,201 +20,35 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
-import multiprocessing
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
+from scipy import optimize
 
-from sim.model.metrics import METRICS
-from sim.model.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, param_table, read_toml
+from sim.experiments.analysis import mean_interval
+from sim.experiments.tables import markdown_table
+from sim.fitting.replicate import run_replications, seed_list, worker_pool
+from sim.fitting.targets import (
+    ROOT,
+    TARGETS_PATH,
+    CalibrationSpec,
+    FreeParam,
+    Target,
+    fit_warmup,
+    load_spec,
+)
+from sim.model.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, read_toml
 
-ROOT = Path(__file__).resolve().parents[2]
-TARGETS_PATH = ROOT / "experiments" / "calibration" / "targets.toml"
 BASELINE_PATH = SCENARIO_DIR / "baseline.toml"
 PENALTY = 1e6  # objective value when a target metric is undefined (NaN) for a candidate
-
-
-# --- specification -----------------------------------------------------------------------------------------------
-def fit_warmup(base: Scenario, days: int) -> int:
-    """The warm-up of a fit run: the scenario's own, but at most a third of a shortened (quick) run."""
-    return min(base.run.warmup_days, days // 3)
-
-
-@dataclass(frozen=True)
-class Target:
-    """A published figure the baseline should reproduce."""
-
-    metric: str
-    value: float
-    tolerance: float
-    weight: float
-    source: str
-
-    @property
-    def active(self) -> bool:
-        """A target counts only when its metric is defined in sim/metrics.py (one definition of each figure)."""
-        return self.metric in METRICS
-
-
-@dataclass(frozen=True)
-class FreeParam:
-    """A behavioural parameter the fit may move, within [lo, hi], meant to move ``targets``."""
-
-    key: str
-    lo: float
-    hi: float
-    targets: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class CalibrationSpec:
-    targets: tuple[Target, ...]
-    parameters: tuple[FreeParam, ...]
-    settings: Mapping[str, Any]
-    source: str = ""
-
-    @property
-    def active_targets(self) -> tuple[Target, ...]:
-        return tuple(t for t in self.targets if t.active)
-
-    @property
-    def missing_targets(self) -> tuple[Target, ...]:
-        return tuple(t for t in self.targets if not t.active)
-
-    @property
-    def free(self) -> tuple[FreeParam, ...]:
-        """Parameters that exist in the schema and move at least one active target; the rest are held fixed."""
-        keys = {r["key"] for r in param_table()}
-        active = {t.metric for t in self.active_targets}
-        return tuple(p for p in self.parameters if p.key in keys and active.intersection(p.targets))
-
-    @property
-    def held(self) -> tuple[FreeParam, ...]:
-        free = {p.key for p in self.free}
-        return tuple(p for p in self.parameters if p.key not in free)
-
-
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "seed_entropy": 20240401,
-    "prior_weight": 1.0,
-    "fit_seeds": 4,
-    "fit_days": 365,
-    "fit_drain_days": 240,
-    "check_seeds": 20,
-    "de_popsize": 2,
-    "de_maxiter": 2,
-    "nm_maxfev": 100,
-    "quick_seeds": 2,
-    "quick_days": 90,
-    "quick_maxfev": 24,
-}
-
-
-def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
-    """Read targets, free parameters and settings; bad entries raise ScenarioError naming the file and entry."""
-    doc = read_toml(path)
-    settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
-    unknown = set(settings) - set(DEFAULT_SETTINGS)
-    if unknown:
-        raise ScenarioError(
-            f"{path}: unknown [settings] keys {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}"
-        )
-    targets = []
-    for i, t in enumerate(doc.get("target", [])):
-        try:
-            tg = Target(
-                str(t["metric"]),
-                float(t["value"]),
-                float(t["tolerance"]),
-                float(t["weight"]),
-                str(t["source"]),
-            )
-        except KeyError as exc:
-            raise ScenarioError(
-                f"{path}: [[target]] #{i + 1} lacks {exc}; needs metric, value, tolerance, weight, source"
-            ) from None
-        if tg.tolerance <= 0 or tg.weight < 0:
-            raise ScenarioError(f"{path}: target {tg.metric}: tolerance must be > 0 and weight >= 0")
-        targets.append(tg)
-    schema = {r["key"]: r for r in param_table()}
-    params = []
-    for i, p in enumerate(doc.get("parameter", [])):
-        try:
-            fp = FreeParam(str(p["key"]), float(p["lo"]), float(p["hi"]), tuple(p["targets"]))
-        except KeyError as exc:
-            raise ScenarioError(
-                f"{path}: [[parameter]] #{i + 1} lacks {exc}; needs key, lo, hi, targets"
-            ) from None
-        if fp.key.startswith(("law.", "power.", "run.", "meta.")):
-            raise ScenarioError(f"{path}: parameter {fp.key}: legal, power and run parameters are not fitted")
-        row = schema.get(fp.key)
-        if row is not None and not (row["min"] <= fp.lo < fp.hi <= row["max"]):
-            raise ScenarioError(
-                f"{path}: parameter {fp.key}: bounds [{fp.lo}, {fp.hi}] must lie in [{row['min']}, {row['max']}] with lo < hi"
-            )
-        params.append(fp)
-    if not targets or not params:
-        raise ScenarioError(f"{path}: needs at least one [[target]] and one [[parameter]]")
-    return CalibrationSpec(tuple(targets), tuple(params), settings, str(path))
-
-
-# --- seeds and statistics ----------------------------------------------------------------------------------------
-def seed_list(entropy: int, n: int, stream: int = 0) -> list[int]:
-    """``n`` independent integer seeds from a SeedSequence; stream 0 = fit seeds, 1 = check seeds."""
-    return [int(s) for s in np.random.SeedSequence(entropy, spawn_key=(stream,)).generate_state(n)]
-
-
-def mean_ci(values: Iterable[float], level: float = 0.95) -> tuple[float, float, float]:
-    """Mean and Student-t confidence interval over replications (NaNs dropped)."""
-    v = np.asarray([x for x in values if not math.isnan(x)], dtype=float)
-    if len(v) == 0:
-        return math.nan, math.nan, math.nan
-    if len(v) == 1:
-        return float(v[0]), math.nan, math.nan
-    half = stats.t.ppf(0.5 + level / 2, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-    return float(v.mean()), float(v.mean() - half), float(v.mean() + half)
-
-
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes started by a fork server: forking a multi-threaded parent (pytest, Dask, a GUI) can deadlock."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("forkserver"))
-
-
-def _run_one(job: tuple[str, int, tuple[str, ...] | None]) -> dict[str, float]:
-    """One replication in a worker process: the scenario as JSON (cheap to pickle), a seed, the metrics wanted
-    (None = all)."""
-    from sim.model import simulate
-
-    scenario_json, seed, metrics = job
-    summary = simulate(Scenario.model_validate_json(scenario_json), seed, daily=False).summary
-    return dict(summary) if metrics is None else {m: summary[m] for m in metrics}
-
-
-def run_replications(
-    scenarios: Sequence[Scenario],
-    seeds: Sequence[int],
-    metrics: Sequence[str] | None,
-    executor: Executor | None = None,
-) -> list[list[dict[str, float]]]:
-    """Run every scenario on every seed (CRN); returns per scenario the per-seed metric dicts (None = all metrics)."""
-    mt = None if metrics is None else tuple(metrics)
-    jobs = [(s.model_dump_json(), int(seed), mt) for s in scenarios for seed in seeds]
-    out = (
-        list(executor.map(_run_one, jobs, chunksize=1))
-        if executor is not None
-        else [_run_one(j) for j in jobs]
-    )
-    k = len(seeds)
-    return [out[i * k : (i + 1) * k] for i in range(len(scenarios))]
 
 
 # --- the objective -----------------------------------------------------------------------------------------------
@@ -335,8 +169,7 @@ def fit(
     flat = base.flat()
     x0 = np.clip(np.array([float(flat[p.key]) for p in params]), lo, hi)
     t0 = time.perf_counter()
-    executor = process_pool(workers) if workers > 1 else None
-    try:
+    with worker_pool(workers) as executor:
         ev = Evaluator(base, spec, seeds, days, st["fit_drain_days"], executor, log)
         j0 = ev.evaluate([x0])[0]
         if log:
@@ -355,9 +188,6 @@ def fit(
         xb, _ = ev.best()
         _nelder_mead(ev, xb, lo, hi, st["quick_maxfev"] if quick else st["nm_maxfev"])
         xb, jb = ev.best()
-    finally:
-        if executor is not None:
-            executor.shutdown()
     return FitResult(
         values={p.key: _round(v) for p, v in zip(params, xb, strict=True)},
         start={p.key: float(v) for p, v in zip(params, x0, strict=True)},
@@ -409,8 +239,8 @@ def fit_table(
     """Each target: value, tolerance, weight, source, simulated mean and 95 % CI on ``seeds``, within tolerance?"""
     metrics = [t.metric for t in spec.active_targets]
     scen = [fitted] + ([before] if before is not None else [])
-    with process_pool(workers) if workers > 1 else _NoPool() as ex:
-        reps = run_replications(scen, seeds, metrics, ex if workers > 1 else None)
+    with worker_pool(workers) as ex:
+        reps = run_replications(scen, seeds, metrics, ex)
     rows = []
     for t in spec.targets:
         row: dict[str, Any] = {
@@ -423,7 +253,7 @@ def fit_table(
         if not t.active:
             row.update(sim_mean=math.nan, ci_lo=math.nan, ci_hi=math.nan, within_tolerance="metric missing")
         else:
-            m, lo_, hi_ = mean_ci(r[t.metric] for r in reps[0])
+            m, lo_, hi_ = mean_interval(r[t.metric] for r in reps[0])
             row.update(
                 sim_mean=m,
                 ci_lo=lo_,
@@ -431,37 +261,24 @@ def fit_table(
                 within_tolerance="yes" if abs(m - t.value) <= t.tolerance else "no",
             )
             if before is not None:
-                row["before_mean"] = mean_ci(r[t.metric] for r in reps[1])[0]
+                row["before_mean"] = mean_interval(r[t.metric] for r in reps[1])[0]
         rows.append(row)
     return pd.DataFrame(rows)
-
-
-class _NoPool:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def table_markdown(table: pd.DataFrame, title: str) -> str:
     """The fit table as Markdown (target, published value ± tolerance, source, simulated mean ± 95 % CI, within?)."""
     has_before = "before_mean" in table.columns
-    head = (
-        "| target | published (± tolerance) | weight | simulated mean [95 % CI] |"
-        + (" before fit |" if has_before else "")
-        + " within tolerance | source |"
-    )
-    lines = [f"# {title}", "", head, "|" + "---|" * (6 + has_before)]
+    cols = ["target", "published (± tolerance)", "weight", "simulated mean [95 % CI]"]
+    cols += ["before fit"] * has_before + ["within tolerance", "source"]
+    rows = []
     for r in table.itertuples():
         sim = "—" if math.isnan(r.sim_mean) else f"{r.sim_mean:.4g} [{r.ci_lo:.4g}, {r.ci_hi:.4g}]"
-        before = (
-            "" if not has_before else (" — |" if math.isnan(r.before_mean) else f" {r.before_mean:.4g} |")
-        )
-        lines.append(
-            f"| `{r.target}` | {r.value:g} (± {r.tolerance:g}) | {r.weight:g} | {sim} |{before} {r.within_tolerance} | {r.source} |"
-        )
-    return "\n".join(lines) + "\n"
+        row = [f"`{r.target}`", f"{r.value:g} (± {r.tolerance:g})", f"{r.weight:g}", sim]
+        if has_before:
+            row.append("—" if math.isnan(r.before_mean) else f"{r.before_mean:.4g}")
+        rows.append([*row, r.within_tolerance, r.source])
+    return "\n".join([f"# {title}", "", *markdown_table(cols, rows)]) + "\n"
 
 
 # --- writing ------------------------------------------------------------------------------------------------------
