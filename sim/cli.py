@@ -1,4 +1,5 @@
-"""`leniency` command line: a thin face over the package's functions. Bad input exits 2 with one clear message."""
+"""`leniency` command line: a thin face over the package's functions. Bad input exits 2 with one clear
+message."""
 
 from __future__ import annotations
 
@@ -28,7 +29,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="leniency", description="Simulate plea bargaining under China's leniency system and its procedural relief.")
+    parser = _Parser(
+        prog="leniency",
+        description="Simulate plea bargaining under China's leniency system and its procedural relief.",
+    )
     parser.add_argument("--version", action="version", version=f"leniency-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name in COMMANDS:

@@ -1,4 +1,5 @@
-"""Generated reference docs: the parameter table (from the schema) and the metric table (from sim.model.metrics).
+"""Generated reference docs: the parameter table (from the schema) and the metric table (from
+sim.model.metrics).
 
 `python -m sim.reference` rewrites docs/parameters.md and the metric section of README.md; a test fails when
 either is stale, so the documentation cannot drift from the code.
@@ -24,9 +25,12 @@ def parameters_markdown() -> str:
     lines = [
         "# Parameter reference",
         "",
-        "Generated from the scenario schema (`sim/model/schema.py`) by `python -m sim.reference`; do not edit by hand.",
-        "Set any of these in a scenario TOML (`[section]` then `name = value`) or with `--set section.name=value`.",
-        "`default` is the schema's documented value; `baseline` is the embedded default scenario's value where",
+        "Generated from the scenario schema (`sim/model/schema.py`) by `python -m sim.reference`; do not "
+        "edit by hand.",
+        "Set any of these in a scenario TOML (`[section]` then `name = value`) or with `--set "
+        "section.name=value`.",
+        "`default` is the schema's documented value; `baseline` is the embedded default scenario's value "
+        "where",
         "calibration (`scenarios/baseline.toml`, see `experiments/calibration/`) changed it.",
         "",
         "| key | unit | min | max | default | baseline | description |",
@@ -37,7 +41,8 @@ def parameters_markdown() -> str:
         fitted = baseline[r["key"]]
         shown = _num(fitted) if fitted != r["default"] else ""
         lines.append(
-            f"| `{r['key']}` | {r['unit']} | {_num(r['min'])} | {_num(r['max'])} | {_num(r['default'])} | {shown} | {r['description']} |"
+            f"| `{r['key']}` | {r['unit']} | {_num(r['min'])} | {_num(r['max'])} | {_num(r['default'])} "
+            f"| {shown} | {r['description']} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -49,7 +54,8 @@ def metrics_markdown() -> str:
             continue
         lines.append(f"| `{name}` | {m.unit} | {m.description} |")
     lines.append(
-        "| `hours_per_case_<actor>_<stage>` | hours | hours of `prosecutor`, `lawyer` (duty) or `judge` in stage "
+        "| `hours_per_case_<actor>_<stage>` | hours | hours of `prosecutor`, `lawyer` (duty) or `judge` in "
+        "stage "
         "`investigation`, `review`, `trial` or `appeal` / cases arrived |"
     )
     lines += ["", "Relief types: " + ", ".join(f"`{t.name.lower()}`" for t in ReliefType) + "."]

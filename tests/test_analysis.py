@@ -28,7 +28,7 @@ def test_ci_covers_known_mean_at_nominal_rate() -> None:
 
 
 def test_mean_ci_edge_cases() -> None:
-    assert mean_ci([]) ["n"] == 0
+    assert mean_ci([])["n"] == 0
     one = mean_ci([2.0, np.nan])
     assert one["n"] == 1 and one["mean"] == 2.0 and np.isnan(one["half_width"]) and np.isnan(one["ci_low"])
     assert mean_ci([1.0, 1.0, 1.0])["half_width"] == 0.0
@@ -41,7 +41,9 @@ def _crn_runs(effect: float, noise: float, reps: int = 12, seed: int = 3) -> pd.
     rows = []
     for arm, shift in (("base", 0.0), ("reform", effect), ("null", 0.0)):
         for r in range(reps):
-            rows.append({"arm": arm, "point": 0, "replication": r, "y": 10 + shared[r] + shift + rng.normal(0, noise)})
+            rows.append(
+                {"arm": arm, "point": 0, "replication": r, "y": 10 + shared[r] + shift + rng.normal(0, noise)}
+            )
     return pd.DataFrame(rows)
 
 
@@ -87,7 +89,9 @@ def test_sobol_indices_recover_an_additive_model() -> None:
     idx, notes = sobol_indices(runs, design, problem, ["y"], "base", second_order=False)
     s = idx.set_index("factor")
     assert not notes
-    assert s.loc["a", "S1"] == pytest.approx(16 / 17, abs=0.05) and s.loc["b", "ST"] == pytest.approx(1 / 17, abs=0.03)
+    assert s.loc["a", "S1"] == pytest.approx(16 / 17, abs=0.05) and s.loc["b", "ST"] == pytest.approx(
+        1 / 17, abs=0.03
+    )
     assert abs(s.loc["c", "ST"]) < 0.02
 
 
@@ -102,7 +106,17 @@ def test_factorial_main_effects_recover_known_effects() -> None:
         shared = rng.normal(0, 3)
         for a, b in itertools.product([False, True], repeat=2):
             y = 10 + shared - 2.0 * a + 0.0 * b + rng.normal(0, 0.1)
-            rows.append({"arm": f"{a}{b}", "point": 0, "replication": rep, "reform.a": a, "reform.b": b, "reform.c": False, "y": y})
+            rows.append(
+                {
+                    "arm": f"{a}{b}",
+                    "point": 0,
+                    "replication": rep,
+                    "reform.a": a,
+                    "reform.b": b,
+                    "reform.c": False,
+                    "y": y,
+                }
+            )
     eff = factorial_main_effects(pd.DataFrame(rows), ["y"]).set_index("reform")
     assert set(eff.index) == {"a", "b"}  # c never varies
     assert eff.loc["a", "ci_low"] < -2.0 < eff.loc["a", "ci_high"] and eff.loc["a", "significant"]

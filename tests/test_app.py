@@ -50,7 +50,11 @@ def _button(rc, label: str) -> v.Btn:
 
 def _flow_title(rc) -> str:
     figs = _figures(rc)
-    titles = [f.layout.title.text for f in figs if f.layout.title.text and f.layout.title.text.startswith("Case flow")]
+    titles = [
+        f.layout.title.text
+        for f in figs
+        if f.layout.title.text and f.layout.title.text.startswith("Case flow")
+    ]
     assert len(titles) == 1
     return titles[0]
 
@@ -108,15 +112,23 @@ def test_model_params_are_keywords_with_schema_defaults() -> None:
 def test_sliders_at_their_default_leave_reforms_alone_and_moved_sliders_win() -> None:
     reformed = load_scenario(reforms=["power_rebalancing"], scale="classroom")
     m = AppModel(power_rebalancing=True, side_by_side=False)
-    assert m.params.power.information_asymmetry == reformed.power.information_asymmetry != Scenario().power.information_asymmetry
+    assert (
+        m.params.power.information_asymmetry
+        == reformed.power.information_asymmetry
+        != Scenario().power.information_asymmetry
+    )
     m2 = AppModel(power_rebalancing=True, information_asymmetry=0.9, side_by_side=False)
     assert m2.params.power.information_asymmetry == 0.9
-    assert overrides_from({"lawyer_minutes": 60.0, "file_access": Scenario().lawyer.file_access}) == {"lawyer.consultation_minutes": 60.0}
+    assert overrides_from({"lawyer_minutes": 60.0, "file_access": Scenario().lawyer.file_access}) == {
+        "lawyer.consultation_minutes": 60.0
+    }
 
 
 def test_baseline_twin_is_the_plain_model_with_the_same_seed() -> None:
     m = AppModel(seed=5, substantive_duty_lawyers=True, detention_leverage=0.8)
-    plain = LeniencyModel(params=load_scenario(scale="classroom"), overrides={"power.detention_leverage": 0.8}, rng=5)
+    plain = LeniencyModel(
+        params=load_scenario(scale="classroom"), overrides={"power.detention_leverage": 0.8}, rng=5
+    )
     assert m.baseline is not None and m.reforms == ("substantive_duty_lawyers",)
     for _ in range(60):
         m.step()
@@ -136,7 +148,11 @@ def test_defendants_sit_in_the_lane_of_their_stage_and_closed_cases_are_kept() -
         assert lane == _LANE_OF_STATE[m.docket.state[a.row]]
         assert 0 < a.pos[1] < 1
     assert len(m.space.agents) == len(agents)  # closed cases left the space
-    assert m.recent_closed and {c["state"] for c in m.recent_closed} <= {"final", "acquitted", "not_prosecuted"}
+    assert m.recent_closed and {c["state"] for c in m.recent_closed} <= {
+        "final",
+        "acquitted",
+        "not_prosecuted",
+    }
     fig = flow_figure(m)
     shown = sum(len(t["x"]) for t in fig["data"] if t["name"] in STATUS_COLOURS)
     assert shown == len(agents)
@@ -193,7 +209,10 @@ def test_page_draws_its_own_dashboard_without_mesas_tab(page) -> None:
     from mesa.visualization import solara_viz
 
     assert not page.find(v.Tab).widgets  # no "Page 0" tab: the dashboard is not a Mesa grid component
-    assert not hasattr(app_module, "grid_layout") and solara_viz.make_initial_grid_layout.__module__ == solara_viz.__name__
+    assert (
+        not hasattr(app_module, "grid_layout")
+        and solara_viz.make_initial_grid_layout.__module__ == solara_viz.__name__
+    )
     assert "thumb-label-container" in SLIDER_VALUES_CSS
     assert len(_LANE_OF_STATE) == len(CaseState)  # lanes cover every state
 

@@ -1,6 +1,6 @@
-"""The bookkeeping behind the speed (issue 6) keeps telling the truth: running counts equal a full count of the
-docket every day, the day's due rows equal a full scan, and compacting the docket at the end keeps agents on their
-cases."""
+"""The bookkeeping behind the speed (issue 6) keeps telling the truth: running counts equal a full count of
+the docket every day, the day's due rows equal a full scan, and compacting the docket at the end keeps
+agents on their cases."""
 
 from __future__ import annotations
 
@@ -69,7 +69,9 @@ def test_docket_due_matches_a_full_scan_under_random_use() -> None:
 
 @pytest.mark.parametrize("scale", ["classroom", "district"])
 def test_agents_follow_their_cases_when_the_docket_compacts_at_the_end(scale: str) -> None:
-    scenario = load_scenario(scale=scale).with_overrides({"run.days": 120, "run.drain_days": 20, "run.warmup_days": 0})
+    scenario = load_scenario(scale=scale).with_overrides(
+        {"run.days": 120, "run.drain_days": 20, "run.warmup_days": 0}
+    )
     model = LeniencyModel(scenario, materialise_agents=True, rng=11)
     while model.running:
         model.step()

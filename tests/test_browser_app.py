@@ -1,7 +1,8 @@
 """The app in a real browser: `leniency viz` on a free port, headless Chromium, no internet needed.
 
-Load, Step, Play, follow a case, change a slider and a reform and Reset; the charts and the case story must change
-and the browser console must stay free of errors. A screenshot goes to test-artifacts/browser_app.png.
+Load, Step, Play, follow a case, change a slider and a reform and Reset; the charts and the case story must
+change and the browser console must stay free of errors. A screenshot goes to
+test-artifacts/browser_app.png.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from sim.app.model import CONTROLS
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(
+        not chromium_available(), reason="needs Debian's chromium (apt-get install chromium; .ci/run does)"
+    ),
 ]
 
 FLOW_TITLE = ".leniency-fig-flow .gtitle"
@@ -33,7 +36,8 @@ def _day(page) -> int:
 
 def _wait_day(page, day: int, timeout: float = 20_000) -> None:
     page.wait_for_function(
-        "d => { const t = document.querySelector('.leniency-fig-flow .gtitle'); return t && t.textContent.includes(`day ${d}:`); }",
+        "d => { const t = document.querySelector('.leniency-fig-flow .gtitle'); return t && "
+        "t.textContent.includes(`day ${d}:`); }",
         arg=day,
         timeout=timeout,
     )
@@ -73,7 +77,11 @@ def test_app_in_headless_chromium() -> None:
         thumbs = page.locator(".v-slider__thumb-label")
         shown = thumbs.all_inner_texts()
         assert len(shown) >= len(CONTROLS) + 1 and thumbs.first.is_visible()  # every slider shows its value
-        seed = page.get_by_text("Seed (same seed = same cases)").locator("xpath=../..").locator(".v-slider__thumb-label")
+        seed = (
+            page.get_by_text("Seed (same seed = same cases)")
+            .locator("xpath=../..")
+            .locator(".v-slider__thumb-label")
+        )
         assert seed.inner_text().strip() == "1"
 
         # Step
@@ -86,7 +94,8 @@ def test_app_in_headless_chromium() -> None:
         # Play, then pause
         page.get_by_role("button", name="▶").click()
         page.wait_for_function(
-            "() => { const m = document.querySelector('.leniency-fig-flow .gtitle').textContent.match(/day (\\d+)/);"
+            "() => { const m = document.querySelector('.leniency-fig-flow .gtitle')"
+            ".textContent.match(/day (\\d+)/);"
             " return m && Number(m[1]) >= 15; }",
             timeout=60_000,
         )
@@ -117,20 +126,25 @@ def test_app_in_headless_chromium() -> None:
         for _ in range(3):
             seed.press("ArrowRight")
         page.wait_for_function(
-            "() => document.querySelector(\"[role=slider][aria-label='Seed (same seed = same cases)']\").getAttribute('aria-valuenow') === '4'"
+            "() => document.querySelector(\"[role=slider][aria-label='Seed (same seed = same cases)']\")"
+            ".getAttribute('aria-valuenow') === '4'"
         )
         page.get_by_text("Reform: power rebalancing").click()
         page.get_by_role("button", name="Reset", exact=True).click()
         _wait_day(page, 0)
-        assert page.locator(".leniency-fig-flow .scatterlayer .point").count() == 0  # the new model's empty docket
+        # the new model's empty docket
+        assert page.locator(".leniency-fig-flow .scatterlayer .point").count() == 0
         _step(page)
         _step(page)
         story_seed4 = page.locator(STORY).inner_text()
         assert "Case story: case 0" in story_seed4 and story_seed4 != story_seed1  # other seed, other case 0
         summary = page.locator(".leniency-summary").inner_text()
         assert "with reforms" in summary and "Same seed (4)" in summary
-        page.locator(".leniency-fig-charts .gtitle", has_text="dashed: baseline").first.wait_for(timeout=10_000)
-        assert page.locator(".leniency-fig-charts .js-line[style*='dasharray']").count() > 0  # the twin's lines
+        page.locator(".leniency-fig-charts .gtitle", has_text="dashed: baseline").first.wait_for(
+            timeout=10_000
+        )
+        # the twin's lines
+        assert page.locator(".leniency-fig-charts .js-line[style*='dasharray']").count() > 0
 
         # Render interval: one Step press runs several days (fast play)
         interval = page.locator("[role=slider][aria-label='Render Interval (steps)']")

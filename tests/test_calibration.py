@@ -1,5 +1,5 @@
-"""Calibration: the targets file, the SMM objective, common random numbers, a small fit that must improve, and the
-baseline carrying the fitted values."""
+"""Calibration: the targets file, the SMM objective, common random numbers, a small fit that must improve,
+and the baseline carrying the fitted values."""
 
 from __future__ import annotations
 
@@ -74,10 +74,11 @@ def test_bounds_outside_the_schema_are_refused(tmp_path: Path) -> None:
 
 def test_missing_metric_is_reported_and_its_parameters_held(tmp_path: Path) -> None:
     text = (
-        TARGET.format(m="appeal_rate") + TARGET.format(m="no_such_metric")
+        TARGET.format(m="appeal_rate")
+        + TARGET.format(m="no_such_metric")
         + PARAM.format(k="defendant.appeal_threshold", lo=0.005, hi=1.0, m="appeal_rate")
         + PARAM.format(k="case.sentence_sigma", lo=0.6, hi=1.5, m="no_such_metric")
-    )  # fmt: skip
+    )
     spec = cal.load_spec(_write(tmp_path, text))
     assert [t.metric for t in spec.missing_targets] == ["no_such_metric"]
     assert [p.key for p in spec.free] == ["defendant.appeal_threshold"]
@@ -86,10 +87,11 @@ def test_missing_metric_is_reported_and_its_parameters_held(tmp_path: Path) -> N
 
 def _tiny_spec(tmp_path: Path, value: float) -> cal.CalibrationSpec:
     text = (
-        "[settings]\nprior_weight = 0.0\nquick_seeds = 2\nquick_days = 60\nfit_drain_days = 150\nquick_maxfev = 10\n"
+        "[settings]\nprior_weight = 0.0\nquick_seeds = 2\nquick_days = 60\n"
+        "fit_drain_days = 150\nquick_maxfev = 10\n"
         + TARGET.format(m="appeal_rate").replace("0.5", str(value)).replace("0.1", "0.01")
         + PARAM.format(k="defendant.appeal_threshold", lo=0.005, hi=1.0, m="appeal_rate")
-    )  # fmt: skip
+    )
     return cal.load_spec(_write(tmp_path, text))
 
 

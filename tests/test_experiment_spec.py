@@ -1,5 +1,6 @@
-"""Experiment specs: validation errors name the file, the key and what is allowed, and nothing runs; designs and
-seeds are what the spec promises (64 reform subsets, common random numbers, stable seeds when a design grows)."""
+"""Experiment specs: validation errors name the file, the key and what is allowed, and nothing runs;
+designs and seeds are what the spec promises (64 reform subsets, common random numbers, stable seeds when a
+design grows)."""
 
 from __future__ import annotations
 
@@ -37,14 +38,37 @@ def write(tmp_path: Path, text: str) -> Path:
         ("master_seed = -1", ["'master_seed'", "greater than or equal to 0"]),
         ("baseline_arm = 'nope'", ["baseline_arm 'nope' is not an arm", "baseline"]),
         ("outcomes = ['relief_rate', 'happiness']", ["'outcomes'", "unknown metric 'happiness'"]),
-        ("[[arms]]\nname = 'x'\nreforms = ['free_lunch']", ["arms.0.reforms", "free_lunch", "voluntariness_safeguards"]),
-        ("[overrides]\n'power.information_asymmetry' = 1.7", ["power.information_asymmetry", "1.7", "[0.0, 1.0]"]),
+        (
+            "[[arms]]\nname = 'x'\nreforms = ['free_lunch']",
+            ["arms.0.reforms", "free_lunch", "voluntariness_safeguards"],
+        ),
+        (
+            "[overrides]\n'power.information_asymmetry' = 1.7",
+            ["power.information_asymmetry", "1.7", "[0.0, 1.0]"],
+        ),
         ("[overrides]\n'power.charm' = 1", ["unknown key 'power.charm'", "information_asymmetry"]),
-        ("[factors]\ndesign = 'magic'\n[factors.grid]\n'power.target_pressure' = [0.1]", ["factors.design", "grid", "lhs", "sobol", "morris"]),
-        ("[factors]\ndesign = 'sobol'\nsamples = 10\n[factors.ranges]\n'power.target_pressure' = [0.1, 0.5]", ["power of 2"]),
-        ("[factors]\ndesign = 'lhs'\n[factors.ranges]\n'power.target_pressure' = [0.1, 1.5]", ["power.target_pressure", "1.5"]),
-        ("[factors]\ndesign = 'grid'\n[factors.grid]\n'power.mood' = [0.1]", ["factor 'power.mood' is not a scenario parameter"]),
-        ("[factors]\ndesign = 'grid'\n[factors.grid]\n'power.target_pressure' = [0.1]\n[factors.extra]\nx = 1", ["unknown key 'factors.extra'", "composite"]),
+        (
+            "[factors]\ndesign = 'magic'\n[factors.grid]\n'power.target_pressure' = [0.1]",
+            ["factors.design", "grid", "lhs", "sobol", "morris"],
+        ),
+        (
+            "[factors]\ndesign = 'sobol'\nsamples = 10\n[factors.ranges]\n"
+            "'power.target_pressure' = [0.1, 0.5]",
+            ["power of 2"],
+        ),
+        (
+            "[factors]\ndesign = 'lhs'\n[factors.ranges]\n'power.target_pressure' = [0.1, 1.5]",
+            ["power.target_pressure", "1.5"],
+        ),
+        (
+            "[factors]\ndesign = 'grid'\n[factors.grid]\n'power.mood' = [0.1]",
+            ["factor 'power.mood' is not a scenario parameter"],
+        ),
+        (
+            "[factors]\ndesign = 'grid'\n[factors.grid]\n'power.target_pressure' = [0.1]\n"
+            "[factors.extra]\nx = 1",
+            ["unknown key 'factors.extra'", "composite"],
+        ),
     ],
 )
 def test_bad_spec_names_file_key_and_allowed(tmp_path: Path, extra: str, fragments: list[str]) -> None:
@@ -59,7 +83,9 @@ def test_bad_spec_names_file_key_and_allowed(tmp_path: Path, extra: str, fragmen
 
 def test_bad_scale_lists_scales(tmp_path: Path) -> None:
     path = write(tmp_path, BASE.replace('"classroom"', '"planet"'))
-    with pytest.raises(SpecError, match=r"'scale' = 'planet' is invalid.*'classroom', 'district' or 'national'"):
+    with pytest.raises(
+        SpecError, match=r"'scale' = 'planet' is invalid.*'classroom', 'district' or 'national'"
+    ):
         load_spec(path)
 
 
@@ -77,7 +103,12 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
 def test_cli_bad_spec_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     spec = write(tmp_path, BASE + "replications = -3\n".replace("replications", "max_replications"))
     out = tmp_path / "out"
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2
     assert "max_replications" in proc.stderr and str(spec) in proc.stderr
     assert not out.exists()
@@ -93,11 +124,17 @@ def test_all_subsets_is_64_distinct_arms_in_one_line(tmp_path: Path) -> None:
 
 
 def test_common_random_numbers_and_seed_independence(tmp_path: Path) -> None:
-    spec = load_spec(write(tmp_path, BASE.replace('"baseline"', '["baseline", "each"]') + "[factors]\ndesign='grid'\n[factors.grid]\n'power.target_pressure' = [0.2, 0.8]\n"))
+    spec = load_spec(
+        write(
+            tmp_path,
+            BASE.replace('"baseline"', '["baseline", "each"]')
+            + "[factors]\ndesign='grid'\n[factors.grid]\n'power.target_pressure' = [0.2, 0.8]\n",
+        )
+    )
     plan = Plan(spec)
     tasks = list(plan.tasks(3))
     assert len(tasks) == 7 * 2 * 3 and len({t.run_id for t in tasks}) == len(tasks)
-    for (p, r) in {(t.point, t.replication) for t in tasks}:
+    for p, r in {(t.point, t.replication) for t in tasks}:
         seeds = {t.seed for t in tasks if (t.point, t.replication) == (p, r)}
         assert len(seeds) == 1  # every arm reuses the replication's seed
     assert len({t.seed for t in tasks}) == 2 * 3
@@ -114,14 +151,19 @@ def test_growing_a_design_keeps_existing_run_ids(tmp_path: Path) -> None:
     before = {t.run_id for t in small.tasks(2)}
     after = {t.run_id for t in big.tasks(3)}
     assert before < after and len(after - before) == 3 * 3 - 2 * 2
-    sob = "[factors]\ndesign='sobol'\nsamples={}\n[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n'judge.reasoning_quality' = [0.2, 0.9]\n"
+    sob = (
+        "[factors]\ndesign='sobol'\nsamples={}\n[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n"
+        "'judge.reasoning_quality' = [0.2, 0.9]\n"
+    )
     s8 = Plan(load_spec(write(tmp_path, BASE + sob.format(8))))
     s16 = Plan(load_spec(write(tmp_path, BASE + sob.format(16))))
     assert len(s8.points) == 8 * 4 and set(s8.keys) <= set(s16.keys)
 
 
 def test_composite_factor_interpolates_and_rounds_integers(tmp_path: Path) -> None:
-    text = BASE + """
+    text = (
+        BASE
+        + """
 [factors]
 design = "grid"
 [factors.grid]
@@ -133,6 +175,7 @@ staff = [0.0, 0.5, 1.0]
 "lawyer.per_district" = 4
 "lawyer.file_access" = 1.0
 """
+    )
     plan = Plan(load_spec(write(tmp_path, text)))
     mid = plan.scenario(0, 1)
     assert mid.lawyer.file_access == pytest.approx(0.5) and isinstance(mid.lawyer.per_district, int)
@@ -149,7 +192,9 @@ def test_shipped_specs_load(name: str) -> None:
 
 
 def test_arm_layers_preset_then_reforms_then_overrides(tmp_path: Path) -> None:
-    text = BASE.replace('reform_arms = "baseline"', "") + """
+    text = (
+        BASE.replace('reform_arms = "baseline"', "")
+        + """
 [overrides]
 "judge.reasoning_quality" = 0.5
 [[arms]]
@@ -161,10 +206,15 @@ preset = "power_high"
 reforms = ["power_rebalancing"]
 overrides = { "judge.reasoning_quality" = 0.7 }
 """
+    )
     plan = Plan(load_spec(write(tmp_path, text)))
     high, fixed = plan.scenario(0, 0), plan.scenario(1, 0)
     assert high.power.information_asymmetry == 0.85 and high.judge.reasoning_quality == 0.5
     assert fixed.power.information_asymmetry == 0.3  # the reform acts on the preset's world
-    assert fixed.judge.reasoning_quality == 0.7 and fixed.meta.name == "high_rebalanced" and fixed.run.cases_per_day == 3.0
+    assert (
+        fixed.judge.reasoning_quality == 0.7
+        and fixed.meta.name == "high_rebalanced"
+        and fixed.run.cases_per_day == 3.0
+    )
     with pytest.raises(SpecError, match="preset 'power_mid': unknown; allowed: power_low, power_high"):
         load_spec(write(tmp_path, text.replace('"power_high"\nreforms', '"power_mid"\nreforms')))

@@ -1,6 +1,6 @@
-"""Golden outputs: the same seed gives the same summary, daily series and relief ledger, bit for bit, as when the
-goldens were written. A change that moves a number on purpose regenerates them
-(``python tests/golden/capture.py tests/golden/golden.json``) and says why in its commit."""
+"""Golden outputs: the same seed gives the same summary, daily series and relief ledger, bit for bit, as
+when the goldens were written. A change that moves a number on purpose regenerates them (``python
+tests/golden/capture.py tests/golden/golden.json``) and says why in its commit."""
 
 from __future__ import annotations
 

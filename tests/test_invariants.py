@@ -16,7 +16,9 @@ from sim.model.scenario import REFORMS, Scenario, load_scenario, param_table
 
 # Parameters a sample may vary: every behavioural, power, law and cost parameter within its documented range.
 # Sizes (run.*, per_district) are drawn separately so runs stay small.
-VARIABLE = [r for r in param_table() if not r["key"].startswith("run.") and not r["key"].endswith("per_district")]
+VARIABLE = [
+    r for r in param_table() if not r["key"].startswith("run.") and not r["key"].endswith("per_district")
+]
 
 
 @st.composite
@@ -62,6 +64,7 @@ def check_day(model: LeniencyModel) -> None:
 
 def instrument(model: LeniencyModel, closed: list[int]) -> None:
     """Check Art. 237 on every case as it closes: no heavier sentence on a defendant-only appeal."""
+
     def close(rows: np.ndarray, state: CaseState) -> None:
         d = model.docket
         only_defendant = d.appealed[rows] & ~d.protested[rows] & d.convicted[rows]
@@ -84,7 +87,8 @@ def test_invariants_hold_on_every_case(scenario: Scenario, seed: int) -> None:
         assert len(model.agents_by_type.get(_defendant_cls(), [])) == model.docket.in_flight
     summary = model.summary()
     assert sum(model.closed_by_state.values()) == sum(closed)
-    assert summary["cases_closed"] <= sum(closed)  # summary figures count the cases arriving after the warm-up
+    # summary figures count the cases arriving after the warm-up
+    assert summary["cases_closed"] <= sum(closed)
     assert summary["cases_arrived"] <= model.next_case_id
     # relief initiations: at most one per kind and case, and every class counted once
     t = model.tally

@@ -28,7 +28,9 @@ def test_same_seed_identical_summary_json(tmp_path: Path) -> None:
     assert (tmp_path / "a" / "summary.json").read_bytes() == (tmp_path / "b" / "summary.json").read_bytes()
     c = run_cli(tmp_path / "c", "--seed", "8", "--with", "appeal_countermeasures")
     assert a != c
-    assert a["seed"] == 7 and a["scenario"]["meta"]["reforms"] == ["appeal_countermeasures"] and "version" in a
+    assert (
+        a["seed"] == 7 and a["scenario"]["meta"]["reforms"] == ["appeal_countermeasures"] and "version" in a
+    )
     assert set(SUMMARY_KEYS) <= set(a)
 
 
@@ -40,14 +42,26 @@ def test_run_writes_parquet_outputs(tmp_path: Path) -> None:
     assert list(daily["day"]) == list(range(len(daily)))
     assert set(DAILY_KEYS) <= set(daily.columns)
     assert set(relief.columns) == {
-        "day", "stage", "case_id", "type", "reason", "class", "essential", "initiation", "initiation_event"
-    }  # fmt: skip
+        "day",
+        "stage",
+        "case_id",
+        "type",
+        "reason",
+        "class",
+        "essential",
+        "initiation",
+        "initiation_event",
+    }
     init = relief[relief["initiation"]]
     assert len(init) * 100 / summary["leniency_cases"] == pytest.approx(summary["relief_initiations_per_100"])
     for cls, n in init["class"].value_counts().items():
-        assert n * 100 / summary["leniency_cases"] == pytest.approx(summary[f"relief_initiations_per_100_{cls}"])
+        assert n * 100 / summary["leniency_cases"] == pytest.approx(
+            summary[f"relief_initiations_per_100_{cls}"]
+        )
     assert len(relief) * 100 / summary["leniency_cases"] == pytest.approx(summary["relief_rate"], rel=1e-9)
-    assert relief["essential"].sum() * 100 / summary["leniency_cases"] == pytest.approx(summary["relief_rate_essential"])
+    assert relief["essential"].sum() * 100 / summary["leniency_cases"] == pytest.approx(
+        summary["relief_rate_essential"]
+    )
     assert daily["relief_essential_today"].sum() == relief["essential"].sum()
 
 
@@ -60,7 +74,11 @@ def test_summary_keys_all_defined_once() -> None:
 def test_batch_run_works_unchanged() -> None:
     results = mesa.batch_run(
         LeniencyModel,
-        parameters={"params": [small(days=10, drain=40)], "reforms": [(), ("appeal_countermeasures",)], "materialise_agents": False},
+        parameters={
+            "params": [small(days=10, drain=40)],
+            "reforms": [(), ("appeal_countermeasures",)],
+            "materialise_agents": False,
+        },
         rng=[1, 2],
         max_steps=60,
         number_processes=1,
@@ -112,7 +130,9 @@ def test_case_story_follows_one_case() -> None:
 
 
 def test_overrides_and_reforms_keywords() -> None:
-    m = LeniencyModel(reforms=["substantive_duty_lawyers"], overrides={"power.information_asymmetry": 0.9}, rng=1)
+    m = LeniencyModel(
+        reforms=["substantive_duty_lawyers"], overrides={"power.information_asymmetry": 0.9}, rng=1
+    )
     assert m.params.lawyer.consultation_minutes == 90.0
     assert m.params.power.information_asymmetry == 0.9
     assert m.params.meta.reforms == ["substantive_duty_lawyers"]
@@ -128,7 +148,12 @@ def test_reforms_act_on_the_same_cases() -> None:
         for _ in range(60):
             model.step()
         arrival = model.case_log(40)[0]["case"]
-        return model.tally.arrived, [arrival["base"], arrival["evidence"], arrival["literacy"], arrival["risk"]]
+        return model.tally.arrived, [
+            arrival["base"],
+            arrival["evidence"],
+            arrival["literacy"],
+            arrival["risk"],
+        ]
 
     base = cases(())
     for reform in REFORMS:

@@ -1,4 +1,5 @@
-"""A user's files are never deleted; a bad --out is refused before any work (real subprocesses, as a user meets it)."""
+"""A user's files are never deleted; a bad --out is refused before any work (real subprocesses, as a user
+meets it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ QUICK = ["--scale", "classroom", "--set", "run.days=15", "--set", "run.drain_day
 
 def cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def user_folder(tmp_path: Path) -> Path:
@@ -62,7 +70,11 @@ def test_force_replaces_our_own_results_with_normal_permissions(tmp_path: Path) 
 def test_unwritable_out_and_bad_seed_are_refused_before_the_run(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    for args in (["--out", str(blocker / "sub")], ["--out", "/proc/leniency-x"], ["--out", str(tmp_path / "a"), "--seed", "-1"]):
+    for args in (
+        ["--out", str(blocker / "sub")],
+        ["--out", "/proc/leniency-x"],
+        ["--out", str(tmp_path / "a"), "--seed", "-1"],
+    ):
         r = cli("run", *args, *QUICK)
         assert r.returncode == 2, (args, r.stderr)
         assert "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) <= 3
@@ -88,5 +100,6 @@ def test_resume_with_a_different_spec_is_refused_naming_what_differs(tmp_path: P
     other = tiny_spec(tmp_path, reps=1, arms='"baseline"', days=31, name="b.toml")  # another scenario
     r = cli("sweep", str(other), "--out", str(out), "--workers", "1", "--resume", "--quiet")
     assert r.returncode == 2 and "different experiment" in r.stderr and "overrides" in r.stderr, r.stderr
-    more = tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', name="c.toml")  # more of the same: an extension
+    # more of the same: an extension
+    more = tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', name="c.toml")
     assert cli("sweep", str(more), "--out", str(out), "--workers", "1", "--resume", "--quiet").returncode == 0

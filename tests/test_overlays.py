@@ -1,5 +1,5 @@
-"""Reforms compose (operations, one canonical order, conflicts refused); scenario files rest on the baseline; the
-labels record what was applied."""
+"""Reforms compose (operations, one canonical order, conflicts refused); scenario files rest on the
+baseline; the labels record what was applied."""
 
 from __future__ import annotations
 
@@ -71,7 +71,9 @@ def test_a_scenario_file_rests_on_the_calibrated_baseline_unless_it_says_priors(
     s = load_scenario(empty)
     base = load_scenario()
     assert s.flat() | {"meta.name": "", "meta.source": "", "meta.description": ""} == base.flat() | {
-        "meta.name": "", "meta.source": "", "meta.description": ""
+        "meta.name": "",
+        "meta.source": "",
+        "meta.description": "",
     }
     assert s.meta.base == "baseline" and s.meta.source == str(empty)
     priors = tmp_path / "priors.toml"

@@ -23,7 +23,9 @@ def test_review_time_limits_art_172() -> None:
 
 
 def test_trial_time_limits() -> None:
-    proc = np.array([Procedure.FAST_TRACK, Procedure.FAST_TRACK, Procedure.SUMMARY, Procedure.SUMMARY, Procedure.ORDINARY])
+    proc = np.array(
+        [Procedure.FAST_TRACK, Procedure.FAST_TRACK, Procedure.SUMMARY, Procedure.SUMMARY, Procedure.ORDINARY]
+    )
     months = np.array([6.0, 18.0, 24.0, 48.0, 48.0])
     assert law.trial_limit(proc, months).tolist() == [10, 15, 20, 45, 90]
 

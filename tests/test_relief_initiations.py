@@ -1,4 +1,5 @@
-"""Relief initiations and their classes, relief hours, the warm-up window and the per-case table (model v2)."""
+"""Relief initiations and their classes, relief hours, the warm-up window and the per-case table (model
+v2)."""
 
 from __future__ import annotations
 
@@ -42,9 +43,12 @@ def test_each_kind_initiates_at_most_once_per_case_and_continuations_link_back(r
 def test_summary_counts_only_cases_after_the_warm_up(run: object) -> None:
     cases = run.cases
     after = cases[cases["after_warmup"]]
-    assert (after["arrival_day"] >= 30).all() and (cases.loc[~cases["after_warmup"], "arrival_day"] < 30).all()
+    assert (after["arrival_day"] >= 30).all() and (
+        cases.loc[~cases["after_warmup"], "arrival_day"] < 30
+    ).all()
     assert run.summary["cases_closed"] == len(after)
-    assert run.summary["leniency_cases"] >= after["signed"].sum()  # signed cases still open at the end count too
+    # signed cases still open at the end count too
+    assert run.summary["leniency_cases"] >= after["signed"].sum()
 
 
 def test_relief_hours_add_up_by_class(run: object) -> None:
@@ -58,9 +62,25 @@ def test_case_table_has_one_row_per_closed_case(run: object) -> None:
     cases = run.cases
     assert cases["case_id"].is_unique
     assert len(cases) == run.summary["cases_closed"] + (~cases["after_warmup"]).sum()
-    for col in ("involuntary", "involuntary_cause", "detained_at_arrival", "literacy", "offer_months",
-                "recommendation_months", "determinate", "signed", "procedure", "sentence_months", "adopted",
-                "appealed", "technical_appeal", "protested", "second_instance", "hours", "days_to_final"):
+    for col in (
+        "involuntary",
+        "involuntary_cause",
+        "detained_at_arrival",
+        "literacy",
+        "offer_months",
+        "recommendation_months",
+        "determinate",
+        "signed",
+        "procedure",
+        "sentence_months",
+        "adopted",
+        "appealed",
+        "technical_appeal",
+        "protested",
+        "second_instance",
+        "hours",
+        "days_to_final",
+    ):
         assert col in cases.columns, col
     inv = cases[cases["involuntary"]]
     assert (inv["involuntary_cause"].astype(str) != "").all()
@@ -70,7 +90,11 @@ def test_case_table_has_one_row_per_closed_case(run: object) -> None:
     init = ev[ev["initiation"]].set_index(["case_id", "type"])["class"].astype(str)
     for rt in INITIATING:
         col = cases.set_index("case_id")[f"relief_{rt.name.lower()}"].astype(str)
-        mine = init.xs(rt.name.lower(), level="type") if rt.name.lower() in init.index.get_level_values(1) else pd.Series(dtype=str)
+        mine = (
+            init.xs(rt.name.lower(), level="type")
+            if rt.name.lower() in init.index.get_level_values(1)
+            else pd.Series(dtype=str)
+        )
         closed = mine[mine.index.isin(col.index)]
         assert (col.loc[closed.index] == closed).all(), rt
     assert ReliefType.APPEAL in INITIATING

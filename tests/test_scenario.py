@@ -1,4 +1,5 @@
-"""Scenario loading and validation: every bad input class gives one clear error naming file, key and allowed."""
+"""Scenario loading and validation: every bad input class gives one clear error naming file, key and
+allowed."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_order_reform_then_scale_then_set() -> None:
     [
         ("[power]\nleverage = 0.3\n", ["power.leverage", "unknown key", "information_asymmetry"]),
         ("[power]\ninformation_asymmetry = 1.7\n", ["power.information_asymmetry", "[0.0, 1.0]"]),
-        ("[run]\ndays = \"many\"\n", ["run.days", "int"]),
+        ('[run]\ndays = "many"\n', ["run.days", "int"]),
         ("[run\ndays = 3\n", ["malformed TOML"]),
         ("[nosuch]\nx = 1\n", ["nosuch", "unknown key", "power"]),
         ("power = 3\n", ["power", "table"]),
@@ -87,7 +88,9 @@ def test_missing_file_and_unknown_overlays() -> None:
         ["run", "--seed", "x"],
     ],
 )
-def test_cli_bad_input_exits_2_and_writes_nothing(tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_bad_input_exits_2_and_writes_nothing(
+    tmp_path: Path, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as info:
         raise SystemExit(main([*argv, "--out", str(out)]))
@@ -116,6 +119,8 @@ def test_param_table_documents_every_parameter() -> None:
 def test_generated_docs_are_current() -> None:
     from sim.reference import ROOT, parameters_markdown, readme_with_metrics
 
-    assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown(), "run python -m sim.reference"
+    assert (ROOT / "docs" / "parameters.md").read_text() == parameters_markdown(), (
+        "run python -m sim.reference"
+    )
     readme = (ROOT / "README.md").read_text()
     assert readme == readme_with_metrics(readme), "run python -m sim.reference"

@@ -1,4 +1,5 @@
-"""Scenario values: true/false is no number, NaN and infinity are refused, a table is not a value (issue: errors)."""
+"""Scenario values: true/false is no number, NaN and infinity are refused, a table is not a value (issue:
+errors)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,10 @@ def test_the_cli_says_it_in_one_line_and_writes_nothing(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     r = subprocess.run(
         [sys.executable, "-m", "sim.cli", "run", "--out", str(out), "--set", "run.days=true"],
-        env=env, capture_output=True, text=True, timeout=120,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert r.returncode == 2 and "not true/false" in r.stderr and "Traceback" not in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1

@@ -13,7 +13,8 @@ CLASSES = [f"relief_initiations_per_100_{c.name.lower()}" for c in ReliefClass]
 
 
 def test_two_and_five_year_runs_agree_after_the_warm_up() -> None:
-    """Issue criterion: adoption within 0.01 and each relief-initiation class within 15 % (means over three seeds)."""
+    """Issue criterion: adoption within 0.01 and each relief-initiation class within 15 % (means over three
+    seeds)."""
     short = [simulate(load_scenario(overrides={"run.days": 730}), s, daily=False).summary for s in SEEDS]
     long = [simulate(load_scenario(overrides={"run.days": 1825}), s, daily=False).summary for s in SEEDS]
 

@@ -19,15 +19,24 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def cli_sweep(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet", *args],
-                          capture_output=True, text=True, cwd=ROOT, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=240,
+    )
 
 
 def test_identical_results_on_every_executor(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
     spec = tiny_spec(tmp_path, reps=3, arms='["baseline", "all"]')
     tables = {}
-    for label, args in {"1 worker": ["--workers", "1"], "2 workers": ["--workers", "2"], "dask local": ["--dask", "local", "--workers", "2"]}.items():
+    for label, args in {
+        "1 worker": ["--workers", "1"],
+        "2 workers": ["--workers", "2"],
+        "dask local": ["--dask", "local", "--workers", "2"],
+    }.items():
         out = tmp_path / label.replace(" ", "_")
         proc = cli_sweep(spec, out, *args)
         assert proc.returncode == 0, proc.stderr
@@ -40,7 +49,9 @@ def test_identical_results_on_every_executor(tmp_path: Path) -> None:
     for label, runs in tables.items():
         assert runs["run_id"].tolist() == ref["run_id"].tolist(), label
         assert runs["seed"].tolist() == ref["seed"].tolist(), label
-        np.testing.assert_array_equal(runs[metrics].to_numpy(float), ref[metrics].to_numpy(float), err_msg=label)
+        np.testing.assert_array_equal(
+            runs[metrics].to_numpy(float), ref[metrics].to_numpy(float), err_msg=label
+        )
     assert tables["dask local"]["worker"].nunique() >= 1
     # the stored metrics are simulate()'s for the run's scenario and seed
     from sim.experiments.designs import Plan
@@ -60,7 +71,9 @@ def test_dask_scheduler_address_gives_the_same_runs(tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]')
     ref = cli_sweep(spec, tmp_path / "local", "--workers", "1")
     assert ref.returncode == 0, ref.stderr
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
         proc = cli_sweep(spec, tmp_path / "remote", "--dask", cluster.scheduler_address)
     assert proc.returncode == 0, proc.stderr
     assert f"dask {cluster.scheduler_address}" in proc.stdout
@@ -74,5 +87,7 @@ def test_dask_scheduler_address_gives_the_same_runs(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_unreachable_dask_scheduler_exits_2(tmp_path: Path) -> None:
     pytest.importorskip("distributed")
-    proc = cli_sweep(tiny_spec(tmp_path, reps=1, arms='"baseline"'), tmp_path / "out", "--dask", "tcp://127.0.0.1:1")
+    proc = cli_sweep(
+        tiny_spec(tmp_path, reps=1, arms='"baseline"'), tmp_path / "out", "--dask", "tcp://127.0.0.1:1"
+    )
     assert proc.returncode == 2 and "cannot reach the scheduler" in proc.stderr

@@ -30,8 +30,21 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> Non
     total = 2 * 25
     spec = tiny_spec(tmp_path, reps=25, arms='["baseline", "all"]', days=60)
     out = tmp_path / "out"
-    cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--workers", "2", "--quiet"]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "sweep",
+        str(spec),
+        "--out",
+        str(out),
+        "--workers",
+        "2",
+        "--quiet",
+    ]
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline and len(list((out / "runs.parquet").glob("part-*.parquet"))) < 4:
@@ -47,7 +60,10 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> Non
 
     res = subprocess.run([*cmd, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert res.returncode == 0, res.stderr
-    assert f"ran {total - len(before)} ({total - len(before)} ok, 0 failed), {len(before)} already stored" in res.stdout
+    assert (
+        f"ran {total - len(before)} ({total - len(before)} ok, 0 failed), {len(before)} already stored"
+        in res.stdout
+    )
     after = ResultStore(out).read_runs()
     assert len(after) == total and after["run_id"].is_unique
     kept = after.set_index("run_id").loc[before["run_id"]]
@@ -62,7 +78,12 @@ def test_existing_sweep_needs_resume_or_force(tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path, reps=1, arms='"baseline"')
     out = tmp_path / "out"
     sweep_in_process(spec, out)
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet"], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 2 and "--resume" in proc.stderr and "--force" in proc.stderr
 
 
@@ -77,7 +98,9 @@ def test_one_sweep_per_folder_at_a_time(tmp_path: Path) -> None:
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 2 and "another sweep" in proc.stderr
     assert not (out / "runs.parquet").exists()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    ).stdout.strip()
     (out / ".sweep.lock").write_text(f"{socket.gethostname()} {dead}")  # left by a killed sweep: taken over
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -103,23 +126,36 @@ def test_extending_a_finished_sweep_runs_only_what_is_new(tmp_path: Path) -> Non
     out = tmp_path / "out"
     _, first = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out)
     assert (first.ran, first.skipped) == (4, 0)
-    _, again = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out, resume=True)
+    _, again = sweep_in_process(
+        tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out, resume=True
+    )
     assert (again.ran, again.skipped) == (0, 4)
-    _, more = sweep_in_process(tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out, resume=True, replications=3)
+    _, more = sweep_in_process(
+        tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False), out, resume=True, replications=3
+    )
     assert (more.ran, more.skipped) == (2, 4)
-    _, wider = sweep_in_process(tiny_spec(tmp_path, reps=3, arms='["baseline", "each", "all"]', daily=False), out, resume=True)
+    _, wider = sweep_in_process(
+        tiny_spec(tmp_path, reps=3, arms='["baseline", "each", "all"]', daily=False), out, resume=True
+    )
     assert (wider.ran, wider.skipped) == (6 * 3, 6)
     runs = ResultStore(out).read_runs()
     assert len(runs) == 8 * 3 and runs["run_id"].is_unique
-    # a changed scenario (here one more day) is another experiment: --resume refuses to mix it in, naming what differs
+    # a changed scenario (here one more day) is another experiment: --resume refuses to mix it in, naming what
+    # differs
     with pytest.raises(SpecError, match="different experiment.*overrides"):
-        sweep_in_process(tiny_spec(tmp_path, reps=3, arms='["baseline", "each", "all"]', daily=False, days=31), out, resume=True)
+        sweep_in_process(
+            tiny_spec(tmp_path, reps=3, arms='["baseline", "each", "all"]', daily=False, days=31),
+            out,
+            resume=True,
+        )
     assert len(ResultStore(out).read_runs()) == 24
     build_report(out)
     assert pd.read_csv(out / "tables" / "arm_means.csv")["n"].max() == 3
 
 
-def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failing_run_is_recorded_and_the_sweep_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = tiny_spec(tmp_path, reps=3, arms='["baseline", "all"]')
     out = tmp_path / "out"
     real = sim.model.simulate
@@ -140,7 +176,9 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path: Path, monkeypat
     assert "judge fell asleep" in bad["traceback"].iloc[0] and "flaky" in bad["traceback"].iloc[0]
     page = build_report(out).html.read_text(encoding="utf-8")
     assert "1 runs failed" in page and "RuntimeError: judge fell asleep" in page
-    assert np.isnan(bad["relief_rate"].iloc[0]) and runs.loc[runs["status"] == "ok", "relief_rate"].notna().all()
+    assert (
+        np.isnan(bad["relief_rate"].iloc[0]) and runs.loc[runs["status"] == "ok", "relief_rate"].notna().all()
+    )
 
     monkeypatch.setattr(sim.model, "simulate", real)
     _, retry = sweep_in_process(spec, out, resume=True)

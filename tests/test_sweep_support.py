@@ -24,14 +24,33 @@ daily = {daily}
 """
 
 
-def tiny_spec(tmp_path: Path, reps: int = 2, arms: str = '["baseline", "all"]', daily: bool = True, days: int = 30, extra: str = "", name: str = "spec.toml", top: str = "") -> Path:
+def tiny_spec(
+    tmp_path: Path,
+    reps: int = 2,
+    arms: str = '["baseline", "all"]',
+    daily: bool = True,
+    days: int = 30,
+    extra: str = "",
+    name: str = "spec.toml",
+    top: str = "",
+) -> Path:
     p = tmp_path / name
-    p.write_text(TINY.format(reps=reps, arms=arms, daily=str(daily).lower(), days=days, top=top) + extra, encoding="utf-8")
+    p.write_text(
+        TINY.format(reps=reps, arms=arms, daily=str(daily).lower(), days=days, top=top) + extra,
+        encoding="utf-8",
+    )
     return p
 
 
-def sweep_in_process(spec_path: Path, out: Path, *, executor: Executor | None = None, resume: bool = False, replications: int | None = None,
-                     target: tuple[str, float] | None = None) -> tuple[Sweep, SweepReport]:
+def sweep_in_process(
+    spec_path: Path,
+    out: Path,
+    *,
+    executor: Executor | None = None,
+    resume: bool = False,
+    replications: int | None = None,
+    target: tuple[str, float] | None = None,
+) -> tuple[Sweep, SweepReport]:
     """Run a sweep on threads in this process (so tests can monkeypatch the model)."""
     sweep = Sweep(load_spec(spec_path), out, spec_text=spec_path.read_text(), replications=replications)
     sweep.prepare(resume=resume, force=False)

@@ -42,8 +42,8 @@ def _small(days: int = 100) -> object:
 
 @pytest.mark.parametrize("cid", ["C3", "R2", "R5"])  # C4 (rare technical appeals) needs the full-length table
 def test_claim_holds_and_travels_through_its_mechanism(cid: str) -> None:
-    """Paired over 8 seeds at district scale, 100 days: effect in the expected direction (CI excludes 0) and at
-    least 75 % of it gone when the mechanism is switched off."""
+    """Paired over 8 seeds at district scale, 100 days: effect in the expected direction (CI excludes 0)
+    and at least 75 % of it gone when the mechanism is switched off."""
     row = v.run_claims([_claim(cid)], _small(), SEEDS, goals=False).iloc[0]
     assert row["holds"] == "yes", row.to_dict()
     assert row["share_through_mechanism"] >= v.MECHANISM_SHARE and row["through_mechanism"] == "yes", (
@@ -57,7 +57,11 @@ def test_arms_of_an_ablation_reset_only_the_named_levers() -> None:
     base, reform, off = arms["control"].flat(), arms["treatment"].flat(), arms["treatment_off"].flat()
     for k in c.ablate:
         assert off[k] == base[k] != reform[k]
-    assert off["judge.record_review_hours"] == reform["judge.record_review_hours"] != base["judge.record_review_hours"]
+    assert (
+        off["judge.record_review_hours"]
+        == reform["judge.record_review_hours"]
+        != base["judge.record_review_hours"]
+    )
 
 
 def test_markdown_table_lists_every_row() -> None:
@@ -69,7 +73,8 @@ def test_markdown_table_lists_every_row() -> None:
 
 @pytest.mark.slow
 def test_full_validation_table_claims_that_hold() -> None:
-    """At the baseline's full length, 8 fresh seeds: the claims the validation table reports as holding hold."""
+    """At the baseline's full length, 8 fresh seeds: the claims the validation table reports as holding
+    hold."""
     held = (
         "C1",
         "C1a",

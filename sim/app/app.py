@@ -1,7 +1,8 @@
 """The browser page: Mesa SolaraViz over ``AppModel`` — case flow, case story, charts, baseline side by side.
 
-Serve it with ``leniency viz`` (or ``solara run sim/app/app.py --production``). It renders with no network: the front
-end comes from solara-assets in the virtual environment (see sim/commands/viz.py for the settings).
+Serve it with ``leniency viz`` (or ``solara run sim/app/app.py --production``). It renders with no network:
+the front end comes from solara-assets in the virtual environment (see sim/commands/viz.py for the
+settings).
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from sim.app.model import APP_SCALES, CONTROLS, SCALE_NOTE, AppModel
 from sim.app.story import CaseStory
 from sim.model.scenario import REFORMS
 
-# Offline and private under a plain `solara run sim/app/app.py` too: no check-in iframes to solara.dev (they fail with no
+# Offline and private under a plain `solara run sim/app/app.py` too: no check-in iframes to solara.dev (they
+# fail with no
 # network and show as console errors) and no telemetry. `leniency viz` gets the same from --production and its
 # environment (sim/commands/viz.py).
 solara.checks.should_perform_solara_check = lambda: False
@@ -37,9 +39,9 @@ PLAY_INTERVAL_MS = 400  # the browser draws a district step in ~0.3-0.5 s; faste
 def Dashboard(model: AppModel) -> None:
     """Case flow and story above, charts and summary below.
 
-    One component reads Mesa's ``update_counter``, not four: each reader costs its own render pass over the whole
-    page tree, sidebar included. A district-scale Step took ~146 ms on the server with four readers, ~114 ms with
-    one (Mesa's step counter is the other); see ``python -m sim.app.bench``.
+    One component reads Mesa's ``update_counter``, not four: each reader costs its own render pass over the
+    whole page tree, sidebar included. A district-scale Step took ~146 ms on the server with four readers,
+    ~114 ms with one (Mesa's step counter is the other); see ``python -m sim.app.bench``.
     """
     tick = update_counter.get()
     with solara.Columns([7, 5]):
@@ -54,7 +56,8 @@ def Dashboard(model: AppModel) -> None:
 # 127.0.0.1 it falls back to samesite=lax, which is right for a page served to this machine.
 warnings.filterwarnings("ignore", message="Cookies with samesite=none require https", category=UserWarning)
 
-# Mesa's sliders show their value only while dragged; a class needs to read them. Vuetify's thumb label, always on.
+# Mesa's sliders show their value only while dragged; a class needs to read them. Vuetify's thumb label,
+# always on.
 SLIDER_VALUES_CSS = """
 .v-slider__thumb-container .v-slider__thumb-label-container { display: block !important; }
 .v-input__slider { margin-top: 18px; }
@@ -62,11 +65,16 @@ SLIDER_VALUES_CSS = """
 
 
 def model_params() -> dict[str, Any]:
-    """The page's controls; every key is a keyword of AppModel, every default and range comes from the schema."""
+    """The page's controls; every key is a keyword of AppModel, every default and range comes from the
+    schema."""
     params: dict[str, Any] = {
         "scale": {"type": "Select", "value": APP_SCALES[0], "values": list(APP_SCALES), "label": SCALE_NOTE},
         "seed": Slider("Seed (same seed = same cases)", 1, 0, SEED_MAX, 1, dtype=int),
-        "side_by_side": {"type": "Checkbox", "value": True, "label": "Side by side: also run the baseline (no reforms)"},
+        "side_by_side": {
+            "type": "Checkbox",
+            "value": True,
+            "label": "Side by side: also run the baseline (no reforms)",
+        },
     }
     for reform in REFORMS:
         params[reform] = {"type": "Checkbox", "value": False, "label": "Reform: " + reform.replace("_", " ")}
@@ -80,8 +88,8 @@ def model_params() -> dict[str, Any]:
 def Page() -> None:
     """One model per browser session (a module-level model would be shared by every visitor).
 
-    The dashboard is drawn here rather than as a SolaraViz component: Mesa would put it under a "Page 0" tab in a
-    draggable grid sized for half-width cells.
+    The dashboard is drawn here rather than as a SolaraViz component: Mesa would put it under a "Page 0"
+    tab in a draggable grid sized for half-width cells.
     """
     first = solara.use_memo(AppModel, [])
     model = solara.use_reactive(first)

@@ -17,7 +17,9 @@ import solara
 from sim.app.model import AppModel
 
 
-def measure(scale: str = "district", warm_days: int = 120, steps: int = 30, reforms: tuple[str, ...] = ()) -> dict[str, Any]:
+def measure(
+    scale: str = "district", warm_days: int = 120, steps: int = 30, reforms: tuple[str, ...] = ()
+) -> dict[str, Any]:
     """Median and 90th percentile of (a) a model step alone, (b) a Step press on the rendered page, in ms."""
     from sim.app.app import Page
 
@@ -55,19 +57,32 @@ def measure(scale: str = "district", warm_days: int = 120, steps: int = 30, refo
         xs = sorted(xs)
         return {"median": statistics.median(xs), "p90": xs[int(0.9 * (len(xs) - 1))]}
 
-    return {"scale": scale, "reforms": list(reforms), "day": warm_days, "agents": len(model.defendants()),
-            "model_step_ms": q(model_ms), "page_step_ms": q(page_ms)}
+    return {
+        "scale": scale,
+        "reforms": list(reforms),
+        "day": warm_days,
+        "agents": len(model.defendants()),
+        "model_step_ms": q(model_ms),
+        "page_step_ms": q(page_ms),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m sim.app.bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        prog="python -m sim.app.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("--scale", default="district", choices=("classroom", "district"))
     p.add_argument("--days", type=int, default=120, help="days stepped before timing (the docket fills up)")
     p.add_argument("--steps", type=int, default=30, help="steps timed")
     p.add_argument("--with", dest="reforms", action="append", default=[], metavar="REFORM")
     a = p.parse_args(argv)
     r = measure(a.scale, a.days, a.steps, tuple(a.reforms))
-    print(f"{r['scale']} scale, day {r['day']}, {r['agents']} defendants in flight, reforms: {', '.join(r['reforms']) or 'none'}")
+    print(
+        f"{r['scale']} scale, day {r['day']}, {r['agents']} defendants in flight, "
+        f"reforms: {', '.join(r['reforms']) or 'none'}"
+    )
     for k, label in (("model_step_ms", "model step"), ("page_step_ms", "page Step (model + render)")):
         print(f"  {label:28s} median {r[k]['median']:7.1f} ms   p90 {r[k]['p90']:7.1f} ms")
     return 0

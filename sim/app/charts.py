@@ -1,5 +1,6 @@
 """Plotly charts of the page. They read the model's DataCollector (the daily reporters the CLI writes as
-``daily``) and ``model.summary()`` (the metrics of ``sim.model.metrics``): the app never computes a metric itself.
+``daily``) and ``model.summary()`` (the metrics of ``sim.model.metrics``): the app never computes a metric
+itself.
 
 With a baseline twin (side by side), each panel overlays the baseline as dashed lines on the same axes.
 """
@@ -46,15 +47,43 @@ class Panel:
 
 
 PANELS: tuple[Panel, ...] = (
-    Panel("Essential vs non-essential relief (cumulative)", "events",
-          (("essential", "relief_essential_today"), ("non-essential", "relief_nonessential_today")), cumulative=True),
-    Panel("Relief initiated, by type (cumulative)", "events",
-          tuple((t.name.lower().replace("_", " "), f"relief_{t.name.lower()}_today") for t in ReliefType), cumulative=True),
-    Panel("Application and adoption rates", "share", (("application rate", "application_rate"), ("adoption rate", "adoption_rate")), share=True),
-    Panel("Resource hours, by actor (cumulative)", "hours", tuple((a, f"hours_{a}_today") for a in ACTORS), cumulative=True),
-    Panel("Backlog: cases in each stage", "cases",
-          (("investigation", "in_investigation"), ("review", "in_review"), ("trial", "in_trial"), ("appeal", "in_appeal"))),
-    Panel("Work queued, by actor (days of capacity)", "days", tuple((a, f"backlog_days_{a}") for a in ACTORS)),
+    Panel(
+        "Essential vs non-essential relief (cumulative)",
+        "events",
+        (("essential", "relief_essential_today"), ("non-essential", "relief_nonessential_today")),
+        cumulative=True,
+    ),
+    Panel(
+        "Relief initiated, by type (cumulative)",
+        "events",
+        tuple((t.name.lower().replace("_", " "), f"relief_{t.name.lower()}_today") for t in ReliefType),
+        cumulative=True,
+    ),
+    Panel(
+        "Application and adoption rates",
+        "share",
+        (("application rate", "application_rate"), ("adoption rate", "adoption_rate")),
+        share=True,
+    ),
+    Panel(
+        "Resource hours, by actor (cumulative)",
+        "hours",
+        tuple((a, f"hours_{a}_today") for a in ACTORS),
+        cumulative=True,
+    ),
+    Panel(
+        "Backlog: cases in each stage",
+        "cases",
+        (
+            ("investigation", "in_investigation"),
+            ("review", "in_review"),
+            ("trial", "in_trial"),
+            ("appeal", "in_appeal"),
+        ),
+    ),
+    Panel(
+        "Work queued, by actor (days of capacity)", "days", tuple((a, f"backlog_days_{a}") for a in ACTORS)
+    ),
 )
 COLS = 2
 CHARTS_HEIGHT = 1130
@@ -84,7 +113,10 @@ def charts_figure(model: AppModel) -> Spec:
         runs.append((model.baseline, " (baseline)"))
     data: list[dict[str, object]] = []
     layout: dict[str, object] = {
-        "height": CHARTS_HEIGHT, "margin": {"l": 50, "r": 10, "t": 60, "b": 30}, "uirevision": "keep", "showlegend": True,
+        "height": CHARTS_HEIGHT,
+        "margin": {"l": 50, "r": 10, "t": 60, "b": 30},
+        "uirevision": "keep",
+        "showlegend": True,
         "hovermode": "x unified",
     }
     annotations = []
@@ -92,31 +124,71 @@ def charts_figure(model: AppModel) -> Spec:
         n = "" if i == 0 else str(i + 1)
         xd, yd = _domains(i)
         layout[f"xaxis{n}"] = {"domain": xd, "anchor": f"y{n}", "title": {"text": "day", "standoff": 2}}
-        layout[f"yaxis{n}"] = {"domain": yd, "anchor": f"x{n}", "title": {"text": panel.ytitle},
-                               **({"range": [0, 1.02]} if panel.share else {"rangemode": "tozero"})}
-        # each legend sits right of its panel, never on the curves; the baseline's dashed twins share its entries
+        layout[f"yaxis{n}"] = {
+            "domain": yd,
+            "anchor": f"x{n}",
+            "title": {"text": panel.ytitle},
+            **({"range": [0, 1.02]} if panel.share else {"rangemode": "tozero"}),
+        }
+        # each legend sits right of its panel, never on the curves; the baseline's dashed twins share its
+        # entries
         layout[f"legend{n}"] = {
-            "x": xd[1] + 0.008, "y": yd[1], "xanchor": "left", "yanchor": "top", "font": {"size": 9},
+            "x": xd[1] + 0.008,
+            "y": yd[1],
+            "xanchor": "left",
+            "yanchor": "top",
+            "font": {"size": 9},
             "tracegroupgap": 0,
         }
-        annotations.append({
-            "text": f"<b>{panel.title}</b>", "x": xd[0], "y": yd[1] + 0.012, "xref": "paper", "yref": "paper",
-            "showarrow": False, "xanchor": "left", "yanchor": "bottom", "font": {"size": 12},
-        })
+        annotations.append(
+            {
+                "text": f"<b>{panel.title}</b>",
+                "x": xd[0],
+                "y": yd[1] + 0.012,
+                "xref": "paper",
+                "yref": "paper",
+                "showarrow": False,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "font": {"size": 12},
+            }
+        )
         for m, suffix in runs:
             x = _days(m).tolist()
             for j, (label, key) in enumerate(panel.keys):
                 y = series(m, key)
                 if panel.cumulative:
                     y = np.cumsum(y)
-                data.append({
-                    "type": "scatter", "x": x, "y": plain(y), "mode": "lines", "name": label + suffix, "xaxis": f"x{n}", "yaxis": f"y{n}",
-                    "legend": f"legend{n}", "showlegend": not suffix, "legendgroup": f"{n}-{label}",
-                    "hovertemplate": "%{y:.3~f}",
-                    "line": {"color": PALETTE[j % len(PALETTE)], "dash": "dash" if suffix else "solid", "width": 1.5 if suffix else 2},
-                })
+                data.append(
+                    {
+                        "type": "scatter",
+                        "x": x,
+                        "y": plain(y),
+                        "mode": "lines",
+                        "name": label + suffix,
+                        "xaxis": f"x{n}",
+                        "yaxis": f"y{n}",
+                        "legend": f"legend{n}",
+                        "showlegend": not suffix,
+                        "legendgroup": f"{n}-{label}",
+                        "hovertemplate": "%{y:.3~f}",
+                        "line": {
+                            "color": PALETTE[j % len(PALETTE)],
+                            "dash": "dash" if suffix else "solid",
+                            "width": 1.5 if suffix else 2,
+                        },
+                    }
+                )
     layout["annotations"] = annotations
-    who = ("solid: with " + ", ".join(r.replace("_", " ") for r in model.reforms) + "; dashed: baseline, same seed") if model.baseline is not None else "baseline"
+    who = (
+        (
+            "solid: with "
+            + ", ".join(r.replace("_", " ") for r in model.reforms)
+            + "; dashed: baseline, same seed"
+        )
+        if model.baseline is not None
+        else "baseline"
+    )
     layout["title"] = {"text": f"Day {model.day} — {who}", "font": {"size": 13}, "x": 0.01}
     return {"data": data, "layout": layout}
 
@@ -163,7 +235,13 @@ def summary_rows(model: AppModel, keys: tuple[str, ...] = KEY_METRICS) -> list[d
     rows = []
     for key in keys:
         m = METRICS[key]
-        row = {"key": key, "metric": key.replace("_", " "), "unit": m.unit, "value": _fmt(now[key], m.unit), "description": m.description}
+        row = {
+            "key": key,
+            "metric": key.replace("_", " "),
+            "unit": m.unit,
+            "value": _fmt(now[key], m.unit),
+            "description": m.description,
+        }
         if base is not None:
             row["baseline"] = _fmt(base[key], m.unit)
         rows.append(row)
@@ -177,11 +255,16 @@ _NUM = "text-align: right; padding-left: 8px; font-variant-numeric: tabular-nums
 
 
 def _table(rows: list[dict[str, str]], twin: bool, label: str = "metric", strip: str = "") -> str:
-    head = f"<tr><th style='text-align:left'>{label}</th><th style='{_NUM}'>" + ("with reforms" if twin else "value") + "</th>"
+    head = (
+        f"<tr><th style='text-align:left'>{label}</th><th style='{_NUM}'>"
+        + ("with reforms" if twin else "value")
+        + "</th>"
+    )
     head += f"<th style='{_NUM}'>baseline</th>" if twin else ""
     head += "<th style='text-align:left; padding-left: 8px'>unit</th></tr>"
     body = "".join(
-        f"<tr><td title='{html.escape(r['description'], quote=True)}'>{html.escape(r['metric'].removeprefix(strip))}</td>"
+        f"<tr><td title='{html.escape(r['description'], quote=True)}'>"
+        f"{html.escape(r['metric'].removeprefix(strip))}</td>"
         f"<td style='{_NUM}'>{r['value']}</td>"
         + (f"<td style='{_NUM}'>{r['baseline']}</td>" if twin else "")
         + f"<td style='padding-left: 8px'>{r['unit']}</td></tr>"
@@ -192,20 +275,34 @@ def _table(rows: list[dict[str, str]], twin: bool, label: str = "metric", strip:
 
 @solara.component
 def SummaryTable(model: AppModel, tick: int = 0) -> None:
-    """Key summary metrics so far, as ``leniency run`` reports them, and relief by reason; hover a name for its
-    definition."""
+    """Key summary metrics so far, as ``leniency run`` reports them, and relief by reason; hover a name for
+    its definition."""
     twin = model.baseline is not None
     note = (
         f"Same seed ({model.seed}), same arriving cases; the baseline has no reforms."
         if twin
-        else "Tick a reform (with side by side on) and press Reset to compare with the baseline on the same cases."
+        else "Tick a reform (with side by side on) and press Reset to compare with the baseline on the same "
+        "cases."
     )
     reasons = summary_rows(model, REASON_KEYS)
     for r in reasons:
         r["metric"] += " (essential)" if "(essential)" in r["description"] else ""
     style = "font-size: 12px; width: 100%; border-collapse: collapse"
-    with solara.Column(style={"padding": "6px", "overflow": "auto", "height": f"{CHARTS_HEIGHT}px"}, classes=["leniency-summary"]):
-        solara.HTML(tag="div", unsafe_innerHTML=f"<b>Summary metrics, day {model.day}</b><br>{note}", style="font-size: 13px")
+    with solara.Column(
+        style={"padding": "6px", "overflow": "auto", "height": f"{CHARTS_HEIGHT}px"},
+        classes=["leniency-summary"],
+    ):
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=f"<b>Summary metrics, day {model.day}</b><br>{note}",
+            style="font-size: 13px",
+        )
         solara.HTML(tag="table", unsafe_innerHTML=_table(summary_rows(model), twin), style=style)
-        solara.HTML(tag="div", unsafe_innerHTML="<b>Relief per 100 leniency cases, by reason</b>", style="font-size: 13px; margin-top: 8px")
-        solara.HTML(tag="table", unsafe_innerHTML=_table(reasons, twin, "reason", "relief rate reason "), style=style)
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML="<b>Relief per 100 leniency cases, by reason</b>",
+            style="font-size: 13px; margin-top: 8px",
+        )
+        solara.HTML(
+            tag="table", unsafe_innerHTML=_table(reasons, twin, "reason", "relief rate reason "), style=style
+        )

@@ -1,9 +1,9 @@
 """Case flow: the defendants (Mesa agents on the model's lane space) drawn by stage, coloured by status.
 
-Positions come from ``AppModel.space`` (a Mesa ``ContinuousSpace``, one lane per stage). It is drawn with Plotly,
-not Mesa's space drawers: those render through Matplotlib (no tooltips) or Altair (a second chart stack and its own
-front-end assets to serve offline), while Plotly gives hover tooltips, click-to-follow and the same look as the
-charts.
+Positions come from ``AppModel.space`` (a Mesa ``ContinuousSpace``, one lane per stage). It is drawn with
+Plotly, not Mesa's space drawers: those render through Matplotlib (no tooltips) or Altair (a second chart
+stack and its own front-end assets to serve offline), while Plotly gives hover tooltips, click-to-follow
+and the same look as the charts.
 """
 
 from __future__ import annotations
@@ -34,7 +34,8 @@ _STATUS_HELP = {
     "protested": "the procuratorate protested the judgment",
     "appealing": "the defendant appealed",
     "withdrawn": "the defendant withdrew the plea",
-    "involuntary": "signed a plea they would refuse with true beliefs and no pressure (ground truth, not yet caught)",
+    "involuntary": "signed a plea they would refuse with true beliefs and no pressure (ground truth, not "
+    "yet caught)",
     "pleaded": "signed the plea agreement voluntarily",
     "not pleaded": "no plea agreement (yet, or contests the charge)",
 }
@@ -55,12 +56,17 @@ def status_of(d: Docket, rows: np.ndarray) -> np.ndarray:
 
 def tooltips(d: Docket, rows: np.ndarray, lanes: list[str], status: list[str], day: int) -> list[str]:
     """Hover text of each case, built from docket columns in one pass (a record per case would be slow)."""
-    cols = {c: getattr(d, c)[rows].tolist() for c in ("case_id", "arrival", "detained", "rec", "discount", "belief_T", "base", "sentence")}
+    cols = {
+        c: getattr(d, c)[rows].tolist()
+        for c in ("case_id", "arrival", "detained", "rec", "discount", "belief_T", "base", "sentence")
+    }
     out = []
     for i in range(len(rows)):
-        parts = [f"<b>Case {cols['case_id'][i]}</b> · {lanes[i]} · {status[i]}",
-                 f"arrived day {cols['arrival'][i]} ({day - cols['arrival'][i]} days ago)",
-                 "detained" if cols["detained"][i] else "at liberty"]
+        parts = [
+            f"<b>Case {cols['case_id'][i]}</b> · {lanes[i]} · {status[i]}",
+            f"arrived day {cols['arrival'][i]} ({day - cols['arrival'][i]} days ago)",
+            "detained" if cols["detained"][i] else "at liberty",
+        ]
         if cols["rec"][i] > 0:
             parts.append(f"offer {cols['rec'][i]:.1f} months ({100 * cols['discount'][i]:.0f}% off)")
             parts.append(f"believed trial {cols['belief_T'][i]:.1f} mo · truth {cols['base'][i]:.1f} mo")
@@ -87,47 +93,101 @@ def flow_figure(model: AppModel) -> Spec:
             sel = np.flatnonzero(status == st)
             if not len(sel):
                 continue
-            data.append({
-                "type": "scatter", "x": pos[sel, 0].tolist(), "y": pos[sel, 1].tolist(), "mode": "markers", "name": st,
-                "marker": {"color": STATUS_COLOURS[st], "size": 7, "symbol": np.where(detained[sel], "square", "circle").tolist()},
-                "text": tooltips(d, rows[sel], [LANES[k] for k in lane_idx[sel]], [st] * len(sel), model.day),
-                "hoverinfo": "text", "customdata": ids[sel].tolist(),
-            })
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": pos[sel, 0].tolist(),
+                    "y": pos[sel, 1].tolist(),
+                    "mode": "markers",
+                    "name": st,
+                    "marker": {
+                        "color": STATUS_COLOURS[st],
+                        "size": 7,
+                        "symbol": np.where(detained[sel], "square", "circle").tolist(),
+                    },
+                    "text": tooltips(
+                        d, rows[sel], [LANES[k] for k in lane_idx[sel]], [st] * len(sel), model.day
+                    ),
+                    "hoverinfo": "text",
+                    "customdata": ids[sel].tolist(),
+                }
+            )
         hit = np.flatnonzero(ids == model.followed)
         if len(hit):
             i = hit[0]
-            data.append({
-                "type": "scatter", "x": [float(pos[i, 0])], "y": [float(pos[i, 1])], "mode": "markers", "name": "followed case",
-                "marker": {"size": 16, "color": "rgba(0,0,0,0)", "line": {"width": 2.5, "color": "black"}},
-                "hoverinfo": "skip", "customdata": [int(ids[i])],
-            })
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": [float(pos[i, 0])],
+                    "y": [float(pos[i, 1])],
+                    "mode": "markers",
+                    "name": "followed case",
+                    "marker": {
+                        "size": 16,
+                        "color": "rgba(0,0,0,0)",
+                        "line": {"width": 2.5, "color": "black"},
+                    },
+                    "hoverinfo": "skip",
+                    "customdata": [int(ids[i])],
+                }
+            )
     closed = list(model.recent_closed)
     if closed:
         n = len(closed)
         cols = 4
         states = [c["state"].replace("_", " ") for c in closed]
-        data.append({
-            "type": "scatter", "mode": "markers", "name": "closed",
-            "x": [len(LANES) - 1 + 0.1 + 0.8 * ((k % cols) + 0.5) / cols for k in range(n)],
-            "y": [((k // cols) + 0.5) / max(1, -(-n // cols)) for k in range(n)],
-            "marker": {"color": [STATUS_COLOURS.get(s, "#2ca02c") for s in states], "size": 7, "symbol": "circle-open"},
-            "text": [f"<b>Case {c['case_id']}</b> · closed day {c['day']} · {s}" for c, s in zip(closed, states, strict=True)],
-            "hoverinfo": "text", "customdata": [c["case_id"] for c in closed],
-        })
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": "closed",
+                "x": [len(LANES) - 1 + 0.1 + 0.8 * ((k % cols) + 0.5) / cols for k in range(n)],
+                "y": [((k // cols) + 0.5) / max(1, -(-n // cols)) for k in range(n)],
+                "marker": {
+                    "color": [STATUS_COLOURS.get(s, "#2ca02c") for s in states],
+                    "size": 7,
+                    "symbol": "circle-open",
+                },
+                "text": [
+                    f"<b>Case {c['case_id']}</b> · closed day {c['day']} · {s}"
+                    for c, s in zip(closed, states, strict=True)
+                ],
+                "hoverinfo": "text",
+                "customdata": [c["case_id"] for c in closed],
+            }
+        )
     counts = model.state_counts()
     sample = model.defendant_agents.sample if model.defendant_agents is not None else 1
     sampled = f" (1 case in {sample} drawn)" if sample > 1 else ""
-    in_lane = [counts["investigation"], counts["review"], counts["trial"], counts["appeal_window"] + counts["second_instance"],
-               counts["final"] + counts["acquitted"] + counts["not_prosecuted"]]
+    in_lane = [
+        counts["investigation"],
+        counts["review"],
+        counts["trial"],
+        counts["appeal_window"] + counts["second_instance"],
+        counts["final"] + counts["acquitted"] + counts["not_prosecuted"],
+    ]
     layout = {
-        "title": {"text": f"Case flow, day {model.day}: squares are detained; click a case to follow it{sampled}",
-                  "font": {"size": 13}},
-        "height": FIGURE_HEIGHT, "margin": {"l": 10, "r": 10, "t": 40, "b": 40}, "plot_bgcolor": "white",
-        "legend": {"orientation": "h", "y": -0.12, "font": {"size": 10}}, "uirevision": "keep",
-        "xaxis": {"range": [0, len(LANES)], "tickvals": [i + 0.5 for i in range(len(LANES))],
-                  "ticktext": [f"{name} ({n})" for name, n in zip(LANES, in_lane, strict=True)], "showgrid": False, "zeroline": False},
+        "title": {
+            "text": f"Case flow, day {model.day}: squares are detained; click a case to follow it{sampled}",
+            "font": {"size": 13},
+        },
+        "height": FIGURE_HEIGHT,
+        "margin": {"l": 10, "r": 10, "t": 40, "b": 40},
+        "plot_bgcolor": "white",
+        "legend": {"orientation": "h", "y": -0.12, "font": {"size": 10}},
+        "uirevision": "keep",
+        "xaxis": {
+            "range": [0, len(LANES)],
+            "tickvals": [i + 0.5 for i in range(len(LANES))],
+            "ticktext": [f"{name} ({n})" for name, n in zip(LANES, in_lane, strict=True)],
+            "showgrid": False,
+            "zeroline": False,
+        },
         "yaxis": {"range": [0, 1], "visible": False},
-        "shapes": [{"type": "line", "x0": i, "x1": i, "y0": 0, "y1": 1, "line": {"color": "#ddd", "width": 1}} for i in range(1, len(LANES))],
+        "shapes": [
+            {"type": "line", "x0": i, "x1": i, "y0": 0, "y1": 1, "line": {"color": "#ddd", "width": 1}}
+            for i in range(1, len(LANES))
+        ],
     }
     return {"data": data, "layout": layout}
 

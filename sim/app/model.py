@@ -1,9 +1,10 @@
 """The browser page's model: LeniencyModel with explicit keyword parameters, a lane space and a baseline twin.
 
-Mesa's SolaraViz re-creates the model on Reset as ``type(model)(**params)``, so every control on the page must be
-a keyword argument of the model class. ``AppModel`` is that thin face: its keywords map onto
-``LeniencyModel(params=load_scenario(scale=..., reforms=[...]), overrides={...}, rng=seed)``. Slider defaults and
-ranges are read from the scenario schema (``Scenario()`` / ``param_table()``), never typed here.
+Mesa's SolaraViz re-creates the model on Reset as ``type(model)(**params)``, so every control on the page
+must be a keyword argument of the model class. ``AppModel`` is that thin face: its keywords map onto
+``LeniencyModel(params=load_scenario(scale=..., reforms=[...]), overrides={...}, rng=seed)``. Slider
+defaults and ranges are read from the scenario schema (``Scenario()`` / ``param_table()``), never typed
+here.
 """
 
 from __future__ import annotations
@@ -68,11 +69,13 @@ CONTROLS: tuple[Control, ...] = (
 )
 CONTROL_BY_KWARG: dict[str, Control] = {c.kwarg: c for c in CONTROLS}
 APP_SCALES: tuple[str, ...] = ("classroom", "district", "national")
-# At national scale (~4,700 cases a day, ~150,000 in flight) the page draws one case in 100: a step with the baseline
+# At national scale (~4,700 cases a day, ~150,000 in flight) the page draws one case in 100: a step with the
+# baseline
 # twin and both figures then takes ~0.06 s on the server (measured at day 60); drawing every case would not.
 AGENT_SAMPLE: dict[str, int] = {"classroom": 1, "district": 1, "national": 100}
 SCALE_NOTE = "Scale (national: 1 case in 100 drawn in the case flow)"
-WATCH_FIRST = 400  # cases 0..399 are followed from arrival, so any of them can be read as a story from its start
+# cases 0..399 are followed from arrival, so any of them can be read as a story from its start
+WATCH_FIRST = 400
 
 # Lanes of the case-flow space, left to right; appeal holds the appeal window and second instance.
 LANES: tuple[str, ...] = ("investigation", "review", "trial", "appeal", "closed")
@@ -94,10 +97,12 @@ def overrides_from(values: dict[str, float]) -> dict[str, float]:
 
 
 class AppModel(LeniencyModel):
-    """LeniencyModel for the browser: every control is a keyword; a baseline twin runs alongside with the same seed.
+    """LeniencyModel for the browser: every control is a keyword; a baseline twin runs alongside with the
+    same seed.
 
-    The twin (``self.baseline``) has the same scale, sliders and seed but no reforms: with common random numbers
-    the same cases arrive in both, so a class sees what the chosen reforms change on the same docket.
+    The twin (``self.baseline``) has the same scale, sliders and seed but no reforms: with common random
+    numbers the same cases arrive in both, so a class sees what the chosen reforms change on the same
+    docket.
     """
 
     def __init__(
@@ -162,7 +167,9 @@ class AppModel(LeniencyModel):
         self.overrides = overrides
         self.baseline: LeniencyModel | None = None
         if side_by_side and reforms:
-            self.baseline = LeniencyModel(params=load_scenario(scale=scale), overrides=overrides, materialise_agents=False, rng=seed)
+            self.baseline = LeniencyModel(
+                params=load_scenario(scale=scale), overrides=overrides, materialise_agents=False, rng=seed
+            )
         self.space = ContinuousSpace(len(LANES), 1.0, torus=False)
         self._placed: dict[int, Defendant] = {}
         self.recent_closed: deque[dict[str, Any]] = deque(maxlen=RECENT_CLOSED)

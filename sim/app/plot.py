@@ -1,10 +1,11 @@
 """A Plotly figure that updates in place: one FigureWidget per chart, new data pushed into its traces.
 
-``solara.FigurePlotly`` rebuilds and re-validates every trace and the whole layout on each update, which costs
-~40 ms a chart at district scale; a step would then take far over the 200 ms the page aims at. Here a chart is
-described as plain dicts and lists (``{"data": [...], "layout": {...}}``; no numpy arrays: plotly sends those
-as typed-array dicts that the browser echoes back and FigureWidget then fails to merge); the widget is made once and, while the traces
-keep their names, only their data and the title change (one batched message to the browser).
+``solara.FigurePlotly`` rebuilds and re-validates every trace and the whole layout on each update, which
+costs ~40 ms a chart at district scale; a step would then take far over the 200 ms the page aims at. Here a
+chart is described as plain dicts and lists (``{"data": [...], "layout": {...}}``; no numpy arrays: plotly
+sends those as typed-array dicts that the browser echoes back and FigureWidget then fails to merge); the
+widget is made once and, while the traces keep their names, only their data and the title change (one
+batched message to the browser).
 """
 
 from __future__ import annotations
@@ -58,9 +59,10 @@ def _listen(fw: go.FigureWidget, on_click: Callable[[Any], None] | None) -> None
 def LiveFigure(spec: Spec, name: str, on_click: Callable[[Any], None] | None = None) -> None:
     """Show ``spec``; ``on_click(customdata)`` is called with the clicked point's customdata.
 
-    The widget lives as long as the component: after Reset the new model's figure is pushed into the same widget.
-    A new FigureWidget would ship the 5 MB Plotly front end again, and until the browser has built it the old
-    view stays on screen. ``name`` labels the figure's box for width measurement (see ``FitPlots``).
+    The widget lives as long as the component: after Reset the new model's figure is pushed into the same
+    widget. A new FigureWidget would ship the 5 MB Plotly front end again, and until the browser has built
+    it the old view stays on screen. ``name`` labels the figure's box for width measurement (see
+    ``FitPlots``).
     """
     width = plot_widths.value.get(name, 0)
     if width:
@@ -84,16 +86,17 @@ def LiveFigure(spec: Spec, name: str, on_click: Callable[[Any], None] | None = N
     solara.Column(children=[fw], style={"width": "100%"}, classes=["leniency-fig", f"leniency-fig-{name}"])
 
 
-plot_widths = solara.reactive({})  # width of each named figure's box in the browser, px (absent: not measured yet)
+# width of each named figure's box in the browser, px (absent: not measured yet)
+plot_widths = solara.reactive({})
 
 
 class _FitPlots(v.VuetifyTemplate):
     """Measures how wide each figure's box is in the browser and reports it to Python (``plot_widths``).
 
-    A FigureWidget sizes itself only through JupyterLab's layout messages, which Solara does not send, so it draws
-    700 px wide and spills out of Mesa's grid cells. Once a second this measures each ``.leniency-fig-<name>`` box
-    and, when a width changed (first render, window or cell resized), reports them; the figures then set their
-    layout width.
+    A FigureWidget sizes itself only through JupyterLab's layout messages, which Solara does not send, so
+    it draws 700 px wide and spills out of Mesa's grid cells. Once a second this measures each
+    ``.leniency-fig-<name>`` box and, when a width changed (first render, window or cell resized), reports
+    them; the figures then set their layout width.
     """
 
     widths = traitlets.Dict({}).tag(sync=True)

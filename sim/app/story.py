@@ -25,7 +25,8 @@ RELIEF_WORDS: dict[str, str] = {
 }
 REASON_WORDS: dict[str, str] = {
     "involuntary_pressure": "the plea was coerced (pressure above what the law allows decided it)",
-    "involuntary_framing": "the plea rested on false beliefs from the prosecutor's framing or misleading advice",
+    "involuntary_framing": "the plea rested on false beliefs from the prosecutor's framing or misleading "
+    "advice",
     "involuntary_own_error": "the plea rested on the defendant's own misjudgment of the trial",
     "innocent": "the defendant is innocent",
     "miscalibrated_rec": "the recommendation was off the lawful sentence",
@@ -45,9 +46,23 @@ def story_lines(model: AppModel, case_id: int) -> list[dict[str, Any]]:
     """The followed case's events and relief, in day order, as plain sentences."""
     lines = [{"day": e["day"], "what": e["event"], "text": e["text"]} for e in model.case_log(case_id)]
     for r in model.ledger.for_case(case_id):
-        kind = "essential relief: it answers a real defect" if r["essential"] else "non-essential relief: no defect behind it"
-        text = f"{RELIEF_WORDS.get(r['type'], r['type'])} — because {REASON_WORDS.get(r['reason'], r['reason'])} ({kind})."
-        lines.append({"day": r["day"], "what": "relief", "text": text[0].upper() + text[1:], "essential": r["essential"]})
+        kind = (
+            "essential relief: it answers a real defect"
+            if r["essential"]
+            else "non-essential relief: no defect behind it"
+        )
+        text = (
+            f"{RELIEF_WORDS.get(r['type'], r['type'])} — "
+            f"because {REASON_WORDS.get(r['reason'], r['reason'])} ({kind})."
+        )
+        lines.append(
+            {
+                "day": r["day"],
+                "what": "relief",
+                "text": text[0].upper() + text[1:],
+                "essential": r["essential"],
+            }
+        )
     lines.sort(key=lambda line: (line["day"], line["what"] == "relief"))
     return lines
 
@@ -71,7 +86,8 @@ def next_open_case(model: AppModel) -> int | None:
     """The next case after the followed one that is in flight, followed from its arrival and has at least had
     its plea hearing (so its story has something to tell), if any."""
     d = model.docket
-    told = d.active & (d.case_id < WATCH_FIRST) & d.lawyer_present  # the lawyer is present from the plea hearing
+    # the lawyer is present from the plea hearing
+    told = d.active & (d.case_id < WATCH_FIRST) & d.lawyer_present
     open_ids = sorted(int(c) for c in d.case_id[told & (d.case_id != model.followed)])
     if not open_ids:
         return None
@@ -95,7 +111,9 @@ def CaseStory(model: AppModel, tick: int = 0) -> None:
 
     lines = story_lines(model, case_id)
     in_flight = model.docket.row_of(case_id) is not None
-    with solara.Column(style={"padding": "6px", "height": "650px", "overflow": "auto"}, classes=["leniency-story"]):
+    with solara.Column(
+        style={"padding": "6px", "height": "650px", "overflow": "auto"}, classes=["leniency-story"]
+    ):
         solara.HTML(tag="div", unsafe_innerHTML=f"<b>Case story: case {case_id}</b>", style="font-size: 14px")
         with solara.Row(style={"align-items": "center"}):
             solara.SliderInt("Case", value=min(case_id, known - 1), min=0, max=known - 1, on_value=pick)
@@ -108,4 +126,9 @@ def CaseStory(model: AppModel, tick: int = 0) -> None:
         items = "".join(
             f"<li><b>Day {line['day']}</b> · {line['what']}: {line['text']}</li>" for line in lines
         )
-        solara.HTML(tag="ul", unsafe_innerHTML=items, attributes={"class": "leniency-story-events"}, style="font-size: 13px; padding-left: 18px")
+        solara.HTML(
+            tag="ul",
+            unsafe_innerHTML=items,
+            attributes={"class": "leniency-story-events"},
+            style="font-size: 13px; padding-left: 18px",
+        )

@@ -1,6 +1,7 @@
-"""`leniency bench`: fixed scenarios and seeds, several repeats, each measurement in a fresh process; median and
-spread of wall seconds, cases per second and peak memory for national and district years (headless and with
-Defendant agents), the bare-Mesa floor beside them, and sweep throughput on 1 and 2 workers."""
+"""`leniency bench`: fixed scenarios and seeds, several repeats, each measurement in a fresh process;
+median and spread of wall seconds, cases per second and peak memory for national and district years
+(headless and with Defendant agents), the bare-Mesa floor beside them, and sweep throughput on 1 and 2
+workers."""
 
 from __future__ import annotations
 

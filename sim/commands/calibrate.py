@@ -1,6 +1,7 @@
-"""`leniency calibrate`: fit the baseline's free behavioural parameters to the published figures (simulated method
-of moments with common random numbers), check the fit on fresh seeds, write fitted.toml, fit_table.csv/.md and
-fit_history.csv to --out, and (full runs with --write-baseline) the fitted values into scenarios/baseline.toml."""
+"""`leniency calibrate`: fit the baseline's free behavioural parameters to the published figures (simulated
+method of moments with common random numbers), check the fit on fresh seeds, write fitted.toml,
+fit_table.csv/.md and fit_history.csv to --out, and (full runs with --write-baseline) the fitted values
+into scenarios/baseline.toml."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         cal.table_markdown(
             table,
-            f"Fit ({result.method}, {result.evaluations} evaluations, J {result.objective_start:.3f} -> {result.objective:.3f})",
+            f"Fit ({result.method}, {result.evaluations} evaluations, J {result.objective_start:.3f} "
+            f"-> {result.objective:.3f})",
         )
     )
     for k, v in result.values.items():

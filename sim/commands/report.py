@@ -10,10 +10,14 @@ from sim.model.scenario import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="analyse a sweep: HTML report, CSV tables, EMA Workbench export", description=__doc__)
+    p = sub.add_parser(
+        "report", help="analyse a sweep: HTML report, CSV tables, EMA Workbench export", description=__doc__
+    )
     p.add_argument("dir", help="a sweep folder written by `leniency sweep`")
     p.add_argument("--out", help="HTML file (default DIR/report.html)")
-    p.add_argument("--outcomes", nargs="+", metavar="METRIC", help="outcomes to chart (default: the spec's headline)")
+    p.add_argument(
+        "--outcomes", nargs="+", metavar="METRIC", help="outcomes to chart (default: the spec's headline)"
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
 
@@ -23,11 +27,15 @@ def run(args: argparse.Namespace) -> int:
 
     folder = Path(args.dir)
     if not (folder / "runs.parquet").is_dir():
-        raise ScenarioError(f"{folder}: not a sweep folder (no runs.parquet); run `leniency sweep SPEC --out {folder}` first")
+        raise ScenarioError(
+            f"{folder}: not a sweep folder (no runs.parquet); run `leniency sweep SPEC --out {folder}` first"
+        )
     written = build_report(folder, html_path=Path(args.out) if args.out else None, outcomes=args.outcomes)
     if args.quiet:
         return 0
-    print(f"wrote {written.html} ({written.html.stat().st_size / 1e6:.1f} MB), {len(written.tables)} tables in {written.tables_dir}, EMA export in {written.ema_dir}")
+    print(
+        f"wrote {written.html} ({written.html.stat().st_size / 1e6:.1f} MB), {len(written.tables)} tables in {written.tables_dir}, EMA export in {written.ema_dir}"
+    )
     for note in written.notes:
         print(f"note: {note}")
     return 0

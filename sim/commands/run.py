@@ -1,6 +1,6 @@
 """`leniency run`: one scenario, one seed; a headline table on screen and summary.json, daily.parquet,
-relief_events.parquet (and with --cases cases.parquet) in --out, written to a temporary folder and moved into place,
-so nothing is half-written; --force replaces only a folder of this tool's own results."""
+relief_events.parquet (and with --cases cases.parquet) in --out, written to a temporary folder and moved
+into place, so nothing is half-written; --force replaces only a folder of this tool's own results."""
 
 from __future__ import annotations
 
@@ -22,15 +22,30 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run one scenario and write its results", description=__doc__)
     p.add_argument("scenario", nargs="?", help="scenario TOML (default: the embedded baseline)")
     p.add_argument(
-        "--with", dest="reforms", action="append", default=[], metavar="REFORM",
+        "--with",
+        dest="reforms",
+        action="append",
+        default=[],
+        metavar="REFORM",
         help=f"apply a reform overlay (repeatable; any order): {', '.join(REFORMS)}, or a TOML file",
     )
-    p.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE", help="override a parameter, e.g. power.information_asymmetry=0.8")
+    p.add_argument(
+        "--set",
+        dest="sets",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. power.information_asymmetry=0.8",
+    )
     p.add_argument("--scale", choices=SCALES, help="scale preset")
     p.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     p.add_argument("--out", required=True, help="output folder")
-    p.add_argument("--force", action="store_true", help="replace an output folder holding this tool's earlier results")
-    p.add_argument("--agents", action="store_true", help="materialise a Mesa Defendant agent per case (slower)")
+    p.add_argument(
+        "--force", action="store_true", help="replace an output folder holding this tool's earlier results"
+    )
+    p.add_argument(
+        "--agents", action="store_true", help="materialise a Mesa Defendant agent per case (slower)"
+    )
     p.add_argument("--cases", action="store_true", help="also write cases.parquet: one row per closed case")
     p.add_argument("--all", action="store_true", help="print every summary metric, not only the headline")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
@@ -38,11 +53,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def write_results(out: Path, scenario: Scenario, seed: int, result: RunResult, force: bool) -> list[str]:
-    """Write summary.json, daily.parquet, relief_events.parquet (and cases.parquet) atomically: a temporary folder,
-    marked as ours, then moved into place."""
+    """Write summary.json, daily.parquet, relief_events.parquet (and cases.parquet) atomically: a temporary
+    folder, marked as ours, then moved into place."""
     tmp = new_temp_dir(out)
     try:
-        summary = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in result.summary.items()}
+        summary = {
+            k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in result.summary.items()
+        }
         doc = {**summary, "scenario": scenario.model_dump(), "seed": seed, "version": __version__}
         (tmp / "summary.json").write_text(json.dumps(doc, indent=2, sort_keys=False) + "\n", encoding="utf-8")
         written = ["summary.json"]
@@ -98,7 +115,12 @@ def run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, reforms=args.reforms, scale=args.scale, sets=args.sets)
     t0 = time.perf_counter()
     result = simulate(
-        scenario, args.seed, daily=True, materialise_agents=args.agents, progress=not args.quiet, cases=args.cases
+        scenario,
+        args.seed,
+        daily=True,
+        materialise_agents=args.agents,
+        progress=not args.quiet,
+        cases=args.cases,
     )
     elapsed = time.perf_counter() - t0
     written = write_results(out, scenario, args.seed, result, args.force)
@@ -107,12 +129,19 @@ def run(args: argparse.Namespace) -> int:
     m = scenario.meta
     name = m.name + (f" + {', '.join(m.reforms)}" if m.reforms else "")
     rests = "the calibrated baseline" if m.base == "baseline" else "the schema's priors (not calibrated)"
-    print(f"scenario {name} (on {rests}; from {m.source}) | scale {m.scale or 'district'} | seed {args.seed} | "
-          f"{elapsed:.1f} s")
-    print(f"figures count cases arriving from day {scenario.run.warmup_days} (warm-up) to day {scenario.run.days}")
+    print(
+        f"scenario {name} (on {rests}; from {m.source}) | scale {m.scale or 'district'} | seed {args.seed} | "
+        f"{elapsed:.1f} s"
+    )
+    print(
+        f"figures count cases arriving from day {scenario.run.warmup_days} (warm-up) to "
+        f"day {scenario.run.days}"
+    )
     print(format_summary(result.summary, None if args.all else HEADLINE))
     if not args.all:
-        print("one seed's run: relief rates per 100 move by several per cent between seeds; "
-              "`leniency sweep` gives replications with confidence intervals (--all prints every metric)")
+        print(
+            "one seed's run: relief rates per 100 move by several per cent between seeds; "
+            "`leniency sweep` gives replications with confidence intervals (--all prints every metric)"
+        )
     print(f"wrote {out}/: {', '.join(written)}")
     return 0

@@ -13,15 +13,38 @@ from sim.model.scenario import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sweep", help="run an experiment spec (replications, reforms, factor designs)", description=__doc__)
+    p = sub.add_parser(
+        "sweep", help="run an experiment spec (replications, reforms, factor designs)", description=__doc__
+    )
     p.add_argument("spec", help="experiment spec TOML, e.g. experiments/reforms.toml")
-    p.add_argument("--out", required=True, help="result folder (runs.parquet, daily.parquet, spec.toml, experiment.json)")
-    p.add_argument("--workers", type=int, help="worker processes (default: all cores; with --dask local: cluster workers)")
-    p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' starts a LocalCluster, else a scheduler address (tcp://host:8786)")
-    p.add_argument("--resume", action="store_true", help="continue or extend the sweep in --out: run only what is missing")
+    p.add_argument(
+        "--out", required=True, help="result folder (runs.parquet, daily.parquet, spec.toml, experiment.json)"
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: all cores; with --dask local: cluster workers)",
+    )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="run on Dask: 'local' starts a LocalCluster, else a scheduler address (tcp://host:8786)",
+    )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue or extend the sweep in --out: run only what is missing",
+    )
     p.add_argument("--force", action="store_true", help="discard the sweep already in --out and start over")
-    p.add_argument("--replications", type=int, metavar="N", help="override the spec's replications per design point")
-    p.add_argument("--target-ci", metavar="OUTCOME=HALFWIDTH", help="add replications until every arm's 95%% CI half-width of OUTCOME is below HALFWIDTH (cap: the spec's max_replications)")
+    p.add_argument(
+        "--replications", type=int, metavar="N", help="override the spec's replications per design point"
+    )
+    p.add_argument(
+        "--target-ci",
+        metavar="OUTCOME=HALFWIDTH",
+        help="add replications until every arm's 95%% CI half-width of OUTCOME is below HALFWIDTH (cap: the "
+        "spec's max_replications)",
+    )
     p.add_argument("--max-replications", type=int, metavar="N", help="override the cap for --target-ci")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
@@ -47,12 +70,20 @@ def run(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--workers {args.workers}: must be at least 1")
     why = protected(Path(args.out))
     if why is not None:
-        raise ScenarioError(f"--out {args.out}: refusing to write a sweep there: {why}; name a folder for the results")
+        raise ScenarioError(
+            f"--out {args.out}: refusing to write a sweep there: {why}; name a folder for the results"
+        )
     sweep = Sweep(spec, args.out, spec_text=spec_to_toml_text(args.spec), replications=args.replications)
     sweep.prepare(resume=args.resume, force=args.force)
     try:
         with open_executor(args.workers, args.dask) as ex:
-            report = sweep.run(ex.executor, workers=ex.workers, description=ex.description, target=target, progress=not args.quiet)
+            report = sweep.run(
+                ex.executor,
+                workers=ex.workers,
+                description=ex.description,
+                target=target,
+                progress=not args.quiet,
+            )
     finally:
         sweep.store.release_lock()
     print(format_report(sweep, report))
@@ -60,8 +91,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def format_report(sweep: object, report: object) -> str:
-    """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI half-width; *
-    where the paired difference from the baseline arm is distinguishable from zero)."""
+    """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI
+    half-width; * where the paired difference from the baseline arm is distinguishable from zero)."""
     from sim.experiments.analysis import group_means, paired_differences
 
     spec, store = sweep.spec, sweep.store
@@ -71,12 +102,17 @@ def format_report(sweep: object, report: object) -> str:
         f"{spec.name}: {report.total} runs ({len(sweep.plan.arms)} arms x {len(sweep.plan.points)} points x "
         f"{reps[0] if len(reps) == 1 else f'{reps[0]}-{reps[-1]}'} replications) on {report.executor}",
         f"ran {report.ran} ({report.ok} ok, {report.failed} failed), {report.skipped} already stored | "
-        f"wall {report.wall_s:.1f} s | {rate:.2f} runs/s | mean run {report.run_s / max(report.ran, 1):.2f} s",
+        f"wall {report.wall_s:.1f} s | {rate:.2f} runs/s | mean run {report.run_s / max(report.ran, 1):.2f} "
+        f"s",
     ]
     if report.target is not None:
         o, hw = report.target
-        lines.append(f"target CI: {o} half-width <= {hw:g}: {'reached' if report.target_met else 'NOT reached (cap ' + str(spec.max_replications) + ')'} "
-                     f"with {reps[0]}-{reps[-1]} replications per point")
+        lines.append(
+            f"target CI: {o} half-width "
+            f"<= {hw:g}: "
+            f"{'reached' if report.target_met else 'NOT reached (cap ' + str(spec.max_replications) + ')'} "
+            f"with {reps[0]}-{reps[-1]} replications per point"
+        )
     for e in report.first_errors:
         lines.append(f"  failed: {e}")
     heads = spec.headline[:5]
@@ -89,18 +125,42 @@ def format_report(sweep: object, report: object) -> str:
         # rows: arms, or (when factors vary) arm x design point, labelled by factor values
         runs["row"] = runs["arm"]
         if multi:
-            label = {i: ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.3g}" for k, v in p.items()) for i, p in enumerate(plan.points)}
-            runs["row"] = runs["point"].map(label) if len(plan.arms) == 1 else runs["arm"] + " @ " + runs["point"].map(label)
+            label = {
+                i: ", ".join(f"{k.rsplit('.', 1)[-1]}={v:.3g}" for k, v in p.items())
+                for i, p in enumerate(plan.points)
+            }
+            runs["row"] = (
+                runs["point"].map(label)
+                if len(plan.arms) == 1
+                else runs["arm"] + " @ " + runs["point"].map(label)
+            )
         means = group_means(runs, heads, by=("row",)).set_index(["row", "outcome"])
-        diffs = paired_differences(runs, heads, spec.baseline, by_point=False) if len(plan.arms) > 1 and not multi else None
-        sig = set() if diffs is None or diffs.empty else set(zip(diffs.loc[diffs["significant"], "arm"], diffs.loc[diffs["significant"], "outcome"], strict=True))
+        diffs = (
+            paired_differences(runs, heads, spec.baseline, by_point=False)
+            if len(plan.arms) > 1 and not multi
+            else None
+        )
+        sig = (
+            set()
+            if diffs is None or diffs.empty
+            else set(
+                zip(
+                    diffs.loc[diffs["significant"], "arm"],
+                    diffs.loc[diffs["significant"], "outcome"],
+                    strict=True,
+                )
+            )
+        )
         arm_order = {a: i for i, a in enumerate(plan.arm_names)}
         runs = runs.assign(_a=runs["arm"].map(arm_order)).sort_values(["point", "_a"], kind="stable")
         width = min(44, max(12, runs["row"].str.len().max() + 2))
         lines.append("")
         # metric names are long: the columns carry a number, the names are listed in full above the table
         lines += [f"  [{i + 1}] {h}" for i, h in enumerate(heads)]
-        lines.append(f"{'arm' if not multi else 'design point':{width}s}" + "".join(f"{f'[{i + 1}]':>19s}" for i in range(len(heads))))
+        lines.append(
+            f"{'arm' if not multi else 'design point':{width}s}"
+            + "".join(f"{f'[{i + 1}]':>19s}" for i in range(len(heads)))
+        )
         rows = list(dict.fromkeys(runs["row"]))
         for row in rows[:20]:
             cells = []
@@ -112,13 +172,22 @@ def format_report(sweep: object, report: object) -> str:
                     ci = f"±{m['half_width']:.2g}" if math.isfinite(m["half_width"]) else ""
                     cell = f"{m['mean']:.3g}{ci}" + ("*" if (row, h) in sig else " ")
                 cells.append(f"{cell:>19s}")
-            lines.append(f"{row[:width - 1]:{width}s}" + "".join(cells))
+            lines.append(f"{row[: width - 1]:{width}s}" + "".join(cells))
         if len(rows) > 20:
             lines.append(f"... and {len(rows) - 20} more rows (see the report)")
-        lines.append("mean ± 95% CI half-width" + (f"; * paired difference from '{spec.baseline}' excludes 0 (common random numbers)" if diffs is not None else ""))
+        lines.append(
+            "mean ± 95% CI half-width"
+            + (
+                f"; * paired difference from '{spec.baseline}' excludes 0 (common random numbers)"
+                if diffs is not None
+                else ""
+            )
+        )
     lines.append(f"stored in {Path(store.root)}/runs.parquet; next: leniency report {store.root}")
     if report.failed:
-        lines.append(f"{report.failed} runs failed (error and traceback in runs.parquet); --resume retries them")
+        lines.append(
+            f"{report.failed} runs failed (error and traceback in runs.parquet); --resume retries them"
+        )
     return "\n".join(lines)
 
 
@@ -132,7 +201,9 @@ def _sampled_summary(sweep: object, runs: object, heads: list[str]) -> list[str]
 
     spec, plan = sweep.spec, sweep.plan
     f = spec.factors
-    lines = [f"{'outcome over the design':32s}{'mean':>10s}{'p5':>10s}{'p95':>10s}   most influential factors"]
+    lines = [
+        f"{'outcome over the design':32s}{'mean':>10s}{'p5':>10s}{'p95':>10s}   most influential factors"
+    ]
     design = plan.design_frame()
     problem = salib_problem(f)
     for h in heads:
@@ -148,9 +219,11 @@ def _sampled_summary(sweep: object, runs: object, heads: list[str]) -> list[str]
                 idx, _ = morris_indices(runs, design, problem, [h], plan.arm_names[0], f.levels)
                 if len(idx):
                     best = idx.sort_values("mu_star", ascending=False).head(3)
-                    top = ", ".join(f"{r.factor.rsplit('.', 1)[-1]} mu*={r.mu_star:.3g}" for r in best.itertuples())
+                    top = ", ".join(
+                        f"{r.factor.rsplit('.', 1)[-1]} mu*={r.mu_star:.3g}" for r in best.itertuples()
+                    )
         except Exception as exc:  # an incomplete design (failed runs) cannot be analysed; say so
             top = f"(indices unavailable: {type(exc).__name__})"
-        p5, p95 = (np.nanpercentile(y, [5, 95]) if np.isfinite(y).any() else (math.nan, math.nan))
+        p5, p95 = np.nanpercentile(y, [5, 95]) if np.isfinite(y).any() else (math.nan, math.nan)
         lines.append(f"{h[:31]:32s}{np.nanmean(y):>10.3g}{p5:>10.3g}{p95:>10.3g}   {top}")
     return lines

@@ -1,6 +1,6 @@
-"""`leniency viz`: serve the browser app (sim/app/app.py) with Solara's server, on 127.0.0.1 unless --host says
-otherwise, and print its address. The page needs no internet: the front end is served from the solara-assets files
-in the environment."""
+"""`leniency viz`: serve the browser app (sim/app/app.py) with Solara's server, on 127.0.0.1 unless --host
+says otherwise, and print its address. The page needs no internet: the front end is served from the
+solara-assets files in the environment."""
 
 from __future__ import annotations
 
@@ -18,14 +18,15 @@ DEFAULT_PORT = 8765
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     """Environment for an offline, private server.
 
-    SOLARA_ASSETS_PROXY=True makes the server hand out the front end from ``<prefix>/share/solara/cdn`` (installed
-    by solara-assets) instead of pointing the browser at a CDN (solara turns the proxy off in some hosts, so it is
-    set explicitly); telemetry off stops calls home from the server.
+    SOLARA_ASSETS_PROXY=True makes the server hand out the front end from ``<prefix>/share/solara/cdn``
+    (installed by solara-assets) instead of pointing the browser at a CDN (solara turns the proxy off in
+    some hosts, so it is set explicitly); telemetry off stops calls home from the server.
     """
     env = dict(os.environ if base is None else base)
     env["SOLARA_ASSETS_PROXY"] = "True"
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
-    # plain http on this machine: Solara falls back to samesite=lax cookies, rightly, but warns on every first load
+    # plain http on this machine: Solara falls back to samesite=lax cookies, rightly, but warns on every first
+    # load
     env["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https:UserWarning"
     return env
 
@@ -34,9 +35,20 @@ def server_command(host: str, port: int) -> list[str]:
     """The solara command line. --production also drops the page's check-in iframes to solara.dev (they fail
     offline and show up as console errors); --no-check-version skips the PyPI version lookup."""
     return [
-        sys.executable, "-m", "solara", "run", str(APP_PATH),
-        "--host", host, "--port", str(port),
-        "--production", "--no-check-version", "--no-open", "--log-level", "warning",
+        sys.executable,
+        "-m",
+        "solara",
+        "run",
+        str(APP_PATH),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--production",
+        "--no-check-version",
+        "--no-open",
+        "--log-level",
+        "warning",
     ]
 
 
@@ -64,8 +76,12 @@ def _port_busy(host: str, port: int) -> str | None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("viz", help="serve the browser app (no internet needed)", description=__doc__)
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
-    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)")
+    p.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 picks a free one)"
+    )
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1: this machine only)"
+    )
     p.set_defaults(func=run)
 
 

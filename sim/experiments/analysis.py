@@ -1,8 +1,8 @@
 """Comparisons of sweep results: means with confidence intervals, paired differences from a baseline arm under
 common random numbers, Pareto frontiers, Sobol and Morris indices (SALib), and the EMA Workbench export.
 
-Nothing here defines a metric: every outcome is a column the model computed (``sim.model.metrics.METRICS``); this module
-only summarises them across replications.
+Nothing here defines a metric: every outcome is a column the model computed
+(``sim.model.metrics.METRICS``); this module only summarises them across replications.
 """
 
 from __future__ import annotations
@@ -37,14 +37,23 @@ def mean_interval(values: Iterable[float], level: float = LEVEL) -> tuple[float,
     return ci["mean"], ci["ci_low"], ci["ci_high"]
 
 
-def group_means(runs: pd.DataFrame, outcomes: Sequence[str], by: Sequence[str] = ("arm",), level: float = LEVEL) -> pd.DataFrame:
-    """Per group and outcome: n, mean, sd, CI bounds and half-width (long table, groups in first-seen order)."""
+def group_means(
+    runs: pd.DataFrame, outcomes: Sequence[str], by: Sequence[str] = ("arm",), level: float = LEVEL
+) -> pd.DataFrame:
+    """Per group and outcome: n, mean, sd, CI bounds and half-width (long table, groups in first-seen
+    order)."""
     rows = []
     for key, g in runs.groupby(list(by), sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         for o in outcomes:
             if o in g:
-                rows.append({**dict(zip(by, key, strict=True)), "outcome": o, **mean_ci(g[o].to_numpy(dtype=float), level)})
+                rows.append(
+                    {
+                        **dict(zip(by, key, strict=True)),
+                        "outcome": o,
+                        **mean_ci(g[o].to_numpy(dtype=float), level),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -64,12 +73,16 @@ def holm(p: np.ndarray) -> np.ndarray:
 
 
 def paired_differences(
-    runs: pd.DataFrame, outcomes: Sequence[str], baseline: str, level: float = LEVEL, by_point: bool | None = None
+    runs: pd.DataFrame,
+    outcomes: Sequence[str],
+    baseline: str,
+    level: float = LEVEL,
+    by_point: bool | None = None,
 ) -> pd.DataFrame:
     """Each arm minus the baseline arm, paired on (design point, replication) — the runs that share a seed.
 
-    Columns: arm (and point), outcome, n_pairs, baseline_mean, mean_diff, ci_low, ci_high, relative_change, p_value,
-    significant (CI excludes 0), p_holm and significant_holm (Holm over the arms, per outcome)."""
+    Columns: arm (and point), outcome, n_pairs, baseline_mean, mean_diff, ci_low, ci_high, relative_change,
+    p_value, significant (CI excludes 0), p_holm and significant_holm (Holm over the arms, per outcome)."""
     if by_point is None:
         by_point = runs["point"].nunique() > 1
     keys = ["point", "replication"]
@@ -80,7 +93,9 @@ def paired_differences(
         common = g.index.intersection(base.index)
         parts = [(None, common)]
         if by_point:
-            parts = [(p, common[common.get_level_values(0) == p]) for p in common.get_level_values(0).unique()]
+            parts = [
+                (p, common[common.get_level_values(0) == p]) for p in common.get_level_values(0).unique()
+            ]
         for point, idx in parts:
             for o in outcomes:
                 if o not in g:
@@ -100,8 +115,14 @@ def paired_differences(
                 if by_point:
                     row["point"] = point
                 row.update(
-                    outcome=o, n_pairs=ci["n"], baseline_mean=bmean, mean_diff=ci["mean"], ci_low=ci["ci_low"],
-                    ci_high=ci["ci_high"], relative_change=ci["mean"] / bmean if bmean else math.nan, p_value=p,
+                    outcome=o,
+                    n_pairs=ci["n"],
+                    baseline_mean=bmean,
+                    mean_diff=ci["mean"],
+                    ci_low=ci["ci_low"],
+                    ci_high=ci["ci_high"],
+                    relative_change=ci["mean"] / bmean if bmean else math.nan,
+                    p_value=p,
                     significant=bool(ci["ci_low"] > 0 or ci["ci_high"] < 0),
                 )
                 rows.append(row)
@@ -134,25 +155,50 @@ def point_means(runs: pd.DataFrame, design: pd.DataFrame, outcome: str, arm: str
 
 
 def sobol_indices(
-    runs: pd.DataFrame, design: pd.DataFrame, problem: dict[str, Any], outcomes: Sequence[str], arm: str, second_order: bool, seed: int = 0
+    runs: pd.DataFrame,
+    design: pd.DataFrame,
+    problem: dict[str, Any],
+    outcomes: Sequence[str],
+    arm: str,
+    second_order: bool,
+    seed: int = 0,
 ) -> tuple[pd.DataFrame, list[str]]:
-    """First-order and total Sobol indices with bootstrap CIs (SALib), per outcome; and notes on what was skipped."""
+    """First-order and total Sobol indices with bootstrap CIs (SALib), per outcome; and notes on what was
+    skipped."""
     from SALib.analyze import sobol
 
     rows, notes = [], []
     for o in outcomes:
         y = point_means(runs, design, o, arm)
         if np.isnan(y).any() or np.nanstd(y) == 0:
-            notes.append(f"{o}: skipped ({'missing or undefined values' if np.isnan(y).any() else 'constant'})")
+            notes.append(
+                f"{o}: skipped ({'missing or undefined values' if np.isnan(y).any() else 'constant'})"
+            )
             continue
         res = sobol.analyze(problem, y, calc_second_order=second_order, conf_level=LEVEL, seed=seed)
         for i, name in enumerate(problem["names"]):
-            rows.append({"arm": arm, "outcome": o, "factor": name, "S1": res["S1"][i], "S1_conf": res["S1_conf"][i], "ST": res["ST"][i], "ST_conf": res["ST_conf"][i]})
+            rows.append(
+                {
+                    "arm": arm,
+                    "outcome": o,
+                    "factor": name,
+                    "S1": res["S1"][i],
+                    "S1_conf": res["S1_conf"][i],
+                    "ST": res["ST"][i],
+                    "ST_conf": res["ST_conf"][i],
+                }
+            )
     return pd.DataFrame(rows), notes
 
 
 def morris_indices(
-    runs: pd.DataFrame, design: pd.DataFrame, problem: dict[str, Any], outcomes: Sequence[str], arm: str, levels: int, seed: int = 0
+    runs: pd.DataFrame,
+    design: pd.DataFrame,
+    problem: dict[str, Any],
+    outcomes: Sequence[str],
+    arm: str,
+    levels: int,
+    seed: int = 0,
 ) -> tuple[pd.DataFrame, list[str]]:
     """Morris elementary-effect statistics mu, mu* (with CI) and sigma (SALib), per outcome."""
     from SALib.analyze import morris
@@ -166,13 +212,26 @@ def morris_indices(
             continue
         res = morris.analyze(problem, x, y, conf_level=LEVEL, num_levels=levels, seed=seed)
         for i, name in enumerate(problem["names"]):
-            rows.append({"arm": arm, "outcome": o, "factor": name, "mu": res["mu"][i], "mu_star": res["mu_star"][i], "mu_star_conf": res["mu_star_conf"][i], "sigma": res["sigma"][i]})
+            rows.append(
+                {
+                    "arm": arm,
+                    "outcome": o,
+                    "factor": name,
+                    "mu": res["mu"][i],
+                    "mu_star": res["mu_star"][i],
+                    "mu_star_conf": res["mu_star_conf"][i],
+                    "sigma": res["sigma"][i],
+                }
+            )
     return pd.DataFrame(rows), notes
 
 
-def ema_export(runs: pd.DataFrame, factor_names: Sequence[str], outcomes: Sequence[str], out: Path) -> list[Path]:
-    """Write the runs as EMA Workbench's (experiments, outcomes) pair — row i of one is row i of the other — as CSV
-    and Parquet, for PRIM/CART (``ema_workbench.analysis.prim.Prim(experiments, outcomes[o] > x)``)."""
+def ema_export(
+    runs: pd.DataFrame, factor_names: Sequence[str], outcomes: Sequence[str], out: Path
+) -> list[Path]:
+    """Write the runs as EMA Workbench's (experiments, outcomes) pair — row i of one is row i of the other
+    — as CSV and Parquet, for PRIM/CART (``ema_workbench.analysis.prim.Prim(experiments, outcomes[o] >
+    x)``)."""
     out.mkdir(parents=True, exist_ok=True)
     reform_cols = [c for c in runs.columns if c.startswith("reform.")]
     exp = runs[[*factor_names, *reform_cols]].copy()
@@ -193,8 +252,9 @@ def ema_export(runs: pd.DataFrame, factor_names: Sequence[str], outcomes: Sequen
 
 def factorial_main_effects(runs: pd.DataFrame, outcomes: Sequence[str], level: float = LEVEL) -> pd.DataFrame:
     """Main effect of each reform switched on in a full factorial of reform arms (e.g. all 64 subsets): per
-    replication, the mean over arms with the reform minus the mean over arms without it (arms share seeds, so the
-    contrast is paired), then a CI over replications. Empty unless the reform flags form a full factorial."""
+    replication, the mean over arms with the reform minus the mean over arms without it (arms share seeds,
+    so the contrast is paired), then a CI over replications. Empty unless the reform flags form a full
+    factorial."""
     flags = [c for c in runs.columns if c.startswith("reform.") and runs[c].nunique() == 2]
     if not flags:
         return pd.DataFrame()
@@ -207,8 +267,20 @@ def factorial_main_effects(runs: pd.DataFrame, outcomes: Sequence[str], level: f
         for o in outcomes:
             if o not in runs:
                 continue
-            per_rep = runs[on].groupby(["point", "replication"])[o].mean() - runs[~on].groupby(["point", "replication"])[o].mean()
+            per_rep = (
+                runs[on].groupby(["point", "replication"])[o].mean()
+                - runs[~on].groupby(["point", "replication"])[o].mean()
+            )
             ci = mean_ci(per_rep.to_numpy(float), level)
-            rows.append({"reform": f.removeprefix("reform."), "outcome": o, "n": ci["n"], "effect": ci["mean"], "ci_low": ci["ci_low"],
-                         "ci_high": ci["ci_high"], "significant": bool(ci["ci_low"] > 0 or ci["ci_high"] < 0)})
+            rows.append(
+                {
+                    "reform": f.removeprefix("reform."),
+                    "outcome": o,
+                    "n": ci["n"],
+                    "effect": ci["mean"],
+                    "ci_low": ci["ci_low"],
+                    "ci_high": ci["ci_high"],
+                    "significant": bool(ci["ci_low"] > 0 or ci["ci_high"] < 0),
+                }
+            )
     return pd.DataFrame(rows)

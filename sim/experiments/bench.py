@@ -1,12 +1,14 @@
 """Benchmark: how fast and how lean the model runs, measured the same way every time.
 
-Every measurement runs in a fresh Python process (``python -m sim.experiments.bench --child SPEC``), so peak resident memory
-(``getrusage``) belongs to that one run, and imports are paid before the clock starts. Wall time covers the whole
+Every measurement runs in a fresh Python process (``python -m sim.experiments.bench --child SPEC``), so
+peak resident memory (``getrusage``) belongs to that one run, and imports are paid before the clock starts.
+Wall time covers the whole
 ``simulate`` call: model set-up, every day, data collection and building the result frames.
 
-Beside the model the same process measures the per-case *Mesa floor*: bare Mesa with one agent per case created in
-bulk, five empty stage methods called through the AgentSet, and removal — what any one-object-per-case design pays
-before it does any work. Sweep throughput runs district-scale ``simulate`` calls on 1 and 2 worker processes.
+Beside the model the same process measures the per-case *Mesa floor*: bare Mesa with one agent per case
+created in bulk, five empty stage methods called through the AgentSet, and removal — what any
+one-object-per-case design pays before it does any work. Sweep throughput runs district-scale ``simulate``
+calls on 1 and 2 worker processes.
 """
 
 from __future__ import annotations
@@ -91,7 +93,8 @@ def quick_plan(repeats: int = 1) -> Plan:
     )
 
 
-# --- child side: one measurement in a fresh process -----------------------------------------------------------------
+# --- child side: one measurement in a fresh process
+# -----------------------------------------------------------------
 
 
 def peak_rss_mb() -> float:
@@ -129,13 +132,15 @@ def measure_run(spec: RunSpec) -> dict[str, float]:
 
 
 def _cpu() -> float:
-    """CPU seconds of this process: on a machine shared with other jobs, closer to idle wall time than wall is."""
+    """CPU seconds of this process: on a machine shared with other jobs, closer to idle wall time than wall
+    is."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
 
 def measure_floor(cases: int, per_day: int) -> dict[str, float]:
-    """Bare Mesa: per day, create ``per_day`` agents in bulk, call five empty stage methods on each, remove them."""
+    """Bare Mesa: per day, create ``per_day`` agents in bulk, call five empty stage methods on each, remove
+    them."""
     import mesa
 
     class Case(mesa.Agent):
@@ -178,7 +183,8 @@ def _child(spec_json: str) -> None:
     print(json.dumps(out))
 
 
-# --- parent side ------------------------------------------------------------------------------------------------------
+# --- parent side
+# ------------------------------------------------------------------------------------------------------
 
 
 def in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, float]:
@@ -209,7 +215,8 @@ def _sweep_task(payload: tuple[str, int | None, int]) -> float:
 
 
 def measure_sweep(workers: int, runs: int, scale: str, days: int | None) -> dict[str, float]:
-    """Runs per second of district-scale ``simulate`` on ``workers`` processes (pool start and warm-up excluded)."""
+    """Runs per second of district-scale ``simulate`` on ``workers`` processes (pool start and warm-up
+    excluded)."""
     with local_processes(workers) as info:
         pool = info.executor
         list(
@@ -251,7 +258,8 @@ def _summary(samples: Samples) -> dict[str, Any]:
 def run_bench(
     plan: Plan, *, progress: bool = True, child: Callable[[dict[str, Any]], dict[str, float]] = in_child
 ) -> dict[str, Any]:
-    """Measure everything in ``plan``; returns the issue's JSON object (with spreads, the floor and ratios inside)."""
+    """Measure everything in ``plan``; returns the issue's JSON object (with spreads, the floor and ratios
+    inside)."""
     from tqdm import tqdm
 
     jobs: list[tuple[str, dict[str, Any]]] = []
@@ -343,7 +351,8 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
 def format_table(result: dict[str, Any]) -> str:
     """A readable report: one line per measured run, then the targets."""
     lines = [
-        f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} {'peak RSS MB':>12s} {'CPU s':>7s}"
+        f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} "
+        f"{'peak RSS MB':>12s} {'CPU s':>7s}"
     ]
     runs = [(name, result[name]) for name in ("national", "district", "national_agents")]
     if "agents" in result["district"]:
@@ -351,7 +360,8 @@ def format_table(result: dict[str, Any]) -> str:
     for name, r in runs:
         lo, hi = r["seconds_spread"]
         lines.append(
-            f"{name:18s} {r['cases']:>10,d} {r['seconds']:>9.3f} ({lo:.3f}-{hi:.3f}) {r['cases_per_second']:>12,.0f} "
+            f"{name:18s} {r['cases']:>10,d} {r['seconds']:>9.3f} "
+            f"({lo:.3f}-{hi:.3f}) {r['cases_per_second']:>12,.0f} "
             f"{r['peak_rss_mb']:>12.0f} {r.get('cpu_seconds', float('nan')):>7.2f}"
         )
     f = result["national"]["mesa_floor"]
@@ -366,7 +376,8 @@ def format_table(result: dict[str, Any]) -> str:
     for label, value, target, met in targets(result):
         lines.append(f"{label:34s} {value:>12s} {target:>12s}  {'met' if met else 'MISSED'}")
     lines.append(
-        f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, load average at the end {s['load_average']}"
+        f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, "
+        f"load average at the end {s['load_average']}"
     )
     return "\n".join(lines)
 
@@ -376,7 +387,9 @@ def main(argv: Iterable[str] | None = None) -> int:
     if len(args) == 2 and args[0] == "--child":
         _child(args[1])
         return 0
-    print("usage: python -m sim.experiments.bench --child SPEC (use `leniency bench` instead)", file=sys.stderr)
+    print(
+        "usage: python -m sim.experiments.bench --child SPEC (use `leniency bench` instead)", file=sys.stderr
+    )
     return 2
 
 

@@ -42,7 +42,8 @@ def measure_scaling(progress: bool = True) -> dict[str, list[dict[str, float]]]:
 
 
 def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
-    """Three small panels (matplotlib PNG): seconds vs cases per day, seconds and peak RSS vs days, runs/s vs workers."""
+    """Three small panels (matplotlib PNG): seconds vs cases per day, seconds and peak RSS vs days, runs/s vs
+    workers."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -91,5 +92,3 @@ def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-

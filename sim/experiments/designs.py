@@ -1,9 +1,10 @@
-"""Design points and seeds of an experiment: factor samplers (grid, scipy's Latin hypercube, SALib's Saltelli and
-Morris), per-run seeds with common random numbers across arms, and the list of runs (tasks) a sweep needs.
+"""Design points and seeds of an experiment: factor samplers (grid, scipy's Latin hypercube, SALib's
+Saltelli and Morris), per-run seeds with common random numbers across arms, and the list of runs (tasks) a
+sweep needs.
 
-A design point's identity (``point_key``) is a hash of its factor values rather than its position, so inserting a
-grid value or adding samples never changes the seeds, and therefore the run ids, of points already run: extending a
-finished sweep runs only what is new.
+A design point's identity (``point_key``) is a hash of its factor values rather than its position, so
+inserting a grid value or adding samples never changes the seeds, and therefore the run ids, of points
+already run: extending a finished sweep runs only what is new.
 """
 
 from __future__ import annotations
@@ -35,7 +36,10 @@ def factor_points(factors: Factors | None, seed: int) -> list[dict[str, float]]:
         return [{}]
     if factors.design == "grid":
         names = list(factors.grid)
-        return [dict(zip(names, map(float, combo), strict=True)) for combo in itertools.product(*factors.grid.values())]
+        return [
+            dict(zip(names, map(float, combo), strict=True))
+            for combo in itertools.product(*factors.grid.values())
+        ]
     problem = salib_problem(factors)
     names = problem["names"]
     if factors.design == "lhs":
@@ -47,7 +51,9 @@ def factor_points(factors: Factors | None, seed: int) -> list[dict[str, float]]:
     elif factors.design == "sobol":
         from SALib.sample import sobol
 
-        x = sobol.sample(problem, factors.samples, calc_second_order=factors.second_order, scramble=True, seed=seed)
+        x = sobol.sample(
+            problem, factors.samples, calc_second_order=factors.second_order, scramble=True, seed=seed
+        )
     else:
         from SALib.sample import morris
 
@@ -66,8 +72,8 @@ def point_key(values: Mapping[str, float]) -> int:
 def run_seed(master_seed: int, key: int, replication: int) -> int:
     """The seed of one run: ``SeedSequence(master_seed, spawn_key=(point, replication))`` as a 63-bit int.
 
-    It depends on the design point and the replication only — not on the arm (common random numbers), the order
-    of execution or the number of workers."""
+    It depends on the design point and the replication only — not on the arm (common random numbers), the
+    order of execution or the number of workers."""
     state = np.random.SeedSequence(master_seed, spawn_key=(key, replication)).generate_state(2, np.uint32)
     return int((int(state[0]) << 32 | int(state[1])) >> 1)
 
@@ -95,7 +101,11 @@ class Plan:
         self.spec = spec
         self.arms: list[Arm] = spec.all_arms()
         self.bases: list[Scenario] = [arm_scenario(spec, a) for a in self.arms]
-        seed = spec.factors.seed if spec.factors is not None and spec.factors.seed is not None else spec.master_seed
+        seed = (
+            spec.factors.seed
+            if spec.factors is not None and spec.factors.seed is not None
+            else spec.master_seed
+        )
         self.points: list[dict[str, float]] = factor_points(spec.factors, seed)
         self.keys: list[int] = [point_key(p) for p in self.points]
         self._hashes: dict[tuple[int, int], str] = {}
@@ -112,7 +122,9 @@ class Plan:
         base = self.bases[arm]
         if not self.points[point]:
             return base
-        return base.with_overrides(factor_overrides(self.spec.factors, self.points[point], base), source=f"design point {point}")
+        return base.with_overrides(
+            factor_overrides(self.spec.factors, self.points[point], base), source=f"design point {point}"
+        )
 
     def scenario_hash(self, arm: int, point: int) -> str:
         key = (arm, point)
@@ -120,9 +132,11 @@ class Plan:
             self._hashes[key] = hashlib.sha256(self.scenario(arm, point).to_json().encode()).hexdigest()
         return self._hashes[key]
 
-    def tasks(self, replications: Mapping[int, int] | int, start: Mapping[int, int] | int = 0) -> Iterator[Task]:
-        """Runs for replications [start, replications) of each point, replication-major so that a partial sweep
-        holds complete replications across arms (what paired comparisons need)."""
+    def tasks(
+        self, replications: Mapping[int, int] | int, start: Mapping[int, int] | int = 0
+    ) -> Iterator[Task]:
+        """Runs for replications [start, replications) of each point, replication-major so that a partial
+        sweep holds complete replications across arms (what paired comparisons need)."""
         n = len(self.points)
         reps = [replications if isinstance(replications, int) else replications.get(p, 0) for p in range(n)]
         first = [start if isinstance(start, int) else start.get(p, 0) for p in range(n)]

@@ -51,8 +51,8 @@ def local_processes(workers: int | None = None) -> Iterator[ExecutorInfo]:
 
 @contextmanager
 def dask_executor(address: str, workers: int | None = None) -> Iterator[ExecutorInfo]:
-    """A Dask executor: ``local`` starts a LocalCluster of single-threaded worker processes, anything else is a
-    scheduler address (its workers need leniency-sim installed)."""
+    """A Dask executor: ``local`` starts a LocalCluster of single-threaded worker processes, anything else
+    is a scheduler address (its workers need leniency-sim installed)."""
     try:
         import logging
 
@@ -64,7 +64,11 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[Executor
         if address == "local":
             n = workers or default_workers()
             cluster = LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=logging.ERROR
+                n_workers=n,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
             )
             client = Client(cluster)
         else:

@@ -1,8 +1,9 @@
 """Output folders: a user's files are never deleted.
 
-Every results folder this tool writes carries a marker file (``MARKER``). ``--force`` replaces a folder only when it
-carries the marker, and never the current folder, one of its parents, the home folder, the file system root or the
-checkout; everything is checked before any work starts, so a bad ``--out`` costs nothing.
+Every results folder this tool writes carries a marker file (``MARKER``). ``--force`` replaces a folder
+only when it carries the marker, and never the current folder, one of its parents, the home folder, the
+file system root or the checkout; everything is checked before any work starts, so a bad ``--out`` costs
+nothing.
 """
 
 from __future__ import annotations
@@ -51,16 +52,20 @@ def _probe_writable(folder: Path) -> None:
 
 
 def check_out_dir(out: Path, force: bool, *, own: bool = False) -> None:
-    """May results be written to ``out``? ``own``: the command keeps its own files there (a sweep) and replaces
-    only those; otherwise ``--force`` replaces the whole folder, which must then be one of ours."""
+    """May results be written to ``out``? ``own``: the command keeps its own files there (a sweep) and
+    replaces only those; otherwise ``--force`` replaces the whole folder, which must then be one of ours."""
     why = protected(out)
     if why is not None:
-        raise ScenarioError(f"--out {out}: refusing to write results there: {why}; name a folder for the results")
+        raise ScenarioError(
+            f"--out {out}: refusing to write results there: {why}; name a folder for the results"
+        )
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     busy = out.is_dir() and any(out.iterdir())
     if busy and not force and not (own and is_ours(out)):
-        raise ScenarioError(f"--out {out}: folder is not empty; use --force to replace results this tool wrote there")
+        raise ScenarioError(
+            f"--out {out}: folder is not empty; use --force to replace results this tool wrote there"
+        )
     if busy and force and not is_ours(out):
         raise ScenarioError(
             f"--out {out}: holds files this tool did not write (no {MARKER} marker); refusing to replace it. "

@@ -1,8 +1,8 @@
 """Experiment specs: what a sweep varies, how often it replicates, what it keeps.
 
-A spec is a TOML file validated like a scenario: anything wrong raises :class:`SpecError` (a ``ScenarioError``, so
-the command line exits 2 before running anything) naming the file, the key and what is allowed. The design points,
-samplers and seeds built from a spec live in :mod:`sim.experiments.designs`.
+A spec is a TOML file validated like a scenario: anything wrong raises :class:`SpecError` (a
+``ScenarioError``, so the command line exits 2 before running anything) naming the file, the key and what
+is allowed. The design points, samplers and seeds built from a spec live in :mod:`sim.experiments.designs`.
 """
 
 from __future__ import annotations
@@ -34,8 +34,21 @@ DESIGNS = ("grid", "lhs", "sobol", "morris")
 # "all_subsets" (the 64 subsets of the six reforms, the empty one being the baseline).
 REFORM_ARM_SETS = ("baseline", "each", "all", "all_subsets")
 RESERVED_COLUMNS = frozenset(
-    {"run_id", "arm", "point", "point_key", "replication", "seed", "status", "duration_s", "error", "traceback",
-     "worker", "finished_at", "scenario_hash"}
+    {
+        "run_id",
+        "arm",
+        "point",
+        "point_key",
+        "replication",
+        "seed",
+        "status",
+        "duration_s",
+        "error",
+        "traceback",
+        "worker",
+        "finished_at",
+        "scenario_hash",
+    }
 )
 # Shown first in summaries and reports when a spec names no headline outcomes (the seed's concerns: relief,
 # voluntariness, resources).
@@ -62,7 +75,9 @@ class Arm(_Strict):
     """A named combination of reform overlays, an optional power preset and parameter overrides."""
 
     name: str = Field(min_length=1, description="arm name, unique in the spec")
-    reforms: list[str] = Field(default_factory=list, description=f"reform overlays, any of: {', '.join(REFORMS)}")
+    reforms: list[str] = Field(
+        default_factory=list, description=f"reform overlays, any of: {', '.join(REFORMS)}"
+    )
     preset: str | None = Field(None, description=f"power preset overlay: {', '.join(POWER_PRESETS)}")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted scenario keys -> values")
 
@@ -76,7 +91,8 @@ class Arm(_Strict):
 
 
 class Composite(_Strict):
-    """A factor that moves several parameters together, linearly from ``low`` (value 0) to ``high`` (value 1)."""
+    """A factor that moves several parameters together, linearly from ``low`` (value 0) to ``high`` (value
+    1)."""
 
     low: dict[str, float] = Field(description="dotted scenario keys -> values at factor value 0")
     high: dict[str, float] = Field(description="the same keys -> values at factor value 1")
@@ -92,30 +108,50 @@ class Factors(_Strict):
     """Parameters varied across design points: an explicit grid or ranges sampled by a design."""
 
     design: Literal["grid", "lhs", "sobol", "morris"] = Field(description="grid | lhs | sobol | morris")
-    grid: dict[str, list[float]] = Field(default_factory=dict, description="design = grid: factor -> list of values")
-    ranges: dict[str, tuple[float, float]] = Field(default_factory=dict, description="lhs/sobol/morris: factor -> [low, high]")
-    samples: int = Field(64, ge=2, le=1_000_000, description="lhs: points; sobol: base samples N (a power of 2); morris: trajectories")
+    grid: dict[str, list[float]] = Field(
+        default_factory=dict, description="design = grid: factor -> list of values"
+    )
+    ranges: dict[str, tuple[float, float]] = Field(
+        default_factory=dict, description="lhs/sobol/morris: factor -> [low, high]"
+    )
+    samples: int = Field(
+        64,
+        ge=2,
+        le=1_000_000,
+        description="lhs: points; sobol: base samples N (a power of 2); morris: trajectories",
+    )
     levels: int = Field(4, ge=2, le=100, description="morris: grid levels")
-    second_order: bool = Field(False, description="sobol: also second-order indices (N*(2D+2) points instead of N*(D+2))")
+    second_order: bool = Field(
+        False, description="sobol: also second-order indices (N*(2D+2) points instead of N*(D+2))"
+    )
     seed: int | None = Field(None, ge=0, description="sampler seed (default: the spec's master_seed)")
-    composite: dict[str, Composite] = Field(default_factory=dict, description="named factors moving several keys together")
+    composite: dict[str, Composite] = Field(
+        default_factory=dict, description="named factors moving several keys together"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Factors:
         if self.design == "grid":
             if not self.grid or self.ranges:
-                raise ValueError("design 'grid' needs [factors.grid] (factor = [values]) and no [factors.ranges]")
+                raise ValueError(
+                    "design 'grid' needs [factors.grid] (factor = [values]) and no [factors.ranges]"
+                )
             for k, vals in self.grid.items():
                 if not vals:
                     raise ValueError(f"grid factor '{k}' has no values")
         else:
             if not self.ranges or self.grid:
-                raise ValueError(f"design '{self.design}' needs [factors.ranges] (factor = [low, high]) and no [factors.grid]")
+                raise ValueError(
+                    f"design '{self.design}' needs [factors.ranges] (factor = [low, high]) and no "
+                    f"[factors.grid]"
+                )
             for k, (lo, hi) in self.ranges.items():
                 if not lo < hi:
                     raise ValueError(f"range of '{k}' must have low < high, got [{lo}, {hi}]")
             if self.design == "sobol" and self.samples & (self.samples - 1):
-                raise ValueError(f"sobol samples must be a power of 2 (Sobol' sequence balance), got {self.samples}")
+                raise ValueError(
+                    f"sobol samples must be a power of 2 (Sobol' sequence balance), got {self.samples}"
+                )
         unused = set(self.composite) - set(self.names)
         if unused:
             raise ValueError(f"composite factor(s) {sorted(unused)} defined but not varied")
@@ -131,16 +167,29 @@ class ExperimentSpec(_Strict):
 
     name: str = Field(min_length=1, description="experiment name")
     description: str = Field(min_length=1, description="the question the experiment answers")
-    scenario: str | None = Field(None, description="base scenario TOML (relative to the spec file), default the embedded baseline")
-    scale: Literal["classroom", "district", "national"] = Field("district", description=f"scale preset: {', '.join(SCALES)}")
+    scenario: str | None = Field(
+        None, description="base scenario TOML (relative to the spec file), default the embedded baseline"
+    )
+    scale: Literal["classroom", "district", "national"] = Field(
+        "district", description=f"scale preset: {', '.join(SCALES)}"
+    )
     master_seed: int = Field(20260101, ge=0, lt=2**63, description="root of every run's seed")
     replications: int = Field(10, ge=1, le=100_000, description="runs per design point")
     max_replications: int = Field(200, ge=2, le=100_000, description="cap for --target-ci")
-    baseline_arm: str | None = Field(None, description="arm the paired differences are taken against (default: the first arm)")
-    outcomes: list[str] | Literal["all"] = Field("all", description="metrics kept per run: 'all' or a list of sim.model.metrics names")
-    headline: list[str] = Field(default_factory=lambda: list(DEFAULT_HEADLINE), description="metrics shown first in summaries and reports")
+    baseline_arm: str | None = Field(
+        None, description="arm the paired differences are taken against (default: the first arm)"
+    )
+    outcomes: list[str] | Literal["all"] = Field(
+        "all", description="metrics kept per run: 'all' or a list of sim.model.metrics names"
+    )
+    headline: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_HEADLINE),
+        description="metrics shown first in summaries and reports",
+    )
     daily: bool = Field(False, description="keep each run's daily series")
-    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted scenario keys fixed for every run")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict, description="dotted scenario keys fixed for every run"
+    )
     reform_arms: list[Literal["baseline", "each", "all", "all_subsets"]] = Field(
         default_factory=list, description=f"generated reform arms: any of {', '.join(REFORM_ARM_SETS)}"
     )
@@ -159,22 +208,32 @@ class ExperimentSpec(_Strict):
             return v
         bad = [m for m in v if m not in METRICS]
         if bad:
-            raise ValueError(f"unknown metric {bad[0]!r}; allowed: any of sim.model.metrics.METRICS ({', '.join(list(METRICS)[:8])}, ...)")
+            raise ValueError(
+                f"unknown metric {bad[0]!r}; allowed: any of sim.model.metrics.METRICS "
+                f"({', '.join(list(METRICS)[:8])}, ...)"
+            )
         return v
 
     @model_validator(mode="after")
     def _arms_and_names(self) -> ExperimentSpec:
         arms = self.all_arms()
         if not arms:
-            raise ValueError("no arms: give reform_arms = [...] and/or [[arms]] tables (an arm with no reforms is the baseline)")
+            raise ValueError(
+                "no arms: give reform_arms = [...] and/or [[arms]] tables (an arm with no reforms is the "
+                "baseline)"
+            )
         names = [a.name for a in arms]
         dup = {n for n in names if names.count(n) > 1}
         if dup:
             raise ValueError(f"arm names must be unique, repeated: {', '.join(sorted(dup))}")
         if self.baseline_arm is not None and self.baseline_arm not in names:
-            raise ValueError(f"baseline_arm {self.baseline_arm!r} is not an arm; arms: {', '.join(names[:10])}")
+            raise ValueError(
+                f"baseline_arm {self.baseline_arm!r} is not an arm; arms: {', '.join(names[:10])}"
+            )
         if self.max_replications < self.replications:
-            raise ValueError(f"max_replications ({self.max_replications}) is below replications ({self.replications})")
+            raise ValueError(
+                f"max_replications ({self.max_replications}) is below replications ({self.replications})"
+            )
         if self.factors is not None:
             clash = set(self.factors.names) & (RESERVED_COLUMNS | set(METRICS))
             if clash:
@@ -212,7 +271,8 @@ class ExperimentSpec(_Strict):
 
 
 def reform_arm_name(reforms: tuple[str, ...]) -> str:
-    """'baseline' for no reform, the reform's name alone, 'all_reforms' for all six, else names joined by '+'."""
+    """'baseline' for no reform, the reform's name alone, 'all_reforms' for all six, else names joined by
+    '+'."""
     if not reforms:
         return "baseline"
     if len(reforms) == len(REFORMS):
@@ -290,7 +350,9 @@ def arm_scenario(spec: ExperimentSpec, arm: Arm, source: str = "spec") -> Scenar
         base: str | Scenario | None = spec.scenario
         if arm.preset is not None:
             preset = read_toml(overlay_path(arm.preset, "preset"))
-            base = load_scenario(spec.scenario, overrides=flatten({k: v for k, v in preset.items() if k != "meta"}))
+            base = load_scenario(
+                spec.scenario, overrides=flatten({k: v for k, v in preset.items() if k != "meta"})
+            )
         return load_scenario(base, reforms=arm.reforms, scale=spec.scale, overrides=over)
     except ScenarioError as exc:
         raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
@@ -328,12 +390,18 @@ def check_against_schema(spec: ExperimentSpec, source: str) -> None:
         if name in f.composite:
             continue
         if name not in bases[0].flat() or name.startswith("meta."):
-            raise SpecError(f"{source}: factor '{name}' is not a scenario parameter (a dotted key like power.information_asymmetry, or a [factors.composite.{name}] table)")
+            raise SpecError(
+                f"{source}: factor '{name}' is not a scenario parameter (a dotted key like "
+                f"power.information_asymmetry, or a [factors.composite.{name}] table)"
+            )
     extremes = f.grid if f.design == "grid" else {k: list(v) for k, v in f.ranges.items()}
     for name, vals in extremes.items():
         for v in vals:
             if name in f.composite and not 0.0 <= v <= 1.0:
-                raise SpecError(f"{source}: key 'factors.{'grid' if f.design == 'grid' else 'ranges'}.{name}': composite factor values must lie in [0, 1], got {v}")
+                raise SpecError(
+                    f"{source}: key 'factors.{'grid' if f.design == 'grid' else 'ranges'}.{name}': "
+                    f"composite factor values must lie in [0, 1], got {v}"
+                )
             for arm, base in zip(arms, bases, strict=True):
                 try:
                     base.with_overrides(factor_overrides(f, {name: v}, base), source=f"factor {name}={v}")

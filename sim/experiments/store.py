@@ -1,10 +1,11 @@
-"""The Parquet result store of a sweep: ``runs.parquet/`` (one row per run) and ``daily.parquet/`` (one row per
-run and day), each a folder of part files, plus the spec and metadata beside them.
+"""The Parquet result store of a sweep: ``runs.parquet/`` (one row per run) and ``daily.parquet/`` (one row
+per run and day), each a folder of part files, plus the spec and metadata beside them.
 
-Every batch of finished runs becomes a new part, written to a hidden temporary file and renamed into place, so a
-``kill -9`` loses at most the runs in flight and a reader never sees half a file. A run's daily rows are written
-before its run row and carry the same ``attempt`` id; readers keep, per ``run_id``, the last attempt recorded and
-only the daily rows of that attempt, so a crash between the two writes or a retried run never duplicates data.
+Every batch of finished runs becomes a new part, written to a hidden temporary file and renamed into place,
+so a ``kill -9`` loses at most the runs in flight and a reader never sees half a file. A run's daily rows
+are written before its run row and carry the same ``attempt`` id; readers keep, per ``run_id``, the last
+attempt recorded and only the daily rows of that attempt, so a crash between the two writes or a retried
+run never duplicates data.
 """
 
 from __future__ import annotations
@@ -94,9 +95,9 @@ class ResultStore:
                 p.unlink(missing_ok=True)
 
     def compact(self, max_rows: int = 100_000) -> None:
-        """Merge small part files into files of about ``max_rows`` rows (at most 500 parts at a time), in order (later attempts stay later).
-        Memory is bounded by one merged file; readers dedupe, so a crash in the middle (new file renamed in, old
-        parts not yet removed) costs nothing."""
+        """Merge small part files into files of about ``max_rows`` rows (at most 500 parts at a time), in
+        order (later attempts stay later). Memory is bounded by one merged file; readers dedupe, so a crash
+        in the middle (new file renamed in, old parts not yet removed) costs nothing."""
         for name in (RUNS, DAILY):
             group: list[tuple[Path, pa.Table]] = []
             rows = 0
@@ -118,7 +119,8 @@ class ResultStore:
             p.unlink(missing_ok=True)
 
     def acquire_lock(self) -> None:
-        """One sweep writes to a folder at a time. A lock left by a killed sweep on this host is taken over."""
+        """One sweep writes to a folder at a time. A lock left by a killed sweep on this host is taken
+        over."""
         from sim.model.scenario import ScenarioError
 
         self.root.mkdir(parents=True, exist_ok=True)
@@ -132,7 +134,10 @@ class ResultStore:
                 if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
                     path.unlink(missing_ok=True)
                     continue
-                raise ScenarioError(f"--out {self.root}: another sweep (host {host}, pid {pid}) is writing here; if it is gone, delete {path}") from None
+                raise ScenarioError(
+                    f"--out {self.root}: another sweep (host {host}, pid {pid}) is writing here; if it is "
+                    f"gone, delete {path}"
+                ) from None
             with os.fdopen(fd, "w") as fh:
                 fh.write(me)
             self._discard_unfinished_writes()
@@ -174,18 +179,29 @@ class ResultStore:
         p = self.root / DESIGN
         return pd.read_parquet(p) if p.is_file() else None
 
-    def read_runs(self, columns: Sequence[str] | None = None, *, ok_only: bool = False, current: bool = False) -> pd.DataFrame:
+    def read_runs(
+        self, columns: Sequence[str] | None = None, *, ok_only: bool = False, current: bool = False
+    ) -> pd.DataFrame:
         """The runs table, one row per run_id (its last recorded attempt); ``columns`` limits what is read.
-        ``current`` keeps only runs of the scenarios the latest spec resolves to (``scenario_keys`` in the metadata):
-        runs of an arm whose scenario has since changed (say a recalibrated baseline) are not mixed in."""
+        ``current`` keeps only runs of the scenarios the latest spec resolves to (``scenario_keys`` in the
+        metadata): runs of an arm whose scenario has since changed (say a recalibrated baseline) are not
+        mixed in."""
         keys = set(self.meta().get("scenario_keys", [])) if current else set()
-        need = None if columns is None else list(dict.fromkeys(["run_id", "attempt", "status", *columns, *(["scenario_hash"] if keys else [])]))
+        need = (
+            None
+            if columns is None
+            else list(
+                dict.fromkeys(["run_id", "attempt", "status", *columns, *(["scenario_hash"] if keys else [])])
+            )
+        )
         tables = []
         for p in self._parts(RUNS):
             names = pq.read_schema(p).names
             tables.append(pq.read_table(p, columns=None if need is None else [c for c in need if c in names]))
         if not tables:
-            return pd.DataFrame({c: pd.Series(dtype="object") for c in (need or ["run_id", "attempt", "status"])})
+            return pd.DataFrame(
+                {c: pd.Series(dtype="object") for c in (need or ["run_id", "attempt", "status"])}
+            )
         df = pa.concat_tables(tables, promote_options="permissive").to_pandas()
         df = df.drop_duplicates("run_id", keep="last").reset_index(drop=True)
         if keys:
@@ -208,7 +224,11 @@ class ResultStore:
         """Daily rows of the recorded attempt of each successful run (``columns`` plus run_id, arm, day)."""
         runs = self.read_runs(["run_id", "attempt", "status"], ok_only=True, current=current)
         keep = set(runs["attempt"])
-        need = None if columns is None else list(dict.fromkeys(["run_id", "attempt", "arm", "point", "replication", "day", *columns]))
+        need = (
+            None
+            if columns is None
+            else list(dict.fromkeys(["run_id", "attempt", "arm", "point", "replication", "day", *columns]))
+        )
         frames = []
         for p in self._parts(DAILY):
             names = pq.read_schema(p).names
@@ -226,8 +246,6 @@ def _runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
         if c in df:
             df[c] = df[c].astype("string")
     return pa.Table.from_pandas(df, preserve_index=False)
-
-
 
 
 def _alive(pid: int) -> bool:

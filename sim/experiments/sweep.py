@@ -1,6 +1,6 @@
-"""The sweep engine: run an experiment's tasks on any ``concurrent.futures.Executor``, store each finished run as
-it arrives, skip what the store already holds (resume and extension are the same thing), and optionally add
-replications until a confidence interval is narrow enough.
+"""The sweep engine: run an experiment's tasks on any ``concurrent.futures.Executor``, store each finished
+run as it arrives, skip what the store already holds (resume and extension are the same thing), and
+optionally add replications until a confidence interval is narrow enough.
 
 The parent keeps only task keys and a bounded number of futures in flight; results go straight to disk, so its
 memory stays flat however many runs a sweep has.
@@ -34,7 +34,8 @@ from sim.experiments.store import LOCK, OWNED, ResultStore
 
 
 def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
-    """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and traceback."""
+    """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and
+    traceback."""
     import sim.model
     from sim.model.scenario import Scenario
 
@@ -44,7 +45,9 @@ def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | Non
     daily = None
     try:
         scenario = Scenario.model_validate_json(payload["scenario"])
-        result = sim.model.simulate(scenario, int(payload["seed"]), daily=payload["daily"], materialise_agents=False)
+        result = sim.model.simulate(
+            scenario, int(payload["seed"]), daily=payload["daily"], materialise_agents=False
+        )
         row.update(status="ok", error=None, traceback=None)
         row.update({o: float(result.summary.get(o, math.nan)) for o in payload["outcomes"]})
         if payload["daily"] and result.daily is not None:
@@ -54,7 +57,11 @@ def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | Non
     except Exception as exc:  # a failing run is data, not the end of the sweep
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         row.update({o: math.nan for o in payload["outcomes"]})
-    row.update(duration_s=time.perf_counter() - t0, worker=f"{socket.gethostname()}:{os.getpid()}", finished_at=time.time())
+    row.update(
+        duration_s=time.perf_counter() - t0,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        finished_at=time.time(),
+    )
     return row, daily
 
 
@@ -63,7 +70,10 @@ def parse_target(text: str, spec: ExperimentSpec) -> tuple[str, float]:
     name, sep, value = text.partition("=")
     outcomes = spec.outcome_names()
     if not sep or name not in outcomes:
-        raise SpecError(f"--target-ci {text!r}: expected OUTCOME=HALFWIDTH with OUTCOME one of the spec's outcomes, e.g. relief_rate_nonessential=0.5")
+        raise SpecError(
+            f"--target-ci {text!r}: expected OUTCOME=HALFWIDTH with OUTCOME one of the spec's outcomes, "
+            f"e.g. relief_rate_nonessential=0.5"
+        )
     try:
         hw = float(value)
     except ValueError:
@@ -97,8 +107,24 @@ class SweepReport:
 class Sweep:
     """One experiment written to one folder."""
 
-    def __init__(self, spec: ExperimentSpec, out: str | Path, *, spec_text: str | None = None, replications: int | None = None) -> None:
-        self.spec = spec if replications is None else spec.model_copy(update={"replications": replications, "max_replications": max(spec.max_replications, replications)})
+    def __init__(
+        self,
+        spec: ExperimentSpec,
+        out: str | Path,
+        *,
+        spec_text: str | None = None,
+        replications: int | None = None,
+    ) -> None:
+        self.spec = (
+            spec
+            if replications is None
+            else spec.model_copy(
+                update={
+                    "replications": replications,
+                    "max_replications": max(spec.max_replications, replications),
+                }
+            )
+        )
         self.plan = Plan(self.spec)
         self.store = ResultStore(out)
         self.spec_text = spec_text
@@ -109,14 +135,23 @@ class Sweep:
         if out.exists() and not out.is_dir():
             raise SpecError(f"--out {out}: exists and is not a folder")
         if self.store.has_runs() and not (resume or force):
-            raise SpecError(f"--out {out}: already holds a sweep; add --resume to continue or extend it, or --force to start over")
+            raise SpecError(
+                f"--out {out}: already holds a sweep; add --resume to continue or extend it, or --force to "
+                f"start over"
+            )
         # a folder holding files this tool did not write is never written into (its files are the user's)
         known = {*OWNED, LOCK, MARKER}
-        foreign = out.is_dir() and not (out / MARKER).is_file() and not self.store.has_runs() and any(
-            p.name not in known for p in out.iterdir()
+        foreign = (
+            out.is_dir()
+            and not (out / MARKER).is_file()
+            and not self.store.has_runs()
+            and any(p.name not in known for p in out.iterdir())
         )
         if foreign:
-            raise SpecError(f"--out {out}: folder is not empty and holds no sweep of this tool; choose an empty or new folder")
+            raise SpecError(
+                f"--out {out}: folder is not empty and holds no sweep of this tool; choose an empty or new "
+                f"folder"
+            )
         if resume and self.store.has_runs():
             self._check_same_experiment()
         self.store.acquire_lock()  # released at the end of run()
@@ -127,7 +162,8 @@ class Sweep:
             raise
 
     def _check_same_experiment(self) -> None:
-        """--resume continues or extends the same experiment; another spec would mix two experiments in one table."""
+        """--resume continues or extends the same experiment; another spec would mix two experiments in one
+        table."""
         old = self.store.meta().get("spec")
         if not isinstance(old, dict):
             return
@@ -138,7 +174,8 @@ class Sweep:
         differ = sorted(k for k in set(old) | set(new) if k not in extendable and old.get(k) != new.get(k))
         if differ:
             raise SpecError(
-                f"--out {self.store.root}: --resume with a different experiment (differs in: {', '.join(differ)}); "
+                f"--out {self.store.root}: --resume with a different experiment (differs "
+                f"in: {', '.join(differ)}); "
                 "resume with the spec it was started with, or write to a new folder"
             )
 
@@ -149,7 +186,13 @@ class Sweep:
         write_marker(self.store.root, "sweep")
         old = self.store.meta()
         history = old.get("history", [])
-        history.append({"time": datetime.now(UTC).isoformat(timespec="seconds"), "argv": sys.argv, "replications": self.spec.replications})
+        history.append(
+            {
+                "time": datetime.now(UTC).isoformat(timespec="seconds"),
+                "argv": sys.argv,
+                "replications": self.spec.replications,
+            }
+        )
         meta = {
             "name": self.spec.name,
             "description": self.spec.description,
@@ -162,14 +205,30 @@ class Sweep:
             "factors": self.plan.factor_names,
             "design": self.spec.factors.design if self.spec.factors else None,
             "outcomes": self.spec.outcome_names(),
-            "scenario_keys": sorted({self.plan.scenario_hash(a, p)[:16] for a in range(len(self.plan.arms)) for p in range(len(self.plan.points))}),
+            "scenario_keys": sorted(
+                {
+                    self.plan.scenario_hash(a, p)[:16]
+                    for a in range(len(self.plan.arms))
+                    for p in range(len(self.plan.points))
+                }
+            ),
             "headline": self.spec.headline,
             "spec": self.spec.model_dump(mode="json"),
         }
         self.store.write_meta(meta, self.spec_text, self.plan.design_frame())
 
-    # -- running -----------------------------------------------------------------------------------------------
-    def run(self, executor: Executor, *, workers: int, description: str, target: tuple[str, float] | None = None, progress: bool = True, in_flight: int | None = None) -> SweepReport:
+    # -- running
+    # -----------------------------------------------------------------------------------------------
+    def run(
+        self,
+        executor: Executor,
+        *,
+        workers: int,
+        description: str,
+        target: tuple[str, float] | None = None,
+        progress: bool = True,
+        in_flight: int | None = None,
+    ) -> SweepReport:
         report = SweepReport(self.store.root, description, workers, target=target)
         t0 = time.perf_counter()
         reps = {p: self.spec.replications for p in range(len(self.plan.points))}
@@ -209,7 +268,9 @@ class Sweep:
                 self.store.release_lock()
         return report
 
-    def _drain(self, executor: Executor, tasks: Iterable[Task], bar: Any, report: SweepReport, limit: int) -> None:
+    def _drain(
+        self, executor: Executor, tasks: Iterable[Task], bar: Any, report: SweepReport, limit: int
+    ) -> None:
         """Keep at most ``limit`` runs in flight; store each batch of finished runs as soon as it arrives."""
         it: Iterator[Task] = iter(tasks)
         pending: dict[Future, Task] = {}
@@ -245,11 +306,15 @@ class Sweep:
                     else:
                         report.failed += 1
                         if len(report.first_errors) < 3:
-                            report.first_errors.append(f"{row['arm']} rep {row['replication']}: {row['error']}")
+                            report.first_errors.append(
+                                f"{row['arm']} rep {row['replication']}: {row['error']}"
+                            )
                 bar.set_postfix_str(f"failed {report.failed}", refresh=False)
                 bar.update(len(rows))
                 if broken is not None:
-                    raise SpecError(f"the executor broke ({broken}); finished runs are stored, rerun with --resume")
+                    raise SpecError(
+                        f"the executor broke ({broken}); finished runs are stored, rerun with --resume"
+                    )
         finally:
             for fut in pending:
                 fut.cancel()
@@ -257,14 +322,24 @@ class Sweep:
     def _executor_failure(self, task: Task, exc: BaseException) -> dict[str, Any]:
         payload = self.plan.payload(task, False)
         row = dict(payload["ident"])
-        row.update(attempt=uuid.uuid4().hex, status="failed", error=f"{type(exc).__name__}: {exc}",
-                   traceback="".join(traceback.format_exception(exc)), duration_s=math.nan, worker="", finished_at=time.time())
+        row.update(
+            attempt=uuid.uuid4().hex,
+            status="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            traceback="".join(traceback.format_exception(exc)),
+            duration_s=math.nan,
+            worker="",
+            finished_at=time.time(),
+        )
         row.update({o: math.nan for o in payload["outcomes"]})
         return row
 
-    def _more_replications(self, reps: dict[int, int], target: tuple[str, float], probe: bool = False) -> dict[int, int]:
-        """Design points whose arms' CI half-width of the target outcome is above the target, with the replication
-        count that should bring it below (all arms of a point grow together, keeping every pair for CRN)."""
+    def _more_replications(
+        self, reps: dict[int, int], target: tuple[str, float], probe: bool = False
+    ) -> dict[int, int]:
+        """Design points whose arms' CI half-width of the target outcome is above the target, with the
+        replication count that should bring it below (all arms of a point grow together, keeping every pair
+        for CRN)."""
         outcome, goal = target
         cap = self.spec.max_replications
         runs = self.store.read_runs(["arm", "point", "replication", outcome], ok_only=True, current=True)
@@ -279,7 +354,8 @@ class Sweep:
                 if probe or reps[p] < cap:
                     out[p] = reps[p] if probe else min(cap, max(reps[p] + 1, 2 * max(n, 1)))
                 continue
-            if math.isnan(worst):  # the outcome is undefined here (e.g. no case reached the stage): more runs won't help
+            # the outcome is undefined here (e.g. no case reached the stage): more runs won't help
+            if math.isnan(worst):
                 if probe:
                     out[p] = reps[p]
                 continue
@@ -309,6 +385,15 @@ def _bar(total: int, initial: int, desc: str, progress: bool) -> Any:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, unit="run", desc="sweep", dynamic_ncols=True, mininterval=0.5, file=sys.stderr,
-                bar_format="{desc}: {n_fmt}/{total_fmt} runs |{bar}| {percentage:3.0f}% [{elapsed}<{remaining}, {rate_fmt}] {postfix}",
-                postfix="failed 0")
+    return tqdm(
+        total=total,
+        initial=initial,
+        unit="run",
+        desc="sweep",
+        dynamic_ncols=True,
+        mininterval=0.5,
+        file=sys.stderr,
+        bar_format="{desc}: {n_fmt}/{total_fmt} runs |{bar}| {percentage:3.0f}% [{elapsed}<{remaining}, "
+        "{rate_fmt}] {postfix}",
+        postfix="failed 0",
+    )

@@ -1,4 +1,5 @@
-"""The one Markdown table writer used by every table the project writes (fit table, validation, comparisons)."""
+"""The one Markdown table writer used by every table the project writes (fit table, validation,
+comparisons)."""
 
 from __future__ import annotations
 

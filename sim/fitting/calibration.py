@@ -1,19 +1,22 @@
 """Calibration: fit the baseline's free behavioural parameters to the published figures (domain.md §5).
 
-Method: simulated method of moments. For a candidate parameter vector theta the model is run on the same fit seeds
-(common random numbers, so the objective is a deterministic function of theta and differences between candidates
-are not seed noise), each target metric is averaged over the seeds, and
+Method: simulated method of moments. For a candidate parameter vector theta the model is run on the same
+fit seeds (common random numbers, so the objective is a deterministic function of theta and differences
+between candidates are not seed noise), each target metric is averaged over the seeds, and
 
     J(theta) = sum_i weight_i * ((mean_i(theta) - value_i) / tolerance_i) ** 2
 
-plus a weak prior, prior_weight * sum_k ((theta_k - default_k) / (hi_k - lo_k)) ** 2, that holds each parameter near
-its documented plausible value (the schema default) where the targets do not pin it down (several parameters move
-the same target, e.g. trial cost and taste dispersion both move the application rate: a ridge), is minimised: scipy's differential evolution (global, small population) followed by a Nelder-Mead polish in unit
-coordinates, or Nelder-Mead alone with ``quick``. Targets, tolerances, weights, sources, free parameters, bounds and
-budgets live in ``experiments/calibration/targets.toml``. The fitted baseline is then checked on fresh seeds at full
-length: a fit table with each target's simulated mean and 95 % CI and whether it lies within tolerance.
+plus a weak prior, prior_weight * sum_k ((theta_k - default_k) / (hi_k - lo_k)) ** 2, that holds each
+parameter near its documented plausible value (the schema default) where the targets do not pin it down
+(several parameters move the same target, e.g. trial cost and taste dispersion both move the application
+rate: a ridge), is minimised: scipy's differential evolution (global, small population) followed by a
+Nelder-Mead polish in unit coordinates, or Nelder-Mead alone with ``quick``. Targets, tolerances, weights,
+sources, free parameters, bounds and budgets live in ``experiments/calibration/targets.toml``. The fitted
+baseline is then checked on fresh seeds at full length: a fit table with each target's simulated mean and
+95 % CI and whether it lies within tolerance.
 
-Only metrics of ``sim.model.metrics.METRICS`` are used: a target whose metric does not exist is reported as missing.
+Only metrics of ``sim.model.metrics.METRICS`` are used: a target whose metric does not exist is reported as
+missing.
 """
 
 from __future__ import annotations
@@ -51,9 +54,11 @@ BASELINE_PATH = SCENARIO_DIR / "baseline.toml"
 PENALTY = 1e6  # objective value when a target metric is undefined (NaN) for a candidate
 
 
-# --- the objective -----------------------------------------------------------------------------------------------
+# --- the objective
+# -----------------------------------------------------------------------------------------------
 def objective(means: Mapping[str, float], targets: Sequence[Target]) -> float:
-    """J = sum of weight * ((mean - value) / tolerance)^2 over active targets; an undefined metric is penalised."""
+    """J = sum of weight * ((mean - value) / tolerance)^2 over active targets; an undefined metric is
+    penalised."""
     total = 0.0
     for t in targets:
         m = means.get(t.metric, math.nan)
@@ -119,7 +124,8 @@ class Evaluator:
         return scores
 
     def prior(self, x: Sequence[float]) -> float:
-        """Weak prior toward the schema defaults (documented plausible values), in units of each parameter's range."""
+        """Weak prior toward the schema defaults (documented plausible values), in units of each parameter's
+        range."""
         w = float(self.spec.settings["prior_weight"])
         if w == 0:
             return 0.0
@@ -156,7 +162,8 @@ def fit(
     workers: int = 2,
     log: Callable[[str], None] | None = None,
 ) -> FitResult:
-    """Minimise J over the free parameters; differential evolution then Nelder-Mead (or Nelder-Mead only if quick)."""
+    """Minimise J over the free parameters; differential evolution then Nelder-Mead (or Nelder-Mead only if
+    quick)."""
     st = spec.settings
     n_seeds = st["quick_seeds"] if quick else st["fit_seeds"]
     days = st["quick_days"] if quick else st["fit_days"]
@@ -182,9 +189,18 @@ def fit(
                 return np.array(ev.evaluate([x[:, i] for i in range(x.shape[1])]))
 
             optimize.differential_evolution(
-                vec, list(zip(lo, hi, strict=True)), popsize=st["de_popsize"], maxiter=st["de_maxiter"], seed=st["seed_entropy"],
-                x0=x0, polish=False, vectorized=True, updating="deferred", init="sobol", tol=0.0,
-            )  # fmt: skip
+                vec,
+                list(zip(lo, hi, strict=True)),
+                popsize=st["de_popsize"],
+                maxiter=st["de_maxiter"],
+                seed=st["seed_entropy"],
+                x0=x0,
+                polish=False,
+                vectorized=True,
+                updating="deferred",
+                init="sobol",
+                tol=0.0,
+            )
         xb, _ = ev.best()
         _nelder_mead(ev, xb, lo, hi, st["quick_maxfev"] if quick else st["nm_maxfev"])
         xb, jb = ev.best()
@@ -222,12 +238,16 @@ def _nelder_mead(ev: Evaluator, x0: np.ndarray, lo: np.ndarray, hi: np.ndarray, 
         return ev.evaluate([lo + np.clip(u, 0, 1) * span])[0]
 
     optimize.minimize(
-        f, u0, method="Nelder-Mead", bounds=[(0, 1)] * len(u0),
+        f,
+        u0,
+        method="Nelder-Mead",
+        bounds=[(0, 1)] * len(u0),
         options={"maxfev": maxfev, "initial_simplex": np.array(simplex), "xatol": 1e-3, "fatol": 1e-3},
-    )  # fmt: skip
+    )
 
 
-# --- checking the fit --------------------------------------------------------------------------------------------
+# --- checking the fit
+# --------------------------------------------------------------------------------------------
 def fit_table(
     spec: CalibrationSpec,
     fitted: Scenario,
@@ -236,7 +256,8 @@ def fit_table(
     before: Scenario | None = None,
     workers: int = 2,
 ) -> pd.DataFrame:
-    """Each target: value, tolerance, weight, source, simulated mean and 95 % CI on ``seeds``, within tolerance?"""
+    """Each target: value, tolerance, weight, source, simulated mean and 95 % CI on ``seeds``, within
+    tolerance?"""
     metrics = [t.metric for t in spec.active_targets]
     scen = [fitted] + ([before] if before is not None else [])
     with worker_pool(workers) as ex:
@@ -267,7 +288,8 @@ def fit_table(
 
 
 def table_markdown(table: pd.DataFrame, title: str) -> str:
-    """The fit table as Markdown (target, published value ± tolerance, source, simulated mean ± 95 % CI, within?)."""
+    """The fit table as Markdown (target, published value ± tolerance, source, simulated mean ± 95 % CI,
+    within?)."""
     has_before = "before_mean" in table.columns
     cols = ["target", "published (± tolerance)", "weight", "simulated mean [95 % CI]"]
     cols += ["before fit"] * has_before + ["within tolerance", "source"]
@@ -281,7 +303,8 @@ def table_markdown(table: pd.DataFrame, title: str) -> str:
     return "\n".join([f"# {title}", "", *markdown_table(cols, rows)]) + "\n"
 
 
-# --- writing ------------------------------------------------------------------------------------------------------
+# --- writing
+# ------------------------------------------------------------------------------------------------------
 def git_commit() -> str:
     """The commit the fit ran on (with '+dirty' when the working tree differs), for provenance."""
     try:
@@ -305,7 +328,8 @@ def git_commit() -> str:
 def fitted_toml(result: FitResult, spec: CalibrationSpec, run_id: str) -> str:
     """The fitted values with their source run (what, when, on which code, how well)."""
     lines = [
-        "# Fitted behavioural parameters of the baseline, written by `leniency calibrate` (sim/calibration.py).",
+        "# Fitted behavioural parameters of the baseline, written by `leniency calibrate` "
+        "(sim/calibration.py).",
         "# Copied into scenarios/baseline.toml. The fit table (fit_table.md) checks them on fresh seeds.",
         "",
         "[run_info]",
@@ -344,7 +368,8 @@ def write_baseline(values: Mapping[str, float], run_id: str, path: Path = BASELI
         "# Baseline: national practice around 2020-21, at district scale.",
         "# Parameters not listed come from the schema (sim/model/scenario.py), documented plausible values.",
         f"# The values below are FITTED by `leniency calibrate` (run {run_id}) to the published figures of",
-        "# domain.md §5: targets, method, fitted values with their source run and the fit table are in experiments/calibration/.",
+        "# domain.md §5: targets, method, fitted values with their source run and the fit table are in "
+        "experiments/calibration/.",
         "[meta]",
         f'name = "{meta.get("name", "baseline")}"',
         f'description = "{meta.get("description", "")}"',
@@ -352,7 +377,11 @@ def write_baseline(values: Mapping[str, float], run_id: str, path: Path = BASELI
     for sec, kv in sections.items():
         lines += ["", f"[{sec}]"]
         for k, v in kv.items():
-            note = "fitted" if f"{sec}.{k}" in values else "fitted in an earlier calibration, held fixed in this one"
+            note = (
+                "fitted"
+                if f"{sec}.{k}" in values
+                else "fitted in an earlier calibration, held fixed in this one"
+            )
             lines.append(f"{k} = {v!r}  # {note}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     load_scenario(path)  # the file must stay valid
@@ -372,7 +401,8 @@ def calibrate(
     update_baseline: bool = False,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True),
 ) -> tuple[FitResult, pd.DataFrame]:
-    """The whole calibration: fit, check on fresh seeds at full length, write outputs (and the baseline if asked)."""
+    """The whole calibration: fit, check on fresh seeds at full length, write outputs (and the baseline if
+    asked)."""
     spec = load_spec(targets)
     for t in spec.missing_targets:
         log(f"target {t.metric}: no such metric in sim/metrics.py, left out of the objective")
@@ -391,7 +421,8 @@ def calibrate(
         check = seed_list(st["seed_entropy"], st["check_seeds"], 1)
         fitted_check, before = fitted, base
     log(
-        f"fit done in {result.seconds:.0f} s: J {result.objective_start:.3f} -> {result.objective:.3f}; checking on {len(check)} fresh seeds"
+        f"fit done in {result.seconds:.0f} s: J {result.objective_start:.3f} -> {result.objective:.3f}; "
+        f"checking on {len(check)} fresh seeds"
     )
     table = fit_table(spec, fitted_check, check, before=before, workers=workers)
     run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
@@ -400,7 +431,10 @@ def calibrate(
     result.history.to_csv(out / "fit_history.csv", index=False)
     table.to_csv(out / "fit_table.csv", index=False)
     days = fitted_check.run.days
-    title = f"Calibration fit table (run {run_id}; {len(check)} fresh seeds, run.days = {days}; J = {result.objective:.3f})"
+    title = (
+        f"Calibration fit table (run {run_id}; {len(check)} fresh seeds, run.days = {days}; J "
+        f"= {result.objective:.3f})"
+    )
     (out / "fit_table.md").write_text(table_markdown(table, title), encoding="utf-8")
     if update_baseline:
         write_baseline(result.values, run_id)

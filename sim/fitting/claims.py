@@ -1,8 +1,8 @@
 """The validation claims as data: ``experiments/validation/claims.toml`` read into ``Claim`` objects.
 
-Each claim is a paired experiment (control and treatment arms on the calibrated baseline, common random numbers)
-with the parameters that switch its mechanism off. A bad entry is one ``ScenarioError`` naming the file, the
-claim and the key.
+Each claim is a paired experiment (control and treatment arms on the calibrated baseline, common random
+numbers) with the parameters that switch its mechanism off. A bad entry is one ``ScenarioError`` naming the
+file, the claim and the key.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ PRESETS = ("power_low", "power_high")
 
 @dataclass(frozen=True)
 class Arm:
-    """One side of an experiment: reform overlays and dotted-key overrides on top of the calibrated baseline."""
+    """One side of an experiment: reform overlays and dotted-key overrides on top of the calibrated
+    baseline."""
 
     overrides: Mapping[str, Any] = field(default_factory=dict)
     reforms: tuple[str, ...] = ()
@@ -52,7 +53,8 @@ class Claim:
 
 
 def preset_power(name: str) -> dict[str, Any]:
-    """The [power] table of a shipped preset (power_low / power_high) as overrides for the calibrated baseline."""
+    """The [power] table of a shipped preset (power_low / power_high) as overrides for the calibrated
+    baseline."""
     return {f"power.{k}": v for k, v in read_toml(SCENARIO_DIR / f"{name}.toml")["power"].items()}
 
 
@@ -93,16 +95,25 @@ def load_claims(path: Path = CLAIMS_FILE) -> tuple[Claim, ...]:
         off = raw.get("off", {})
         if isinstance(off, str):
             if off not in sets:
-                raise ScenarioError(f"{where}: off = '{off}' names no [sets] table; [sets] has {', '.join(sets)}")
+                raise ScenarioError(
+                    f"{where}: off = '{off}' names no [sets] table; [sets] has {', '.join(sets)}"
+                )
             off = sets[off]
         claims.append(
             Claim(
-                raw["id"], raw["section"], raw["claim"], raw["mechanism"], raw["metric"], raw["direction"],
+                raw["id"],
+                raw["section"],
+                raw["claim"],
+                raw["mechanism"],
+                raw["metric"],
+                raw["direction"],
                 _arm(raw.get("control", {}), sets, f"{where} control"),
                 _arm(raw.get("treatment", {}), sets, f"{where} treatment"),
-                off_kind=kind, off=dict(off), ablate=tuple(raw.get("ablate", ())),
+                off_kind=kind,
+                off=dict(off),
+                ablate=tuple(raw.get("ablate", ())),
             )
-        )  # fmt: skip
+        )
     ids = [c.id for c in claims]
     if len(set(ids)) != len(ids):
         raise ScenarioError(f"{path}: claim ids must be unique; got {ids}")

@@ -1,7 +1,7 @@
 """§6 of domain.md: the classic decision results checked on the defendant. Plea acceptance on constructed
 defendants (a model with an empty docket, rows filled with chosen beliefs, offers and attributes) through
-``Defendant.decide_plea`` and ``Defendant.pressure``, and one simulated check (a discount cap lowers innocents'
-plea rate more than the guilty's)."""
+``Defendant.decide_plea`` and ``Defendant.pressure``, and one simulated check (a discount cap lowers
+innocents' plea rate more than the guilty's)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ from sim.model.scenario import Scenario
 
 
 def _population(base: Scenario, n: int, seed: int) -> tuple[Any, np.ndarray]:
-    """A model with ``n`` constructed defendants: baseline risk attitudes and tastes, guilty, at liberty, no pressure."""
+    """A model with ``n`` constructed defendants: baseline risk attitudes and tastes, guilty, at liberty, no
+    pressure."""
     model = LeniencyModel(base.with_overrides({"run.cases_per_day": 0.1}), materialise_agents=False, rng=seed)
     d, rng, df = model.docket, np.random.default_rng(seed), base.defendant
     rows = d.add(n)
@@ -59,21 +60,39 @@ def _accept_share(model: Any, rows: np.ndarray) -> float:
 
 
 def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFrame:
-    """§6: plea acceptance rises with the trial sentence (fixed offer), the conviction chance, risk aversion and
-    detention; a discount cap lowers innocents' acceptance more than the guilty's (Bar-Gill & Gazal-Ayal 2006)."""
+    """§6: plea acceptance rises with the trial sentence (fixed offer), the conviction chance, risk
+    aversion and detention; a discount cap lowers innocents' acceptance more than the guilty's (Bar-Gill &
+    Gazal-Ayal 2006)."""
     rows_out = []
 
     def record(cid: str, claim: str, grid: Sequence[float], shares: Sequence[float], label: str) -> None:
         mono = (
             all(b >= a - 1e-12 for a, b in zip(shares, shares[1:], strict=False)) and shares[-1] > shares[0]
         )
-        rows_out.append({
-            "id": cid, "section": "§6", "claim": claim, "metric": "plea acceptance (constructed defendants)", "expected": "+",
-            "control_mean": shares[0], "effect": shares[-1] - shares[0], "ci_lo": math.nan, "ci_hi": math.nan,
-            "holds": "yes" if mono else "no", "mechanism": "Defendant.decide_plea / utilities", "off_kind": "none",
-            "off": "", "off_effect": math.nan, "off_lo": math.nan, "off_hi": math.nan, "share_through_mechanism": math.nan,
-            "through_mechanism": "n/a", "detail": f"{label}: " + ", ".join(f"{g:g}->{s:.3f}" for g, s in zip(grid, shares, strict=True)),
-        })  # fmt: skip
+        rows_out.append(
+            {
+                "id": cid,
+                "section": "§6",
+                "claim": claim,
+                "metric": "plea acceptance (constructed defendants)",
+                "expected": "+",
+                "control_mean": shares[0],
+                "effect": shares[-1] - shares[0],
+                "ci_lo": math.nan,
+                "ci_hi": math.nan,
+                "holds": "yes" if mono else "no",
+                "mechanism": "Defendant.decide_plea / utilities",
+                "off_kind": "none",
+                "off": "",
+                "off_effect": math.nan,
+                "off_lo": math.nan,
+                "off_hi": math.nan,
+                "share_through_mechanism": math.nan,
+                "through_mechanism": "n/a",
+                "detail": f"{label}: "
+                + ", ".join(f"{g:g}->{s:.3f}" for g, s in zip(grid, shares, strict=True)),
+            }
+        )
 
     model, rows = _population(base, n, seed)
     d = model.docket
@@ -106,7 +125,8 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
     grid = [0.0, 0.3, 0.6, 1.0, 1.5]
     shares = []
     saved = d.risk[rows].copy()
-    # The offer that leaves a risk-neutral defendant indifferent (1 - discount = P + trial cost / T): curvature decides.
+    # The offer that leaves a risk-neutral defendant indifferent (1 - discount = P + trial cost / T):
+    # curvature decides.
     indifferent = 1.0 - 0.8 - base.defendant.trial_cost_months / 18.0
     _offer(model, rows, trial=18.0, discount=indifferent, p=0.8)
     for r in grid:
@@ -115,7 +135,8 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
     d.risk[rows] = saved
     record(
         "D3",
-        "Plea acceptance rises with risk aversion (P = 0.8, the discount a risk-neutral defendant is indifferent to; Grossman & Katz 1983)",
+        "Plea acceptance rises with risk aversion (P = 0.8, the discount a risk-neutral defendant is "
+        "indifferent to; Grossman & Katz 1983)",
         grid,
         shares,
         "risk aversion",
@@ -135,7 +156,8 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
         shares,
         "detained",
     )
-    # Discount cap: guilty (P = 0.98) and innocent (P = 0.45, the model's innocent at mean evidence is ~0.55) face an
+    # Discount cap: guilty (P = 0.98) and innocent (P = 0.45, the model's innocent at mean evidence is ~0.55)
+    # face an
     # offer of min(50 %, cap); lowering the cap must cost innocents more acceptance than the guilty.
     caps = [0.6, 0.3, 0.15]
     acc: dict[str, list[float]] = {"guilty": [], "innocent": []}
@@ -145,15 +167,35 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
             acc[who].append(_accept_share(model, rows))
     drop_g = acc["guilty"][0] - acc["guilty"][-1]
     drop_i = acc["innocent"][0] - acc["innocent"][-1]
-    rows_out.append({
-        "id": "D5", "section": "§6", "claim": "A discount cap lowers innocents' plea acceptance more than the guilty's (Bar-Gill & Gazal-Ayal 2006)",
-        "metric": "drop in acceptance, innocent minus guilty", "expected": "+", "control_mean": math.nan,
-        "effect": drop_i - drop_g, "ci_lo": math.nan, "ci_hi": math.nan, "holds": "yes" if drop_i > drop_g > -1e-12 else "no",
-        "mechanism": "Defendant.decide_plea / utilities", "off_kind": "none", "off": "", "off_effect": math.nan, "off_lo": math.nan,
-        "off_hi": math.nan, "share_through_mechanism": math.nan, "through_mechanism": "n/a",
-        "detail": "caps " + "/".join(f"{c:g}" for c in caps) + ": guilty " + "/".join(f"{a:.3f}" for a in acc["guilty"])
-        + ", innocent " + "/".join(f"{a:.3f}" for a in acc["innocent"]),
-    })  # fmt: skip
+    rows_out.append(
+        {
+            "id": "D5",
+            "section": "§6",
+            "claim": "A discount cap lowers innocents' plea acceptance more than the guilty's (Bar-Gill & "
+            "Gazal-Ayal 2006)",
+            "metric": "drop in acceptance, innocent minus guilty",
+            "expected": "+",
+            "control_mean": math.nan,
+            "effect": drop_i - drop_g,
+            "ci_lo": math.nan,
+            "ci_hi": math.nan,
+            "holds": "yes" if drop_i > drop_g > -1e-12 else "no",
+            "mechanism": "Defendant.decide_plea / utilities",
+            "off_kind": "none",
+            "off": "",
+            "off_effect": math.nan,
+            "off_lo": math.nan,
+            "off_hi": math.nan,
+            "share_through_mechanism": math.nan,
+            "through_mechanism": "n/a",
+            "detail": "caps "
+            + "/".join(f"{c:g}" for c in caps)
+            + ": guilty "
+            + "/".join(f"{a:.3f}" for a in acc["guilty"])
+            + ", innocent "
+            + "/".join(f"{a:.3f}" for a in acc["innocent"]),
+        }
+    )
     return pd.DataFrame(rows_out)
 
 
@@ -161,9 +203,11 @@ CAP_LOW = {"law.plea_discount_cap": 0.15, "law.combined_discount_cap": 0.3}
 
 
 def cap_simulation(base: Scenario, seeds: Sequence[int], executor: Executor | None = None) -> pd.DataFrame:
-    """§6 in the full model: halving the discount caps (CRN) lowers innocent_plea_rate more than application_rate.
+    """§6 in the full model: halving the discount caps (CRN) lowers innocent_plea_rate more than
+    application_rate.
 
-    The innocent share is raised to 5 % in both arms so that innocents' plea rate is measured with some precision.
+    The innocent share is raised to 5 % in both arms so that innocents' plea rate is measured with some
+    precision.
     """
     more = {"case.innocent_share": 0.05}
     a, b = base.with_overrides(more), base.with_overrides({**more, **CAP_LOW})
@@ -173,16 +217,33 @@ def cap_simulation(base: Scenario, seeds: Sequence[int], executor: Executor | No
         for x, y in zip(ra, rb, strict=True)
     ]
     m, lo, hi = mean_interval(diff)
-    di = mean_interval(y["innocent_plea_rate"] - x["innocent_plea_rate"] for x, y in zip(ra, rb, strict=True))[0]
+    di = mean_interval(
+        y["innocent_plea_rate"] - x["innocent_plea_rate"] for x, y in zip(ra, rb, strict=True)
+    )[0]
     dg = mean_interval(y["application_rate"] - x["application_rate"] for x, y in zip(ra, rb, strict=True))[0]
-    return pd.DataFrame([{
-        "id": "D5s", "section": "§6", "claim": "Halving the discount caps lowers innocents' plea rate more than the (mostly guilty) application rate, in the full model",
-        "metric": "change of innocent_plea_rate minus change of application_rate", "expected": "-",
-        "control_mean": mean_interval(x["innocent_plea_rate"] for x in ra)[0], "effect": m, "ci_lo": lo, "ci_hi": hi,
-        "holds": "yes" if hi < 0 else "no", "mechanism": "offers capped -> plea utility falls most where P(conviction) is low",
-        "off_kind": "none", "off": "", "off_effect": math.nan, "off_lo": math.nan, "off_hi": math.nan,
-        "share_through_mechanism": math.nan, "through_mechanism": "n/a",
-        "detail": f"innocent {di:+.3f}, all {dg:+.3f}",
-    }])  # fmt: skip
-
-
+    return pd.DataFrame(
+        [
+            {
+                "id": "D5s",
+                "section": "§6",
+                "claim": "Halving the discount caps lowers innocents' plea rate more than the (mostly "
+                "guilty) application rate, in the full model",
+                "metric": "change of innocent_plea_rate minus change of application_rate",
+                "expected": "-",
+                "control_mean": mean_interval(x["innocent_plea_rate"] for x in ra)[0],
+                "effect": m,
+                "ci_lo": lo,
+                "ci_hi": hi,
+                "holds": "yes" if hi < 0 else "no",
+                "mechanism": "offers capped -> plea utility falls most where P(conviction) is low",
+                "off_kind": "none",
+                "off": "",
+                "off_effect": math.nan,
+                "off_lo": math.nan,
+                "off_hi": math.nan,
+                "share_through_mechanism": math.nan,
+                "through_mechanism": "n/a",
+                "detail": f"innocent {di:+.3f}, all {dg:+.3f}",
+            }
+        ]
+    )

@@ -1,5 +1,5 @@
-"""Replications for calibration and validation: independent seeds, one worker that runs a scenario on a seed, and
-the pool they run on (the sweep engine's executor, ``sim.experiments.executors``)."""
+"""Replications for calibration and validation: independent seeds, one worker that runs a scenario on a
+seed, and the pool they run on (the sweep engine's executor, ``sim.experiments.executors``)."""
 
 from __future__ import annotations
 
@@ -33,10 +33,13 @@ def run_replications(
     metrics: Sequence[str] | None,
     executor: Executor | None = None,
 ) -> list[list[dict[str, float]]]:
-    """Run every scenario on every seed (CRN); returns per scenario the per-seed metric dicts (None = all metrics)."""
+    """Run every scenario on every seed (CRN); returns per scenario the per-seed metric dicts (None = all
+    metrics)."""
     mt = None if metrics is None else tuple(metrics)
     jobs = [(s.model_dump_json(), int(seed), mt) for s in scenarios for seed in seeds]
-    out = list(executor.map(run_one, jobs, chunksize=1)) if executor is not None else [run_one(j) for j in jobs]
+    out = (
+        list(executor.map(run_one, jobs, chunksize=1)) if executor is not None else [run_one(j) for j in jobs]
+    )
     k = len(seeds)
     return [out[i * k : (i + 1) * k] for i in range(len(scenarios))]
 

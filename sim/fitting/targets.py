@@ -15,7 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TARGETS_PATH = ROOT / "experiments" / "calibration" / "targets.toml"
 
 
-# --- specification -----------------------------------------------------------------------------------------------
+# --- specification
+# -----------------------------------------------------------------------------------------------
 def fit_warmup(base: Scenario, days: int) -> int:
     """The warm-up of a fit run: the scenario's own, but at most a third of a shortened (quick) run."""
     return min(base.run.warmup_days, days // 3)
@@ -33,7 +34,8 @@ class Target:
 
     @property
     def active(self) -> bool:
-        """A target counts only when its metric is defined in sim/metrics.py (one definition of each figure)."""
+        """A target counts only when its metric is defined in sim/metrics.py (one definition of each
+        figure)."""
         return self.metric in METRICS
 
 
@@ -64,7 +66,8 @@ class CalibrationSpec:
 
     @property
     def free(self) -> tuple[FreeParam, ...]:
-        """Parameters that exist in the schema and move at least one active target; the rest are held fixed."""
+        """Parameters that exist in the schema and move at least one active target; the rest are held
+        fixed."""
         keys = {r["key"] for r in param_table()}
         active = {t.metric for t in self.active_targets}
         return tuple(p for p in self.parameters if p.key in keys and active.intersection(p.targets))
@@ -92,7 +95,8 @@ DEFAULT_SETTINGS: dict[str, Any] = {
 
 
 def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
-    """Read targets, free parameters and settings; bad entries raise ScenarioError naming the file and entry."""
+    """Read targets, free parameters and settings; bad entries raise ScenarioError naming the file and
+    entry."""
     doc = read_toml(path)
     settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
     unknown = set(settings) - set(DEFAULT_SETTINGS)
@@ -131,7 +135,8 @@ def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
         row = schema.get(fp.key)
         if row is not None and not (row["min"] <= fp.lo < fp.hi <= row["max"]):
             raise ScenarioError(
-                f"{path}: parameter {fp.key}: bounds [{fp.lo}, {fp.hi}] must lie in [{row['min']}, {row['max']}] with lo < hi"
+                f"{path}: parameter {fp.key}: bounds [{fp.lo}, {fp.hi}] must lie in "
+                f"[{row['min']}, {row['max']}] with lo < hi"
             )
         params.append(fp)
     if not targets or not params:

@@ -1,16 +1,19 @@
-"""Validation: does each causal claim of the source (domain.md §3) and each reform (§4) produce its effect, and does
-the effect travel through the named mechanism? Plus the classic decision results (§6) checked on the defendant.
+"""Validation: does each causal claim of the source (domain.md §3) and each reform (§4) produce its effect,
+and does the effect travel through the named mechanism? Plus the classic decision results (§6) checked on
+the defendant.
 
-Every simulated claim is a paired experiment with common random numbers: the control and treatment arms run on the
-same seeds, the effect is the mean paired difference of one metric with its 95 % t-interval. The mechanism check
-repeats the experiment with the mechanism switched off by parameters ("path cut": the same overrides on both arms,
-e.g. ``lawyer.misleading_strength = 0``; or "ablation": the reform applied with the mechanism's own levers held at
-their baseline values). A claim *holds* when the interval excludes zero in the expected direction; it *travels
-through the mechanism* when switching the mechanism off removes at least ``MECHANISM_SHARE`` (75 %) of the effect,
-i.e. 1 - effect_off / effect >= 0.75 (an effect that reverses when the mechanism is off counts as > 100 %). Nothing here is tuned to pass: a claim that fails is reported as failing.
+Every simulated claim is a paired experiment with common random numbers: the control and treatment arms run
+on the same seeds, the effect is the mean paired difference of one metric with its 95 % t-interval. The
+mechanism check repeats the experiment with the mechanism switched off by parameters ("path cut": the same
+overrides on both arms, e.g. ``lawyer.misleading_strength = 0``; or "ablation": the reform applied with the
+mechanism's own levers held at their baseline values). A claim *holds* when the interval excludes zero in
+the expected direction; it *travels through the mechanism* when switching the mechanism off removes at
+least ``MECHANISM_SHARE`` (75 %) of the effect, i.e. 1 - effect_off / effect >= 0.75 (an effect that
+reverses when the mechanism is off counts as > 100 %). Nothing here is tuned to pass: a claim that fails is
+reported as failing.
 
-The claims are data (``experiments/validation/claims.toml``, read by ``sim.fitting.claims``); the §6 decision checks
-are in ``sim.fitting.decisions``.
+The claims are data (``experiments/validation/claims.toml``, read by ``sim.fitting.claims``); the §6
+decision checks are in ``sim.fitting.decisions``.
 
 Run ``python -m sim.fitting.validation`` to regenerate experiments/validation/ (a few minutes on 2 cores).
 """
@@ -41,7 +44,8 @@ MECHANISM_SHARE = 0.75  # the effect "travels through the mechanism" if switchin
 SEED_ENTROPY = 20240402
 
 
-# The seed's goal for every reform: fewer non-essential reliefs, essential relief not suppressed (reported, no test).
+# The seed's goal for every reform: fewer non-essential reliefs, essential relief not suppressed (reported, no
+# test).
 GOAL_METRICS = (
     "relief_initiations_per_100_nonessential",
     "relief_initiations_per_100_essential_avoidable",
@@ -78,7 +82,8 @@ def run_claims(
     executor: Executor | None = None,
     goals: bool = True,
 ) -> pd.DataFrame:
-    """Run every claim's arms on the same seeds (each distinct scenario once) and tabulate effects and mechanism checks."""
+    """Run every claim's arms on the same seeds (each distinct scenario once) and tabulate effects and
+    mechanism checks."""
     arms = {c.id: claim_arms(c, base) for c in claims}
     unique: dict[str, Scenario] = {}
     for a in arms.values():
@@ -94,12 +99,22 @@ def run_claims(
         ctrl = mean_interval(r[c.metric] for r in reps["control"])[0]
         holds = (lo > 0) if c.direction > 0 else (hi < 0)
         row: dict[str, Any] = {
-            "id": c.id, "section": c.section, "claim": c.claim, "metric": c.metric,
-            "expected": "+" if c.direction > 0 else "-", "control_mean": ctrl,
-            "effect": m, "ci_lo": lo, "ci_hi": hi, "holds": "yes" if holds else "no",
-            "mechanism": c.mechanism, "off_kind": c.off_kind,
-            "off": ", ".join(f"{k}={v}" for k, v in c.off.items()) if c.off_kind == "path cut" else ", ".join(c.ablate),
-        }  # fmt: skip
+            "id": c.id,
+            "section": c.section,
+            "claim": c.claim,
+            "metric": c.metric,
+            "expected": "+" if c.direction > 0 else "-",
+            "control_mean": ctrl,
+            "effect": m,
+            "ci_lo": lo,
+            "ci_hi": hi,
+            "holds": "yes" if holds else "no",
+            "mechanism": c.mechanism,
+            "off_kind": c.off_kind,
+            "off": ", ".join(f"{k}={v}" for k, v in c.off.items())
+            if c.off_kind == "path cut"
+            else ", ".join(c.ablate),
+        }
         if c.off_kind == "none":
             row.update(
                 off_effect=math.nan,
@@ -127,12 +142,25 @@ def run_claims(
     return pd.DataFrame(rows)
 
 
-# --- the early-practice 2019 scenario beside the baseline ---------------------------------------------------------
+# --- the early-practice 2019 scenario beside the baseline
+# ---------------------------------------------------------
 COMPARE_METRICS = (
-    "application_rate", "determinate_recommendation_share", "adoption_rate", "acceptance_rate", "appeal_rate", "protest_rate",
-    "fast_track_share", "pretrial_detention_rate", "involuntary_plea_rate", "involuntary_detected_share", "withdrawal_rate",
-    "relief_rate_essential", "relief_rate_nonessential", "hours_per_case_total", "mean_days_to_final",
-)  # fmt: skip
+    "application_rate",
+    "determinate_recommendation_share",
+    "adoption_rate",
+    "acceptance_rate",
+    "appeal_rate",
+    "protest_rate",
+    "fast_track_share",
+    "pretrial_detention_rate",
+    "involuntary_plea_rate",
+    "involuntary_detected_share",
+    "withdrawal_rate",
+    "relief_rate_essential",
+    "relief_rate_nonessential",
+    "hours_per_case_total",
+    "mean_days_to_final",
+)
 PUBLISHED_2019 = {
     "application_rate": "83.1 % (Dec 2019)",
     "acceptance_rate": "96.2 % (2019)",
@@ -161,7 +189,8 @@ def compare_scenarios(
     return pd.DataFrame(rows)
 
 
-# --- output ---------------------------------------------------------------------------------------------------------
+# --- output
+# ---------------------------------------------------------------------------------------------------------
 def _fmt(m: float, lo: float, hi: float) -> str:
     if math.isnan(m):
         return "—"
@@ -172,9 +201,19 @@ def _fmt(m: float, lo: float, hi: float) -> str:
 
 _CLAIM_BY_ID: dict[str, Claim] = {c.id: c for c in CLAIMS}
 CLAIM_COLUMNS = (
-    "id", "claim", "metric", "expected", "control mean", "effect [95 % CI]", "holds?", "mechanism",
-    "switched off by", "effect with mechanism off", "share through mechanism", "through mechanism?",
-)  # fmt: skip
+    "id",
+    "claim",
+    "metric",
+    "expected",
+    "control mean",
+    "effect [95 % CI]",
+    "holds?",
+    "mechanism",
+    "switched off by",
+    "effect with mechanism off",
+    "share through mechanism",
+    "through mechanism?",
+)
 
 
 def _claim_cells(r: Mapping[str, Any]) -> list[str]:
@@ -183,32 +222,50 @@ def _claim_cells(r: Mapping[str, Any]) -> list[str]:
     off = f"{r['off_kind']}: {r['off']}" if r["off_kind"] != "none" else "—"
     control = "—" if math.isnan(r["control_mean"]) else format(r["control_mean"], ".4g")
     return [
-        r["id"], f"{r['claim']}{detail}", f"`{r['metric']}`", r["expected"], control,
-        _fmt(r["effect"], r["ci_lo"], r["ci_hi"]), f"**{r['holds']}**", r["mechanism"], off,
-        _fmt(r["off_effect"], r["off_lo"], r["off_hi"]), "—" if math.isnan(share) else f"{100 * share:.0f} %",
+        r["id"],
+        f"{r['claim']}{detail}",
+        f"`{r['metric']}`",
+        r["expected"],
+        control,
+        _fmt(r["effect"], r["ci_lo"], r["ci_hi"]),
+        f"**{r['holds']}**",
+        r["mechanism"],
+        off,
+        _fmt(r["off_effect"], r["off_lo"], r["off_hi"]),
+        "—" if math.isnan(share) else f"{100 * share:.0f} %",
         r["through_mechanism"],
-    ]  # fmt: skip
+    ]
 
 
 def validation_markdown(table: pd.DataFrame, title: str) -> str:
-    """Claim, expected direction, measured effect ± CI, holds?, mechanism switched off, effect then, through it?"""
+    """Claim, expected direction, measured effect ± CI, holds?, mechanism switched off, effect then, through
+    it?"""
     records = table.to_dict("records")
     lines = [
-        f"# {title}", "",
-        "Paired differences (treatment - control) on the same seeds (common random numbers), mean [95 % t-interval].",
-        "*Holds*: the interval excludes 0 in the expected direction. *Share through mechanism* = 1 - (effect with the "
-        "mechanism switched off) / effect; *through mechanism* when the claim holds and that share is at least "
-        f"{100 * MECHANISM_SHARE:.0f} %. The claims are data: experiments/validation/claims.toml.", "",
+        f"# {title}",
+        "",
+        "Paired differences (treatment - control) on the same seeds (common random numbers), mean [95 % "
+        "t-interval].",
+        "*Holds*: the interval excludes 0 in the expected direction. *Share through mechanism* = 1 - "
+        "(effect with the "
+        "mechanism switched off) / effect; *through mechanism* when the claim holds and that share is at "
+        "least "
+        f"{100 * MECHANISM_SHARE:.0f} %. The claims are data: experiments/validation/claims.toml.",
+        "",
         *markdown_table(CLAIM_COLUMNS, [_claim_cells(r) for r in records]),
-    ]  # fmt: skip
+    ]
     goal_cols = [c for c in table.columns if c.startswith("goal:")]
-    goal_rows = [r for r in records if r["section"] == "§4" and goal_cols and isinstance(r.get(goal_cols[0]), str)]
+    goal_rows = [
+        r for r in records if r["section"] == "§4" and goal_cols and isinstance(r.get(goal_cols[0]), str)
+    ]
     if goal_rows:
         lines += ["", "## The seed's goal per reform (effect on relief and resources, same runs)", ""]
         # one row per reform: claims on the same reform (R2, R2b) share their runs and so their goal effects
         by_reform: dict[str, list[Any]] = {}
         for r in goal_rows:
-            reform = ", ".join(_CLAIM_BY_ID[r["id"]].treatment.reforms) if r["id"] in _CLAIM_BY_ID else r["claim"]
+            reform = (
+                ", ".join(_CLAIM_BY_ID[r["id"]].treatment.reforms) if r["id"] in _CLAIM_BY_ID else r["claim"]
+            )
             by_reform.setdefault(reform, [reform, *(r[c] for c in goal_cols)])
         header = ["reform", *(f"`{c[5:]}`" for c in goal_cols)]
         lines += markdown_table(header, by_reform.values())
@@ -244,7 +301,8 @@ def validate(
 
 
 def early_2019(out: Path, *, n_seeds: int = 12, workers: int = 2) -> pd.DataFrame:
-    """What the 2019 early-practice scenario (policy facts only, not fitted) yields beside the calibrated baseline."""
+    """What the 2019 early-practice scenario (policy facts only, not fitted) yields beside the calibrated
+    baseline."""
     named = {
         "baseline (fitted, 2020-21)": baseline(),
         "early_2019 (policy facts)": load_scenario(
@@ -258,17 +316,23 @@ def early_2019(out: Path, *, n_seeds: int = 12, workers: int = 2) -> pd.DataFram
     cols = list(table.columns)
     records = table.to_dict("records")
     lines = [
-        f"# Early practice 2019 beside the calibrated baseline ({n_seeds} seeds, same seeds in both)", "",
-        "scenarios/early_2019.toml is built only from 2019 policy facts (not fitted to any 2019 outcome); the published",
-        "2019 figures are shown for an out-of-sample comparison. Mean [95 % CI]; the difference is paired (CRN).", "",
+        f"# Early practice 2019 beside the calibrated baseline ({n_seeds} seeds, same seeds in both)",
+        "",
+        "scenarios/early_2019.toml is built only from 2019 policy facts (not fitted to any 2019 outcome); "
+        "the published",
+        "2019 figures are shown for an out-of-sample comparison. Mean [95 % CI]; the difference is paired "
+        "(CRN).",
+        "",
         *markdown_table(cols, [[f"`{r[c]}`" if c == "metric" else r[c] for c in cols] for r in records]),
-    ]  # fmt: skip
+    ]
     (out / "early_2019_vs_baseline.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     return table
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m sim.fitting.validation", description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(
+        prog="python -m sim.fitting.validation", description=__doc__.split("\n\n")[0]
+    )
     ap.add_argument("--seeds", type=int, default=12, help="replications per arm (default 12)")
     ap.add_argument("--days", type=int, help="shorten run.days (default: the baseline's)")
     ap.add_argument("--out", default=str(OUT_DIR), help="output folder (default experiments/validation)")

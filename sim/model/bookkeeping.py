@@ -1,8 +1,8 @@
 """Bookkeeping: the tallies behind the summary figures, the relief ledger, the running state counts and the
 daily series, all kept from the events the stages emit (``sim.model.events``).
 
-Summary figures count only cases that arrived after the warm-up (``counted``); the daily series counts every case.
-The definitions of the figures are in ``sim.model.metrics.METRICS``.
+Summary figures count only cases that arrived after the warm-up (``counted``); the daily series counts
+every case. The definitions of the figures are in ``sim.model.metrics.METRICS``.
 """
 
 from __future__ import annotations

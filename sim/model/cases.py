@@ -61,8 +61,12 @@ class CaseTable:
         b["sentence_months"] = np.where(d.convicted[rows], d.sentence[rows], np.nan)
         first, final = d.first_sentence[rows], d.sentence[rows]
         second = np.select(
-            [~(d.appealed[rows] | d.protested[rows]), state == CaseState.ACQUITTED, final < first * 0.9999,
-             final > first * 1.0001],
+            [
+                ~(d.appealed[rows] | d.protested[rows]),
+                state == CaseState.ACQUITTED,
+                final < first * 0.9999,
+                final > first * 1.0001,
+            ],
             [0, 4, 2, 3],
             1,
         )
@@ -79,8 +83,13 @@ class CaseTable:
             return pd.DataFrame(columns=[*_COPY.values(), "outcome"])
         cols = {k: np.concatenate([b[k] for b in self._batches]) for k in self._batches[0]}
         bits = cols.pop("relief_bits")
-        out = pd.DataFrame({k: v for k, v in cols.items() if k not in ("involuntary_cause", "procedure", "outcome",
-                                                                          "second_instance")})
+        out = pd.DataFrame(
+            {
+                k: v
+                for k, v in cols.items()
+                if k not in ("involuntary_cause", "procedure", "outcome", "second_instance")
+            }
+        )
         out["involuntary_cause"] = pd.Categorical.from_codes(cols["involuntary_cause"], INVOLUNTARY_CAUSES)
         out["procedure"] = pd.Categorical.from_codes(cols["procedure"], [p.name.lower() for p in Procedure])
         out["outcome"] = pd.Categorical.from_codes(cols["outcome"], [s.name.lower() for s in CaseState])

@@ -21,8 +21,9 @@ def daily_reporters(keys: tuple[str, ...]) -> dict[str, Any]:
 
 
 class DailyCollector(mesa.DataCollector):
-    """``collect`` appends the day's values directly when every reporter is ``"day"`` or ``partial(daily_value,
-    key)`` (plain numbers: no per-reporter dispatch or deepcopy); with any other reporter it is Mesa's collect."""
+    """``collect`` appends the day's values directly when every reporter is ``"day"`` or
+    ``partial(daily_value, key)`` (plain numbers: no per-reporter dispatch or deepcopy); with any other
+    reporter it is Mesa's collect."""
 
     def __init__(self, model_reporters: dict[str, Any]) -> None:
         super().__init__(model_reporters=model_reporters)
@@ -36,7 +37,12 @@ class DailyCollector(mesa.DataCollector):
             for var, rep in self.model_reporters.items():
                 if isinstance(rep, str) and rep == "day":
                     plan.append((self.model_vars[var], None))
-                elif isinstance(rep, partial) and rep.func is daily_value and len(rep.args) == 1 and not rep.keywords:
+                elif (
+                    isinstance(rep, partial)
+                    and rep.func is daily_value
+                    and len(rep.args) == 1
+                    and not rep.keywords
+                ):
                     plan.append((self.model_vars[var], rep.args[0]))
             fast = len(plan) == len(self.model_reporters) and not self.agent_reporters
             self.plan = plan if fast and not self.agenttype_reporters else []

@@ -1,7 +1,7 @@
 """The docket: one row per case in flight, columns as numpy arrays.
 
-Rows of closed cases are recycled, so memory follows the cases in flight rather than every case ever simulated.
-Agents (``Defendant``) read their row; the docket is the one source of truth for a case's state.
+Rows of closed cases are recycled, so memory follows the cases in flight rather than every case ever
+simulated. Agents (``Defendant``) read their row; the docket is the one source of truth for a case's state.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ COLUMNS: dict[str, type | str] = {
     "evidence": np.float32,
     "p_conv": np.float32,  # true chance of conviction at a contested trial
     "mitigation": np.bool_,
-    "overcharge": np.float32,
-    "view_noise": np.float32,
+    "overcharge": np.float32,  # relative overstatement of the charge in the prosecutor's framing
+    "view_noise": np.float32,  # the court's case-specific assessment (log), unknowable to the prosecutor
     "own_T": np.float64,  # the defendant's own belief about the trial sentence, before framing and advice
     "own_p": np.float32,
     "inv_cause": np.int8,  # 0 none, 1 pressure, 2 framing, 3 own error
@@ -39,12 +39,13 @@ COLUMNS: dict[str, type | str] = {
     "explained": np.bool_,  # the judgment gives reasons
     "relief_seen": np.uint8,  # bit per relief type already seen in the case (initiations)
     "relief_class": np.int8,  # class of the case's latest relief initiation, -1 none
-    "relief_reason": np.int8,  # reason of the case's appeal (else protest), -1 none: second instance continues it
+    # reason of the case's appeal (else protest), -1 none: second instance continues it
+    "relief_reason": np.int8,
     "first_relief_day": np.int32,  # day of the case's first relief initiation, -1 none
-    "hours_case": np.float32,
+    "hours_case": np.float32,  # public hours spent on the case so far (all actors)
     "relief_cls_bits": np.uint16,  # class of each initiating relief kind, 2 bits per kind (cases.parquet)
     "offer": np.float64,  # the first recommendation offered, months
-    "detained_at_arrival": np.bool_,  # public hours spent on the case so far (all actors)  # the court's case-specific assessment (log), unknowable to the prosecutor  # relative overstatement of the charge by the prosecutor
+    "detained_at_arrival": np.bool_,
     # the defendant
     "risk": np.float32,
     "literacy": np.float32,
@@ -75,7 +76,8 @@ COLUMNS: dict[str, type | str] = {
     "withdrawn": np.bool_,
     # judgment and relief
     "hearing_time": np.float32,  # the judge's time factor for the hearing (1 = full time, less under load)
-    "lawful": np.float64,  # lawful sentence: true sentence at the average norm less the lawful discount, months
+    # lawful sentence: true sentence at the average norm less the lawful discount, months
+    "lawful": np.float64,
     "sentence": np.float64,
     "first_sentence": np.float64,  # first-instance sentence, kept to check second instance (Art. 237)
     "custodial": np.bool_,
@@ -100,12 +102,12 @@ SOLO = ("next_day",)
 class Docket:
     """A growable column store with a free-row stack; ``active`` marks rows holding a case in flight.
 
-    Why this layout: a day touches a few thousand scattered rows, column by column. The columns of a case sit
-    together in one aligned record (a numpy structured array; each column attribute is a strided field view), so
-    the gathers of one stage pass share cache lines and zeroing a claimed row is one short memset. Columns that
-    are scanned over the whole docket each day (``SOLO``) stay contiguous. Free rows sit on a preallocated stack
-    (claim and release cost O(rows), not O(capacity)); released rows are zeroed by ``wipe`` at the end of the day
-    while they are still in cache.
+    Why this layout: a day touches a few thousand scattered rows, column by column. The columns of a case
+    sit together in one aligned record (a numpy structured array; each column attribute is a strided field
+    view), so the gathers of one stage pass share cache lines and zeroing a claimed row is one short
+    memset. Columns that are scanned over the whole docket each day (``SOLO``) stay contiguous. Free rows
+    sit on a preallocated stack (claim and release cost O(rows), not O(capacity)); released rows are zeroed
+    by ``wipe`` at the end of the day while they are still in cache.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
@@ -169,7 +171,8 @@ class Docket:
         self._dirty.append(rows)
 
     def wipe(self) -> None:
-        """Zero the rows released since the last wipe (call at the end of a day, while they are still in cache)."""
+        """Zero the rows released since the last wipe (call at the end of a day, while they are still in
+        cache)."""
         if not self._dirty:
             return
         rows = np.concatenate(self._dirty) if len(self._dirty) > 1 else self._dirty[0]

@@ -1,9 +1,10 @@
 """The events stages emit and the bus observers subscribe to.
 
-A stage handler changes case state and emits what happened (``signed``, ``relief``, ``judged``, ``closed``, ...);
-bookkeeping (tallies, the relief ledger, the daily series), the case stories, the Mesa defendant agents and the app
-observe. An observer is any object with ``on_<event>`` methods; ``EventBus.attach`` subscribes each of them.
-Observers run in the order attached, synchronously, while the stage's rows hold the state the event describes.
+A stage handler changes case state and emits what happened (``signed``, ``relief``, ``judged``, ``closed``,
+...); bookkeeping (tallies, the relief ledger, the daily series), the case stories, the Mesa defendant
+agents and the app observe. An observer is any object with ``on_<event>`` methods; ``EventBus.attach``
+subscribes each of them. Observers run in the order attached, synchronously, while the stage's rows hold
+the state the event describes.
 
 Events and their arguments (``rows`` are docket rows):
 

@@ -1,6 +1,8 @@
-"""Relief ledger, resource accounting and summary metrics — the one definition of every figure the project reports.
+"""Relief ledger, resource accounting and summary metrics — the one definition of every figure the project
+reports.
 
-The model only counts (``Tally``) and records relief events (``ReliefLedger``); every ratio is defined here, in
+The model only counts (``Tally``) and records relief events (``ReliefLedger``); every ratio is defined
+here, in
 ``METRICS``, and the README's metric table is generated from the same definitions.
 """
 
@@ -69,9 +71,13 @@ class Tally:
     hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
     relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
     relief_reason: np.ndarray = field(default_factory=lambda: np.zeros(len(Reason), dtype=np.int64))
-    initiations: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), len(ReliefClass)), dtype=np.int64))
+    initiations: np.ndarray = field(
+        default_factory=lambda: np.zeros((len(ReliefType), len(ReliefClass)), dtype=np.int64)
+    )
     relief_hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefClass), len(ACTORS))))
-    relief_detention_days: np.ndarray = field(default_factory=lambda: np.zeros(len(ReliefClass), dtype=np.int64))
+    relief_detention_days: np.ndarray = field(
+        default_factory=lambda: np.zeros(len(ReliefClass), dtype=np.int64)
+    )
 
 
 class ReliefLedger:
@@ -93,7 +99,8 @@ class ReliefLedger:
         self._ids: list[np.ndarray] = []  # per event, in segments of _SEGMENT
         self._reasons: list[np.ndarray] = []
         self._inits: list[np.ndarray] = []
-        self.today = np.zeros((len(ReliefType), 2), dtype=np.int64)  # every event of the day, warm-up included
+        # every event of the day, warm-up included
+        self.today = np.zeros((len(ReliefType), 2), dtype=np.int64)
         self._id_dtype: type = np.int32
         self.count = 0
 
@@ -155,10 +162,20 @@ class ReliefLedger:
         return out
 
     def to_frame(self) -> pd.DataFrame:
-        """Every event: day, stage, case, type, reason, its class, essential, whether it initiates relief, and the
-        index of the event it continues (its own index for an initiation; the case's adjustment request for a
-        non-adoption; the case's appeal, else protest, for a second-instance decision)."""
-        cols = ("day", "stage", "case_id", "type", "reason", "class", "essential", "initiation", "initiation_event")
+        """Every event: day, stage, case, type, reason, its class, essential, whether it initiates relief,
+        and the index of the event it continues (its own index for an initiation; the case's adjustment
+        request for a non-adoption; the case's appeal, else protest, for a second-instance decision)."""
+        cols = (
+            "day",
+            "stage",
+            "case_id",
+            "type",
+            "reason",
+            "class",
+            "essential",
+            "initiation",
+            "initiation_event",
+        )
         if not self.count:
             empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
             return empty.astype({"essential": bool, "initiation": bool})
@@ -168,7 +185,9 @@ class ReliefLedger:
         case_id = self._column(self._ids, np.int64)
         frame = {
             "day": np.repeat(np.array(self._day, dtype=np.int32), size),
-            "stage": pd.Categorical.from_codes(np.repeat(np.array(self._stage, dtype=np.int8), size), [s.name.lower() for s in Stage]),
+            "stage": pd.Categorical.from_codes(
+                np.repeat(np.array(self._stage, dtype=np.int8), size), [s.name.lower() for s in Stage]
+            ),
             "case_id": case_id,
             "type": pd.Categorical.from_codes(rtype, [t.name.lower() for t in ReliefType]),
             "reason": pd.Categorical.from_codes(reason, [r.name.lower() for r in Reason]),
@@ -214,7 +233,9 @@ def _initiation_links(case_id: np.ndarray, rtype: np.ndarray) -> np.ndarray:
     si = np.flatnonzero(rtype == ReliefType.SECOND_INSTANCE)
     if len(si):
         starts = frame[np.isin(rtype, [ReliefType.APPEAL, ReliefType.PROTEST])]
-        starts = starts.assign(pref=np.where(starts["root"] == ReliefType.APPEAL, 0, 1)).sort_values(["pref", "idx"])
+        starts = starts.assign(pref=np.where(starts["root"] == ReliefType.APPEAL, 0, 1)).sort_values(
+            ["pref", "idx"]
+        )
         first_start = starts.drop_duplicates("case").set_index("case")["idx"]
         link[si] = first_start.reindex(case_id[si]).fillna(-1).to_numpy(dtype=np.int64)
     return link
@@ -234,53 +255,131 @@ LENIENCY = "leniency cases (cases in which a plea agreement was signed)"
 
 METRICS: dict[str, MetricDef] = {
     "cases_arrived": MetricDef("cases", "cases that entered investigation during the run"),
-    "cases_closed": MetricDef("cases", "cases closed by the end of the run (final judgment, acquittal or non-prosecution)"),
+    "cases_closed": MetricDef(
+        "cases", "cases closed by the end of the run (final judgment, acquittal or non-prosecution)"
+    ),
     "cases_open_at_end": MetricDef("cases", "cases still in flight when the run ended"),
-    "leniency_cases": MetricDef("cases", "plea agreements signed (each case counted once, at its first signing)"),
-    "application_rate": MetricDef("share", "plea agreements standing when review ended / cases whose review ended"),
-    "determinate_recommendation_share": MetricDef("share", "determinate recommendations / recommendations in signed agreements"),
-    "adoption_rate": MetricDef("share", "leniency cases whose first-instance sentence followed the recommendation (as signed or as adjusted by the prosecutor) / leniency cases judged at first instance with the plea standing"),
-    "adoption_rate_as_signed": MetricDef("share", "as adoption_rate, counting only recommendations adopted without adjustment"),
-    "fast_track_share": MetricDef("share", "leniency cases judged in fast-track procedure / leniency cases judged at first instance with the plea standing"),
+    "leniency_cases": MetricDef(
+        "cases", "plea agreements signed (each case counted once, at its first signing)"
+    ),
+    "application_rate": MetricDef(
+        "share", "plea agreements standing when review ended / cases whose review ended"
+    ),
+    "determinate_recommendation_share": MetricDef(
+        "share", "determinate recommendations / recommendations in signed agreements"
+    ),
+    "adoption_rate": MetricDef(
+        "share",
+        "leniency cases whose first-instance sentence followed the recommendation (as signed or as adjusted "
+        "by the prosecutor) / leniency cases judged at first instance with the plea standing",
+    ),
+    "adoption_rate_as_signed": MetricDef(
+        "share", "as adoption_rate, counting only recommendations adopted without adjustment"
+    ),
+    "fast_track_share": MetricDef(
+        "share",
+        "leniency cases judged in fast-track procedure / leniency cases judged at first instance with the "
+        "plea standing",
+    ),
     "withdrawal_rate": MetricDef("share", "plea withdrawals by the defendant / plea agreements signed"),
-    "appeal_rate": MetricDef("share", "leniency cases judged at first instance that the defendant appealed / leniency cases judged at first instance"),
-    "protest_rate": MetricDef("share", "leniency cases judged at first instance that the procuratorate protested / leniency cases judged at first instance"),
-    "acceptance_rate": MetricDef("share", "leniency cases judged at first instance with neither appeal nor protest / leniency cases judged at first instance"),
+    "appeal_rate": MetricDef(
+        "share",
+        "leniency cases judged at first instance that the defendant appealed / leniency cases judged at "
+        "first instance",
+    ),
+    "protest_rate": MetricDef(
+        "share",
+        "leniency cases judged at first instance that the procuratorate protested / leniency cases judged "
+        "at first instance",
+    ),
+    "acceptance_rate": MetricDef(
+        "share",
+        "leniency cases judged at first instance with neither appeal nor protest / leniency cases judged at "
+        "first instance",
+    ),
     "technical_appeal_share": MetricDef("share", "technical appeals / appeals, among leniency cases"),
-    "technical_appeal_rate": MetricDef("share", "technical appeals / leniency cases judged at first instance"),
+    "technical_appeal_rate": MetricDef(
+        "share", "technical appeals / leniency cases judged at first instance"
+    ),
     "relief_rate": MetricDef("per 100", f"relief events of {LENIENCY} per 100 leniency cases"),
-    "relief_rate_essential": MetricDef("per 100", "essential relief events (answering a defect: involuntary plea, innocence, unfulfilled promise, wrong sentence) per 100 leniency cases"),
-    "relief_rate_nonessential": MetricDef("per 100", "non-essential relief events (no defect behind them) per 100 leniency cases"),
-    "involuntary_plea_rate": MetricDef("share", "signed agreements the defendant would have refused with accurate beliefs and no coercion / agreements signed"),
-    "involuntary_detected_share": MetricDef("share", "involuntary pleas found involuntary by the review-stage plea hearing or by the court / involuntary pleas signed"),
-    "undetected_involuntary_per_100": MetricDef("per 100", "involuntary pleas not found involuntary per 100 leniency cases"),
-    "innocent_plea_rate": MetricDef("share", "innocent defendants who signed an agreement / innocent defendants whose review ended"),
-    "short_sentence_share": MetricDef("share", "first-instance sentences of at most 3 years / first-instance convictions (all cases)"),
-    "mean_review_days": MetricDef("days", "mean days from the start of review to its end (charge or non-prosecution), over cases whose review ended"),
-    "review_days_fast_track": MetricDef("days", "as mean_review_days, over cases sent to fast-track procedure"),
-    "mean_discount": MetricDef("share", "mean discount off the prosecutor's estimated trial sentence, over agreements signed"),
+    "relief_rate_essential": MetricDef(
+        "per 100",
+        "essential relief events (answering a defect: involuntary plea, innocence, unfulfilled promise, "
+        "wrong sentence) per 100 leniency cases",
+    ),
+    "relief_rate_nonessential": MetricDef(
+        "per 100", "non-essential relief events (no defect behind them) per 100 leniency cases"
+    ),
+    "involuntary_plea_rate": MetricDef(
+        "share",
+        "signed agreements the defendant would have refused with accurate beliefs and no coercion / "
+        "agreements signed",
+    ),
+    "involuntary_detected_share": MetricDef(
+        "share",
+        "involuntary pleas found involuntary by the review-stage plea hearing or by the court / involuntary "
+        "pleas signed",
+    ),
+    "undetected_involuntary_per_100": MetricDef(
+        "per 100", "involuntary pleas not found involuntary per 100 leniency cases"
+    ),
+    "innocent_plea_rate": MetricDef(
+        "share", "innocent defendants who signed an agreement / innocent defendants whose review ended"
+    ),
+    "short_sentence_share": MetricDef(
+        "share", "first-instance sentences of at most 3 years / first-instance convictions (all cases)"
+    ),
+    "mean_review_days": MetricDef(
+        "days",
+        "mean days from the start of review to its end (charge or non-prosecution), over cases whose review "
+        "ended",
+    ),
+    "review_days_fast_track": MetricDef(
+        "days", "as mean_review_days, over cases sent to fast-track procedure"
+    ),
+    "mean_discount": MetricDef(
+        "share", "mean discount off the prosecutor's estimated trial sentence, over agreements signed"
+    ),
     "pretrial_detention_rate": MetricDef("share", "cases detained on arrival / cases arrived"),
     "hours_per_case_prosecutor": MetricDef("hours", "prosecutor hours spent in the run / cases arrived"),
     "hours_per_case_judge": MetricDef("hours", "judge hours spent in the run / cases arrived"),
-    "hours_per_case_lawyer": MetricDef("hours", "duty-lawyer hours spent in the run / cases arrived (retained defenders are not public resources)"),
+    "hours_per_case_lawyer": MetricDef(
+        "hours",
+        "duty-lawyer hours spent in the run / cases arrived (retained defenders are not public resources)",
+    ),
     "hours_per_case_total": MetricDef("hours", "prosecutor + judge + duty-lawyer hours / cases arrived"),
-    "detention_days_per_case": MetricDef("days", "pre-trial detention days (from arrest to release or to final judgment) / cases arrived"),
+    "detention_days_per_case": MetricDef(
+        "days", "pre-trial detention days (from arrest to release or to final judgment) / cases arrived"
+    ),
     "mean_days_to_final": MetricDef("days", "mean days from arrival to closing, over cases closed"),
 }
 for _t in ReliefType:
     _label = _t.name.lower().replace("_", " ")
-    METRICS[f"relief_rate_{_t.name.lower()}"] = MetricDef("per 100", f"{_label} events per 100 leniency cases")
-    METRICS[f"relief_rate_{_t.name.lower()}_essential"] = MetricDef("per 100", f"essential {_label} events per 100 leniency cases")
-    METRICS[f"relief_rate_{_t.name.lower()}_nonessential"] = MetricDef("per 100", f"non-essential {_label} events per 100 leniency cases")
+    METRICS[f"relief_rate_{_t.name.lower()}"] = MetricDef(
+        "per 100", f"{_label} events per 100 leniency cases"
+    )
+    METRICS[f"relief_rate_{_t.name.lower()}_essential"] = MetricDef(
+        "per 100", f"essential {_label} events per 100 leniency cases"
+    )
+    METRICS[f"relief_rate_{_t.name.lower()}_nonessential"] = MetricDef(
+        "per 100", f"non-essential {_label} events per 100 leniency cases"
+    )
 for _r in Reason:
     METRICS[f"relief_rate_reason_{_r.name.lower()}"] = MetricDef(
-        "per 100", f"relief events whose reason is '{_r.name.lower()}' per 100 leniency cases ({'essential' if _r in ESSENTIAL_REASONS else 'non-essential'})"
+        "per 100",
+        f"relief events whose reason is '{_r.name.lower()}' per 100 leniency cases "
+        f"({'essential' if _r in ESSENTIAL_REASONS else 'non-essential'})",
     )
 for _a in ACTORS:
     for _s in Stage:
-        METRICS[f"hours_per_case_{_a}_{_s.name.lower()}"] = MetricDef("hours", f"{_a} hours in the {_s.name.lower()} stage / cases arrived")
+        METRICS[f"hours_per_case_{_a}_{_s.name.lower()}"] = MetricDef(
+            "hours", f"{_a} hours in the {_s.name.lower()} stage / cases arrived"
+        )
 
-_INIT = "relief initiations (first relief event of its kind in a case: voluntariness finding, adjustment request, withdrawal, appeal, protest) of leniency cases"
+_INIT = (
+    "relief initiations (first relief event of its kind in a case: voluntariness finding, adjustment "
+    "request, withdrawal, appeal, protest) of leniency cases"
+)
 METRICS["relief_initiations_per_100"] = MetricDef("per 100", f"{_INIT} per 100 leniency cases")
 for _c in ReliefClass:
     METRICS[f"relief_initiations_per_100_{_c.name.lower()}"] = MetricDef(
@@ -291,7 +390,9 @@ for _t in INITIATING:
         "per 100", f"initiations of {_t.name.lower().replace('_', ' ')} relief per 100 leniency cases"
     )
 METRICS["relief_hours_per_case"] = MetricDef(
-    "hours", "prosecutor + judge + duty-lawyer hours spent on relief (the initiation and its continuation) / cases arrived"
+    "hours",
+    "prosecutor + judge + duty-lawyer hours spent on relief (the initiation and its continuation) / cases "
+    "arrived",
 )
 for _c in ReliefClass:
     METRICS[f"relief_hours_per_case_{_c.name.lower()}"] = MetricDef(

@@ -1,6 +1,6 @@
-"""LeniencyModel: one step is one day. Cases arrive, the stage handlers (``sim.model.stages``) take the cases
-falling due, the actors work off a day's capacity, and observers (bookkeeping, case stories, defendant agents, the
-per-case table) follow the events the stages emit."""
+"""LeniencyModel: one step is one day. Cases arrive, the stage handlers (``sim.model.stages``) take the
+cases falling due, the actors work off a day's capacity, and observers (bookkeeping, case stories,
+defendant agents, the per-case table) follow the events the stages emit."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ class LeniencyModel(mesa.Model):
         rng: int | None = None,
     ) -> None:
         super().__init__(rng=rng)
-        # Common random numbers: who arrives, with what case, comes from a stream of its own, so two runs with the
+        # Common random numbers: who arrives, with what case, comes from a stream of its own, so two runs with
+        # the
         # same seed see the same cases whatever a reform changes in behaviour (paired comparisons stay sharp).
         if isinstance(rng, int | np.integer):
             self.case_rng = np.random.default_rng(np.random.SeedSequence(int(rng)).spawn(1)[0])
@@ -90,7 +91,11 @@ class LeniencyModel(mesa.Model):
         self.judges = Bench(p, self.rng)
         self.prosecutors.meet_judges(self.judges.norm, p.judge.per_district, self.rng)
         pools = ((Prosecutor, self.prosecutors), (DutyLawyer, self.lawyers), (Judge, self.judges))
-        per = {Prosecutor: p.prosecutor.per_district, DutyLawyer: p.lawyer.per_district, Judge: p.judge.per_district}
+        per = {
+            Prosecutor: p.prosecutor.per_district,
+            DutyLawyer: p.lawyer.per_district,
+            Judge: p.judge.per_district,
+        }
         for cls, pool in pools:
             for i in range(pool.n):
                 cls(self, i, i // per[cls])
@@ -100,7 +105,8 @@ class LeniencyModel(mesa.Model):
         """The per-case table being recorded (``record_cases``), or None."""
         return self.case_recorder.table if self.case_recorder is not None else None
 
-    # --- the day ------------------------------------------------------------------------------------------------
+    # --- the day
+    # ------------------------------------------------------------------------------------------------
     def step(self) -> None:
         """One day: staff changes, arrivals, each stage's cases due today, then the actors work off a day."""
         p, d, live = self.params, self.docket, self.books.live
@@ -111,10 +117,12 @@ class LeniencyModel(mesa.Model):
             arrive(self, arrivals)
         due = d.due(self.day)
         if len(due):
-            # Only today's due rows change state (closed rows keep their closing state until the end-of-day wipe), so
+            # Only today's due rows change state (closed rows keep their closing state until the end-of-day
+            # wipe), so
             # the open-state counts are kept up to date from them instead of a scan of the whole docket.
             live[: len(CaseState)] -= np.bincount(d.state[due], minlength=len(CaseState))
-            # Group today's rows by what is due with one stable (radix) sort: each group keeps ascending row order.
+            # Group today's rows by what is due with one stable (radix) sort: each group keeps ascending row
+            # order.
             events = d.next_event[due]
             order = np.argsort(events, kind="stable")
             by_event = due[order]
@@ -145,17 +153,22 @@ class LeniencyModel(mesa.Model):
         self.prosecutors.forget_judges(new_judges, p.judge.per_district, self.rng)
         self.prosecutors.turnover(p.prosecutor.turnover_per_year, self.rng)
 
-    def add_hours(self, actor: str, stage: Stage, rows: np.ndarray, hours: np.ndarray, relief: bool = False) -> None:
-        """Book hours spent on cases (``rows``); relief hours are also attributed to the case's relief class."""
+    def add_hours(
+        self, actor: str, stage: Stage, rows: np.ndarray, hours: np.ndarray, relief: bool = False
+    ) -> None:
+        """Book hours spent on cases (``rows``); relief hours are also attributed to the case's relief
+        class."""
         if not len(rows):
             return
         hours = np.broadcast_to(np.asarray(hours, dtype=np.float64), (len(rows),))
         self.docket.hours_case[rows] += hours
         self.events.emit("hours", actor, stage, rows, hours, relief)
 
-    # --- observation --------------------------------------------------------------------------------------------
+    # --- observation
+    # --------------------------------------------------------------------------------------------
     def state_counts(self) -> dict[str, int]:
-        """Cases by state, warm-up included: open states from the docket, closed ones counted as they close."""
+        """Cases by state, warm-up included: open states from the docket, closed ones counted as they
+        close."""
         d = self.docket
         counts = np.bincount(d.state[d.active], minlength=len(CaseState))
         out = {s.name.lower(): int(counts[s]) for s in law.OPEN_STATES}
@@ -185,7 +198,8 @@ class LeniencyModel(mesa.Model):
 
 @dataclass
 class RunResult:
-    """What one run produces: flat summary metrics, the daily series, the relief ledger (and the case table)."""
+    """What one run produces: flat summary metrics, the daily series, the relief ledger (and the case
+    table)."""
 
     summary: dict[str, float]
     daily: pd.DataFrame | None
@@ -202,7 +216,8 @@ def simulate(
     progress: bool = False,
     cases: bool = False,
 ) -> RunResult:
-    """Run one scenario to the end of its horizon and return its results (``cases``: the per-case table too)."""
+    """Run one scenario to the end of its horizon and return its results (``cases``: the per-case table
+    too)."""
     model = LeniencyModel(scenario, materialise_agents=materialise_agents, record_cases=cases, rng=int(seed))
     total = scenario.run.days + scenario.run.drain_days
     bar = None

@@ -1,5 +1,5 @@
-"""Observers that give the cases a public face: a Mesa ``Defendant`` agent per case in flight, and the per-case
-table (``leniency run --cases``)."""
+"""Observers that give the cases a public face: a Mesa ``Defendant`` agent per case in flight, and the
+per-case table (``leniency run --cases``)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 
 class DefendantAgents:
-    """One Mesa agent per case in flight (or per ``sample``-th case, to keep a national page light): created on
-    arrival, removed when the case closes."""
+    """One Mesa agent per case in flight (or per ``sample``-th case, to keep a national page light):
+    created on arrival, removed when the case closes."""
 
     def __init__(self, model: LeniencyModel, sample: int = 1) -> None:
         self.model = model

@@ -1,7 +1,7 @@
 """The law as code: stages, procedures, time limits, discount caps and the rules of Arts. 174, 201, 222-230.
 
-Every rule cites its source (2018 Criminal Procedure Law articles unless said otherwise). Functions are vectorized
-over numpy arrays of cases so the model can apply them to a day's batch at once.
+Every rule cites its source (2018 Criminal Procedure Law articles unless said otherwise). Functions are
+vectorized over numpy arrays of cases so the model can apply them to a day's batch at once.
 """
 
 from __future__ import annotations
@@ -26,7 +26,13 @@ class CaseState(IntEnum):
     NOT_PROSECUTED = 7  # closed: non-prosecution at review
 
 
-OPEN_STATES = (CaseState.INVESTIGATION, CaseState.REVIEW, CaseState.TRIAL, CaseState.APPEAL_WINDOW, CaseState.SECOND_INSTANCE)
+OPEN_STATES = (
+    CaseState.INVESTIGATION,
+    CaseState.REVIEW,
+    CaseState.TRIAL,
+    CaseState.APPEAL_WINDOW,
+    CaseState.SECOND_INSTANCE,
+)
 CLOSED_STATES = (CaseState.FINAL, CaseState.ACQUITTED, CaseState.NOT_PROSECUTED)
 
 
@@ -46,22 +52,28 @@ class Procedure(IntEnum):
     ORDINARY = 3  # 普通
 
 
-# --- Sentencing discounts (2021 SPC/SPP sentencing guideline) ---------------------------------------------------
+# --- Sentencing discounts (2021 SPC/SPP sentencing guideline)
+# ---------------------------------------------------
 PLEA_DISCOUNT_CAP = 0.30  # a plea alone cuts the base sentence by at most 30 %
 COMBINED_DISCOUNT_CAP = 0.60  # with surrender, restitution or forgiveness at most 60 %
 
-# --- Fast-track and other thresholds -----------------------------------------------------------------------------
+# --- Fast-track and other thresholds
+# -----------------------------------------------------------------------------
 FAST_TRACK_MAX_MONTHS = 36.0  # Art. 222: likely sentence <= 3 years
 SUSPENSION_MAX_MONTHS = 36.0  # Criminal Law Art. 72: only a sentence of <= 3 years may be suspended
 SHORT_SENTENCE_MONTHS = 36.0  # the published "sentences <= 3 years" share (SPP 2021 report) uses this line
-ARREST_SEVERE_MONTHS = 36.0  # assumption: offences likelier to bring more than 3 years are likelier to be arrested
+# assumption: offences likelier to bring more than 3 years are likelier to be arrested
+ARREST_SEVERE_MONTHS = 36.0
 SAME_SENTENCE_RTOL = 1e-4  # two sentences within this relative tolerance are the same (floating point)
 LONGER_LIMIT_MONTHS = 12.0  # Arts. 172, 225: the longer limits apply above 1 year
 SUMMARY_LONG_MONTHS = 36.0  # Art. 220: summary limit extends above 3 years
-TECHNICAL_APPEAL_REMAINING_DAYS = 90  # remaining term <= 3 months is served in the detention house (看守所留所服刑)
+TECHNICAL_APPEAL_REMAINING_DAYS = (
+    90  # remaining term <= 3 months is served in the detention house (看守所留所服刑)
+)
 MINOR_CASE_MONTHS = 6.0  # assumption: relative non-prosecution considered for likely sentences <= 6 months
 
-# --- Time limits in days ------------------------------------------------------------------------------------------
+# --- Time limits in days
+# ------------------------------------------------------------------------------------------
 APPEAL_WINDOW_DAYS = 10  # Art. 230: appeal or protest within 10 days of a judgment
 REVIEW_LIMIT_FAST = 10  # Art. 172: 10 days for fast-track-eligible cases ...
 REVIEW_LIMIT_FAST_LONG = 15  # ... 15 days if the likely sentence exceeds 1 year
@@ -75,7 +87,8 @@ SECOND_INSTANCE_LIMIT = 60  # Art. 243: 2 months
 
 
 def discount_cap(mitigation: np.ndarray, plea_cap: float, combined_cap: float) -> np.ndarray:
-    """The largest lawful discount per case: the plea cap, or the combined cap with mitigation (2021 guideline)."""
+    """The largest lawful discount per case: the plea cap, or the combined cap with mitigation (2021
+    guideline)."""
     return np.where(mitigation, combined_cap, plea_cap)
 
 
@@ -85,8 +98,8 @@ def capped_discount(discount: np.ndarray, cap: np.ndarray | float) -> np.ndarray
 
 
 def lawful_sentence(base_months: np.ndarray, lawful_discount: np.ndarray) -> np.ndarray:
-    """The lawful sentence: what a court with the average sentencing norm gives on the true facts, less the lawful
-    discount (the ground truth against which recommendations and judgments are 'wrong')."""
+    """The lawful sentence: what a court with the average sentencing norm gives on the true facts, less the
+    lawful discount (the ground truth against which recommendations and judgments are 'wrong')."""
     return base_months * (1.0 - lawful_discount)
 
 
@@ -117,7 +130,9 @@ def trial_limit(procedure: np.ndarray, likely_months: np.ndarray) -> np.ndarray:
     fast = np.where(likely_months > LONGER_LIMIT_MONTHS, TRIAL_LIMIT_FAST_LONG, TRIAL_LIMIT_FAST)
     summ = np.where(likely_months > SUMMARY_LONG_MONTHS, TRIAL_LIMIT_SUMMARY_LONG, TRIAL_LIMIT_SUMMARY)
     return np.select(
-        [procedure == Procedure.FAST_TRACK, procedure == Procedure.SUMMARY], [fast, summ], TRIAL_LIMIT_ORDINARY
+        [procedure == Procedure.FAST_TRACK, procedure == Procedure.SUMMARY],
+        [fast, summ],
+        TRIAL_LIMIT_ORDINARY,
     )
 
 
@@ -126,11 +141,13 @@ def may_sign(lawyer_present: np.ndarray) -> np.ndarray:
     return lawyer_present.astype(bool)
 
 
-def art201_adopts(recommended: np.ndarray, lo: np.ndarray, hi: np.ndarray, court_view: np.ndarray, tolerance: float) -> np.ndarray:
+def art201_adopts(
+    recommended: np.ndarray, lo: np.ndarray, hi: np.ndarray, court_view: np.ndarray, tolerance: float
+) -> np.ndarray:
     """Art. 201: the court 'generally shall adopt' the recommendation unless it is obviously improper.
 
-    A determinate recommendation (lo == hi) is adopted when it lies within ``tolerance`` of the court's own view; a
-    range is adopted when the court's view, widened by the tolerance, overlaps it.
+    A determinate recommendation (lo == hi) is adopted when it lies within ``tolerance`` of the court's own
+    view; a range is adopted when the court's view, widened by the tolerance, overlaps it.
     """
     return (lo <= court_view * (1 + tolerance)) & (hi >= court_view * (1 - tolerance)) & (recommended > 0)
 
@@ -147,7 +164,8 @@ def heavier_than_agreed(months: np.ndarray, agreed_hi: np.ndarray) -> np.ndarray
 
 
 def second_instance_sentence(first: np.ndarray, proposed: np.ndarray, protested: np.ndarray) -> np.ndarray:
-    """Art. 237 (上诉不加刑): on a defendant-only appeal the sentence may not rise; a protest lifts the bar."""
+    """Art. 237 (上诉不加刑): on a defendant-only appeal the sentence may not rise; a protest lifts
+    the bar."""
     return np.where(protested, proposed, np.minimum(first, proposed))
 
 

@@ -1,8 +1,9 @@
 """Relief: its kinds, why it happens, and which class each reason belongs to — the one definition of each.
 
-A relief *initiation* is the first event of an initiating kind in a case; later events it sets off (the court's
-non-adoption after an adjustment request, the second-instance decision after an appeal or protest, a repeat of the
-same kind) are its continuation. The class of an event follows from its reason (``CLASS_OF_REASON``).
+A relief *initiation* is the first event of an initiating kind in a case; later events it sets off (the
+court's non-adoption after an adjustment request, the second-instance decision after an appeal or protest,
+a repeat of the same kind) are its continuation. The class of an event follows from its reason
+(``CLASS_OF_REASON``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 
 class ReliefType(IntEnum):
     VOLUNTARINESS_FINDING = 0  # prosecutor's plea hearing or the court finds the plea involuntary
-    ADJUSTMENT_REQUEST = 1  # Art. 201: the court asks the prosecutor to adjust an obviously improper recommendation
+    # Art. 201: the court asks the prosecutor to adjust an obviously improper recommendation
+    ADJUSTMENT_REQUEST = 1
     NOT_ADOPTED = 2  # the court does not adopt the recommendation (sentences on its own or acquits)
     WITHDRAWAL = 3  # the defendant withdraws the plea (反悔)
     APPEAL = 4  # the defendant appeals (上诉)
@@ -32,14 +34,16 @@ class Reason(IntEnum):
     """Why a relief event happened (the first that applies, in the order the stages test them)."""
 
     INVOLUNTARY_PRESSURE = 0  # signed under decisive coercion above the threshold
-    INVOLUNTARY_FRAMING = 1  # signed on false beliefs induced by the prosecutor's framing or misleading advice
+    # signed on false beliefs induced by the prosecutor's framing or misleading advice
+    INVOLUNTARY_FRAMING = 1
     INVOLUNTARY_OWN_ERROR = 2  # signed on the defendant's own misjudgment of the trial outcome
     INNOCENT = 3  # the defendant is factually innocent
     MISCALIBRATED_REC = 4  # the recommendation is off the lawful sentence by more than the tolerance
     UNEXPLAINED_DEPARTURE = 5  # the court departs above the agreement, lawfully, but gives no reasons
     WRONG_SENTENCE = 6  # the court's own sentence is off the lawful sentence by more than the tolerance
     EXPLAINED_DEPARTURE = 7  # relief against a lawful departure the judgment explained
-    JUDGE_NORM = 8  # the recommendation was lawful; this judge's norm differs (no prosecutor-judge communication)
+    # the recommendation was lawful; this judge's norm differs (no prosecutor-judge communication)
+    JUDGE_NORM = 8
     TECHNICAL = 9  # technical appeal: to serve a short remainder in the detention house
     MISINFORMATION = 10  # withdrawal by a voluntary signer driven by wrong information
     PUNITIVE = 11  # punitive protest answering a technical appeal

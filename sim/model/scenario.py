@@ -1,7 +1,8 @@
-"""Scenarios as users write them: a TOML file (or the embedded baseline) with reform overlays, a scale preset and
-``--set key=value`` overrides merged on top, in that order. An overlay states each change as an operation on what
-it rests on (``set``, ``scale``, ``add``, ``at_least``, ``at_most``); reforms apply in one canonical order, and two
-reforms that set the same key differently are an error. The schema itself is ``sim.model.schema``.
+"""Scenarios as users write them: a TOML file (or the embedded baseline) with reform overlays, a scale
+preset and ``--set key=value`` overrides merged on top, in that order. An overlay states each change as an
+operation on what it rests on (``set``, ``scale``, ``add``, ``at_least``, ``at_most``); reforms apply in
+one canonical order, and two reforms that set the same key differently are an error. The schema itself is
+``sim.model.schema``.
 """
 
 from __future__ import annotations
@@ -79,15 +80,20 @@ OPS = ("set", "scale", "add", "at_least", "at_most")
 
 
 def _apply_op(current: Any, op: str, value: Any, source: str, key: str) -> Any:
-    """One overlay operation on a numeric parameter (an overlay states changes relative to what it rests on)."""
+    """One overlay operation on a numeric parameter (an overlay states changes relative to what it rests
+    on)."""
     if op == "set":
         return value
     if isinstance(current, bool) or not isinstance(current, int | float):
         raise ScenarioError(f"{source}: key '{key}': '{op}' needs a numeric parameter, got {current!r}")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(f"{source}: key '{key}': '{op}' needs a number, got {value!r}")
-    out = {"scale": current * value, "add": current + value, "at_least": max(current, value),
-           "at_most": min(current, value)}[op]
+    out = {
+        "scale": current * value,
+        "add": current + value,
+        "at_least": max(current, value),
+        "at_most": min(current, value),
+    }[op]
     return type(current)(round(out)) if isinstance(current, int) else float(out)
 
 
@@ -97,7 +103,9 @@ def _op_of(v: Any, source: str, key: str) -> tuple[str, Any] | None:
         op, val = next(iter(v.items()))
         return op, val
     if isinstance(v, Mapping) and any(k in OPS for k in v):
-        raise ScenarioError(f"{source}: key '{key}': one operation per key, one of {', '.join(OPS)}; got {dict(v)}")
+        raise ScenarioError(
+            f"{source}: key '{key}': one operation per key, one of {', '.join(OPS)}; got {dict(v)}"
+        )
     return None
 
 
@@ -116,7 +124,9 @@ def read_toml(path: str | Path) -> dict[str, Any]:
 
 def overlay_path(name: str, kind: str) -> Path:
     """The shipped file of a reform, scale or power preset, or a ScenarioError listing what exists."""
-    folder = {"reform": SCENARIO_DIR / "reforms", "scale": SCENARIO_DIR / "scales", "preset": SCENARIO_DIR}[kind]
+    folder = {"reform": SCENARIO_DIR / "reforms", "scale": SCENARIO_DIR / "scales", "preset": SCENARIO_DIR}[
+        kind
+    ]
     p = Path(name)
     if p.suffix == ".toml" and p.is_file():
         return p
@@ -171,7 +181,8 @@ def _check_conflicts(overlays: Sequence[tuple[Path, dict[str, Any]]]) -> None:
                 other, where = seen[key]
                 raise ScenarioError(
                     f"{path}: key '{key}' = {value!r} conflicts with {where}, which sets it to {other!r}; "
-                    "reforms that set the same parameter must agree (or state the change as scale/add/at_least/at_most)"
+                    "reforms that set the same parameter must agree (or state the change as "
+                    "scale/add/at_least/at_most)"
                 )
             seen.setdefault(key, (value, path))
 
@@ -181,11 +192,15 @@ def _read_scenario_file(path: Path) -> tuple[dict[str, Any], str, list[str], str
     over = read_toml(path)
     base = over.pop("base", "baseline")
     if base not in ("baseline", "priors"):
-        raise ScenarioError(f"{path}: key 'base' = {base!r}; allowed: 'baseline' (the calibrated embedded baseline, "
-                            "the default) or 'priors' (the schema's documented plausible values, before calibration)")
+        raise ScenarioError(
+            f"{path}: key 'base' = {base!r}; allowed: 'baseline' (the calibrated embedded baseline, "
+            "the default) or 'priors' (the schema's documented plausible values, before calibration)"
+        )
     reforms = over.pop("reforms", [])
     if not isinstance(reforms, list) or not all(isinstance(r, str) for r in reforms):
-        raise ScenarioError(f"{path}: key 'reforms' must be a list of reform names; allowed: {', '.join(REFORMS)}")
+        raise ScenarioError(
+            f"{path}: key 'reforms' must be a list of reform names; allowed: {', '.join(REFORMS)}"
+        )
     scale = over.pop("scale", None)
     if scale is not None and not isinstance(scale, str):
         raise ScenarioError(f"{path}: key 'scale' must be a name; allowed: {', '.join(SCALES)}")
@@ -193,8 +208,10 @@ def _read_scenario_file(path: Path) -> tuple[dict[str, Any], str, list[str], str
     for key in ("reforms", "scale", "base", "source"):
         if isinstance(meta, Mapping) and key in meta:
             raise ScenarioError(
-                f"{path}: key 'meta.{key}' is recorded by the tool from what it applied, never written by hand; "
-                "ask for reforms with --with NAME or a top-level reforms = [...], for a scale with --scale or scale = ..."
+                f"{path}: key 'meta.{key}' is recorded by the tool from what it applied, never written by "
+                f"hand; "
+                "ask for reforms with --with NAME or a top-level reforms = [...], for a scale with --scale "
+                "or scale = ..."
             )
     return over, base, reforms, scale
 
@@ -210,9 +227,9 @@ def load_scenario(
     """Resolve a scenario: what it rests on, then reforms (in canonical order), the scale, ``--set`` items and
     overrides, in that order.
 
-    A scenario file is an overlay on the embedded (calibrated) baseline unless it says ``base = "priors"``; it may ask
-    for reforms and a scale at top level. ``meta.reforms``, ``meta.scale``, ``meta.base`` and ``meta.source`` record
-    what was applied.
+    A scenario file is an overlay on the embedded (calibrated) baseline unless it says ``base = "priors"``;
+    it may ask for reforms and a scale at top level. ``meta.reforms``, ``meta.scale``, ``meta.base`` and
+    ``meta.source`` record what was applied.
     """
     reforms = list(reforms)
     if isinstance(path, Scenario):

@@ -1,4 +1,5 @@
-"""Case stories: an observer that writes the events of followed cases in plain words (the app's story panel and
+"""Case stories: an observer that writes the events of followed cases in plain words (the app's story panel
+and
 ``LeniencyModel.case_log``)."""
 
 from __future__ import annotations
@@ -37,24 +38,35 @@ class CaseStories:
     # --- events ---------------------------------------------------------------------------------------------
     def on_arrived(self, rows: np.ndarray) -> None:
         d = self.model.docket
-        self._note(rows, "arrival", lambda r: (
-            f"Case {d.case_id[r]} opens: the charge carries about {d.base[r]:.0f} months at a contested trial. "
-            + ("The suspect is detained. " if d.detained[r] else "The suspect stays at liberty. ")
-            + ("(Ground truth: innocent.)" if d.innocent[r] else "")
-        ))
+        self._note(
+            rows,
+            "arrival",
+            lambda r: (
+                f"Case {d.case_id[r]} opens: the charge carries about {d.base[r]:.0f} months at a contested "
+                f"trial. "
+                + ("The suspect is detained. " if d.detained[r] else "The suspect stays at liberty. ")
+                + ("(Ground truth: innocent.)" if d.innocent[r] else "")
+            ),
+        )
 
     def on_plea_hearing(self, rows: np.ndarray, signed: np.ndarray) -> None:
         self._note(rows, "plea hearing", self._plea)
 
     def on_plea_set_aside(self, rows: np.ndarray, newly_found: np.ndarray) -> None:
         d = self.model.docket
-        self._note(rows, "voluntariness finding", lambda r: (
-            "The plea is found involuntary and set aside; the defendant now knows the real odds and "
-            + ("signs again." if d.signed[r] else "contests the charge.")
-        ))
+        self._note(
+            rows,
+            "voluntariness finding",
+            lambda r: (
+                "The plea is found involuntary and set aside; the defendant now knows the real odds and "
+                + ("signs again." if d.signed[r] else "contests the charge.")
+            ),
+        )
 
     def on_withdrawn(self, rows: np.ndarray) -> None:
-        self._note(rows, "withdrawal", lambda r: "The defendant withdraws the plea (反悔); the discount is lost.")
+        self._note(
+            rows, "withdrawal", lambda r: "The defendant withdraws the plea (反悔); the discount is lost."
+        )
 
     def on_judged(self, rows: np.ndarray) -> None:
         self._note(rows, "judgment", self._judgment)
@@ -66,7 +78,9 @@ class CaseStories:
 
     def on_second_instance(self, rows: np.ndarray) -> None:
         d = self.model.docket
-        self._note(rows, "second instance", lambda r: f"Second instance: final sentence {d.sentence[r]:.1f} months.")
+        self._note(
+            rows, "second instance", lambda r: f"Second instance: final sentence {d.sentence[r]:.1f} months."
+        )
 
     def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
         day = self.model.day
@@ -76,14 +90,21 @@ class CaseStories:
     # --- texts ----------------------------------------------------------------------------------------------
     def _plea(self, r: int) -> str:
         d = self.model.docket
-        who = "a retained defender" if d.retained[r] else f"the duty lawyer for {d.lawyer_minutes[r]:.0f} minutes"
+        who = (
+            "a retained defender"
+            if d.retained[r]
+            else f"the duty lawyer for {d.lawyer_minutes[r]:.0f} minutes"
+        )
         rec = f"{d.rec[r]:.1f} months" if d.determinate[r] else f"{d.rec_lo[r]:.1f}-{d.rec_hi[r]:.1f} months"
-        # the offer against the sentence a trial would really bring, and against the prosecutor's framing of it
+        # the offer against the sentence a trial would really bring, and against the prosecutor's framing of
+        # it
         below_truth = 1.0 - d.rec[r] / d.base[r]
         below_framed = 1.0 - d.rec[r] / d.framed_T[r]
         text = (
-            f"Meets {who}. Believes a trial would bring {d.belief_T[r]:.1f} months (truth: {d.base[r]:.1f}) and "
-            f"conviction is {100 * d.belief_p[r]:.0f}% likely (truth: {100 * d.p_conv[r]:.0f}%). Offer: {rec}: "
+            f"Meets {who}. Believes a trial would bring {d.belief_T[r]:.1f} months (truth: {d.base[r]:.1f}) "
+            f"and "
+            f"conviction is {100 * d.belief_p[r]:.0f}% likely (truth: {100 * d.p_conv[r]:.0f}%). "
+            f"Offer: {rec}: "
             f"{_pct(below_truth)} the {d.base[r]:.1f} months a trial would really bring, "
             f"{_pct(below_framed)} the {d.framed_T[r]:.1f} months the prosecutor spoke of. "
         )
@@ -100,7 +121,9 @@ class CaseStories:
 
     def _judgment(self, r: int) -> str:
         d = self.model.docket
-        text = f"Judgment: {d.sentence[r]:.1f} months" + (" in custody." if d.custodial[r] else ", suspended.")
+        text = f"Judgment: {d.sentence[r]:.1f} months" + (
+            " in custody." if d.custodial[r] else ", suspended."
+        )
         if d.leniency_judged[r]:
             adopted = " The court adopts the recommendation."
             text += adopted if d.adopted[r] else " The court does not adopt the recommendation."
@@ -112,7 +135,9 @@ class CaseStories:
         d = self.model.docket
         parts = []
         if d.technical[r]:
-            parts.append("The defendant files a technical appeal to serve the short remainder in the detention house.")
+            parts.append(
+                "The defendant files a technical appeal to serve the short remainder in the detention house."
+            )
         elif d.appealed[r]:
             parts.append("The defendant appeals.")
         if d.protested[r]:

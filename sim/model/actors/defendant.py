@@ -52,15 +52,19 @@ class Defendant(mesa.Agent):
     def record(self) -> dict[str, object]:
         return self.model.docket.record(self.row)
 
-    # --- batch behaviour ---------------------------------------------------------------------------------------
+    # --- batch behaviour
+    # ---------------------------------------------------------------------------------------
     @classmethod
     def draw(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """Heterogeneous attributes at arrival: offence, guilt, evidence, detention, risk attitude, literacy.
 
-        Drawn from the case stream (``model.case_rng``): the same seed gives the same defendants in every arm."""
+        Drawn from the case stream (``model.case_rng``): the same seed gives the same defendants in every
+        arm."""
         p, d, rng, n = model.params, model.docket, model.case_rng, len(rows)
         c, df = p.case, p.defendant
-        d.base[rows] = np.clip(c.sentence_median_months * np.exp(c.sentence_sigma * rng.standard_normal(n)), 1.0, 300.0)
+        d.base[rows] = np.clip(
+            c.sentence_median_months * np.exp(c.sentence_sigma * rng.standard_normal(n)), 1.0, 300.0
+        )
         d.innocent[rows] = rng.random(n) < c.innocent_share
         k = 12.0  # beta concentration (assumption)
         ev = rng.beta(c.evidence_strength_mean * k, (1 - c.evidence_strength_mean) * k, n)
@@ -77,7 +81,8 @@ class Defendant(mesa.Agent):
         d.literacy[rows] = rng.beta(max(lm * 4, 0.05), max((1 - lm) * 4, 0.05), n)
         d.taste[rows] = df.taste_sd * rng.standard_normal(n)
         d.contests[rows] = rng.random(n) < df.contest_share
-        # Arrest decision: severity and detention used as leverage (以捕促认) raise it (assumption on the form).
+        # Arrest decision: severity and detention used as leverage (以捕促认) raise it
+        # (assumption on the form).
         severe = d.base[rows] > law.ARREST_SEVERE_MONTHS
         p_det = np.clip(0.18 + 0.4 * p.power.detention_leverage + 0.25 * severe, 0.0, 0.95)
         det = rng.random(n) < p_det
@@ -88,7 +93,8 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def form_beliefs(cls, model: LeniencyModel, rows: np.ndarray) -> None:
-        """Beliefs about the trial: own noisy estimate, pulled toward the prosecutor's framing by information asymmetry."""
+        """Beliefs about the trial: own noisy estimate, pulled toward the prosecutor's framing by information
+        asymmetry."""
         p, d, rng, n = model.params, model.docket, model.rng, len(rows)
         lit = d.literacy[rows].astype(np.float64)
         d.framed_T[rows] = d.base[rows] * (1.0 + d.overcharge[rows])
@@ -105,9 +111,15 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def utilities(
-        cls, model: LeniencyModel, rows: np.ndarray, plea_months: np.ndarray, trial_months: np.ndarray, p_conv: np.ndarray
+        cls,
+        model: LeniencyModel,
+        rows: np.ndarray,
+        plea_months: np.ndarray,
+        trial_months: np.ndarray,
+        p_conv: np.ndarray,
     ) -> np.ndarray:
-        """Log of (plea disutility / trial disutility): Landes (1971) with risk aversion (Grossman & Katz 1983)."""
+        """Log of (plea disutility / trial disutility): Landes (1971) with risk aversion (Grossman & Katz
+        1983)."""
         d = model.docket
         r1 = 1.0 + d.risk[rows].astype(np.float64)
         cost = model.params.defendant.trial_cost_months
@@ -119,8 +131,9 @@ class Defendant(mesa.Agent):
     def decide_plea(cls, model: LeniencyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Accept the offer? Returns (decision, decision of a knowing and free defendant); sets the cause.
 
-        Knowing and free (v2): a plea is involuntary when the same defendant, with accurate beliefs and without
-        coercion above the threshold, would refuse. Denying the facts is a cost of pleading, not an immunity.
+        Knowing and free (v2): a plea is involuntary when the same defendant, with accurate beliefs and
+        without coercion above the threshold, would refuse. Denying the facts is a cost of pleading, not an
+        immunity.
         """
         d, df = model.docket, model.params.defendant
         perceived = np.where(d.determinate[rows], d.rec[rows], d.rec_lo[rows])
@@ -149,8 +162,9 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def insist(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """A prosecutor short of the target insists on a refuser: repeat sessions, threats (detention, a heavier
-        charge) and more framing; a recorded hearing deters what would show on tape. Returns who was insisted on."""
+        """A prosecutor short of the target insists on a refuser: repeat sessions, threats (detention, a
+        heavier charge) and more framing; a recorded hearing deters what would show on tape. Returns who
+        was insisted on."""
         p, d, rng = model.params, model.docket, model.rng
         pp = p.prosecutor
         short = Prosecutor.shortfall(model, d.prosecutor[rows])
@@ -168,9 +182,12 @@ class Defendant(mesa.Agent):
         return go
 
     @classmethod
-    def withdraws_after_refusal(cls, model: LeniencyModel, rows: np.ndarray, court_months: np.ndarray) -> np.ndarray:
+    def withdraws_after_refusal(
+        cls, model: LeniencyModel, rows: np.ndarray, court_months: np.ndarray
+    ) -> np.ndarray:
         """The court will not give the agreed sentence: withdraw the plea and contest, or take the court's
-        sentence? The same comparison as the plea decision (beliefs as they stand, denial a cost), without pressure."""
+        sentence? The same comparison as the plea decision (beliefs as they stand, denial a cost), without
+        pressure."""
         d, df = model.docket, model.params.defendant
         gap = cls.utilities(model, rows, court_months, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
         return gap > d.taste[rows] - df.denial_cost * d.contests[rows]
@@ -179,7 +196,11 @@ class Defendant(mesa.Agent):
     def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float = 1.0) -> np.ndarray:
         """Does a defendant who signed on wrong beliefs come to see it (literacy and real advice help)?"""
         d = model.docket
-        prob = model.params.defendant.learning_prob * scale * (0.5 * d.literacy[rows] + 0.5 * d.substantive[rows])
+        prob = (
+            model.params.defendant.learning_prob
+            * scale
+            * (0.5 * d.literacy[rows] + 0.5 * d.substantive[rows])
+        )
         return model.rng.random(len(rows)) < prob
 
     @classmethod
@@ -191,17 +212,24 @@ class Defendant(mesa.Agent):
 
     @classmethod
     def decide_appeal(
-        cls, model: LeniencyModel, rows: np.ndarray, anchor: np.ndarray, lawful_sentence: np.ndarray,
-        defect: np.ndarray, eligible: np.ndarray, remaining_months: np.ndarray,
+        cls,
+        model: LeniencyModel,
+        rows: np.ndarray,
+        anchor: np.ndarray,
+        lawful_sentence: np.ndarray,
+        defect: np.ndarray,
+        eligible: np.ndarray,
+        remaining_months: np.ndarray,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Appeal within 10 days? An expected-utility choice (Landes 1971 applied to the appeal). Returns
         (appeal, technical).
 
-        Gain: the believed chance of success times the felt excess of the sentence over what was promised (the
-        recommendation) or seems fair; for a short custodial remainder, the value of serving it in the detention house
-        (留所服刑) while the judgment is not final. Loss: the believed chance of a punitive protest times the increase
-        it brings (上诉不加刑 protects only a defendant-only appeal). Cost: an idiosyncratic hassle. A reasoned judgment
-        is information: a lawful sentence explained lowers the felt excess and the believed chance of success.
+        Gain: the believed chance of success times the felt excess of the sentence over what was promised
+        (the recommendation) or seems fair; for a short custodial remainder, the value of serving it in the
+        detention house (留所服刑) while the judgment is not final. Loss: the believed chance of a punitive
+        protest times the increase it brings (上诉不加刑 protects only a defendant-only appeal). Cost: an
+        idiosyncratic hassle. A reasoned judgment is information: a lawful sentence explained lowers the
+        felt excess and the believed chance of success.
         """
         p, d, rng, n = model.params, model.docket, model.rng, len(rows)
         df = p.defendant

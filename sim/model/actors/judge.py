@@ -21,12 +21,15 @@ class Bench(ActorPool):
 
     def __init__(self, scenario: Scenario, rng: np.random.Generator) -> None:
         p, w = scenario, scenario.workload
-        super().__init__(p.run.districts * p.judge.per_district, p.judge.hours_per_day, w.corner_cutting, w.horizon_days)
+        super().__init__(
+            p.run.districts * p.judge.per_district, p.judge.hours_per_day, w.corner_cutting, w.horizon_days
+        )
         self.per_district = p.judge.per_district
         self.norm = np.exp(p.judge.norm_sd * rng.standard_normal(self.n))
 
     def drift(self, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
-        """One day of mean-reverting drift of the norms, and turnover; returns the judges who are new today."""
+        """One day of mean-reverting drift of the norms, and turnover; returns the judges who are new
+        today."""
         jp = scenario.judge
         a = np.exp(-1.0 / jp.norm_persistence_days)
         x = np.log(self.norm)
@@ -61,23 +64,32 @@ class Judge(PoolAgent):
 
     @classmethod
     def procedure_for(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Procedure of first instance: fast-track for eligible plea cases the court takes up (Art. 222), summary
-        for other plea cases, ordinary for contested ones (assumption: contested cases go ordinary)."""
+        """Procedure of first instance: fast-track for eligible plea cases the court takes up (Art. 222),
+        summary for other plea cases, ordinary for contested ones (assumption: contested cases go
+        ordinary)."""
         d = model.docket
         plea = d.signed[rows]
         uptake = model.rng.random(len(rows)) < model.params.judge.fast_track_uptake
         fast = plea & law.fast_track_eligible(d.rec[rows]) & uptake
-        return np.select([fast, plea], [law.Procedure.FAST_TRACK, law.Procedure.SUMMARY], law.Procedure.ORDINARY)
+        return np.select(
+            [fast, plea], [law.Procedure.FAST_TRACK, law.Procedure.SUMMARY], law.Procedure.ORDINARY
+        )
 
     @classmethod
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray, time_factor: np.ndarray) -> np.ndarray:
-        """Art. 190: review of voluntariness; detection rises with review depth and time, falls with workload."""
+        """Art. 190: review of voluntariness; detection rises with review depth and time, falls with
+        workload."""
         d, p = model.docket, model.params
         proc_factor = np.select(
-            [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY], [0.4, 0.7], 1.0
+            [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY],
+            [0.4, 0.7],
+            1.0,
         )
-        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]  # the review can watch the recorded plea hearing
-        q = np.clip(p.judge.review_depth * 2 * p.power.judicial_review_depth * proc_factor * time_factor * seen, 0, 1)
+        # the review can watch the recorded plea hearing
+        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]
+        q = np.clip(
+            p.judge.review_depth * 2 * p.power.judicial_review_depth * proc_factor * time_factor * seen, 0, 1
+        )
         u = model.rng.random(len(rows))
         return np.where(d.involuntary[rows], u < q, u < p.judge.false_finding_rate)
 
@@ -85,5 +97,7 @@ class Judge(PoolAgent):
     def finds_no_crime(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Art. 201(1): in a pleaded case of an innocent, the court may still find no crime."""
         d, p = model.docket, model.params
-        q = np.clip(p.judge.innocence_detection * 2 * (1 - d.evidence[rows]) * 2 * p.power.judicial_review_depth, 0, 1)
+        q = np.clip(
+            p.judge.innocence_detection * 2 * (1 - d.evidence[rows]) * 2 * p.power.judicial_review_depth, 0, 1
+        )
         return d.innocent[rows] & (model.rng.random(len(rows)) < q)

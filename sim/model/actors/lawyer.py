@@ -21,7 +21,8 @@ class DutyLawyer(PoolAgent):
 
     @classmethod
     def substantiveness(cls, model: LeniencyModel, minutes: np.ndarray) -> np.ndarray:
-        """0-1: enough minutes, file access and private meetings make help substantive (assumption on the form)."""
+        """0-1: enough minutes, file access and private meetings make help substantive (assumption on the
+        form)."""
         lp = model.params.lawyer
         time_part = np.sqrt(np.minimum(minutes / lp.substantive_minutes, 1.0))
         return time_part * (0.5 + 0.25 * lp.file_access + 0.25 * lp.private_meeting)
@@ -34,7 +35,9 @@ class DutyLawyer(PoolAgent):
         wait = np.zeros(len(rows), dtype=np.int32)
         duty = ~d.retained[rows]
         drows = rows[duty]
-        rush = 1.0 - p.prosecutor.rush_share * p.power.target_pressure * Prosecutor.shortfall(model, d.prosecutor[drows])
+        rush = 1.0 - p.prosecutor.rush_share * p.power.target_pressure * Prosecutor.shortfall(
+            model, d.prosecutor[drows]
+        )
         planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity) * rush
         w, hours, tf = model.lawyers.book(d.lawyer[drows], (planned + lp.signing_minutes) / 60.0)
         model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)

@@ -42,8 +42,8 @@ class ActorPool:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Queue tasks FIFO per actor. Returns (wait days, hours spent, time factor).
 
-        Overloaded actors cut corners: time per task shrinks by 1 / (1 + c * (load - 1)), and what remains queues
-        behind the actor's backlog.
+        Overloaded actors cut corners: time per task shrinks by 1 / (1 + c * (load - 1)), and what remains
+        queues behind the actor's backlog.
         """
         n = len(actors)
         if n == 0:
@@ -56,7 +56,8 @@ class ActorPool:
         if n == 1:
             wait = np.floor(backlog / capacity).astype(np.int32)
         else:
-            # A stable sort keeps FIFO order within an actor; on 16-bit keys numpy's stable sort is a radix sort.
+            # A stable sort keeps FIFO order within an actor; on 16-bit keys numpy's stable sort is a radix
+            # sort.
             keys = actors.astype(np.uint16) if n > 64 and self.n <= 65536 else actors
             order = np.argsort(keys, kind="stable")
             a_sorted, h_sorted = actors[order], hours[order]

@@ -18,12 +18,16 @@ if TYPE_CHECKING:
 
 
 class ProsecutorOffice(ActorPool):
-    """The prosecutors of all districts: workload, beliefs about their judges' norms, running application rates."""
+    """The prosecutors of all districts: workload, beliefs about their judges' norms, running application
+    rates."""
 
     def __init__(self, scenario: Scenario) -> None:
         p, w = scenario, scenario.workload
         super().__init__(
-            p.run.districts * p.prosecutor.per_district, p.prosecutor.hours_per_day, w.corner_cutting, w.horizon_days
+            p.run.districts * p.prosecutor.per_district,
+            p.prosecutor.hours_per_day,
+            w.corner_cutting,
+            w.horizon_days,
         )
         self.per_district = p.prosecutor.per_district
         self.belief_sd = p.prosecutor.norm_belief_sd
@@ -76,7 +80,8 @@ class Prosecutor(PoolAgent):
 
     @classmethod
     def estimate_trial(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """The prosecutor's estimate of the trial sentence: the charge as brought, times the believed judge norm.
+        """The prosecutor's estimate of the trial sentence: the charge as brought, times the believed judge
+        norm.
 
         With a consultation (coordination) the judge's own norm is known.
         """
@@ -90,18 +95,25 @@ class Prosecutor(PoolAgent):
         _, hj, _ = model.judges.book(d.judge[crow], p.judge.consult_hours)
         model.add_hours("judge", law.Stage.REVIEW, crow, hj)
         norm = np.where(consult, model.judges.norm[d.judge[rows]] * np.exp(d.view_noise[rows]), believed)
-        return d.base[rows] * norm  # v2: the charge threat frames the defendant; it is not part of the recommendation
+        # v2: the charge threat frames the defendant; it is not part of the recommendation
+        return d.base[rows] * norm
 
     @classmethod
     def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:
-        """Art. 176: a recommendation with a discount within the caps; under target pressure a larger discount."""
+        """Art. 176: a recommendation with a discount within the caps; under target pressure a larger
+        discount."""
         d, p, rng, n = model.docket, model.params, model.rng, len(rows)
         pp = p.prosecutor
         cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
         lawful = pp.base_discount + pp.mitigation_discount * d.mitigation[rows]
         d.legal_discount[rows] = law.capped_discount(lawful, cap)
-        # under the application-rate target a larger discount to secure the plea (a miscalibration the court sees)
-        boost = pp.target_discount_boost * p.power.target_pressure * (1.0 + cls.shortfall(model, d.prosecutor[rows]))
+        # under the application-rate target a larger discount to secure the plea (a miscalibration the court
+        # sees)
+        boost = (
+            pp.target_discount_boost
+            * p.power.target_pressure
+            * (1.0 + cls.shortfall(model, d.prosecutor[rows]))
+        )
         d.discount[rows] = law.capped_discount(lawful + boost, cap)
         est = cls.estimate_trial(model, rows)
         centre = est * (1.0 - d.discount[rows])
@@ -115,11 +127,14 @@ class Prosecutor(PoolAgent):
 
     @classmethod
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover coercion;
-        a defendant with real help speaks up more readily (assumption on the form)."""
+        """The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover
+        coercion; a defendant with real help speaks up more readily (assumption on the form)."""
         d, p = model.docket, model.params
-        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]  # a record shows what happened in the session
-        depth = np.clip(p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[rows]) * seen, 0, 1)
+        # a record shows what happened in the session
+        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]
+        depth = np.clip(
+            p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[rows]) * seen, 0, 1
+        )
         u = model.rng.random(len(rows))
         return np.where(d.involuntary[rows], u < depth, u < p.judge.false_finding_rate * depth)
 
@@ -170,7 +185,9 @@ class Prosecutor(PoolAgent):
         pr, jl = d.prosecutor[rows], d.judge_local[rows]
         observed = np.log(model.judges.norm[d.judge[rows]]) + 0.03 * model.rng.standard_normal(len(rows))
         eta = model.params.prosecutor.learning_rate
-        np.add.at(model.prosecutors.norm_belief, (pr, jl), eta * (observed - model.prosecutors.norm_belief[pr, jl]))
+        np.add.at(
+            model.prosecutors.norm_belief, (pr, jl), eta * (observed - model.prosecutors.norm_belief[pr, jl])
+        )
 
     @classmethod
     def adjusts(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
@@ -178,7 +195,9 @@ class Prosecutor(PoolAgent):
         return model.rng.random(len(rows)) < model.params.prosecutor.adjust_propensity
 
     @classmethod
-    def protests(cls, model: LeniencyModel, rows: np.ndarray, technical: np.ndarray, wrong: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def protests(
+        cls, model: LeniencyModel, rows: np.ndarray, technical: np.ndarray, wrong: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Art. 228: (punitive protest of a technical appeal, supervisory protest of a wrong sentence)."""
         pp, u = model.params.prosecutor, model.rng.random(len(rows))
         punitive = technical & (u < pp.punitive_protest_prob)

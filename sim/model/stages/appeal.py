@@ -60,12 +60,15 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
     _, hours, _ = m.prosecutors.book(d.prosecutor[prow], p.prosecutor.protest_hours)
     m.add_hours("prosecutor", Stage.APPEAL, prow, hours, relief=True)
     srows = rows[go]
-    # The second-instance court: a judge of the district pool stands in for the intermediate court (assumption).
+    # The second-instance court: a judge of the district pool stands in for the intermediate court
+    # (assumption).
     upper = d.district[srows] * p.judge.per_district + m.rng.integers(0, p.judge.per_district, len(srows))
     wait, hours, _ = m.judges.book(upper, p.judge.second_instance_hours)
     m.add_hours("judge", Stage.APPEAL, srows, hours, relief=True)
     d.state[srows] = CaseState.SECOND_INSTANCE
-    days = np.clip(np.round(p.judge.second_instance_days).astype(np.int32) + wait, 1, law.SECOND_INSTANCE_LIMIT)
+    days = np.clip(
+        np.round(p.judge.second_instance_days).astype(np.int32) + wait, 1, law.SECOND_INSTANCE_LIMIT
+    )
     schedule(m, srows, Due.SECOND_INSTANCE, m.day + days)
     m.events.emit("appeal_window_closed", rows, appeal, technical, protested)
     close(m, rows[~go], CaseState.FINAL)

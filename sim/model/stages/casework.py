@@ -34,7 +34,9 @@ def schedule(m: LeniencyModel, rows: np.ndarray, due: Due, day: np.ndarray | int
     m.docket.next_day[rows] = np.maximum(day, m.day + 1)
 
 
-def relief(m: LeniencyModel, rows: np.ndarray, stage: Stage, rtype: ReliefType, reasons: np.ndarray | int) -> None:
+def relief(
+    m: LeniencyModel, rows: np.ndarray, stage: Stage, rtype: ReliefType, reasons: np.ndarray | int
+) -> None:
     """Relief on these cases: the first of its kind in a case is an initiation; the case remembers its class
     (hours and detention days spent on relief are attributed to it)."""
     if not len(rows):
@@ -127,7 +129,8 @@ def withdrawals(m: LeniencyModel, rows: np.ndarray, stage: Stage, scale: float) 
 
 
 def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> None:
-    """Send cases to first instance; ``as_relief`` marks a re-trial after a plea was lost (its hours are relief)."""
+    """Send cases to first instance; ``as_relief`` marks a re-trial after a plea was lost (its hours are
+    relief)."""
     if not len(rows):
         return
     d, jp = m.docket, m.params.judge
@@ -151,4 +154,3 @@ def retry_as_ordinary(m: LeniencyModel, rows: np.ndarray) -> None:
     """Art. 226: a plea case that loses its plea converts to ordinary procedure and is tried anew (relief)."""
     m.docket.procedure[rows] = Procedure.ORDINARY
     to_trial(m, rows, as_relief=True)
-

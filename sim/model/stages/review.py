@@ -1,6 +1,6 @@
-"""Investigation and review: arrival, the start of review (the offer), the plea hearing (advice, decision, signing
-with a lawyer present, Art. 174) and the end of review (withdrawal, non-prosecution or a charge with a procedure,
-Arts. 172-177 and 222)."""
+"""Investigation and review: arrival, the start of review (the offer), the plea hearing (advice, decision,
+signing with a lawyer present, Art. 174) and the end of review (withdrawal, non-prosecution or a charge
+with a procedure, Arts. 172-177 and 222)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
-"""First instance: the voluntariness review (Art. 190), withdrawal, Art. 201 (adopt, ask to adjust, or sentence
-independently), contested trials and the judgment."""
+"""First instance: the voluntariness review (Art. 190), withdrawal, Art. 201 (adopt, ask to adjust, or
+sentence independently), contested trials and the judgment."""
 
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ def trial(m: LeniencyModel, rows: np.ndarray) -> None:
 
 
 def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
-    """Art. 201: the court adopts, asks the prosecutor to adjust, or sentences on its own; a defendant facing a
-    heavier sentence than agreed may withdraw the plea."""
+    """Art. 201: the court adopts, asks the prosecutor to adjust, or sentences on its own; a defendant
+    facing a heavier sentence than agreed may withdraw the plea."""
     d, p = m.docket, m.params
     if not len(rows):
         return
@@ -62,7 +62,8 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     wrong_rec = law.off_lawful(d.rec[rows], lawful, tol)
     d.wrong_rec[rows] = wrong_rec
     adopt = law.art201_adopts(d.rec[rows], d.rec_lo[rows], d.rec_hi[rows], view, tol)
-    # why the court asks: a recommendation off the lawful sentence (the system's own error) or a lawful one this
+    # why the court asks: a recommendation off the lawful sentence (the system's own error) or a lawful one
+    # this
     # judge sees differently (no prosecutor-judge communication)
     reason = np.where(wrong_rec, Reason.MISCALIBRATED_REC, Reason.JUDGE_NORM)
     ask = rows[~adopt]
@@ -84,7 +85,13 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
         withdraw(m, conv, Stage.TRIAL, reason[wd])
         retry_as_ordinary(m, conv)
         keep = ~wd
-        rows, view, lawful, adopt, adjusted = rows[keep], view[keep], lawful[keep], adopt[keep], adjusted[keep]
+        rows, view, lawful, adopt, adjusted = (
+            rows[keep],
+            view[keep],
+            lawful[keep],
+            adopt[keep],
+            adjusted[keep],
+        )
     # an adjustment the defendant accepts is the new agreement
     agreed = rows[adjusted]
     for col in (d.rec, d.rec_lo, d.rec_hi):
@@ -112,7 +119,9 @@ def judge_contested(m: LeniencyModel, rows: np.ndarray) -> None:
     convicted = m.rng.random(len(rows)) < d.p_conv[rows]
     close(m, rows[~convicted], CaseState.ACQUITTED)
     rows = rows[convicted]
-    mitig = law.capped_discount(p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap)
+    mitig = law.capped_discount(
+        p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap
+    )
     sentence = Judge.view(m, rows, mitig)
     judgment(m, rows, sentence, law.lawful_sentence(Judge.case_months(m, rows), mitig))
 
