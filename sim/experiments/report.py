@@ -100,8 +100,10 @@ def plotly_bundle(trace_types: set[str], notes: list[str] | None = None) -> str:
             notes.append(f"inlined the full plotly.js bundle: the vendored basic bundle "
                          f"({m.group(1) if m else 'unknown version'}) does not match plotly.js "
                          f"{get_plotlyjs_version()}")
-    elif notes is not None and not trace_types <= BASIC_TRACES:
-        notes.append(f"inlined the full plotly.js bundle for {sorted(trace_types - BASIC_TRACES)}")
+    elif notes is not None:
+        why = (f"a figure draws {sorted(trace_types - BASIC_TRACES)}" if not trace_types <= BASIC_TRACES
+               else f"{VENDORED_BUNDLE} is missing")
+        notes.append(f"inlined the full plotly.js bundle: {why}")
     return get_plotlyjs()
 
 
