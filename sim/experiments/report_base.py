@@ -42,7 +42,12 @@ def short_label(arm: str) -> str:
     'PR+JR', so 64 subset arms fit on an axis."""
     if "+" not in arm and len(arm) <= 30:
         return arm
-    return "+".join("".join(w[0].upper() for w in part.split("_") if w) for part in arm.split("+"))
+    return "+".join(initials(part) for part in arm.split("+"))
+
+
+def initials(name: str) -> str:
+    """'power_rebalancing' -> 'PR'."""
+    return "".join(w[0].upper() for w in name.split("_") if w)
 
 
 def esc(text: object) -> str:
@@ -150,7 +155,7 @@ class ReportContext:
     def legend_note(self) -> str:
         if all(self.short[a] == a for a in self.arms):
             return ""
-        codes = ", ".join(f"{short_label(r)} = {r}" for r in REFORMS)
+        codes = ", ".join(f"{initials(r)} = {r}" for r in REFORMS)
         return f"<p class='note'>Arm labels in charts abbreviate reforms: {esc(codes)}.</p>"
 
     def save(self, df: pd.DataFrame, name: str) -> Path:

@@ -46,11 +46,14 @@ SHADES = {  # relief reasons by class: avoidable reds, unavoidable oranges, non-
 }
 
 
-def _stacked(title: str, traces: list[go.Bar]) -> go.Figure:
-    """Stacked bars, tall enough that the legend lists every trace without a scroll bar."""
+def _stacked(title: str, traces: list[go.Bar], xlabels: list[str]) -> go.Figure:
+    """Stacked bars, tall enough that the legend lists every trace without a scroll bar even when many arm names
+    stand upright under the axis and take their height from the plot."""
+    ticks = 7 * max(map(len, xlabels), default=0) if len(xlabels) > 8 else 60
+    height = max(460, legend_height(len(traces), 110 + ticks))
     fig = go.Figure(traces)
-    fig.update_layout(barmode="stack", title=dict(text=title, x=0.01), height=max(460, legend_height(len(traces), 170)),
-                      margin=BAR_MARGIN, yaxis_title="events per 100 leniency cases")
+    fig.update_layout(barmode="stack", title=dict(text=title, x=0.01), height=height, margin=BAR_MARGIN,
+                      yaxis_title="events per 100 leniency cases")
     return fig
 
 
@@ -85,9 +88,9 @@ def relief(ctx: ReportContext) -> str:
             by_reason.append(go.Bar(name=f"{r.name.lower()} ({cls.name.lower().replace('_', ' ')})",
                                     x=ctx.xlabels, y=m[col], marker_color=next(shades[cls])))
     dark = " (dark: essential, light: non-essential)" if have_split else ""
-    fig_type = _stacked(f"By type{dark}", by_type)
+    fig_type = _stacked(f"By type{dark}", by_type, ctx.xlabels)
     fig_reason = _stacked("By reason (reds: essential avoidable, oranges: essential unavoidable, blues: "
-                          "non-essential)", by_reason)
+                          "non-essential)", by_reason, ctx.xlabels)
     split_note = "" if have_split else (
         " Types are not split into essential and non-essential because the model does not report "
         "relief_rate_&lt;type&gt;_essential; the split is shown by reason, which is how the model classifies it.")

@@ -11,7 +11,16 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.experiments.analysis import factorial_main_effects, group_means, paired_differences, pareto_front
-from sim.experiments.report_base import MAX_LEGEND, ReportContext, esc, grid_spacing, note, table_html, unit
+from sim.experiments.report_base import (
+    MAX_LEGEND,
+    ReportContext,
+    esc,
+    grid_spacing,
+    legend_height,
+    note,
+    table_html,
+    unit,
+)
 from sim.experiments.report_finding import FINDING_TARGET
 
 MARGIN = dict(l=10, r=10, t=40, b=20)
@@ -159,8 +168,8 @@ def tradeoff(ctx: ReportContext) -> str:
                                  hoverinfo="skip"), 1, j + 1)
         fig.update_xaxes(title_text=x + unit(x), row=1, col=j + 1)
         fig.update_yaxes(title_text=y + unit(y), row=1, col=j + 1)
-    fig.update_layout(height=max(480, 21 * (len(wide) + 1) + 120), margin=dict(l=10, r=10, t=40, b=20),
-                      legend=dict(title_text="arm" if not ctx.multi_point else "arm @ point"))
+    fig.update_layout(height=max(480, legend_height(len(wide) + 2)) if legend else 560, margin=MARGIN,
+                      legend_title_text=("arm @ point" if ctx.multi_point else "arm") if legend else None)
     ctx.save(wide, "tradeoff")
     on = ", ".join(wide.loc[wide[f"pareto_{ys[0]}"], "label"])
     where = " at a design point" if ctx.multi_point else ""

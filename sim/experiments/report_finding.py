@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from sim.experiments.analysis import paired_differences
@@ -33,15 +34,18 @@ def finding(runs: pd.DataFrame, baseline: str) -> str:
     base = best["baseline_mean"]
     verb = "cuts" if best["mean_diff"] < 0 else "does not cut"
     sig = "" if best["significant"] else " (not distinguishable from no change at this number of replications)"
+    ci = (f"95 % CI {best['ci_low']:+.2f} to {best['ci_high']:+.2f}"
+          if np.isfinite([best["ci_low"], best["ci_high"]]).all() else "no CI from one replication")
     text = (
         f"<p class='finding'><b>Finding.</b> Of the arms compared with <i>{esc(baseline)}</i>, "
         f"<b>{esc(arm)}</b> {verb} non-essential relief most: {base:.2f} → {base + best['mean_diff']:.2f} "
-        f"initiations per 100 leniency cases ({best['mean_diff']:+.2f}, 95 % CI {best['ci_low']:+.2f} to "
-        f"{best['ci_high']:+.2f}){sig}."
+        f"initiations per 100 leniency cases ({best['mean_diff']:+.2f}, {ci}){sig}."
     )
     mine = diffs[diffs["arm"] == arm].set_index("outcome")
     parts = [
-        f"{label} {mine.loc[k, 'mean_diff']:+.2f} [{mine.loc[k, 'ci_low']:+.2f}, {mine.loc[k, 'ci_high']:+.2f}]"
+        f"{label} {mine.loc[k, 'mean_diff']:+.2f}" + (
+            f" [{mine.loc[k, 'ci_low']:+.2f}, {mine.loc[k, 'ci_high']:+.2f}]"
+            if np.isfinite([mine.loc[k, "ci_low"], mine.loc[k, "ci_high"]]).all() else "")
         for k, label in FINDING_ALSO
         if k in mine.index
     ]
