@@ -127,7 +127,7 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-# --- checks on a static page (the sweep report) ---------------------------------------------------------------------
+# --- checks on a static page (the sweep report) --------------------------------------------------------------
 OVERFLOWING_TABLES_JS = """() => Array.from(document.querySelectorAll('table')).flatMap((t, i) => {
     const box = t.parentElement, r = t.getBoundingClientRect();
     const clipped = t.scrollWidth > t.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1
@@ -143,7 +143,8 @@ SCROLLING_LEGENDS_JS = """() => Array.from(document.querySelectorAll('.legend'))
 FIRST_TEXT_JS = """() => {
     const el = Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6, p'))
         .find(e => e.offsetParent !== null && e.innerText.trim() !== '');
-    return el ? {tag: el.tagName, cls: el.className, text: el.innerText, top: el.getBoundingClientRect().top} : null;
+    if (!el) return null;
+    return {tag: el.tagName, cls: el.className, text: el.innerText, top: el.getBoundingClientRect().top};
 }"""
 
 
@@ -165,7 +166,8 @@ def first_text(page: Any) -> dict[str, Any] | None:
 def wait_for_plotly(page: Any, timeout: float = 20_000) -> int:
     """Wait until every Plotly figure on the page has drawn; returns how many there are."""
     page.wait_for_function(
-        "() => Array.from(document.querySelectorAll('.plotly-graph-div')).every(d => d.querySelector('.main-svg'))",
+        "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+        ".every(d => d.querySelector('.main-svg'))",
         timeout=timeout,
     )
     return page.locator(".plotly-graph-div").count()

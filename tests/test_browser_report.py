@@ -1,10 +1,10 @@
-"""The sweep report in a real browser: built from a tiny sweep, opened from disk in headless Chromium at 1280 px.
+"""The sweep report in a real browser: built from a tiny sweep, opened from disk in headless Chromium at 1280
+px.
 
-It must say the answer first (the finding, naming the arm that cuts non-essential relief most with its CI, then the
-trade-off chart), fit the page (no table wider than its box, no legend with its own scroll bar), label the daily
-series and shade their warm-up, and render offline with a clean console. A screenshot of the first screen goes to
-test-artifacts/browser_report.png.
-"""
+It must say the answer first (the finding, naming the arm that cuts non-essential relief most with its CI,
+then the trade-off chart), fit the page (no table wider than its box, no legend with its own scroll bar),
+label the daily series and shade their warm-up, and render offline with a clean console. A screenshot of the
+first screen goes to test-artifacts/browser_report.png."""
 
 from __future__ import annotations
 
@@ -27,7 +27,9 @@ from sim.experiments.report import FINDING_TARGET, build_report
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not chromium_available(), reason="needs Debian's chromium (apt-get install chromium; .ci/run does)"),
+    pytest.mark.skipif(
+        not chromium_available(), reason="needs Debian's chromium (apt-get install chromium; .ci/run does)"
+    ),
 ]
 
 WIDTH, HEIGHT = 1280, 900
@@ -36,7 +38,7 @@ WARMUP = 10
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Eight arms (baseline, each reform, all) x 2 replications, 40 days with a 10-day warm-up: a few seconds."""
+    """Eight arms (baseline, each reform, all) x 2 replications, 40 days, a 10-day warm-up: a few seconds."""
     tmp = tmp_path_factory.mktemp("browser-report")
     spec = tiny_spec(tmp, reps=2, arms='["baseline", "each", "all"]', days=40)
     spec.write_text(spec.read_text().replace('"run.warmup_days" = 0', f'"run.warmup_days" = {WARMUP}'))
@@ -56,8 +58,8 @@ def test_report_in_headless_chromium(report: Path) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser_report.png"))  # the first screen
 
-        # (a) the answer first: the finding paragraph, naming the best arm and its paired 95 % CI, on the first
-        # screen; the first figure is the trade-off chart
+        # (a) the answer first: the finding paragraph, naming the best arm and its paired 95 % CI, on the
+        # first screen; the first figure is the trade-off chart
         first = first_text(page)
         assert first is not None and first["tag"] == "P" and first["cls"] == "finding", first
         assert first["top"] < HEIGHT / 3, first
@@ -83,8 +85,8 @@ def test_report_in_headless_chromium(report: Path) -> None:
         n_sub = daily.locator(".cartesianlayer .subplot").count()
         assert n_sub >= 4
         y_titles = daily.evaluate(
-            "el => Array.from(el.querySelectorAll('text')).filter(t => /^y\\d*title$/.test(t.getAttribute('class'))"
-            " && t.textContent.trim()).length"
+            "el => Array.from(el.querySelectorAll('text'))"
+            ".filter(t => /^y\\d*title$/.test(t.getAttribute('class')) && t.textContent.trim()).length"
         )
         assert y_titles == n_sub
         assert daily.locator(".shapelayer path").count() >= n_sub

@@ -1,13 +1,13 @@
-"""The sweep report: one self-contained HTML file (plotly.js inlined once, so it opens offline) and the CSV tables
-behind every chart, from a folder written by ``leniency sweep``.
+"""The sweep report: one self-contained HTML file (plotly.js inlined once, so it opens offline) and the CSV
+tables behind every chart, from a folder written by ``leniency sweep``.
 
-The page says the answer first: the finding in plain words, then the trade-off chart, then the contents and every
-other section: overview, arm means, paired differences, relief by type, hours by actor and stage, factor effects,
-sensitivity, daily series, scenario-discovery export, failures. Sections that do not apply are left out.
+The page says the answer first: the finding in plain words, then the trade-off chart, then the contents and
+every other section: overview, arm means, paired differences, relief by type, hours by actor and stage, factor
+effects, sensitivity, daily series, scenario-discovery export, failures. Sections that do not apply are left
+out.
 
-The sections live in report_compare (arms against each other), report_breakdown (relief, hours, daily series) and
-report_designs (overview, factor designs, exports); report_base holds what they share.
-"""
+The sections live in report_compare (arms against each other), report_breakdown (relief, hours, daily series)
+and report_designs (overview, factor designs, exports); report_base holds what they share."""
 
 from __future__ import annotations
 
@@ -88,42 +88,57 @@ def _major(version: str) -> str:
 
 
 def plotly_bundle(trace_types: set[str], notes: list[str] | None = None) -> str:
-    """The plotly.js to inline: the vendored basic bundle (1.2 MB instead of 4.8 MB) when it can draw every trace
-    and is the same major version as the plotly.js the installed plotly package writes figures for; else the
-    full bundle, so the report always renders."""
+    """The plotly.js to inline: the vendored basic bundle (1.2 MB instead of 4.8 MB) when it can draw every
+    trace and is the same major version as the plotly.js the installed plotly package writes figures for; else
+    the full bundle, so the report always renders."""
     if VENDORED_BUNDLE.is_file() and trace_types <= BASIC_TRACES:
         js = VENDORED_BUNDLE.read_text(encoding="utf-8")
         m = re.search(r"plotly\.js \(basic - minified\) v(\d+\.\d+\.\d+)", js[:400])
         if m and _major(m.group(1)) == _major(get_plotlyjs_version()):
             return js
         if notes is not None:
-            notes.append(f"inlined the full plotly.js bundle: the vendored basic bundle "
-                         f"({m.group(1) if m else 'unknown version'}) does not match plotly.js "
-                         f"{get_plotlyjs_version()}")
+            notes.append(
+                f"inlined the full plotly.js bundle: the vendored basic bundle "
+                f"({m.group(1) if m else 'unknown version'}) does not match plotly.js "
+                f"{get_plotlyjs_version()}"
+            )
     elif notes is not None:
-        why = (f"a figure draws {sorted(trace_types - BASIC_TRACES)}" if not trace_types <= BASIC_TRACES
-               else f"{VENDORED_BUNDLE} is missing")
+        why = (
+            f"a figure draws {sorted(trace_types - BASIC_TRACES)}"
+            if not trace_types <= BASIC_TRACES
+            else f"{VENDORED_BUNDLE} is missing"
+        )
         notes.append(f"inlined the full plotly.js bundle: {why}")
     return get_plotlyjs()
 
 
 def _byline(ctx: ReportContext) -> str:
     reps = ctx.runs.groupby(["arm", "point"]).size() if len(ctx.runs) else None
-    per = (f"{reps.min()}" if reps.min() == reps.max() else f"{reps.min()}–{reps.max()}") if reps is not None else "0"
+    per = (
+        (f"{reps.min()}" if reps.min() == reps.max() else f"{reps.min()}–{reps.max()}")
+        if reps is not None
+        else "0"
+    )
     points = ctx.runs["point"].nunique() if len(ctx.runs) else 0
     where = f" × {points} design points" if points > 1 else ""
-    return (f"<p class='byline'>Sweep <b>{esc(ctx.meta.get('name', ctx.folder.name))}</b>: {len(ctx.arms)} arms"
-            f"{where}, {esc(per)} replications each, {esc(ctx.spec.get('scale', ''))} scale; every interval is a 95% "
-            "CI, paired on common random numbers. <a href='#overview'>Details</a>, "
-            "<a href='#contents'>contents</a>.</p>")
+    return (
+        f"<p class='byline'>Sweep <b>{esc(ctx.meta.get('name', ctx.folder.name))}</b>: {len(ctx.arms)} arms"
+        f"{where}, {esc(per)} replications each, {esc(ctx.spec.get('scale', ''))} scale; "
+        "every interval is a 95% CI, paired on common random numbers. <a href='#overview'>Details</a>, "
+        "<a href='#contents'>contents</a>.</p>"
+    )
 
 
 def _page(ctx: ReportContext, title: str, lead: str, bodies: dict[str, str], bundle: str) -> str:
     """Finding, byline and trade-off first; then the title, contents and the remaining sections."""
     shown = [(k, t) for k, t in SECTIONS if not bodies[k].startswith(NOT_SHOWN)]
     toc = "".join(f"<li><a href='#{k}'>{t}</a></li>" for k, t in shown)
-    first = "".join(f"<section id='{k}'><h2>{t}</h2>{bodies[k]}</section>" for k, t in shown if k == LEAD_SECTION)
-    rest = "".join(f"<section id='{k}'><h2>{t}</h2>{bodies[k]}</section>" for k, t in shown if k != LEAD_SECTION)
+    first = "".join(
+        f"<section id='{k}'><h2>{t}</h2>{bodies[k]}</section>" for k, t in shown if k == LEAD_SECTION
+    )
+    rest = "".join(
+        f"<section id='{k}'><h2>{t}</h2>{bodies[k]}</section>" for k, t in shown if k != LEAD_SECTION
+    )
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -141,7 +156,9 @@ def _page(ctx: ReportContext, title: str, lead: str, bodies: dict[str, str], bun
 """
 
 
-def build_report(folder: str | Path, html_path: Path | None = None, outcomes: list[str] | None = None) -> Written:
+def build_report(
+    folder: str | Path, html_path: Path | None = None, outcomes: list[str] | None = None
+) -> Written:
     """Analyse a sweep folder; write report.html, tables/*.csv and ema/*."""
     folder = Path(folder)
     ctx = ReportContext(folder, outcomes)

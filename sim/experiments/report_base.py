@@ -1,5 +1,5 @@
-"""What every report section shares: the loaded sweep (``ReportContext``) and the HTML and Plotly formatting, so the
-section modules only say what they show."""
+"""What every report section shares: the loaded sweep (``ReportContext``) and the HTML and Plotly formatting,
+so the section modules only say what they show."""
 
 from __future__ import annotations
 
@@ -18,8 +18,18 @@ from sim.experiments.store import ResultStore
 from sim.model.metrics import METRICS
 from sim.model.scenario import REFORMS, ScenarioError
 
-PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22",
-           "#17becf")
+PALETTE = (
+    "#1f77b4",
+    "#d62728",
+    "#2ca02c",
+    "#ff7f0e",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
+)
 CONFIG = {"displaylogo": False, "responsive": True}
 # The default look without the defaults for trace types the report never draws: 7 kB less JSON per figure.
 TEMPLATE = go.layout.Template(
@@ -28,7 +38,9 @@ TEMPLATE = go.layout.Template(
 )
 MAX_LEGEND = 16  # more entries than this and a legend would need its own scroll bar: label by hover instead
 LEGEND_ROW = 21  # pixels a vertical legend entry needs
-NOT_SHOWN = "<p class='note'>Not "  # a section body starting so does not apply to this experiment and is left out
+NOT_SHOWN = (
+    "<p class='note'>Not "  # a section body starting so does not apply to this experiment and is left out
+)
 
 
 def unit(metric: str) -> str:
@@ -38,8 +50,8 @@ def unit(metric: str) -> str:
 
 
 def short_label(arm: str) -> str:
-    """Arm names joined with '+' (reform subsets) shortened to initials: 'power_rebalancing+judgment_reasoning' ->
-    'PR+JR', so 64 subset arms fit on an axis."""
+    """Arm names joined with '+' (reform subsets) shortened to initials:
+    'power_rebalancing+judgment_reasoning' -> 'PR+JR', so 64 subset arms fit on an axis."""
     if "+" not in arm and len(arm) <= 30:
         return arm
     return "+".join(initials(part) for part in arm.split("+"))
@@ -55,8 +67,8 @@ def esc(text: object) -> str:
 
 
 def breakable(text: object) -> str:
-    """Escaped text that may wrap after '_', '+' and '.': metric and arm names are long single words that would
-    otherwise widen a table past the page."""
+    """Escaped text that may wrap after '_', '+' and '.': metric and arm names are long single words that
+    would otherwise widen a table past the page."""
     return re.sub(r"([_+.])", r"\1<wbr>", esc(text))
 
 
@@ -65,7 +77,7 @@ def note(text: str) -> str:
 
 
 def legend_height(entries: int, margin: int = 120) -> int:
-    """Figure height at which a vertical legend of this many entries fits beside the plot without scrolling."""
+    """Figure height at which a vertical legend of this many entries fits beside the plot unscrolled."""
     return LEGEND_ROW * entries + margin
 
 
@@ -83,8 +95,8 @@ def _cell(value: Any) -> tuple[str, str]:
 
 
 def table_html(df: pd.DataFrame, max_rows: int = 80, raw: tuple[str, ...] = ()) -> str:
-    """A table that fits the page: headers and names wrap at '_', long tables scroll vertically in their box (the
-    header stays in view); columns in ``raw`` hold trusted HTML. The full table is always in a CSV."""
+    """A table that fits the page: headers and names wrap at '_', long tables scroll vertically in their box
+    (the header stays in view); columns in ``raw`` hold trusted HTML. The full table is always in a CSV."""
     shown = df.head(max_rows)
     head = "".join(f"<th>{breakable(c)}</th>" for c in shown.columns)
     rows = []
@@ -96,8 +108,10 @@ def table_html(df: pd.DataFrame, max_rows: int = 80, raw: tuple[str, ...] = ()) 
         rows.append("<tr>" + "".join(cells) + "</tr>")
     tall = " tall" if len(shown) > 20 else ""
     more = f"<p class='note'>{len(df) - max_rows} more rows in the CSV.</p>" if len(df) > max_rows else ""
-    return (f"<div class='tbl-wrap{tall}'><table class='tbl'><thead><tr>{head}</tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></div>{more}")
+    return (
+        f"<div class='tbl-wrap{tall}'><table class='tbl'><thead><tr>{head}</tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table></div>{more}"
+    )
 
 
 def grid_spacing(rows: int, row_h: int) -> float:
@@ -106,8 +120,8 @@ def grid_spacing(rows: int, row_h: int) -> float:
 
 
 class ReportContext:
-    """One sweep folder loaded for reporting: successful runs, arms in spec order with colours and short labels,
-    headline outcomes; sections save their CSV tables and notes here."""
+    """One sweep folder loaded for reporting: successful runs, arms in spec order with colours and short
+    labels, headline outcomes; sections save their CSV tables and notes here."""
 
     def __init__(self, folder: Path, outcomes: list[str] | None) -> None:
         self.folder = folder
@@ -140,15 +154,17 @@ class ReportContext:
         self.trace_types: set[str] = set()  # what the figures draw: decides which plotly.js bundle is enough
         self.multi_point = bool(self.runs["point"].nunique() > 1) if len(self.runs) else False
         if self.stale:
-            self.notes.append(f"{self.stale} stored runs belong to scenarios the spec no longer resolves to "
-                              "(changed arms or parameters) and are left out")
+            self.notes.append(
+                f"{self.stale} stored runs belong to scenarios the spec no longer resolves to "
+                "(changed arms or parameters) and are left out"
+            )
 
     @property
     def xlabels(self) -> list[str]:
         return [self.short[a] for a in self.arms]
 
     def grid(self) -> tuple[int, int]:
-        """Columns and row height of per-outcome charts: one column and taller rows when there are many arms."""
+        """Columns and row height of per-outcome charts: one column, taller rows when there are many arms."""
         n = len(self.arms)
         return (2 if n <= 12 else 1), max(260, 14 * n + 80)
 
@@ -165,7 +181,7 @@ class ReportContext:
         return p
 
     def fig(self, fig: go.Figure) -> str:
-        """The figure as an HTML fragment (plotly.js is inlined once by the page), its trace types recorded."""
+        """The figure as an HTML fragment (the page inlines plotly.js once); its trace types are recorded."""
         self.trace_types.update(t.type for t in fig.data)
         fig.update_layout(template=TEMPLATE)
         return pio.to_html(fig, full_html=False, include_plotlyjs=False, config=CONFIG)

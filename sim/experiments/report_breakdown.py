@@ -1,5 +1,5 @@
-"""Report sections that break outcomes down: relief by type and reason, hours by actor and stage, and the daily
-series over the run (with the warm-up shaded)."""
+"""Report sections that break outcomes down: relief by type and reason, hours by actor and stage, and the
+daily series over the run (with the warm-up shaded)."""
 
 from __future__ import annotations
 
@@ -47,13 +47,18 @@ SHADES = {  # relief reasons by class: avoidable reds, unavoidable oranges, non-
 
 
 def _stacked(title: str, traces: list[go.Bar], xlabels: list[str]) -> go.Figure:
-    """Stacked bars, tall enough that the legend lists every trace without a scroll bar even when many arm names
-    stand upright under the axis and take their height from the plot."""
+    """Stacked bars, tall enough that the legend lists every trace without a scroll bar even when many arm
+    names stand upright under the axis and take their height from the plot."""
     ticks = 7 * max(map(len, xlabels), default=0) if len(xlabels) > 8 else 60
     height = max(460, legend_height(len(traces), 110 + ticks))
     fig = go.Figure(traces)
-    fig.update_layout(barmode="stack", title=dict(text=title, x=0.01), height=height, margin=BAR_MARGIN,
-                      yaxis_title="events per 100 leniency cases")
+    fig.update_layout(
+        barmode="stack",
+        title=dict(text=title, x=0.01),
+        height=height,
+        margin=BAR_MARGIN,
+        yaxis_title="events per 100 leniency cases",
+    )
     return fig
 
 
@@ -74,9 +79,18 @@ def relief(ctx: ReportContext) -> str:
         label = t.removeprefix("relief_rate_")
         if have_split:
             e, n = split[t]
-            by_type.append(go.Bar(name=f"{label} (essential)", x=ctx.xlabels, y=m[e], marker_color=PALETTE[i]))
-            by_type.append(go.Bar(name=f"{label} (non-essential)", x=ctx.xlabels, y=m[n], marker_color=PALETTE[i],
-                                  marker_opacity=0.45))
+            by_type.append(
+                go.Bar(name=f"{label} (essential)", x=ctx.xlabels, y=m[e], marker_color=PALETTE[i])
+            )
+            by_type.append(
+                go.Bar(
+                    name=f"{label} (non-essential)",
+                    x=ctx.xlabels,
+                    y=m[n],
+                    marker_color=PALETTE[i],
+                    marker_opacity=0.45,
+                )
+            )
         else:
             by_type.append(go.Bar(name=label, x=ctx.xlabels, y=m[t], marker_color=PALETTE[i]))
     shades = {cls: itertools.cycle(colors) for cls, colors in SHADES.items()}
@@ -85,17 +99,34 @@ def relief(ctx: ReportContext) -> str:
         col = f"relief_rate_reason_{r.name.lower()}"
         if col in m:
             cls = CLASS_OF_REASON[r]
-            by_reason.append(go.Bar(name=f"{r.name.lower()} ({cls.name.lower().replace('_', ' ')})",
-                                    x=ctx.xlabels, y=m[col], marker_color=next(shades[cls])))
+            by_reason.append(
+                go.Bar(
+                    name=f"{r.name.lower()} ({cls.name.lower().replace('_', ' ')})",
+                    x=ctx.xlabels,
+                    y=m[col],
+                    marker_color=next(shades[cls]),
+                )
+            )
     dark = " (dark: essential, light: non-essential)" if have_split else ""
     fig_type = _stacked(f"By type{dark}", by_type, ctx.xlabels)
-    fig_reason = _stacked("By reason (reds: essential avoidable, oranges: essential unavoidable, blues: "
-                          "non-essential)", by_reason, ctx.xlabels)
-    split_note = "" if have_split else (
-        " Types are not split into essential and non-essential because the model does not report "
-        "relief_rate_&lt;type&gt;_essential; the split is shown by reason, which is how the model classifies it.")
-    return (ctx.fig(fig_type) + ctx.fig(fig_reason) + "<p>Relief events per 100 leniency cases, mean over "
-            f"replications.{split_note} Table: <code>tables/relief_by_type.csv</code>.</p>")
+    fig_reason = _stacked(
+        "By reason (reds: essential avoidable, oranges: essential unavoidable, blues: non-essential)",
+        by_reason,
+        ctx.xlabels,
+    )
+    split_note = (
+        ""
+        if have_split
+        else (
+            " Types are not split into essential and non-essential because the model does not report "
+            "relief_rate_&lt;type&gt;_essential; the split is shown by reason, which is how the model "
+            "classifies it."
+        )
+    )
+    return (
+        ctx.fig(fig_type) + ctx.fig(fig_reason) + "<p>Relief events per 100 leniency cases, mean over "
+        f"replications.{split_note} Table: <code>tables/relief_by_type.csv</code>.</p>"
+    )
 
 
 def hours(ctx: ReportContext) -> str:
@@ -106,16 +137,33 @@ def hours(ctx: ReportContext) -> str:
     means = group_means(ctx.runs, flat + [f"hours_per_case_{a}" for a in ACTORS] + ["hours_per_case_total"])
     ctx.save(means, "hours_by_actor_stage")
     m = means.pivot(index="arm", columns="outcome", values="mean").reindex(ctx.arms)
-    fig = make_subplots(rows=1, cols=len(ACTORS), subplot_titles=[f"{a} hours per case" for a in ACTORS],
-                        shared_yaxes=True)
+    fig = make_subplots(
+        rows=1, cols=len(ACTORS), subplot_titles=[f"{a} hours per case" for a in ACTORS], shared_yaxes=True
+    )
     for j, a in enumerate(ACTORS):
         for i, s in enumerate(Stage):
-            fig.add_trace(go.Bar(name=s.name.lower(), x=ctx.xlabels, y=m[f"hours_per_case_{a}_{s.name.lower()}"],
-                                 marker_color=PALETTE[i], legendgroup=s.name, showlegend=j == 0), 1, j + 1)
-    fig.update_layout(barmode="stack", height=520, margin=dict(l=10, r=10, t=40, b=120),
-                      yaxis_title="hours per case arrived")
-    return (ctx.fig(fig) + "<p>Hours per case arrived, stacked by stage. "
-            "Table: <code>tables/hours_by_actor_stage.csv</code>.</p>")
+            fig.add_trace(
+                go.Bar(
+                    name=s.name.lower(),
+                    x=ctx.xlabels,
+                    y=m[f"hours_per_case_{a}_{s.name.lower()}"],
+                    marker_color=PALETTE[i],
+                    legendgroup=s.name,
+                    showlegend=j == 0,
+                ),
+                1,
+                j + 1,
+            )
+    fig.update_layout(
+        barmode="stack",
+        height=520,
+        margin=dict(l=10, r=10, t=40, b=120),
+        yaxis_title="hours per case arrived",
+    )
+    return (
+        ctx.fig(fig) + "<p>Hours per case arrived, stacked by stage. "
+        "Table: <code>tables/hours_by_actor_stage.csv</code>.</p>"
+    )
 
 
 def _warmup_days(ctx: ReportContext) -> int:
@@ -137,35 +185,84 @@ def daily(ctx: ReportContext) -> str:
     if ctx.multi_point:
         ctx.notes.append("daily series are pooled over design points")
     q = d.groupby(["arm", "day"])[cols]
-    out = (q.mean().add_prefix("mean_").join(q.quantile(0.1).add_prefix("p10_"))
-           .join(q.quantile(0.9).add_prefix("p90_")).reset_index())
+    out = (
+        q.mean()
+        .add_prefix("mean_")
+        .join(q.quantile(0.1).add_prefix("p10_"))
+        .join(q.quantile(0.9).add_prefix("p90_"))
+        .reset_index()
+    )
     ctx.save(out, "daily_bands")
     step = max(1, int(math.ceil(out["day"].nunique() / 240)))
     rows = math.ceil(len(cols) / 2)
-    fig = make_subplots(rows=rows, cols=2, subplot_titles=cols, vertical_spacing=0.45 / max(1, rows),
-                        horizontal_spacing=0.1)
+    fig = make_subplots(
+        rows=rows, cols=2, subplot_titles=cols, vertical_spacing=0.45 / max(1, rows), horizontal_spacing=0.1
+    )
     for i, c in enumerate(cols):
         r, c_ = i // 2 + 1, i % 2 + 1
         for arm in arms:
             g = out[(out["arm"] == arm) & (out["day"] % step == 0)]
             color = ctx.colors[arm]
             band_y = np.round(np.r_[g[f"p90_{c}"], g[f"p10_{c}"][::-1]], 4)
-            fig.add_trace(go.Scatter(x=np.r_[g["day"], g["day"][::-1]], y=band_y, fill="toself", fillcolor=color,
-                                     opacity=0.15, line=dict(width=0), hoverinfo="skip", showlegend=False,
-                                     legendgroup=arm), r, c_)
-            fig.add_trace(go.Scatter(x=g["day"], y=np.round(g[f"mean_{c}"], 4), mode="lines", name=ctx.short[arm],
-                                     line=dict(color=color, width=1.5), legendgroup=arm, showlegend=i == 0), r, c_)
+            fig.add_trace(
+                go.Scatter(
+                    x=np.r_[g["day"], g["day"][::-1]],
+                    y=band_y,
+                    fill="toself",
+                    fillcolor=color,
+                    opacity=0.15,
+                    line=dict(width=0),
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=arm,
+                ),
+                r,
+                c_,
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=g["day"],
+                    y=np.round(g[f"mean_{c}"], 4),
+                    mode="lines",
+                    name=ctx.short[arm],
+                    line=dict(color=color, width=1.5),
+                    legendgroup=arm,
+                    showlegend=i == 0,
+                ),
+                r,
+                c_,
+            )
         fig.update_yaxes(title_text=DAILY_Y.get(c, ""), row=r, col=c_)
-    fig.update_layout(height=max(320 * rows + 60, legend_height(len(arms))), margin=dict(l=10, r=10, t=40, b=20))
+    fig.update_layout(
+        height=max(320 * rows + 60, legend_height(len(arms))), margin=dict(l=10, r=10, t=40, b=20)
+    )
     fig.update_xaxes(title_text="day")
     warm_days = _warmup_days(ctx)
     if warm_days:  # summary figures count only cases arriving after this band
-        fig.add_vrect(x0=0, x1=warm_days, fillcolor="#888", opacity=0.15, line_width=0, row="all", col="all",
-                      annotation_text="warm-up", annotation_position="top left", annotation_font_size=10)
-    more = f" The first {MAX_DAILY_ARMS} of {len(ctx.arms)} arms are drawn." if len(ctx.arms) > MAX_DAILY_ARMS else ""
-    shaded = (f" Grey: the warm-up (days 0–{warm_days}); summary figures count only cases arriving after it."
-              if warm_days else " No warm-up: every day counts.")
+        fig.add_vrect(
+            x0=0,
+            x1=warm_days,
+            fillcolor="#888",
+            opacity=0.15,
+            line_width=0,
+            row="all",
+            col="all",
+            annotation_text="warm-up",
+            annotation_position="top left",
+            annotation_font_size=10,
+        )
+    more = (
+        f" The first {MAX_DAILY_ARMS} of {len(ctx.arms)} arms are drawn."
+        if len(ctx.arms) > MAX_DAILY_ARMS
+        else ""
+    )
+    shaded = (
+        f" Grey: the warm-up (days 0–{warm_days}); summary figures count only cases arriving after it."
+        if warm_days
+        else " No warm-up: every day counts."
+    )
     return ctx.fig(fig) + (
         "<p>Line: mean over replications; band: 10th–90th percentile across replications "
         f"(every {step} day(s) drawn).{more}{shaded} Click a legend entry to hide an arm. "
-        "Table: <code>tables/daily_bands.csv</code>.</p>")
+        "Table: <code>tables/daily_bands.csv</code>.</p>"
+    )

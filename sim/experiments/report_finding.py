@@ -1,4 +1,4 @@
-"""The report's first paragraph: the answer in plain words, computed from the runs, before any chart or table."""
+"""The report's first paragraph: the answer in plain words, computed from the runs, before any chart."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ FINDING_ALSO = (
 
 
 def finding(runs: pd.DataFrame, baseline: str) -> str:
-    """A plain-language summary computed from the data: which arm cuts non-essential relief most, by how much (95 %
-    CI, paired on seeds), at what change in hours, and what it does to essential relief and undetected coercion.
-    Empty when there is nothing to compare (one arm, or the runs lack the target outcome)."""
+    """A plain-language summary computed from the data: which arm cuts non-essential relief most, by how much
+    (95 % CI, paired on seeds), at what change in hours, and what it does to essential relief and undetected
+    coercion. Empty when there is nothing to compare (one arm, or the runs lack the target outcome)."""
     keys = [FINDING_TARGET, *(k for k, _ in FINDING_ALSO)]
     if FINDING_TARGET not in runs or runs["arm"].nunique() < 2:
         return ""
@@ -33,9 +33,14 @@ def finding(runs: pd.DataFrame, baseline: str) -> str:
     arm = best["arm"]
     base = best["baseline_mean"]
     verb = "cuts" if best["mean_diff"] < 0 else "does not cut"
-    sig = "" if best["significant"] else " (not distinguishable from no change at this number of replications)"
-    ci = (f"95 % CI {best['ci_low']:+.2f} to {best['ci_high']:+.2f}"
-          if np.isfinite([best["ci_low"], best["ci_high"]]).all() else "no CI from one replication")
+    sig = (
+        "" if best["significant"] else " (not distinguishable from no change at this number of replications)"
+    )
+    ci = (
+        f"95 % CI {best['ci_low']:+.2f} to {best['ci_high']:+.2f}"
+        if np.isfinite([best["ci_low"], best["ci_high"]]).all()
+        else "no CI from one replication"
+    )
     text = (
         f"<p class='finding'><b>Finding.</b> Of the arms compared with <i>{esc(baseline)}</i>, "
         f"<b>{esc(arm)}</b> {verb} non-essential relief most: {base:.2f} → {base + best['mean_diff']:.2f} "
@@ -43,9 +48,12 @@ def finding(runs: pd.DataFrame, baseline: str) -> str:
     )
     mine = diffs[diffs["arm"] == arm].set_index("outcome")
     parts = [
-        f"{label} {mine.loc[k, 'mean_diff']:+.2f}" + (
+        f"{label} {mine.loc[k, 'mean_diff']:+.2f}"
+        + (
             f" [{mine.loc[k, 'ci_low']:+.2f}, {mine.loc[k, 'ci_high']:+.2f}]"
-            if np.isfinite([mine.loc[k, "ci_low"], mine.loc[k, "ci_high"]]).all() else "")
+            if np.isfinite([mine.loc[k, "ci_low"], mine.loc[k, "ci_high"]]).all()
+            else ""
+        )
         for k, label in FINDING_ALSO
         if k in mine.index
     ]
