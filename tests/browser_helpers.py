@@ -125,3 +125,49 @@ def screenshot(page: Any, name: str) -> Path:
     path = ARTIFACTS / name
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+# --- checks on a static page (the sweep report) --------------------------------------------------------------
+OVERFLOWING_TABLES_JS = """() => Array.from(document.querySelectorAll('table')).flatMap((t, i) => {
+    const box = t.parentElement, r = t.getBoundingClientRect();
+    const clipped = t.scrollWidth > t.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1
+        || r.right > document.documentElement.clientWidth + 1;
+    return clipped ? [{index: i, section: (t.closest('section') || {}).id, table: t.scrollWidth,
+                       box: box.clientWidth, right: r.right}] : [];
+})"""
+SCROLLING_LEGENDS_JS = """() => Array.from(document.querySelectorAll('.legend')).flatMap(l => {
+    const bar = l.querySelector('.scrollbar');
+    const h = bar ? parseFloat(bar.getAttribute('height') || '0') : 0;
+    return h > 0 ? [(l.closest('section') || {}).id || '?'] : [];
+})"""
+FIRST_TEXT_JS = """() => {
+    const el = Array.from(document.querySelectorAll('h1, h2, h3, h4, h5, h6, p'))
+        .find(e => e.offsetParent !== null && e.innerText.trim() !== '');
+    if (!el) return null;
+    return {tag: el.tagName, cls: el.className, text: el.innerText, top: el.getBoundingClientRect().top};
+}"""
+
+
+def overflowing_tables(page: Any) -> list[dict[str, Any]]:
+    """Tables wider than their box or the window (a clipped or sideways-scrolling column), one dict each."""
+    return page.evaluate(OVERFLOWING_TABLES_JS)
+
+
+def scrolling_legends(page: Any) -> list[str]:
+    """Sections whose Plotly legend has more entries than room, so it shows its own scroll bar."""
+    return page.evaluate(SCROLLING_LEGENDS_JS)
+
+
+def first_text(page: Any) -> dict[str, Any] | None:
+    """The first visible heading or paragraph with text: what a reader sees first."""
+    return page.evaluate(FIRST_TEXT_JS)
+
+
+def wait_for_plotly(page: Any, timeout: float = 20_000) -> int:
+    """Wait until every Plotly figure on the page has drawn; returns how many there are."""
+    page.wait_for_function(
+        "() => Array.from(document.querySelectorAll('.plotly-graph-div'))"
+        ".every(d => d.querySelector('.main-svg'))",
+        timeout=timeout,
+    )
+    return page.locator(".plotly-graph-div").count()

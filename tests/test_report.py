@@ -31,15 +31,19 @@ def test_report_has_every_section_and_is_self_contained(reform_sweep: Path) -> N
     not_applicable = {"factor-effects", "sensitivity"}  # arms only: no factor design, so left out
     for key, title in SECTIONS:
         assert (f"<section id='{key}'><h2>{title}</h2>" in html) == (key not in not_applicable), key
-    assert html.count("plotly.js v") == 1  # the library inlined once
+    assert html.count("plotly.js (basic - minified) v") == 1  # the partial bundle, inlined once
+    assert len(html.encode()) < 2_500_000  # the full bundle alone is 4.8 MB
     assert "<script src=" not in html and "<link" not in html  # nothing fetched: it opens offline
     assert html.count("Plotly.newPlot") >= 6  # arm means, differences, relief, hours, trade-off, daily
     assert "could not be built" not in html
     assert "Not applicable" not in html
     assert "None: every run succeeded." in html
-    # the finding comes first, before the table of contents, and names an arm with its paired interval
+    # the finding comes first, then the trade-off chart, then the table of contents; it names an arm with its
+    # paired interval
     lead = html.split("<nav>", 1)[0]
     assert "<p class='finding'><b>Finding.</b>" in lead and "95 % CI" in lead
+    assert html.index("<p class='finding'>") < html.index("<section id='trade-off'>") < html.index("<nav>")
+    assert html.split("<body>", 1)[1].lstrip().startswith("<header><p class='finding'>")
 
 
 def test_report_tables_carry_the_numbers(reform_sweep: Path) -> None:
@@ -67,7 +71,12 @@ def test_report_tables_carry_the_numbers(reform_sweep: Path) -> None:
 @pytest.mark.parametrize(
     ("design", "factors", "expect_table", "expect_text"),
     [
-        ("grid", "[factors.grid]\n'power.target_pressure' = [0.2, 0.8]\n'judge.reasoning_quality' = [0.3, 0.9]\n", "factor_grid_means.csv", "Heatmap"),
+        (
+            "grid",
+            "[factors.grid]\n'power.target_pressure' = [0.2, 0.8]\n'judge.reasoning_quality' = [0.3, 0.9]\n",
+            "factor_grid_means.csv",
+            "Mean over replications at each grid point",
+        ),
         ("sobol\nsamples = 8", "[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n'judge.reasoning_quality' = [0.2, 0.9]\n", "sobol_indices.csv", "Sobol indices with 95% bootstrap CIs"),
         ("morris\nsamples = 4", "[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n'judge.reasoning_quality' = [0.2, 0.9]\n", "morris_indices.csv", "Morris screening"),
     ],
