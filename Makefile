@@ -20,7 +20,9 @@ run: $(STAMP)
 	$(BIN)/leniency report results/reforms
 
 test: $(STAMP)
+	$(BIN)/ruff format --check sim tests
 	$(BIN)/ruff check sim tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q
 
 test-all: $(STAMP)

@@ -1,5 +1,5 @@
-"""Real-browser test harness: serve the app with `leniency viz` on a free port, drive Debian's headless Chromium
-through Playwright, collect console errors, save screenshots to test-artifacts/.
+"""Real-browser test harness: serve the app with `leniency viz` on a free port, drive Debian's headless
+Chromium through Playwright, collect console errors, save screenshots to test-artifacts/.
 
 Playwright cannot download its own browser here (no network), so it is pointed at /usr/bin/chromium
 (`apt-get install chromium`; .ci/run installs it when missing).
@@ -58,7 +58,12 @@ def app_server(timeout: float = 60.0) -> Iterator[Server]:
     ARTIFACTS.mkdir(exist_ok=True)
     log_path = ARTIFACTS / "viz-server.log"  # the last browser test's server output
     with log_path.open("wb") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "sim.cli", "viz", "--port", str(port)], cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "sim.cli", "viz", "--port", str(port)],
+            cwd=REPO,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     server = Server(f"http://127.0.0.1:{port}/", proc, log_path)
     try:
         deadline = time.monotonic() + timeout
@@ -72,7 +77,9 @@ def app_server(timeout: float = 60.0) -> Iterator[Server]:
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 pass
             if time.monotonic() > deadline:
-                raise TimeoutError(f"leniency viz did not answer on {server.url} within {timeout:.0f} s:\n{server.log()}")
+                raise TimeoutError(
+                    f"leniency viz did not answer on {server.url} within {timeout:.0f} s:\n{server.log()}"
+                )
             time.sleep(0.25)
         yield server
     finally:
@@ -105,12 +112,19 @@ def browser_page(width: int = 1600, height: int = 1000) -> Iterator[Browser]:
 
     with tempfile.TemporaryDirectory(prefix="leniency-chromium-") as profile, sync_playwright() as pw:
         ctx = pw.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport={"width": width, "height": height}
+            profile,
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": width, "height": height},
         )
         try:
             page = ctx.new_page()
             b = Browser(page)
-            page.on("console", lambda m: b.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+            page.on(
+                "console",
+                lambda m: b.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None,
+            )
             page.on("pageerror", lambda e: b.errors.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: b.failed_requests.append(r.url))
             page.on("request", lambda r: b.requests.append(r.url))
@@ -127,7 +141,8 @@ def screenshot(page: Any, name: str) -> Path:
     return path
 
 
-# --- checks on a static page (the sweep report) --------------------------------------------------------------
+# --- checks on a static page (the sweep report)
+# --------------------------------------------------------------
 OVERFLOWING_TABLES_JS = """() => Array.from(document.querySelectorAll('table')).flatMap((t, i) => {
     const box = t.parentElement, r = t.getBoundingClientRect();
     const clipped = t.scrollWidth > t.clientWidth + 1 || box.scrollWidth > box.clientWidth + 1

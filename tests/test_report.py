@@ -25,7 +25,13 @@ def reform_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_report_has_every_section_and_is_self_contained(reform_sweep: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "report", str(reform_sweep)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "report", str(reform_sweep)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     html = (reform_sweep / "report.html").read_text(encoding="utf-8")
     not_applicable = {"factor-effects", "sensitivity"}  # arms only: no factor design, so left out
@@ -51,20 +57,39 @@ def test_report_tables_carry_the_numbers(reform_sweep: Path) -> None:
     tables = reform_sweep / "tables"
     means = pd.read_csv(tables / "arm_means.csv")
     assert {"arm", "outcome", "n", "mean", "ci_low", "ci_high"} <= set(means.columns)
-    assert set(means["arm"]) == {"baseline", "all_reforms", "voluntariness_safeguards", "substantive_duty_lawyers", "power_rebalancing",
-                                 "prosecutor_judge_coordination", "judgment_reasoning", "appeal_countermeasures"}
+    assert set(means["arm"]) == {
+        "baseline",
+        "all_reforms",
+        "voluntariness_safeguards",
+        "substantive_duty_lawyers",
+        "power_rebalancing",
+        "prosecutor_judge_coordination",
+        "judgment_reasoning",
+        "appeal_countermeasures",
+    }
     ok = means.dropna(subset=["mean", "ci_low"])
-    assert (ok["ci_low"] <= ok["mean"]).all() and (ok["mean"] <= ok["ci_high"]).all() and (means["n"] <= 3).all()
+    assert (
+        (ok["ci_low"] <= ok["mean"]).all() and (ok["mean"] <= ok["ci_high"]).all() and (means["n"] <= 3).all()
+    )
     diffs = pd.read_csv(tables / "paired_differences.csv")
-    assert "baseline" not in set(diffs["arm"]) and {"mean_diff", "significant", "p_holm"} <= set(diffs.columns)
+    assert "baseline" not in set(diffs["arm"]) and {"mean_diff", "significant", "p_holm"} <= set(
+        diffs.columns
+    )
     trade = pd.read_csv(tables / "tradeoff.csv")
     assert trade["pareto_undetected_involuntary_per_100"].any()
     hours = pd.read_csv(tables / "hours_by_actor_stage.csv")
     assert hours["outcome"].str.startswith("hours_per_case_judge_").any()
     daily = pd.read_csv(tables / "daily_bands.csv")
-    assert {"arm", "day", "mean_application_rate", "p10_application_rate", "p90_application_rate"} <= set(daily.columns)
-    exp, out = pd.read_csv(reform_sweep / "ema" / "experiments.csv"), pd.read_csv(reform_sweep / "ema" / "outcomes.csv")
-    assert len(exp) == len(out) == 8 * 3 and {"policy", "scenario", "reform_power_rebalancing"} <= set(exp.columns)
+    assert {"arm", "day", "mean_application_rate", "p10_application_rate", "p90_application_rate"} <= set(
+        daily.columns
+    )
+    exp, out = (
+        pd.read_csv(reform_sweep / "ema" / "experiments.csv"),
+        pd.read_csv(reform_sweep / "ema" / "outcomes.csv"),
+    )
+    assert len(exp) == len(out) == 8 * 3 and {"policy", "scenario", "reform_power_rebalancing"} <= set(
+        exp.columns
+    )
     assert "relief_rate_nonessential" in out.columns
 
 
@@ -77,15 +102,36 @@ def test_report_tables_carry_the_numbers(reform_sweep: Path) -> None:
             "factor_grid_means.csv",
             "Mean over replications at each grid point",
         ),
-        ("sobol\nsamples = 8", "[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n'judge.reasoning_quality' = [0.2, 0.9]\n", "sobol_indices.csv", "Sobol indices with 95% bootstrap CIs"),
-        ("morris\nsamples = 4", "[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n'judge.reasoning_quality' = [0.2, 0.9]\n", "morris_indices.csv", "Morris screening"),
+        (
+            "sobol\nsamples = 8",
+            "[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n"
+            "'judge.reasoning_quality' = [0.2, 0.9]\n",
+            "sobol_indices.csv",
+            "Sobol indices with 95% bootstrap CIs",
+        ),
+        (
+            "morris\nsamples = 4",
+            "[factors.ranges]\n'power.target_pressure' = [0.1, 0.9]\n"
+            "'judge.reasoning_quality' = [0.2, 0.9]\n",
+            "morris_indices.csv",
+            "Morris screening",
+        ),
     ],
 )
-def test_factor_designs_get_their_sections(tmp_path: Path, design: str, factors: str, expect_table: str, expect_text: str) -> None:
-    extra = f"[factors]\ndesign = '{design.splitlines()[0]}'\n" + "\n".join(design.splitlines()[1:]) + "\n" + factors
+def test_factor_designs_get_their_sections(
+    tmp_path: Path, design: str, factors: str, expect_table: str, expect_text: str
+) -> None:
+    extra = (
+        f"[factors]\ndesign = '{design.splitlines()[0]}'\n"
+        + "\n".join(design.splitlines()[1:])
+        + "\n"
+        + factors
+    )
     out = tmp_path / "out"
     reps = 2 if design.startswith("sobol") else 1
-    sweep_in_process(tiny_spec(tmp_path, reps=reps, arms='"baseline"', daily=False, days=20, extra=extra), out)
+    sweep_in_process(
+        tiny_spec(tmp_path, reps=reps, arms='"baseline"', daily=False, days=20, extra=extra), out
+    )
     written = build_report(out)
     html = written.html.read_text(encoding="utf-8")
     assert (out / "tables" / expect_table).is_file(), written.notes
@@ -97,5 +143,7 @@ def test_factor_designs_get_their_sections(tmp_path: Path, design: str, factors:
 
 
 def test_report_of_a_missing_sweep_exits_2(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "sim.cli", "report", str(tmp_path)], cwd=ROOT, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim.cli", "report", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
+    )
     assert proc.returncode == 2 and "not a sweep folder" in proc.stderr

@@ -92,7 +92,7 @@ def Page() -> None:
     tab in a draggable grid sized for half-width cells.
     """
     first = solara.use_memo(AppModel, [])
-    model = solara.use_reactive(first)
+    model: solara.Reactive[AppModel] = solara.use_reactive(first)
     solara.Title(TAB_TITLE)
     solara.Style(SLIDER_VALUES_CSS)
     SolaraViz(model, components=[], model_params=model_params(), name=TITLE, play_interval=PLAY_INTERVAL_MS)

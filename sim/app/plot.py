@@ -87,7 +87,7 @@ def LiveFigure(spec: Spec, name: str, on_click: Callable[[Any], None] | None = N
 
 
 # width of each named figure's box in the browser, px (absent: not measured yet)
-plot_widths = solara.reactive({})
+plot_widths: solara.Reactive[dict[str, int]] = solara.reactive({})
 
 
 class _FitPlots(v.VuetifyTemplate):

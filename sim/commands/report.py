@@ -34,7 +34,8 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     print(
-        f"wrote {written.html} ({written.html.stat().st_size / 1e6:.1f} MB), {len(written.tables)} tables in {written.tables_dir}, EMA export in {written.ema_dir}"
+        f"wrote {written.html} ({written.html.stat().st_size / 1e6:.1f} MB), {len(written.tables)} tables "
+        f"in {written.tables_dir}, EMA export in {written.ema_dir}"
     )
     for note in written.notes:
         print(f"note: {note}")

@@ -7,8 +7,14 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.experiments.outdir import protected
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.experiments.sweep import Sweep, SweepReport
 from sim.model.scenario import ScenarioError
 
 
@@ -90,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.failed == 0 else 1
 
 
-def format_report(sweep: object, report: object) -> str:
+def format_report(sweep: Sweep, report: SweepReport) -> str:
     """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI
     half-width; * where the paired difference from the baseline arm is distinguishable from zero)."""
     from sim.experiments.analysis import group_means, paired_differences
@@ -191,7 +197,7 @@ def format_report(sweep: object, report: object) -> str:
     return "\n".join(lines)
 
 
-def _sampled_summary(sweep: object, runs: object, heads: list[str]) -> list[str]:
+def _sampled_summary(sweep: Sweep, runs: pd.DataFrame, heads: list[str]) -> list[str]:
     """For LHS/Sobol/Morris designs: each headline outcome's spread over the design and, for Sobol and Morris,
     the factors with the largest total index or mu*."""
     import numpy as np
@@ -201,6 +207,7 @@ def _sampled_summary(sweep: object, runs: object, heads: list[str]) -> list[str]
 
     spec, plan = sweep.spec, sweep.plan
     f = spec.factors
+    assert f is not None  # only sampled factor designs come here
     lines = [
         f"{'outcome over the design':32s}{'mean':>10s}{'p5':>10s}{'p95':>10s}   most influential factors"
     ]

@@ -136,9 +136,9 @@ def paired_differences(
     return df
 
 
-def pareto_front(x: Sequence[float], y: Sequence[float]) -> np.ndarray:
+def pareto_front(xs: Sequence[float], ys: Sequence[float]) -> np.ndarray:
     """Mask of the points no other point beats on both coordinates (both minimised)."""
-    x, y = np.asarray(x, float), np.asarray(y, float)
+    x, y = np.asarray(xs, float), np.asarray(ys, float)
     mask = np.zeros(len(x), bool)
     for i in range(len(x)):
         if np.isnan(x[i]) or np.isnan(y[i]):

@@ -120,7 +120,7 @@ class Plan:
 
     def scenario(self, arm: int, point: int) -> Scenario:
         base = self.bases[arm]
-        if not self.points[point]:
+        if not self.points[point] or self.spec.factors is None:
             return base
         return base.with_overrides(
             factor_overrides(self.spec.factors, self.points[point], base), source=f"design point {point}"

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import logging
 import multiprocessing as mp
 import os
 from collections.abc import Iterator
@@ -54,8 +55,6 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[Executor
     """A Dask executor: ``local`` starts a LocalCluster of single-threaded worker processes, anything else
     is a scheduler address (its workers need leniency-sim installed)."""
     try:
-        import logging
-
         from distributed import Client, LocalCluster
     except ImportError:
         raise ScenarioError("--dask needs Dask distributed: pip install 'leniency-sim[dask]'") from None

@@ -182,6 +182,10 @@ def _tradeoff_table(ctx: ReportContext, x: str, ys: tuple[str, str]) -> pd.DataF
     means = group_means(ctx.runs, [x, *ys], by=by)
     wide = means.pivot_table(index=by, columns="outcome", values=["mean", "ci_low", "ci_high"]).reset_index()
     wide.columns = ["_".join(c for c in col if c) if isinstance(col, tuple) else col for col in wide.columns]
+    for stat in ("mean", "ci_low", "ci_high"):  # pivot_table drops all-NaN columns (one replication: no CI)
+        for o in (x, *ys):
+            if f"{stat}_{o}" not in wide:
+                wide[f"{stat}_{o}"] = np.nan
     labels = wide["arm"].map(ctx.short).astype(str)
     if ctx.multi_point:
         at = wide[ctx.factors].apply(

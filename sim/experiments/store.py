@@ -24,6 +24,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.model.scenario import ScenarioError
+
 RUNS = "runs.parquet"
 DAILY = "daily.parquet"
 META = "experiment.json"
@@ -121,8 +123,6 @@ class ResultStore:
     def acquire_lock(self) -> None:
         """One sweep writes to a folder at a time. A lock left by a killed sweep on this host is taken
         over."""
-        from sim.model.scenario import ScenarioError
-
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / LOCK
         me = f"{socket.gethostname()} {os.getpid()}"

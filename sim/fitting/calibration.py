@@ -84,7 +84,7 @@ class Evaluator:
         return self.spec.free
 
     def scenario(
-        self, x: Sequence[float], *, days: int | None = None, drain_days: int | None = None
+        self, x: Sequence[float] | np.ndarray, *, days: int | None = None, drain_days: int | None = None
     ) -> Scenario:
         over: dict[str, Any] = {
             p.key: float(np.clip(v, p.lo, p.hi)) for p, v in zip(self.params, x, strict=True)
@@ -94,7 +94,7 @@ class Evaluator:
         over["run.warmup_days"] = fit_warmup(self.base, over["run.days"])
         return self.base.with_overrides(over)
 
-    def evaluate(self, xs: Sequence[Sequence[float]]) -> list[float]:
+    def evaluate(self, xs: Sequence[Sequence[float] | np.ndarray]) -> list[float]:
         """Objective of several candidates at once (all candidate x seed runs go to the executor together)."""
         metrics = [t.metric for t in self.spec.active_targets]
         reps = run_replications([self.scenario(x) for x in xs], self.seeds, metrics, self.executor)
@@ -123,7 +123,7 @@ class Evaluator:
             self.log(f"  {len(self.history):4d} evaluations, best J = {best:.3f}")
         return scores
 
-    def prior(self, x: Sequence[float]) -> float:
+    def prior(self, x: Sequence[float] | np.ndarray) -> float:
         """Weak prior toward the schema defaults (documented plausible values), in units of each parameter's
         range."""
         w = float(self.spec.settings["prior_weight"])

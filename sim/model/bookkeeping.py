@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.metrics import ACTORS, ReliefLedger, Tally, summarise
+from sim.model.metrics import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL, ReliefLedger, Tally, summarise
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import ReliefType
 
@@ -182,8 +182,8 @@ class Bookkeeping:
         self.signed_today = 0
         today["warmup"] = float(m.day < m.count_from)
         new = self.ledger.today
-        today["relief_essential_today"] = int(new[:, 1].sum())
-        today["relief_nonessential_today"] = int(new[:, 0].sum())
+        today["relief_essential_today"] = int(new[:, ESSENTIAL_COL].sum())
+        today["relief_nonessential_today"] = int(new[:, NONESSENTIAL_COL].sum())
         for rt in ReliefType:
             today[f"relief_{rt.name.lower()}_today"] = int(new[rt].sum())
         for i, (a, pool) in enumerate(zip(ACTORS, (m.prosecutors, m.lawyers, m.judges), strict=True)):

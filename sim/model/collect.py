@@ -51,6 +51,6 @@ class DailyCollector(mesa.DataCollector):
         if not self.plan:
             super().collect(model)
             return
-        today, day = model.today, model.day  # type: ignore[attr-defined]
+        today, day = model.today, model.day
         for values, key in self.plan:
             values.append(day if key is None else today[key])

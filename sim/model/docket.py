@@ -6,6 +6,8 @@ simulated. Agents (``Defendant``) read their row; the docket is the one source o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 
 # column name -> dtype. Months are sentence lengths; days are model days.
@@ -110,6 +112,10 @@ class Docket:
     by ``wipe`` at the end of the day while they are still in cache.
     """
 
+    if TYPE_CHECKING:  # the columns of COLUMNS are attributes set at run time (views into the record array)
+
+        def __getattr__(self, name: str) -> np.ndarray: ...
+
     def __init__(self, capacity: int = 1024) -> None:
         self.capacity = 0
         self.active = np.zeros(0, dtype=bool)
@@ -129,7 +135,7 @@ class Docket:
         rows = np.zeros(capacity, dtype=self._record)
         rows[:old] = self._rows
         self._rows = rows
-        for name in self._record.names:
+        for name in self._record.names or ():
             setattr(self, name, rows[name])
         for name, arr in self._solo.items():
             new = np.zeros(capacity, dtype=arr.dtype)
@@ -195,7 +201,7 @@ class Docket:
         rows = np.zeros(keep, dtype=self._record)
         rows[:k] = self._rows[used]
         self._rows = rows
-        for name in self._record.names:
+        for name in self._record.names or ():
             setattr(self, name, rows[name])
         for name, arr in self._solo.items():
             new = np.zeros(keep, dtype=arr.dtype)
@@ -224,6 +230,6 @@ class Docket:
         hit = np.flatnonzero(self.active & (self.case_id == case_id))
         return int(hit[0]) if len(hit) else None
 
-    def record(self, row: int) -> dict[str, object]:
+    def record(self, row: int) -> dict[str, Any]:
         """One case as a plain dict (for case stories and debugging)."""
         return {name: getattr(self, name)[row].item() for name in COLUMNS}

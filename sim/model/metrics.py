@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 from array import array
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +32,11 @@ _ESSENTIAL = ESSENTIAL
 _INITIATING = np.isin(np.arange(len(ReliefType)), list(INITIATING))
 
 ACTORS = ("prosecutor", "lawyer", "judge")
+PROSECUTOR, LAWYER, JUDGE = (ACTORS.index(a) for a in ("prosecutor", "lawyer", "judge"))
+NONESSENTIAL_COL, ESSENTIAL_COL = (
+    0,
+    1,
+)  # the columns of Tally.relief and ReliefLedger.today (events by essentiality)
 
 
 @dataclass
@@ -123,8 +129,8 @@ class ReliefLedger:
         reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (n,))
         initiation = np.broadcast_to(np.asarray(initiation, dtype=bool), (n,))
         ess_all = int(ESSENTIAL[reasons].sum())
-        self.today[rtype, 1] += ess_all
-        self.today[rtype, 0] += n - ess_all
+        self.today[rtype, ESSENTIAL_COL] += ess_all
+        self.today[rtype, NONESSENTIAL_COL] += n - ess_all
         cr = reasons[counted]
         counts = np.bincount(cr, minlength=len(Reason))
         cls = CLASS_CODE[cr[initiation[counted]]]
@@ -150,12 +156,12 @@ class ReliefLedger:
             done += k
             self.count += k
         ne = int(counts[_ESSENTIAL].sum())
-        self._tally.relief[rtype, 1] += ne
-        self._tally.relief[rtype, 0] += len(cr) - ne
+        self._tally.relief[rtype, ESSENTIAL_COL] += ne
+        self._tally.relief[rtype, NONESSENTIAL_COL] += len(cr) - ne
         self._tally.relief_reason += counts
 
     def _column(self, segments: list[np.ndarray], dtype: type) -> np.ndarray:
-        out = np.empty(self.count, dtype=dtype)
+        out: np.ndarray = np.empty(self.count, dtype=dtype)
         for i, seg in enumerate(segments):
             part = out[i * self._SEGMENT : (i + 1) * self._SEGMENT]
             part[:] = seg[: len(part)]
@@ -198,7 +204,7 @@ class ReliefLedger:
         }
         return pd.DataFrame(frame, copy=False)
 
-    def for_case(self, case_id: int) -> list[dict[str, object]]:
+    def for_case(self, case_id: int) -> list[dict[str, Any]]:
         starts = np.cumsum(np.array(self._size, dtype=np.int64)) - np.array(self._size, dtype=np.int64)
         out = []
         for s, seg in enumerate(self._ids):
@@ -426,8 +432,8 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
         "technical_appeal_share": _ratio(t.technical_appeals, t.appeals),
         "technical_appeal_rate": _ratio(t.technical_appeals, t.leniency_judged),
         "relief_rate": t.relief.sum() * per100,
-        "relief_rate_essential": t.relief[:, 1].sum() * per100,
-        "relief_rate_nonessential": t.relief[:, 0].sum() * per100,
+        "relief_rate_essential": t.relief[:, ESSENTIAL_COL].sum() * per100,
+        "relief_rate_nonessential": t.relief[:, NONESSENTIAL_COL].sum() * per100,
         "involuntary_plea_rate": _ratio(t.involuntary, t.signed),
         "involuntary_detected_share": _ratio(t.involuntary_found, t.involuntary),
         "undetected_involuntary_per_100": (t.involuntary - t.involuntary_found) * per100,
@@ -437,17 +443,17 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
         "review_days_fast_track": _ratio(t.review_fast_days_sum, t.review_fast_n),
         "mean_discount": _ratio(t.discount_sum, t.signed),
         "pretrial_detention_rate": _ratio(t.detained_at_arrival, t.arrived),
-        "hours_per_case_prosecutor": _ratio(hours[0].sum(), t.arrived),
-        "hours_per_case_judge": _ratio(hours[2].sum(), t.arrived),
-        "hours_per_case_lawyer": _ratio(hours[1].sum(), t.arrived),
+        "hours_per_case_prosecutor": _ratio(hours[PROSECUTOR].sum(), t.arrived),
+        "hours_per_case_judge": _ratio(hours[JUDGE].sum(), t.arrived),
+        "hours_per_case_lawyer": _ratio(hours[LAWYER].sum(), t.arrived),
         "hours_per_case_total": _ratio(hours.sum(), t.arrived),
         "detention_days_per_case": _ratio(t.detention_days, t.arrived),
         "mean_days_to_final": _ratio(t.days_to_final_sum, t.closed),
     }
     for rt in ReliefType:
         out[f"relief_rate_{rt.name.lower()}"] = t.relief[rt].sum() * per100
-        out[f"relief_rate_{rt.name.lower()}_essential"] = t.relief[rt, 1] * per100
-        out[f"relief_rate_{rt.name.lower()}_nonessential"] = t.relief[rt, 0] * per100
+        out[f"relief_rate_{rt.name.lower()}_essential"] = t.relief[rt, ESSENTIAL_COL] * per100
+        out[f"relief_rate_{rt.name.lower()}_nonessential"] = t.relief[rt, NONESSENTIAL_COL] * per100
     for r in Reason:
         out[f"relief_rate_reason_{r.name.lower()}"] = t.relief_reason[r] * per100
     out["relief_initiations_per_100"] = t.initiations.sum() * per100

@@ -694,7 +694,7 @@ class Scenario(_Section):
     """A fully specified scenario. Its defaults are documented plausible values before calibration; the
     baseline (``load_scenario()``) is these plus the calibrated values of ``scenarios/baseline.toml``."""
 
-    meta: Meta = Field(default_factory=Meta)
+    meta: Meta = Field(default_factory=lambda: Meta())
     run: RunParams = Field(default_factory=RunParams)
     case: CaseParams = Field(default_factory=CaseParams)
     defendant: DefendantParams = Field(default_factory=DefendantParams)
@@ -805,7 +805,7 @@ def param_table() -> list[dict[str, Any]]:
     for section, sinfo in Scenario.model_fields.items():
         if section == "meta":
             continue
-        model = sinfo.annotation
+        model: Any = sinfo.annotation
         for name, info in model.model_fields.items():
             lo, hi, unit = bounds(info)
             rows.append(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import mesa
 import numpy as np
@@ -22,7 +22,7 @@ class Defendant(mesa.Agent):
         self.row = row
         self.case_id = case_id
 
-    def _col(self, name: str) -> object:
+    def _col(self, name: str) -> Any:
         return getattr(self.model.docket, name)[self.row].item()
 
     @property
