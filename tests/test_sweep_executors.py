@@ -91,3 +91,40 @@ def test_unreachable_dask_scheduler_exits_2(tmp_path: Path) -> None:
         tiny_spec(tmp_path, reps=1, arms='"baseline"'), tmp_path / "out", "--dask", "tcp://127.0.0.1:1"
     )
     assert proc.returncode == 2 and "cannot reach the scheduler" in proc.stderr
+
+
+def test_unreachable_dask_scheduler_writes_nothing(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    out = tmp_path / "out"
+    proc = cli_sweep(tiny_spec(tmp_path, reps=1, arms='"baseline"'), out, "--dask", "tcp://127.0.0.1:1")
+    assert proc.returncode == 2 and "cannot reach the scheduler" in proc.stderr
+    assert not out.exists()  # checked before the spec, metadata or design were written
+
+
+def test_a_cluster_without_workers_is_reported_then_waited_for_or_stopped(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    spec = tiny_spec(tmp_path, reps=1, arms='"baseline"', days=30)
+    with distributed.LocalCluster(
+        n_workers=0, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        addr = cluster.scheduler_address
+        stop = cli_sweep(spec, tmp_path / "a", "--dask", addr, "--stall-timeout", "1", "--no-workers", "stop")
+        assert stop.returncode == 2 and "no worker has been connected" in stop.stderr, stop.stderr
+        assert "--resume" in stop.stderr
+        cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(tmp_path / "b"), "--quiet"]
+        cmd += ["--dask", addr, "--stall-timeout", "1"]
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert proc.stderr is not None
+            seen = []
+            for line in proc.stderr:  # blocks until the sweep says it is waiting
+                seen.append(line)
+                if "waiting for workers" in line or len(seen) > 50:
+                    break
+            assert "waiting for workers" in seen[-1], seen
+            cluster.scale(1)  # a worker joins: the sweep goes on and finishes
+            out, err = proc.communicate(timeout=180)
+        finally:
+            proc.kill()
+        assert proc.returncode == 0, err
+        assert "ran 1 (1 ok, 0 failed)" in out

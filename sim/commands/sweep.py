@@ -52,6 +52,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "spec's max_replications)",
     )
     p.add_argument("--max-replications", type=int, metavar="N", help="override the cap for --target-ci")
+    p.add_argument(
+        "--stall-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="when no run finishes for this long, check the workers and say so if none is left (default 60)",
+    )
+    p.add_argument(
+        "--no-workers",
+        choices=("wait", "stop"),
+        default="wait",
+        help="a cluster that has lost all its workers: keep waiting for new ones (default) or stop; finished "
+        "runs are stored either way and --resume continues",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
@@ -59,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from sim.experiments.executors import open_executor
     from sim.experiments.spec import load_spec, spec_to_toml_text
-    from sim.experiments.sweep import Sweep, parse_target
+    from sim.experiments.sweep import StallWatch, Sweep, parse_target
 
     spec = load_spec(args.spec)
     if args.replications is not None and args.replications < 1:
@@ -79,19 +93,23 @@ def run(args: argparse.Namespace) -> int:
         raise ScenarioError(
             f"--out {args.out}: refusing to write a sweep there: {why}; name a folder for the results"
         )
+    if args.stall_timeout <= 0:
+        raise ScenarioError(f"--stall-timeout {args.stall_timeout}: must be a positive number of seconds")
     sweep = Sweep(spec, args.out, spec_text=spec_to_toml_text(args.spec), replications=args.replications)
-    sweep.prepare(resume=args.resume, force=args.force)
-    try:
-        with open_executor(args.workers, args.dask) as ex:
+    # the executor first: an unreachable Dask scheduler is refused before anything is written
+    with open_executor(args.workers, args.dask) as ex:
+        sweep.prepare(resume=args.resume, force=args.force)
+        try:
             report = sweep.run(
                 ex.executor,
                 workers=ex.workers,
                 description=ex.description,
                 target=target,
                 progress=not args.quiet,
+                watch=StallWatch(ex.live_workers, args.stall_timeout, stop=args.no_workers == "stop"),
             )
-    finally:
-        sweep.store.release_lock()
+        finally:
+            sweep.store.release_lock()
     print(format_report(sweep, report))
     return 0 if report.failed == 0 else 1
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +22,7 @@ class ExecutorInfo:
     executor: Executor
     workers: int
     description: str
+    live_workers: Callable[[], int] | None = None  # workers connected now (None: not knowable, e.g. a pool)
 
 
 def default_workers() -> int:
@@ -78,7 +79,11 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[Executor
         try:
             n = len(client.scheduler_info().get("workers", {})) or (workers or 1)
             where = "LocalCluster" if cluster is not None else address
-            yield ExecutorInfo(client.get_executor(pure=False), n, f"dask {where} x{n}")
+
+            def live() -> int:
+                return len(client.scheduler_info().get("workers", {}))
+
+            yield ExecutorInfo(client.get_executor(pure=False), n, f"dask {where} x{n}", live)
         finally:
             client.close()
     finally:

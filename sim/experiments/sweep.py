@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +31,58 @@ from sim.experiments.designs import Plan, Task
 from sim.experiments.outdir import MARKER, write_marker
 from sim.experiments.spec import ExperimentSpec, SpecError
 from sim.experiments.store import LOCK, OWNED, ResultStore
+
+
+class StallWatch:
+    """What the sweep does when no run finishes for ``timeout`` seconds: ask the executor how many workers it
+    has; with none, say so once (and again when they come back), then keep waiting or stop as asked."""
+
+    def __init__(
+        self, live_workers: Callable[[], int] | None, timeout: float = 60.0, stop: bool = False
+    ) -> None:
+        self.live_workers = live_workers
+        self.timeout = timeout
+        self.stop = stop
+        self.since: float | None = None
+        self.warned = False
+
+    def stalled(self, bar: Any) -> None:
+        now = time.monotonic()
+        self.since = self.since if self.since is not None else now - self.timeout
+        if self.live_workers is None:
+            return
+        try:
+            n = self.live_workers()
+        except Exception:  # the scheduler itself is unreachable: same as no worker
+            n = 0
+        if n > 0:
+            return
+        waited = now - self.since
+        if self.stop:
+            raise SpecError(
+                f"no worker has been connected for {waited:.0f} s: stopped (--no-workers stop); "
+                "finished runs are stored, rerun with --resume once workers are back"
+            )
+        if not self.warned:
+            self.warned = True
+            _say(
+                bar,
+                f"no worker has been connected for {waited:.0f} s; waiting for workers to join "
+                "(Ctrl-C stops; finished runs are stored and --resume continues)",
+            )
+
+    def progressed(self) -> None:
+        self.since = None
+        self.warned = False
+
+
+def _say(bar: Any, text: str) -> None:
+    """A line on stderr that does not break the progress bar."""
+    write = getattr(bar, "write", None)
+    if callable(write):
+        write(text, file=sys.stderr)
+    else:
+        print(text, file=sys.stderr, flush=True)
 
 
 def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
@@ -228,6 +280,7 @@ class Sweep:
         target: tuple[str, float] | None = None,
         progress: bool = True,
         in_flight: int | None = None,
+        watch: StallWatch | None = None,
     ) -> SweepReport:
         report = SweepReport(self.store.root, description, workers, target=target)
         t0 = time.perf_counter()
@@ -238,6 +291,7 @@ class Sweep:
         report.total, report.skipped = len(tasks), len(tasks) - len(todo)
         bar = _bar(report.total, report.skipped, description, progress)
         limit = in_flight or max(4, 2 * workers)
+        self.watch = watch or StallWatch(None)
         try:
             self._drain(executor, todo, bar, report, limit)
             if target is not None:
@@ -283,7 +337,11 @@ class Sweep:
                         break
                 if not pending:
                     return
-                finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, timeout=self.watch.timeout, return_when=FIRST_COMPLETED)
+                if not finished:
+                    self.watch.stalled(bar)  # may raise SpecError (--no-workers stop)
+                    continue
+                self.watch.progressed()
                 rows, frames = [], []
                 broken: BaseException | None = None
                 for fut in finished:
