@@ -200,3 +200,29 @@ def test_target_ci_adds_replications_until_narrow(tmp_path: Path) -> None:
     assert report.target_met and (hw <= goal).all(), (goal, hw)
     assert n["baseline"] == n["all_reforms"] > 8  # arms grow together, keeping the pairs
     assert report.replications[0] == n["baseline"] and report.total == len(runs) and report.skipped == 16
+
+
+def test_a_sweep_can_keep_each_runs_case_table(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    spec = tiny_spec(tmp_path, reps=2, arms='["baseline", "all"]', daily=False, top="cases = true")
+    sweep_in_process(spec, out)
+    store = ResultStore(out)
+    cases = store.read_cases()
+    runs = store.read_runs(ok_only=True)
+    assert set(cases["run_id"]) == set(runs["run_id"]) and cases["attempt"].isin(runs["attempt"]).all()
+    # each run's table is the one `leniency run --cases` would give for the same scenario and seed
+    from sim.experiments.designs import Plan
+
+    plan = Plan(load_spec(spec))
+    task = next(iter(plan.tasks(2)))
+    direct = sim.model.simulate(plan.scenario(task.arm, task.point), task.seed, daily=False, cases=True).cases
+    mine = cases[cases["run_id"] == task.run_id].drop(
+        columns=["run_id", "attempt", "arm", "point", "replication"]
+    )
+    assert direct is not None
+    pd.testing.assert_frame_equal(mine.reset_index(drop=True), direct.reset_index(drop=True))
+    assert not (tmp_path / "plain").exists()
+    sweep_in_process(
+        tiny_spec(tmp_path, reps=1, arms='"baseline"', daily=False, name="p.toml"), tmp_path / "plain"
+    )
+    assert not (tmp_path / "plain" / "cases.parquet").exists()  # off unless asked: it is large

@@ -167,6 +167,7 @@ class Plan:
             "scenario": self.scenario(task.arm, task.point).to_json(),
             "seed": task.seed,
             "daily": daily,
+            "cases": self.spec.cases,
             "outcomes": self.spec.outcome_names(),
         }
 

@@ -187,6 +187,9 @@ class ExperimentSpec(_Strict):
         description="metrics shown first in summaries and reports",
     )
     daily: bool = Field(False, description="keep each run's daily series")
+    cases: bool = Field(
+        False, description="keep each run's per-case table (cases.parquet: one row per closed case; large)"
+    )
     overrides: dict[str, Any] = Field(
         default_factory=dict, description="dotted scenario keys fixed for every run"
     )

@@ -28,10 +28,11 @@ from sim.model.scenario import ScenarioError
 
 RUNS = "runs.parquet"
 DAILY = "daily.parquet"
+CASES = "cases.parquet"
 META = "experiment.json"
 SPEC = "spec.toml"
 DESIGN = "design.parquet"
-OWNED = (RUNS, DAILY, META, SPEC, DESIGN)
+OWNED = (RUNS, DAILY, CASES, META, SPEC, DESIGN)
 LOCK = ".sweep.lock"
 
 
@@ -65,16 +66,22 @@ class ResultStore:
         self._seq += 1
         return f"part-{time.time_ns():020d}-{os.getpid()}-{self._seq:06d}.parquet"
 
-    def append(self, rows: Sequence[dict[str, Any]], daily: Iterable[pd.DataFrame | None] = ()) -> None:
-        """Record finished runs (daily first, then the run rows that commit them)."""
+    def append(
+        self,
+        rows: Sequence[dict[str, Any]],
+        daily: Iterable[pd.DataFrame | None] = (),
+        cases: Iterable[pd.DataFrame | None] = (),
+    ) -> None:
+        """Record finished runs (daily series and case tables first, then the run rows that commit them)."""
         if not rows:
             return
-        frames = [d for d in daily if d is not None and len(d)]
-        if frames:
-            folder = self.root / DAILY
-            folder.mkdir(parents=True, exist_ok=True)
-            table = pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
-            _atomic_write_table(table, folder / self._part_name())
+        for name, parts in ((DAILY, daily), (CASES, cases)):
+            frames = [d for d in parts if d is not None and len(d)]
+            if frames:
+                folder = self.root / name
+                folder.mkdir(parents=True, exist_ok=True)
+                table = pa.Table.from_pandas(pd.concat(frames, ignore_index=True), preserve_index=False)
+                _atomic_write_table(table, folder / self._part_name())
         folder = self.root / RUNS
         folder.mkdir(parents=True, exist_ok=True)
         _atomic_write_table(_runs_table(rows), folder / self._part_name())
@@ -100,7 +107,7 @@ class ResultStore:
         """Merge small part files into files of about ``max_rows`` rows (at most 500 parts at a time), in
         order (later attempts stay later). Memory is bounded by one merged file; readers dedupe, so a crash
         in the middle (new file renamed in, old parts not yet removed) costs nothing."""
-        for name in (RUNS, DAILY):
+        for name in (RUNS, DAILY, CASES):
             group: list[tuple[Path, pa.Table]] = []
             rows = 0
             for p in self._parts(name):
@@ -147,7 +154,7 @@ class ResultStore:
     def _discard_unfinished_writes(self) -> None:
         """Remove temporaries that a killed sweep left mid-write. Only this store's own pattern
         (``.part-*.parquet.<hex>.tmp`` in its table folders) is touched, and only while holding the lock."""
-        for name in (RUNS, DAILY):
+        for name in (RUNS, DAILY, CASES):
             folder = self.root / name
             if folder.is_dir():
                 for p in folder.glob(".part-*.parquet.*.tmp"):
@@ -222,21 +229,28 @@ class ResultStore:
 
     def read_daily(self, columns: Sequence[str] | None = None, *, current: bool = False) -> pd.DataFrame:
         """Daily rows of the recorded attempt of each successful run (``columns`` plus run_id, arm, day)."""
+        return self._read_attached(DAILY, ["day"], columns, current)
+
+    def read_cases(self, columns: Sequence[str] | None = None, *, current: bool = False) -> pd.DataFrame:
+        """Per-case rows (specs with ``cases = true``) of the recorded attempt of each successful run."""
+        return self._read_attached(CASES, ["case_id"], columns, current)
+
+    def _read_attached(
+        self, name: str, keys: list[str], columns: Sequence[str] | None, current: bool
+    ) -> pd.DataFrame:
+        """Rows of a table attached to runs, only those of each run's recorded attempt (no duplicates)."""
         runs = self.read_runs(["run_id", "attempt", "status"], ok_only=True, current=current)
         keep = set(runs["attempt"])
-        need = (
-            None
-            if columns is None
-            else list(dict.fromkeys(["run_id", "attempt", "arm", "point", "replication", "day", *columns]))
-        )
+        ident = ["run_id", "attempt", "arm", "point", "replication", *keys]
+        need = None if columns is None else list(dict.fromkeys([*ident, *columns]))
         frames = []
-        for p in self._parts(DAILY):
+        for p in self._parts(name):
             names = pq.read_schema(p).names
             t = pq.read_table(p, columns=None if need is None else [c for c in need if c in names])
             df = t.to_pandas()
             frames.append(df[df["attempt"].isin(keep)])
         if not frames:
-            return pd.DataFrame(columns=need or ["run_id", "day"])
+            return pd.DataFrame(columns=need or ["run_id", *keys])
         return pd.concat(frames, ignore_index=True)
 
 

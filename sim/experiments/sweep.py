@@ -85,7 +85,7 @@ def _say(bar: Any, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None]:
+def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None, pd.DataFrame | None]:
     """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and
     traceback."""
     import sim.model
@@ -94,11 +94,12 @@ def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | Non
     t0 = time.perf_counter()
     row = dict(payload["ident"])
     row["attempt"] = uuid.uuid4().hex
-    daily = None
+    daily = cases = None
     try:
         scenario = Scenario.model_validate_json(payload["scenario"])
+        want_cases = bool(payload.get("cases", False))
         result = sim.model.simulate(
-            scenario, int(payload["seed"]), daily=payload["daily"], materialise_agents=False
+            scenario, int(payload["seed"]), daily=payload["daily"], materialise_agents=False, cases=want_cases
         )
         row.update(status="ok", error=None, traceback=None)
         row.update({o: float(result.summary.get(o, math.nan)) for o in payload["outcomes"]})
@@ -106,6 +107,10 @@ def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | Non
             daily = result.daily.copy()
             for k in ("run_id", "attempt", "arm", "point", "replication"):
                 daily.insert(0, k, row[k])
+        if want_cases and result.cases is not None:
+            cases = result.cases.copy()
+            for k in ("run_id", "attempt", "arm", "point", "replication"):
+                cases.insert(0, k, row[k])
     except Exception as exc:  # a failing run is data, not the end of the sweep
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         row.update({o: math.nan for o in payload["outcomes"]})
@@ -114,7 +119,7 @@ def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | Non
         worker=f"{socket.gethostname()}:{os.getpid()}",
         finished_at=time.time(),
     )
-    return row, daily
+    return row, daily, cases
 
 
 def parse_target(text: str, spec: ExperimentSpec) -> tuple[str, float]:
@@ -342,20 +347,22 @@ class Sweep:
                     self.watch.stalled(bar)  # may raise SpecError (--no-workers stop)
                     continue
                 self.watch.progressed()
-                rows, frames = [], []
+                rows, frames, case_frames = [], [], []
                 broken: BaseException | None = None
                 for fut in finished:
                     task = pending.pop(fut)
+                    frame = cases = None
                     try:
-                        row, frame = fut.result()
+                        row, frame, cases = fut.result()
                     except BrokenExecutor as exc:
                         broken = exc
-                        row, frame = self._executor_failure(task, exc), None
+                        row = self._executor_failure(task, exc)
                     except Exception as exc:  # e.g. a Dask worker lost: record, go on
-                        row, frame = self._executor_failure(task, exc), None
+                        row = self._executor_failure(task, exc)
                     rows.append(row)
                     frames.append(frame)
-                self.store.append(rows, frames)
+                    case_frames.append(cases)
+                self.store.append(rows, frames, case_frames)
                 for row in rows:
                     report.ran += 1
                     report.run_s += float(row.get("duration_s") or 0.0)
