@@ -1,4 +1,4 @@
-"""Calibration: fit the baseline's free behavioural parameters to the published figures (domain.md §5).
+"""Calibration: fit the baseline's free behavioural parameters to the published figures (docs/domain.md §5).
 
 Method: simulated method of moments. For a candidate parameter vector theta the model is run on the same
 fit seeds (common random numbers, so the objective is a deterministic function of theta and differences
@@ -368,7 +368,7 @@ def write_baseline(values: Mapping[str, float], run_id: str, path: Path = BASELI
         "# Baseline: national practice around 2020-21, at district scale.",
         "# Parameters not listed come from the schema (sim/model/scenario.py), documented plausible values.",
         f"# The values below are FITTED by `leniency calibrate` (run {run_id}) to the published figures of",
-        "# domain.md §5: targets, method, fitted values with their source run and the fit table are in "
+        "# docs/domain.md §5: targets, method, fitted values with their source run and the fit table are in "
         "experiments/calibration/.",
         "[meta]",
         f'name = "{meta.get("name", "baseline")}"',

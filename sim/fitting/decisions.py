@@ -1,4 +1,4 @@
-"""§6 of domain.md: the classic decision results checked on the defendant. Plea acceptance on constructed
+"""§6 of docs/domain.md: the classic decision results checked on the defendant. Plea acceptance on constructed
 defendants (a model with an empty docket, rows filled with chosen beliefs, offers and attributes) through
 ``Defendant.decide_plea`` and ``Defendant.pressure``, and one simulated check (a discount cap lowers
 innocents' plea rate more than the guilty's)."""

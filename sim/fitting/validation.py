@@ -1,6 +1,6 @@
-"""Validation: does each causal claim of the source (domain.md §3) and each reform (§4) produce its effect,
-and does the effect travel through the named mechanism? Plus the classic decision results (§6) checked on
-the defendant.
+"""Validation: does each causal claim of the source (docs/domain.md §3) and each reform (§4) produce its
+effect, and does the effect travel through the named mechanism? Plus the classic decision results (§6)
+checked on the defendant.
 
 Every simulated claim is a paired experiment with common random numbers: the control and treatment arms run
 on the same seeds, the effect is the mean paired difference of one metric with its 95 % t-interval. The

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 
 from sim.model import procedure
 
-# The six reforms of the source study (domain.md §4), in a fixed order used by sweeps and reports.
+# The six reforms of the source study (docs/domain.md §4), in a fixed order used by sweeps and reports.
 REFORMS: tuple[str, ...] = (
     "voluntariness_safeguards",
     "substantive_duty_lawyers",

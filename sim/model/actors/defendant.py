@@ -70,7 +70,7 @@ class Defendant(mesa.Agent):
         ev = rng.beta(c.evidence_strength_mean * k, (1 - c.evidence_strength_mean) * k, n)
         ev = np.where(d.innocent[rows], ev * 0.7, ev)  # weaker evidence against the innocent (assumption)
         d.evidence[rows] = ev
-        # In China conviction at trial is near-certain for the guilty (> 99 %, domain.md §5).
+        # In China conviction at trial is near-certain for the guilty (> 99 %, docs/domain.md §5).
         guilty_p = 0.97 + 0.03 * ev
         innocent_p = np.clip(c.innocent_conviction_prob * ev / c.evidence_strength_mean, 0.0, 0.95)
         d.p_conv[rows] = np.where(d.innocent[rows], innocent_p, guilty_p)
