@@ -115,6 +115,45 @@ class CaseParams(_Section):
     suspension_share: float = P(
         0.35, 0.0, 1.0, "probability", "chance a sentence <= 3 years is suspended (no custody)"
     )
+    evidence_concentration: float = P(
+        12.0,
+        1.0,
+        200.0,
+        "beta concentration",
+        "how tightly evidence strength clusters around its mean; assumption",
+    )
+    innocent_evidence_factor: float = P(
+        0.7,
+        0.0,
+        1.0,
+        "share",
+        "evidence strength against an innocent relative to a guilty suspect; assumption",
+    )
+    arrest_base: float = P(
+        0.18, 0.0, 1.0, "probability", "chance of arrest with no leverage and a minor offence; assumption"
+    )
+    arrest_leverage_effect: float = P(
+        0.4,
+        0.0,
+        1.0,
+        "probability",
+        "added chance of arrest under full detention leverage (以捕促认); assumption",
+    )
+    arrest_severity_effect: float = P(
+        0.25,
+        0.0,
+        1.0,
+        "probability",
+        "added chance of arrest for offences likely to bring over 3 years; assumption",
+    )
+    weak_case_drop: float = P(
+        0.5,
+        0.0,
+        1.0,
+        "probability",
+        "chance an innocent's case is dropped at review when the evidence is nil "
+        "(times 1 - evidence; evidentiary non-prosecution); assumption",
+    )
 
 
 class DefendantParams(_Section):
@@ -378,6 +417,21 @@ class ProsecutorParams(_Section):
         "log",
         "error of a new prosecutor's belief about each judge's sentencing norm (around the average norm)",
     )
+    observation_noise: float = P(
+        0.03,
+        0.0,
+        1.0,
+        "log",
+        "noise of what a prosecutor reads of a judge's norm from one judgment; assumption",
+    )
+    rate_smoothing: float = P(
+        0.02,
+        0.001,
+        1.0,
+        "per case",
+        "weight of each concluded review in a prosecutor's running application "
+        "rate (what the target is measured on); assumption",
+    )
     learning_rate: float = P(
         0.5,
         0.0,
@@ -533,6 +587,14 @@ class LawyerParams(_Section):
         "how far formalised advice pulls beliefs toward the prosecutor's framing (times 1 - substantiveness)",
     )
     retained_substantiveness: float = P(0.8, 0.0, 1.0, "0-1", "substantiveness of a retained defender's help")
+    rights_shield: float = P(
+        0.8,
+        0.0,
+        1.0,
+        "share",
+        "how much of the coercive pressure fully substantive advice on rights takes away "
+        "(Bibas 2004); assumption on the size",
+    )
     signing_minutes: float = P(20.0, 1.0, 240.0, "minutes", "minutes a lawyer spends present at the signing")
     trial_hours: float = P(1.0, 0.0, 40.0, "hours", "lawyer hours at a first-instance hearing")
 
@@ -590,6 +652,20 @@ class JudgeParams(_Section):
         "multiplier",
         "how much more involuntariness a review finds when it can watch the recorded plea hearing (1 + "
         "this); assumption",
+    )
+    review_factor_fast: float = P(
+        0.4,
+        0.0,
+        1.0,
+        "share",
+        "depth of the voluntariness review in a fast-track hearing relative to an ordinary trial; assumption",
+    )
+    review_factor_summary: float = P(
+        0.7,
+        0.0,
+        1.0,
+        "share",
+        "depth of the voluntariness review in a summary hearing relative to an ordinary trial; assumption",
     )
     tolerance: float = P(
         0.15,

@@ -66,9 +66,9 @@ class Defendant(mesa.Agent):
             c.sentence_median_months * np.exp(c.sentence_sigma * rng.standard_normal(n)), 1.0, 300.0
         )
         d.innocent[rows] = rng.random(n) < c.innocent_share
-        k = 12.0  # beta concentration (assumption)
+        k = c.evidence_concentration
         ev = rng.beta(c.evidence_strength_mean * k, (1 - c.evidence_strength_mean) * k, n)
-        ev = np.where(d.innocent[rows], ev * 0.7, ev)  # weaker evidence against the innocent (assumption)
+        ev = np.where(d.innocent[rows], ev * c.innocent_evidence_factor, ev)  # weaker against the innocent
         d.evidence[rows] = ev
         # In China conviction at trial is near-certain for the guilty (> 99 %, docs/domain.md §5).
         guilty_p = 0.97 + 0.03 * ev
@@ -84,7 +84,13 @@ class Defendant(mesa.Agent):
         # Arrest decision: severity and detention used as leverage (以捕促认) raise it
         # (assumption on the form).
         severe = d.base[rows] > law.ARREST_SEVERE_MONTHS
-        p_det = np.clip(0.18 + 0.4 * p.power.detention_leverage + 0.25 * severe, 0.0, 0.95)
+        p_det = np.clip(
+            c.arrest_base
+            + c.arrest_leverage_effect * p.power.detention_leverage
+            + c.arrest_severity_effect * severe,
+            0.0,
+            0.95,
+        )
         det = rng.random(n) < p_det
         d.detained[rows] = det
         d.detained_at_arrival[rows] = det
@@ -158,7 +164,7 @@ class Defendant(mesa.Agent):
         Substantive advice on rights shields the defendant (Bibas 2004; assumption on the size)."""
         p, d = model.params, model.docket
         raw = p.defendant.detention_pressure * p.power.detention_leverage * d.detained[rows]
-        return (raw * (1.0 - 0.8 * d.substantive[rows])).astype(np.float32)
+        return (raw * (1.0 - p.lawyer.rights_shield * d.substantive[rows])).astype(np.float32)
 
     @classmethod
     def insist(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
@@ -172,7 +178,7 @@ class Defendant(mesa.Agent):
         go = rng.random(len(rows)) < chance
         ins = rows[go]
         deter = 1.0 - pp.recording_deterrence * d.recorded[ins]
-        shield = 1.0 - 0.8 * d.substantive[ins]
+        shield = 1.0 - p.lawyer.rights_shield * d.substantive[ins]
         d.pressure[ins] += (pp.insistence_pressure * shield * deter).astype(np.float32)
         w = pp.insistence_framing * (1 - d.literacy[ins]) * deter
         d.belief_T[ins] = np.exp((1 - w) * np.log(d.belief_T[ins]) + w * np.log(d.framed_T[ins]))

@@ -82,7 +82,7 @@ class Judge(PoolAgent):
         d, p = model.docket, model.params
         proc_factor = np.select(
             [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY],
-            [0.4, 0.7],
+            [p.judge.review_factor_fast, p.judge.review_factor_summary],
             1.0,
         )
         # the review can watch the recorded plea hearing

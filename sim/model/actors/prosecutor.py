@@ -150,7 +150,7 @@ class Prosecutor(PoolAgent):
         d, rng, n = model.docket, model.rng, len(rows)
         minor = d.signed[rows] & (d.rec[rows] <= law.MINOR_CASE_MONTHS)
         minor &= rng.random(n) < model.params.case.minor_nonprosecution_share
-        weak = d.innocent[rows] & (rng.random(n) < 0.5 * (1 - d.evidence[rows]))
+        weak = d.innocent[rows] & (rng.random(n) < model.params.case.weak_case_drop * (1 - d.evidence[rows]))
         return minor | weak
 
     @classmethod
@@ -174,7 +174,7 @@ class Prosecutor(PoolAgent):
     @classmethod
     def record_outcome(cls, model: LeniencyModel, prosecutors: np.ndarray, pleaded: np.ndarray) -> None:
         """Running application rate per prosecutor (what the target is measured on)."""
-        alpha = 0.02
+        alpha = model.params.prosecutor.rate_smoothing
         np.multiply.at(model.prosecutors.rate, prosecutors, 1 - alpha)
         np.add.at(model.prosecutors.rate, prosecutors, alpha * pleaded)
 
@@ -183,7 +183,8 @@ class Prosecutor(PoolAgent):
         """Learn each judge's norm from judgments (faster with prosecutor-judge communication)."""
         d = model.docket
         pr, jl = d.prosecutor[rows], d.judge_local[rows]
-        observed = np.log(model.judges.norm[d.judge[rows]]) + 0.03 * model.rng.standard_normal(len(rows))
+        noise = model.params.prosecutor.observation_noise * model.rng.standard_normal(len(rows))
+        observed = np.log(model.judges.norm[d.judge[rows]]) + noise
         eta = model.params.prosecutor.learning_rate
         np.add.at(
             model.prosecutors.norm_belief, (pr, jl), eta * (observed - model.prosecutors.norm_belief[pr, jl])
