@@ -19,6 +19,17 @@ from sim.model import LeniencyModel
 from sim.model.actors import Defendant
 from sim.model.scenario import Scenario
 
+# A §6 check has no mechanism switched off: the columns of the claims table it leaves empty.
+NO_MECHANISM_CHECK: dict[str, Any] = {
+    "off_kind": "none",
+    "off": "",
+    "off_effect": math.nan,
+    "off_lo": math.nan,
+    "off_hi": math.nan,
+    "share_through_mechanism": math.nan,
+    "through_mechanism": "n/a",
+}
+
 
 def _population(base: Scenario, n: int, seed: int) -> tuple[Any, np.ndarray]:
     """A model with ``n`` constructed defendants: baseline risk attitudes and tastes, guilty, at liberty, no
@@ -82,13 +93,7 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
                 "ci_hi": math.nan,
                 "holds": "yes" if mono else "no",
                 "mechanism": "Defendant.decide_plea / utilities",
-                "off_kind": "none",
-                "off": "",
-                "off_effect": math.nan,
-                "off_lo": math.nan,
-                "off_hi": math.nan,
-                "share_through_mechanism": math.nan,
-                "through_mechanism": "n/a",
+                **NO_MECHANISM_CHECK,
                 "detail": f"{label}: "
                 + ", ".join(f"{g:g}->{s:.3f}" for g, s in zip(grid, shares, strict=True)),
             }
@@ -157,8 +162,7 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
         "detained",
     )
     # Discount cap: guilty (P = 0.98) and innocent (P = 0.45, the model's innocent at mean evidence is ~0.55)
-    # face an
-    # offer of min(50 %, cap); lowering the cap must cost innocents more acceptance than the guilty.
+    # face an offer of min(50 %, cap); lowering the cap must cost innocents more acceptance than the guilty.
     caps = [0.6, 0.3, 0.15]
     acc: dict[str, list[float]] = {"guilty": [], "innocent": []}
     for who, p in (("guilty", 0.98), ("innocent", 0.45)):
@@ -181,13 +185,7 @@ def decision_checks(base: Scenario, n: int = 20000, seed: int = 7) -> pd.DataFra
             "ci_hi": math.nan,
             "holds": "yes" if drop_i > drop_g > -1e-12 else "no",
             "mechanism": "Defendant.decide_plea / utilities",
-            "off_kind": "none",
-            "off": "",
-            "off_effect": math.nan,
-            "off_lo": math.nan,
-            "off_hi": math.nan,
-            "share_through_mechanism": math.nan,
-            "through_mechanism": "n/a",
+            **NO_MECHANISM_CHECK,
             "detail": "caps "
             + "/".join(f"{c:g}" for c in caps)
             + ": guilty "
@@ -236,13 +234,7 @@ def cap_simulation(base: Scenario, seeds: Sequence[int], executor: Executor | No
                 "ci_hi": hi,
                 "holds": "yes" if hi < 0 else "no",
                 "mechanism": "offers capped -> plea utility falls most where P(conviction) is low",
-                "off_kind": "none",
-                "off": "",
-                "off_effect": math.nan,
-                "off_lo": math.nan,
-                "off_hi": math.nan,
-                "share_through_mechanism": math.nan,
-                "through_mechanism": "n/a",
+                **NO_MECHANISM_CHECK,
                 "detail": f"innocent {di:+.3f}, all {dg:+.3f}",
             }
         ]
