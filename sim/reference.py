@@ -25,8 +25,8 @@ def parameters_markdown() -> str:
     lines = [
         "# Parameter reference",
         "",
-        "Generated from the scenario schema (`sim/model/schema.py`) by `python -m sim.reference`; do not "
-        "edit by hand.",
+        "Generated from the scenario schema (`sim/model/params_world.py`, `sim/model/params_actors.py`) by "
+        "`python -m sim.reference`; do not edit by hand.",
         "Set any of these in a scenario TOML (`[section]` then `name = value`) or with `--set "
         "section.name=value`.",
         "`default` is the schema's documented value; `baseline` is the embedded default scenario's value "
