@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.metrics import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL, ReliefLedger, Tally, summarise
+from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL, ReliefLedger, Tally
+from sim.model.metrics import summarise
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import ReliefType
 

@@ -1,250 +1,44 @@
-"""Relief ledger, resource accounting and summary metrics — the one definition of every figure the project
-reports.
+"""Summary metrics — the one definition of every figure the project reports.
 
-The model only counts (``Tally``) and records relief events (``ReliefLedger``); every ratio is defined
-here, in
-``METRICS``, and the README's metric table is generated from the same definitions.
+The model only counts (``Tally``) and records relief events (``ReliefLedger``, both in ``sim.model.ledger``);
+every ratio is defined here, in ``METRICS``, and the README's metric table is generated from the same
+definitions.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
-import numpy as np
-import pandas as pd
-
-from sim.model.procedure import Stage
-from sim.model.relief import (  # re-exported: the one definition of relief kinds and classes
-    CLASS_CODE,
-    CLASS_OF_REASON,
-    ESSENTIAL,
-    INITIATING,
-    Reason,
-    ReliefClass,
-    ReliefType,
+from sim.model.ledger import (  # re-exported for the model's observers and the app
+    ACTORS,
+    ESSENTIAL_COL,
+    ESSENTIAL_REASONS,
+    JUDGE,
+    LAWYER,
+    NONESSENTIAL_COL,
+    PROSECUTOR,
+    ReliefLedger,
+    Tally,
 )
+from sim.model.procedure import Stage
+from sim.model.relief import CLASS_OF_REASON, INITIATING, Reason, ReliefClass, ReliefType
 
-ESSENTIAL_REASONS = frozenset(r for r in Reason if CLASS_OF_REASON[r] != ReliefClass.NONESSENTIAL)
-_ESSENTIAL = ESSENTIAL
-_INITIATING = np.isin(np.arange(len(ReliefType)), list(INITIATING))
-
-ACTORS = ("prosecutor", "lawyer", "judge")
-PROSECUTOR, LAWYER, JUDGE = (ACTORS.index(a) for a in ("prosecutor", "lawyer", "judge"))
-NONESSENTIAL_COL, ESSENTIAL_COL = (
-    0,
-    1,
-)  # the columns of Tally.relief and ReliefLedger.today (events by essentiality)
-
-
-@dataclass
-class Tally:
-    """Counters the model increments; ratios are formed only in ``summarise``."""
-
-    arrived: int = 0
-    closed: int = 0
-    closed_final: int = 0
-    acquitted: int = 0
-    not_prosecuted: int = 0
-    detained_at_arrival: int = 0
-    review_concluded: int = 0
-    pleas_at_charge: int = 0
-    innocent_review_concluded: int = 0
-    innocent_signed: int = 0
-    signed: int = 0  # leniency cases: agreements signed (first signing of each case)
-    determinate: int = 0
-    discount_sum: float = 0.0
-    involuntary: int = 0
-    involuntary_found: int = 0
-    withdrawals: int = 0
-    leniency_judged: int = 0
-    adopted: int = 0
-    adopted_as_signed: int = 0
-    fast_track: int = 0
-    appeals: int = 0
-    technical_appeals: int = 0
-    protests: int = 0
-    appealed_or_protested: int = 0
-    detention_days: int = 0
-    convictions_first: int = 0
-    short_sentences: int = 0
-    review_days_sum: int = 0
-    review_fast_n: int = 0
-    review_fast_days_sum: int = 0
-    days_to_final_sum: int = 0
-    hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
-    relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
-    relief_reason: np.ndarray = field(default_factory=lambda: np.zeros(len(Reason), dtype=np.int64))
-    initiations: np.ndarray = field(
-        default_factory=lambda: np.zeros((len(ReliefType), len(ReliefClass)), dtype=np.int64)
-    )
-    relief_hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefClass), len(ACTORS))))
-    relief_detention_days: np.ndarray = field(
-        default_factory=lambda: np.zeros(len(ReliefClass), dtype=np.int64)
-    )
-
-
-class ReliefLedger:
-    """Every relief event of a leniency case: day, stage, case, type, essential, reason.
-
-    Compact because a long run adds millions of events: each ``add`` batch keeps its day, stage and type once,
-    each event only its case id (int32 while ids fit) and reason (int8), in fixed-size segments (no copying on
-    growth); ``essential`` follows from the reason. ``to_frame`` builds each column once, at its final size.
-    """
-
-    _SEGMENT = 1 << 16  # events per storage segment
-
-    def __init__(self, tally: Tally) -> None:
-        self._tally = tally
-        self._day = array("i")  # per batch
-        self._stage = array("b")
-        self._type = array("b")
-        self._size = array("q")
-        self._ids: list[np.ndarray] = []  # per event, in segments of _SEGMENT
-        self._reasons: list[np.ndarray] = []
-        self._inits: list[np.ndarray] = []
-        # every event of the day, warm-up included
-        self.today = np.zeros((len(ReliefType), 2), dtype=np.int64)
-        self._id_dtype: type = np.int32
-        self.count = 0
-
-    def add(
-        self,
-        day: int,
-        stage: Stage,
-        case_ids: np.ndarray,
-        rtype: ReliefType,
-        reasons: np.ndarray,
-        initiation: np.ndarray,
-        counted: np.ndarray,
-    ) -> None:
-        """Record a batch of events of one kind. ``initiation`` marks the first event of its kind in the case;
-        only ``counted`` events (cases that arrived after the warm-up) enter the summary tally."""
-        n = len(case_ids)
-        if n == 0:
-            return
-        case_ids = np.asarray(case_ids)
-        reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (n,))
-        initiation = np.broadcast_to(np.asarray(initiation, dtype=bool), (n,))
-        ess_all = int(ESSENTIAL[reasons].sum())
-        self.today[rtype, ESSENTIAL_COL] += ess_all
-        self.today[rtype, NONESSENTIAL_COL] += n - ess_all
-        cr = reasons[counted]
-        counts = np.bincount(cr, minlength=len(Reason))
-        cls = CLASS_CODE[cr[initiation[counted]]]
-        self._tally.initiations[rtype] += np.bincount(cls, minlength=len(ReliefClass))
-        if self._id_dtype is np.int32 and n and int(case_ids.max()) > np.iinfo(np.int32).max:
-            self._ids = [seg.astype(np.int64) for seg in self._ids]
-            self._id_dtype = np.int64
-        self._day.append(int(day))
-        self._stage.append(int(stage))
-        self._type.append(int(rtype))
-        self._size.append(n)
-        done = 0
-        while done < n:  # fill the last segment, then open new ones
-            used = self.count % self._SEGMENT
-            if used == 0:
-                self._ids.append(np.empty(self._SEGMENT, dtype=self._id_dtype))
-                self._reasons.append(np.empty(self._SEGMENT, dtype=np.int8))
-                self._inits.append(np.empty(self._SEGMENT, dtype=np.bool_))
-            k = min(n - done, self._SEGMENT - used)
-            self._ids[-1][used : used + k] = case_ids[done : done + k]
-            self._reasons[-1][used : used + k] = reasons[done : done + k]
-            self._inits[-1][used : used + k] = initiation[done : done + k]
-            done += k
-            self.count += k
-        ne = int(counts[_ESSENTIAL].sum())
-        self._tally.relief[rtype, ESSENTIAL_COL] += ne
-        self._tally.relief[rtype, NONESSENTIAL_COL] += len(cr) - ne
-        self._tally.relief_reason += counts
-
-    def _column(self, segments: list[np.ndarray], dtype: type) -> np.ndarray:
-        out: np.ndarray = np.empty(self.count, dtype=dtype)
-        for i, seg in enumerate(segments):
-            part = out[i * self._SEGMENT : (i + 1) * self._SEGMENT]
-            part[:] = seg[: len(part)]
-        return out
-
-    def to_frame(self) -> pd.DataFrame:
-        """Every event: day, stage, case, type, reason, its class, essential, whether it initiates relief,
-        and the index of the event it continues (its own index for an initiation; the case's adjustment
-        request for a non-adoption; the case's appeal, else protest, for a second-instance decision)."""
-        cols = (
-            "day",
-            "stage",
-            "case_id",
-            "type",
-            "reason",
-            "class",
-            "essential",
-            "initiation",
-            "initiation_event",
-        )
-        if not self.count:
-            empty = pd.DataFrame({c: pd.Series(dtype="int64") for c in cols})
-            return empty.astype({"essential": bool, "initiation": bool})
-        size = np.array(self._size, dtype=np.int64)
-        reason = self._column(self._reasons, np.int8)
-        rtype = np.repeat(np.array(self._type, dtype=np.int8), size)
-        case_id = self._column(self._ids, np.int64)
-        frame = {
-            "day": np.repeat(np.array(self._day, dtype=np.int32), size),
-            "stage": pd.Categorical.from_codes(
-                np.repeat(np.array(self._stage, dtype=np.int8), size), [s.name.lower() for s in Stage]
-            ),
-            "case_id": case_id,
-            "type": pd.Categorical.from_codes(rtype, [t.name.lower() for t in ReliefType]),
-            "reason": pd.Categorical.from_codes(reason, [r.name.lower() for r in Reason]),
-            "class": pd.Categorical.from_codes(CLASS_CODE[reason], [c.name.lower() for c in ReliefClass]),
-            "essential": ESSENTIAL[reason],
-            "initiation": self._column(self._inits, np.bool_),
-            "initiation_event": _initiation_links(case_id, rtype),
-        }
-        return pd.DataFrame(frame, copy=False)
-
-    def for_case(self, case_id: int) -> list[dict[str, Any]]:
-        starts = np.cumsum(np.array(self._size, dtype=np.int64)) - np.array(self._size, dtype=np.int64)
-        out = []
-        for s, seg in enumerate(self._ids):
-            used = min(self.count - s * self._SEGMENT, self._SEGMENT)
-            for i in np.flatnonzero(seg[:used] == case_id):
-                e = s * self._SEGMENT + int(i)
-                b = int(np.searchsorted(starts, e, side="right")) - 1  # the batch holding event e
-                reason = Reason(int(self._reasons[s][i]))
-                out.append(
-                    {
-                        "day": int(self._day[b]),
-                        "stage": Stage(self._stage[b]).name.lower(),
-                        "type": ReliefType(self._type[b]).name.lower(),
-                        "essential": bool(_ESSENTIAL[reason]),
-                        "class": ReliefClass(CLASS_CODE[reason]).name.lower(),
-                        "initiation": bool(self._inits[s][i]),
-                        "reason": reason.name.lower(),
-                    }
-                )
-        return out
-
-
-def _initiation_links(case_id: np.ndarray, rtype: np.ndarray) -> np.ndarray:
-    """Index of the event each event continues (see ``ReliefLedger.to_frame``); -1 when there is none."""
-    n = len(case_id)
-    root = rtype.astype(np.int64)
-    root[rtype == ReliefType.NOT_ADOPTED] = ReliefType.ADJUSTMENT_REQUEST
-    idx = np.arange(n)
-    frame = pd.DataFrame({"case": case_id, "root": root, "idx": idx})
-    first = frame.groupby(["case", "root"], sort=False)["idx"].transform("min").to_numpy()
-    link = np.where(np.isin(root, list(INITIATING)), first, -1)
-    si = np.flatnonzero(rtype == ReliefType.SECOND_INSTANCE)
-    if len(si):
-        starts = frame[np.isin(rtype, [ReliefType.APPEAL, ReliefType.PROTEST])]
-        starts = starts.assign(pref=np.where(starts["root"] == ReliefType.APPEAL, 0, 1)).sort_values(
-            ["pref", "idx"]
-        )
-        first_start = starts.drop_duplicates("case").set_index("case")["idx"]
-        link[si] = first_start.reindex(case_id[si]).fillna(-1).to_numpy(dtype=np.int64)
-    return link
+__all__ = [
+    "ACTORS",
+    "CLASS_OF_REASON",
+    "ESSENTIAL_COL",
+    "METRICS",
+    "NONESSENTIAL_COL",
+    "SUMMARY_KEYS",
+    "MetricDef",
+    "Reason",
+    "ReliefClass",
+    "ReliefLedger",
+    "ReliefType",
+    "Tally",
+    "summarise",
+]
 
 
 @dataclass(frozen=True)

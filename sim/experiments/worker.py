@@ -1,0 +1,107 @@
+"""The worker side of a sweep (one run, in a worker process or on a Dask worker) and the watch that notices a
+cluster with no worker left."""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import sys
+import time
+import traceback
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from sim.experiments.spec import SpecError
+
+
+class StallWatch:
+    """What the sweep does when no run finishes for ``timeout`` seconds: ask the executor how many workers it
+    has; with none, say so once (and again when they come back), then keep waiting or stop as asked."""
+
+    def __init__(
+        self, live_workers: Callable[[], int] | None, timeout: float = 60.0, stop: bool = False
+    ) -> None:
+        self.live_workers = live_workers
+        self.timeout = timeout
+        self.stop = stop
+        self.since: float | None = None
+        self.warned = False
+
+    def stalled(self, bar: Any) -> None:
+        now = time.monotonic()
+        self.since = self.since if self.since is not None else now - self.timeout
+        if self.live_workers is None:
+            return
+        try:
+            n = self.live_workers()
+        except Exception:  # the scheduler itself is unreachable: same as no worker
+            n = 0
+        if n > 0:
+            return
+        waited = now - self.since
+        if self.stop:
+            raise SpecError(
+                f"no worker has been connected for {waited:.0f} s: stopped (--no-workers stop); "
+                "finished runs are stored, rerun with --resume once workers are back"
+            )
+        if not self.warned:
+            self.warned = True
+            _say(
+                bar,
+                f"no worker has been connected for {waited:.0f} s; waiting for workers to join "
+                "(Ctrl-C stops; finished runs are stored and --resume continues)",
+            )
+
+    def progressed(self) -> None:
+        self.since = None
+        self.warned = False
+
+
+def _say(bar: Any, text: str) -> None:
+    """A line on stderr that does not break the progress bar."""
+    write = getattr(bar, "write", None)
+    if callable(write):
+        write(text, file=sys.stderr)
+    else:
+        print(text, file=sys.stderr, flush=True)
+
+
+def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None, pd.DataFrame | None]:
+    """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and
+    traceback."""
+    import sim.model
+    from sim.model.scenario import Scenario
+
+    t0 = time.perf_counter()
+    row = dict(payload["ident"])
+    row["attempt"] = uuid.uuid4().hex
+    daily = cases = None
+    try:
+        scenario = Scenario.model_validate_json(payload["scenario"])
+        want_cases = bool(payload.get("cases", False))
+        result = sim.model.simulate(
+            scenario, int(payload["seed"]), daily=payload["daily"], materialise_agents=False, cases=want_cases
+        )
+        row.update(status="ok", error=None, traceback=None)
+        row.update({o: float(result.summary.get(o, math.nan)) for o in payload["outcomes"]})
+        if payload["daily"] and result.daily is not None:
+            daily = result.daily.copy()
+            for k in ("run_id", "attempt", "arm", "point", "replication"):
+                daily.insert(0, k, row[k])
+        if want_cases and result.cases is not None:
+            cases = result.cases.copy()
+            for k in ("run_id", "attempt", "arm", "point", "replication"):
+                cases.insert(0, k, row[k])
+    except Exception as exc:  # a failing run is data, not the end of the sweep
+        row.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        row.update({o: math.nan for o in payload["outcomes"]})
+    row.update(
+        duration_s=time.perf_counter() - t0,
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        finished_at=time.time(),
+    )
+    return row, daily, cases
