@@ -15,7 +15,7 @@ from sim.app import app as app_module
 from sim.app.app import SLIDER_VALUES_CSS, Page, model_params
 from sim.app.charts import PANELS, charts_figure, series, summary_rows
 from sim.app.flow import STATUS_COLOURS, flow_figure, status_of
-from sim.app.model import _LANE_OF_STATE, CONTROLS, LANES, SCALE_NOTE, AppModel, overrides_from
+from sim.app.model import CONTROLS, LANE_OF_STATE, LANES, SCALE_NOTE, AppModel, overrides_from
 from sim.app.story import next_open_case, story_lines
 from sim.model import LeniencyModel
 from sim.model.procedure import CaseState
@@ -145,7 +145,7 @@ def test_defendants_sit_in_the_lane_of_their_stage_and_closed_cases_are_kept() -
     assert agents and all(a.pos is not None for a in agents)
     for a in agents:
         lane = int(a.pos[0])
-        assert lane == _LANE_OF_STATE[m.docket.state[a.row]]
+        assert lane == LANE_OF_STATE[m.docket.state[a.row]]
         assert 0 < a.pos[1] < 1
     assert len(m.space.agents) == len(agents)  # closed cases left the space
     assert m.recent_closed and {c["state"] for c in m.recent_closed} <= {
@@ -214,7 +214,7 @@ def test_page_draws_its_own_dashboard_without_mesas_tab(page) -> None:
         and solara_viz.make_initial_grid_layout.__module__ == solara_viz.__name__
     )
     assert "thumb-label-container" in SLIDER_VALUES_CSS
-    assert len(_LANE_OF_STATE) == len(CaseState)  # lanes cover every state
+    assert len(LANE_OF_STATE) == len(CaseState)  # lanes cover every state
 
 
 def test_viz_rejects_a_bad_or_busy_port(capsys) -> None:

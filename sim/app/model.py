@@ -79,7 +79,7 @@ WATCH_FIRST = 400
 
 # Lanes of the case-flow space, left to right; appeal holds the appeal window and second instance.
 LANES: tuple[str, ...] = ("investigation", "review", "trial", "appeal", "closed")
-_LANE_OF_STATE = np.array([0, 1, 2, 3, 3, 4, 4, 4])  # indexed by CaseState
+LANE_OF_STATE = np.array([0, 1, 2, 3, 3, 4, 4, 4])  # indexed by CaseState
 RECENT_CLOSED = 60  # closed cases kept for the last lane (they are no longer Mesa agents)
 
 
@@ -205,7 +205,7 @@ class AppModel(LeniencyModel):
         if not alive:
             return
         rows = np.fromiter((a.row for a in alive), dtype=np.int64, count=len(alive))
-        lane = _LANE_OF_STATE[d.state[rows]]
+        lane = LANE_OF_STATE[d.state[rows]]
         order = np.lexsort((d.case_id[rows], lane))
         xs = np.empty(len(alive))
         ys = np.empty(len(alive))
