@@ -160,3 +160,27 @@ def test_fitted_baseline_reproduces_the_targets_on_fresh_seeds() -> None:
     active = table[table["within_tolerance"] != "metric missing"]
     assert (active["within_tolerance"] == "yes").all(), active[["target", "value", "sim_mean"]].to_string()
     assert np.isfinite(active["sim_mean"]).all()
+
+
+def test_identification_finds_a_parameter_that_moves_no_target(tmp_path: Path) -> None:
+    """Two targets, two free parameters: the contest share moves the application rate; the hours of a
+    prosecutor-judge consultation move nothing while no prosecutor consults (baseline consult_prob 0).
+    The Jacobian column of the second is zero: not full rank."""
+    from sim.fitting.identify import identification_markdown, identify
+
+    text = (
+        "[settings]\nprior_weight = 0.0\nfit_seeds = 2\nfit_days = 90\nfit_drain_days = 120\n"
+        + TARGET.format(m="application_rate")
+        + TARGET.format(m="appeal_rate")
+        + PARAM.format(k="defendant.contest_share", lo=0.0, hi=0.8, m="application_rate")
+        + PARAM.format(k="prosecutor.consult_hours", lo=0.1, hi=5.0, m="appeal_rate")
+    )
+    spec = cal.load_spec(_write(tmp_path, text))
+    base = load_scenario(overrides={"run.warmup_days": 0})
+    res = identify(spec, base, workers=1)
+    assert res.jacobian.shape == (2, 2)
+    assert res.jacobian[0, 0] < 0  # more contesters, fewer pleas
+    assert np.allclose(res.jacobian[:, 1], 0.0)  # hours of consultations that never happen change nothing
+    assert res.rank == 1 and not np.isfinite(res.condition)
+    md = identification_markdown(res, spec)
+    assert "1 of 2" in md and "NOT full" in md

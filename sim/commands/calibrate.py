@@ -32,6 +32,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write the fitted values into scenarios/baseline.toml (full runs only; off by default)",
     )
+    p.add_argument(
+        "--identify",
+        action="store_true",
+        help="no fit: the Jacobian of the targets at the current baseline, its rank and condition number, "
+        "sandwich standard errors and correlations (identification.md in --out)",
+    )
+    p.add_argument(
+        "--seeds", type=int, help="with --identify: fit seeds to average over (default: the spec's)"
+    )
+    p.add_argument("--days", type=int, help="with --identify: run.days (default: the spec's fit_days)")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
 
@@ -49,6 +59,10 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     targets = Path(args.targets) if args.targets else cal.TARGETS_PATH
+    if args.identify:
+        return _identify(args, out, targets)
+    if args.seeds is not None or args.days is not None:
+        raise ScenarioError("--seeds and --days go with --identify")
     result, table = cal.calibrate(
         out,
         quick=args.quick,
@@ -68,4 +82,26 @@ def run(args: argparse.Namespace) -> int:
     for k, v in result.values.items():
         print(f"{k:45s} {result.start[k]:10.4g} -> {v:10.4g}")
     print(f"wrote {out}/fitted.toml, fit_table.csv, fit_table.md, fit_history.csv", file=sys.stderr)
+    return 0
+
+
+def _identify(args: argparse.Namespace, out: Path, targets: Path) -> int:
+    from sim.fitting import calibration as cal
+    from sim.fitting.identify import identify, write_identification
+
+    for flag, value, least in (("--seeds", args.seeds, 2), ("--days", args.days, 2)):
+        if value is not None and value < least:
+            raise ScenarioError(f"{flag} {value}: must be at least {least}")
+    spec = cal.load_spec(targets)
+    base = cal.baseline()
+    if args.days is not None and args.days <= cal.fit_warmup(base, args.days):
+        raise ScenarioError(f"--days {args.days}: too short for a warm-up and a measured window")
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
+    res = identify(spec, base, seeds=args.seeds, days=args.days, workers=args.workers, log=log)
+    written = write_identification(res, spec, out)
+    if not args.quiet:
+        print(f"rank {res.rank} of {len(res.params)}, condition number {res.condition:.3g}")
+        for k, v, s in zip(res.params, res.values, res.se, strict=True):
+            print(f"{k:45s} {v:10.4g} ± {s:.3g}")
+        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0
