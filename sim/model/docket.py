@@ -93,7 +93,6 @@ COLUMNS: dict[str, type | str] = {
     "protested": np.bool_,
     "punitive": np.bool_,
     "leniency_judged": np.bool_,
-    "judged_day": np.int32,
 }
 
 

@@ -39,7 +39,6 @@ def arrive(m: LeniencyModel, n: int) -> None:
     duty = dist * p.lawyer.per_district + rng.integers(0, p.lawyer.per_district, n)
     d.lawyer[rows] = np.where(d.retained[rows], -1, duty)
     Defendant.draw(m, rows)
-    d.judged_day[rows] = -1
     d.relief_class[rows] = -1
     d.relief_reason[rows] = -1
     d.first_relief_day[rows] = -1

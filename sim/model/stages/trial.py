@@ -133,7 +133,6 @@ def judgment(m: LeniencyModel, rows: np.ndarray, sentence: np.ndarray, lawful: n
     d.first_sentence[rows] = sentence
     d.lawful[rows] = lawful
     d.convicted[rows] = True
-    d.judged_day[rows] = m.day
     # Reasons are written for a share of judgments (reasoning effort), at a cost in judge hours.
     d.explained[rows] = m.rng.random(len(rows)) < p.judge.reasoning_quality
     er = rows[d.explained[rows]]
