@@ -239,3 +239,12 @@ def test_viz_serves_offline_settings() -> None:
     assert str(APP_PATH) in cmd and "--production" in cmd and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     env = server_env({})
     assert env["SOLARA_ASSETS_PROXY"] == "True" and env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+
+
+def test_app_bench_steps_the_rendered_page() -> None:
+    """`python -m sim.app.bench` drives the page's own controls: it must keep finding them (speed is its
+    output, not asserted here)."""
+    from sim.app.bench import measure
+
+    out = measure("classroom", warm_days=5, steps=2, reforms=("judgment_reasoning",))
+    assert out["day"] == 5 and out["page_step_ms"]["median"] > 0 and out["model_step_ms"]["median"] > 0

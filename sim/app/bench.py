@@ -14,7 +14,7 @@ from typing import Any
 import ipyvuetify as v
 import solara
 
-from sim.app.model import AppModel
+from sim.app.model import APP_SCALES, SCALE_NOTE, AppModel
 
 
 def measure(
@@ -30,7 +30,7 @@ def measure(
 
     _, rc = solara.render(Wrapped(), handle_error=False)
     try:
-        rc.find(v.Select, label="Scale").widget.v_model = scale
+        rc.find(v.Select, label=SCALE_NOTE).widget.v_model = scale
         for r in reforms:
             rc.find(v.Checkbox, label="Reform: " + r.replace("_", " ")).widget.v_model = True
         rc.find(v.Btn, children=["Reset"]).widget.click()
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--scale", default="district", choices=("classroom", "district"))
+    p.add_argument("--scale", default="district", choices=APP_SCALES)
     p.add_argument("--days", type=int, default=120, help="days stepped before timing (the docket fills up)")
     p.add_argument("--steps", type=int, default=30, help="steps timed")
     p.add_argument("--with", dest="reforms", action="append", default=[], metavar="REFORM")
