@@ -71,7 +71,7 @@ CONTROL_BY_KWARG: dict[str, Control] = {c.kwarg: c for c in CONTROLS}
 APP_SCALES: tuple[str, ...] = ("classroom", "district", "national")
 # At national scale (~4,700 cases a day, ~150,000 in flight) the page draws one case in 100: a step with the
 # baseline
-# twin and both figures then takes ~0.06 s on the server (measured at day 60); drawing every case would not.
+# twin and both figures then takes ~0.06 s (~0.3 s with the page render, python -m sim.app.bench).
 AGENT_SAMPLE: dict[str, int] = {"classroom": 1, "district": 1, "national": 100}
 SCALE_NOTE = "Scale (national: 1 case in 100 drawn in the case flow)"
 # cases 0..399 are followed from arrival, so any of them can be read as a story from its start
