@@ -13,12 +13,15 @@ import pytest
 from sim.cli import main
 from sim.experiments.analysis import mean_interval
 from sim.fitting import calibration as cal
+from sim.fitting import fit_report as fr
+from sim.fitting import replicate as rep
+from sim.fitting import targets as tgt
 from sim.model.metrics import METRICS
 from sim.model.scenario import ScenarioError, load_scenario, param_table
 
 
 def test_shipped_targets_are_complete_and_behavioural() -> None:
-    spec = cal.load_spec()
+    spec = tgt.load_spec()
     schema = {r["key"] for r in param_table()}
     for t in spec.targets:
         assert t.tolerance > 0 and 0 < t.weight <= 1 and t.source
@@ -34,8 +37,8 @@ def test_shipped_targets_are_complete_and_behavioural() -> None:
 
 def test_objective_is_weighted_squared_standardized_deviation() -> None:
     ts = (
-        cal.Target("appeal_rate", 0.035, 0.007, 1.0, "s"),
-        cal.Target("fast_track_share", 0.5, 0.15, 0.25, "s"),
+        tgt.Target("appeal_rate", 0.035, 0.007, 1.0, "s"),
+        tgt.Target("fast_track_share", 0.5, 0.15, 0.25, "s"),
     )
     assert cal.objective({"appeal_rate": 0.035, "fast_track_share": 0.5}, ts) == 0.0
     assert cal.objective({"appeal_rate": 0.042, "fast_track_share": 0.5}, ts) == pytest.approx(1.0)
@@ -59,7 +62,7 @@ def test_legal_and_power_parameters_are_refused(tmp_path: Path) -> None:
             tmp_path, TARGET.format(m="appeal_rate") + PARAM.format(k=key, lo=0.1, hi=0.2, m="appeal_rate")
         )
         with pytest.raises(ScenarioError, match="not fitted"):
-            cal.load_spec(p)
+            tgt.load_spec(p)
 
 
 def test_bounds_outside_the_schema_are_refused(tmp_path: Path) -> None:
@@ -69,7 +72,7 @@ def test_bounds_outside_the_schema_are_refused(tmp_path: Path) -> None:
         + PARAM.format(k="judge.fast_track_uptake", lo=0.2, hi=1.5, m="appeal_rate"),
     )
     with pytest.raises(ScenarioError, match=r"judge.fast_track_uptake.*\[0.0, 1.0\]"):
-        cal.load_spec(p)
+        tgt.load_spec(p)
 
 
 def test_missing_metric_is_reported_and_its_parameters_held(tmp_path: Path) -> None:
@@ -79,25 +82,25 @@ def test_missing_metric_is_reported_and_its_parameters_held(tmp_path: Path) -> N
         + PARAM.format(k="defendant.appeal_threshold", lo=0.005, hi=1.0, m="appeal_rate")
         + PARAM.format(k="case.sentence_sigma", lo=0.6, hi=1.5, m="no_such_metric")
     )
-    spec = cal.load_spec(_write(tmp_path, text))
+    spec = tgt.load_spec(_write(tmp_path, text))
     assert [t.metric for t in spec.missing_targets] == ["no_such_metric"]
     assert [p.key for p in spec.free] == ["defendant.appeal_threshold"]
     assert [p.key for p in spec.held] == ["case.sentence_sigma"]
 
 
-def _tiny_spec(tmp_path: Path, value: float) -> cal.CalibrationSpec:
+def _tiny_spec(tmp_path: Path, value: float) -> tgt.CalibrationSpec:
     text = (
         "[settings]\nprior_weight = 0.0\nquick_seeds = 2\nquick_days = 60\n"
         "fit_drain_days = 150\nquick_maxfev = 10\n"
         + TARGET.format(m="appeal_rate").replace("0.5", str(value)).replace("0.1", "0.01")
         + PARAM.format(k="defendant.appeal_threshold", lo=0.005, hi=1.0, m="appeal_rate")
     )
-    return cal.load_spec(_write(tmp_path, text))
+    return tgt.load_spec(_write(tmp_path, text))
 
 
 def test_common_random_numbers_make_the_objective_a_function_of_theta(tmp_path: Path) -> None:
     spec = _tiny_spec(tmp_path, 0.02)
-    ev = cal.Evaluator(load_scenario(), spec, cal.seed_list(1, 2), 60, 150)
+    ev = cal.Evaluator(load_scenario(), spec, rep.seed_list(1, 2), 60, 150)
     a, b, c = ev.evaluate([[0.05], [0.05], [0.3]])
     assert a == b  # same theta, same seeds: identical
     assert c != a  # another theta: another value (the parameter moves the target)
@@ -113,8 +116,8 @@ def test_a_small_fit_improves_the_objective(tmp_path: Path) -> None:
 
 
 def test_seed_streams_are_distinct_and_reproducible() -> None:
-    fit, check = cal.seed_list(5, 4, 0), cal.seed_list(5, 4, 1)
-    assert fit == cal.seed_list(5, 4, 0) and not set(fit) & set(check)
+    fit, check = rep.seed_list(5, 4, 0), rep.seed_list(5, 4, 1)
+    assert fit == rep.seed_list(5, 4, 0) and not set(fit) & set(check)
 
 
 def test_mean_interval_covers_the_mean() -> None:
@@ -128,7 +131,7 @@ def test_baseline_carries_the_fitted_values_and_says_so() -> None:
     text = cal.BASELINE_PATH.read_text(encoding="utf-8")
     assert "FITTED" in text and "experiments/calibration" in text
     fitted = tomllib.loads(
-        (cal.ROOT / "experiments" / "calibration" / "fitted.toml").read_text(encoding="utf-8")
+        (tgt.ROOT / "experiments" / "calibration" / "fitted.toml").read_text(encoding="utf-8")
     )
     flat = cal.baseline().flat()
     for key, value in fitted["values"].items():
@@ -137,8 +140,8 @@ def test_baseline_carries_the_fitted_values_and_says_so() -> None:
 
 
 def test_fit_table_marks_every_target() -> None:
-    rows = (cal.ROOT / "experiments" / "calibration" / "fit_table.csv").read_text(encoding="utf-8")
-    spec = cal.load_spec()
+    rows = (tgt.ROOT / "experiments" / "calibration" / "fit_table.csv").read_text(encoding="utf-8")
+    spec = tgt.load_spec()
     for t in spec.targets:
         assert t.metric in rows
 
@@ -155,8 +158,8 @@ def test_calibrate_command_rejects_bad_input(capsys: pytest.CaptureFixture[str],
 
 @pytest.mark.slow
 def test_fitted_baseline_reproduces_the_targets_on_fresh_seeds() -> None:
-    spec = cal.load_spec()
-    table = cal.fit_table(spec, cal.baseline(), cal.seed_list(99, 8, 1), workers=2)
+    spec = tgt.load_spec()
+    table = fr.fit_table(spec, cal.baseline(), rep.seed_list(99, 8, 1), workers=2)
     active = table[table["within_tolerance"] != "metric missing"]
     assert (active["within_tolerance"] == "yes").all(), active[["target", "value", "sim_mean"]].to_string()
     assert np.isfinite(active["sim_mean"]).all()
@@ -175,7 +178,7 @@ def test_identification_finds_a_parameter_that_moves_no_target(tmp_path: Path) -
         + PARAM.format(k="defendant.contest_share", lo=0.0, hi=0.8, m="application_rate")
         + PARAM.format(k="prosecutor.consult_hours", lo=0.1, hi=5.0, m="appeal_rate")
     )
-    spec = cal.load_spec(_write(tmp_path, text))
+    spec = tgt.load_spec(_write(tmp_path, text))
     base = load_scenario(overrides={"run.warmup_days": 0})
     res = identify(spec, base, workers=1)
     assert res.jacobian.shape == (2, 2)

@@ -47,23 +47,24 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.fitting import calibration as cal
+    from sim.fitting import fit_report as fr
+    from sim.fitting import targets as tgt
 
     if args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: must be at least 1")
     out = (
         Path(args.out)
         if args.out
-        else (Path("out/calibrate-quick") if args.quick else cal.ROOT / "experiments" / "calibration")
+        else (Path("out/calibrate-quick") if args.quick else tgt.ROOT / "experiments" / "calibration")
     )
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
-    targets = Path(args.targets) if args.targets else cal.TARGETS_PATH
+    targets = Path(args.targets) if args.targets else tgt.TARGETS_PATH
     if args.identify:
         return _identify(args, out, targets)
     if args.seeds is not None or args.days is not None:
         raise ScenarioError("--seeds and --days go with --identify")
-    result, table = cal.calibrate(
+    result, table = fr.calibrate(
         out,
         quick=args.quick,
         workers=args.workers,
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quiet:
         return 0
     print(
-        cal.table_markdown(
+        fr.table_markdown(
             table,
             f"Fit ({result.method}, {result.evaluations} evaluations, J {result.objective_start:.3f} "
             f"-> {result.objective:.3f})",
@@ -87,14 +88,15 @@ def run(args: argparse.Namespace) -> int:
 
 def _identify(args: argparse.Namespace, out: Path, targets: Path) -> int:
     from sim.fitting import calibration as cal
+    from sim.fitting import targets as tgt
     from sim.fitting.identify import identify, write_identification
 
     for flag, value, least in (("--seeds", args.seeds, 2), ("--days", args.days, 2)):
         if value is not None and value < least:
             raise ScenarioError(f"{flag} {value}: must be at least {least}")
-    spec = cal.load_spec(targets)
+    spec = tgt.load_spec(targets)
     base = cal.baseline()
-    if args.days is not None and args.days <= cal.fit_warmup(base, args.days):
+    if args.days is not None and args.days <= tgt.fit_warmup(base, args.days):
         raise ScenarioError(f"--days {args.days}: too short for a warm-up and a measured window")
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     res = identify(spec, base, seeds=args.seeds, days=args.days, workers=args.workers, log=log)
