@@ -25,7 +25,7 @@ def parameters_markdown() -> str:
     lines = [
         "# Parameter reference",
         "",
-        "Generated from the scenario schema (`sim/model/params_world.py`, `sim/model/params_actors.py`) by "
+        "Generated from the scenario schema (`sim/model/params_*.py`) by "
         "`python -m sim.reference`; do not edit by hand.",
         "Set any of these in a scenario TOML (`[section]` then `name = value`) or with `--set "
         "section.name=value`.",

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import itertools
 import tomllib
-import typing
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.experiments.spec_errors import describe_error
 from sim.model.metrics import METRICS
 from sim.model.scenario import (
     POWER_PRESETS,
@@ -283,49 +283,12 @@ def reform_arm_name(reforms: tuple[str, ...]) -> str:
     return "+".join(reforms)
 
 
-def _inner_model(ann: Any) -> tuple[type[BaseModel] | None, bool]:
-    """The pydantic model inside an annotation, and whether a dict key sits between (dict[str, Model])."""
-    if isinstance(ann, type) and issubclass(ann, BaseModel):
-        return ann, False
-    origin = typing.get_origin(ann)
-    for arg in typing.get_args(ann):
-        model, keyed = _inner_model(arg)
-        if model is not None:
-            return model, keyed or origin is dict
-    return None, False
-
-
-def _describe_error(exc: ValidationError) -> str:
-    err = exc.errors()[0]
-    loc = list(err["loc"])
-    key = ".".join(str(p) for p in loc) or "(top level)"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        model: type[BaseModel] | None = ExperimentSpec
-        skip = False
-        for p in loc[:-1]:
-            if isinstance(p, int) or model is None:
-                continue
-            if skip:
-                skip = False
-                continue
-            info = model.model_fields.get(str(p))
-            model, skip = _inner_model(info.annotation) if info else (None, False)
-        allowed = ", ".join(model.model_fields) if model is not None else "nothing"
-        return f"unknown key '{key}'; allowed here: {allowed}"
-    if err["type"] == "missing":
-        return f"key '{key}' is required"
-    if "input" in err and not isinstance(err["input"], dict):
-        return f"key '{key}' = {err['input']!r} is invalid: {msg}"
-    return f"key '{key}': {msg}"
-
-
 def parse_spec(data: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
     """Validate a spec dict (the TOML document); structural errors become SpecError naming ``source``."""
     try:
         return ExperimentSpec.model_validate(dict(data))
     except ValidationError as exc:
-        raise SpecError(f"{source}: {_describe_error(exc)}") from None
+        raise SpecError(f"{source}: {describe_error(exc, ExperimentSpec)}") from None
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:

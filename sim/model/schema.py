@@ -1,5 +1,6 @@
-"""The scenario schema: every parameter with its unit, range, default and meaning — here and nowhere else (the
-sections are declared in ``params_world.py`` and ``params_actors.py``; ``Scenario`` assembles them).
+"""The scenario schema: every parameter with its unit, range, default and meaning — here and nowhere else
+(the sections are declared in ``params_world.py``, ``params_actors.py`` and ``params_court.py``; ``Scenario``
+assembles them).
 
 Anything wrong raises :class:`ScenarioError` naming the source, the key path and what is allowed. How scenario
 files, reforms and scales are read and merged is in ``sim.model.scenario``.
@@ -13,8 +14,9 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
-from sim.model.params_actors import JudgeParams, LawParams, LawyerParams, ProsecutorParams, Workload
+from sim.model.params_actors import LawyerParams, ProsecutorParams
 from sim.model.params_base import Section
+from sim.model.params_court import JudgeParams, LawParams, Workload
 from sim.model.params_world import CaseParams, DefendantParams, PowerParams, RunParams
 
 # The six reforms of the source study (docs/domain.md §4), in a fixed order used by sweeps and reports.
