@@ -204,9 +204,9 @@ class Sweep:
         report.total, report.skipped = len(tasks), len(tasks) - len(todo)
         bar = _bar(report.total, report.skipped, description, progress)
         limit = in_flight or max(4, 2 * workers)
-        self.watch = watch or StallWatch(None)
+        watch = watch or StallWatch(None)
         try:
-            self._drain(executor, todo, bar, report, limit)
+            self._drain(executor, todo, bar, report, limit, watch)
             if target is not None:
                 while True:
                     extra = self._more_replications(reps, target)
@@ -220,7 +220,7 @@ class Sweep:
                     report.skipped += len(more) - len(new)
                     bar.total = report.total
                     bar.update(len(more) - len(new))
-                    self._drain(executor, new, bar, report, limit)
+                    self._drain(executor, new, bar, report, limit, watch)
                 report.target_met = not self._more_replications(reps, target, probe=True)
         except KeyboardInterrupt:
             report.interrupted = True
@@ -236,7 +236,13 @@ class Sweep:
         return report
 
     def _drain(
-        self, executor: Executor, tasks: Iterable[Task], bar: Any, report: SweepReport, limit: int
+        self,
+        executor: Executor,
+        tasks: Iterable[Task],
+        bar: Any,
+        report: SweepReport,
+        limit: int,
+        watch: StallWatch,
     ) -> None:
         """Keep at most ``limit`` runs in flight; store each batch of finished runs as soon as it arrives."""
         it: Iterator[Task] = iter(tasks)
@@ -250,11 +256,11 @@ class Sweep:
                         break
                 if not pending:
                     return
-                finished, _ = wait(pending, timeout=self.watch.timeout, return_when=FIRST_COMPLETED)
+                finished, _ = wait(pending, timeout=watch.timeout, return_when=FIRST_COMPLETED)
                 if not finished:
-                    self.watch.stalled(bar)  # may raise SpecError (--no-workers stop)
+                    watch.stalled(bar)  # may raise SpecError (--no-workers stop)
                     continue
-                self.watch.progressed()
+                watch.progressed()
                 rows, frames, case_frames = [], [], []
                 broken: BaseException | None = None
                 for fut in finished:

@@ -18,7 +18,7 @@ Jacobian ``G``:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,6 +166,3 @@ def write_identification(res: Identification, spec: CalibrationSpec, out: Path) 
         table.to_csv(path)
         written.append(path)
     return written
-
-
-__all__: Sequence[str] = ["Identification", "identification_markdown", "identify", "write_identification"]

@@ -15,6 +15,7 @@ import pandas as pd
 from sim.model import procedure as law
 from sim.model.actors import ActorPool, Bench, DutyLawyer, Judge, Prosecutor, ProsecutorOffice
 from sim.model.bookkeeping import DAILY_KEYS, Bookkeeping
+from sim.model.cases import CaseTable
 from sim.model.collect import DailyCollector, daily_reporters
 from sim.model.docket import Docket
 from sim.model.events import EventBus
@@ -101,7 +102,7 @@ class LeniencyModel(mesa.Model):
                 cls(self, i, i // per[cls])
 
     @property
-    def cases(self) -> Any:
+    def cases(self) -> CaseTable | None:
         """The per-case table being recorded (``record_cases``), or None."""
         return self.case_recorder.table if self.case_recorder is not None else None
 
