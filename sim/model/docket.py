@@ -93,6 +93,11 @@ COLUMNS: dict[str, type | str] = {
     "protested": np.bool_,
     "punitive": np.bool_,
     "leniency_judged": np.bool_,
+    # triage (TriageParams): screened at risk at the plea hearing, reviewed in substance at trial,
+    # decided in writing at second instance
+    "at_risk": np.bool_,
+    "triaged": np.bool_,
+    "written_lane": np.bool_,
 }
 
 

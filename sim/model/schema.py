@@ -1,6 +1,6 @@
 """The scenario schema: every parameter with its unit, range, default and meaning — here and nowhere else
-(the sections are declared in ``params_world.py``, ``params_actors.py`` and ``params_court.py``; ``Scenario``
-assembles them).
+(the sections are declared in ``params_world.py``, ``params_actors.py``, ``params_court.py`` and
+``params_triage.py``; ``Scenario`` assembles them).
 
 Anything wrong raises :class:`ScenarioError` naming the source, the key path and what is allowed. How scenario
 files, reforms and scales are read and merged is in ``sim.model.scenario``.
@@ -17,6 +17,7 @@ from pydantic import Field, ValidationError
 from sim.model.params_actors import LawyerParams, ProsecutorParams
 from sim.model.params_base import Section
 from sim.model.params_court import JudgeParams, LawParams, Workload
+from sim.model.params_triage import TriageParams
 from sim.model.params_world import CaseParams, DefendantParams, PowerParams, RunParams
 
 # The six reforms of the source study (docs/domain.md §4), in a fixed order used by sweeps and reports.
@@ -63,6 +64,7 @@ class Scenario(Section):
     judge: JudgeParams = Field(default_factory=JudgeParams)
     law: LawParams = Field(default_factory=LawParams)
     workload: Workload = Field(default_factory=Workload)
+    triage: TriageParams = Field(default_factory=TriageParams)
 
     def flat(self) -> dict[str, Any]:
         """The parameters as one dict with dotted keys (``power.information_asymmetry``)."""

@@ -2,6 +2,7 @@
 in vectorized passes; its Mesa agents are views onto one row. Batch behaviour is classmethods taking the
 model and the docket rows acted on; defendants' state is their docket row."""
 
+from sim.model.actors import triage
 from sim.model.actors.defendant import Defendant
 from sim.model.actors.judge import Bench, Judge
 from sim.model.actors.lawyer import DutyLawyer
@@ -17,4 +18,5 @@ __all__ = [
     "PoolAgent",
     "Prosecutor",
     "ProsecutorOffice",
+    "triage",
 ]

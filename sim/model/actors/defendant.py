@@ -217,6 +217,19 @@ class Defendant(mesa.Agent):
         return model.rng.random(len(rows)) < prob
 
     @classmethod
+    def months_pending(cls, model: LeniencyModel, sentence: np.ndarray, remaining: np.ndarray) -> np.ndarray:
+        """How much of a short remainder an appeal keeps in the detention house: all of it (up to 3 months)
+        in the usual course; only the written decision's days when the court decides such appeals in writing
+        (the defendant knows the court's practice, triage.written_lane_share)."""
+        usual = np.minimum(remaining, 3.0)
+        tp = model.params.triage
+        if tp.written_lane_share <= 0.0:
+            return usual
+        lane = np.minimum(remaining, tp.written_days / law.DAYS_PER_MONTH)
+        s = tp.written_lane_share * (sentence <= tp.lane_max_months)
+        return (1.0 - s) * usual + s * lane
+
+    @classmethod
     def decide_appeal(
         cls,
         model: LeniencyModel,
@@ -246,7 +259,9 @@ class Defendant(mesa.Agent):
         felt = np.where(informed, felt * (1.0 - df.reasons_persuasion), felt)
         p_succ = np.where(informed, df.appeal_success_lawful, df.appeal_success_belief)
         gain = p_succ * np.maximum(np.expm1(felt), 0.0) * S
-        stay = np.where(eligible, df.detention_house_value * np.minimum(remaining_months, 3.0), 0.0)
+        stay = np.where(
+            eligible, df.detention_house_value * cls.months_pending(model, S, remaining_months), 0.0
+        )
         aware = df.protest_awareness
         p_prot = (1 - aware) * df.protest_prior + aware * p.prosecutor.punitive_protest_prob
         loss = np.where(eligible, p_prot * p.prosecutor.protest_increase * S, 0.0)

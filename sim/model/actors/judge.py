@@ -85,6 +85,7 @@ class Judge(PoolAgent):
             [p.judge.review_factor_fast, p.judge.review_factor_summary],
             1.0,
         )
+        proc_factor = np.where(d.triaged[rows], 1.0, proc_factor)  # triage: a substantive review
         # the review can watch the recorded plea hearing
         seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]
         q = np.clip(

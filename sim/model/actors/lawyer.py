@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model.actors import triage
 from sim.model.actors.pool import PoolAgent
 from sim.model.actors.prosecutor import Prosecutor
 
@@ -39,6 +40,8 @@ class DutyLawyer(PoolAgent):
             model, d.prosecutor[drows]
         )
         planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity) * rush
+        if p.triage.lawyer_risk_weight > 0.0:  # the office's time goes to at-risk cases first
+            planned = planned * triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows])
         w, hours, tf = model.lawyers.book(d.lawyer[drows], (planned + lp.signing_minutes) / 60.0)
         model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)
         wait[duty] = w

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.actors import Defendant, Prosecutor
+from sim.model.actors import Defendant, Prosecutor, triage
 from sim.model.procedure import CaseState, Stage
 from sim.model.relief import INVOLUNTARY_REASON, Reason, ReliefType
 from sim.model.stages.casework import Due, close, relief, schedule
@@ -60,18 +60,33 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
     _, hours, _ = m.prosecutors.book(d.prosecutor[prow], p.prosecutor.protest_hours)
     m.add_hours("prosecutor", Stage.APPEAL, prow, hours, relief=True)
     srows = rows[go]
+    written = written_lane(m, srows)
     # The second-instance court: a judge of the district pool stands in for the intermediate court
     # (assumption).
     upper = d.district[srows] * p.judge.per_district + m.rng.integers(0, p.judge.per_district, len(srows))
-    wait, hours, _ = m.judges.book(upper, p.judge.second_instance_hours)
+    tp = p.triage
+    std_h = np.where(written, tp.written_hours, p.judge.second_instance_hours)
+    wait, hours, _ = m.judges.book(upper, std_h)
     m.add_hours("judge", Stage.APPEAL, srows, hours, relief=True)
     d.state[srows] = CaseState.SECOND_INSTANCE
-    days = np.clip(
-        np.round(p.judge.second_instance_days).astype(np.int32) + wait, 1, law.SECOND_INSTANCE_LIMIT
-    )
+    usual = np.round(np.where(written, tp.written_days, p.judge.second_instance_days)).astype(np.int32)
+    days = np.clip(usual + wait, 1, law.SECOND_INSTANCE_LIMIT)
     schedule(m, srows, Due.SECOND_INSTANCE, m.day + days)
     m.events.emit("appeal_window_closed", rows, appeal, technical, protested)
     close(m, rows[~go], CaseState.FINAL)
+
+
+def written_lane(m: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+    """Triage at second instance: a defendant's appeal that raises no new ground against a short sentence
+    may be decided in writing; the screen reads the petition, so a real ground slips through at a rate."""
+    d, tp = m.docket, m.params.triage
+    if tp.written_lane_share <= 0.0:
+        return np.zeros(len(rows), dtype=bool)
+    short = d.appealed[rows] & ~d.protested[rows] & (d.sentence[rows] <= tp.lane_max_months)
+    slips = m.rng.random(len(rows)) < tp.lane_screen_error
+    written = triage.chosen(m, short & (~d.grounded[rows] | slips), tp.written_lane_share)
+    d.written_lane[rows] = written
+    return written
 
 
 def second_instance(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -80,7 +95,8 @@ def second_instance(m: LeniencyModel, rows: np.ndarray) -> None:
     first = d.sentence[rows]
     lawful = d.lawful[rows]
     defect = d.grounded[rows] | (d.protested[rows] & ~d.punitive[rows])
-    correct = defect & (m.rng.random(len(rows)) < p.judge.correction_prob)
+    keeps = np.where(d.written_lane[rows], p.triage.written_correction, 1.0)  # a written decision looks less
+    correct = defect & (m.rng.random(len(rows)) < p.judge.correction_prob * keeps)
     proposed = np.where(correct, lawful, first)
     proposed = np.where(d.punitive[rows], first * (1 + p.prosecutor.protest_increase), proposed)
     d.sentence[rows] = law.second_instance_sentence(first, proposed, d.protested[rows])

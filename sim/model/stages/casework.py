@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model.actors import Defendant, DutyLawyer
+from sim.model.actors import Defendant, DutyLawyer, triage
 from sim.model.cases import pack_class
 from sim.model.procedure import CaseState, Procedure, Stage, trial_limit
 from sim.model.relief import CLASS_CODE, INITIATING, INVOLUNTARY_REASON, Reason, ReliefType
@@ -141,6 +141,11 @@ def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> Non
     std_h = np.select([fast, summ], [jp.fast_track_hours, jp.summary_hours], jp.ordinary_hours)
     # the court examines the recorded plea hearing when there is one (voluntariness safeguards)
     std_h = std_h + jp.record_review_hours * (d.recorded[rows] & d.signed[rows])
+    # triage: at-risk plea cases get a substantive voluntariness review, at its cost in judge time
+    tp = m.params.triage
+    if tp.review_share > 0.0:
+        d.triaged[rows] = triage.chosen(m, d.signed[rows] & d.at_risk[rows], tp.review_share)
+        std_h = std_h + tp.review_hours * d.triaged[rows]
     std_d = np.select([fast, summ], [jp.trial_days_fast, jp.trial_days_summary], jp.trial_days_ordinary)
     wait, hours, tf = m.judges.book(d.judge[rows], std_h)
     m.add_hours("judge", Stage.TRIAL, rows, hours, relief=as_relief)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor
+from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor, triage
 from sim.model.procedure import CaseState, Stage
 from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
 
@@ -68,6 +68,7 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
     d = m.docket
     Defendant.form_beliefs(m, rows)
     d.recorded[rows] = m.rng.random(len(rows)) < m.params.prosecutor.recorded_hearing_share
+    d.at_risk[rows] = triage.at_risk(m, rows)
     lawyer_wait = DutyLawyer.advise(m, rows)
     d.pressure[rows] = Defendant.pressure(m, rows)
     accept, accept_cf = Defendant.decide_plea(m, rows)

@@ -1,0 +1,46 @@
+"""Triage: which plea cases the court and the duty-lawyer office treat as at risk of an involuntary plea.
+
+The screen sees only what is on file (detention, literacy, the offered discount, the evidence), never
+whether a plea is in fact involuntary; the policies that use it are in ``TriageParams``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+
+
+def risk_flags(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+    """The number of risk flags of each case: detained, low literacy, deep discount, weak evidence."""
+    d, t = model.docket, model.params.triage
+    flags = d.detained[rows].astype(np.int8)
+    flags += d.literacy[rows] < t.low_literacy
+    flags += d.discount[rows] >= t.deep_discount
+    flags += d.evidence[rows] < t.weak_evidence
+    return flags
+
+
+def at_risk(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+    """Cases showing at least ``triage.risk_flags`` flags."""
+    return risk_flags(model, rows) >= model.params.triage.risk_flags
+
+
+def by_risk(weight: float, risky: np.ndarray) -> np.ndarray:
+    """Multipliers that move a share ``weight`` of a fixed amount of time to the at-risk cases of a batch;
+    their mean is 1, so the batch's total time is unchanged."""
+    share = risky.mean() if len(risky) else 0.0
+    if weight <= 0.0 or share == 0.0:
+        return np.ones(len(risky))
+    return (1.0 - weight) + weight * risky / share
+
+
+def chosen(model: LeniencyModel, eligible: np.ndarray, share: float) -> np.ndarray:
+    """A share of the eligible cases (no random draw when the policy is off or total)."""
+    if share <= 0.0:
+        return np.zeros(len(eligible), dtype=bool)
+    if share >= 1.0:
+        return eligible.copy()
+    return eligible & (model.rng.random(len(eligible)) < share)
