@@ -19,6 +19,7 @@ COMMANDS: tuple[str, ...] = (
     "sweep",
     "report",
     "bench",
+    "optimize",
 )
 
 

@@ -1,0 +1,167 @@
+"""`leniency optimize SPEC --out DIR`: search levers and triage policies under an hours budget; writes
+pareto.parquet (the non-dominated policies), candidates.parquet, marginal.csv, report.html and the archive
+of every run (evaluations.jsonl, kept as it goes, so --resume after an interruption reruns nothing)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from sim.experiments.executors import open_executor
+from sim.experiments.outdir import check_out_dir, write_marker
+from sim.experiments.spec import SpecError
+from sim.fitting.replicate import seed_list
+from sim.optimize.evaluate import ARCHIVE, Archive, Runner
+from sim.optimize.levers import lever
+from sim.optimize.report import write_report
+from sim.optimize.search import Outcome, Search
+from sim.optimize.spec import OptimizeSpec, load_spec
+
+META = "optimize.json"
+OUTPUTS = (ARCHIVE, META, "pareto.parquet", "candidates.parquet", "marginal.csv", "report.html")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("optimize", help="search levers and triage under an hours budget", description=__doc__)
+    p.add_argument("spec", help="optimisation spec TOML, e.g. experiments/resources.toml")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--population", type=int, help="candidates per generation (overrides the spec)")
+    p.add_argument("--generations", type=int, help="generations (overrides the spec)")
+    p.add_argument("--replications", type=int, help="seeds per candidate (overrides the spec)")
+    p.add_argument(
+        "--point",
+        type=int,
+        default=0,
+        help="front point for the marginal values (0 = lowest on the first objective)",
+    )
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' or a scheduler address")
+    p.add_argument("--resume", action="store_true", help="continue an interrupted search in --out")
+    p.add_argument("--force", action="store_true", help="start over, replacing this tool's files in --out")
+    p.add_argument("--quiet", action="store_true", help="no progress bar, no summary")
+    p.set_defaults(func=optimize)
+
+
+def _check_folder(out: Path, spec: OptimizeSpec, args: argparse.Namespace) -> None:
+    """Refuse before any work: a folder of someone else's files, an earlier search without --resume or
+    --force, or a --resume of a different question."""
+    if args.resume and args.force:
+        raise SpecError("--resume and --force: choose one (continue the search, or start it over)")
+    check_out_dir(out, args.force, own=True)
+    earlier = out / META
+    if earlier.is_file() and not (args.resume or args.force):
+        raise SpecError(f"--out {out}: holds an earlier search; --resume continues it, --force starts over")
+    if args.resume and earlier.is_file():
+        was = json.loads(earlier.read_text(encoding="utf-8")).get("digest")
+        if was != spec.digest():
+            raise SpecError(
+                f"--resume: {out} holds a search of another question (levers, objectives, budget, scenario "
+                "or seed differ); use a new --out or --force"
+            )
+
+
+def optimize(args: argparse.Namespace) -> int:
+    sizes = {
+        "population": args.population,
+        "generations": args.generations,
+        "replications": args.replications,
+    }
+    for k, v in sizes.items():
+        if v is not None and v < 1:
+            raise SpecError(f"--{k} {v}: must be at least 1")
+    if args.point < 0:
+        raise SpecError(f"--point {args.point}: must be 0 or more")
+    spec, base = load_spec(args.spec, sizes)
+    out = Path(args.out)
+    _check_folder(out, spec, args)
+    levers = [lever(n) for n in spec.levers]
+    seeds = seed_list(spec.master_seed, spec.search.replications)
+    with open_executor(args.workers, args.dask) as info:
+        out.mkdir(parents=True, exist_ok=True)
+        if args.force:
+            for name in OUTPUTS:
+                (out / name).unlink(missing_ok=True)
+        write_marker(out, "optimize")
+        meta = {"digest": spec.digest(), "spec": spec.model_dump(), "seeds": seeds}
+        (out / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+        archive = Archive(out, spec.digest())
+        archive.load()
+        bar = _Bar(spec, len(levers), args.quiet, info.description)
+        runner = Runner(base, levers, seeds, spec.objectives, archive, info.executor, bar.update, bar.plan)
+        fresh = seed_list(spec.master_seed, spec.search.replications, stream=1)
+        check = Runner(base, levers, fresh, spec.objectives, archive, info.executor, bar.update, bar.plan)
+        try:
+            search = Search(spec, runner, check)
+            search.run()
+            outcome = search.outcome(args.point)
+        except KeyboardInterrupt:
+            bar.close()
+            print(
+                f"leniency optimize: interrupted; {len(archive.runs)} finished runs are kept in "
+                f"{out / ARCHIVE}; --resume continues",
+                file=sys.stderr,
+            )
+            return 130
+        bar.close()
+    _write(out, spec, outcome, len(seeds))
+    if not args.quiet:
+        _print(out, spec, outcome)
+    return 0
+
+
+def _write(out: Path, spec: OptimizeSpec, outcome: Outcome, seeds: int) -> None:
+    for name, df in (("pareto.parquet", outcome.front), ("candidates.parquet", outcome.candidates)):
+        tmp = out / f".{name}.tmp"
+        df.to_parquet(tmp, index=False)
+        tmp.replace(out / name)
+    tmp = out / ".marginal.csv.tmp"
+    outcome.marginal.to_csv(tmp, index=False)
+    tmp.replace(out / "marginal.csv")
+    write_report(out / "report.html", spec, outcome, seeds)
+
+
+def _print(out: Path, spec: OptimizeSpec, outcome: Outcome) -> None:
+    from sim.optimize.report import answer
+
+    text = answer(spec, outcome).replace("<b>", "").replace("</b>", "")
+    print(text)
+    print(f"front: {out / 'pareto.parquet'} ({len(outcome.front)} policies); report: {out / 'report.html'}")
+
+
+class _Bar:
+    """A progress bar over runs whose total grows as the search learns how many it needs (cached runs of a
+    resumed search are not counted)."""
+
+    def __init__(self, spec: OptimizeSpec, n_levers: int, quiet: bool, where: str) -> None:
+        s = spec.search
+        self.planned = 0
+        self.estimate = s.replications * (1 + s.population * s.generations + n_levers)
+        self.bar = None
+        if not quiet:
+            from tqdm import tqdm
+
+            self.bar = tqdm(
+                total=self.estimate,
+                unit="run",
+                desc=f"optimize on {where}",
+                file=sys.stderr,
+                dynamic_ncols=True,
+                mininterval=0.5,
+            )
+
+    def plan(self, n: int) -> None:
+        self.planned += n
+        if self.bar is not None and self.bar.n + n > self.bar.total:
+            self.bar.total = self.bar.n + n
+            self.bar.refresh()
+
+    def update(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.total = self.bar.n
+            self.bar.close()

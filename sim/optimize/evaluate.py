@@ -1,0 +1,124 @@
+"""Evaluating candidates: every candidate (a vector of lever intensities) runs on the same seeds (common
+random numbers), in parallel on the sweep's executors. Each finished run is appended to
+``evaluations.jsonl`` at once, so an interrupted search loses nothing and ``--resume`` reruns no run."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, as_completed
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from sim.fitting.replicate import run_one
+from sim.model.scenario import Scenario
+from sim.optimize.levers import Lever, scenario_at
+
+Key = tuple[float, ...]
+ARCHIVE = "evaluations.jsonl"
+HOURS = ("hours_per_case_prosecutor", "hours_per_case_lawyer", "hours_per_case_judge", "hours_per_case_total")
+KEPT = (
+    *HOURS,
+    "relief_initiations_per_100",
+    "relief_initiations_per_100_nonessential",
+    "relief_initiations_per_100_essential_avoidable",
+    "relief_initiations_per_100_essential_unavoidable",
+    "relief_hours_per_case",
+    "undetected_involuntary_per_100",
+    "involuntary_plea_rate",
+    "application_rate",
+    "adoption_rate",
+    "appeal_rate",
+    "detention_days_per_case",
+)
+
+
+def key_of(x: Sequence[float] | np.ndarray) -> Key:
+    """A candidate as evaluated: intensities rounded to 1e-6, so a resumed search finds its runs again."""
+    return tuple(round(float(v), 6) for v in x)
+
+
+class Archive:
+    """Every finished run of this search: (candidate, seed) -> metrics, one JSON line each."""
+
+    def __init__(self, folder: Path, digest: str) -> None:
+        self.path = folder / ARCHIVE
+        self.digest = digest
+        self.runs: dict[tuple[Key, int], dict[str, float]] = {}
+
+    def load(self) -> int:
+        """Read the runs a previous (interrupted) search of the same spec finished; a torn last line is
+        skipped. Returns how many were read."""
+        if not self.path.is_file():
+            return 0
+        for line in self.path.read_text(encoding="utf-8").splitlines():
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if rec.get("spec") == self.digest:
+                self.runs[(tuple(rec["x"]), int(rec["seed"]))] = rec["metrics"]
+        return len(self.runs)
+
+    def record(self, key: Key, seed: int, metrics: dict[str, float]) -> None:
+        self.runs[(key, seed)] = metrics
+        line = json.dumps({"spec": self.digest, "x": list(key), "seed": seed, "metrics": metrics})
+        with self.path.open("a", encoding="utf-8") as fh:
+            fh.write(line + "\n")
+            fh.flush()
+            os.fsync(fh.fileno())
+
+
+class Runner:
+    """Runs candidates on the common seeds and returns their per-seed metrics."""
+
+    def __init__(
+        self,
+        base: Scenario,
+        levers: Sequence[Lever],
+        seeds: Sequence[int],
+        metrics: Sequence[str],
+        archive: Archive,
+        executor: Executor | None,
+        on_run: Callable[[], None] = lambda: None,
+        on_plan: Callable[[int], None] = lambda n: None,
+    ) -> None:
+        self.base, self.levers, self.seeds = base, list(levers), [int(s) for s in seeds]
+        self.metrics = tuple(dict.fromkeys((*KEPT, *metrics)))
+        self.archive, self.executor, self.on_run, self.on_plan = archive, executor, on_run, on_plan
+        self.evaluated: dict[Key, None] = {}  # candidates of this search, in the order first asked for
+
+    def missing(self, X: np.ndarray) -> int:
+        """How many runs evaluating ``X`` would still take."""
+        keys = dict.fromkeys(key_of(x) for x in X)
+        return sum((k, s) not in self.archive.runs for k in keys for s in self.seeds)
+
+    def run(self, X: np.ndarray) -> list[dict[str, np.ndarray]]:
+        """Per candidate: each kept metric over the seeds (seed order)."""
+        keys = [key_of(x) for x in X]
+        todo = [(k, s) for k in dict.fromkeys(keys) for s in self.seeds if (k, s) not in self.archive.runs]
+        jobs = {
+            (k, s): (scenario_at(self.base, self.levers, k).model_dump_json(), s, self.metrics)
+            for k, s in todo
+        }
+        if self.executor is None:
+            for ks, job in jobs.items():
+                self._done(ks, run_one(job))
+        else:
+            futures = {self.executor.submit(run_one, job): ks for ks, job in jobs.items()}
+            for fut in as_completed(futures):
+                self._done(futures[fut], fut.result())
+        for k in keys:
+            self.evaluated.setdefault(k)
+        return [self.per_seed(k) for k in keys]
+
+    def per_seed(self, key: Key) -> dict[str, np.ndarray]:
+        runs = [self.archive.runs[(key, s)] for s in self.seeds]
+        return {m: np.array([r[m] for r in runs], dtype=float) for m in self.metrics}
+
+    def _done(self, ks: tuple[Key, int], metrics: dict[str, Any]) -> None:
+        self.archive.record(ks[0], ks[1], {m: float(metrics[m]) for m in self.metrics})
+        self.on_run()

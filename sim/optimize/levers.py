@@ -1,0 +1,110 @@
+"""Levers: each reform of the study as a continuous intensity (0 = today, 1 = the full reform) and each triage
+policy as a share. A lever moves the parameters its reform overlay moves, by the same operations, a fraction
+of the way; it acts only on behaviour, like the overlay it comes from, and its cost in hours is whatever the
+model then books (never a figure of its own)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sim.model.scenario import OPS, REFORMS, Scenario, overlay_path, read_toml
+
+
+@dataclass(frozen=True)
+class Lever:
+    """A named lever: the parameters it moves and, for each, the operation that gives its value at 1."""
+
+    name: str
+    description: str
+    changes: tuple[tuple[str, str, Any], ...]  # (dotted key, operation, operand)
+
+    def values(self, base: Mapping[str, Any], x: float) -> dict[str, Any]:
+        """The parameters at intensity ``x`` (0-1): today's value moved a fraction ``x`` toward the full
+        reform's; whole-number parameters (staff) round."""
+        out: dict[str, Any] = {}
+        for key, op, operand in self.changes:
+            now = base[key]
+            full = _full(now, op, operand)
+            value = (1.0 - x) * now + x * full  # exact at both ends
+            out[key] = int(round(value)) if isinstance(now, int) and not isinstance(now, bool) else value
+        return out
+
+
+def _full(now: float, op: str, operand: float) -> float:
+    return {
+        "set": operand,
+        "scale": now * operand,
+        "add": now + operand,
+        "at_least": max(now, operand),
+        "at_most": min(now, operand),
+    }[op]
+
+
+def _changes_of(overlay: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str, Any]]:
+    """An overlay's changes, dotted: ``{ at_least = 0.9 }`` as ("at_least", 0.9), a plain value as a set."""
+    out: list[tuple[str, str, Any]] = []
+    for k, v in overlay.items():
+        key = prefix + k
+        if k == "meta" and not prefix:
+            continue
+        if isinstance(v, Mapping) and len(v) == 1 and next(iter(v)) in OPS:
+            op, operand = next(iter(v.items()))
+            out.append((key, op, operand))
+        elif isinstance(v, Mapping):
+            out.extend(_changes_of(v, key + "."))
+        else:
+            out.append((key, "set", v))
+    return out
+
+
+def _reform_lever(name: str) -> Lever:
+    path = overlay_path(name, "reform")
+    overlay = read_toml(path)
+    changes = tuple(sorted(_changes_of(overlay)))
+    text = path.read_text(encoding="utf-8").splitlines()
+    first = next((ln.lstrip("# ").strip() for ln in text if ln.startswith("#")), name)
+    return Lever(name, first, changes)
+
+
+TRIAGE_LEVERS: dict[str, Lever] = {
+    "triage_review": Lever(
+        "triage_review",
+        "substantive voluntariness review at trial for at-risk plea cases (share of them)",
+        (("triage.review_share", "set", 1.0),),
+    ),
+    "triage_lawyer_time": Lever(
+        "triage_lawyer_time",
+        "duty-lawyer consultation time allocated to at-risk cases first (same total)",
+        (("triage.lawyer_risk_weight", "set", 1.0),),
+    ),
+    "triage_written_lane": Lever(
+        "triage_written_lane",
+        "written second-instance lane for appeals raising no new ground against short sentences",
+        (("triage.written_lane_share", "set", 1.0),),
+    ),
+}
+LEVER_NAMES: tuple[str, ...] = (*REFORMS, *TRIAGE_LEVERS)
+
+
+def lever(name: str) -> Lever:
+    """A lever by name (a reform of the study or a triage policy)."""
+    if name in TRIAGE_LEVERS:
+        return TRIAGE_LEVERS[name]
+    if name in REFORMS:
+        return _reform_lever(name)
+    raise KeyError(name)
+
+
+def scenario_at(base: Scenario, levers: Sequence[Lever], x: Sequence[float]) -> Scenario:
+    """The scenario with each lever at its intensity; two levers moving one parameter add their moves."""
+    flat = base.flat()
+    moved: dict[str, Any] = {}
+    for lv, xi in zip(levers, x, strict=True):
+        for key, value in lv.values(flat, float(xi)).items():
+            moved[key] = value if key not in moved else moved[key] + (value - flat[key])
+    for key, value in moved.items():
+        if isinstance(flat[key], int) and not isinstance(flat[key], bool):
+            moved[key] = int(round(value))
+    return base.with_overrides(moved, "levers")

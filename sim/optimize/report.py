@@ -1,0 +1,209 @@
+"""The HTML report of a search: the answer in words first, then the front (2-D and 3-D), the six reform
+packages on the same axes, what each lever costs, and where the next hour does the most good."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from sim.experiments.report import CSS, plotly_bundle
+from sim.experiments.report_base import CONFIG, esc, note, table_html
+from sim.model.metrics import METRICS
+from sim.optimize.search import Outcome, lever_column
+from sim.optimize.spec import OptimizeSpec
+
+
+def _label(metric: str) -> str:
+    unit = METRICS[metric].unit if metric in METRICS else ""
+    return metric.replace("_", " ") + (f" ({unit})" if unit else "")
+
+
+def _fig(fig: go.Figure, kinds: set[str]) -> str:
+    kinds.update(t.type for t in fig.data)
+    return pio.to_html(fig, full_html=False, include_plotlyjs=False, config=CONFIG)
+
+
+def _levers_text(row: pd.Series, spec: OptimizeSpec) -> str:
+    on = [f"{n} {row[lever_column(n)]:.2f}" for n in spec.levers if row[lever_column(n)] >= 0.05]
+    return ", ".join(on) or "all levers at today's setting"
+
+
+def answer(spec: OptimizeSpec, out: Outcome) -> str:
+    """The finding in plain words, with intervals."""
+    o1 = spec.objectives[0]
+    budget = spec.budget.extra_hours_per_case
+    if out.front.empty:
+        return f"No candidate stayed within the budget of {budget:g} extra hours per case."
+    today, best = out.today.iloc[0], out.front.iloc[0]
+    name = o1.replace("_", " ")
+    text = (
+        f"Within {budget:g} extra hours per case, the lowest {esc(name)} found is "
+        f"{best[f'{o1}_mean']:.3g} (± {best[f'{o1}_ci']:.2g}) against {today[f'{o1}_mean']:.3g} "
+        f"(± {today[f'{o1}_ci']:.2g}) today, at {best['extra_hours_mean']:+.2f} hours per case, with "
+        f"{esc(_levers_text(best, spec))} (re-estimated on fresh seeds). The front holds {len(out.front)} "
+        "policies, none better than another on every objective."
+    )
+    col = f"d_{o1}_per_hour"
+    if not out.marginal.empty and col in out.marginal:
+        gains = out.marginal[out.marginal[col] < 0]
+        if gains.empty:
+            text += f" At that point no lever that costs hours lowers {esc(name)} further."
+        else:
+            top = gains.sort_values(col).iloc[0]
+            text += (
+                f" At that point the next hour does most against {esc(name)} on "
+                f"<b>{esc(top['lever'])}</b> ({top[col]:+.3g} per extra hour per case)."
+            )
+    return text
+
+
+def packages_table(spec: OptimizeSpec, out: Outcome) -> pd.DataFrame:
+    """Each reform package against the front: on it, dominated by a point of it (at no more hours), or over
+    the budget."""
+    obj = [f"{o}_mean" for o in spec.objectives]
+    rows = []
+    for _, pkg in out.candidates[out.candidates["label"].isin(spec.levers)].iterrows():
+        if not pkg["within_budget"]:
+            verdict = "over the budget"
+        else:
+            f = out.front[obj].to_numpy()
+            p = pkg[obj].to_numpy(dtype=float)
+            same = np.all(np.isclose(f, p), axis=1)
+            dom = np.all(f <= p, axis=1) & np.any(f < p, axis=1)
+            verdict = (
+                "on the front" if same.any() else ("dominated by the front" if dom.any() else "not dominated")
+            )
+        row = {"package": pkg["label"], "verdict": verdict, "extra hours": pkg["extra_hours_mean"]}
+        row.update({o: pkg[f"{o}_mean"] for o in spec.objectives})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def lever_costs(spec: OptimizeSpec, out: Outcome) -> pd.DataFrame:
+    """What each reform package costs each actor, in hours per case over today's, as the model booked it."""
+    today = out.candidates[out.candidates["label"] == "today"].iloc[0]
+    rows = []
+    for _, pkg in out.candidates[out.candidates["label"].isin(spec.levers)].iterrows():
+        row = {"lever at 1": pkg["label"]}
+        for a in ("prosecutor", "lawyer", "judge", "total"):
+            m = f"hours_per_case_{a}_mean"
+            row[a] = pkg[m] - today[m]
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def figures(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
+    o = spec.objectives
+    hours = "extra_hours_mean"
+    c, f = out.candidates, out.front
+    fixed = c[c["label"] != ""]
+    parts = []
+    for obj in o:
+        if obj == spec.budget.metric:
+            continue
+        fig = go.Figure()
+        fig.add_scatter(
+            x=c[hours], y=c[f"{obj}_mean"], mode="markers", name="candidates", marker={"color": "#ccc"}
+        )
+        fig.add_scatter(
+            x=f[hours],
+            y=f[f"{obj}_mean"],
+            error_y={"array": f[f"{obj}_ci"], "visible": True},
+            mode="markers",
+            name="front",
+            marker={"color": "#2171b5", "size": 9},
+        )
+        fig.add_scatter(
+            x=fixed[hours],
+            y=fixed[f"{obj}_mean"],
+            mode="markers+text",
+            text=fixed["label"],
+            textposition="top center",
+            name="today and the six packages",
+            marker={"color": "#d62728", "symbol": "diamond", "size": 10},
+        )
+        fig.add_vline(x=spec.budget.extra_hours_per_case, line_dash="dash", annotation_text="budget")
+        fig.update_layout(
+            height=430,
+            margin={"t": 30},
+            xaxis_title="hours per case over today's",
+            yaxis_title=_label(obj),
+            legend={"orientation": "h", "y": -0.2},
+        )
+        parts.append(_fig(fig, kinds))
+    if len(o) >= 3:
+        fig = go.Figure()
+        for df, name, color in ((f, "front", "#2171b5"), (fixed, "today and packages", "#d62728")):
+            fig.add_scatter3d(
+                x=df[f"{o[0]}_mean"],
+                y=df[f"{o[1]}_mean"],
+                z=df[f"{o[2]}_mean"],
+                mode="markers",
+                name=name,
+                text=df["label"],
+                marker={"color": color, "size": 4},
+            )
+        fig.update_layout(
+            height=520,
+            margin={"t": 20},
+            scene={"xaxis_title": o[0], "yaxis_title": o[1], "zaxis_title": o[2]},
+        )
+        parts.append(_fig(fig, kinds))
+    return "".join(parts)
+
+
+def marginal_section(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
+    if out.marginal.empty:
+        return note("No front point within the budget, so no marginal values.")
+    m = out.marginal
+    point = out.front.iloc[out.point]
+    objs = [x for x in spec.objectives if x != spec.budget.metric]
+    fig = go.Figure()
+    for obj in objs:
+        fig.add_bar(x=m["lever"], y=m[f"d_{obj}_per_unit"], name=obj, error_y={"array": m[f"d_{obj}_ci"]})
+    fig.update_layout(
+        height=380, margin={"t": 20}, barmode="group", yaxis_title="change per full step of the lever"
+    )
+    cols = ["lever", "at", "d_hours_per_unit"] + [f"d_{x}_per_hour" for x in objs]
+    return (
+        f"<p>At front point {out.point} ({esc(_levers_text(point, spec))}): the change in each objective "
+        f"per full unit of each lever (estimated from a step of {spec.search.marginal_step:g}, paired over "
+        "the seeds, 95% CI), and per extra hour per case where the lever costs hours. Negative is better; "
+        "a lever that costs no hours has no per-hour figure.</p>" + _fig(fig, kinds) + table_html(m[cols])
+    )
+
+
+def write_report(path: Path, spec: OptimizeSpec, out: Outcome, seeds: int) -> None:
+    """report.html, written whole to a temporary file and moved into place."""
+    kinds: set[str] = set()
+    lever_cols = [lever_column(n) for n in spec.levers]
+    shown = out.front[
+        lever_cols + [f"{x}_mean" for x in spec.objectives] + ["extra_hours_mean", "extra_hours_ci"]
+    ]
+    body = f"""
+<header><p class='finding'>{answer(spec, out)}</p>
+<p class='byline'>Search <b>{esc(spec.name)}</b>: {len(out.candidates)} candidate policies, each on the same
+{seeds} seeds (common random numbers), {esc(spec.scale or "")} scale; the front re-estimated on as many fresh
+seeds; intervals are 95% CIs over the seeds.</p>
+</header><main>
+<h1>{esc(spec.name)}: where the next hour of review does the most good</h1>
+<p>{esc(spec.description)}</p>
+<section><h2>The front</h2>{figures(spec, out, kinds)}
+{table_html(shown.rename(columns=lambda s: s.removeprefix("lever_")))}</section>
+<section><h2>The six reform packages on the same axes</h2>{table_html(packages_table(spec, out))}</section>
+<section><h2>What each lever costs (hours per case over today's, as the model booked them)</h2>
+{table_html(lever_costs(spec, out))}</section>
+<section><h2>Where the next hour does the most good</h2>{marginal_section(spec, out, kinds)}</section>
+</main>"""
+    doc = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{esc(spec.name)}: resources</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style>
+<script type="text/javascript">{plotly_bundle(kinds)}</script></head><body>{body}</body></html>
+"""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(doc, encoding="utf-8")
+    tmp.replace(path)

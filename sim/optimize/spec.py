@@ -1,0 +1,133 @@
+"""The spec of ``leniency optimize``: levers, objectives, an hours budget and the search. Validated like a
+sweep spec: anything wrong is one :class:`SpecError` naming the file, the key and what is allowed, before
+anything runs or is written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sim.experiments.spec import SpecError
+from sim.experiments.spec_errors import describe_error
+from sim.model.metrics import METRICS
+from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
+from sim.optimize.levers import LEVER_NAMES
+
+# The default objectives: non-essential relief, what the review misses, and what it all costs.
+DEFAULT_OBJECTIVES = (
+    "relief_initiations_per_100_nonessential",
+    "undetected_involuntary_per_100",
+    "hours_per_case_total",
+)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Budget(_Strict):
+    """Hours a court and procuratorate can add per case, over today's on the same seeds."""
+
+    extra_hours_per_case: float = Field(gt=0, description="hours per case above today's (must be > 0)")
+    metric: str = Field("hours_per_case_total", description="the summary metric the budget caps")
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, v: str) -> str:
+        if v not in METRICS:
+            raise ValueError(f"unknown metric {v!r}; the hours metrics are: {', '.join(_hours_metrics())}")
+        return v
+
+
+class Search(_Strict):
+    """The multi-objective search (pymoo) and how each candidate is evaluated."""
+
+    algorithm: Literal["nsga2", "nsga3"] = Field("nsga2", description="pymoo algorithm")
+    population: int = Field(24, ge=4, le=5000, description="candidates per generation")
+    generations: int = Field(10, ge=1, le=1000, description="generations, the first being the start")
+    replications: int = Field(4, ge=1, le=1000, description="seeds per candidate (common to all candidates)")
+    marginal_step: float = Field(0.2, gt=0, le=1, description="lever step of the marginal-value estimate")
+
+
+class OptimizeSpec(_Strict):
+    """A resource question: which levers, which objectives (all minimised), which budget."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    scenario: str | None = Field(None, description="scenario TOML (relative to the spec); default baseline")
+    scale: str | None = Field("district", description=f"scale preset: {', '.join(SCALES)}")
+    master_seed: int = Field(ge=0)
+    levers: list[str] = Field(min_length=1, description=f"any of: {', '.join(LEVER_NAMES)}")
+    objectives: list[str] = Field(default_factory=lambda: list(DEFAULT_OBJECTIVES), min_length=1)
+    budget: Budget
+    search: Search = Field(default_factory=lambda: Search())
+    overrides: dict[str, Any] = Field(default_factory=dict, description="dotted parameter overrides")
+
+    @field_validator("levers")
+    @classmethod
+    def _known_levers(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if name not in LEVER_NAMES:
+                raise ValueError(f"unknown lever {name!r}; allowed: {', '.join(LEVER_NAMES)}")
+        if len(set(v)) != len(v):
+            raise ValueError("each lever once")
+        return v
+
+    @field_validator("objectives")
+    @classmethod
+    def _known_objectives(cls, v: list[str]) -> list[str]:
+        for name in v:
+            if name not in METRICS:
+                raise ValueError(f"unknown metric {name!r}; see docs/metrics or `leniency run --all`")
+        if len(set(v)) != len(v):
+            raise ValueError("each objective once")
+        return v
+
+    @field_validator("scale")
+    @classmethod
+    def _known_scale(cls, v: str | None) -> str | None:
+        if v is not None and v not in SCALES:
+            raise ValueError(f"unknown scale {v!r}; allowed: {', '.join(SCALES)}")
+        return v
+
+    def digest(self) -> str:
+        """What a resumed search must share with the one it resumes (population, generations and
+        replications may grow)."""
+        keep = self.model_dump(exclude={"search": {"population", "generations", "replications"}})
+        return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _hours_metrics() -> list[str]:
+    return [m for m in METRICS if m.startswith("hours_per_case_") and m.count("_") <= 3]
+
+
+def load_spec(path: str | Path, overrides: dict[str, int] | None = None) -> tuple[OptimizeSpec, Scenario]:
+    """Read and validate a spec (command-line search sizes override it) and resolve its base scenario."""
+    p = Path(path)
+    if not p.is_file():
+        raise SpecError(f"{p}: file not found")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise SpecError(f"{p}: malformed TOML: {exc}") from None
+    search = data.setdefault("search", {})
+    if isinstance(search, dict):
+        search.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    try:
+        spec = OptimizeSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError(f"{p}: {describe_error(exc, OptimizeSpec)}") from None
+    scenario_path = None
+    if spec.scenario is not None:
+        scenario_path = (p.parent / spec.scenario) if not Path(spec.scenario).is_absolute() else None
+        scenario_path = scenario_path if scenario_path and scenario_path.is_file() else Path(spec.scenario)
+    try:
+        base = load_scenario(scenario_path, scale=spec.scale, overrides=spec.overrides)
+    except ScenarioError as exc:
+        raise SpecError(f"{p}: {exc}") from None
+    return spec, base
