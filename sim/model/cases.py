@@ -40,6 +40,9 @@ _COPY = {
     "protested": "protested",
     "punitive": "punitive_protest",
     "hours_case": "hours",
+    "at_risk": "at_risk",
+    "triaged": "reviewed_in_substance",
+    "written_lane": "written_second_instance",
 }
 
 

@@ -42,8 +42,8 @@ def answer(spec: OptimizeSpec, out: Outcome) -> str:
     name = o1.replace("_", " ")
     text = (
         f"Within {budget:g} extra hours per case, the lowest {esc(name)} found is "
-        f"{best[f'{o1}_mean']:.3g} (± {best[f'{o1}_ci']:.2g}) against {today[f'{o1}_mean']:.3g} "
-        f"(± {today[f'{o1}_ci']:.2g}) today, at {best['extra_hours_mean']:+.2f} hours per case, with "
+        f"{best[f'{o1}_mean_fresh']:.3g} (± {best[f'{o1}_ci_fresh']:.2g}) against {today[f'{o1}_mean']:.3g} "
+        f"(± {today[f'{o1}_ci']:.2g}) today, at {best['extra_hours_mean_fresh']:+.2f} hours per case, with "
         f"{esc(_levers_text(best, spec))} (re-estimated on fresh seeds). The front holds {len(out.front)} "
         "policies, none better than another on every objective."
     )
@@ -181,9 +181,9 @@ def write_report(path: Path, spec: OptimizeSpec, out: Outcome, seeds: int) -> No
     """report.html, written whole to a temporary file and moved into place."""
     kinds: set[str] = set()
     lever_cols = [lever_column(n) for n in spec.levers]
-    shown = out.front[
-        lever_cols + [f"{x}_mean" for x in spec.objectives] + ["extra_hours_mean", "extra_hours_ci"]
-    ]
+    measured = [f"{x}_mean" for x in spec.objectives] + ["extra_hours_mean"]
+    fresh = [f"{c}_fresh" for c in measured if f"{c}_fresh" in out.front]
+    shown = out.front[lever_cols + measured + fresh] if not out.front.empty else out.front
     body = f"""
 <header><p class='finding'>{answer(spec, out)}</p>
 <p class='byline'>Search <b>{esc(spec.name)}</b>: {len(out.candidates)} candidate policies, each on the same

@@ -156,14 +156,16 @@ class Search:
         return pd.DataFrame(rows)
 
     def outcome(self, point: int = 0) -> Outcome:
-        """Every candidate of the search, the front it selects, re-estimated on fresh seeds, and the marginal
-        values at the front's ``point`` (0 = lowest on the first objective on the fresh seeds)."""
+        """Every candidate of the search; the front it selects (mutually non-dominated on the search seeds)
+        with its figures re-estimated on fresh seeds beside them (columns ``*_fresh``: no selection luck);
+        the marginal values at the front's ``point`` (0 = lowest on the first objective)."""
         table = self.table(self.runner, list(self.runner.evaluated))
-        chosen = self.front(table)
-        keys = [key_of(r) for r in chosen[[lever_column(n) for n in self.spec.levers]].to_numpy()]
-        front = self.table(self.check, keys) if keys else chosen
-        if not front.empty:
-            front = front.sort_values(f"{self.spec.objectives[0]}_mean", kind="stable").reset_index(drop=True)
+        front = self.front(table)
+        keys = [key_of(r) for r in front[[lever_column(n) for n in self.spec.levers]].to_numpy()]
+        if keys:
+            fresh = self.table(self.check, keys)
+            measured = [c for c in fresh.columns if c.endswith(("_mean", "_ci")) or c == "within_budget"]
+            front = front.join(fresh[measured].add_suffix("_fresh"))
         at = min(point, max(len(front) - 1, 0))
         today = self.table(self.check, [key_of(np.zeros(len(self.spec.levers)))])
         return Outcome(table, front, self.marginal(front, at), at, today)

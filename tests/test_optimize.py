@@ -1,0 +1,176 @@
+"""leniency optimize: levers reproduce the reform packages, bad specs are refused cleanly, and a small search
+returns a mutually non-dominated front within budget that matches or dominates each package it could afford,
+resumes without rerunning anything and gives the same numbers on any number of workers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from sim.model.scenario import REFORMS, load_scenario
+from sim.optimize.levers import LEVER_NAMES, lever, scenario_at
+
+ROOT = Path(__file__).resolve().parent.parent
+OBJ = ("relief_initiations_per_100_nonessential", "undetected_involuntary_per_100", "hours_per_case_total")
+
+
+def spec_text(
+    budget: float = 0.5, levers: tuple[str, ...] = LEVER_NAMES, objectives: tuple[str, ...] = OBJ
+) -> str:
+    return f"""
+name = "tiny"
+scale = "classroom"
+master_seed = 7
+levers = {json.dumps(list(levers))}
+objectives = {json.dumps(list(objectives))}
+[budget]
+extra_hours_per_case = {budget}
+[search]
+population = 8
+generations = 2
+replications = 2
+[overrides]
+"run.days" = 60
+"run.drain_days" = 120
+"run.cases_per_day" = 4.0
+"""
+
+
+def cli(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", "optimize", str(spec), "--out", str(out), "--quiet", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
+
+
+@pytest.mark.parametrize("name", REFORMS)
+def test_a_reform_lever_at_one_is_the_reform_and_at_zero_today(name: str) -> None:
+    base = load_scenario(scale="district")
+    full = load_scenario(scale="district", reforms=[name]).flat()
+    at_one = scenario_at(base, [lever(name)], [1.0]).flat()
+    at_zero = scenario_at(base, [lever(name)], [0.0]).flat()
+    params = [k for k in full if not k.startswith("meta.")]
+    assert {k: at_one[k] for k in params} == {k: full[k] for k in params}
+    assert {k: at_zero[k] for k in params} == {k: base.flat()[k] for k in params}
+
+
+@pytest.mark.parametrize("name", LEVER_NAMES)
+def test_a_lever_moves_each_parameter_part_of_the_way(name: str) -> None:
+    base = load_scenario(scale="district")
+    flat = base.flat()
+    lv = lever(name)
+    half = scenario_at(base, [lv], [0.5]).flat()
+    one = scenario_at(base, [lv], [1.0]).flat()
+    for key, _, _ in lv.changes:
+        lo, hi = sorted((flat[key], one[key]))
+        assert lo <= half[key] <= hi
+        if isinstance(flat[key], float):
+            assert half[key] == pytest.approx((flat[key] + one[key]) / 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "needle"),
+    [
+        (spec_text(levers=("voluntariness_safeguards", "more_judges")), "unknown lever 'more_judges'"),
+        (spec_text(budget=0), "budget.extra_hours_per_case"),
+        (spec_text(budget=-1.5), "budget.extra_hours_per_case"),
+        (spec_text(objectives=()), "objectives"),
+        (spec_text(objectives=("no_such_metric",)), "unknown metric 'no_such_metric'"),
+    ],
+)
+def test_bad_specs_get_one_clear_message_and_write_nothing(tmp_path: Path, text: str, needle: str) -> None:
+    spec = tmp_path / "bad.toml"
+    spec.write_text(text)
+    out = tmp_path / "out"
+    r = cli(spec, out)
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and str(spec) in lines[0] and needle in lines[0], r.stderr
+    assert not out.exists()
+
+
+def _dominates(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.all(a <= b) and np.any(a < b))
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    folder = tmp_path_factory.mktemp("opt")
+    spec = folder / "tiny.toml"
+    spec.write_text(spec_text())
+    out = folder / "out"
+    r = cli(spec, out, "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    return spec, out
+
+
+def test_the_front_is_non_dominated_within_budget_and_beats_or_matches_each_package(
+    searched: tuple[Path, Path],
+) -> None:
+    _, out = searched
+    front = pd.read_parquet(out / "pareto.parquet")
+    cand = pd.read_parquet(out / "candidates.parquet")
+    assert (out / "report.html").stat().st_size > 10_000
+    cols = [f"{o}_mean" for o in OBJ]
+    F = front[cols].to_numpy()
+    assert len(F) >= 1
+    for i in range(len(F)):  # mutually non-dominated: every pair
+        for j in range(len(F)):
+            assert i == j or not _dominates(F[j], F[i])
+    assert (front["extra_hours_mean"] <= 0.5).all()
+    assert front["within_budget"].all()
+    packages = cand[cand["label"].isin(REFORMS)]
+    assert set(packages["label"]) == set(REFORMS)  # each package was tried
+    for _, pkg in packages.iterrows():
+        if not pkg["within_budget"]:
+            continue
+        p = pkg[cols].to_numpy(dtype=float)
+        on = np.all(np.isclose(F, p), axis=1).any()
+        assert on or any(_dominates(f, p) for f in F), pkg["label"]
+    for col in ("relief_initiations_per_100_nonessential_mean_fresh", "extra_hours_mean_fresh"):
+        assert front[col].notna().all()
+
+
+def test_resume_reruns_nothing_and_a_different_question_is_refused(searched: tuple[Path, Path]) -> None:
+    spec, out = searched
+    before = (out / "evaluations.jsonl").read_text().splitlines()
+    front = pd.read_parquet(out / "pareto.parquet")
+    r = cli(spec, out, "--resume", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    assert (out / "evaluations.jsonl").read_text().splitlines() == before
+    pd.testing.assert_frame_equal(pd.read_parquet(out / "pareto.parquet"), front)
+    other = spec.with_name("other.toml")
+    other.write_text(spec_text(budget=0.25))
+    r = cli(other, out, "--resume")
+    assert r.returncode == 2 and "another question" in r.stderr
+    r = cli(spec, out)
+    assert r.returncode == 2 and "--resume" in r.stderr
+
+
+def test_same_numbers_on_one_worker_as_on_two(searched: tuple[Path, Path], tmp_path: Path) -> None:
+    spec, out = searched
+    r = cli(spec, tmp_path / "one", "--workers", "1")
+    assert r.returncode == 0, r.stderr
+    a = pd.read_parquet(out / "candidates.parquet")
+    b = pd.read_parquet(tmp_path / "one" / "candidates.parquet")
+    pd.testing.assert_frame_equal(a, b)
+
+
+def test_a_folder_of_someone_elses_files_is_refused(tmp_path: Path) -> None:
+    spec = tmp_path / "s.toml"
+    spec.write_text(spec_text())
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    r = cli(spec, out, "--force")
+    assert r.returncode == 2
+    assert (out / "notes.txt").read_text() == "keep me"
