@@ -67,7 +67,7 @@ def test_page_has_every_control(page) -> None:
     boxes = {w.label for w in page.find(v.Checkbox).widgets}
     for r in REFORMS:
         assert "Reform: " + r.replace("_", " ") in boxes
-    assert "Side by side: also run the baseline (no reforms)" in boxes
+    assert "Side by side: also run the baseline (no reforms, no triage)" in boxes
     assert page.find(v.Select, label=SCALE_NOTE).widget.items == ["classroom", "district", "national"]
     for label in ("Reset", "▶", "Step"):
         _button(page, label)
@@ -248,3 +248,15 @@ def test_app_bench_steps_the_rendered_page() -> None:
 
     out = measure("classroom", warm_days=5, steps=2, reforms=("judgment_reasoning",))
     assert out["day"] == 5 and out["page_step_ms"]["median"] > 0 and out["model_step_ms"]["median"] > 0
+
+
+def test_a_triage_policy_runs_in_the_app_against_a_twin_without_it() -> None:
+    m = AppModel(seed=5, triage_review=1.0, triage_written_lane=0.5)
+    assert m.params.triage.review_share == 1.0 and m.params.triage.written_lane_share == 0.5
+    assert m.baseline is not None
+    assert m.baseline.params.triage.review_share == 0.0 and m.baseline.params.triage.written_lane_share == 0.0
+    reviewed: list[int] = []
+    m.events.subscribe("closed", lambda rows, state: reviewed.append(int(m.docket.triaged[rows].sum())))
+    for _ in range(120):
+        m.step()
+    assert sum(reviewed) > 0

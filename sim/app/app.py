@@ -73,7 +73,7 @@ def model_params() -> dict[str, Any]:
         "side_by_side": {
             "type": "Checkbox",
             "value": True,
-            "label": "Side by side: also run the baseline (no reforms)",
+            "label": "Side by side: also run the baseline (no reforms, no triage)",
         },
     }
     for reform in REFORMS:

@@ -66,7 +66,14 @@ CONTROLS: tuple[Control, ...] = (
     Control("coordination", "prosecutor.consult_prob", "Coordination: consult court", 0.01),
     Control("reasoning", "judge.reasoning_quality", "Judge: reasoning quality", 0.01),
     Control("protest_policy", "prosecutor.punitive_protest_prob", "Protest technical appeals", 0.01),
+    # triage policies (like reforms, the baseline twin runs without them)
+    Control("triage_review", "triage.review_share", "Triage: substantive review of at-risk pleas", 0.05),
+    Control("triage_lawyer_time", "triage.lawyer_risk_weight", "Triage: lawyer time to at-risk cases", 0.05),
+    Control(
+        "triage_written_lane", "triage.written_lane_share", "Triage: written lane for bare appeals", 0.05
+    ),
 )
+TRIAGE_KWARGS = ("triage_review", "triage_lawyer_time", "triage_written_lane")
 CONTROL_BY_KWARG: dict[str, Control] = {c.kwarg: c for c in CONTROLS}
 APP_SCALES: tuple[str, ...] = ("classroom", "district", "national")
 # At national scale (~4,700 cases a day, ~150,000 in flight) the page draws one case in 100: a step with the
@@ -129,6 +136,9 @@ class AppModel(LeniencyModel):
         coordination: float = _DEFAULTS["prosecutor.consult_prob"],
         reasoning: float = _DEFAULTS["judge.reasoning_quality"],
         protest_policy: float = _DEFAULTS["prosecutor.punitive_protest_prob"],
+        triage_review: float = 0.0,
+        triage_lawyer_time: float = 0.0,
+        triage_written_lane: float = 0.0,
     ) -> None:
         flags = {
             "voluntariness_safeguards": voluntariness_safeguards,
@@ -153,12 +163,18 @@ class AppModel(LeniencyModel):
             "reasoning": reasoning,
             "protest_policy": protest_policy,
         }
+        policies = {
+            "triage_review": triage_review,
+            "triage_lawyer_time": triage_lawyer_time,
+            "triage_written_lane": triage_written_lane,
+        }
         seed = int(seed)
         # In class the story starts on day 0: no warm-up, so every figure counts from the first case.
         overrides = {"run.warmup_days": 0, **overrides_from(sliders)}
+        triage = overrides_from(policies)
         super().__init__(
             params=load_scenario(scale=scale, reforms=reforms),
-            overrides=overrides,
+            overrides={**overrides, **triage},
             agent_sample=AGENT_SAMPLE.get(scale, 1),
             rng=seed,
         )
@@ -166,7 +182,7 @@ class AppModel(LeniencyModel):
         self.reforms: tuple[str, ...] = tuple(reforms)
         self.overrides = overrides
         self.baseline: LeniencyModel | None = None
-        if side_by_side and reforms:
+        if side_by_side and (reforms or triage):
             self.baseline = LeniencyModel(
                 params=load_scenario(scale=scale), overrides=overrides, materialise_agents=False, rng=seed
             )
