@@ -86,8 +86,9 @@ class Scenario(Section):
     )
 
     def flat(self) -> dict[str, Any]:
-        """The parameters as one dict with dotted keys (``power.information_asymmetry``)."""
-        return flatten(self.model_dump())
+        """The parameters as one dict with dotted keys (``power.information_asymmetry``); the timeline is
+        not a parameter."""
+        return flatten(self.model_dump(exclude={"timeline"}))
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
         """A copy with dotted-key overrides applied and validated."""
