@@ -1,20 +1,25 @@
 """`leniency run`: one scenario, one seed; a headline table on screen and summary.json, daily.parquet,
-relief_events.parquet (and with --cases cases.parquet) in --out, written to a temporary folder and moved
-into place, so nothing is half-written; --force replaces only a folder of this tool's own results."""
+relief_events.parquet (with --cases cases.parquet; with a calendar, run.start_date, yearly.parquet) in --out,
+written to a temporary folder and moved into place, so nothing is half-written; --force replaces only a
+folder of this tool's own results."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import math
 import shutil
 import time
 from pathlib import Path
 
+import pandas as pd
+
 from sim import __version__
 from sim.experiments.outdir import check_out_dir, new_temp_dir, replace_dir, write_marker
 from sim.model import RunResult
 from sim.model.metrics import METRICS
+from sim.model.params_world import RunParams
 from sim.model.scenario import REFORMS, SCALES, Scenario, ScenarioError, load_scenario
 
 
@@ -71,6 +76,9 @@ def write_results(out: Path, scenario: Scenario, seed: int, result: RunResult, f
         if result.cases is not None:
             result.cases.to_parquet(tmp / "cases.parquet", index=False)
             written.append("cases.parquet")
+        if result.yearly is not None:
+            result.yearly.to_parquet(tmp / "yearly.parquet", index=False)
+            written.append("yearly.parquet")
         write_marker(tmp, "run")
         replace_dir(tmp, out, force)
         return written
@@ -105,6 +113,27 @@ def format_summary(summary: dict[str, float], keys: tuple[str, ...] | None = Non
     return "\n".join(lines)
 
 
+def _dates(r: RunParams) -> str:
+    """The counted days as dates, when the run has a calendar."""
+    if not r.start_date:
+        return ""
+    start = dt.date.fromisoformat(r.start_date)
+    first, last = (start + dt.timedelta(days=n) for n in (r.warmup_days, r.days - 1))
+    return f" ({first.isoformat()} to {last.isoformat()})"
+
+
+YEARLY = ("application_rate", "adoption_rate", "pretrial_detention_rate", "appeal_rate")
+
+
+def format_yearly(yearly: pd.DataFrame) -> str:
+    """Headline figures per calendar year of arrival (yearly.parquet has every metric)."""
+    lines = ["by year of arrival (yearly.parquet):", f"{'year':>6s} {'days':>5s} " + " ".join(YEARLY)]
+    for row in yearly.itertuples(index=False):
+        cells = [f"{getattr(row, k):>{len(k)}.4g}" for k in YEARLY]
+        lines.append(f"{row.year:>6d} {row.days:>5d} " + " ".join(cells))
+    return "\n".join(lines)
+
+
 def run(args: argparse.Namespace) -> int:
     from sim.model import simulate
 
@@ -133,11 +162,11 @@ def run(args: argparse.Namespace) -> int:
         f"scenario {name} (on {rests}; from {m.source}) | scale {m.scale or 'district'} | seed {args.seed} | "
         f"{elapsed:.1f} s"
     )
-    print(
-        f"figures count cases arriving from day {scenario.run.warmup_days} (warm-up) to "
-        f"day {scenario.run.days}"
-    )
+    r = scenario.run
+    print(f"figures count cases arriving from day {r.warmup_days} (warm-up) to day {r.days}{_dates(r)}")
     print(format_summary(result.summary, None if args.all else HEADLINE))
+    if result.yearly is not None:
+        print(format_yearly(result.yearly))
     if not args.all:
         print(
             "one seed's run: relief rates per 100 move by several per cent between seeds; "

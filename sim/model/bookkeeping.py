@@ -46,8 +46,9 @@ RUNNING_RATES = ("application_rate", "adoption_rate", "relief_rate_essential", "
 class Bookkeeping:
     """Observer of every stage event that counts something."""
 
-    def __init__(self, model: LeniencyModel) -> None:
+    def __init__(self, model: LeniencyModel, window: tuple[int, int] | None = None) -> None:
         self.model = model
+        self.window = window  # arrival days [first, end) that count; None: from the warm-up's end on
         self.tally = Tally()
         self.ledger = ReliefLedger(self.tally)
         self.closed_by_state = dict.fromkeys(law.CLOSED_STATES, 0)
@@ -58,13 +59,22 @@ class Bookkeeping:
         self.today: dict[str, float] = dict.fromkeys(DAILY_KEYS, 0.0)
 
     def counted(self, rows: np.ndarray) -> np.ndarray:
-        """Cases that arrived after the warm-up: the only ones summary figures count."""
-        return self.model.docket.arrival[rows] >= self.model.count_from
+        """Cases that arrived after the warm-up (or in ``window``): the only ones summary figures count."""
+        arrival = self.model.docket.arrival[rows]
+        if self.window is None:
+            return arrival >= self.model.count_from
+        return (arrival >= self.window[0]) & (arrival < self.window[1])
+
+    def counts_day(self, day: int) -> bool:
+        """Whether cases arriving on ``day`` count (as ``counted``)."""
+        if self.window is None:
+            return day >= self.model.count_from
+        return self.window[0] <= day < self.window[1]
 
     # --- events ---------------------------------------------------------------------------------------------
     def on_arrived(self, rows: np.ndarray) -> None:
         n, detained = len(rows), int(self.model.docket.detained[rows].sum())
-        if self.model.day >= self.model.count_from:
+        if self.counts_day(self.model.day):
             self.tally.arrived += n
             self.tally.detained_at_arrival += detained
         self.live[CaseState.INVESTIGATION] += n

@@ -19,12 +19,13 @@ from sim.model.cases import CaseTable
 from sim.model.collect import DailyCollector, daily_reporters
 from sim.model.docket import Docket
 from sim.model.events import EventBus
-from sim.model.metrics import ACTORS, summarise
+from sim.model.metrics import ACTORS, Tally, summarise
 from sim.model.observers import CaseRecorder, DefendantAgents
 from sim.model.procedure import CaseState, Stage
 from sim.model.scenario import Scenario, load_scenario
 from sim.model.stages import HANDLERS, Due, arrive
 from sim.model.story import CaseStories
+from sim.model.timeline import Timeline, YearlyBooks
 
 
 class LeniencyModel(mesa.Model):
@@ -80,6 +81,12 @@ class LeniencyModel(mesa.Model):
         for observer in (self.books, self.stories, self.defendant_agents, self.case_recorder):
             if observer is not None:
                 self.events.attach(observer)
+        # a calendar (run.start_date): the timeline's overlays at their dates, and figures per year of arrival
+        calendar = bool(self.params.run.start_date)
+        self.timeline = Timeline(self.params) if calendar and self.params.timeline else None
+        self.yearly_books = YearlyBooks(self) if calendar else None
+        if self.yearly_books is not None:
+            self.yearly_books.attach()
         self.datacollector = DailyCollector(daily_reporters(DAILY_KEYS))
         self.running = True
 
@@ -110,6 +117,8 @@ class LeniencyModel(mesa.Model):
     # ------------------------------------------------------------------------------------------------
     def step(self) -> None:
         """One day: staff changes, arrivals, each stage's cases due today, then the actors work off a day."""
+        if self.timeline is not None:
+            self.timeline.apply_due(self)
         p, d, live = self.params, self.docket, self.books.live
         self.staff_day()
         arrivals = 0
@@ -178,15 +187,26 @@ class LeniencyModel(mesa.Model):
 
     def summary(self) -> dict[str, float]:
         """All summary metrics so far (definitions in ``sim.model.metrics.METRICS``)."""
+        return self.window_summary(self.tally, self.count_from)
+
+    def window_summary(self, t: Tally, first_day: int, end_day: int | None = None) -> dict[str, float]:
+        """The summary metrics of a tally kept over cases arriving on days [first_day, end_day), counting
+        the detention spells of its open cases so far."""
         d = self.docket
-        open_det = d.active & d.detained & (d.arrival >= self.count_from)
-        t = self.tally
+        mine = d.active & (d.arrival >= first_day)
+        if end_day is not None:
+            mine &= d.arrival < end_day
         saved = t.detention_days
-        t.detention_days += int((self.day - d.det_since[open_det]).sum())  # spells still running count so far
+        t.detention_days += int((self.day - d.det_since[mine & d.detained]).sum())  # spells still running
         try:
-            return summarise(t, int((d.active & (d.arrival >= self.count_from)).sum()))
+            return summarise(t, int(mine.sum()))
         finally:
             t.detention_days = saved
+
+    def yearly(self) -> pd.DataFrame | None:
+        """The summary metrics per calendar year of arrival (``sim.model.timeline``), or None without a
+        calendar."""
+        return self.yearly_books.frame() if self.yearly_books is not None else None
 
     def watch(self, case_id: int) -> None:
         """Follow one case (past, in flight or yet to arrive): its events are written to ``case_log``."""
@@ -206,6 +226,7 @@ class RunResult:
     daily: pd.DataFrame | None
     relief_events: pd.DataFrame
     cases: pd.DataFrame | None = None
+    yearly: pd.DataFrame | None = None  # per calendar year of arrival, when the run has a calendar
 
 
 def simulate(
@@ -234,7 +255,7 @@ def simulate(
         bar.close()
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True) if daily else None
     table = model.cases.frame() if model.cases is not None else None
-    return RunResult(model.summary(), frame, model.ledger.to_frame(), table)
+    return RunResult(model.summary(), frame, model.ledger.to_frame(), table, model.yearly())
 
 
 __all__ = ["ACTORS", "DAILY_KEYS", "LeniencyModel", "RunResult", "simulate"]

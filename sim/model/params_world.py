@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
+from pydantic import field_validator
+
 from sim.model.params_base import P, Section
 
 
@@ -26,6 +31,33 @@ class RunParams(Section):
     districts: int = P(
         1, 1, 5000, "districts", "court districts; each has its own prosecutors, duty lawyers and judges"
     )
+    start_date: str = P(
+        "",
+        None,
+        None,
+        "date",
+        "calendar date of day 0 (YYYY-MM-DD), needed by a [[timeline]] and for yearly figures; empty: no "
+        "calendar (days are only counted)",
+    )
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: Any) -> Any:
+        return iso_date(value)
+
+
+def iso_date(value: Any) -> Any:
+    """A TOML date or a YYYY-MM-DD string, kept as that string (so a scenario stays plain JSON)."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("a date YYYY-MM-DD, not a date and time")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str) and value:
+        try:
+            return dt.date.fromisoformat(value).isoformat()
+        except ValueError:
+            raise ValueError("a date YYYY-MM-DD, e.g. 2019-01-01") from None
+    return value
 
 
 class CaseParams(Section):

@@ -12,13 +12,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.model.params_world import iso_date
 from sim.model.schema import (
     POWER_PRESETS,
     REFORMS,
     SCALES,
+    STARTUP_KEYS,
     Scenario,
     ScenarioError,
+    day_of,
     field_help,
+    flatten,
     param_table,
     set_dotted,
     validate,
@@ -32,11 +36,13 @@ __all__ = [
     "SCENARIO_DIR",
     "Scenario",
     "ScenarioError",
+    "apply_overlay",
     "load_scenario",
     "overlay_path",
     "param_table",
     "parse_set",
     "read_toml",
+    "timeline_states",
 ]
 
 
@@ -187,9 +193,90 @@ def _check_conflicts(overlays: Sequence[tuple[Path, dict[str, Any]]]) -> None:
             seen.setdefault(key, (value, path))
 
 
+TIMELINE_KEYS = ("date", "overlay")
+_NOT_IN_OVERLAY = ("timeline", "base", "reforms", "scale")
+
+
+def _timeline_overlay(path: Path, i: int, date: str, name: str) -> tuple[str, dict[str, Any]]:
+    """Entry ``i``'s overlay: a reform name or a TOML file relative to the scenario file; (label, content)."""
+    where = f"{path}: [[timeline]] entry {i} (date {date}, overlay {name})"
+    allowed = (
+        f"allowed: a reform name ({', '.join(REFORMS)}) or an overlay .toml file, relative to {path.parent}/"
+    )
+    if name.endswith(".toml"):
+        file = path.parent / name
+        if not file.is_file():
+            raise ScenarioError(f"{where}: file {file} not found; {allowed}")
+    elif name in REFORMS:
+        file = overlay_path(name, "reform")
+    else:
+        raise ScenarioError(f"{where}: unknown overlay; {allowed}")
+    content = {k: v for k, v in read_toml(file).items() if k != "meta"}
+    for key in _NOT_IN_OVERLAY:
+        if key in content:
+            raise ScenarioError(f"{where}: key '{key}' in {file}: an overlay changes parameters only")
+    return name, content
+
+
+def _read_timeline(path: Path, raw: Any) -> list[dict[str, Any]]:
+    """``[[timeline]]`` tables of a scenario file, each with its overlay read in (``changes``)."""
+    if not isinstance(raw, list) or not all(isinstance(e, Mapping) for e in raw):
+        raise ScenarioError(f"{path}: 'timeline' must be [[timeline]] tables with keys date and overlay")
+    out = []
+    for i, entry in enumerate(raw, 1):
+        extra = [k for k in entry if k not in TIMELINE_KEYS]
+        missing = [k for k in TIMELINE_KEYS if k not in entry]
+        if extra or missing:
+            bad = f"unknown key '{extra[0]}'" if extra else f"missing key '{missing[0]}'"
+            raise ScenarioError(f"{path}: [[timeline]] entry {i}: {bad}; allowed keys: date, overlay")
+        try:
+            date = iso_date(entry["date"])
+            if not isinstance(date, str) or not date:
+                raise ValueError("a date YYYY-MM-DD, e.g. 2019-10-24")
+        except ValueError as exc:
+            raise ScenarioError(
+                f"{path}: [[timeline]] entry {i}: date = {entry['date']!r} is invalid; allowed: {exc}"
+            ) from None
+        if not isinstance(entry["overlay"], str):
+            raise ScenarioError(
+                f"{path}: [[timeline]] entry {i} (date {date}): overlay must be a name or file"
+            )
+        label, changes = _timeline_overlay(path, i, date, entry["overlay"])
+        out.append({"date": date, "overlay": label, "changes": changes})
+    return out
+
+
+def apply_overlay(scenario: Scenario, changes: Mapping[str, Any], source: str) -> Scenario:
+    """The scenario with an overlay applied to the parameters in force (the same operations and checks as a
+    reform's); parameters fixed at start-up (``STARTUP_KEYS``) are refused."""
+    for key in flatten(changes):
+        if key.rsplit(".", 1)[0] in STARTUP_KEYS or key in STARTUP_KEYS:
+            raise ScenarioError(
+                f"{source}: key '{key}' sizes the model or fixes its calendar when the run starts and cannot "
+                f"change in a timeline; not allowed: {', '.join(STARTUP_KEYS)} (set them for the whole run)"
+            )
+    data = scenario.model_dump()
+    _deep_merge(data, changes, source)
+    return validate(data, source)
+
+
+def timeline_states(scenario: Scenario) -> list[tuple[int, Scenario]]:
+    """(run day, parameters in force from that day) for each timeline entry, each overlay applied on the
+    parameters the previous one left; a bad overlay is a ScenarioError naming the file, the entry and the
+    key."""
+    out, current = [], scenario
+    for i, e in enumerate(scenario.timeline, 1):
+        where = f"{scenario.meta.source}: [[timeline]] entry {i} (date {e.date}, overlay {e.overlay})"
+        current = apply_overlay(current, e.changes, where)
+        out.append((day_of(scenario, e.date), current))
+    return out
+
+
 def _read_scenario_file(path: Path) -> tuple[dict[str, Any], str, list[str], str | None]:
     """A user's scenario file: (overlay, what it rests on, reforms it asks for, scale it asks for)."""
     over = read_toml(path)
+    if "timeline" in over:
+        over["timeline"] = _read_timeline(path, over["timeline"])
     base = over.pop("base", "baseline")
     if base not in ("baseline", "priors"):
         raise ScenarioError(
@@ -270,4 +357,6 @@ def load_scenario(
         set_dotted(data, key, value, "overrides")
     label = source + (" with " + ", ".join(str(f) for f in files) if files else "")
     label += " with --set " + " ".join(sets) if sets else ""
-    return validate(data, label)
+    scenario = validate(data, label)
+    timeline_states(scenario)  # every overlay checked on the parameters it will meet, before anything runs
+    return scenario

@@ -8,17 +8,18 @@ files, reforms and scales are read and merged is in ``sim.model.scenario``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 
 from sim.model.params_actors import LawyerParams, ProsecutorParams
 from sim.model.params_base import Section
 from sim.model.params_court import JudgeParams, LawParams, Workload
 from sim.model.params_triage import TriageParams
-from sim.model.params_world import CaseParams, DefendantParams, PowerParams, RunParams
+from sim.model.params_world import CaseParams, DefendantParams, PowerParams, RunParams, iso_date
 
 # The six reforms of the source study (docs/domain.md §4), in a fixed order used by sweeps and reports.
 REFORMS: tuple[str, ...] = (
@@ -50,6 +51,23 @@ class Meta(Section):
     )
 
 
+class TimelineEntry(Section):
+    """One ``[[timeline]]`` entry: an overlay that takes effect on a date inside the run. The loader embeds
+    the overlay's content (``changes``), so a resolved scenario runs without its files."""
+
+    date: str = Field(description="the day the overlay takes effect (YYYY-MM-DD)")
+    overlay: str = Field(description="the reform name or overlay file the changes were read from (a record)")
+    changes: dict[str, Any] = Field(
+        default_factory=dict,
+        description="the overlay: values or operations on the parameters in force on that day",
+    )
+
+    @field_validator("date", mode="before")
+    @classmethod
+    def _iso(cls, value: Any) -> Any:
+        return iso_date(value)
+
+
 class Scenario(Section):
     """A fully specified scenario. Its defaults are documented plausible values before calibration; the
     baseline (``load_scenario()``) is these plus the calibrated values of ``scenarios/baseline.toml``."""
@@ -65,10 +83,14 @@ class Scenario(Section):
     law: LawParams = Field(default_factory=LawParams)
     workload: Workload = Field(default_factory=Workload)
     triage: TriageParams = Field(default_factory=TriageParams)
+    timeline: list[TimelineEntry] = Field(
+        default_factory=list, description="overlays taking effect on dates inside the run (run.start_date)"
+    )
 
     def flat(self) -> dict[str, Any]:
-        """The parameters as one dict with dotted keys (``power.information_asymmetry``)."""
-        return flatten(self.model_dump())
+        """The parameters as one dict with dotted keys (``power.information_asymmetry``); the timeline is
+        not a parameter."""
+        return flatten(self.model_dump(exclude={"timeline"}))
 
     def with_overrides(self, overrides: Mapping[str, Any], source: str = "overrides") -> Scenario:
         """A copy with dotted-key overrides applied and validated."""
@@ -79,6 +101,20 @@ class Scenario(Section):
 
     def to_json(self) -> str:
         return json.dumps(self.model_dump(), sort_keys=True)
+
+
+# Parameters that size the model or fix its calendar when it is built (staff per district, districts, the
+# run's length, warm-up and start): a timeline cannot change them mid-run.
+STARTUP_KEYS: tuple[str, ...] = (
+    "run.days",
+    "run.warmup_days",
+    "run.drain_days",
+    "run.districts",
+    "run.start_date",
+    "prosecutor.per_district",
+    "lawyer.per_district",
+    "judge.per_district",
+)
 
 
 class ScenarioError(ValueError):
@@ -130,6 +166,7 @@ def validate(data: Mapping[str, Any], source: str) -> Scenario:
                 f"{source}: run.warmup_days = {scenario.run.warmup_days} must be less than run.days = "
                 f"{scenario.run.days} (cases arriving during the warm-up are not counted: none would be)"
             )
+        check_timeline_dates(scenario, source)
         return scenario
     except ValidationError as exc:
         err = exc.errors()[0]
@@ -142,6 +179,37 @@ def validate(data: Mapping[str, Any], source: str) -> Scenario:
         raise ScenarioError(
             f"{source}: key '{key}' = {got!r} is invalid ({err['msg']}); {field_help(path)}"
         ) from None
+
+
+def day_of(scenario: Scenario, date: str) -> int:
+    """The run day (0 = run.start_date) of a calendar date."""
+    return (dt.date.fromisoformat(date) - dt.date.fromisoformat(scenario.run.start_date)).days
+
+
+def check_timeline_dates(scenario: Scenario, source: str) -> None:
+    """A timeline needs a calendar, and each date must fall on a day with arrivals, in order."""
+    entries, run = scenario.timeline, scenario.run
+    if entries and not run.start_date:
+        raise ScenarioError(
+            f"{source}: [[timeline]] entry 1 (date {entries[0].date}): a timeline needs a calendar; set "
+            "run.start_date (YYYY-MM-DD, the date of day 0)"
+        )
+    last = ""
+    for i, e in enumerate(entries, 1):
+        day = day_of(scenario, e.date)
+        if not 0 <= day < run.days:
+            end = dt.date.fromisoformat(run.start_date) + dt.timedelta(days=run.days - 1)
+            raise ScenarioError(
+                f"{source}: [[timeline]] entry {i} (date {e.date}, overlay {e.overlay}): the date is outside "
+                f"the run; allowed: {run.start_date} (run.start_date) to {end.isoformat()} (the last day "
+                f"with arrivals, run.days = {run.days})"
+            )
+        if e.date < last:
+            raise ScenarioError(
+                f"{source}: [[timeline]] entry {i} (date {e.date}, overlay {e.overlay}): entries must be in "
+                f"date order; it comes after an entry dated {last}"
+            )
+        last = e.date
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
@@ -164,7 +232,7 @@ def param_table() -> list[dict[str, Any]]:
     """Rows of the parameter reference (key, unit, range, default, description), from the schema."""
     rows: list[dict[str, Any]] = []
     for section, sinfo in Scenario.model_fields.items():
-        if section == "meta":
+        if section in ("meta", "timeline"):
             continue
         model: Any = sinfo.annotation
         for name, info in model.model_fields.items():
