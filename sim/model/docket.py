@@ -105,6 +105,12 @@ COLUMNS: dict[str, type | str] = {
 SOLO = ("next_day",)
 
 
+def _bytes(records: np.ndarray) -> np.ndarray:
+    """Records as rows of raw bytes: copying whole records this way is a memcpy, where numpy copies a
+    structured array field by field (15x slower for a national docket)."""
+    return records.view(np.uint8).reshape(len(records), records.dtype.itemsize)
+
+
 class Docket:
     """A growable column store with a free-row stack; ``active`` marks rows holding a case in flight.
 
@@ -137,7 +143,7 @@ class Docket:
     def _grow(self, capacity: int) -> None:
         old = self.capacity
         rows = np.zeros(capacity, dtype=self._record)
-        rows[:old] = self._rows
+        _bytes(rows)[:old] = _bytes(self._rows)
         self._rows = rows
         for name in self._record.names or ():
             setattr(self, name, rows[name])
@@ -187,9 +193,14 @@ class Docket:
             return
         rows = np.concatenate(self._dirty) if len(self._dirty) > 1 else self._dirty[0]
         self._dirty = []
-        self._rows[rows] = 0
+        _bytes(self._rows)[rows] = 0
         for arr in self._solo.values():
             arr[rows] = 0
+
+    def wasteful(self) -> bool:
+        """More than half the docket is free rows beyond a small floor: worth giving back with ``compact``
+        (which touches fresh memory for every case in flight, ~1 s at national scale)."""
+        return self.capacity > 2 * max(self.in_flight, 1024)
 
     def compact(self) -> np.ndarray:
         """Move the cases in flight to rows 0..k-1 and give the rest of the memory back (when a run ends).
@@ -203,7 +214,7 @@ class Docket:
         if keep >= self.capacity and (k == 0 or used[-1] == k - 1):  # already compact, nothing to give back
             return used
         rows = np.zeros(keep, dtype=self._record)
-        rows[:k] = self._rows[used]
+        _bytes(rows)[:k] = _bytes(self._rows)[used]
         self._rows = rows
         for name in self._record.names or ():
             setattr(self, name, rows[name])

@@ -150,10 +150,12 @@ class LeniencyModel(mesa.Model):
         self.day += 1
         if self.day >= p.run.days + p.run.drain_days or (self.day >= p.run.days and d.in_flight == 0):
             self.running = False
-            # Memory follows the cases in flight: give the docket's empty rows back before results are built.
-            moved = d.compact()
-            if self.defendant_agents is not None:
-                self.defendant_agents.moved(moved)
+            # Memory follows the cases in flight: a docket mostly empty gives its free rows back before results
+            # are built.
+            if d.wasteful():
+                moved = d.compact()
+                if self.defendant_agents is not None:
+                    self.defendant_agents.moved(moved)
 
     def staff_day(self) -> None:
         """Turnover and drift keep the world stationary: judges' norms drift (mean-reverting) and judges and
