@@ -150,8 +150,8 @@ class LeniencyModel(mesa.Model):
         self.day += 1
         if self.day >= p.run.days + p.run.drain_days or (self.day >= p.run.days and d.in_flight == 0):
             self.running = False
-            # Memory follows the cases in flight: a docket mostly empty gives its free rows back before results
-            # are built.
+            # Memory follows the cases in flight: a mostly empty docket gives its free rows back before
+            # results are built.
             if d.wasteful():
                 moved = d.compact()
                 if self.defendant_agents is not None:
