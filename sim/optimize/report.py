@@ -11,10 +11,28 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from sim.experiments.report import CSS, plotly_bundle
-from sim.experiments.report_base import CONFIG, esc, note, table_html
+from sim.experiments.report_base import CONFIG, PALETTE, esc, initials, note, table_html
 from sim.model.metrics import METRICS
+from sim.model.scenario import REFORMS
 from sim.optimize.search import Outcome, lever_column
 from sim.optimize.spec import OptimizeSpec
+
+SYMBOLS = ("diamond", "square", "triangle-up", "cross", "star", "x", "pentagon", "hexagon", "triangle-down")
+SHORT = {  # table and 3-D axis titles: the full names are in the legend note and the CSVs
+    "relief_initiations_per_100_nonessential": "non-essential /100",
+    "undetected_involuntary_per_100": "undetected inv. /100",
+    "hours_per_case_total": "hours/case",
+    "extra_hours": "extra hours",
+}
+
+
+def _short(column: str) -> str:
+    """A compact column title: lever initials, short objective names, '(fresh)' for fresh-seed figures."""
+    fresh = column.endswith("_fresh")
+    base = column.removesuffix("_fresh").removesuffix("_mean")
+    if base.startswith("lever_"):
+        return initials(base.removeprefix("lever_"))
+    return SHORT.get(base, base) + (" (fresh)" if fresh else "")
 
 
 def _label(metric: str) -> str:
@@ -41,7 +59,7 @@ def answer(spec: OptimizeSpec, out: Outcome) -> str:
     today, best = out.today.iloc[0], out.front.iloc[0]
     name = o1.replace("_", " ")
     text = (
-        f"Within {budget:g} extra hours per case, the lowest {esc(name)} found is "
+        f"Within {budget:g} extra hour{'' if budget == 1 else 's'} per case, the lowest {esc(name)} found is "
         f"{best[f'{o1}_mean_fresh']:.3g} (± {best[f'{o1}_ci_fresh']:.2g}) against {today[f'{o1}_mean']:.3g} "
         f"(± {today[f'{o1}_ci']:.2g}) today, at {best['extra_hours_mean_fresh']:+.2f} hours per case, with "
         f"{esc(_levers_text(best, spec))} (re-estimated on fresh seeds). The front holds {len(out.front)} "
@@ -61,12 +79,26 @@ def answer(spec: OptimizeSpec, out: Outcome) -> str:
     return text
 
 
+def front_table(spec: OptimizeSpec, out: Outcome) -> str:
+    """The front with short column titles (a key below), rounded: it fits the page; the parquet has it all."""
+    lever_cols = [lever_column(n) for n in spec.levers]
+    measured = [f"{x}_mean" for x in spec.objectives] + ["extra_hours_mean"]
+    fresh = [f"{c}_fresh" for c in measured if f"{c}_fresh" in out.front]
+    if out.front.empty:
+        return note("No candidate within the budget.")
+    shown = out.front[lever_cols + measured + fresh].round(3).rename(columns=_short)
+    key = "; ".join(f"{initials(n)} = {n}" for n in spec.levers)
+    return table_html(shown) + note(
+        f"Levers: {key}. Figures on the search seeds, then re-estimated on fresh seeds (fresh)."
+    )
+
+
 def packages_table(spec: OptimizeSpec, out: Outcome) -> pd.DataFrame:
     """Each reform package against the front: on it, dominated by a point of it (at no more hours), or over
     the budget."""
     obj = [f"{o}_mean" for o in spec.objectives]
     rows = []
-    for _, pkg in out.candidates[out.candidates["label"].isin(spec.levers)].iterrows():
+    for _, pkg in out.candidates[out.candidates["label"].isin(REFORMS)].iterrows():
         if not pkg["within_budget"]:
             verdict = "over the budget"
         else:
@@ -84,7 +116,8 @@ def packages_table(spec: OptimizeSpec, out: Outcome) -> pd.DataFrame:
 
 
 def lever_costs(spec: OptimizeSpec, out: Outcome) -> pd.DataFrame:
-    """What each reform package costs each actor, in hours per case over today's, as the model booked it."""
+    """What each lever alone at 1 (a reform: its package) costs each actor, in hours per case over today's, as
+    the model booked it; the marginal table has every lever's cost per unit at the chosen point."""
     today = out.candidates[out.candidates["label"] == "today"].iloc[0]
     rows = []
     for _, pkg in out.candidates[out.candidates["label"].isin(spec.levers)].iterrows():
@@ -117,22 +150,24 @@ def figures(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
             name="front",
             marker={"color": "#2171b5", "size": 9},
         )
-        fig.add_scatter(
-            x=fixed[hours],
-            y=fixed[f"{obj}_mean"],
-            mode="markers+text",
-            text=fixed["label"],
-            textposition="top center",
-            name="today and the six packages",
-            marker={"color": "#d62728", "symbol": "diamond", "size": 10},
-        )
+        for i, (_, pt) in enumerate(fixed.iterrows()):  # one legend entry each: labels would overlap
+            fig.add_scatter(
+                x=[pt[hours]],
+                y=[pt[f"{obj}_mean"]],
+                mode="markers",
+                name=str(pt["label"]),
+                marker={
+                    "color": PALETTE[(i + 1) % len(PALETTE)],
+                    "symbol": SYMBOLS[i % len(SYMBOLS)],
+                    "size": 11,
+                },
+            )
         fig.add_vline(x=spec.budget.extra_hours_per_case, line_dash="dash", annotation_text="budget")
         fig.update_layout(
             height=430,
             margin={"t": 30},
             xaxis_title="hours per case over today's",
             yaxis_title=_label(obj),
-            legend={"orientation": "h", "y": -0.2},
         )
         parts.append(_fig(fig, kinds))
     if len(o) >= 3:
@@ -150,7 +185,11 @@ def figures(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
         fig.update_layout(
             height=520,
             margin={"t": 20},
-            scene={"xaxis_title": o[0], "yaxis_title": o[1], "zaxis_title": o[2]},
+            scene={
+                "xaxis_title": SHORT.get(o[0], o[0]),
+                "yaxis_title": SHORT.get(o[1], o[1]),
+                "zaxis_title": SHORT.get(o[2], o[2]),
+            },
         )
         parts.append(_fig(fig, kinds))
     return "".join(parts)
@@ -180,10 +219,6 @@ def marginal_section(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
 def write_report(path: Path, spec: OptimizeSpec, out: Outcome, seeds: int) -> None:
     """report.html, written whole to a temporary file and moved into place."""
     kinds: set[str] = set()
-    lever_cols = [lever_column(n) for n in spec.levers]
-    measured = [f"{x}_mean" for x in spec.objectives] + ["extra_hours_mean"]
-    fresh = [f"{c}_fresh" for c in measured if f"{c}_fresh" in out.front]
-    shown = out.front[lever_cols + measured + fresh] if not out.front.empty else out.front
     body = f"""
 <header><p class='finding'>{answer(spec, out)}</p>
 <p class='byline'>Search <b>{esc(spec.name)}</b>: {len(out.candidates)} candidate policies, each on the same
@@ -193,7 +228,7 @@ seeds; intervals are 95% CIs over the seeds.</p>
 <h1>{esc(spec.name)}: where the next hour of review does the most good</h1>
 <p>{esc(spec.description)}</p>
 <section><h2>The front</h2>{figures(spec, out, kinds)}
-{table_html(shown.rename(columns=lambda s: s.removeprefix("lever_")))}</section>
+{front_table(spec, out)}</section>
 <section><h2>The six reform packages on the same axes</h2>{table_html(packages_table(spec, out))}</section>
 <section><h2>What each lever costs (hours per case over today's, as the model booked them)</h2>
 {table_html(lever_costs(spec, out))}</section>

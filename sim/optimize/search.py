@@ -48,12 +48,11 @@ def start_population(spec: OptimizeSpec, rng: np.random.Generator) -> np.ndarray
 
 
 def labels(spec: OptimizeSpec) -> dict[Key, str]:
-    """Names of the fixed points: today and the reform packages."""
+    """Names of the fixed points: today, and each lever alone at 1 (for a reform, its package)."""
     k = len(spec.levers)
     out = {key_of(np.zeros(k)): "today"}
     for i, name in enumerate(spec.levers):
-        if name in REFORMS:
-            out[key_of(np.eye(k)[i])] = name
+        out[key_of(np.eye(k)[i])] = name
     return out
 
 
