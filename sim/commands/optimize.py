@@ -92,8 +92,10 @@ def optimize(args: argparse.Namespace) -> int:
         runner = Runner(base, levers, seeds, spec.objectives, archive, info.executor, bar.update, bar.plan)
         fresh = seed_list(spec.master_seed, spec.search.replications, stream=1)
         check = Runner(base, levers, fresh, spec.objectives, archive, info.executor, bar.update, bar.plan)
+        more = seed_list(spec.master_seed, spec.search.marginal_seeds, stream=2)
+        margin = Runner(base, levers, more, spec.objectives, archive, info.executor, bar.update, bar.plan)
         try:
-            search = Search(spec, runner, check)
+            search = Search(spec, runner, check, margin)
             search.run()
             outcome = search.outcome(args.point)
         except KeyboardInterrupt:

@@ -26,6 +26,18 @@ SHORT = {  # table and 3-D axis titles: the full names are in the legend note an
 }
 
 
+SHORT_D = {
+    "d_hours_per_unit": "hours / unit",
+    "d_hours_ci": "± hours",
+    "d_relief_initiations_per_100_nonessential_per_unit": "non-essential / unit",
+    "d_relief_initiations_per_100_nonessential_ci": "± non-ess.",
+    "d_relief_initiations_per_100_nonessential_per_hour": "non-essential / hour",
+    "d_undetected_involuntary_per_100_per_unit": "undetected / unit",
+    "d_undetected_involuntary_per_100_ci": "± undet.",
+    "d_undetected_involuntary_per_100_per_hour": "undetected / hour",
+}
+
+
 def _short(column: str) -> str:
     """A compact column title: lever initials, short objective names, '(fresh)' for fresh-seed figures."""
     fresh = column.endswith("_fresh")
@@ -65,17 +77,21 @@ def answer(spec: OptimizeSpec, out: Outcome) -> str:
         f"{esc(_levers_text(best, spec))} (re-estimated on fresh seeds). The front holds {len(out.front)} "
         "policies, none better than another on every objective."
     )
-    col = f"d_{o1}_per_hour"
+    col, unit = f"d_{o1}_per_hour", f"d_{o1}_per_unit"
     if not out.marginal.empty and col in out.marginal:
-        gains = out.marginal[out.marginal[col] < 0]
+        m = out.marginal
+        gains = m[m[col] < 0]
         if gains.empty:
-            text += f" At that point no lever that costs hours lowers {esc(name)} further."
+            text += f" At that point no lever that measurably costs hours lowers {esc(name)} further."
         else:
             top = gains.sort_values(col).iloc[0]
             text += (
                 f" At that point the next hour does most against {esc(name)} on "
                 f"<b>{esc(top['lever'])}</b> ({top[col]:+.3g} per extra hour per case)."
             )
+        free = m[m[col].isna() & (m[unit] + m[f"d_{o1}_ci"] < 0)]
+        if not free.empty:
+            text += f" Lowering it further at no measurable cost in hours: {esc(', '.join(free['lever']))}."
     return text
 
 
@@ -207,12 +223,17 @@ def marginal_section(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
     fig.update_layout(
         height=380, margin={"t": 20}, barmode="group", yaxis_title="change per full step of the lever"
     )
-    cols = ["lever", "at", "d_hours_per_unit"] + [f"d_{x}_per_hour" for x in objs]
+    cols = ["lever", "at", "d_hours_per_unit", "d_hours_ci"]
+    for x in objs:
+        cols += [f"d_{x}_per_unit", f"d_{x}_ci", f"d_{x}_per_hour"]
+    table = m[cols].round(3).rename(columns=lambda c: SHORT_D.get(c, c))
     return (
         f"<p>At front point {out.point} ({esc(_levers_text(point, spec))}): the change in each objective "
-        f"per full unit of each lever (estimated from a step of {spec.search.marginal_step:g}, paired over "
-        "the seeds, 95% CI), and per extra hour per case where the lever costs hours. Negative is better; "
-        "a lever that costs no hours has no per-hour figure.</p>" + _fig(fig, kinds) + table_html(m[cols])
+        f"per full unit of each lever (estimated from a step of {spec.search.marginal_step:g} on "
+        f"{spec.search.marginal_seeds} fresh seeds, paired, 95% CI), and per extra hour per case where the "
+        "lever measurably costs hours (its hours CI above zero). Negative is better. An effect whose CI "
+        "spans zero is not distinguishable from noise at this many seeds: raise "
+        "<code>search.marginal_replications</code>.</p>" + _fig(fig, kinds) + table_html(table)
     )
 
 

@@ -57,11 +57,11 @@ def labels(spec: OptimizeSpec) -> dict[Key, str]:
 
 
 class Search:
-    """One search: the spec, a runner on the search seeds and one on fresh seeds (re-estimating the front
-    without the luck that selected it), and today's figures on each for the budget."""
+    """One search: the spec, a runner on the search seeds, one on fresh seeds (re-estimating the front
+    without the luck that selected it) and one on more fresh seeds for the marginal values."""
 
-    def __init__(self, spec: OptimizeSpec, runner: Runner, check: Runner) -> None:
-        self.spec, self.runner, self.check = spec, runner, check
+    def __init__(self, spec: OptimizeSpec, runner: Runner, check: Runner, margin: Runner) -> None:
+        self.spec, self.runner, self.check, self.margin = spec, runner, check, margin
         zero = np.zeros((1, len(spec.levers)))
         self.today = runner.run(zero)[0]
 
@@ -126,7 +126,8 @@ class Search:
 
     def marginal(self, front: pd.DataFrame, point: int) -> pd.DataFrame:
         """At one point of the front, on the fresh seeds: what a step of each lever changes per unit and per
-        extra hour per case (paired over the seeds). A lever already at 1 is stepped down, its sign turned."""
+        extra hour per case (paired over the seeds; per hour only for a lever whose hours change is
+        distinguishable from zero). A lever already at 1 is stepped down, its sign turned."""
         if front.empty:
             return pd.DataFrame()
         step = self.spec.search.marginal_step
@@ -137,8 +138,8 @@ class Search:
             y[j] = min(x[j] + step, 1.0) if x[j] + step <= 1.0 + 1e-9 else x[j] - step
             moves.append(y)
             signs.append((y[j] - x[j]) / step)
-        here = self.check.run(x[None, :])[0]
-        there = self.check.run(np.array(moves))
+        here = self.margin.run(x[None, :])[0]
+        there = self.margin.run(np.array(moves))
         hm = self.spec.budget.metric
         rows = []
         for name, r, sign in zip(self.spec.levers, there, signs, strict=True):
@@ -150,7 +151,10 @@ class Search:
                     continue
                 d = mean_ci((r[o] - here[o]) / (sign * step))
                 row[f"d_{o}_per_unit"], row[f"d_{o}_ci"] = d["mean"], d["half_width"]
-                row[f"d_{o}_per_hour"] = d["mean"] / dh["mean"] if dh["mean"] > 1e-3 else np.nan
+                # per hour only where the lever measurably costs hours (its CI above zero): a ratio over an
+                # hours change lost in the noise would be any number at all
+                costs = dh["mean"] - dh["half_width"] > 0
+                row[f"d_{o}_per_hour"] = d["mean"] / dh["mean"] if costs else np.nan
             rows.append(row)
         return pd.DataFrame(rows)
 

@@ -52,6 +52,14 @@ class Search(_Strict):
     generations: int = Field(10, ge=1, le=1000, description="generations, the first being the start")
     replications: int = Field(4, ge=1, le=1000, description="seeds per candidate (common to all candidates)")
     marginal_step: float = Field(0.2, gt=0, le=1, description="lever step of the marginal-value estimate")
+    marginal_replications: int = Field(
+        0, ge=0, le=1000, description="fresh seeds of the marginal values (0: four times replications)"
+    )
+
+    @property
+    def marginal_seeds(self) -> int:
+        """A step's effect is small against run-to-run noise: more seeds than a candidate gets."""
+        return self.marginal_replications or 4 * self.replications
 
 
 class OptimizeSpec(_Strict):
@@ -97,8 +105,9 @@ class OptimizeSpec(_Strict):
 
     def digest(self) -> str:
         """What a resumed search must share with the one it resumes (population, generations and
-        replications may grow)."""
-        keep = self.model_dump(exclude={"search": {"population", "generations", "replications"}})
+        replications may grow; the marginal values may be asked for anew)."""
+        grow = {"population", "generations", "replications", "marginal_step", "marginal_replications"}
+        keep = self.model_dump(exclude={"search": grow})
         return hashlib.sha256(json.dumps(keep, sort_keys=True).encode()).hexdigest()[:16]
 
 
