@@ -5,8 +5,10 @@ resumes without rerunning anything and gives the same numbers on any number of w
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -156,13 +158,55 @@ def test_resume_reruns_nothing_and_a_different_question_is_refused(searched: tup
     assert r.returncode == 2 and "--resume" in r.stderr
 
 
-def test_same_numbers_on_one_worker_as_on_two(searched: tuple[Path, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("where", [("--workers", "1"), ("--dask", "local", "--workers", "2")])
+def test_same_numbers_on_any_executor(
+    searched: tuple[Path, Path], tmp_path: Path, where: tuple[str, ...]
+) -> None:
+    if "--dask" in where:
+        pytest.importorskip("distributed")
     spec, out = searched
-    r = cli(spec, tmp_path / "one", "--workers", "1")
+    r = cli(spec, tmp_path / "other", *where)
     assert r.returncode == 0, r.stderr
-    a = pd.read_parquet(out / "candidates.parquet")
-    b = pd.read_parquet(tmp_path / "one" / "candidates.parquet")
-    pd.testing.assert_frame_equal(a, b)
+    for name in ("candidates.parquet", "pareto.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(tmp_path / "other" / name))
+
+
+def test_an_interrupted_search_keeps_its_runs_and_resumes_to_the_same_answer(
+    searched: tuple[Path, Path], tmp_path: Path
+) -> None:
+    spec, out = searched
+    part = tmp_path / "part"
+    cmd = [
+        sys.executable,
+        "-m",
+        "sim.cli",
+        "optimize",
+        str(spec),
+        "--out",
+        str(part),
+        "--quiet",
+        "--workers",
+        "2",
+    ]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    archive = part / "evaluations.jsonl"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if archive.is_file() and len(archive.read_text().splitlines()) >= 6:
+            break
+        time.sleep(0.2)
+    assert proc.poll() is None, "the search ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    kept = archive.read_text().splitlines()
+    assert len(kept) >= 6 and "--resume" in err
+    assert not (part / "pareto.parquet").exists()
+    r = cli(spec, part, "--resume", "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    assert archive.read_text().splitlines()[: len(kept)] == kept  # nothing finished was lost or rerun
+    for name in ("candidates.parquet", "pareto.parquet"):
+        pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(part / name))
 
 
 def test_a_folder_of_someone_elses_files_is_refused(tmp_path: Path) -> None:
