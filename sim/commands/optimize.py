@@ -68,9 +68,10 @@ def optimize(args: argparse.Namespace) -> int:
         "generations": args.generations,
         "replications": args.replications,
     }
+    least = {"population": 4, "generations": 1, "replications": 1}
     for k, v in sizes.items():
-        if v is not None and v < 1:
-            raise SpecError(f"--{k} {v}: must be at least 1")
+        if v is not None and v < least[k]:
+            raise SpecError(f"--{k} {v}: must be at least {least[k]}")
     if args.point < 0:
         raise SpecError(f"--point {args.point}: must be 0 or more")
     spec, base = load_spec(args.spec, sizes)
