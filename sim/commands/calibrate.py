@@ -42,6 +42,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--seeds", type=int, help="with --identify: fit seeds to average over (default: the spec's)"
     )
     p.add_argument("--days", type=int, help="with --identify: run.days (default: the spec's fit_days)")
+    p.add_argument(
+        "--posterior",
+        action="store_true",
+        help="draw the posterior (Laplace approximation at the fit, from the identification tables) and "
+        "check what it predicts: posterior.parquet, posterior.md, posterior_check.csv",
+    )
+    p.add_argument("--draws", type=int, default=200, help="with --posterior: draws to store (default 200)")
+    p.add_argument(
+        "--check-draws",
+        type=int,
+        default=40,
+        help="with --posterior: draws simulated in the check (default 40)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
 
@@ -62,6 +75,8 @@ def run(args: argparse.Namespace) -> int:
     targets = Path(args.targets) if args.targets else tgt.TARGETS_PATH
     if args.identify:
         return _identify(args, out, targets)
+    if args.posterior:
+        return _posterior(args, out, targets)
     if args.seeds is not None or args.days is not None:
         raise ScenarioError("--seeds and --days go with --identify")
     result, table = fr.calibrate(
@@ -105,5 +120,28 @@ def _identify(args: argparse.Namespace, out: Path, targets: Path) -> int:
         print(f"rank {res.rank} of {len(res.params)}, condition number {res.condition:.3g}")
         for k, v, s in zip(res.params, res.values, res.se, strict=True):
             print(f"{k:45s} {v:10.4g} ± {s:.3g}")
+        print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
+    return 0
+
+
+def _posterior(args: argparse.Namespace, out: Path, targets: Path) -> int:
+    from sim.fitting import calibration as cal
+    from sim.fitting import posterior as post
+    from sim.fitting import targets as tgt
+    from sim.fitting.replicate import worker_pool
+
+    for flag, value, least in (("--draws", args.draws, 2), ("--check-draws", args.check_draws, 2)):
+        if value < least:
+            raise ScenarioError(f"{flag} {value}: must be at least {least}")
+    spec = tgt.load_spec(targets)
+    base = cal.baseline()
+    bounds = {p.key: (p.lo, p.hi) for p in spec.free}
+    draws = post.laplace_draws(out, args.draws, int(spec.settings["seed_entropy"]), bounds)
+    with worker_pool(args.workers) as executor:
+        check = post.predictive_check(draws, spec, base, args.check_draws, executor)
+    written = post.write_posterior(out, draws, post.summary_table(draws, base), check, args.check_draws)
+    if not args.quiet:
+        print(check.to_string(index=False))
+        print(f"{int(check['inside'].sum())} of {len(check)} targets inside the 90% predictive interval")
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0

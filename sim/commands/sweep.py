@@ -46,6 +46,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--replications", type=int, metavar="N", help="override the spec's replications per design point"
     )
     p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="parameter uncertainty: run every arm at the point estimate and over posterior draws "
+        "(replication r of every arm gets the same draw), e.g. experiments/calibration/posterior.parquet",
+    )
+    p.add_argument(
         "--target-ci",
         metavar="OUTCOME=HALFWIDTH",
         help="add replications until every arm's 95%% CI half-width of OUTCOME is below HALFWIDTH (cap: the "
@@ -74,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments.executors import open_executor
     from sim.experiments.spec import load_spec, spec_to_toml_text
     from sim.experiments.sweep import StallWatch, Sweep, parse_target
+    from sim.experiments.uncertainty import read_posterior
 
     spec = load_spec(args.spec)
     if args.replications is not None and args.replications < 1:
@@ -95,7 +102,15 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.stall_timeout <= 0:
         raise ScenarioError(f"--stall-timeout {args.stall_timeout}: must be a positive number of seconds")
-    sweep = Sweep(spec, args.out, spec_text=spec_to_toml_text(args.spec), replications=args.replications)
+    posterior = read_posterior(args.posterior) if args.posterior else None
+    sweep = Sweep(
+        spec,
+        args.out,
+        spec_text=spec_to_toml_text(args.spec),
+        replications=args.replications,
+        posterior=posterior,
+        posterior_source=str(args.posterior) if args.posterior else None,
+    )
     # the executor first: an unreachable Dask scheduler is refused before anything is written
     with open_executor(args.workers, args.dask) as ex:
         sweep.prepare(resume=args.resume, force=args.force)

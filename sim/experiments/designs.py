@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.spec import Arm, ExperimentSpec, Factors, arm_scenario, factor_overrides
+from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, posterior_overrides
 from sim.model.scenario import REFORMS, Scenario
 
 
@@ -97,8 +98,9 @@ class Task:
 class Plan:
     """An experiment spec resolved into arms x design points x replications."""
 
-    def __init__(self, spec: ExperimentSpec) -> None:
+    def __init__(self, spec: ExperimentSpec, posterior: pd.DataFrame | None = None) -> None:
         self.spec = spec
+        self.posterior = posterior  # with one: each point twice, at the point estimate and over the draws
         self.arms: list[Arm] = spec.all_arms()
         self.bases: list[Scenario] = [arm_scenario(spec, a) for a in self.arms]
         seed = (
@@ -107,8 +109,11 @@ class Plan:
             else spec.master_seed
         )
         self.points: list[dict[str, float]] = factor_points(spec.factors, seed)
+        if posterior is not None:
+            self.points = [{**p, UNCERTAINTY: float(u)} for p in self.points for u in (0, 1)]
         self.keys: list[int] = [point_key(p) for p in self.points]
-        self._hashes: dict[tuple[int, int], str] = {}
+        self._hashes: dict[tuple[int, int, int], str] = {}
+        self._draws = np.zeros(0, dtype=np.int64)
 
     @property
     def factor_names(self) -> list[str]:
@@ -118,19 +123,40 @@ class Plan:
     def arm_names(self) -> list[str]:
         return [a.name for a in self.arms]
 
-    def scenario(self, arm: int, point: int) -> Scenario:
-        base = self.bases[arm]
-        if not self.points[point] or self.spec.factors is None:
-            return base
-        return base.with_overrides(
-            factor_overrides(self.spec.factors, self.points[point], base), source=f"design point {point}"
-        )
+    def draw(self, point: int, replication: int) -> int:
+        """The posterior draw a replication of a point runs with (-1: the point estimate). Replication r of
+        every arm and every point gets the same draw: common random numbers across arms."""
+        if self.posterior is None or not self.points[point].get(UNCERTAINTY):
+            return -1
+        if replication >= len(self._draws):
+            self._draws = choose_draws(self.posterior, max(2 * replication, 64), self.spec.master_seed)
+        return int(self._draws[replication])
 
-    def scenario_hash(self, arm: int, point: int) -> str:
-        key = (arm, point)
+    def scenario(self, arm: int, point: int, draw: int = -1) -> Scenario:
+        base = self.bases[arm]
+        values = {k: v for k, v in self.points[point].items() if k != UNCERTAINTY}
+        over = factor_overrides(self.spec.factors, values, base) if values and self.spec.factors else {}
+        if draw >= 0 and self.posterior is not None:
+            over |= posterior_overrides(self.posterior, draw)
+        return base.with_overrides(over, source=f"design point {point}") if over else base
+
+    def scenario_hash(self, arm: int, point: int, draw: int = -1) -> str:
+        key = (arm, point, draw)
         if key not in self._hashes:
-            self._hashes[key] = hashlib.sha256(self.scenario(arm, point).to_json().encode()).hexdigest()
+            self._hashes[key] = hashlib.sha256(self.scenario(arm, point, draw).to_json().encode()).hexdigest()
         return self._hashes[key]
+
+    def scenario_hashes(self) -> set[str]:
+        """Every scenario the plan can run: each arm and point, over every posterior draw for the points
+        that run with them (the store keeps only runs of these as current)."""
+        out: set[str] = set()
+        for a in range(len(self.arms)):
+            for p in range(len(self.points)):
+                if self.posterior is not None and self.points[p].get(UNCERTAINTY):
+                    out.update(self.scenario_hash(a, p, d) for d in range(len(self.posterior)))
+                else:
+                    out.add(self.scenario_hash(a, p))
+        return out
 
     def tasks(
         self, replications: Mapping[int, int] | int, start: Mapping[int, int] | int = 0
@@ -145,12 +171,14 @@ class Plan:
                 if not first[p] <= r < reps[p]:
                     continue
                 seed = run_seed(self.spec.master_seed, self.keys[p], r)
+                draw = self.draw(p, r)
                 for a in range(len(self.arms)):
-                    yield Task(a, p, r, seed, run_id(self.scenario_hash(a, p), seed))
+                    yield Task(a, p, r, seed, run_id(self.scenario_hash(a, p, draw), seed))
 
     def payload(self, task: Task, daily: bool) -> dict[str, Any]:
         """What a worker needs to do a task (plain data: it crosses process and network boundaries)."""
         arm = self.arms[task.arm]
+        draw = self.draw(task.point, task.replication)
         ident: dict[str, Any] = {
             "run_id": task.run_id,
             "arm": arm.name,
@@ -158,13 +186,15 @@ class Plan:
             "point_key": self.keys[task.point],
             "replication": task.replication,
             "seed": task.seed,
-            "scenario_hash": self.scenario_hash(task.arm, task.point),
+            "scenario_hash": self.scenario_hash(task.arm, task.point, draw),
         }
+        if self.posterior is not None:
+            ident["posterior_draw"] = draw
         ident.update({f"reform.{r}": r in arm.reforms for r in REFORMS})
         ident.update(self.points[task.point])
         return {
             "ident": ident,
-            "scenario": self.scenario(task.arm, task.point).to_json(),
+            "scenario": self.scenario(task.arm, task.point, draw).to_json(),
             "seed": task.seed,
             "daily": daily,
             "cases": self.spec.cases,

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
-from sim.experiments import report_breakdown, report_compare, report_designs
+from sim.experiments import report_breakdown, report_compare, report_designs, report_uncertainty
 from sim.experiments.report_base import NOT_SHOWN, ReportContext, esc, note, short_label
 from sim.experiments.report_finding import FINDING_TARGET, finding
 from sim.experiments.store import atomic_write_text
@@ -29,6 +29,7 @@ SECTIONS = (
     ("overview", "Overview"),
     ("arm-means", "Outcomes by arm (means, 95% CI)"),
     ("paired-differences", "Paired differences from the baseline arm"),
+    ("parameter-uncertainty", "Reform effects with the parameters' uncertainty"),
     ("relief-by-type", "Relief initiated, by type and reason: essential vs non-essential"),
     ("hours", "Resource hours per case, by actor and stage"),
     ("trade-off", "Trade-off: resources against undetected involuntary pleas and non-essential relief"),
@@ -43,6 +44,7 @@ BUILDERS: dict[str, Callable[[ReportContext], str]] = {
     "overview": report_designs.overview,
     "arm-means": report_compare.arm_means,
     "paired-differences": report_compare.paired,
+    "parameter-uncertainty": report_uncertainty.uncertainty,
     "relief-by-type": report_breakdown.relief,
     "hours": report_breakdown.hours,
     "trade-off": report_compare.tradeoff,

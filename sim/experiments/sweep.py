@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim import __version__
 from sim.experiments.analysis import group_means
 from sim.experiments.designs import Plan, Task
@@ -79,6 +81,8 @@ class Sweep:
         *,
         spec_text: str | None = None,
         replications: int | None = None,
+        posterior: pd.DataFrame | None = None,
+        posterior_source: str | None = None,
     ) -> None:
         self.spec = (
             spec
@@ -90,7 +94,8 @@ class Sweep:
                 }
             )
         )
-        self.plan = Plan(self.spec)
+        self.plan = Plan(self.spec, posterior)
+        self.posterior_source = posterior_source
         self.store = ResultStore(out)
         self.spec_text = spec_text
 
@@ -170,13 +175,8 @@ class Sweep:
             "factors": self.plan.factor_names,
             "design": self.spec.factors.design if self.spec.factors else None,
             "outcomes": self.spec.outcome_names(),
-            "scenario_keys": sorted(
-                {
-                    self.plan.scenario_hash(a, p)[:16]
-                    for a in range(len(self.plan.arms))
-                    for p in range(len(self.plan.points))
-                }
-            ),
+            "scenario_keys": sorted(h[:16] for h in self.plan.scenario_hashes()),
+            "posterior": self.posterior_source,
             "headline": self.spec.headline,
             "spec": self.spec.model_dump(mode="json"),
         }

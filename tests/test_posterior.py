@@ -1,0 +1,111 @@
+"""Parameter uncertainty: the posterior's draws respect the bounds, a --posterior sweep gives replication r
+of every arm the same draw (common random numbers), is the same on any number of workers, is refused cleanly
+for a bad file, and its report shows each effect with both kinds of interval."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_sweep_support import tiny_spec
+
+from sim.experiments.uncertainty import choose_draws, ranges
+from sim.fitting.posterior import laplace_draws
+
+ROOT = Path(__file__).resolve().parent.parent
+CALIBRATION = ROOT / "experiments" / "calibration"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
+
+
+def test_laplace_draws_respect_every_bound_and_weights_sum_to_one() -> None:
+    bounds = {"defendant.appeal_threshold": (0.005, 1.0), "prosecutor.review_days_fast": (1.0, 15.0)}
+    draws = laplace_draws(CALIBRATION, 500, seed=3, bounds=bounds)
+    assert len(draws) == 500 and draws["weight"].sum() == pytest.approx(1.0)
+    limits = {**ranges(), **bounds}
+    for col in draws.columns.drop(["draw", "weight"]):
+        lo, hi = limits[col]
+        assert draws[col].between(lo, hi).all(), col
+    # a parameter far from its bounds keeps the estimate as its mean
+    est = pd.read_csv(CALIBRATION / "identification_estimates.csv").set_index("parameter")
+    m, se = est.loc["case.sentence_median_months", ["value", "se"]]
+    assert abs(draws["case.sentence_median_months"].mean() - m) < 4 * se / np.sqrt(500)
+
+
+def test_draws_are_chosen_by_weight_deterministically_and_prefix_stable() -> None:
+    post = pd.DataFrame({"defendant.contest_share": [0.3, 0.4, 0.5], "weight": [0.0, 0.25, 0.75]})
+    a, b = choose_draws(post, 400, 11), choose_draws(post, 40, 11)
+    assert np.array_equal(a[:40], b)
+    assert not (a == 0).any()  # weight 0 is never drawn
+    assert 0.65 < (a == 2).mean() < 0.85
+
+
+def _posterior(path: Path, **columns: list[float]) -> Path:
+    pd.DataFrame(columns).to_parquet(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("columns", "needle"),
+    [
+        ({"defendant.contest_share": [0.3, 0.4]}, "no 'weight' column"),
+        ({"defendant.contest_share": [0.3, 0.4], "weight": [0.5, 0.6]}, "sum to 1"),
+        ({"defendant.no_such": [0.3, 0.4], "weight": [0.5, 0.5]}, "'defendant.no_such' is not a parameter"),
+        ({"defendant.contest_share": [0.3, 7.0], "weight": [0.5, 0.5]}, "outside its range"),
+    ],
+)
+def test_a_bad_posterior_file_is_refused_before_anything_is_written(
+    tmp_path: Path, columns: dict[str, list[float]], needle: str
+) -> None:
+    spec = tiny_spec(tmp_path)
+    post = _posterior(tmp_path / "p.parquet", **columns)
+    out = tmp_path / "out"
+    r = cli("sweep", str(spec), "--out", str(out), "--posterior", str(post), "--quiet")
+    assert r.returncode == 2
+    line = r.stderr.strip().splitlines()
+    assert len(line) == 1 and str(post) in line[0] and needle in line[0], r.stderr
+    assert not out.exists()
+
+
+def test_a_posterior_sweep_shares_draws_across_arms_and_reports_both_intervals(tmp_path: Path) -> None:
+    spec = tiny_spec(tmp_path, reps=4, daily=False)
+    post = _posterior(
+        tmp_path / "p.parquet",
+        **{"defendant.contest_share": [0.2, 0.45, 0.7], "judge.case_view_sd": [0.05, 0.08, 0.12]},
+        weight=[0.3, 0.4, 0.3],
+    )
+    runs = {}
+    for workers in ("1", "2"):
+        out = tmp_path / f"out{workers}"
+        r = cli(
+            "sweep", str(spec), "--out", str(out), "--posterior", str(post), "--workers", workers, "--quiet"
+        )
+        assert r.returncode == 0, r.stderr
+        runs[workers] = pd.read_parquet(out / "runs.parquet").sort_values("run_id").reset_index(drop=True)
+    a, b = runs["1"], runs["2"]
+    metrics = ["application_rate", "relief_initiations_per_100_nonessential"]
+    pd.testing.assert_frame_equal(
+        a[["run_id", "posterior_draw", *metrics]], b[["run_id", "posterior_draw", *metrics]]
+    )
+    drawn = a[a["posterior"] == 1]
+    assert (drawn.groupby("replication")["posterior_draw"].nunique() == 1).all()  # the same draw in every arm
+    assert drawn["posterior_draw"].between(0, 2).all()
+    assert (a[a["posterior"] == 0]["posterior_draw"] == -1).all()
+    assert set(a["arm"]) == {"baseline", "all_reforms"}
+    r = cli("report", str(tmp_path / "out1"))
+    assert r.returncode == 0, r.stderr
+    html = (tmp_path / "out1" / "report.html").read_text()
+    assert "Monte Carlo only" in html and "parameters + Monte Carlo" in html
+    table = pd.read_csv(tmp_path / "out1" / "tables" / "effects_with_parameter_uncertainty.csv")
+    assert (
+        table["n_pairs (Monte Carlo only)"].eq(4).all()
+        and table["n_pairs (parameters + Monte Carlo)"].eq(4).all()
+    )
