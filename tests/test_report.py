@@ -34,7 +34,8 @@ def test_report_has_every_section_and_is_self_contained(reform_sweep: Path) -> N
     )
     assert proc.returncode == 0, proc.stderr
     html = (reform_sweep / "report.html").read_text(encoding="utf-8")
-    not_applicable = {"factor-effects", "sensitivity"}  # arms only: no factor design, so left out
+    # arms only, no factor design and no --posterior: those sections are left out
+    not_applicable = {"factor-effects", "sensitivity", "parameter-uncertainty"}
     for key, title in SECTIONS:
         assert (f"<section id='{key}'><h2>{title}</h2>" in html) == (key not in not_applicable), key
     assert html.count("plotly.js (basic - minified) v") == 1  # the partial bundle, inlined once
