@@ -109,3 +109,26 @@ def test_a_posterior_sweep_shares_draws_across_arms_and_reports_both_intervals(t
         table["n_pairs (Monte Carlo only)"].eq(4).all()
         and table["n_pairs (parameters + Monte Carlo)"].eq(4).all()
     )
+
+
+def test_the_samplers_diagnostic_columns_are_not_read_as_parameters(tmp_path: Path) -> None:
+    from sim.experiments.uncertainty import parameters, read_posterior
+
+    post = _posterior(
+        tmp_path / "p.parquet",
+        draw=[0, 1],
+        **{"defendant.contest_share": [0.3, 0.4]},
+        weight=[0.5, 0.5],
+        J=[3.1, 4.2],
+        generation=[0, 1],
+    )
+    assert parameters(read_posterior(post)) == ["defendant.contest_share"]
+
+
+def test_the_shipped_posterior_is_valid_and_covers_the_fits_free_parameters() -> None:
+    from sim.experiments.uncertainty import parameters, read_posterior
+    from sim.fitting.targets import TARGETS_PATH, load_spec
+
+    post = read_posterior(CALIBRATION / "posterior.parquet")
+    assert sorted(parameters(post)) == sorted(p.key for p in load_spec(TARGETS_PATH).free)
+    assert (post["weight"] > 0).sum() >= 10

@@ -45,10 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--posterior",
         action="store_true",
-        help="draw the posterior (Laplace approximation at the fit, from the identification tables) and "
-        "check what it predicts: posterior.parquet, posterior.md, posterior_check.csv",
+        help="sample the quasi-posterior exp(-J/2) by adaptive importance sampling from the Laplace "
+        "approximation at the fit (identification tables) and check what it predicts: posterior.parquet, "
+        "posterior.md, posterior_check.csv",
     )
-    p.add_argument("--draws", type=int, default=200, help="with --posterior: draws to store (default 200)")
+    p.add_argument(
+        "--draws", type=int, default=80, help="with --posterior: draws per generation (default 80)"
+    )
+    p.add_argument(
+        "--generations", type=int, default=4, help="with --posterior: sampler generations (default 4)"
+    )
     p.add_argument(
         "--check-draws",
         type=int,
@@ -130,18 +136,38 @@ def _posterior(args: argparse.Namespace, out: Path, targets: Path) -> int:
     from sim.fitting import targets as tgt
     from sim.fitting.replicate import worker_pool
 
-    for flag, value, least in (("--draws", args.draws, 2), ("--check-draws", args.check_draws, 2)):
+    for flag, value, least in (
+        ("--draws", args.draws, 2),
+        ("--generations", args.generations, 1),
+        ("--check-draws", args.check_draws, 2),
+    ):
         if value < least:
             raise ScenarioError(f"{flag} {value}: must be at least {least}")
     spec = tgt.load_spec(targets)
     base = cal.baseline()
-    bounds = {p.key: (p.lo, p.hi) for p in spec.free}
-    draws = post.laplace_draws(out, args.draws, int(spec.settings["seed_entropy"]), bounds)
+    log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
     with worker_pool(args.workers) as executor:
+        draws, res = post.sample_posterior(
+            out,
+            spec,
+            base,
+            generations=args.generations,
+            per_generation=args.draws,
+            executor=executor,
+            workers=args.workers,
+            quiet=args.quiet,
+            log=log,
+        )
         check = post.predictive_check(draws, spec, base, args.check_draws, executor)
-    written = post.write_posterior(out, draws, post.summary_table(draws, base), check, args.check_draws)
+    written = post.write_posterior(
+        out, draws, post.summary_table(draws, base), check, args.check_draws, res.ess, args.generations
+    )
     if not args.quiet:
         print(check.to_string(index=False))
-        print(f"{int(check['inside'].sum())} of {len(check)} targets inside the 90% predictive interval")
+        n = len(check)
+        print(
+            f"{int(check['inside'].sum())} of {n} targets inside the 90% posterior predictive interval; "
+            f"{int(check['inside_model'].sum())} of {n} inside the simulated figure's own interval"
+        )
         print("wrote " + ", ".join(str(p) for p in written), file=sys.stderr)
     return 0

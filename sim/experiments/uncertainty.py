@@ -1,4 +1,5 @@
-"""Parameter uncertainty in sweeps: a posterior file (one row per draw, a column per parameter, ``weight``),
+"""Parameter uncertainty in sweeps: a posterior file (one row per draw, a column per parameter, ``weight``;
+optional ``draw``, ``J`` and ``generation`` columns are diagnostics),
 checked, and the draw each replication runs with. ``leniency calibrate --posterior`` writes one
 (``sim.fitting.posterior``); ``leniency sweep SPEC --posterior FILE`` runs every arm at the point estimate and
 over the draws (design points with ``posterior`` = 0 and 1)."""
@@ -15,7 +16,7 @@ import pandas as pd
 from sim.model.scenario import ScenarioError, param_table
 
 UNCERTAINTY = "posterior"  # the pseudo factor of a --posterior sweep: 0 point estimate, 1 posterior draws
-RESERVED = ("weight", "draw")
+RESERVED = ("weight", "draw", "J", "generation")  # the sampler's diagnostics are not parameters
 
 
 def ranges() -> dict[str, tuple[float, float]]:
