@@ -218,3 +218,36 @@ def test_a_folder_of_someone_elses_files_is_refused(tmp_path: Path) -> None:
     r = cli(spec, out, "--force")
     assert r.returncode == 2
     assert (out / "notes.txt").read_text() == "keep me"
+
+
+def test_over_posterior_draws_each_seed_runs_its_draw_and_resume_needs_the_same_posterior(
+    searched: tuple[Path, Path], tmp_path: Path
+) -> None:
+    spec, out = searched
+    posterior = ROOT / "experiments" / "calibration" / "posterior.parquet"
+    over = tmp_path / "over"
+    r = cli(spec, over, "--posterior", str(posterior), "--workers", "2")
+    assert r.returncode == 0, r.stderr
+    meta = json.loads((over / "optimize.json").read_text())
+    assert (
+        meta["posterior"] == str(posterior)
+        and meta["seeds"] == json.loads((out / "optimize.json").read_text())["seeds"]
+    )
+    plain = pd.read_parquet(out / "candidates.parquet").set_index("label").loc["today"]
+    drawn = pd.read_parquet(over / "candidates.parquet").set_index("label").loc["today"]
+    assert (
+        plain["hours_per_case_total_mean"] != drawn["hours_per_case_total_mean"]
+    )  # the draws reach the runs
+    assert "posterior draw" in (over / "report.html").read_text()
+    r = cli(spec, over, "--resume")  # the same spec without the posterior is another question
+    assert r.returncode == 2 and "another question" in r.stderr
+
+
+def test_fresh_streams_get_fresh_draws_and_the_first_stream_is_prefix_stable() -> None:
+    from sim.experiments.uncertainty import choose_draws
+
+    post = pd.DataFrame({"weight": np.full(200, 1 / 200), "judge.norm_sd": np.linspace(0.02, 0.1, 200)})
+    a, b = choose_draws(post, 40, 7), choose_draws(post, 80, 7)
+    assert (a == b[:40]).all()
+    assert not (choose_draws(post, 40, 7, stream=1) == a).all()
+    assert (choose_draws(post, 40, 7, stream=0) == a).all()

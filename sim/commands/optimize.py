@@ -5,6 +5,7 @@ of every run (evaluations.jsonl, kept as it goes, so --resume after an interrupt
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 from sim.experiments.executors import open_executor
 from sim.experiments.outdir import check_out_dir, write_marker
 from sim.experiments.spec import SpecError
+from sim.experiments.uncertainty import choose_draws, posterior_overrides, read_posterior
 from sim.fitting.replicate import seed_list
 from sim.optimize.evaluate import ARCHIVE, Archive, Runner
 from sim.optimize.levers import lever
@@ -36,6 +38,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=0,
         help="front point for the marginal values (0 = lowest on the first objective)",
     )
+    p.add_argument(
+        "--posterior",
+        metavar="FILE",
+        help="parameter uncertainty: seed r of every candidate runs with posterior draw r "
+        "(e.g. experiments/calibration/posterior.parquet)",
+    )
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' or a scheduler address")
     p.add_argument("--resume", action="store_true", help="continue an interrupted search in --out")
@@ -44,7 +52,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=optimize)
 
 
-def _check_folder(out: Path, spec: OptimizeSpec, args: argparse.Namespace) -> None:
+def question_digest(spec: OptimizeSpec, posterior: Path | None) -> str:
+    """What a resumed search must share with the one it resumes: the spec's question and, when the search
+    runs over posterior draws, the posterior file's contents."""
+    if posterior is None:
+        return spec.digest()
+    data = hashlib.sha256(posterior.read_bytes()).hexdigest()
+    return hashlib.sha256(f"{spec.digest()}:{data}".encode()).hexdigest()[:16]
+
+
+def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> None:
     """Refuse before any work: a folder of someone else's files, an earlier search without --resume or
     --force, or a --resume of a different question."""
     if args.resume and args.force:
@@ -55,7 +72,7 @@ def _check_folder(out: Path, spec: OptimizeSpec, args: argparse.Namespace) -> No
         raise SpecError(f"--out {out}: holds an earlier search; --resume continues it, --force starts over")
     if args.resume and earlier.is_file():
         was = json.loads(earlier.read_text(encoding="utf-8")).get("digest")
-        if was != spec.digest():
+        if was != digest:
             raise SpecError(
                 f"--resume: {out} holds a search of another question (levers, objectives, budget, scenario "
                 "or seed differ); use a new --out or --force"
@@ -75,8 +92,10 @@ def optimize(args: argparse.Namespace) -> int:
     if args.point < 0:
         raise SpecError(f"--point {args.point}: must be 0 or more")
     spec, base = load_spec(args.spec, sizes)
+    posterior = read_posterior(args.posterior) if args.posterior else None
+    digest = question_digest(spec, Path(args.posterior) if args.posterior else None)
     out = Path(args.out)
-    _check_folder(out, spec, args)
+    _check_folder(out, digest, args)
     levers = [lever(n) for n in spec.levers]
     seeds = seed_list(spec.master_seed, spec.search.replications)
     with open_executor(args.workers, args.dask) as info:
@@ -85,16 +104,34 @@ def optimize(args: argparse.Namespace) -> int:
             for name in OUTPUTS:
                 (out / name).unlink(missing_ok=True)
         write_marker(out, "optimize")
-        meta = {"digest": spec.digest(), "spec": spec.model_dump(), "seeds": seeds}
+        meta = {"digest": digest, "spec": spec.model_dump(), "seeds": seeds, "posterior": args.posterior}
         (out / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
-        archive = Archive(out, spec.digest())
+        archive = Archive(out, digest)
         archive.load()
         bar = _Bar(spec, len(levers), args.quiet, info.description)
-        runner = Runner(base, levers, seeds, spec.objectives, archive, info.executor, bar.update, bar.plan)
-        fresh = seed_list(spec.master_seed, spec.search.replications, stream=1)
-        check = Runner(base, levers, fresh, spec.objectives, archive, info.executor, bar.update, bar.plan)
-        more = seed_list(spec.master_seed, spec.search.marginal_seeds, stream=2)
-        margin = Runner(base, levers, more, spec.objectives, archive, info.executor, bar.update, bar.plan)
+        runners = []
+        for stream, n in enumerate(
+            (spec.search.replications, spec.search.replications, spec.search.marginal_seeds)
+        ):
+            draws = None
+            if posterior is not None:
+                picks = choose_draws(posterior, n, spec.master_seed, stream)
+                draws = [posterior_overrides(posterior, d) for d in picks]
+            seeds_k = seed_list(spec.master_seed, n, stream=stream) if stream else seeds
+            runners.append(
+                Runner(
+                    base,
+                    levers,
+                    seeds_k,
+                    spec.objectives,
+                    archive,
+                    info.executor,
+                    bar.update,
+                    bar.plan,
+                    draws,
+                )
+            )
+        runner, check, margin = runners
         try:
             search = Search(spec, runner, check, margin)
             search.run()
@@ -108,13 +145,13 @@ def optimize(args: argparse.Namespace) -> int:
             )
             return 130
         bar.close()
-    _write(out, spec, outcome, len(seeds))
+    _write(out, spec, outcome, len(seeds), args.posterior)
     if not args.quiet:
         _print(out, spec, outcome)
     return 0
 
 
-def _write(out: Path, spec: OptimizeSpec, outcome: Outcome, seeds: int) -> None:
+def _write(out: Path, spec: OptimizeSpec, outcome: Outcome, seeds: int, posterior: str | None) -> None:
     for name, df in (("pareto.parquet", outcome.front), ("candidates.parquet", outcome.candidates)):
         tmp = out / f".{name}.tmp"
         df.to_parquet(tmp, index=False)
@@ -122,7 +159,7 @@ def _write(out: Path, spec: OptimizeSpec, outcome: Outcome, seeds: int) -> None:
     tmp = out / ".marginal.csv.tmp"
     outcome.marginal.to_csv(tmp, index=False)
     tmp.replace(out / "marginal.csv")
-    write_report(out / "report.html", spec, outcome, seeds)
+    write_report(out / "report.html", spec, outcome, seeds, posterior)
 
 
 def _print(out: Path, spec: OptimizeSpec, outcome: Outcome) -> None:

@@ -63,10 +63,12 @@ def parameters(posterior: pd.DataFrame) -> list[str]:
     return [c for c in posterior.columns if c not in RESERVED]
 
 
-def choose_draws(posterior: pd.DataFrame, n: int, seed: int) -> np.ndarray:
+def choose_draws(posterior: pd.DataFrame, n: int, seed: int, stream: int = 0) -> np.ndarray:
     """The draw used by replication 0..n-1: sampled by weight, deterministic in the seed (and prefix-stable:
-    more replications keep the draws of the first ones)."""
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(7,)))
+    more replications keep the draws of the first ones). Another ``stream`` gives independent draws (fresh
+    seeds get fresh draws)."""
+    key = (7,) if stream == 0 else (7, stream)
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
     u = rng.random(n)
     cum = np.cumsum(posterior["weight"].to_numpy(float))
     return np.minimum(np.searchsorted(cum / cum[-1], u, side="right"), len(posterior) - 1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import Any
@@ -73,7 +73,9 @@ class Archive:
 
 
 class Runner:
-    """Runs candidates on the common seeds and returns their per-seed metrics."""
+    """Runs candidates on the common seeds and returns their per-seed metrics. With ``draws`` (one set of
+    parameter overrides per seed, from a posterior) seed i runs with draw i under every candidate, so the
+    comparison stays paired while the parameters vary."""
 
     def __init__(
         self,
@@ -85,8 +87,15 @@ class Runner:
         executor: Executor | None,
         on_run: Callable[[], None] = lambda: None,
         on_plan: Callable[[int], None] = lambda n: None,
+        draws: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         self.base, self.levers, self.seeds = base, list(levers), [int(s) for s in seeds]
+        if draws is not None and len(draws) != len(self.seeds):
+            raise ValueError(f"{len(draws)} posterior draws for {len(self.seeds)} seeds")
+        self.bases = {
+            s: base if draws is None else base.with_overrides(draws[i], "posterior")
+            for i, s in enumerate(self.seeds)
+        }
         self.metrics = tuple(dict.fromkeys((*KEPT, *metrics)))
         self.archive, self.executor, self.on_run, self.on_plan = archive, executor, on_run, on_plan
         self.evaluated: dict[Key, None] = {}  # candidates of this search, in the order first asked for
@@ -101,7 +110,7 @@ class Runner:
         keys = [key_of(x) for x in X]
         todo = [(k, s) for k in dict.fromkeys(keys) for s in self.seeds if (k, s) not in self.archive.runs]
         jobs = {
-            (k, s): (scenario_at(self.base, self.levers, k).model_dump_json(), s, self.metrics)
+            (k, s): (scenario_at(self.bases[s], self.levers, k).model_dump_json(), s, self.metrics)
             for k, s in todo
         }
         if self.executor is None:

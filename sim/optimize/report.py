@@ -237,14 +237,22 @@ def marginal_section(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
     )
 
 
-def write_report(path: Path, spec: OptimizeSpec, out: Outcome, seeds: int) -> None:
+def write_report(
+    path: Path, spec: OptimizeSpec, out: Outcome, seeds: int, posterior: str | None = None
+) -> None:
     """report.html, written whole to a temporary file and moved into place."""
     kinds: set[str] = set()
+    over = (
+        f" Seed r of every candidate runs with posterior draw r of {esc(posterior)}, so the intervals carry "
+        "the parameters' uncertainty as well as the Monte Carlo noise."
+        if posterior
+        else ""
+    )
     body = f"""
 <header><p class='finding'>{answer(spec, out)}</p>
 <p class='byline'>Search <b>{esc(spec.name)}</b>: {len(out.candidates)} candidate policies, each on the same
 {seeds} seeds (common random numbers), {esc(spec.scale or "")} scale; the front re-estimated on as many fresh
-seeds; intervals are 95% CIs over the seeds.</p>
+seeds; intervals are 95% CIs over the seeds.{over}</p>
 </header><main>
 <h1>{esc(spec.name)}: where the next hour of review does the most good</h1>
 <p>{esc(spec.description)}</p>
