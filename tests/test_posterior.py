@@ -132,3 +132,39 @@ def test_the_shipped_posterior_is_valid_and_covers_the_fits_free_parameters() ->
     post = read_posterior(CALIBRATION / "posterior.parquet")
     assert sorted(parameters(post)) == sorted(p.key for p in load_spec(TARGETS_PATH).free)
     assert (post["weight"] > 0).sum() >= 10
+
+
+def test_calibrate_posterior_gives_the_same_draws_on_dask_as_on_local_processes(tmp_path: Path) -> None:
+    pytest.importorskip("distributed")
+    text = (CALIBRATION / "targets.toml").read_text(encoding="utf-8")
+    small = {
+        "fit_seeds": "1",
+        "fit_days": "200",
+        "fit_drain_days": "20",
+    }  # a short fit: the test is the plumbing
+    lines = [
+        f"{ln.split('=')[0].strip()} = {small[ln.split('=')[0].strip()]}"
+        if "=" in ln and ln.split("=")[0].strip() in small
+        else ln
+        for ln in text.splitlines()
+    ]
+    targets = tmp_path / "targets.toml"
+    targets.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    outs = []
+    for where in (("--workers", "2"), ("--dask", "local", "--workers", "2")):
+        out = tmp_path / where[1]
+        out.mkdir()
+        for f in CALIBRATION.glob("identification*"):
+            (out / f.name).write_bytes(f.read_bytes())
+        r = cli(
+            "calibrate", "--posterior", "--targets", str(targets), "--out", str(out),
+            "--draws", "4", "--generations", "2", "--check-draws", "2", "--quiet", *where,
+        )  # fmt: skip
+        assert r.returncode == 0, r.stderr
+        outs.append(out)
+    a, b = (pd.read_parquet(o / "posterior.parquet") for o in outs)
+    assert len(a) == 8
+    pd.testing.assert_frame_equal(a, b)
+    r = cli("calibrate", "--identify", "--dask", "local", "--out", str(tmp_path / "x"))
+    assert r.returncode == 2 and "--dask goes with --posterior" in r.stderr
+    assert not (tmp_path / "x").exists()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 from sim.model.scenario import ScenarioError
@@ -61,6 +62,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=40,
         help="with --posterior: draws simulated in the check (default 40)",
     )
+    p.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="with --posterior: run the draws on Dask, 'local' or a scheduler address (like sweeps)",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
 
@@ -79,6 +85,8 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     targets = Path(args.targets) if args.targets else tgt.TARGETS_PATH
+    if args.dask and not args.posterior:
+        raise ScenarioError("--dask goes with --posterior")
     if args.identify:
         return _identify(args, out, targets)
     if args.posterior:
@@ -131,6 +139,7 @@ def _identify(args: argparse.Namespace, out: Path, targets: Path) -> int:
 
 
 def _posterior(args: argparse.Namespace, out: Path, targets: Path) -> int:
+    from sim.experiments.executors import ExecutorInfo, open_executor
     from sim.fitting import calibration as cal
     from sim.fitting import posterior as post
     from sim.fitting import targets as tgt
@@ -146,7 +155,12 @@ def _posterior(args: argparse.Namespace, out: Path, targets: Path) -> int:
     spec = tgt.load_spec(targets)
     base = cal.baseline()
     log = (lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True))
-    with worker_pool(args.workers) as executor:
+    where: AbstractContextManager[ExecutorInfo | None] = (
+        open_executor(args.workers, args.dask) if args.dask else nullcontext(None)
+    )
+    with where as info, worker_pool(1 if info else args.workers) as pool:
+        executor = info.executor if info else pool
+        workers = info.workers if info else args.workers
         draws, res = post.sample_posterior(
             out,
             spec,
@@ -154,7 +168,7 @@ def _posterior(args: argparse.Namespace, out: Path, targets: Path) -> int:
             generations=args.generations,
             per_generation=args.draws,
             executor=executor,
-            workers=args.workers,
+            workers=workers,
             quiet=args.quiet,
             log=log,
         )
