@@ -14,7 +14,8 @@ import pytest
 from test_sweep_support import tiny_spec
 
 from sim.experiments.uncertainty import choose_draws, ranges
-from sim.fitting.posterior import laplace_draws
+from sim.fitting.importance import DF, Proposal, box_mass, truncated_draws
+from sim.fitting.posterior import laplace_normal
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "experiments" / "calibration"
@@ -26,18 +27,25 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_laplace_draws_respect_every_bound_and_weights_sum_to_one() -> None:
-    bounds = {"defendant.appeal_threshold": (0.005, 1.0), "prosecutor.review_days_fast": (1.0, 15.0)}
-    draws = laplace_draws(CALIBRATION, 500, seed=3, bounds=bounds)
-    assert len(draws) == 500 and draws["weight"].sum() == pytest.approx(1.0)
-    limits = {**ranges(), **bounds}
-    for col in draws.columns.drop(["draw", "weight"]):
-        lo, hi = limits[col]
-        assert draws[col].between(lo, hi).all(), col
-    # a parameter far from its bounds keeps the estimate as its mean
+def test_the_samplers_first_proposal_respects_every_bound_and_centres_on_the_fit() -> None:
+    names, mean, cov = laplace_normal(CALIBRATION)  # the Laplace approximation from the identification tables
+    bounds = {
+        **ranges(),
+        "defendant.appeal_threshold": (0.005, 1.0),
+        "prosecutor.review_days_fast": (1.0, 15.0),
+    }
+    lo, hi = (np.array([bounds[k][i] for k in names]) for i in (0, 1))
+    rng = np.random.default_rng(3)
+    first = Proposal(mean, cov, box_mass(mean, cov, lo, hi, rng))
+    draws = pd.DataFrame(truncated_draws(first, 500, lo, hi, rng), columns=names)
+    assert len(draws) == 500
+    for col in names:
+        assert draws[col].between(*bounds[col]).all(), col
+    # a parameter far from its bounds keeps the estimate as its mean (t with DF d.f.: variance DF / (DF - 2))
     est = pd.read_csv(CALIBRATION / "identification_estimates.csv").set_index("parameter")
     m, se = est.loc["case.sentence_median_months", ["value", "se"]]
-    assert abs(draws["case.sentence_median_months"].mean() - m) < 4 * se / np.sqrt(500)
+    spread = se * np.sqrt(DF / (DF - 2))
+    assert abs(draws["case.sentence_median_months"].mean() - m) < 4 * spread / np.sqrt(500)
 
 
 def test_draws_are_chosen_by_weight_deterministically_and_prefix_stable() -> None:

@@ -5,7 +5,8 @@ Each generation draws from a Student-t proposal (5 degrees of freedom: heavy tai
 dominating) truncated to the box, evaluates the log target once per draw,
 and re-weights *every* draw so far against the mixture of all proposals used (the deterministic-mixture
 weights, which keep early draws useful); the next proposal is the weighted mean and covariance. Nothing is
-thrown away and the weights are exact importance weights for the truncated target, so a poor first proposal
+thrown away and the weights are importance weights for the truncated target (exact up to each proposal's
+Monte Carlo mass in the box, 50,000 draws), so a poor first proposal
 (e.g. a Laplace approximation at a bound) only costs effective sample size, which is reported.
 """
 

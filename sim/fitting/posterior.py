@@ -6,9 +6,9 @@ plus the weak prior toward the documented defaults), evaluated on the fit's seed
 J is a deterministic function of theta). A tolerance is thus read as one standard deviation of how far the
 model may sit from a published figure.
 
-Sampler: adaptive multiple importance sampling (``sim.fitting.importance``). The first proposal is the
-Laplace approximation at the fit (normal, with the sandwich covariance that ``identify`` estimates,
-truncated to the bounds); later proposals follow the weighted draws. Every draw keeps its exact importance
+Sampler: adaptive multiple importance sampling (``sim.fitting.importance``). The first proposal is a
+Student-t on the Laplace approximation at the fit (the estimate and the sandwich covariance that ``identify``
+writes, truncated to the bounds); later proposals follow the weighted draws. Every draw keeps its importance
 weight, so the stored posterior is the target's, not the normal approximation's (which is badly skewed where
 a parameter sits near a bound and is strongly correlated with others). The posterior predictive check
 (simulating the targets at draws on fresh seeds) says whether the posterior reproduces what it was fitted
@@ -29,7 +29,6 @@ import pandas as pd
 
 from sim.experiments.tables import markdown_table
 from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides
-from sim.experiments.uncertainty import ranges as _ranges
 from sim.fitting.calibration import Evaluator
 from sim.fitting.importance import AmisResult, amis
 from sim.fitting.replicate import run_one, seed_list
@@ -52,31 +51,6 @@ def laplace_normal(folder: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     corr = pd.read_csv(corr_path, index_col=0).loc[names, names].to_numpy()
     mean, se = est["value"].to_numpy(float), est["se"].to_numpy(float)
     return names, mean, corr * np.outer(se, se)
-
-
-def _box(names: list[str], bounds: dict[str, tuple[float, float]] | None) -> tuple[np.ndarray, np.ndarray]:
-    ranges = {**_ranges(), **(bounds or {})}
-    lo = np.array([ranges[k][0] for k in names], dtype=float)
-    hi = np.array([ranges[k][1] for k in names], dtype=float)
-    return lo, hi
-
-
-def laplace_draws(
-    folder: Path, n: int, seed: int, bounds: dict[str, tuple[float, float]] | None = None
-) -> pd.DataFrame:
-    """``n`` draws (equal weights) from the Laplace approximation truncated to the fit's bounds (else the
-    schema's ranges): the sampler's first proposal, and a quick look without any simulation."""
-    names, mean, cov = laplace_normal(folder)
-    lo, hi = _box(names, bounds)
-    rng = np.random.default_rng(seed)
-    kept: list[np.ndarray] = []
-    while sum(len(k) for k in kept) < n:  # rejection: the truncated normal, exactly
-        x = rng.multivariate_normal(mean, cov, size=4 * n, method="eigh")
-        kept.append(x[np.all((x >= lo) & (x <= hi), axis=1)])
-    df = pd.DataFrame(np.vstack(kept)[:n], columns=names)
-    df.insert(0, "draw", np.arange(n))
-    df["weight"] = 1.0 / n
-    return df
 
 
 def sample_posterior(

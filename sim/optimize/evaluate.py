@@ -89,7 +89,7 @@ class Runner:
         on_plan: Callable[[int], None] = lambda n: None,
         draws: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
-        self.base, self.levers, self.seeds = base, list(levers), [int(s) for s in seeds]
+        self.levers, self.seeds = list(levers), [int(s) for s in seeds]
         if draws is not None and len(draws) != len(self.seeds):
             raise ValueError(f"{len(draws)} posterior draws for {len(self.seeds)} seeds")
         self.bases = {
