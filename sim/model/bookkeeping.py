@@ -12,10 +12,11 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model.counts import Counts
 from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL, ReliefLedger, Tally
 from sim.model.metrics import summarise
 from sim.model.procedure import CaseState, Procedure, Stage
-from sim.model.relief import ReliefType
+from sim.model.relief import CLASS_CODE, ESSENTIAL, ReliefType
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -40,6 +41,12 @@ DAILY_KEYS = (
     "relief_rate_essential",
     "relief_rate_nonessential",
 )
+# the counter of each closing state besides ``closed``
+_CLOSED_COUNTER = {
+    CaseState.FINAL: "closed_final",
+    CaseState.ACQUITTED: "acquitted",
+    CaseState.NOT_PROSECUTED: "not_prosecuted",
+}
 RUNNING_RATES = ("application_rate", "adoption_rate", "relief_rate_essential", "relief_rate_nonessential")
 
 
@@ -49,14 +56,19 @@ class Bookkeeping:
     def __init__(self, model: LeniencyModel, window: tuple[int, int] | None = None) -> None:
         self.model = model
         self.window = window  # arrival days [first, end) that count; None: from the warm-up's end on
-        self.tally = Tally()
-        self.ledger = ReliefLedger(self.tally)
+        self.counts = Counts(model.worlds, model.world_of)  # the summary's counters, per world
+        self.ledger = ReliefLedger()
         self.closed_by_state = dict.fromkeys(law.CLOSED_STATES, 0)
         # cases in each state (open states meaningful), then cases detained now (last slot)
         self.live = np.zeros(len(CaseState) + 1, dtype=np.int64)
         self.hours_today = np.zeros(len(ACTORS))
         self.signed_today = 0
         self.today: dict[str, float] = dict.fromkeys(DAILY_KEYS, 0.0)
+
+    @property
+    def tally(self) -> Tally:
+        """The counters so far (all worlds together in a batched model)."""
+        return self.counts.pooled()
 
     def counted(self, rows: np.ndarray) -> np.ndarray:
         """Cases that arrived after the warm-up (or in ``window``): the only ones summary figures count."""
@@ -73,108 +85,117 @@ class Bookkeeping:
 
     # --- events ---------------------------------------------------------------------------------------------
     def on_arrived(self, rows: np.ndarray) -> None:
-        n, detained = len(rows), int(self.model.docket.detained[rows].sum())
+        n, detained = len(rows), self.model.docket.detained[rows]
         if self.counts_day(self.model.day):
-            self.tally.arrived += n
-            self.tally.detained_at_arrival += detained
+            self.counts.add("arrived", rows)
+            self.counts.add("detained_at_arrival", rows, detained)
         self.live[CaseState.INVESTIGATION] += n
-        self.live[-1] += detained
+        self.live[-1] += int(detained.sum())
 
     def on_hours(self, actor: str, stage: Stage, rows: np.ndarray, hours: np.ndarray, relief: bool) -> None:
         a = ACTORS.index(actor)
         self.hours_today[a] += float(hours.sum())
         c = self.counted(rows)
-        self.tally.hours[a, stage] += float(hours[c].sum())
+        mine, h = rows[c], hours[c]
+        self.counts.add_scalar("hours", mine, (a, stage), h)
         if relief:  # relief hours are attributed to the case's relief class
-            cls = self.model.docket.relief_class[rows[c]]
+            cls = self.model.docket.relief_class[mine]
             ok = cls >= 0
-            np.add.at(self.tally.relief_hours[:, a], cls[ok], hours[c][ok])
+            self.counts.add_at("relief_hours", mine[ok], (cls[ok], a), h[ok])
 
     def on_relief(
         self, rows: np.ndarray, stage: Stage, rtype: ReliefType, reasons: np.ndarray, initiation: np.ndarray
     ) -> None:
-        m = self.model
-        self.ledger.add(m.day, stage, m.docket.case_id[rows], rtype, reasons, initiation, self.counted(rows))
+        m, n = self.model, len(rows)
+        if n == 0:
+            return
+        reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (n,))
+        initiation = np.broadcast_to(np.asarray(initiation, dtype=bool), (n,))
+        self.ledger.add(m.day, stage, m.docket.case_id[rows], rtype, reasons, initiation)
+        c = self.counted(rows)
+        mine, cr, first = rows[c], reasons[c], initiation[c]
+        k = self.counts
+        k.add_at("initiations", mine[first], (rtype, CLASS_CODE[cr[first]]), 1)
+        k.add_at("relief", mine, (rtype, np.where(ESSENTIAL[cr], ESSENTIAL_COL, NONESSENTIAL_COL)), 1)
+        k.add_at("relief_reason", mine, (cr,), 1)
 
     def on_plea_hearing(self, rows: np.ndarray, signed: np.ndarray) -> None:
-        d, t = self.model.docket, self.tally
+        d, k = self.model.docket, self.counts
         c = signed[self.counted(signed)]
-        t.signed += len(c)
-        t.determinate += int(d.determinate[c].sum())
-        t.discount_sum += float(d.discount[c].sum())
-        t.involuntary += int(d.involuntary[c].sum())
+        k.add("signed", c)
+        k.add("determinate", c, d.determinate[c])
+        k.add("discount_sum", c, d.discount[c])
+        k.add("involuntary", c, d.involuntary[c])
         self.signed_today += len(signed)
 
     def on_plea_set_aside(self, rows: np.ndarray, newly_found: np.ndarray) -> None:
-        self.tally.involuntary_found += int((self.counted(rows) & newly_found).sum())
+        self.counts.add("involuntary_found", rows[self.counted(rows) & newly_found])
 
     def on_withdrawn(self, rows: np.ndarray) -> None:
-        self.tally.withdrawals += int(self.counted(rows).sum())
+        self.counts.add("withdrawals", rows[self.counted(rows)])
 
     def on_review_concluded(self, rows: np.ndarray) -> None:
-        d, t, day = self.model.docket, self.tally, self.model.day
+        d, k, day = self.model.docket, self.counts, self.model.day
         c = rows[self.counted(rows)]
-        t.review_concluded += len(c)
-        t.pleas_at_charge += int(d.signed[c].sum())
-        t.innocent_review_concluded += int(d.innocent[c].sum())
-        t.innocent_signed += int((d.innocent[c] & d.ever_signed[c]).sum())
-        t.review_days_sum += int((day - d.stage_start[c]).sum())
+        k.add("review_concluded", c)
+        k.add("pleas_at_charge", c, d.signed[c])
+        k.add("innocent_review_concluded", c, d.innocent[c])
+        k.add("innocent_signed", c, d.innocent[c] & d.ever_signed[c])
+        k.add("review_days_sum", c, day - d.stage_start[c])
 
     def on_charged(self, rows: np.ndarray) -> None:
-        d, t = self.model.docket, self.tally
+        d = self.model.docket
         fast = rows[d.procedure[rows] == Procedure.FAST_TRACK]
         fast = fast[self.counted(fast)]
-        t.review_fast_n += len(fast)
-        t.review_fast_days_sum += int((self.model.day - d.stage_start[fast]).sum())
+        self.counts.add("review_fast_n", fast)
+        self.counts.add("review_fast_days_sum", fast, self.model.day - d.stage_start[fast])
 
     def on_no_crime_found(self, rows: np.ndarray) -> None:
-        self.tally.leniency_judged += int(self.counted(rows).sum())
+        self.counts.add("leniency_judged", rows[self.counted(rows)])
 
     def on_plea_judged(self, rows: np.ndarray, adopted: np.ndarray, adjusted: np.ndarray) -> None:
-        d, t = self.model.docket, self.tally
+        d, k = self.model.docket, self.counts
         c = self.counted(rows)
-        t.leniency_judged += int(c.sum())
-        t.adopted += int(((adopted | adjusted) & c).sum())
-        t.adopted_as_signed += int((adopted & c).sum())
-        t.fast_track += int(((d.procedure[rows] == Procedure.FAST_TRACK) & c).sum())
+        k.add("leniency_judged", rows[c])
+        k.add("adopted", rows[(adopted | adjusted) & c])
+        k.add("adopted_as_signed", rows[adopted & c])
+        k.add("fast_track", rows[(d.procedure[rows] == Procedure.FAST_TRACK) & c])
 
     def on_judged(self, rows: np.ndarray) -> None:
         c = self.counted(rows)
-        self.tally.convictions_first += int(c.sum())
+        self.counts.add("convictions_first", rows[c])
         short = self.model.docket.sentence[rows] <= law.SHORT_SENTENCE_MONTHS
-        self.tally.short_sentences += int((short & c).sum())
+        self.counts.add("short_sentences", rows[short & c])
 
     def on_appeal_window_closed(
         self, rows: np.ndarray, appealed: np.ndarray, technical: np.ndarray, protested: np.ndarray
     ) -> None:
-        t = self.tally
+        k = self.counts
         c = self.model.docket.leniency_judged[rows] & self.counted(rows)
-        t.appeals += int((appealed & c).sum())
-        t.technical_appeals += int((technical & c).sum())
-        t.protests += int((protested & c).sum())
-        t.appealed_or_protested += int(((appealed | protested) & c).sum())
+        k.add("appeals", rows[appealed & c])
+        k.add("technical_appeals", rows[technical & c])
+        k.add("protests", rows[protested & c])
+        k.add("appealed_or_protested", rows[(appealed | protested) & c])
 
     def on_released(self, rows: np.ndarray, days: np.ndarray) -> None:
         d, day = self.model.docket, self.model.day
         c = self.counted(rows)
-        self.tally.detention_days += int(days[c].sum())
+        self.counts.add("detention_days", rows[c], days[c])
         # detention served after the first relief initiation is a cost of relief
         fr = d.first_relief_day[rows]
         extra = np.where(fr >= 0, day - np.maximum(d.det_since[rows], fr), 0)
         rc = c & (fr >= 0)
-        np.add.at(self.tally.relief_detention_days, d.relief_class[rows[rc]], extra[rc])
+        self.counts.add_at("relief_detention_days", rows[rc], (d.relief_class[rows[rc]],), extra[rc])
         self.live[-1] -= len(rows)
 
     def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
-        d, t = self.model.docket, self.tally
+        d, k = self.model.docket, self.counts
         self.closed_by_state[state] += len(rows)
-        c = self.counted(rows)
-        n = int(c.sum())
-        t.closed += n
-        t.closed_final += n if state == CaseState.FINAL else 0
-        t.acquitted += n if state == CaseState.ACQUITTED else 0
-        t.not_prosecuted += n if state == CaseState.NOT_PROSECUTED else 0
-        t.days_to_final_sum += int((self.model.day - d.arrival[rows[c]]).sum())
+        c = rows[self.counted(rows)]
+        k.add("closed", c)
+        if state in _CLOSED_COUNTER:
+            k.add(_CLOSED_COUNTER[state], c)
+        k.add("days_to_final_sum", c, self.model.day - d.arrival[c])
 
     # --- the day's record -----------------------------------------------------------------------------------
     def record_day(self, arrivals: int) -> None:
@@ -202,6 +223,6 @@ class Bookkeeping:
             today[f"backlog_days_{a}"] = pool.backlog_days()
         self.hours_today[:] = 0
         new[:] = 0
-        s = summarise(self.tally, 0)
+        s = summarise(self.counts.pooled(), 0)
         for k in RUNNING_RATES:
             today[k] = s[k]

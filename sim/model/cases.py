@@ -20,6 +20,7 @@ _SECOND = ("none", "upheld", "reduced", "increased", "acquitted")
 _COPY = {
     "case_id": "case_id",
     "arrival": "arrival_day",
+    "district": "district",
     "innocent": "innocent",
     "involuntary": "involuntary",
     "found_involuntary": "involuntary_found",

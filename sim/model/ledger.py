@@ -89,8 +89,7 @@ class ReliefLedger:
 
     _SEGMENT = 1 << 16  # events per storage segment
 
-    def __init__(self, tally: Tally) -> None:
-        self._tally = tally
+    def __init__(self) -> None:
         self._day = array("i")  # per batch
         self._stage = array("b")
         self._type = array("b")
@@ -111,23 +110,16 @@ class ReliefLedger:
         rtype: ReliefType,
         reasons: np.ndarray,
         initiation: np.ndarray,
-        counted: np.ndarray,
     ) -> None:
-        """Record a batch of events of one kind. ``initiation`` marks the first event of its kind in the case;
-        only ``counted`` events (cases that arrived after the warm-up) enter the summary tally."""
+        """Record a batch of events of one kind (``reasons`` and ``initiation`` per event, already broadcast);
+        ``initiation`` marks the first event of its kind in the case. The summary's counts are bookkeeping's."""
         n = len(case_ids)
         if n == 0:
             return
         case_ids = np.asarray(case_ids)
-        reasons = np.broadcast_to(np.asarray(reasons, dtype=np.int8), (n,))
-        initiation = np.broadcast_to(np.asarray(initiation, dtype=bool), (n,))
         ess_all = int(ESSENTIAL[reasons].sum())
         self.today[rtype, ESSENTIAL_COL] += ess_all
         self.today[rtype, NONESSENTIAL_COL] += n - ess_all
-        cr = reasons[counted]
-        counts = np.bincount(cr, minlength=len(Reason))
-        cls = CLASS_CODE[cr[initiation[counted]]]
-        self._tally.initiations[rtype] += np.bincount(cls, minlength=len(ReliefClass))
         if self._id_dtype is np.int32 and n and int(case_ids.max()) > np.iinfo(np.int32).max:
             self._ids = [seg.astype(np.int64) for seg in self._ids]
             self._id_dtype = np.int64
@@ -148,10 +140,6 @@ class ReliefLedger:
             self._inits[-1][used : used + k] = initiation[done : done + k]
             done += k
             self.count += k
-        ne = int(counts[_ESSENTIAL].sum())
-        self._tally.relief[rtype, ESSENTIAL_COL] += ne
-        self._tally.relief[rtype, NONESSENTIAL_COL] += len(cr) - ne
-        self._tally.relief_reason += counts
 
     def _column(self, segments: list[np.ndarray], dtype: type) -> np.ndarray:
         out: np.ndarray = np.empty(self.count, dtype=dtype)

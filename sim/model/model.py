@@ -22,7 +22,7 @@ from sim.model.events import EventBus
 from sim.model.metrics import ACTORS, Tally, summarise
 from sim.model.observers import CaseRecorder, DefendantAgents
 from sim.model.procedure import CaseState, Stage
-from sim.model.scenario import Scenario, load_scenario
+from sim.model.scenario import Scenario, ScenarioError, load_scenario
 from sim.model.stages import HANDLERS, Due, arrive
 from sim.model.story import CaseStories
 from sim.model.timeline import Timeline, YearlyBooks
@@ -53,6 +53,7 @@ class LeniencyModel(mesa.Model):
         record_cases: bool = False,
         agent_sample: int = 1,
         rng: int | None = None,
+        worlds: int = 1,
     ) -> None:
         super().__init__(rng=rng)
         # Common random numbers: who arrives, with what case, comes from a stream of its own, so two runs with
@@ -64,7 +65,10 @@ class LeniencyModel(mesa.Model):
             self.case_rng = np.random.default_rng(self.rng.integers(2**63))
         base = params if params is not None else load_scenario()
         resolved = load_scenario(base, reforms=reforms, scale=scale) if (scale or reforms) else base
-        self.params: Scenario = resolved.with_overrides(overrides) if overrides else resolved
+        world: Scenario = resolved.with_overrides(overrides) if overrides else resolved
+        self.worlds, self.districts_per_world = int(worlds), world.run.districts
+        self.world_params = world  # one world's scenario; ``params`` holds all worlds' districts and arrivals
+        self.params: Scenario = world if worlds == 1 else batch_scenario(world, self.worlds)
         self.materialise_agents = materialise_agents
         self.day = 0
         self.next_case_id = 0
@@ -73,7 +77,7 @@ class LeniencyModel(mesa.Model):
         self._build_actors()
         self.events = EventBus()
         self.books = Bookkeeping(self)
-        self.tally, self.ledger, self.today = self.books.tally, self.books.ledger, self.books.today
+        self.ledger, self.today = self.books.ledger, self.books.today
         self.closed_by_state = self.books.closed_by_state
         self.stories = CaseStories(self)
         self.defendant_agents = DefendantAgents(self, agent_sample) if materialise_agents else None
@@ -107,6 +111,15 @@ class LeniencyModel(mesa.Model):
         for cls, pool in pools:
             for i in range(pool.n):
                 cls(self, i, i // per[cls])
+
+    def world_of(self, rows: np.ndarray) -> np.ndarray:
+        """The world of each docket row (its district's block of ``districts_per_world``)."""
+        return self.docket.district[rows] // self.districts_per_world
+
+    @property
+    def tally(self) -> Tally:
+        """The summary's counters so far (all worlds together)."""
+        return self.books.tally
 
     @property
     def cases(self) -> CaseTable | None:
@@ -205,6 +218,24 @@ class LeniencyModel(mesa.Model):
         finally:
             t.detention_days = saved
 
+    def world_summaries(self) -> list[dict[str, float]]:
+        """The summary metrics of each world (as ``summary`` for an unbatched model)."""
+        if self.worlds == 1:
+            return [self.summary()]
+        d, k = self.docket, self.worlds
+        mine = d.active & (d.arrival >= self.count_from)
+        rows = np.flatnonzero(mine)
+        world = self.world_of(rows)
+        open_cases = np.bincount(world, minlength=k)
+        held = d.detained[rows]
+        running = np.bincount(world[held], weights=self.day - d.det_since[rows[held]], minlength=k)
+        out = []
+        for w in range(k):
+            t = self.books.counts.tally(w)
+            t.detention_days += int(running[w])  # spells still running
+            out.append(summarise(t, int(open_cases[w])))
+        return out
+
     def yearly(self) -> pd.DataFrame | None:
         """The summary metrics per calendar year of arrival (``sim.model.timeline``), or None without a
         calendar."""
@@ -217,6 +248,21 @@ class LeniencyModel(mesa.Model):
     def case_log(self, case_id: int) -> list[dict[str, Any]]:
         """The followed case's events in plain words."""
         return list(self.stories.logs.get(int(case_id), []))
+
+
+def batch_scenario(world: Scenario, worlds: int) -> Scenario:
+    """The scenario of a batch of ``worlds`` copies of ``world``: its districts (each with its actors) and its
+    arrivals, times ``worlds``. Worlds share only the calendar: a timeline or yearly figures are refused."""
+    if world.run.start_date:
+        raise ScenarioError(
+            f"run.start_date: a run with a calendar cannot be batched (worlds={worlds}); run it with worlds=1"
+        )
+    return world.with_overrides(
+        {
+            "run.districts": world.run.districts * worlds,
+            "run.cases_per_day": world.run.cases_per_day * worlds,
+        }
+    )
 
 
 @dataclass

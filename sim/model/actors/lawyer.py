@@ -41,7 +41,8 @@ class DutyLawyer(PoolAgent):
         )
         planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity) * rush
         if p.triage.lawyer_risk_weight > 0.0:  # the office's time goes to at-risk cases first
-            planned = planned * triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows])
+            worlds = model.world_of(drows) if model.worlds > 1 else None  # each world's office its own
+            planned = planned * triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows], worlds)
         w, hours, tf = model.lawyers.book(d.lawyer[drows], (planned + lp.signing_minutes) / 60.0)
         model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)
         wait[duty] = w

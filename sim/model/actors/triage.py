@@ -28,13 +28,21 @@ def at_risk(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
     return risk_flags(model, rows) >= model.params.triage.risk_flags
 
 
-def by_risk(weight: float, risky: np.ndarray) -> np.ndarray:
-    """Multipliers that move a share ``weight`` of a fixed amount of time to the at-risk cases of a batch;
-    their mean is 1, so the batch's total time is unchanged."""
-    share = risky.mean() if len(risky) else 0.0
-    if weight <= 0.0 or share == 0.0:
+def by_risk(weight: float, risky: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
+    """Multipliers that move a share ``weight`` of a fixed amount of time to the at-risk cases of a batch
+    (of each group of it: the worlds of a batched model); their mean is 1, so the total time is unchanged."""
+    if groups is not None:
+        n = np.bincount(groups)
+        share_of = np.bincount(groups, weights=risky) / np.maximum(n, 1)
+        share = share_of[groups]
+        if weight <= 0.0:
+            return np.ones(len(risky))
+        safe = np.where(share > 0.0, share, 1.0)
+        return np.where(share > 0.0, (1.0 - weight) + weight * risky / safe, 1.0)
+    whole = risky.mean() if len(risky) else 0.0
+    if weight <= 0.0 or whole == 0.0:
         return np.ones(len(risky))
-    return (1.0 - weight) + weight * risky / share
+    return (1.0 - weight) + weight * risky / whole
 
 
 def chosen(model: LeniencyModel, eligible: np.ndarray, share: float) -> np.ndarray:
