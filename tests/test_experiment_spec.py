@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiments.designs import Plan, point_key, run_seed
+from sim.experiments.designs import Plan, batch_seed, point_key, run_seed
 from sim.experiments.spec import SpecError, load_spec
 from sim.model.scenario import REFORMS
 
@@ -131,7 +131,7 @@ def test_common_random_numbers_and_seed_independence(tmp_path: Path) -> None:
             + "[factors]\ndesign='grid'\n[factors.grid]\n'power.target_pressure' = [0.2, 0.8]\n",
         )
     )
-    plan = Plan(spec)
+    plan = Plan(spec, batch=1)
     tasks = list(plan.tasks(3))
     assert len(tasks) == 7 * 2 * 3 and len({t.run_id for t in tasks}) == len(tasks)
     for p, r in {(t.point, t.replication) for t in tasks}:
@@ -142,6 +142,16 @@ def test_common_random_numbers_and_seed_independence(tmp_path: Path) -> None:
     t = tasks[-1]
     assert t.seed == run_seed(spec.master_seed, point_key(plan.points[t.point]), t.replication)
     assert run_seed(1, 0, 0) != run_seed(2, 0, 0) != run_seed(1, 0, 1)
+    # batched: the 3 replications are the worlds of one batch per arm and point; every arm's batch has the
+    # same seed (common random numbers), each world is a run of its own
+    assert Plan(spec).batch == min(spec.replications, 64)  # auto: from the spec alone
+    batched = Plan(spec, batch=3)
+    tasks = list(batched.tasks(3))
+    assert len({t.run_id for t in tasks}) == len(tasks) == 7 * 2 * 3
+    assert len({t.seed for t in tasks}) == 2
+    units = list(batched.units(tasks))
+    assert len(units) == 7 * 2 and all({t.arm for t in u} == {u[0].arm} and len(u) == 3 for u in units)
+    assert tasks[0].seed == batch_seed(spec.master_seed, point_key(plan.points[tasks[0].point]), 3, 0)
 
 
 def test_growing_a_design_keeps_existing_run_ids(tmp_path: Path) -> None:

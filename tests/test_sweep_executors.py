@@ -1,5 +1,5 @@
 """The same spec gives identical per-run metrics on 1 and 2 local worker processes and on a Dask LocalCluster,
-and each run's metrics are those of simulate() with the run's seed."""
+and each run's metrics are those of its world in simulate_worlds() with the run's batch seed."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from test_sweep_support import tiny_spec
 
 from sim.experiments.store import ResultStore
-from sim.model import simulate
+from sim.model import simulate_worlds
 from sim.model.metrics import METRICS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,7 +59,8 @@ def test_identical_results_on_every_executor(tmp_path: Path) -> None:
 
     plan = Plan(load_spec(spec))
     task = next(t for t in plan.tasks(3) if t.arm == 1 and t.replication == 2)
-    direct = simulate(plan.scenario(task.arm, task.point), task.seed, daily=False).summary
+    world = simulate_worlds(plan.scenario(task.arm, task.point), task.seed, plan.batch, daily=False)[2]
+    direct = world.summary
     row = ref.set_index("run_id").loc[task.run_id]
     assert row["arm"] == "all_reforms"
     np.testing.assert_array_equal(np.array([direct[m] for m in metrics]), row[metrics].to_numpy(float))

@@ -22,6 +22,7 @@ from sim.experiments.designs import run_seed
 from sim.experiments.report import build_report
 from sim.experiments.spec import SpecError, load_spec
 from sim.experiments.store import ResultStore
+from sim.experiments.sweep import Sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,6 +41,8 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> Non
         str(out),
         "--workers",
         "2",
+        "--batch",
+        "2",  # batches of two worlds: killed mid-sweep, some batches finished, some not
         "--quiet",
     ]
     proc = subprocess.Popen(
@@ -167,7 +170,7 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(
         return real(scenario, seed, **kw)
 
     monkeypatch.setattr(sim.model, "simulate", flaky)
-    _, report = sweep_in_process(spec, out)
+    _, report = sweep_in_process(spec, out, batch=1)
     assert (report.ok, report.failed) == (5, 1)
     runs = ResultStore(out).read_runs()
     bad = runs[runs["status"] == "failed"]
@@ -185,6 +188,38 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(
     assert (retry.ran, retry.ok, retry.skipped) == (1, 1, 5)
     runs = ResultStore(out).read_runs()
     assert len(runs) == 6 and runs["run_id"].is_unique and (runs["status"] == "ok").all()
+
+
+def test_a_failing_batch_fails_its_runs_only_and_resumes_to_the_same_numbers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = tiny_spec(tmp_path, reps=3, arms='["baseline", "all"]', daily=False)
+    real = sim.model.simulate_worlds
+
+    def flaky(scenario, seed, worlds, **kw):  # noqa: ANN001, ANN003, ANN202
+        if scenario.meta.name == "all_reforms":
+            raise RuntimeError("court closed")
+        return real(scenario, seed, worlds, **kw)
+
+    monkeypatch.setattr(sim.model, "simulate_worlds", flaky)
+    out = tmp_path / "out"
+    _, report = sweep_in_process(spec, out)  # batches of 3 worlds (auto)
+    assert (report.ok, report.failed) == (3, 3)
+    runs = ResultStore(out).read_runs()
+    bad = runs[runs["status"] == "failed"]
+    assert set(bad["arm"]) == {"all_reforms"} and set(bad["world"]) == {0, 1, 2}
+    assert (bad["error"] == "RuntimeError: court closed").all()
+    monkeypatch.setattr(sim.model, "simulate_worlds", real)
+    _, retry = sweep_in_process(spec, out, resume=True)
+    assert (retry.ran, retry.ok, retry.skipped) == (3, 3, 3)
+    # the same runs as a sweep that never failed
+    clean = tmp_path / "clean"
+    sweep_in_process(spec, clean)
+    a, b = (ResultStore(o).read_runs().sort_values("run_id").reset_index(drop=True) for o in (out, clean))
+    assert a["run_id"].tolist() == b["run_id"].tolist()
+    np.testing.assert_array_equal(a["relief_rate"].to_numpy(float), b["relief_rate"].to_numpy(float))
+    with pytest.raises(SpecError, match="--batch 1: the sweep in"):
+        Sweep(load_spec(spec), out, batch=1).prepare(resume=True, force=False)
 
 
 def test_target_ci_adds_replications_until_narrow(tmp_path: Path) -> None:
@@ -215,7 +250,10 @@ def test_a_sweep_can_keep_each_runs_case_table(tmp_path: Path) -> None:
 
     plan = Plan(load_spec(spec))
     task = next(iter(plan.tasks(2)))
-    direct = sim.model.simulate(plan.scenario(task.arm, task.point), task.seed, daily=False, cases=True).cases
+    worlds = sim.model.simulate_worlds(
+        plan.scenario(task.arm, task.point), task.seed, plan.batch, daily=False, cases=True
+    )
+    direct = worlds[task.replication % plan.batch].cases
     mine = cases[cases["run_id"] == task.run_id].drop(
         columns=["run_id", "attempt", "arm", "point", "replication"]
     )

@@ -50,9 +50,12 @@ def sweep_in_process(
     resume: bool = False,
     replications: int | None = None,
     target: tuple[str, float] | None = None,
+    batch: int | None = None,
 ) -> tuple[Sweep, SweepReport]:
     """Run a sweep on threads in this process (so tests can monkeypatch the model)."""
-    sweep = Sweep(load_spec(spec_path), out, spec_text=spec_path.read_text(), replications=replications)
+    sweep = Sweep(
+        load_spec(spec_path), out, spec_text=spec_path.read_text(), replications=replications, batch=batch
+    )
     sweep.prepare(resume=resume, force=False)
     ex = executor or ThreadPoolExecutor(2)
     with ex:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from sim.model import LeniencyModel, simulate
+from sim.model import LeniencyModel, simulate, simulate_worlds
 from sim.model.actors.triage import by_risk
 from sim.model.counts import TALLY_FIELDS
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
@@ -64,7 +64,9 @@ def test_batched_replications_have_the_distribution_of_unbatched_ones(unbatched:
 
 def test_the_equivalence_test_can_tell_a_different_world(unbatched: np.ndarray) -> None:
     """The control: worlds of another scenario (a stronger prosecution) are told apart by the same test."""
-    other = headline(batched(classroom(**{"power.target_pressure": 1.0, "power.information_asymmetry": 1.0}), REPS, 7))
+    other = headline(
+        batched(classroom(**{"power.target_pressure": 1.0, "power.information_asymmetry": 1.0}), REPS, 7)
+    )
     assert smallest_holm_p(other, unbatched) < 0.01
 
 
@@ -118,3 +120,19 @@ def test_a_calendar_is_not_batched() -> None:
     sc = load_scenario(overrides={"run.start_date": "2020-01-01"})
     with pytest.raises(ScenarioError, match="run.start_date"):
         LeniencyModel(sc, worlds=2)
+
+
+def test_each_world_keeps_the_daily_series_of_an_unbatched_run() -> None:
+    sc = classroom()  # no warm-up: the last day's running rates are the summary's
+    plain = simulate(sc, 1).daily
+    results = simulate_worlds(sc, 5, 3)
+    assert plain is not None
+    for r in results:
+        daily = r.daily
+        assert daily is not None
+        assert list(daily.columns) == list(plain.columns) and (daily.dtypes == plain.dtypes).all()
+        last = daily.iloc[-1]
+        for key in ("application_rate", "adoption_rate", "relief_rate_essential", "relief_rate_nonessential"):
+            assert last[key] == pytest.approx(r.summary[key], nan_ok=True)
+        assert daily["arrivals"].sum() == r.summary["cases_arrived"]
+        assert last["closed_total"] == r.summary["cases_closed"]

@@ -9,6 +9,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sim.experiments.designs import MAX_BATCH
 from sim.experiments.outdir import protected
 
 if TYPE_CHECKING:
@@ -72,8 +73,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a cluster that has lost all its workers: keep waiting for new ones (default) or stop; finished "
         "runs are stored either way and --resume continues",
     )
+    p.add_argument(
+        "--batch",
+        metavar="K",
+        help="replications run as the worlds of one batched model, K at a time: 'auto' (default: up to "
+        f"{MAX_BATCH}, at most the replications, none with --posterior or a calendar) or a whole number "
+        "(1: one model per run). A function of the spec, never of the workers; --resume keeps the sweep's",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
+
+
+def parse_batch(text: str | None) -> int | None:
+    """--batch: None for 'auto' (or absent), else a whole number of worlds, 1 to MAX_BATCH."""
+    if text is None or text == "auto":
+        return None
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if not 1 <= k <= MAX_BATCH:
+        raise ScenarioError(f"--batch {text}: must be 'auto' or a whole number from 1 to {MAX_BATCH}")
+    return k
 
 
 def run(args: argparse.Namespace) -> int:
@@ -103,6 +124,12 @@ def run(args: argparse.Namespace) -> int:
     if args.stall_timeout <= 0:
         raise ScenarioError(f"--stall-timeout {args.stall_timeout}: must be a positive number of seconds")
     posterior = read_posterior(args.posterior) if args.posterior else None
+    batch = parse_batch(args.batch)
+    if batch is not None and batch > 1 and posterior is not None:
+        raise ScenarioError(
+            f"--batch {batch}: runs over posterior draws cannot be batched (each replication has its own "
+            "parameters); drop --batch"
+        )
     sweep = Sweep(
         spec,
         args.out,
@@ -110,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         replications=args.replications,
         posterior=posterior,
         posterior_source=str(args.posterior) if args.posterior else None,
+        batch=batch,
     )
     # the executor first: an unreachable Dask scheduler is refused before anything is written
     with open_executor(args.workers, args.dask) as ex:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.spec import Arm, ExperimentSpec, Factors, arm_scenario, factor_overrides
+from sim.experiments.spec import Arm, ExperimentSpec, Factors, SpecError, arm_scenario, factor_overrides
 from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, posterior_overrides
 from sim.model.scenario import REFORMS, Scenario
 
@@ -84,6 +84,36 @@ def run_id(scenario_hash: str, seed: int) -> str:
     return hashlib.sha256(f"{scenario_hash}:{seed}".encode()).hexdigest()[:20]
 
 
+def batch_seed(master_seed: int, key: int, size: int, block: int) -> int:
+    """The seed of one batch of ``size`` worlds (replications ``block * size`` on of a design point): as
+    ``run_seed``, a function of the point and the replications only, the same for every arm."""
+    ss = np.random.SeedSequence(master_seed, spawn_key=(key, size, block, 1))
+    state = ss.generate_state(2, np.uint32)
+    return int((int(state[0]) << 32 | int(state[1])) >> 1)
+
+
+def world_run_id(scenario_hash: str, seed: int, size: int, world: int) -> str:
+    """A batched run's identity: the scenario, the batch's seed and size, and its world in the batch."""
+    return hashlib.sha256(f"{scenario_hash}:{seed}:{size}:{world}".encode()).hexdigest()[:20]
+
+
+# Batches hold at most this many worlds, and at most this many cases arriving a day over all their worlds
+# (memory follows the cases in flight: ~2,000 a day keeps a batch's docket well under 100 MB).
+MAX_BATCH = 64
+MAX_BATCH_CASES_PER_DAY = 2000.0
+
+
+def auto_batch(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None) -> int:
+    """How many replications of one arm and point run together as the worlds of one batched model: a
+    function of the spec alone (never of the workers), so the same spec gives the same numbers anywhere.
+    Unbatched (1) with posterior draws (each replication has its own parameters) or a calendar."""
+    if posterior is not None or any(b.run.start_date for b in bases):
+        return 1
+    per_day = max(b.run.cases_per_day for b in bases)
+    room = int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else MAX_BATCH
+    return max(1, min(spec.replications, MAX_BATCH, room))
+
+
 @dataclass(frozen=True, slots=True)
 class Task:
     """One run to do (kept small: a sweep lists all of them up front)."""
@@ -98,7 +128,9 @@ class Task:
 class Plan:
     """An experiment spec resolved into arms x design points x replications."""
 
-    def __init__(self, spec: ExperimentSpec, posterior: pd.DataFrame | None = None) -> None:
+    def __init__(
+        self, spec: ExperimentSpec, posterior: pd.DataFrame | None = None, batch: int | None = None
+    ) -> None:
         self.spec = spec
         self.posterior = posterior  # with one: each point twice, at the point estimate and over the draws
         self.arms: list[Arm] = spec.all_arms()
@@ -114,6 +146,16 @@ class Plan:
         self.keys: list[int] = [point_key(p) for p in self.points]
         self._hashes: dict[tuple[int, int, int], str] = {}
         self._draws = np.zeros(0, dtype=np.int64)
+        # replications run as the worlds of batched models, ``batch`` at a time (1: one model per run)
+        self.batch = batch if batch is not None else auto_batch(spec, self.bases, posterior)
+        if (
+            self.batch > 1
+            and auto_batch(spec.model_copy(update={"replications": 2}), self.bases, posterior) == 1
+        ):
+            raise SpecError(
+                f"--batch {self.batch}: this experiment cannot be batched (posterior draws or a calendar: "
+                "run.start_date); use --batch 1"
+            )
 
     @property
     def factor_names(self) -> list[str]:
@@ -170,13 +212,32 @@ class Plan:
             for p in range(n):
                 if not first[p] <= r < reps[p]:
                     continue
-                seed = run_seed(self.spec.master_seed, self.keys[p], r)
                 draw = self.draw(p, r)
+                if self.batch == 1:
+                    seed = run_seed(self.spec.master_seed, self.keys[p], r)
+                    for a in range(len(self.arms)):
+                        yield Task(a, p, r, seed, run_id(self.scenario_hash(a, p, draw), seed))
+                    continue
+                k = self.batch
+                seed = batch_seed(self.spec.master_seed, self.keys[p], k, r // k)
                 for a in range(len(self.arms)):
-                    yield Task(a, p, r, seed, run_id(self.scenario_hash(a, p, draw), seed))
+                    rid = world_run_id(self.scenario_hash(a, p, draw), seed, k, r % k)
+                    yield Task(a, p, r, seed, rid)
 
-    def payload(self, task: Task, daily: bool) -> dict[str, Any]:
-        """What a worker needs to do a task (plain data: it crosses process and network boundaries)."""
+    def units(self, tasks: Iterable[Task]) -> Iterator[list[Task]]:
+        """The tasks grouped into what one worker does at a time: one run, or the worlds of one batch (the
+        same arm, point and block of replications), in the order their first task comes."""
+        if self.batch == 1:
+            for t in tasks:
+                yield [t]
+            return
+        groups: dict[tuple[int, int, int], list[Task]] = {}
+        for t in tasks:
+            groups.setdefault((t.arm, t.point, t.replication // self.batch), []).append(t)
+        yield from groups.values()
+
+    def ident(self, task: Task) -> dict[str, Any]:
+        """A run's identity columns in ``runs.parquet``."""
         arm = self.arms[task.arm]
         draw = self.draw(task.point, task.replication)
         ident: dict[str, Any] = {
@@ -186,20 +247,36 @@ class Plan:
             "point_key": self.keys[task.point],
             "replication": task.replication,
             "seed": task.seed,
+            "batch_size": self.batch,
+            "world": task.replication % self.batch,
             "scenario_hash": self.scenario_hash(task.arm, task.point, draw),
         }
         if self.posterior is not None:
             ident["posterior_draw"] = draw
         ident.update({f"reform.{r}": r in arm.reforms for r in REFORMS})
         ident.update(self.points[task.point])
+        return ident
+
+    def payload(self, task: Task, daily: bool) -> dict[str, Any]:
+        """What a worker needs to do a task (plain data: it crosses process and network boundaries)."""
+        draw = self.draw(task.point, task.replication)
         return {
-            "ident": ident,
+            "ident": self.ident(task),
             "scenario": self.scenario(task.arm, task.point, draw).to_json(),
             "seed": task.seed,
             "daily": daily,
             "cases": self.spec.cases,
             "outcomes": self.spec.outcome_names(),
         }
+
+    def unit_payload(self, unit: list[Task], daily: bool) -> dict[str, Any]:
+        """What a worker needs to do one unit: the payload of its first task, with every task's identity
+        (``idents``) and the batch's size (``worlds``) when it is a batch."""
+        payload = self.payload(unit[0], daily)
+        if self.batch > 1:
+            payload["idents"] = [self.ident(t) for t in unit]
+            payload["worlds"] = self.batch
+        return payload
 
     def design_frame(self) -> pd.DataFrame:
         """One row per design point in sampler order: index, key, factor values."""

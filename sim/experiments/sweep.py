@@ -29,7 +29,7 @@ from sim.experiments.designs import Plan, Task
 from sim.experiments.outdir import MARKER, write_marker
 from sim.experiments.spec import ExperimentSpec, SpecError
 from sim.experiments.store import LOCK, OWNED, ResultStore
-from sim.experiments.worker import StallWatch, execute
+from sim.experiments.worker import StallWatch, execute_unit
 
 
 def parse_target(text: str, spec: ExperimentSpec) -> tuple[str, float]:
@@ -83,6 +83,7 @@ class Sweep:
         replications: int | None = None,
         posterior: pd.DataFrame | None = None,
         posterior_source: str | None = None,
+        batch: int | None = None,
     ) -> None:
         self.spec = (
             spec
@@ -94,7 +95,8 @@ class Sweep:
                 }
             )
         )
-        self.plan = Plan(self.spec, posterior)
+        self.plan = Plan(self.spec, posterior, batch)
+        self.batch_asked = batch
         self.posterior_source = posterior_source
         self.store = ResultStore(out)
         self.spec_text = spec_text
@@ -124,6 +126,7 @@ class Sweep:
             )
         if resume and self.store.has_runs():
             self._check_same_experiment()
+            self._same_batches()
         self.store.acquire_lock()  # released at the end of run()
         try:
             self._write_meta(force)
@@ -148,6 +151,17 @@ class Sweep:
                 f"in: {', '.join(differ)}); "
                 "resume with the spec it was started with, or write to a new folder"
             )
+
+    def _same_batches(self) -> None:
+        """A resumed sweep keeps the batch size it started with: another size gives other runs (other
+        worlds), which must not mix with the stored ones."""
+        stored = int(self.store.meta().get("batch", 1))  # sweeps from before batching ran unbatched
+        if self.batch_asked is not None and self.batch_asked != stored:
+            raise SpecError(
+                f"--batch {self.batch_asked}: the sweep in --out {self.store.root} runs batches of {stored}; "
+                f"resume with --batch {stored} (or without --batch), or write to a new folder"
+            )
+        self.plan.batch = stored
 
     def _write_meta(self, force: bool) -> None:
         if force:
@@ -177,6 +191,7 @@ class Sweep:
             "outcomes": self.spec.outcome_names(),
             "scenario_keys": sorted(h[:16] for h in self.plan.scenario_hashes()),
             "posterior": self.posterior_source,
+            "batch": self.plan.batch,
             "headline": self.spec.headline,
             "spec": self.spec.model_dump(mode="json"),
         }
@@ -244,14 +259,15 @@ class Sweep:
         limit: int,
         watch: StallWatch,
     ) -> None:
-        """Keep at most ``limit`` runs in flight; store each batch of finished runs as soon as it arrives."""
-        it: Iterator[Task] = iter(tasks)
-        pending: dict[Future, Task] = {}
+        """Keep at most ``limit`` units (runs, or batches of worlds) in flight; store the finished runs as
+        soon as they arrive."""
+        it: Iterator[list[Task]] = self.plan.units(tasks)
+        pending: dict[Future, list[Task]] = {}
         daily = self.spec.daily
         try:
             while True:
-                for task in it:
-                    pending[executor.submit(execute, self.plan.payload(task, daily))] = task
+                for unit in it:
+                    pending[executor.submit(execute_unit, self.plan.unit_payload(unit, daily))] = unit
                     if len(pending) >= limit:
                         break
                 if not pending:
@@ -264,18 +280,18 @@ class Sweep:
                 rows, frames, case_frames = [], [], []
                 broken: BaseException | None = None
                 for fut in finished:
-                    task = pending.pop(fut)
-                    frame = cases = None
+                    unit = pending.pop(fut)
                     try:
-                        row, frame, cases = fut.result()
+                        results = fut.result()
                     except BrokenExecutor as exc:
                         broken = exc
-                        row = self._executor_failure(task, exc)
+                        results = [(self._executor_failure(t, exc), None, None) for t in unit]
                     except Exception as exc:  # e.g. a Dask worker lost: record, go on
-                        row = self._executor_failure(task, exc)
-                    rows.append(row)
-                    frames.append(frame)
-                    case_frames.append(cases)
+                        results = [(self._executor_failure(t, exc), None, None) for t in unit]
+                    for row, frame, cases in results:
+                        rows.append(row)
+                        frames.append(frame)
+                        case_frames.append(cases)
                 self.store.append(rows, frames, case_frames)
                 for row in rows:
                     report.ran += 1
@@ -299,8 +315,7 @@ class Sweep:
                 fut.cancel()
 
     def _executor_failure(self, task: Task, exc: BaseException) -> dict[str, Any]:
-        payload = self.plan.payload(task, False)
-        row = dict(payload["ident"])
+        row = self.plan.ident(task)
         row.update(
             attempt=uuid.uuid4().hex,
             status="failed",
@@ -310,7 +325,7 @@ class Sweep:
             worker="",
             finished_at=time.time(),
         )
-        row.update({o: math.nan for o in payload["outcomes"]})
+        row.update({o: math.nan for o in self.spec.outcome_names()})
         return row
 
     def _more_replications(

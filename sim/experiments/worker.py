@@ -70,7 +70,67 @@ def _say(bar: Any, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | None, pd.DataFrame | None]:
+Result = tuple[dict[str, Any], pd.DataFrame | None, pd.DataFrame | None]
+IDENT_COLUMNS = ("run_id", "attempt", "arm", "point", "replication")  # prefixed to a run's daily and cases
+
+
+def execute_unit(payload: dict[str, Any]) -> list[Result]:
+    """Do one unit of a sweep (in a worker): one run, or the worlds of one batch (``worlds`` in the
+    payload), one result per run either way."""
+    if "worlds" not in payload:
+        return [execute(payload)]
+    return execute_batch(payload)
+
+
+def _attach(frame: pd.DataFrame | None, row: dict[str, Any]) -> pd.DataFrame | None:
+    if frame is None:
+        return None
+    frame = frame.copy()
+    for k in IDENT_COLUMNS:
+        frame.insert(0, k, row[k])
+    return frame
+
+
+def execute_batch(payload: dict[str, Any]) -> list[Result]:
+    """Run one batched model of ``worlds`` worlds; keep the worlds the payload's ``idents`` ask for. A model
+    error fails every run of the batch (each a row with the error)."""
+    import sim.model
+    from sim.model.scenario import Scenario
+
+    t0 = time.perf_counter()
+    idents = payload["idents"]
+    rows = [{**ident, "attempt": uuid.uuid4().hex} for ident in idents]
+    out: list[Result] = []
+    try:
+        scenario = Scenario.model_validate_json(payload["scenario"])
+        worlds = sim.model.simulate_worlds(
+            scenario,
+            int(payload["seed"]),
+            int(payload["worlds"]),
+            daily=bool(payload["daily"]),
+            cases=bool(payload.get("cases", False)),
+        )
+        for row in rows:
+            world = worlds[int(row["world"])]
+            row.update(status="ok", error=None, traceback=None)
+            row.update({o: float(world.summary.get(o, math.nan)) for o in payload["outcomes"]})
+            daily = _attach(world.daily, row) if payload["daily"] else None
+            out.append((row, daily, _attach(world.cases, row)))
+    except Exception as exc:  # a failing batch is data: every run of it fails with the error
+        out = []
+        for row in rows:
+            row.update(
+                status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
+            )
+            row.update({o: math.nan for o in payload["outcomes"]})
+            out.append((row, None, None))
+    share = (time.perf_counter() - t0) / max(len(rows), 1)  # each run's share of the batch's time
+    for row, _, _ in out:
+        row.update(duration_s=share, worker=f"{socket.gethostname()}:{os.getpid()}", finished_at=time.time())
+    return out
+
+
+def execute(payload: dict[str, Any]) -> Result:
     """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and
     traceback."""
     import sim.model
@@ -88,14 +148,10 @@ def execute(payload: dict[str, Any]) -> tuple[dict[str, Any], pd.DataFrame | Non
         )
         row.update(status="ok", error=None, traceback=None)
         row.update({o: float(result.summary.get(o, math.nan)) for o in payload["outcomes"]})
-        if payload["daily"] and result.daily is not None:
-            daily = result.daily.copy()
-            for k in ("run_id", "attempt", "arm", "point", "replication"):
-                daily.insert(0, k, row[k])
-        if want_cases and result.cases is not None:
-            cases = result.cases.copy()
-            for k in ("run_id", "attempt", "arm", "point", "replication"):
-                cases.insert(0, k, row[k])
+        if payload["daily"]:
+            daily = _attach(result.daily, row)
+        if want_cases:
+            cases = _attach(result.cases, row)
     except Exception as exc:  # a failing run is data, not the end of the sweep
         row.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
         row.update({o: math.nan for o in payload["outcomes"]})

@@ -14,7 +14,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model.counts import Counts
 from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL, ReliefLedger, Tally
-from sim.model.metrics import summarise
+from sim.model.metrics import running_rates
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import CLASS_CODE, ESSENTIAL, ReliefType
 
@@ -223,6 +223,6 @@ class Bookkeeping:
             today[f"backlog_days_{a}"] = pool.backlog_days()
         self.hours_today[:] = 0
         new[:] = 0
-        s = summarise(self.counts.pooled(), 0)
+        rates = running_rates(self.counts.pooled())
         for k in RUNNING_RATES:
-            today[k] = s[k]
+            today[k] = float(rates[k])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import fields
+from typing import Any
 
 import numpy as np
 
@@ -58,17 +59,16 @@ class Counts:
             a[(0, *index)] += values.sum()
             return
         sums = np.bincount(self.world_of(rows), weights=values, minlength=self.worlds)
-        a[(slice(None), *index)] += sums if a.dtype.kind == "f" else sums.astype(a.dtype)
+        at: Any = (slice(None), *index)
+        a[at] += sums if a.dtype.kind == "f" else sums.astype(a.dtype)
 
     def add_at(
         self, name: str, rows: np.ndarray, index: tuple[np.ndarray | int, ...], values: np.ndarray | int
     ) -> None:
         """``np.add.at`` into an array counter, each row at its own ``index`` in its own world."""
         a = self.arrays[name]
-        if self.worlds == 1:
-            np.add.at(a[0], index, values)
-        else:
-            np.add.at(a, (self.world_of(rows), *index), values)
+        at: Any = index if self.worlds == 1 else (self.world_of(rows), *index)
+        np.add.at(a[0] if self.worlds == 1 else a, at, values)
 
     def tally(self, world: int) -> Tally:
         """World ``world``'s counters as a fresh ``Tally`` (plain Python numbers, arrays copied)."""

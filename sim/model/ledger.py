@@ -111,8 +111,8 @@ class ReliefLedger:
         reasons: np.ndarray,
         initiation: np.ndarray,
     ) -> None:
-        """Record a batch of events of one kind (``reasons`` and ``initiation`` per event, already broadcast);
-        ``initiation`` marks the first event of its kind in the case. The summary's counts are bookkeeping's."""
+        """Record a batch of events of one kind (``reasons`` and ``initiation`` one per event); ``initiation``
+        marks the first event of its kind in the case. The summary's counts are bookkeeping's."""
         n = len(case_ids)
         if n == 0:
             return

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 
 from sim.model.ledger import (  # re-exported for the model's observers and the app
     ACTORS,
@@ -47,7 +50,11 @@ class MetricDef:
     description: str
 
 
-def _ratio(a: float, b: float) -> float:
+def _ratio(a: Any, b: Any) -> Any:
+    """a / b, NaN where b is 0 (elementwise for the per-world arrays of a batched model)."""
+    if np.ndim(a) or np.ndim(b):
+        b = np.asarray(b)
+        return np.divide(a, b, out=np.full(b.shape, math.nan), where=b != 0)
     return a / b if b else math.nan
 
 
@@ -205,18 +212,29 @@ METRICS["relief_detention_days_per_case"] = MetricDef(
 SUMMARY_KEYS: tuple[str, ...] = tuple(METRICS)
 
 
+def running_rates(t: Any) -> dict[str, Any]:
+    """The four rates the daily series follows, from a ``Tally`` (or, elementwise, from the same counters
+    with one row per world)."""
+    per100 = _ratio(100.0, t.signed)
+    return {
+        "application_rate": _ratio(t.pleas_at_charge, t.review_concluded),
+        "adoption_rate": _ratio(t.adopted, t.leniency_judged),
+        "relief_rate_essential": t.relief[..., ESSENTIAL_COL].sum(axis=-1) * per100,
+        "relief_rate_nonessential": t.relief[..., NONESSENTIAL_COL].sum(axis=-1) * per100,
+    }
+
+
 def summarise(t: Tally, open_cases: int) -> dict[str, float]:
     """All summary metrics from a tally, per the definitions in ``METRICS``."""
     per100 = 100.0 / t.signed if t.signed else math.nan
     hours = t.hours
     out: dict[str, float] = {
+        **running_rates(t),
         "cases_arrived": t.arrived,
         "cases_closed": t.closed,
         "cases_open_at_end": open_cases,
         "leniency_cases": t.signed,
-        "application_rate": _ratio(t.pleas_at_charge, t.review_concluded),
         "determinate_recommendation_share": _ratio(t.determinate, t.signed),
-        "adoption_rate": _ratio(t.adopted, t.leniency_judged),
         "adoption_rate_as_signed": _ratio(t.adopted_as_signed, t.leniency_judged),
         "fast_track_share": _ratio(t.fast_track, t.leniency_judged),
         "withdrawal_rate": _ratio(t.withdrawals, t.signed),
@@ -226,8 +244,6 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
         "technical_appeal_share": _ratio(t.technical_appeals, t.appeals),
         "technical_appeal_rate": _ratio(t.technical_appeals, t.leniency_judged),
         "relief_rate": t.relief.sum() * per100,
-        "relief_rate_essential": t.relief[:, ESSENTIAL_COL].sum() * per100,
-        "relief_rate_nonessential": t.relief[:, NONESSENTIAL_COL].sum() * per100,
         "involuntary_plea_rate": _ratio(t.involuntary, t.signed),
         "involuntary_detected_share": _ratio(t.involuntary_found, t.involuntary),
         "undetected_involuntary_per_100": (t.involuntary - t.involuntary_found) * per100,

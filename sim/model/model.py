@@ -26,6 +26,7 @@ from sim.model.scenario import Scenario, ScenarioError, load_scenario
 from sim.model.stages import HANDLERS, Due, arrive
 from sim.model.story import CaseStories
 from sim.model.timeline import Timeline, YearlyBooks
+from sim.model.world_days import WorldDays
 
 
 class LeniencyModel(mesa.Model):
@@ -92,6 +93,10 @@ class LeniencyModel(mesa.Model):
         if self.yearly_books is not None:
             self.yearly_books.attach()
         self.datacollector = DailyCollector(daily_reporters(DAILY_KEYS))
+        # a batched model keeps each world's daily series (the collector would pool them)
+        self.world_days = WorldDays(self) if self.worlds > 1 else None
+        if self.world_days is not None:
+            self.events.attach(self.world_days)
         self.running = True
 
     def _build_actors(self) -> None:
@@ -159,7 +164,10 @@ class LeniencyModel(mesa.Model):
         for pool in (self.prosecutors, self.lawyers, self.judges):
             pool.end_day()
         self.books.record_day(arrivals)
-        self.datacollector.collect(self)
+        if self.world_days is not None:
+            self.world_days.record_day()
+        else:
+            self.datacollector.collect(self)
         self.day += 1
         if self.day >= p.run.days + p.run.drain_days or (self.day >= p.run.days and d.in_flight == 0):
             self.running = False
@@ -277,6 +285,41 @@ class RunResult:
     yearly: pd.DataFrame | None = None  # per calendar year of arrival, when the run has a calendar
 
 
+@dataclass
+class WorldResult:
+    """What one world of a batched run produces (``simulate_worlds``)."""
+
+    summary: dict[str, float]
+    daily: pd.DataFrame | None
+    cases: pd.DataFrame | None = None
+
+
+def simulate_worlds(
+    scenario: Scenario, seed: int, worlds: int, *, daily: bool = True, cases: bool = False
+) -> list[WorldResult]:
+    """Run ``worlds`` independent worlds of one scenario in one batched model (seed ``seed``) to the end of
+    the horizon; one result per world, each as an unbatched run's."""
+    model = LeniencyModel(
+        scenario, materialise_agents=False, record_cases=cases, rng=int(seed), worlds=int(worlds)
+    )
+    while model.running:
+        model.step()
+    summaries = model.world_summaries()
+    frames: list[pd.DataFrame | None] = [None] * len(summaries)
+    if daily:
+        frames = (
+            list(model.world_days.frames())
+            if model.world_days is not None
+            else [model.datacollector.get_model_vars_dataframe().reset_index(drop=True)]
+        )
+    tables: list[pd.DataFrame | None] = [None] * len(summaries)
+    if model.cases is not None:
+        table = model.cases.frame()
+        world = table["district"].to_numpy() // model.districts_per_world
+        tables = [table[world == w].reset_index(drop=True) for w in range(len(summaries))]
+    return [WorldResult(*parts) for parts in zip(summaries, frames, tables, strict=True)]
+
+
 def simulate(
     scenario: Scenario,
     seed: int,
@@ -306,4 +349,4 @@ def simulate(
     return RunResult(model.summary(), frame, model.ledger.to_frame(), table, model.yearly())
 
 
-__all__ = ["ACTORS", "DAILY_KEYS", "LeniencyModel", "RunResult", "simulate"]
+__all__ = ["ACTORS", "DAILY_KEYS", "LeniencyModel", "RunResult", "WorldResult", "simulate", "simulate_worlds"]
