@@ -41,6 +41,9 @@ def test_bench_quick_json_has_the_issue_shape(capsys: pytest.CaptureFixture[str]
     assert sweep["speedup"] == pytest.approx(
         sweep["workers_2_runs_per_second"] / sweep["workers_1_runs_per_second"]
     )
+    per_core = {k: v["runs_per_second_per_core"] for k, v in sweep["batched"].items()}
+    assert set(per_core) == {"1", "8", "32", "128"} and min(per_core.values()) > 0
+    assert sweep["batched_speedup"] == pytest.approx(max(per_core.values()) / per_core["1"])
 
 
 def test_bench_rejects_a_bad_repeat_count(capsys: pytest.CaptureFixture[str]) -> None:
@@ -73,6 +76,8 @@ def test_bench_table_names_every_target() -> None:
             "repeats": 1,
             "cpus": 2,
             "load_average": None,
+            "batched": {"1": {"runs_per_second_per_core": 1.0}, "128": {"runs_per_second_per_core": 12.0}},
+            "batched_speedup": 12.0,
         },
     }
     met = {label: ok for label, _, _, ok in targets(result)}
@@ -83,6 +88,8 @@ def test_bench_table_names_every_target() -> None:
         "district year, seconds": False,
         "national with agents vs headless": True,
         "sweep 2 workers vs 1": True,
+        "batched runs per core vs unbatched": True,
+        "national vs Mesa floor (issue 13)": False,
     }
     text = format_table(result)
-    assert text.count("MISSED") == 3 and "sweep 2 workers vs 1" in text
+    assert text.count("MISSED") == 4 and "sweep 2 workers vs 1" in text and "K=128 12.00" in text

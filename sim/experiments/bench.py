@@ -28,6 +28,7 @@ from sim.experiments.executors import local_processes
 
 SEED = 20240901  # fixed: every repeat of a run does the same work
 SWEEP_SEEDS = range(1000, 1000 + 64)
+BATCH_SIZES = (1, 8, 32, 128)  # worlds per batched model measured by the bench (1: unbatched)
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,27 @@ def measure_run(spec: RunSpec) -> dict[str, float]:
     }
 
 
+def measure_batched(scale: str, days: int | None, worlds: int) -> dict[str, float]:
+    """Time ``worlds`` district runs on one core: one ``simulate`` (worlds = 1) or one batched model of
+    ``worlds`` worlds (``simulate_worlds``); runs per second, CPU seconds and peak memory."""
+    from sim.model import simulate, simulate_worlds
+
+    scenario = _scenario(scale, days)
+    c0, t0 = _cpu(), time.perf_counter()
+    if worlds == 1:
+        simulate(scenario, SEED, daily=False)
+    else:
+        simulate_worlds(scenario, SEED, worlds, daily=False)
+    seconds, cpu = time.perf_counter() - t0, _cpu() - c0
+    return {
+        "worlds": worlds,
+        "seconds": seconds,
+        "runs_per_second": worlds / seconds,
+        "runs_per_cpu_second": worlds / cpu,
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
 def _cpu() -> float:
     """CPU seconds of this process: on a machine shared with other jobs, closer to idle wall time than wall
     is."""
@@ -176,6 +198,8 @@ def _child(spec_json: str) -> None:
     spec = json.loads(spec_json)
     if spec["kind"] == "floor":
         out = measure_floor(spec["cases"], spec["per_day"])
+    elif spec["kind"] == "batched":
+        out = measure_batched(spec["scale"], spec["days"], spec["worlds"])
     else:
         run = dict(spec["run"])
         run["overrides"] = tuple(tuple(kv) for kv in run.get("overrides", ()))
@@ -267,6 +291,14 @@ def run_bench(
         for run in plan.runs:
             jobs.append((run.name, {"kind": "run", "run": run.__dict__}))
         jobs.append(("floor", {"kind": "floor", "cases": plan.floor_cases, "per_day": plan.floor_per_day}))
+        for k in BATCH_SIZES:
+            job: dict[str, Any] = {
+                "kind": "batched",
+                "scale": plan.sweep_scale,
+                "days": plan.sweep_days,
+                "worlds": k,
+            }
+            jobs.append((f"batched_{k}", job))
     total = len(jobs) + 2 * plan.repeats
     samples: dict[str, Samples] = {}
     sweeps: dict[int, Samples] = {1: Samples(), 2: Samples()}
@@ -285,6 +317,7 @@ def run_bench(
                 )
                 bar.update(1)
     floor = samples.pop("floor")
+    batched = {k: samples.pop(f"batched_{k}") for k in BATCH_SIZES}
     out: dict[str, Any] = {name: _summary(s) | {"quick": plan.quick} for name, s in samples.items()}
     floor_cps = floor.median("cases_per_second")
     # The issue's JSON has exactly four top-level keys; the floor and district-with-agents nest inside them.
@@ -319,6 +352,19 @@ def run_bench(
         "cpus": os.cpu_count(),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
     }
+    # one core, runs of the sweep's scale: unbatched (1) and as the worlds of one batched model
+    per_core = {k: batched[k].median("runs_per_second") for k in BATCH_SIZES}
+    out["sweep"]["batched"] = {
+        str(k): {
+            "runs_per_second_per_core": per_core[k],
+            "runs_per_cpu_second": batched[k].median("runs_per_cpu_second"),
+            "runs_per_second_spread": batched[k].spread("runs_per_second"),
+            "peak_rss_mb": batched[k].median("peak_rss_mb"),
+        }
+        for k in BATCH_SIZES
+    }
+    out["sweep"]["batched_speedup"] = max(per_core.values()) / per_core[1]
+    out["sweep"]["batched_best_worlds"] = max(per_core, key=lambda k: per_core[k])
     out["national"]["seed"] = SEED
     return out
 
@@ -344,6 +390,18 @@ def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
             result["national_agents"]["times_headless"] <= 3,
         ),
         ("sweep 2 workers vs 1", f"{sweep['speedup']:.2f}x", ">= 1.7x", sweep["speedup"] >= 1.7),
+        (
+            "batched runs per core vs unbatched",
+            f"{sweep['batched_speedup']:.1f}x",
+            ">= 10x",
+            sweep["batched_speedup"] >= 10,
+        ),
+        (
+            "national vs Mesa floor (issue 13)",
+            f"{nat['times_mesa_floor']:.1f}x",
+            ">= 3x",
+            nat["times_mesa_floor"] >= 3,
+        ),
     ]
     return rows
 
@@ -370,6 +428,10 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(
         f"sweep ({s['runs']} {s['scale']} runs): 1 worker {s['workers_1_runs_per_second']:.2f} runs/s, "
         f"2 workers {s['workers_2_runs_per_second']:.2f} runs/s ({s['speedup']:.2f}x)"
+    )
+    per_core = ", ".join(f"K={k} {v['runs_per_second_per_core']:.2f}" for k, v in s["batched"].items())
+    lines.append(
+        f"batched {s['scale']} runs per second on one core: {per_core} ({s['batched_speedup']:.1f}x)"
     )
     lines.append("")
     lines.append(f"{'target':34s} {'measured':>12s} {'target':>12s}")
