@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments.bench import format_table, full_plan, quick_plan, run_bench
+    from sim.experiments.bench import full_plan, quick_plan, run_bench
+    from sim.experiments.bench_report import format_table
     from sim.experiments.bench_scaling import measure_scaling, plot_scaling
 
     if args.scaling:

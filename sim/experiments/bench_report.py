@@ -1,0 +1,80 @@
+"""The bench's verdict: each target with the measured value, and the readable table of ``leniency bench``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+# Targets of issue 6 on a 2-core machine: (label, value, target, met)
+def targets(result: dict[str, Any]) -> list[tuple[str, str, str, bool]]:
+    """Each target of issue 6 with the measured value and whether it is met."""
+    nat, dist, sweep = result["national"], result["district"], result["sweep"]
+    rows = [
+        (
+            "national year, cases/s",
+            f"{nat['cases_per_second']:,.0f}",
+            ">= 500,000",
+            nat["cases_per_second"] >= 500_000,
+        ),
+        ("national vs Mesa floor", f"{nat['times_mesa_floor']:.1f}x", ">= 7x", nat["times_mesa_floor"] >= 7),
+        ("national peak RSS", f"{nat['peak_rss_mb']:.0f} MB", "<= 1024 MB", nat["peak_rss_mb"] <= 1024),
+        ("district year, seconds", f"{1000 * dist['seconds']:.0f} ms", "<= 50 ms", dist["seconds"] <= 0.05),
+        (
+            "national with agents vs headless",
+            f"{result['national_agents']['times_headless']:.2f}x",
+            "<= 3x",
+            result["national_agents"]["times_headless"] <= 3,
+        ),
+        ("sweep 2 workers vs 1", f"{sweep['speedup']:.2f}x", ">= 1.7x", sweep["speedup"] >= 1.7),
+        (
+            "batched runs per core vs unbatched",
+            f"{sweep['batched_speedup']:.1f}x",
+            ">= 10x",
+            sweep["batched_speedup"] >= 10,
+        ),
+        (
+            "national vs Mesa floor (issue 13)",
+            f"{nat['times_mesa_floor']:.1f}x",
+            ">= 3x",
+            nat["times_mesa_floor"] >= 3,
+        ),
+    ]
+    return rows
+
+
+def format_table(result: dict[str, Any]) -> str:
+    """A readable report: one line per measured run, then the targets."""
+    lines = [
+        f"{'run':18s} {'cases':>10s} {'seconds (min-max)':>22s} {'cases/s':>12s} "
+        f"{'peak RSS MB':>12s} {'CPU s':>7s}"
+    ]
+    runs = [(name, result[name]) for name in ("national", "district", "national_agents")]
+    if "agents" in result["district"]:
+        runs.append(("district_agents", result["district"]["agents"]))
+    for name, r in runs:
+        lo, hi = r["seconds_spread"]
+        lines.append(
+            f"{name:18s} {r['cases']:>10,d} {r['seconds']:>9.3f} "
+            f"({lo:.3f}-{hi:.3f}) {r['cases_per_second']:>12,.0f} "
+            f"{r['peak_rss_mb']:>12.0f} {r.get('cpu_seconds', float('nan')):>7.2f}"
+        )
+    f = result["national"]["mesa_floor"]
+    lines.append(f"{'mesa floor':18s} {f['cases']:>10,d} {'':>22s} {f['cases_per_second']:>12,.0f}")
+    s = result["sweep"]
+    lines.append(
+        f"sweep ({s['runs']} {s['scale']} runs): 1 worker {s['workers_1_runs_per_second']:.2f} runs/s, "
+        f"2 workers {s['workers_2_runs_per_second']:.2f} runs/s ({s['speedup']:.2f}x)"
+    )
+    per_core = ", ".join(f"K={k} {v['runs_per_second_per_core']:.2f}" for k, v in s["batched"].items())
+    lines.append(
+        f"batched {s['scale']} runs per second on one core: {per_core} ({s['batched_speedup']:.1f}x)"
+    )
+    lines.append("")
+    lines.append(f"{'target':34s} {'measured':>12s} {'target':>12s}")
+    for label, value, target, met in targets(result):
+        lines.append(f"{label:34s} {value:>12s} {target:>12s}  {'met' if met else 'MISSED'}")
+    lines.append(
+        f"\n{s['repeats']} repeat(s), seed {result['national']['seed']}, {s['cpus']} CPUs, "
+        f"load average at the end {s['load_average']}"
+    )
+    return "\n".join(lines)
