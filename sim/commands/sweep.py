@@ -124,12 +124,7 @@ def run(args: argparse.Namespace) -> int:
     if args.stall_timeout <= 0:
         raise ScenarioError(f"--stall-timeout {args.stall_timeout}: must be a positive number of seconds")
     posterior = read_posterior(args.posterior) if args.posterior else None
-    batch = parse_batch(args.batch)
-    if batch is not None and batch > 1 and posterior is not None:
-        raise ScenarioError(
-            f"--batch {batch}: runs over posterior draws cannot be batched (each replication has its own "
-            "parameters); drop --batch"
-        )
+    batch = parse_batch(args.batch)  # the plan refuses a batch the experiment cannot have
     sweep = Sweep(
         spec,
         args.out,

@@ -103,11 +103,16 @@ MAX_BATCH = 64
 MAX_BATCH_CASES_PER_DAY = 2000.0
 
 
+def batchable(bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
+    """Whether replications can share a batched model: not over posterior draws (each replication has its own
+    parameters), not with a calendar (run.start_date)."""
+    return posterior is None and not any(b.run.start_date for b in bases)
+
+
 def auto_batch(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None) -> int:
     """How many replications of one arm and point run together as the worlds of one batched model: a
-    function of the spec alone (never of the workers), so the same spec gives the same numbers anywhere.
-    Unbatched (1) with posterior draws (each replication has its own parameters) or a calendar."""
-    if posterior is not None or any(b.run.start_date for b in bases):
+    function of the spec alone (never of the workers), so the same spec gives the same numbers anywhere."""
+    if not batchable(bases, posterior):
         return 1
     per_day = max(b.run.cases_per_day for b in bases)
     room = int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else MAX_BATCH

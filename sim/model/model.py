@@ -5,7 +5,7 @@ defendant agents, the per-case table) follow the events the stages emit."""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import mesa
@@ -212,36 +212,35 @@ class LeniencyModel(mesa.Model):
         """All summary metrics so far (definitions in ``sim.model.metrics.METRICS``)."""
         return self.window_summary(self.tally, self.count_from)
 
-    def window_summary(self, t: Tally, first_day: int, end_day: int | None = None) -> dict[str, float]:
-        """The summary metrics of a tally kept over cases arriving on days [first_day, end_day), counting
-        the detention spells of its open cases so far."""
+    def open_cases(self, first_day: int, end_day: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per world: the open cases that arrived on days [first_day, end_day), and the days their detention
+        spells still running have lasted so far (a summary counts both)."""
         d = self.docket
         mine = d.active & (d.arrival >= first_day)
         if end_day is not None:
             mine &= d.arrival < end_day
-        saved = t.detention_days
-        t.detention_days += int((self.day - d.det_since[mine & d.detained]).sum())  # spells still running
-        try:
-            return summarise(t, int(mine.sum()))
-        finally:
-            t.detention_days = saved
+        rows = np.flatnonzero(mine)
+        world = self.world_of(rows)
+        held = d.detained[rows]
+        running = np.zeros(self.worlds, dtype=np.int64)
+        np.add.at(running, world[held], self.day - d.det_since[rows[held]])
+        return np.bincount(world, minlength=self.worlds), running
+
+    def window_summary(self, t: Tally, first_day: int, end_day: int | None = None) -> dict[str, float]:
+        """The summary metrics of a tally kept over cases arriving on days [first_day, end_day) (all worlds
+        together), counting the detention spells of its open cases so far."""
+        n_open, running = self.open_cases(first_day, end_day)
+        return summarise(replace(t, detention_days=t.detention_days + int(running.sum())), int(n_open.sum()))
 
     def world_summaries(self) -> list[dict[str, float]]:
         """The summary metrics of each world (as ``summary`` for an unbatched model)."""
-        if self.worlds == 1:
-            return [self.summary()]
-        d, k = self.docket, self.worlds
-        mine = d.active & (d.arrival >= self.count_from)
-        rows = np.flatnonzero(mine)
-        world = self.world_of(rows)
-        open_cases = np.bincount(world, minlength=k)
-        held = d.detained[rows]
-        running = np.bincount(world[held], weights=self.day - d.det_since[rows[held]], minlength=k)
+        n_open, running = self.open_cases(self.count_from)
         out = []
-        for w in range(k):
+        for w in range(self.worlds):
             t = self.books.counts.tally(w)
-            t.detention_days += int(running[w])  # spells still running
-            out.append(summarise(t, int(open_cases[w])))
+            out.append(
+                summarise(replace(t, detention_days=t.detention_days + int(running[w])), int(n_open[w]))
+            )
         return out
 
     def yearly(self) -> pd.DataFrame | None:

@@ -31,18 +31,14 @@ def at_risk(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
 def by_risk(weight: float, risky: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """Multipliers that move a share ``weight`` of a fixed amount of time to the at-risk cases of a batch
     (of each group of it: the worlds of a batched model); their mean is 1, so the total time is unchanged."""
-    if groups is not None:
-        n = np.bincount(groups)
-        share_of = np.bincount(groups, weights=risky) / np.maximum(n, 1)
-        share = share_of[groups]
-        if weight <= 0.0:
-            return np.ones(len(risky))
-        safe = np.where(share > 0.0, share, 1.0)
-        return np.where(share > 0.0, (1.0 - weight) + weight * risky / safe, 1.0)
-    whole = risky.mean() if len(risky) else 0.0
-    if weight <= 0.0 or whole == 0.0:
+    if weight <= 0.0 or not len(risky):
         return np.ones(len(risky))
-    return (1.0 - weight) + weight * risky / whole
+    if groups is None:
+        share = np.full(len(risky), risky.mean())
+    else:
+        share = (np.bincount(groups, weights=risky) / np.maximum(np.bincount(groups), 1))[groups]
+    safe = np.where(share > 0.0, share, 1.0)
+    return np.where(share > 0.0, (1.0 - weight) + weight * risky / safe, 1.0)
 
 
 def chosen(model: LeniencyModel, eligible: np.ndarray, share: float) -> np.ndarray:
