@@ -156,8 +156,9 @@ def test_common_random_numbers_and_seed_independence(tmp_path: Path) -> None:
 
 def test_growing_a_design_keeps_existing_run_ids(tmp_path: Path) -> None:
     grid = "[factors]\ndesign='grid'\n[factors.grid]\n'power.target_pressure' = {}\n"
-    small = Plan(load_spec(write(tmp_path, BASE + grid.format("[0.2, 0.8]"))))
-    big = Plan(load_spec(write(tmp_path, BASE + grid.format("[0.2, 0.5, 0.8]"))))
+    # one model per run (batched design points share a seed by block: a grown design makes other blocks)
+    small = Plan(load_spec(write(tmp_path, BASE + grid.format("[0.2, 0.8]"))), batch=1)
+    big = Plan(load_spec(write(tmp_path, BASE + grid.format("[0.2, 0.5, 0.8]"))), batch=1)
     before = {t.run_id for t in small.tasks(2)}
     after = {t.run_id for t in big.tasks(3)}
     assert before < after and len(after - before) == 3 * 3 - 2 * 2

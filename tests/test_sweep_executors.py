@@ -9,23 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_sweep_support import tiny_spec
+from test_sweep_support import cli_sweep, tiny_spec
 
 from sim.experiments.store import ResultStore
 from sim.model import simulate_worlds
 from sim.model.metrics import METRICS
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli_sweep(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=240,
-    )
 
 
 def test_identical_results_on_every_executor(tmp_path: Path) -> None:

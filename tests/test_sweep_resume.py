@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_sweep_support import sweep_in_process, tiny_spec
+from test_sweep_support import failing_arm, sweep_in_process, tiny_spec
 
 import sim.model
 from sim.experiments.analysis import group_means
@@ -195,13 +195,7 @@ def test_a_failing_batch_fails_its_runs_only_and_resumes_to_the_same_numbers(
 ) -> None:
     spec = tiny_spec(tmp_path, reps=3, arms='["baseline", "all"]', daily=False)
     real = sim.model.simulate_worlds
-
-    def flaky(scenario, seed, worlds, **kw):  # noqa: ANN001, ANN003, ANN202
-        if scenario.meta.name == "all_reforms":
-            raise RuntimeError("court closed")
-        return real(scenario, seed, worlds, **kw)
-
-    monkeypatch.setattr(sim.model, "simulate_worlds", flaky)
+    monkeypatch.setattr(sim.model, "simulate_worlds", failing_arm(real, "all_reforms"))
     out = tmp_path / "out"
     _, report = sweep_in_process(spec, out)  # batches of 3 worlds (auto)
     assert (report.ok, report.failed) == (3, 3)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from sim.experiments.spec import load_spec
 from sim.experiments.sweep import Sweep, SweepReport
+
+ROOT = Path(__file__).resolve().parent.parent
 
 TINY = """
 name = "tiny"
@@ -61,3 +67,25 @@ def sweep_in_process(
     with ex:
         report = sweep.run(ex, workers=2, description="threads", target=target, progress=False)
     return sweep, report
+
+
+def cli_sweep(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    """``leniency sweep SPEC --out OUT --quiet ARGS`` in a process of its own."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=240,
+    )
+
+
+def failing_arm(real: Callable[..., Any], arm: str) -> Callable[..., Any]:
+    """``simulate_worlds`` that fails every batch of one arm (the others run as ``real``)."""
+
+    def flaky(scenario, seed, worlds, **kw):  # noqa: ANN001, ANN003, ANN202
+        if scenario.meta.name == arm:
+            raise RuntimeError("court closed")
+        return real(scenario, seed, worlds, **kw)
+
+    return flaky

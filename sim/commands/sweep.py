@@ -9,7 +9,7 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.experiments.designs import MAX_BATCH
+from sim.experiments.designs import MAX_BATCH, REPLICATION_BATCH
 from sim.experiments.outdir import protected
 
 if TYPE_CHECKING:
@@ -76,9 +76,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--batch",
         metavar="K",
-        help="replications run as the worlds of one batched model, K at a time: 'auto' (default: up to "
-        f"{MAX_BATCH}, at most the replications, none with --posterior or a calendar) or a whole number "
-        "(1: one model per run). A function of the spec, never of the workers; --resume keeps the sweep's",
+        help="runs of one arm go as the worlds of one batched model, K at a time: the replications of a "
+        "point, or design points whose factors may differ between worlds (sim.model.varying.PER_WORLD). "
+        f"'auto' (default: up to {REPLICATION_BATCH} replications or {MAX_BATCH} points, none with "
+        "--posterior or a calendar) or a whole number (1: one model per run). A function of the spec, never "
+        "of the workers; --resume keeps the sweep's",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -4,7 +4,9 @@ sweep needs.
 
 A design point's identity (``point_key``) is a hash of its factor values rather than its position, so
 inserting a grid value or adding samples never changes the seeds, and therefore the run ids, of points
-already run: extending a finished sweep runs only what is new.
+already run unbatched or with their replications batched. Design points batched together (``points`` mode)
+share the seed of their block, so there a changed design is another set of runs (``--resume`` refuses a
+changed design in any case).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 from sim.experiments.spec import Arm, ExperimentSpec, Factors, SpecError, arm_scenario, factor_overrides
 from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, posterior_overrides
 from sim.model.scenario import REFORMS, Scenario
+from sim.model.varying import PER_WORLD
 
 
 def salib_problem(factors: Factors) -> dict[str, Any]:
@@ -92,14 +95,26 @@ def batch_seed(master_seed: int, key: int, size: int, block: int) -> int:
     return int((int(state[0]) << 32 | int(state[1])) >> 1)
 
 
+def points_batch_seed(master_seed: int, keys: list[int], replication: int) -> int:
+    """The seed of one batch of design points (``keys``, in world order) at one replication: a function of
+    those points and the replication only, the same for every arm."""
+    block = int.from_bytes(hashlib.sha256(json.dumps(keys).encode()).digest()[:8], "big") >> 1
+    ss = np.random.SeedSequence(master_seed, spawn_key=(block, len(keys), replication, 2))
+    state = ss.generate_state(2, np.uint32)
+    return int((int(state[0]) << 32 | int(state[1])) >> 1)
+
+
 def world_run_id(scenario_hash: str, seed: int, size: int, world: int) -> str:
     """A batched run's identity: the scenario, the batch's seed and size, and its world in the batch."""
     return hashlib.sha256(f"{scenario_hash}:{seed}:{size}:{world}".encode()).hexdigest()[:20]
 
 
 # Batches hold at most this many worlds, and at most this many cases arriving a day over all their worlds
-# (memory follows the cases in flight: ~2,000 a day keeps a batch's docket well under 100 MB).
-MAX_BATCH = 64
+# (memory follows the cases in flight: ~2,000 a day keeps a batch's docket well under 100 MB). Replications
+# of one point batch up to REPLICATION_BATCH (more rarely pays: a block of replications is also the step of a
+# --target-ci extension); design points up to MAX_BATCH.
+MAX_BATCH = 128
+REPLICATION_BATCH = 64
 MAX_BATCH_CASES_PER_DAY = 2000.0
 
 
@@ -109,14 +124,42 @@ def batchable(bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
     return posterior is None and not any(b.run.start_date for b in bases)
 
 
-def auto_batch(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None) -> int:
-    """How many replications of one arm and point run together as the worlds of one batched model: a
-    function of the spec alone (never of the workers), so the same spec gives the same numbers anywhere."""
+def points_batchable(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
+    """Whether design points can share a batched model: every key the factors set may differ between
+    worlds (``sim.model.varying.PER_WORLD``), and replications could be batched."""
+    f = spec.factors
+    if f is None or not batchable(bases, posterior):
+        return False
+    keys = {k for name in f.names for k in (f.composite[name].low if name in f.composite else (name,))}
+    return keys <= PER_WORLD
+
+
+def batch_mode(
+    spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None, n_points: int
+) -> str:
+    """What the worlds of a batch are: ``points`` (design points at one replication) when the factors may
+    differ between worlds and that makes larger batches than the replications do, else ``replications``
+    (replications of one point)."""
+    if points_batchable(spec, bases, posterior) and min(n_points, MAX_BATCH) > min(
+        spec.replications, REPLICATION_BATCH
+    ):
+        return "points"
+    return "replications"
+
+
+def auto_batch(
+    spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None, points: int = 0
+) -> int:
+    """How many runs of one arm go together as the worlds of one batched model: replications of a point, or
+    with ``points`` > 0 that many design points. A function of the spec alone (never of the workers), so the
+    same spec gives the same numbers anywhere."""
     if not batchable(bases, posterior):
         return 1
     per_day = max(b.run.cases_per_day for b in bases)
     room = int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else MAX_BATCH
-    return max(1, min(spec.replications, MAX_BATCH, room))
+    if points > 0:
+        return max(1, min(points, MAX_BATCH, room))
+    return max(1, min(spec.replications, REPLICATION_BATCH, room))
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +177,11 @@ class Plan:
     """An experiment spec resolved into arms x design points x replications."""
 
     def __init__(
-        self, spec: ExperimentSpec, posterior: pd.DataFrame | None = None, batch: int | None = None
+        self,
+        spec: ExperimentSpec,
+        posterior: pd.DataFrame | None = None,
+        batch: int | None = None,
+        mode: str | None = None,
     ) -> None:
         self.spec = spec
         self.posterior = posterior  # with one: each point twice, at the point estimate and over the draws
@@ -151,16 +198,17 @@ class Plan:
         self.keys: list[int] = [point_key(p) for p in self.points]
         self._hashes: dict[tuple[int, int, int], str] = {}
         self._draws = np.zeros(0, dtype=np.int64)
-        # replications run as the worlds of batched models, ``batch`` at a time (1: one model per run)
-        self.batch = batch if batch is not None else auto_batch(spec, self.bases, posterior)
-        if (
-            self.batch > 1
-            and auto_batch(spec.model_copy(update={"replications": 2}), self.bases, posterior) == 1
-        ):
+        # runs of one arm go as the worlds of batched models, ``batch`` at a time (1: one model per run):
+        # replications of one point, or (``mode`` "points") design points at one replication
+        self.mode = mode if mode is not None else batch_mode(spec, self.bases, posterior, len(self.points))
+        points = len(self.points) if self.mode == "points" else 0
+        self.batch = batch if batch is not None else auto_batch(spec, self.bases, posterior, points)
+        if self.batch > 1 and not batchable(self.bases, posterior):
             raise SpecError(
                 f"--batch {self.batch}: this experiment cannot be batched (posterior draws or a calendar: "
                 "run.start_date); use --batch 1"
             )
+        self._block_seeds: dict[tuple[int, int], int] = {}
 
     @property
     def factor_names(self) -> list[str]:
@@ -179,10 +227,16 @@ class Plan:
             self._draws = choose_draws(self.posterior, max(2 * replication, 64), self.spec.master_seed)
         return int(self._draws[replication])
 
+    def point_overrides(self, arm: int, point: int) -> dict[str, Any]:
+        """The dotted overrides a design point sets on an arm's scenario."""
+        values = {k: v for k, v in self.points[point].items() if k != UNCERTAINTY}
+        if not values or self.spec.factors is None:
+            return {}
+        return factor_overrides(self.spec.factors, values, self.bases[arm])
+
     def scenario(self, arm: int, point: int, draw: int = -1) -> Scenario:
         base = self.bases[arm]
-        values = {k: v for k, v in self.points[point].items() if k != UNCERTAINTY}
-        over = factor_overrides(self.spec.factors, values, base) if values and self.spec.factors else {}
+        over = self.point_overrides(arm, point)
         if draw >= 0 and self.posterior is not None:
             over |= posterior_overrides(self.posterior, draw)
         return base.with_overrides(over, source=f"design point {point}") if over else base
@@ -223,22 +277,52 @@ class Plan:
                     for a in range(len(self.arms)):
                         yield Task(a, p, r, seed, run_id(self.scenario_hash(a, p, draw), seed))
                     continue
-                k = self.batch
-                seed = batch_seed(self.spec.master_seed, self.keys[p], k, r // k)
+                seed = self.seed_of_batch(p, r)
+                size, world = self.place(p, r)
                 for a in range(len(self.arms)):
-                    rid = world_run_id(self.scenario_hash(a, p, draw), seed, k, r % k)
+                    rid = world_run_id(self.scenario_hash(a, p, draw), seed, size, world)
                     yield Task(a, p, r, seed, rid)
+
+    def block(self, point: int) -> range:
+        """In ``points`` mode, the design points that share a batch with ``point`` (in world order)."""
+        lo = point // self.batch * self.batch
+        return range(lo, min(lo + self.batch, len(self.points)))
+
+    def place(self, point: int, replication: int) -> tuple[int, int]:
+        """(worlds in the batch, this run's world in it) of a run; (1, 0) unbatched."""
+        if self.batch == 1:
+            return 1, 0
+        if self.mode == "points":
+            block = self.block(point)
+            return len(block), point - block.start
+        return self.batch, replication % self.batch
+
+    def seed_of_batch(self, point: int, replication: int) -> int:
+        """The seed of the batch a run is a world of (as ``run_seed``, the same for every arm)."""
+        if self.mode != "points":
+            return batch_seed(self.spec.master_seed, self.keys[point], self.batch, replication // self.batch)
+        block = self.block(point)
+        key = (block.start, replication)
+        if key not in self._block_seeds:
+            keys = [self.keys[q] for q in block]
+            self._block_seeds[key] = points_batch_seed(self.spec.master_seed, keys, replication)
+        return self._block_seeds[key]
 
     def units(self, tasks: Iterable[Task]) -> Iterator[list[Task]]:
         """The tasks grouped into what one worker does at a time: one run, or the worlds of one batch (the
-        same arm, point and block of replications), in the order their first task comes."""
+        same arm, and the same point and block of replications, or the same block of points and
+        replication), in the order their first task comes."""
         if self.batch == 1:
             for t in tasks:
                 yield [t]
             return
         groups: dict[tuple[int, int, int], list[Task]] = {}
         for t in tasks:
-            groups.setdefault((t.arm, t.point, t.replication // self.batch), []).append(t)
+            if self.mode == "points":
+                key = (t.arm, t.replication, t.point // self.batch)
+            else:
+                key = (t.arm, t.point, t.replication // self.batch)
+            groups.setdefault(key, []).append(t)
         yield from groups.values()
 
     def ident(self, task: Task) -> dict[str, Any]:
@@ -252,8 +336,8 @@ class Plan:
             "point_key": self.keys[task.point],
             "replication": task.replication,
             "seed": task.seed,
-            "batch_size": self.batch,
-            "world": task.replication % self.batch,
+            "batch_size": self.place(task.point, task.replication)[0],
+            "world": self.place(task.point, task.replication)[1],
             "scenario_hash": self.scenario_hash(task.arm, task.point, draw),
         }
         if self.posterior is not None:
@@ -279,8 +363,13 @@ class Plan:
         (``idents``) and the batch's size (``worlds``) when it is a batch."""
         payload = self.payload(unit[0], daily)
         if self.batch > 1:
+            first = unit[0]
             payload["idents"] = [self.ident(t) for t in unit]
-            payload["worlds"] = self.batch
+            payload["worlds"] = self.place(first.point, first.replication)[0]
+            if self.mode == "points":  # the arm's scenario, and each world's factor values over it
+                payload["scenario"] = self.bases[first.arm].to_json()
+                block = self.block(first.point)
+                payload["world_overrides"] = [self.point_overrides(first.arm, q) for q in block]
         return payload
 
     def design_frame(self) -> pd.DataFrame:

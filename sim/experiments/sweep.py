@@ -155,13 +155,15 @@ class Sweep:
     def _same_batches(self) -> None:
         """A resumed sweep keeps the batch size it started with: another size gives other runs (other
         worlds), which must not mix with the stored ones."""
-        stored = int(self.store.meta().get("batch", 1))  # sweeps from before batching ran unbatched
+        meta = self.store.meta()
+        stored = int(meta.get("batch", 1))  # sweeps from before batching ran unbatched
         if self.batch_asked is not None and self.batch_asked != stored:
             raise SpecError(
                 f"--batch {self.batch_asked}: the sweep in --out {self.store.root} runs batches of {stored}; "
                 f"resume with --batch {stored} (or without --batch), or write to a new folder"
             )
         self.plan.batch = stored
+        self.plan.mode = str(meta.get("batch_mode", "replications"))  # before points were batched
 
     def _write_meta(self, force: bool) -> None:
         if force:
@@ -192,6 +194,7 @@ class Sweep:
             "scenario_keys": sorted(h[:16] for h in self.plan.scenario_hashes()),
             "posterior": self.posterior_source,
             "batch": self.plan.batch,
+            "batch_mode": self.plan.mode,
             "headline": self.spec.headline,
             "spec": self.spec.model_dump(mode="json"),
         }

@@ -109,6 +109,7 @@ def execute_batch(payload: dict[str, Any]) -> list[Result]:
             int(payload["worlds"]),
             daily=bool(payload["daily"]),
             cases=bool(payload.get("cases", False)),
+            world_overrides=payload.get("world_overrides"),
         )
         for row in rows:
             world = worlds[int(row["world"])]

@@ -26,6 +26,7 @@ from sim.model.scenario import Scenario, ScenarioError, load_scenario
 from sim.model.stages import HANDLERS, Due, arrive
 from sim.model.story import CaseStories
 from sim.model.timeline import Timeline, YearlyBooks
+from sim.model.varying import ParamsAt, WorldValues
 from sim.model.world_days import WorldDays
 
 
@@ -41,6 +42,9 @@ class LeniencyModel(mesa.Model):
         record_cases: keep the per-case table (``cases``).
         agent_sample: with ``materialise_agents``, create an agent for every n-th case only (large scales).
         rng: integer seed.
+        worlds: independent copies of the scenario run side by side (a batch; ``sim.model.simulate_worlds``).
+        world_overrides: with ``worlds``, one dict of dotted overrides per world, of the keys that may differ
+            between worlds (``sim.model.varying.PER_WORLD``).
     """
 
     def __init__(
@@ -55,6 +59,7 @@ class LeniencyModel(mesa.Model):
         agent_sample: int = 1,
         rng: int | None = None,
         worlds: int = 1,
+        world_overrides: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(rng=rng)
         # Common random numbers: who arrives, with what case, comes from a stream of its own, so two runs with
@@ -70,6 +75,14 @@ class LeniencyModel(mesa.Model):
         self.worlds, self.districts_per_world = int(worlds), world.run.districts
         self.world_params = world  # one world's scenario; ``params`` holds all worlds' districts and arrivals
         self.params: Scenario = world if worlds == 1 else batch_scenario(world, self.worlds)
+        self.varying: WorldValues | None = None
+        if world_overrides:
+            if len(world_overrides) != self.worlds:
+                raise ScenarioError(
+                    f"world_overrides: {len(world_overrides)} dicts for {self.worlds} worlds; "
+                    "give one per world"
+                )
+            self.varying = WorldValues(world, world_overrides)
         self.materialise_agents = materialise_agents
         self.day = 0
         self.next_case_id = 0
@@ -103,6 +116,9 @@ class LeniencyModel(mesa.Model):
         p = self.params
         w = p.workload
         self.prosecutors = ProsecutorOffice(p)
+        if self.varying is not None and "prosecutor.norm_belief_sd" in self.varying.values:
+            own = np.arange(self.prosecutors.n) // p.prosecutor.per_district // self.districts_per_world
+            self.prosecutors.belief_sd[:] = self.varying.values["prosecutor.norm_belief_sd"][own]
         n_lawyers = p.run.districts * p.lawyer.per_district
         self.lawyers = ActorPool(n_lawyers, p.lawyer.hours_per_day, w.corner_cutting, w.horizon_days)
         self.judges = Bench(p, self.rng)
@@ -120,6 +136,13 @@ class LeniencyModel(mesa.Model):
     def world_of(self, rows: np.ndarray) -> np.ndarray:
         """The world of each docket row (its district's block of ``districts_per_world``)."""
         return self.docket.district[rows] // self.districts_per_world
+
+    def params_at(self, rows: np.ndarray) -> Scenario | ParamsAt:
+        """The parameters as the cases ``rows`` see them: each its own world's value of a key that differs
+        between worlds (an array over the rows), the scenario's value otherwise."""
+        if self.varying is None:
+            return self.params
+        return self.varying.at(self.params, self.world_of(rows))
 
     @property
     def tally(self) -> Tally:
@@ -294,12 +317,24 @@ class WorldResult:
 
 
 def simulate_worlds(
-    scenario: Scenario, seed: int, worlds: int, *, daily: bool = True, cases: bool = False
+    scenario: Scenario,
+    seed: int,
+    worlds: int,
+    *,
+    daily: bool = True,
+    cases: bool = False,
+    world_overrides: Sequence[Mapping[str, Any]] | None = None,
 ) -> list[WorldResult]:
     """Run ``worlds`` independent worlds of one scenario in one batched model (seed ``seed``) to the end of
-    the horizon; one result per world, each as an unbatched run's."""
+    the horizon; one result per world, each as an unbatched run's. ``world_overrides``: one dict per world of
+    the keys that differ between them (``sim.model.varying.PER_WORLD``)."""
     model = LeniencyModel(
-        scenario, materialise_agents=False, record_cases=cases, rng=int(seed), worlds=int(worlds)
+        scenario,
+        materialise_agents=False,
+        record_cases=cases,
+        rng=int(seed),
+        worlds=int(worlds),
+        world_overrides=world_overrides,
     )
     while model.running:
         model.step()

@@ -51,7 +51,7 @@ def retune(model: LeniencyModel) -> None:
         pool.capacity[:] = hours
         pool.corner_cutting = w.corner_cutting
         pool.horizon = w.horizon_days
-    model.prosecutors.belief_sd = p.prosecutor.norm_belief_sd
+    model.prosecutors.belief_sd[:] = p.prosecutor.norm_belief_sd
     model.prosecutors.target = p.prosecutor.application_target
 
 

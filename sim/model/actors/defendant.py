@@ -60,7 +60,7 @@ class Defendant(mesa.Agent):
 
         Drawn from the case stream (``model.case_rng``): the same seed gives the same defendants in every
         arm."""
-        p, d, rng, n = model.params, model.docket, model.case_rng, len(rows)
+        p, d, rng, n = model.params_at(rows), model.docket, model.case_rng, len(rows)
         c, df = p.case, p.defendant
         d.base[rows] = np.clip(
             c.sentence_median_months * np.exp(c.sentence_sigma * rng.standard_normal(n)), 1.0, 300.0
@@ -101,7 +101,7 @@ class Defendant(mesa.Agent):
     def form_beliefs(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """Beliefs about the trial: own noisy estimate, pulled toward the prosecutor's framing by information
         asymmetry."""
-        p, d, rng, n = model.params, model.docket, model.rng, len(rows)
+        p, d, rng, n = model.params_at(rows), model.docket, model.rng, len(rows)
         lit = d.literacy[rows].astype(np.float64)
         d.framed_T[rows] = d.base[rows] * (1.0 + d.overcharge[rows])
         noise = p.defendant.belief_bias + p.defendant.belief_noise * (1 - 0.5 * lit) * rng.standard_normal(n)
@@ -162,7 +162,7 @@ class Defendant(mesa.Agent):
         """Coercive pressure (log scale) at the first session: continued detention used as leverage.
 
         Substantive advice on rights shields the defendant (Bibas 2004; assumption on the size)."""
-        p, d = model.params, model.docket
+        p, d = model.params_at(rows), model.docket
         raw = p.defendant.detention_pressure * p.power.detention_leverage * d.detained[rows]
         return (raw * (1.0 - p.lawyer.rights_shield * d.substantive[rows])).astype(np.float32)
 
@@ -171,7 +171,7 @@ class Defendant(mesa.Agent):
         """A prosecutor short of the target insists on a refuser: repeat sessions, threats (detention, a
         heavier charge) and more framing; a recorded hearing deters what would show on tape. Returns who
         was insisted on."""
-        p, d, rng = model.params, model.docket, model.rng
+        p, d, rng = model.params_at(rows), model.docket, model.rng
         pp = p.prosecutor
         short = Prosecutor.shortfall(model, d.prosecutor[rows])
         chance = p.power.target_pressure * np.minimum(1.0, pp.insist_base + pp.insist_slope * short)
@@ -250,7 +250,7 @@ class Defendant(mesa.Agent):
         idiosyncratic hassle. A reasoned judgment is information: a lawful sentence explained lowers the
         felt excess and the believed chance of success.
         """
-        p, d, rng, n = model.params, model.docket, model.rng, len(rows)
+        p, d, rng, n = model.params_at(rows), model.docket, model.rng, len(rows)
         df = p.defendant
         S = d.sentence[rows]
         felt = np.log(S / anchor) + df.unfairness_sd * rng.standard_normal(n)

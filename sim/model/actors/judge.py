@@ -79,7 +79,7 @@ class Judge(PoolAgent):
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray, time_factor: np.ndarray) -> np.ndarray:
         """Art. 190: review of voluntariness; detection rises with review depth and time, falls with
         workload."""
-        d, p = model.docket, model.params
+        d, p = model.docket, model.params_at(rows)
         proc_factor = np.select(
             [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY],
             [p.judge.review_factor_fast, p.judge.review_factor_summary],
@@ -97,7 +97,7 @@ class Judge(PoolAgent):
     @classmethod
     def finds_no_crime(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Art. 201(1): in a pleaded case of an innocent, the court may still find no crime."""
-        d, p = model.docket, model.params
+        d, p = model.docket, model.params_at(rows)
         q = np.clip(
             p.judge.innocence_detection * 2 * (1 - d.evidence[rows]) * 2 * p.power.judicial_review_depth, 0, 1
         )

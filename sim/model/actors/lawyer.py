@@ -36,10 +36,11 @@ class DutyLawyer(PoolAgent):
         wait = np.zeros(len(rows), dtype=np.int32)
         duty = ~d.retained[rows]
         drows = rows[duty]
-        rush = 1.0 - p.prosecutor.rush_share * p.power.target_pressure * Prosecutor.shortfall(
+        pd_ = model.params_at(drows)  # each case's world's values where they differ between worlds
+        rush = 1.0 - pd_.prosecutor.rush_share * pd_.power.target_pressure * Prosecutor.shortfall(
             model, d.prosecutor[drows]
         )
-        planned = lp.consultation_minutes * (0.5 + p.power.defence_capacity) * rush
+        planned = pd_.lawyer.consultation_minutes * (0.5 + pd_.power.defence_capacity) * rush
         if p.triage.lawyer_risk_weight > 0.0:  # the office's time goes to at-risk cases first
             worlds = model.world_of(drows) if model.worlds > 1 else None  # each world's office its own
             planned = planned * triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows], worlds)
@@ -51,7 +52,8 @@ class DutyLawyer(PoolAgent):
         d.substantive[rows[~duty]] = lp.retained_substantiveness
         d.lawyer_minutes[rows[~duty]] = lp.substantive_minutes
         s = d.substantive[rows].astype(np.float64)
-        m = lp.misleading_strength * (1.0 - s)  # formalised advice echoes the prosecutor's framing
+        # formalised advice echoes the prosecutor's framing
+        m = model.params_at(rows).lawyer.misleading_strength * (1.0 - s)
         log_b = (1 - m) * np.log(d.belief_T[rows]) + m * np.log(d.framed_T[rows])
         d.belief_T[rows] = np.exp((1 - s) * log_b + s * np.log(d.base[rows]))
         d.belief_p[rows] = (1 - s) * d.belief_p[rows] + s * d.p_conv[rows]

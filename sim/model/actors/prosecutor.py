@@ -30,7 +30,8 @@ class ProsecutorOffice(ActorPool):
             w.horizon_days,
         )
         self.per_district = p.prosecutor.per_district
-        self.belief_sd = p.prosecutor.norm_belief_sd
+        # newcomers' belief error, per prosecutor (the worlds of a batch may differ in it)
+        self.belief_sd = np.full(self.n, p.prosecutor.norm_belief_sd)
         self.target = p.prosecutor.application_target
         self.norm_belief = np.zeros((self.n, p.judge.per_district))
         self.rate = np.full(self.n, self.target)
@@ -39,21 +40,22 @@ class ProsecutorOffice(ActorPool):
         """Initial beliefs: each judge's true norm, blurred (log scale)."""
         nd = self.n // self.per_district
         own = np.log(judge_norm).reshape(nd, judges_per_district)[np.arange(self.n) // self.per_district]
-        self.norm_belief = own + self.belief_sd * rng.standard_normal(own.shape)
+        self.norm_belief = own + self.belief_sd[:, None] * rng.standard_normal(own.shape)
 
     def forget_judges(self, judges: np.ndarray, judges_per_district: int, rng: np.random.Generator) -> None:
         """New judges: the prosecutors of their districts start afresh on them (uninformed beliefs)."""
         for j in judges.tolist():
             dist, jl = divmod(j, judges_per_district)
             prs = np.arange(dist * self.per_district, (dist + 1) * self.per_district)
-            self.norm_belief[prs, jl] = self.belief_sd * rng.standard_normal(len(prs))
+            self.norm_belief[prs, jl] = self.belief_sd[prs] * rng.standard_normal(len(prs))
 
     def turnover(self, per_year: float, rng: np.random.Generator) -> None:
         """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""
         new = rng.random(self.n) < per_year / 365.0
         if new.any():
             k = int(new.sum())
-            self.norm_belief[new] = self.belief_sd * rng.standard_normal((k, self.norm_belief.shape[1]))
+            sd = self.belief_sd[new][:, None]
+            self.norm_belief[new] = sd * rng.standard_normal((k, self.norm_belief.shape[1]))
             self.rate[new] = self.target
 
 
@@ -102,7 +104,7 @@ class Prosecutor(PoolAgent):
     def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """Art. 176: a recommendation with a discount within the caps; under target pressure a larger
         discount."""
-        d, p, rng, n = model.docket, model.params, model.rng, len(rows)
+        d, p, rng, n = model.docket, model.params_at(rows), model.rng, len(rows)
         pp = p.prosecutor
         cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
         lawful = pp.base_discount + pp.mitigation_discount * d.mitigation[rows]
@@ -156,8 +158,8 @@ class Prosecutor(PoolAgent):
     @classmethod
     def releases_on_plea(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
-        d = model.docket
-        chance = model.params.prosecutor.release_on_plea * model.params.power.detention_leverage
+        d, p = model.docket, model.params_at(rows)
+        chance = p.prosecutor.release_on_plea * p.power.detention_leverage
         return d.signed[rows] & d.detained[rows] & (model.rng.random(len(rows)) < chance)
 
     @classmethod

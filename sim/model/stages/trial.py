@@ -134,7 +134,7 @@ def judgment(m: LeniencyModel, rows: np.ndarray, sentence: np.ndarray, lawful: n
     d.lawful[rows] = lawful
     d.convicted[rows] = True
     # Reasons are written for a share of judgments (reasoning effort), at a cost in judge hours.
-    d.explained[rows] = m.rng.random(len(rows)) < p.judge.reasoning_quality
+    d.explained[rows] = m.rng.random(len(rows)) < m.params_at(rows).judge.reasoning_quality
     er = rows[d.explained[rows]]
     _, rh, _ = m.judges.book(d.judge[er], p.judge.reasoning_hours)
     m.add_hours("judge", Stage.TRIAL, er, rh)

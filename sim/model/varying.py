@@ -1,0 +1,95 @@
+"""Parameters that differ between the worlds of one batched model.
+
+A batch may hold worlds of different design points (a Sobol, LHS or Morris sample) as long as they share
+their structure. The behavioural parameters listed in ``PER_WORLD`` may then take one value per world: the
+actors read them through ``LeniencyModel.params_at(rows)``, which gives each case its own world's value (an
+array over the rows) where a parameter varies and the scenario's scalar elsewhere. Any other key must be the
+same in every world of a batch (``check_per_world`` refuses it), so a batch never silently runs a world with
+another world's value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from sim.model.schema import Scenario, ScenarioError
+
+# Every read of these keys in the model goes through ``params_at`` (or, for the prosecutors' belief error, a
+# value per prosecutor): tests/test_varying.py checks each key, worlds given the value one by one against a
+# scenario that holds it.
+PER_WORLD: frozenset[str] = frozenset(
+    {
+        "power.information_asymmetry",
+        "power.detention_leverage",
+        "power.target_pressure",
+        "power.defence_capacity",
+        "power.judicial_review_depth",
+        "lawyer.consultation_minutes",
+        "lawyer.misleading_strength",
+        "prosecutor.norm_belief_sd",
+        "defendant.detention_house_value",
+        "judge.reasoning_quality",
+    }
+)
+
+
+def check_per_world(world: Scenario, per_world: Sequence[Mapping[str, Any]], source: str) -> None:
+    """Refuse keys that cannot vary between worlds, and values the schema refuses (each world validated)."""
+    for w, over in enumerate(per_world):
+        fixed = sorted(set(over) - PER_WORLD)
+        if fixed:
+            raise ScenarioError(
+                f"{source}: world {w}: {', '.join(fixed)} cannot differ between the worlds of a batch; "
+                f"keys that can: {', '.join(sorted(PER_WORLD))}"
+            )
+        world.with_overrides(over, source=f"{source}, world {w}")
+
+
+class WorldValues:
+    """The per-world values of the varying keys (a world that does not set a key keeps the scenario's)."""
+
+    def __init__(self, world: Scenario, per_world: Sequence[Mapping[str, Any]]) -> None:
+        check_per_world(world, per_world, "per-world parameters")
+        flat = world.flat()
+        keys = sorted({k for over in per_world for k in over})
+        self.values: dict[str, np.ndarray] = {
+            k: np.array([float(over.get(k, flat[k])) for over in per_world], dtype=np.float64) for k in keys
+        }
+        self.sections: dict[str, dict[str, np.ndarray]] = {}
+        for key, arr in self.values.items():
+            section, name = key.split(".")
+            self.sections.setdefault(section, {})[name] = arr
+
+    def at(self, params: Scenario, worlds: np.ndarray) -> ParamsAt:
+        return ParamsAt(params, self.sections, worlds)
+
+
+class _SectionAt:
+    """One section of the parameters as seen by a set of cases."""
+
+    __slots__ = ("base", "values", "worlds")
+
+    def __init__(self, base: Any, values: dict[str, np.ndarray], worlds: np.ndarray) -> None:
+        self.base, self.values, self.worlds = base, values, worlds
+
+    def __getattr__(self, name: str) -> Any:
+        arr = self.values.get(name)
+        return getattr(self.base, name) if arr is None else arr[self.worlds]
+
+
+class ParamsAt:
+    """The scenario as seen by a set of cases (rows) of a batch: ``p.power.target_pressure`` is the value of
+    each row's world where the key varies, the scenario's own value otherwise."""
+
+    __slots__ = ("params", "sections", "worlds")
+
+    def __init__(self, params: Scenario, sections: dict[str, dict[str, np.ndarray]], worlds: np.ndarray):
+        self.params, self.sections, self.worlds = params, sections, worlds
+
+    def __getattr__(self, section: str) -> Any:
+        base = getattr(self.params, section)
+        values = self.sections.get(section)
+        return base if values is None else _SectionAt(base, values, self.worlds)
