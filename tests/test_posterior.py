@@ -13,9 +13,12 @@ import pandas as pd
 import pytest
 from test_sweep_support import tiny_spec
 
-from sim.experiments.uncertainty import choose_draws, ranges
+from sim.experiments.designs import Plan
+from sim.experiments.spec import load_spec
+from sim.experiments.uncertainty import choose_draws, posterior_overrides, ranges, read_posterior
 from sim.fitting.importance import DF, Proposal, box_mass, truncated_draws
 from sim.fitting.posterior import laplace_normal
+from sim.model import simulate_worlds
 
 ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "experiments" / "calibration"
@@ -108,6 +111,15 @@ def test_a_posterior_sweep_shares_draws_across_arms_and_reports_both_intervals(t
     assert drawn["posterior_draw"].between(0, 2).all()
     assert (a[a["posterior"] == 0]["posterior_draw"] == -1).all()
     assert set(a["arm"]) == {"baseline", "all_reforms"}
+    # the 4 replications ran as the worlds of one model, each world with its replication's own draw
+    assert (a["batch_size"] == 4).all()
+    plan = Plan(load_spec(spec), read_posterior(post))
+    task = next(t for t in plan.tasks(4) if t.arm == 1 and t.replication == 2 and plan.draw(t.point, 2) >= 0)
+    draws = [posterior_overrides(plan.posterior, plan.draw(task.point, r)) for r in range(4)]
+    sc = plan.scenario(task.arm, task.point)
+    world = simulate_worlds(sc, task.seed, 4, daily=False, world_overrides=draws)[2].summary
+    row = a.set_index("run_id").loc[task.run_id]
+    assert [world[m] for m in metrics] == [row[m] for m in metrics]
     r = cli("report", str(tmp_path / "out1"))
     assert r.returncode == 0, r.stderr
     html = (tmp_path / "out1" / "report.html").read_text()

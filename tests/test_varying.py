@@ -22,6 +22,13 @@ OTHER = {
     "prosecutor.norm_belief_sd": 0.4,
     "defendant.detention_house_value": 4.5,
     "judge.reasoning_quality": 0.95,
+    "defendant.contest_share": 0.6,
+    "judge.case_view_sd": 0.3,
+    "defendant.appeal_threshold": 0.5,
+    "prosecutor.supervisory_protest_prob": 0.3,
+    "case.sentence_median_months": 30.0,
+    "judge.fast_track_uptake": 0.95,
+    "prosecutor.review_days_fast": 12.0,
 }
 SHORT = {"run.days": 150, "run.warmup_days": 0, "run.drain_days": 250}
 
@@ -59,7 +66,7 @@ def test_each_case_sees_its_own_worlds_value():
     default = base().power.target_pressure
     expect = np.choose(world, [OTHER["power.target_pressure"], default, 0.1])
     assert np.array_equal(seen.power.target_pressure, expect)
-    assert np.all(seen.case.sentence_median_months == base().case.sentence_median_months)  # fixed keys
+    assert np.all(seen.case.sentence_sigma == base().case.sentence_sigma)  # a key that cannot vary
     per = base().prosecutor.per_district * base().run.districts
     sd = model.prosecutors.belief_sd
     assert np.all(sd[:per] == OTHER["prosecutor.norm_belief_sd"])

@@ -78,9 +78,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="K",
         help="runs of one arm go as the worlds of one batched model, K at a time: the replications of a "
         "point, or design points whose factors may differ between worlds (sim.model.varying.PER_WORLD). "
-        f"'auto' (default: up to {REPLICATION_BATCH} replications or {MAX_BATCH} points, none with "
-        "--posterior or a calendar) or a whole number (1: one model per run). A function of the spec, never "
-        "of the workers; --resume keeps the sweep's",
+        f"'auto' (default: up to {REPLICATION_BATCH} replications or {MAX_BATCH} points; none with a "
+        "calendar) or a whole number (1: one model per run). A function of the spec, never of the workers; "
+        "--resume keeps the sweep's",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.spec import Arm, ExperimentSpec, Factors, SpecError, arm_scenario, factor_overrides
-from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, posterior_overrides
+from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, parameters, posterior_overrides
 from sim.model.scenario import REFORMS, Scenario
 from sim.model.varying import PER_WORLD
 
@@ -119,16 +119,19 @@ MAX_BATCH_CASES_PER_DAY = 2000.0
 
 
 def batchable(bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
-    """Whether replications can share a batched model: not over posterior draws (each replication has its own
-    parameters), not with a calendar (run.start_date)."""
-    return posterior is None and not any(b.run.start_date for b in bases)
+    """Whether replications can share a batched model: not with a calendar (run.start_date), and over
+    posterior draws only when every parameter the posterior draws may differ between worlds (each replication
+    runs its own draw; ``sim.model.varying.PER_WORLD``)."""
+    if any(b.run.start_date for b in bases):
+        return False
+    return posterior is None or set(parameters(posterior)) <= PER_WORLD
 
 
 def points_batchable(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
     """Whether design points can share a batched model: every key the factors set may differ between
     worlds (``sim.model.varying.PER_WORLD``), and replications could be batched."""
     f = spec.factors
-    if f is None or not batchable(bases, posterior):
+    if f is None or posterior is not None or not batchable(bases, posterior):
         return False
     keys = {k for name in f.names for k in (f.composite[name].low if name in f.composite else (name,))}
     return keys <= PER_WORLD
@@ -205,8 +208,8 @@ class Plan:
         self.batch = batch if batch is not None else auto_batch(spec, self.bases, posterior, points)
         if self.batch > 1 and not batchable(self.bases, posterior):
             raise SpecError(
-                f"--batch {self.batch}: this experiment cannot be batched (posterior draws or a calendar: "
-                "run.start_date); use --batch 1"
+                f"--batch {self.batch}: this experiment cannot be batched (a calendar: run.start_date, or "
+                "posterior draws of parameters outside sim.model.varying.PER_WORLD); use --batch 1"
             )
         self._block_seeds: dict[tuple[int, int], int] = {}
 
@@ -370,6 +373,12 @@ class Plan:
                 payload["scenario"] = self.bases[first.arm].to_json()
                 block = self.block(first.point)
                 payload["world_overrides"] = [self.point_overrides(first.arm, q) for q in block]
+            elif self.posterior is not None and self.draw(first.point, first.replication) >= 0:
+                # each replication its own posterior draw
+                payload["scenario"] = self.scenario(first.arm, first.point).to_json()
+                lo = first.replication // self.batch * self.batch
+                draws = [self.draw(first.point, r) for r in range(lo, lo + self.batch)]
+                payload["world_overrides"] = [posterior_overrides(self.posterior, d) for d in draws]
         return payload
 
     def design_frame(self) -> pd.DataFrame:

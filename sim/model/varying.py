@@ -32,6 +32,14 @@ PER_WORLD: frozenset[str] = frozenset(
         "prosecutor.norm_belief_sd",
         "defendant.detention_house_value",
         "judge.reasoning_quality",
+        # the calibration's free parameters (posterior draws)
+        "defendant.contest_share",
+        "judge.case_view_sd",
+        "defendant.appeal_threshold",
+        "prosecutor.supervisory_protest_prob",
+        "case.sentence_median_months",
+        "judge.fast_track_uptake",
+        "prosecutor.review_days_fast",
     }
 )
 

@@ -69,7 +69,7 @@ class Judge(PoolAgent):
         ordinary)."""
         d = model.docket
         plea = d.signed[rows]
-        uptake = model.rng.random(len(rows)) < model.params.judge.fast_track_uptake
+        uptake = model.rng.random(len(rows)) < model.params_at(rows).judge.fast_track_uptake
         fast = plea & law.fast_track_eligible(d.rec[rows]) & uptake
         return np.select(
             [fast, plea], [law.Procedure.FAST_TRACK, law.Procedure.SUMMARY], law.Procedure.ORDINARY

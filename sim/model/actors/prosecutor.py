@@ -202,7 +202,7 @@ class Prosecutor(PoolAgent):
         cls, model: LeniencyModel, rows: np.ndarray, technical: np.ndarray, wrong: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Art. 228: (punitive protest of a technical appeal, supervisory protest of a wrong sentence)."""
-        pp, u = model.params.prosecutor, model.rng.random(len(rows))
+        pp, u = model.params_at(rows).prosecutor, model.rng.random(len(rows))
         punitive = technical & (u < pp.punitive_protest_prob)
         supervisory = ~punitive & wrong & (u < pp.supervisory_protest_prob)
         return punitive, supervisory

@@ -59,7 +59,8 @@ def review_start(m: LeniencyModel, rows: np.ndarray) -> None:
     wait, hours, _ = m.prosecutors.book(d.prosecutor[rows], std + p.prosecutor.negotiation_hours)
     m.add_hours("prosecutor", Stage.REVIEW, rows, hours)
     limit = law.review_limit(likely)
-    half = np.round(0.5 * np.where(fast, p.prosecutor.review_days_fast, p.prosecutor.review_days_other))
+    pp = m.params_at(rows).prosecutor
+    half = np.round(0.5 * np.where(fast, pp.review_days_fast, pp.review_days_other))
     schedule(m, rows, Due.PLEA_HEARING, m.day + np.clip(wait + half.astype(np.int32), 1, limit - 2))
 
 
@@ -90,7 +91,7 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
     d.involuntary[srows] = ~accept_cf[sign]
     m.events.emit("plea_hearing", rows, srows)
     set_aside(m, srows[Prosecutor.finds_involuntary(m, srows)], Stage.REVIEW)
-    start, pp = d.stage_start[rows], m.params.prosecutor
+    start, pp = d.stage_start[rows], m.params_at(rows).prosecutor
     limit = law.review_limit(d.rec[rows])
     usual = np.where(law.fast_track_eligible(d.rec[rows]), pp.review_days_fast, pp.review_days_other)
     charge_day = np.maximum(m.day + 1 + lawyer_wait, start + np.round(usual).astype(np.int32))
