@@ -44,6 +44,9 @@ def test_bench_quick_json_has_the_issue_shape(capsys: pytest.CaptureFixture[str]
     per_core = {k: v["runs_per_second_per_core"] for k, v in sweep["batched"].items()}
     assert set(per_core) == {"1", "8", "32", "128"} and min(per_core.values()) > 0
     assert sweep["batched_speedup"] == pytest.approx(max(per_core.values()) / per_core["1"])
+    comparison = sweep["reform_comparison"]
+    assert comparison["runs"] == 8 * 2 and comparison["failed"] == 0 and comparison["quick"] is True
+    assert comparison["runs_per_second"] == pytest.approx(comparison["runs"] / comparison["seconds"])
 
 
 def test_bench_rejects_a_bad_repeat_count(capsys: pytest.CaptureFixture[str]) -> None:
@@ -78,6 +81,11 @@ def test_bench_table_names_every_target() -> None:
             "load_average": None,
             "batched": {"1": {"runs_per_second_per_core": 1.0}, "128": {"runs_per_second_per_core": 12.0}},
             "batched_speedup": 12.0,
+            "reform_comparison": {"runs": 240, "workers": 2, "batch": 30, "quick": False}
+            | {
+                "seconds": 48.0,
+                "runs_per_second": 5.0,
+            },
         },
     }
     met = {label: ok for label, _, _, ok in targets(result)}
@@ -93,3 +101,4 @@ def test_bench_table_names_every_target() -> None:
     }
     text = format_table(result)
     assert text.count("MISSED") == 4 and "sweep 2 workers vs 1" in text and "K=128 12.00" in text
+    assert "reform comparison (240 runs, 2 workers, batches of 30): 48.0 s" in text

@@ -299,7 +299,7 @@ def run_bench(
                 "worlds": k,
             }
             jobs.append((f"batched_{k}", job))
-    total = len(jobs) + 2 * plan.repeats
+    total = len(jobs) + 2 * plan.repeats + 1
     samples: dict[str, Samples] = {}
     sweeps: dict[int, Samples] = {1: Samples(), 2: Samples()}
     with tqdm(
@@ -316,6 +316,11 @@ def run_bench(
                     measure_sweep(workers, plan.sweep_runs, plan.sweep_scale, plan.sweep_days)
                 )
                 bar.update(1)
+        bar.set_postfix_str("reform comparison")
+        from sim.experiments.bench_comparison import measure_comparison
+
+        comparison = measure_comparison(2, quick=plan.quick)  # once: it is long (~1 min) and batched
+        bar.update(1)
     floor = samples.pop("floor")
     batched = {k: samples.pop(f"batched_{k}") for k in BATCH_SIZES}
     out: dict[str, Any] = {name: _summary(s) | {"quick": plan.quick} for name, s in samples.items()}
@@ -365,6 +370,7 @@ def run_bench(
     }
     out["sweep"]["batched_speedup"] = max(per_core.values()) / per_core[1]
     out["sweep"]["batched_best_worlds"] = max(per_core, key=lambda k: per_core[k])
+    out["sweep"]["reform_comparison"] = comparison
     out["national"]["seed"] = SEED
     return out
 

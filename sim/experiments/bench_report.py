@@ -69,6 +69,11 @@ def format_table(result: dict[str, Any]) -> str:
     lines.append(
         f"batched {s['scale']} runs per second on one core: {per_core} ({s['batched_speedup']:.1f}x)"
     )
+    c = s["reform_comparison"]
+    lines.append(
+        f"reform comparison ({c['runs']} runs, {c['workers']} workers, batches of {c['batch']}"
+        f"{', quick' if c['quick'] else ''}): {c['seconds']:.1f} s, {c['runs_per_second']:.2f} runs/s"
+    )
     lines.append("")
     lines.append(f"{'target':34s} {'measured':>12s} {'target':>12s}")
     for label, value, target, met in targets(result):
