@@ -273,8 +273,10 @@ def noise_note(ctx: ReportContext, arm: str, outs: list[str]) -> str:
     reps = runs.groupby("point_key").size()
     if reps.min() < 2:
         return note(
-            "One replication per design point: run-to-run noise is counted as if a factor caused it (it "
-            "raises every ST a little); with replications >= 2 this report measures it."
+            "One replication per design point: run-to-run noise is counted as if a factor caused it. It "
+            "raises every factor's ST by about the noise share of the outcome's variance, which can be large "
+            "(for experiments/sensitivity.toml, 35 % for non-essential relief: docs/performance.md); with "
+            "replications >= 2 this report measures it."
         )
     shares = []
     for o in outs:
