@@ -332,6 +332,7 @@ class Plan:
         """A run's identity columns in ``runs.parquet``."""
         arm = self.arms[task.arm]
         draw = self.draw(task.point, task.replication)
+        size, world = self.place(task.point, task.replication)
         ident: dict[str, Any] = {
             "run_id": task.run_id,
             "arm": arm.name,
@@ -339,8 +340,8 @@ class Plan:
             "point_key": self.keys[task.point],
             "replication": task.replication,
             "seed": task.seed,
-            "batch_size": self.place(task.point, task.replication)[0],
-            "world": self.place(task.point, task.replication)[1],
+            "batch_size": size,
+            "world": world,
             "scenario_hash": self.scenario_hash(task.arm, task.point, draw),
         }
         if self.posterior is not None:
@@ -349,12 +350,14 @@ class Plan:
         ident.update(self.points[task.point])
         return ident
 
-    def payload(self, task: Task, daily: bool) -> dict[str, Any]:
-        """What a worker needs to do a task (plain data: it crosses process and network boundaries)."""
-        draw = self.draw(task.point, task.replication)
+    def payload(self, task: Task, daily: bool, scenario: Scenario | None = None) -> dict[str, Any]:
+        """What a worker needs to do a task (plain data: it crosses process and network boundaries); the
+        scenario is the task's own unless given."""
+        if scenario is None:
+            scenario = self.scenario(task.arm, task.point, self.draw(task.point, task.replication))
         return {
             "ident": self.ident(task),
-            "scenario": self.scenario(task.arm, task.point, draw).to_json(),
+            "scenario": scenario.to_json(),
             "seed": task.seed,
             "daily": daily,
             "cases": self.spec.cases,
@@ -364,21 +367,25 @@ class Plan:
     def unit_payload(self, unit: list[Task], daily: bool) -> dict[str, Any]:
         """What a worker needs to do one unit: the payload of its first task, with every task's identity
         (``idents``) and the batch's size (``worlds``) when it is a batch."""
-        payload = self.payload(unit[0], daily)
-        if self.batch > 1:
-            first = unit[0]
-            payload["idents"] = [self.ident(t) for t in unit]
-            payload["worlds"] = self.place(first.point, first.replication)[0]
-            if self.mode == "points":  # the arm's scenario, and each world's factor values over it
-                payload["scenario"] = self.bases[first.arm].to_json()
-                block = self.block(first.point)
-                payload["world_overrides"] = [self.point_overrides(first.arm, q) for q in block]
-            elif self.posterior is not None and self.draw(first.point, first.replication) >= 0:
-                # each replication its own posterior draw
-                payload["scenario"] = self.scenario(first.arm, first.point).to_json()
-                lo = first.replication // self.batch * self.batch
-                draws = [self.draw(first.point, r) for r in range(lo, lo + self.batch)]
-                payload["world_overrides"] = [posterior_overrides(self.posterior, d) for d in draws]
+        first = unit[0]
+        if self.batch == 1:
+            return self.payload(first, daily)
+        overrides: list[dict[str, Any]] | None = None
+        scenario = None  # the first task's own: the worlds share it
+        if self.mode == "points":  # the arm's scenario, and each world's factor values over it
+            scenario = self.bases[first.arm]
+            overrides = [self.point_overrides(first.arm, q) for q in self.block(first.point)]
+        elif self.posterior is not None and self.draw(first.point, first.replication) >= 0:
+            # the point's scenario, and each replication's own posterior draw over it
+            scenario = self.scenario(first.arm, first.point)
+            lo = first.replication // self.batch * self.batch
+            draws = [self.draw(first.point, r) for r in range(lo, lo + self.batch)]
+            overrides = [posterior_overrides(self.posterior, d) for d in draws]
+        payload = self.payload(first, daily, scenario)
+        payload["idents"] = [self.ident(t) for t in unit]
+        payload["worlds"] = self.place(first.point, first.replication)[0]
+        if overrides is not None:
+            payload["world_overrides"] = overrides
         return payload
 
     def design_frame(self) -> pd.DataFrame:

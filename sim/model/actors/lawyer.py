@@ -36,11 +36,11 @@ class DutyLawyer(PoolAgent):
         wait = np.zeros(len(rows), dtype=np.int32)
         duty = ~d.retained[rows]
         drows = rows[duty]
-        pd_ = model.params_at(drows)  # each case's world's values where they differ between worlds
-        rush = 1.0 - pd_.prosecutor.rush_share * pd_.power.target_pressure * Prosecutor.shortfall(
+        pw = model.params_at(drows)  # each case's world's values where they differ between worlds
+        rush = 1.0 - pw.prosecutor.rush_share * pw.power.target_pressure * Prosecutor.shortfall(
             model, d.prosecutor[drows]
         )
-        planned = pd_.lawyer.consultation_minutes * (0.5 + pd_.power.defence_capacity) * rush
+        planned = pw.lawyer.consultation_minutes * (0.5 + pw.power.defence_capacity) * rush
         if p.triage.lawyer_risk_weight > 0.0:  # the office's time goes to at-risk cases first
             worlds = model.world_of(drows) if model.worlds > 1 else None  # each world's office its own
             planned = planned * triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows], worlds)
