@@ -10,12 +10,13 @@ import json
 import sys
 from pathlib import Path
 
+from sim.commands.sweep import parse_batch
 from sim.experiments.executors import open_executor
 from sim.experiments.outdir import check_out_dir, write_marker
 from sim.experiments.spec import SpecError
-from sim.experiments.uncertainty import choose_draws, posterior_overrides, read_posterior
+from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides, read_posterior
 from sim.fitting.replicate import seed_list
-from sim.optimize.evaluate import ARCHIVE, Archive, Runner
+from sim.optimize.evaluate import ARCHIVE, Archive, Runner, search_batch
 from sim.optimize.levers import lever
 from sim.optimize.report import write_report
 from sim.optimize.search import Outcome, Search
@@ -44,6 +45,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="parameter uncertainty: seed r of every candidate runs with posterior draw r "
         "(e.g. experiments/calibration/posterior.parquet)",
     )
+    p.add_argument(
+        "--batch",
+        metavar="K",
+        help="a candidate's seeds go as the worlds of one batched model, K at a time (each world is still "
+        "one run, paired with the same world under every candidate): 'auto' (default: as a sweep batches "
+        "replications) or a whole number (1: one model per seed). Part of the question: --resume keeps it",
+    )
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     p.add_argument("--dask", metavar="ADDRESS", help="run on Dask: 'local' or a scheduler address")
     p.add_argument("--resume", action="store_true", help="continue an interrupted search in --out")
@@ -52,13 +60,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=optimize)
 
 
-def question_digest(spec: OptimizeSpec, posterior: Path | None) -> str:
-    """What a resumed search must share with the one it resumes: the spec's question and, when the search
-    runs over posterior draws, the posterior file's contents."""
-    if posterior is None:
-        return spec.digest()
-    data = hashlib.sha256(posterior.read_bytes()).hexdigest()
-    return hashlib.sha256(f"{spec.digest()}:{data}".encode()).hexdigest()[:16]
+def question_digest(spec: OptimizeSpec, posterior: Path | None, batch: int = 1) -> str:
+    """What a resumed search must share with the one it resumes: the spec's question, when the search runs
+    over posterior draws the posterior file's contents, and the worlds per batched model (batched runs are
+    other runs than one model per seed)."""
+    digest = spec.digest()
+    if posterior is not None:
+        data = hashlib.sha256(posterior.read_bytes()).hexdigest()
+        digest = hashlib.sha256(f"{digest}:{data}".encode()).hexdigest()[:16]
+    if batch > 1:
+        digest = hashlib.sha256(f"{digest}:batch={batch}".encode()).hexdigest()[:16]
+    return digest
 
 
 def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> None:
@@ -93,10 +105,12 @@ def optimize(args: argparse.Namespace) -> int:
         raise SpecError(f"--point {args.point}: must be 0 or more")
     spec, base = load_spec(args.spec, sizes)
     posterior = read_posterior(args.posterior) if args.posterior else None
-    digest = question_digest(spec, Path(args.posterior) if args.posterior else None)
+    levers = [lever(n) for n in spec.levers]
+    drawn = parameters(posterior) if posterior is not None else None
+    batch = search_batch(base, levers, drawn, parse_batch(args.batch))
+    digest = question_digest(spec, Path(args.posterior) if args.posterior else None, batch)
     out = Path(args.out)
     _check_folder(out, digest, args)
-    levers = [lever(n) for n in spec.levers]
     seeds = seed_list(spec.master_seed, spec.search.replications)
     with open_executor(args.workers, args.dask) as info:
         out.mkdir(parents=True, exist_ok=True)
@@ -104,7 +118,13 @@ def optimize(args: argparse.Namespace) -> int:
             for name in OUTPUTS:
                 (out / name).unlink(missing_ok=True)
         write_marker(out, "optimize")
-        meta = {"digest": digest, "spec": spec.model_dump(), "seeds": seeds, "posterior": args.posterior}
+        meta = {
+            "digest": digest,
+            "spec": spec.model_dump(),
+            "seeds": seeds,
+            "posterior": args.posterior,
+            "batch": batch,
+        }
         (out / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         archive = Archive(out, digest)
         archive.load()
@@ -129,6 +149,7 @@ def optimize(args: argparse.Namespace) -> int:
                     bar.update,
                     bar.plan,
                     draws,
+                    batch,
                 )
             )
         runner, check, margin = runners

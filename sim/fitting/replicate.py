@@ -3,14 +3,14 @@ seed, and the pool they run on (the sweep engine's executor, ``sim.experiments.e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 
 import numpy as np
 
 from sim.experiments.executors import local_processes
-from sim.model import simulate
+from sim.model import simulate, simulate_worlds
 from sim.model.scenario import Scenario
 
 
@@ -25,6 +25,18 @@ def run_one(job: tuple[str, int, tuple[str, ...] | None]) -> dict[str, float]:
     scenario_json, seed, metrics = job
     summary = simulate(Scenario.model_validate_json(scenario_json), seed, daily=False).summary
     return dict(summary) if metrics is None else {m: summary[m] for m in metrics}
+
+
+def run_worlds(
+    job: tuple[str, int, int, Sequence[Mapping[str, float]] | None, tuple[str, ...]],
+) -> list[dict[str, float]]:
+    """Replications as the worlds of one batched model (in a worker process): the scenario as JSON, the
+    batch's seed, the number of worlds, each world's parameter overrides (or None) and the metrics wanted;
+    returns each world's metrics, in world order."""
+    scenario_json, seed, worlds, overrides, metrics = job
+    scenario = Scenario.model_validate_json(scenario_json)
+    results = simulate_worlds(scenario, seed, worlds, daily=False, world_overrides=overrides)
+    return [{m: r.summary[m] for m in metrics} for r in results]
 
 
 def run_replications(

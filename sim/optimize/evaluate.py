@@ -1,20 +1,24 @@
 """Evaluating candidates: every candidate (a vector of lever intensities) runs on the same seeds (common
-random numbers), in parallel on the sweep's executors. Each finished run is appended to
-``evaluations.jsonl`` at once, so an interrupted search loses nothing and ``--resume`` reruns no run."""
+random numbers), in parallel on the sweep's executors, its seeds in blocks that each run as the worlds of one
+batched model. Each finished run is appended to ``evaluations.jsonl`` at once, so an interrupted search loses
+nothing and ``--resume`` reruns no run."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, as_completed
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.fitting.replicate import run_one
+from sim.experiments.designs import MAX_BATCH_CASES_PER_DAY, REPLICATION_BATCH
+from sim.experiments.spec import SpecError
+from sim.fitting.replicate import run_one, run_worlds
 from sim.model.scenario import Scenario
+from sim.model.varying import PER_WORLD
 from sim.optimize.levers import Lever, scenario_at
 
 Key = tuple[float, ...]
@@ -72,6 +76,52 @@ class Archive:
             os.fsync(fh.fileno())
 
 
+class Blocks:
+    """The search seeds in blocks of at most ``size``, each block the worlds of one batched model.
+
+    A block's seed is a function of its seeds alone, so world i of a block sees the same cases under every
+    candidate (common random numbers, as between the arms of a batched sweep) and a candidate's figures do
+    not depend on which other candidates were evaluated or on the workers. With ``size`` 1 each seed is an
+    ordinary run on that seed."""
+
+    def __init__(self, seeds: Sequence[int], size: int) -> None:
+        self.all = [int(s) for s in seeds]
+        self.size = max(1, min(int(size), len(self.all)))
+
+    def of(self, seed: int) -> int:
+        return self.all.index(seed) // self.size
+
+    def seeds(self, block: int) -> list[int]:
+        return self.all[block * self.size : (block + 1) * self.size]
+
+    def seed(self, block: int) -> int:
+        state = np.random.SeedSequence(self.seeds(block)).generate_state(2, np.uint32)
+        return int((int(state[0]) << 32 | int(state[1])) >> 1)
+
+
+def search_batch(
+    base: Scenario, levers: Sequence[Lever], posterior_keys: Sequence[str] | None, requested: int | None
+) -> int:
+    """Worlds per batched model for a search (1: one model per run). Not with a calendar; over posterior
+    draws only when every drawn parameter may differ between worlds and no lever moves it. ``requested``
+    None is automatic: as many replications as a sweep would batch."""
+    lever_keys = {key for lv in levers for key, _, _ in lv.changes}
+    drawn = set(posterior_keys or ())
+    ok = not base.run.start_date and drawn <= PER_WORLD and not drawn & lever_keys
+    if requested is not None:
+        if requested > 1 and not ok:
+            raise SpecError(
+                f"--batch {requested}: this search cannot batch its seeds (a calendar, or posterior "
+                "parameters that cannot differ between worlds or that a lever moves); use --batch 1"
+            )
+        return requested
+    if not ok:
+        return 1
+    per_day = base.run.cases_per_day
+    room = int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else REPLICATION_BATCH
+    return max(1, min(REPLICATION_BATCH, room))
+
+
 class Runner:
     """Runs candidates on the common seeds and returns their per-seed metrics. With ``draws`` (one set of
     parameter overrides per seed, from a posterior) seed i runs with draw i under every candidate, so the
@@ -88,41 +138,64 @@ class Runner:
         on_run: Callable[[], None] = lambda: None,
         on_plan: Callable[[int], None] = lambda n: None,
         draws: Sequence[Mapping[str, Any]] | None = None,
+        batch: int = 1,
     ) -> None:
         self.levers, self.seeds = list(levers), [int(s) for s in seeds]
         if draws is not None and len(draws) != len(self.seeds):
             raise ValueError(f"{len(draws)} posterior draws for {len(self.seeds)} seeds")
+        self.base, self.draws = base, None if draws is None else [dict(d) for d in draws]
         self.bases = {
             s: base if draws is None else base.with_overrides(draws[i], "posterior")
             for i, s in enumerate(self.seeds)
         }
+        # batch > 1: the seeds go in blocks of ``batch`` as the worlds of one batched model (see Blocks)
+        self.blocks = Blocks(self.seeds, batch)
         self.metrics = tuple(dict.fromkeys((*KEPT, *metrics)))
         self.archive, self.executor, self.on_run, self.on_plan = archive, executor, on_run, on_plan
         self.evaluated: dict[Key, None] = {}  # candidates of this search, in the order first asked for
-
-    def missing(self, X: np.ndarray) -> int:
-        """How many runs evaluating ``X`` would still take."""
-        keys = dict.fromkeys(key_of(x) for x in X)
-        return sum((k, s) not in self.archive.runs for k in keys for s in self.seeds)
 
     def run(self, X: np.ndarray) -> list[dict[str, np.ndarray]]:
         """Per candidate: each kept metric over the seeds (seed order)."""
         keys = [key_of(x) for x in X]
         todo = [(k, s) for k in dict.fromkeys(keys) for s in self.seeds if (k, s) not in self.archive.runs]
-        jobs = {
-            (k, s): (scenario_at(self.bases[s], self.levers, k).model_dump_json(), s, self.metrics)
-            for k, s in todo
-        }
-        if self.executor is None:
-            for ks, job in jobs.items():
-                self._done(ks, run_one(job))
+        self.on_plan(len(todo))
+        if self.blocks.size > 1:
+            self._run_batched(todo)
         else:
-            futures = {self.executor.submit(run_one, job): ks for ks, job in jobs.items()}
-            for fut in as_completed(futures):
-                self._done(futures[fut], fut.result())
+            jobs = {
+                (k, s): (scenario_at(self.bases[s], self.levers, k).model_dump_json(), s, self.metrics)
+                for k, s in todo
+            }
+            for ks, result in self._execute(run_one, jobs):
+                self._done(ks, result)
         for k in keys:
             self.evaluated.setdefault(k)
         return [self.per_seed(k) for k in keys]
+
+    def _run_batched(self, todo: list[tuple[Key, int]]) -> None:
+        """Each block of seeds a candidate still lacks runs as one batched model; only its missing worlds are
+        recorded (a block is deterministic, so a rerun gives the worlds already kept the same numbers)."""
+        wanted = {(k, self.blocks.of(s)) for k, s in todo}
+        jobs = {}
+        for k, b in sorted(wanted):
+            block = self.blocks.seeds(b)
+            over = None if self.draws is None else [self.draws[self.seeds.index(s)] for s in block]
+            scenario = scenario_at(self.base, self.levers, k).model_dump_json()
+            jobs[(k, b)] = (scenario, self.blocks.seed(b), len(block), over, self.metrics)
+        for (k, b), worlds in self._execute(run_worlds, jobs):
+            for s, metrics in zip(self.blocks.seeds(b), worlds, strict=True):
+                if (k, s) not in self.archive.runs:
+                    self._done((k, s), metrics)
+
+    def _execute(self, fn: Callable[[Any], Any], jobs: Mapping[Any, Any]) -> Iterator[tuple[Any, Any]]:
+        """(key, result) of each job, as they finish (in this process without an executor)."""
+        if self.executor is None:
+            for key, job in jobs.items():
+                yield key, fn(job)
+            return
+        futures = {self.executor.submit(fn, job): key for key, job in jobs.items()}
+        for fut in as_completed(futures):
+            yield futures[fut], fut.result()
 
     def per_seed(self, key: Key) -> dict[str, np.ndarray]:
         runs = [self.archive.runs[(key, s)] for s in self.seeds]
