@@ -75,6 +75,12 @@ class Evaluator:
     def params(self) -> tuple[FreeParam, ...]:
         return self.spec.free
 
+    @property
+    def batch(self) -> int:
+        """Fit seeds per batched model (``fit_batch``): J stays a function of the candidate alone, since a
+        candidate's blocks of seeds are always the same worlds."""
+        return int(self.spec.settings["fit_batch"])
+
     def scenario(
         self, x: Sequence[float] | np.ndarray, *, days: int | None = None, drain_days: int | None = None
     ) -> Scenario:
@@ -89,7 +95,8 @@ class Evaluator:
     def evaluate(self, xs: Sequence[Sequence[float] | np.ndarray]) -> list[float]:
         """Objective of several candidates at once (all candidate x seed runs go to the executor together)."""
         metrics = [t.metric for t in self.spec.active_targets]
-        reps = run_replications([self.scenario(x) for x in xs], self.seeds, metrics, self.executor)
+        scenarios = [self.scenario(x) for x in xs]
+        reps = run_replications(scenarios, self.seeds, metrics, self.executor, self.batch)
         scores = []
         for x, rows in zip(xs, reps, strict=True):
             means = {

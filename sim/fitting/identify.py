@@ -89,7 +89,7 @@ def identify(
     if log:
         log(f"identification: {len(points)} points x {n_seeds} seeds, run.days = {n_days}")
     with worker_pool(workers) as ex:
-        reps = run_replications([ev.scenario(x) for x in points], ev.seeds, metrics, ex)
+        reps = run_replications([ev.scenario(x) for x in points], ev.seeds, metrics, ex, ev.batch)
     per_seed = [np.array([[r[m] for m in metrics] for r in rep]) for rep in reps]  # seeds x targets
     means = [m.mean(axis=0) for m in per_seed]
     G = np.empty((len(targets), len(params)))

@@ -27,16 +27,43 @@ def run_one(job: tuple[str, int, tuple[str, ...] | None]) -> dict[str, float]:
     return dict(summary) if metrics is None else {m: summary[m] for m in metrics}
 
 
+class Blocks:
+    """Seeds in blocks of at most ``size``, each block the worlds of one batched model.
+
+    A block's seed is a function of its seeds alone, so world i of a block sees the same cases under every
+    scenario run on it (common random numbers, as between the arms of a batched sweep), and a scenario's
+    figures do not depend on which other scenarios ran or on the workers. With ``size`` 1 each seed is an
+    ordinary run on that seed."""
+
+    def __init__(self, seeds: Sequence[int], size: int) -> None:
+        self.all = [int(s) for s in seeds]
+        self.size = max(1, min(int(size), len(self.all)))
+
+    @property
+    def count(self) -> int:
+        return -(-len(self.all) // self.size)
+
+    def of(self, seed: int) -> int:
+        return self.all.index(seed) // self.size
+
+    def seeds(self, block: int) -> list[int]:
+        return self.all[block * self.size : (block + 1) * self.size]
+
+    def seed(self, block: int) -> int:
+        state = np.random.SeedSequence(self.seeds(block)).generate_state(2, np.uint32)
+        return int((int(state[0]) << 32 | int(state[1])) >> 1)
+
+
 def run_worlds(
-    job: tuple[str, int, int, Sequence[Mapping[str, float]] | None, tuple[str, ...]],
+    job: tuple[str, int, int, Sequence[Mapping[str, float]] | None, tuple[str, ...] | None],
 ) -> list[dict[str, float]]:
     """Replications as the worlds of one batched model (in a worker process): the scenario as JSON, the
-    batch's seed, the number of worlds, each world's parameter overrides (or None) and the metrics wanted;
-    returns each world's metrics, in world order."""
+    batch's seed, the number of worlds, each world's parameter overrides (or None) and the metrics wanted
+    (None = all); returns each world's metrics, in world order."""
     scenario_json, seed, worlds, overrides, metrics = job
     scenario = Scenario.model_validate_json(scenario_json)
     results = simulate_worlds(scenario, seed, worlds, daily=False, world_overrides=overrides)
-    return [{m: r.summary[m] for m in metrics} for r in results]
+    return [dict(r.summary) if metrics is None else {m: r.summary[m] for m in metrics} for r in results]
 
 
 def run_replications(
@@ -44,16 +71,28 @@ def run_replications(
     seeds: Sequence[int],
     metrics: Sequence[str] | None,
     executor: Executor | None = None,
+    batch: int = 1,
 ) -> list[list[dict[str, float]]]:
     """Run every scenario on every seed (CRN); returns per scenario the per-seed metric dicts (None = all
-    metrics)."""
+    metrics). ``batch`` > 1: each scenario's seeds run in blocks of that many as the worlds of one batched
+    model (``Blocks``)."""
     mt = None if metrics is None else tuple(metrics)
-    jobs = [(s.model_dump_json(), int(seed), mt) for s in scenarios for seed in seeds]
-    out = (
-        list(executor.map(run_one, jobs, chunksize=1)) if executor is not None else [run_one(j) for j in jobs]
+    blocks = Blocks(seeds, batch)
+    if blocks.size == 1:
+        jobs = [(s.model_dump_json(), int(seed), mt) for s in scenarios for seed in seeds]
+        out = list(executor.map(run_one, jobs, chunksize=1)) if executor else [run_one(j) for j in jobs]
+        k = len(seeds)
+        return [out[i * k : (i + 1) * k] for i in range(len(scenarios))]
+    n = blocks.count
+    batched = [
+        (s.model_dump_json(), blocks.seed(b), len(blocks.seeds(b)), None, mt)
+        for s in scenarios
+        for b in range(n)
+    ]
+    done = (
+        list(executor.map(run_worlds, batched, chunksize=1)) if executor else [run_worlds(j) for j in batched]
     )
-    k = len(seeds)
-    return [out[i * k : (i + 1) * k] for i in range(len(scenarios))]
+    return [[w for part in done[i * n : (i + 1) * n] for w in part] for i in range(len(scenarios))]
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sim.experiments.designs import REPLICATION_BATCH
 from sim.model.metrics import METRICS
 from sim.model.scenario import Scenario, ScenarioError, param_table, read_toml
 
@@ -82,6 +83,7 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "seed_entropy": 20240401,
     "prior_weight": 1.0,
     "fit_seeds": 4,
+    "fit_batch": 1,
     "fit_days": 365,
     "fit_drain_days": 240,
     "check_seeds": 20,
@@ -103,6 +105,12 @@ def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
     if unknown:
         raise ScenarioError(
             f"{path}: unknown [settings] keys {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}"
+        )
+    batch = settings["fit_batch"]
+    if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= REPLICATION_BATCH:
+        raise ScenarioError(
+            f"{path}: [settings] fit_batch = {batch!r}: must be a whole number from 1 (one model per fit "
+            f"seed) to {REPLICATION_BATCH}"
         )
     targets = []
     for i, t in enumerate(doc.get("target", [])):

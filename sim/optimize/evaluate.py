@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.experiments.designs import MAX_BATCH_CASES_PER_DAY, REPLICATION_BATCH
 from sim.experiments.spec import SpecError
-from sim.fitting.replicate import run_one, run_worlds
+from sim.fitting.replicate import Blocks, run_one, run_worlds
 from sim.model.scenario import Scenario
 from sim.model.varying import PER_WORLD
 from sim.optimize.levers import Lever, scenario_at
@@ -74,29 +74,6 @@ class Archive:
             fh.write(line + "\n")
             fh.flush()
             os.fsync(fh.fileno())
-
-
-class Blocks:
-    """The search seeds in blocks of at most ``size``, each block the worlds of one batched model.
-
-    A block's seed is a function of its seeds alone, so world i of a block sees the same cases under every
-    candidate (common random numbers, as between the arms of a batched sweep) and a candidate's figures do
-    not depend on which other candidates were evaluated or on the workers. With ``size`` 1 each seed is an
-    ordinary run on that seed."""
-
-    def __init__(self, seeds: Sequence[int], size: int) -> None:
-        self.all = [int(s) for s in seeds]
-        self.size = max(1, min(int(size), len(self.all)))
-
-    def of(self, seed: int) -> int:
-        return self.all.index(seed) // self.size
-
-    def seeds(self, block: int) -> list[int]:
-        return self.all[block * self.size : (block + 1) * self.size]
-
-    def seed(self, block: int) -> int:
-        state = np.random.SeedSequence(self.seeds(block)).generate_state(2, np.uint32)
-        return int((int(state[0]) << 32 | int(state[1])) >> 1)
 
 
 def search_batch(
