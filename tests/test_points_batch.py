@@ -51,6 +51,14 @@ def test_a_design_with_one_replication_batches_its_points(tmp_path: Path) -> Non
     # more replications than points: replications batch as before
     many = Plan(load_spec(tiny_spec(tmp_path, reps=8, extra=LHS.format(n=3), name="many.toml")))
     assert many.mode == "replications" and many.batch == 8
+    # reform intensities may differ between worlds; a reform's staffing (lawyers per district) may not
+    keys = ('"prosecutor.consult_prob" = [0.0, 0.8]', '"lawyer.file_access" = [0.1, 0.9]')
+    intensities = LHS.format(n=6).split("[factors.ranges]")[0] + "[factors.ranges]\n" + "\n".join(keys)
+    assert Plan(load_spec(tiny_spec(tmp_path, reps=1, extra=intensities, name="int.toml"))).mode == "points"
+    staffing = intensities + '\n"lawyer.per_district" = [4, 10]'
+    assert (
+        Plan(load_spec(tiny_spec(tmp_path, reps=1, extra=staffing, name="staff.toml"))).mode == "replications"
+    )
 
 
 def test_batched_points_are_the_same_runs_on_any_workers(tmp_path: Path) -> None:

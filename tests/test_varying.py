@@ -29,6 +29,18 @@ OTHER = {
     "case.sentence_median_months": 30.0,
     "judge.fast_track_uptake": 0.95,
     "prosecutor.review_days_fast": 12.0,
+    "power.charge_leverage": 0.95,
+    "prosecutor.punitive_protest_prob": 0.9,
+    "defendant.protest_awareness": 0.95,
+    "prosecutor.determinate_share": 0.2,
+    "prosecutor.consult_prob": 0.9,
+    "judge.feedback_share": 0.9,
+    "lawyer.file_access": 0.95,
+    "lawyer.private_meeting": 0.95,
+    "lawyer.continuity": 0.95,
+    "prosecutor.recorded_hearing_share": 1.0,
+    "judge.record_review_hours": 3.0,
+    "defendant.learning_prob": 0.9,
 }
 SHORT = {"run.days": 150, "run.warmup_days": 0, "run.drain_days": 250}
 

@@ -203,7 +203,7 @@ class Defendant(mesa.Agent):
         """Does a defendant who signed on wrong beliefs come to see it (literacy and real advice help)?"""
         d = model.docket
         prob = (
-            model.params.defendant.learning_prob
+            model.params_at(rows).defendant.learning_prob
             * scale
             * (0.5 * d.literacy[rows] + 0.5 * d.substantive[rows])
         )

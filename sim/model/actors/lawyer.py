@@ -21,10 +21,10 @@ class DutyLawyer(PoolAgent):
     pool_name = "lawyers"
 
     @classmethod
-    def substantiveness(cls, model: LeniencyModel, minutes: np.ndarray) -> np.ndarray:
-        """0-1: enough minutes, file access and private meetings make help substantive (assumption on the
-        form)."""
-        lp = model.params.lawyer
+    def substantiveness(cls, model: LeniencyModel, rows: np.ndarray, minutes: np.ndarray) -> np.ndarray:
+        """0-1 for the cases ``rows``: enough minutes, file access and private meetings make help substantive
+        (assumption on the form)."""
+        lp = model.params_at(rows).lawyer
         time_part = np.sqrt(np.minimum(minutes / lp.substantive_minutes, 1.0))
         return time_part * (0.5 + 0.25 * lp.file_access + 0.25 * lp.private_meeting)
 
@@ -48,7 +48,7 @@ class DutyLawyer(PoolAgent):
         model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)
         wait[duty] = w
         d.lawyer_minutes[drows] = planned * tf
-        d.substantive[drows] = cls.substantiveness(model, d.lawyer_minutes[drows])
+        d.substantive[drows] = cls.substantiveness(model, drows, d.lawyer_minutes[drows])
         d.substantive[rows[~duty]] = lp.retained_substantiveness
         d.lawyer_minutes[rows[~duty]] = lp.substantive_minutes
         s = d.substantive[rows].astype(np.float64)
@@ -64,7 +64,7 @@ class DutyLawyer(PoolAgent):
     def continue_to_trial(cls, model: LeniencyModel, rows: np.ndarray, relief: bool = False) -> None:
         """Continuity: the same lawyer stays, or a new duty lawyer with little time takes over."""
         d, p = model.docket, model.params
-        changes = ~d.retained[rows] & (model.rng.random(len(rows)) >= p.lawyer.continuity)
+        changes = ~d.retained[rows] & (model.rng.random(len(rows)) >= model.params_at(rows).lawyer.continuity)
         d.substantive[rows[changes]] *= 0.5
         duty = rows[~d.retained[rows]]
         _, hours, _ = model.lawyers.book(d.lawyer[duty], p.lawyer.trial_hours)

@@ -89,7 +89,7 @@ class Prosecutor(PoolAgent):
         """
         d, p = model.docket, model.params
         believed = np.exp(model.prosecutors.norm_belief[d.prosecutor[rows], d.judge_local[rows]])
-        consult = model.rng.random(len(rows)) < p.prosecutor.consult_prob
+        consult = model.rng.random(len(rows)) < model.params_at(rows).prosecutor.consult_prob
         # a consultation reveals how this court sees this case; it costs both sides time
         crow = rows[consult]
         _, hp, _ = model.prosecutors.book(d.prosecutor[crow], p.prosecutor.consult_hours)

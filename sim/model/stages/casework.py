@@ -140,7 +140,7 @@ def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> Non
     fast, summ = proc == Procedure.FAST_TRACK, proc == Procedure.SUMMARY
     std_h = np.select([fast, summ], [jp.fast_track_hours, jp.summary_hours], jp.ordinary_hours)
     # the court examines the recorded plea hearing when there is one (voluntariness safeguards)
-    std_h = std_h + jp.record_review_hours * (d.recorded[rows] & d.signed[rows])
+    std_h = std_h + m.params_at(rows).judge.record_review_hours * (d.recorded[rows] & d.signed[rows])
     # triage: at-risk plea cases get a substantive voluntariness review, at its cost in judge time
     tp = m.params.triage
     if tp.review_share > 0.0:

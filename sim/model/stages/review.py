@@ -68,7 +68,7 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
     """Lawyer advice, the offer and the defendant's decision; signing with a lawyer present (Art. 174)."""
     d = m.docket
     Defendant.form_beliefs(m, rows)
-    d.recorded[rows] = m.rng.random(len(rows)) < m.params.prosecutor.recorded_hearing_share
+    d.recorded[rows] = m.rng.random(len(rows)) < m.params_at(rows).prosecutor.recorded_hearing_share
     d.at_risk[rows] = triage.at_risk(m, rows)
     lawyer_wait = DutyLawyer.advise(m, rows)
     d.pressure[rows] = Defendant.pressure(m, rows)

@@ -107,7 +107,7 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     judgment(m, rows, sentence, lawful)
     # a reasoned judgment states the court's view too (learning from informative feedback only), and under
     # coordination the court tells the prosecutor its view on a share of adopted cases
-    told = d.explained[rows] | (m.rng.random(len(rows)) < p.judge.feedback_share)
+    told = d.explained[rows] | (m.rng.random(len(rows)) < m.params_at(rows).judge.feedback_share)
     Prosecutor.learn(m, rows[adopt & told])
 
 
