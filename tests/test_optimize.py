@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_sweep_support import cli_command
 
 from sim.model.scenario import REFORMS, load_scenario
 from sim.optimize.levers import LEVER_NAMES, lever, scenario_at
@@ -45,13 +46,7 @@ replications = 2
 
 
 def cli(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli", "optimize", str(spec), "--out", str(out), "--quiet", *args],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        timeout=300,
-    )
+    return cli_command("optimize", spec, out, *args, timeout=300)
 
 
 @pytest.mark.parametrize("name", REFORMS)

@@ -12,9 +12,9 @@ import pytest
 from test_optimize import cli, spec_text
 
 from sim.experiments.spec import SpecError
-from sim.fitting.replicate import seed_list
+from sim.fitting.replicate import Blocks, seed_list
 from sim.model import simulate, simulate_worlds
-from sim.optimize.evaluate import Blocks, search_batch
+from sim.optimize.evaluate import search_batch
 from sim.optimize.levers import LEVER_NAMES, lever, scenario_at
 from sim.optimize.spec import load_spec
 

@@ -69,15 +69,22 @@ def sweep_in_process(
     return sweep, report
 
 
-def cli_sweep(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    """``leniency sweep SPEC --out OUT --quiet ARGS`` in a process of its own."""
+def cli_command(
+    command: str, spec: Path, out: Path, *args: str, timeout: float = 240
+) -> subprocess.CompletedProcess:
+    """``leniency COMMAND SPEC --out OUT --quiet ARGS`` in a process of its own."""
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet", *args],
+        [sys.executable, "-m", "sim.cli", command, str(spec), "--out", str(out), "--quiet", *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
-        timeout=240,
+        timeout=timeout,
     )
+
+
+def cli_sweep(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+    """``leniency sweep SPEC --out OUT --quiet ARGS`` in a process of its own."""
+    return cli_command("sweep", spec, out, *args)
 
 
 def failing_arm(real: Callable[..., Any], arm: str) -> Callable[..., Any]:

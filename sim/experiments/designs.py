@@ -78,7 +78,13 @@ def run_seed(master_seed: int, key: int, replication: int) -> int:
 
     It depends on the design point and the replication only — not on the arm (common random numbers), the
     order of execution or the number of workers."""
-    state = np.random.SeedSequence(master_seed, spawn_key=(key, replication)).generate_state(2, np.uint32)
+    return seed_of(np.random.SeedSequence(master_seed, spawn_key=(key, replication)))
+
+
+def seed_of(ss: np.random.SeedSequence) -> int:
+    """A seed sequence's first 64 bits as a non-negative 63-bit int (the form every run and batch seed
+    takes)."""
+    state = ss.generate_state(2, np.uint32)
     return int((int(state[0]) << 32 | int(state[1])) >> 1)
 
 
@@ -90,18 +96,14 @@ def run_id(scenario_hash: str, seed: int) -> str:
 def batch_seed(master_seed: int, key: int, size: int, block: int) -> int:
     """The seed of one batch of ``size`` worlds (replications ``block * size`` on of a design point): as
     ``run_seed``, a function of the point and the replications only, the same for every arm."""
-    ss = np.random.SeedSequence(master_seed, spawn_key=(key, size, block, 1))
-    state = ss.generate_state(2, np.uint32)
-    return int((int(state[0]) << 32 | int(state[1])) >> 1)
+    return seed_of(np.random.SeedSequence(master_seed, spawn_key=(key, size, block, 1)))
 
 
 def points_batch_seed(master_seed: int, keys: list[int], replication: int) -> int:
     """The seed of one batch of design points (``keys``, in world order) at one replication: a function of
     those points and the replication only, the same for every arm."""
     block = int.from_bytes(hashlib.sha256(json.dumps(keys).encode()).digest()[:8], "big") >> 1
-    ss = np.random.SeedSequence(master_seed, spawn_key=(block, len(keys), replication, 2))
-    state = ss.generate_state(2, np.uint32)
-    return int((int(state[0]) << 32 | int(state[1])) >> 1)
+    return seed_of(np.random.SeedSequence(master_seed, spawn_key=(block, len(keys), replication, 2)))
 
 
 def world_run_id(scenario_hash: str, seed: int, size: int, world: int) -> str:
@@ -122,9 +124,19 @@ def batchable(bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
     """Whether replications can share a batched model: not with a calendar (run.start_date), and over
     posterior draws only when every parameter the posterior draws may differ between worlds (each replication
     runs its own draw; ``sim.model.varying.PER_WORLD``)."""
-    if any(b.run.start_date for b in bases):
-        return False
-    return posterior is None or set(parameters(posterior)) <= PER_WORLD
+    return replications_batchable(bases, parameters(posterior) if posterior is not None else ())
+
+
+def replications_batchable(bases: list[Scenario], drawn: Iterable[str]) -> bool:
+    """``batchable`` given the names of the parameters drawn per replication."""
+    return not any(b.run.start_date for b in bases) and set(drawn) <= PER_WORLD
+
+
+def batch_room(bases: list[Scenario]) -> int:
+    """The most worlds one model of these scenarios may hold: ``MAX_BATCH``, fewer for busy scenarios (at
+    most ``MAX_BATCH_CASES_PER_DAY`` arrivals a day over all worlds)."""
+    per_day = max(b.run.cases_per_day for b in bases)
+    return int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else MAX_BATCH
 
 
 def points_batchable(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
@@ -158,8 +170,7 @@ def auto_batch(
     same spec gives the same numbers anywhere."""
     if not batchable(bases, posterior):
         return 1
-    per_day = max(b.run.cases_per_day for b in bases)
-    room = int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else MAX_BATCH
+    room = batch_room(bases)
     if points > 0:
         return max(1, min(points, MAX_BATCH, room))
     return max(1, min(spec.replications, REPLICATION_BATCH, room))

@@ -3,12 +3,14 @@ seed, and the pool they run on (the sweep engine's executor, ``sim.experiments.e
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from typing import Any
 
 import numpy as np
 
+from sim.experiments.designs import seed_of
 from sim.experiments.executors import local_processes
 from sim.model import simulate, simulate_worlds
 from sim.model.scenario import Scenario
@@ -50,8 +52,7 @@ class Blocks:
         return self.all[block * self.size : (block + 1) * self.size]
 
     def seed(self, block: int) -> int:
-        state = np.random.SeedSequence(self.seeds(block)).generate_state(2, np.uint32)
-        return int((int(state[0]) << 32 | int(state[1])) >> 1)
+        return seed_of(np.random.SeedSequence(self.seeds(block)))
 
 
 def run_worlds(
@@ -78,21 +79,21 @@ def run_replications(
     model (``Blocks``)."""
     mt = None if metrics is None else tuple(metrics)
     blocks = Blocks(seeds, batch)
+    texts = [s.model_dump_json() for s in scenarios]
+    fn: Callable[[Any], Any]
     if blocks.size == 1:
-        jobs = [(s.model_dump_json(), int(seed), mt) for s in scenarios for seed in seeds]
-        out = list(executor.map(run_one, jobs, chunksize=1)) if executor else [run_one(j) for j in jobs]
-        k = len(seeds)
-        return [out[i * k : (i + 1) * k] for i in range(len(scenarios))]
-    n = blocks.count
-    batched = [
-        (s.model_dump_json(), blocks.seed(b), len(blocks.seeds(b)), None, mt)
-        for s in scenarios
-        for b in range(n)
-    ]
-    done = (
-        list(executor.map(run_worlds, batched, chunksize=1)) if executor else [run_worlds(j) for j in batched]
-    )
-    return [[w for part in done[i * n : (i + 1) * n] for w in part] for i in range(len(scenarios))]
+        fn = run_one
+        jobs: list[tuple[Any, ...]] = [(t, int(seed), mt) for t in texts for seed in seeds]
+    else:
+        fn = run_worlds
+        jobs = [
+            (t, blocks.seed(b), len(blocks.seeds(b)), None, mt) for t in texts for b in range(blocks.count)
+        ]
+    done: list[Any] = list(executor.map(fn, jobs, chunksize=1)) if executor else [fn(j) for j in jobs]
+    if blocks.size > 1:  # each job gave its block's worlds, in seed order
+        done = [w for block in done for w in block]
+    k = len(seeds)
+    return [done[i * k : (i + 1) * k] for i in range(len(scenarios))]
 
 
 @contextmanager

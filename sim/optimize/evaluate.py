@@ -14,11 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from sim.experiments.designs import MAX_BATCH_CASES_PER_DAY, REPLICATION_BATCH
+from sim.experiments.designs import REPLICATION_BATCH, batch_room, replications_batchable
 from sim.experiments.spec import SpecError
 from sim.fitting.replicate import Blocks, run_one, run_worlds
 from sim.model.scenario import Scenario
-from sim.model.varying import PER_WORLD
 from sim.optimize.levers import Lever, scenario_at
 
 Key = tuple[float, ...]
@@ -84,7 +83,7 @@ def search_batch(
     None is automatic: as many replications as a sweep would batch."""
     lever_keys = {key for lv in levers for key, _, _ in lv.changes}
     drawn = set(posterior_keys or ())
-    ok = not base.run.start_date and drawn <= PER_WORLD and not drawn & lever_keys
+    ok = replications_batchable([base], drawn) and not drawn & lever_keys
     if requested is not None:
         if requested > 1 and not ok:
             raise SpecError(
@@ -92,11 +91,7 @@ def search_batch(
                 "parameters that cannot differ between worlds or that a lever moves); use --batch 1"
             )
         return requested
-    if not ok:
-        return 1
-    per_day = base.run.cases_per_day
-    room = int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else REPLICATION_BATCH
-    return max(1, min(REPLICATION_BATCH, room))
+    return max(1, min(REPLICATION_BATCH, batch_room([base]))) if ok else 1
 
 
 class Runner:
