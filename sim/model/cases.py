@@ -30,6 +30,7 @@ _COPY = {
     "base": "trial_sentence_months",
     "offer": "offer_months",
     "rec": "recommendation_months",
+    "first_sentence": "first_instance_sentence_months",
     "determinate": "determinate",
     "ever_signed": "signed",
     "insisted": "insisted_on",

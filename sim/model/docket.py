@@ -10,9 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.streams import BLOCK_WIDTH
+
 # column name -> dtype. Months are sentence lengths; days are model days.
-COLUMNS: dict[str, type | str] = {
+COLUMNS: dict[str, Any] = {
     "case_id": np.int64,
+    # the case's behavioural draws, one 32-bit word per decision (sim.model.streams): not a fact of the case
+    "draws": (np.uint32, (BLOCK_WIDTH,)),
+    "trials": np.int8,  # first-instance trials begun (a plea lost sends the case to trial anew)
     "arrival": np.int32,
     "district": np.int32,
     "prosecutor": np.int32,
@@ -246,5 +251,5 @@ class Docket:
         return int(hit[0]) if len(hit) else None
 
     def record(self, row: int) -> dict[str, Any]:
-        """One case as a plain dict (for case stories and debugging)."""
-        return {name: getattr(self, name)[row].item() for name in COLUMNS}
+        """One case as a plain dict (for case stories and debugging); its random draws are left out."""
+        return {name: getattr(self, name)[row].item() for name in COLUMNS if name != "draws"}

@@ -25,6 +25,7 @@ from sim.model.procedure import CaseState, Stage
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
 from sim.model.stages import HANDLERS, Due, arrive
 from sim.model.story import CaseStories
+from sim.model.streams import ActorDraws, Kind, Streams
 from sim.model.timeline import Timeline, YearlyBooks
 from sim.model.varying import ParamsAt, WorldValues
 from sim.model.world_days import WorldDays
@@ -62,13 +63,11 @@ class LeniencyModel(mesa.Model):
         world_overrides: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         super().__init__(rng=rng)
-        # Common random numbers: who arrives, with what case, comes from a stream of its own, so two runs with
-        # the
-        # same seed see the same cases whatever a reform changes in behaviour (paired comparisons stay sharp).
-        if isinstance(rng, int | np.integer):
-            self.case_rng = np.random.default_rng(np.random.SeedSequence(int(rng)).spawn(1)[0])
-        else:
-            self.case_rng = np.random.default_rng(self.rng.integers(2**63))
+        # Common random numbers: every random decision draws from its own stream, keyed by the seed and what
+        # it is about (sim.model.streams), so two runs with the same seed differ only where a change acts.
+        # The model's own generators (Mesa's rng and random) seed the streams and draw nothing else.
+        seed = int(rng) if isinstance(rng, int | np.integer) else int(self.rng.integers(2**63))
+        self.streams = Streams(seed)
         base = params if params is not None else load_scenario()
         resolved = load_scenario(base, reforms=reforms, scale=scale) if (scale or reforms) else base
         world: Scenario = resolved.with_overrides(overrides) if overrides else resolved
@@ -121,8 +120,9 @@ class LeniencyModel(mesa.Model):
             self.prosecutors.belief_sd[:] = self.varying.values["prosecutor.norm_belief_sd"][own]
         n_lawyers = p.run.districts * p.lawyer.per_district
         self.lawyers = ActorPool(n_lawyers, p.lawyer.hours_per_day, w.corner_cutting, w.horizon_days)
-        self.judges = Bench(p, self.rng)
-        self.prosecutors.meet_judges(self.judges.norm, p.judge.per_district, self.rng)
+        setup = self.actor_draws(Kind.SETUP, 0)
+        self.judges = Bench(p, setup)
+        self.prosecutors.meet_judges(self.judges.norm, p.judge.per_district, setup)
         pools = ((Prosecutor, self.prosecutors), (DutyLawyer, self.lawyers), (Judge, self.judges))
         per = {
             Prosecutor: p.prosecutor.per_district,
@@ -132,6 +132,18 @@ class LeniencyModel(mesa.Model):
         for cls, pool in pools:
             for i in range(pool.n):
                 cls(self, i, i // per[cls])
+
+    def actor_draws(self, kind: Kind, day: int) -> ActorDraws:
+        """Every actor's draws for a day (``STAFF``) or the start (``SETUP``), from each world's stream."""
+        p, dw = self.params, self.districts_per_world
+        return self.streams.actors(
+            kind,
+            day,
+            self.worlds,
+            dw * p.judge.per_district,
+            dw * p.prosecutor.per_district,
+            p.judge.per_district,
+        )
 
     def world_of(self, rows: np.ndarray) -> np.ndarray:
         """The world of each docket row (its district's block of ``districts_per_world``)."""
@@ -143,6 +155,12 @@ class LeniencyModel(mesa.Model):
         if self.varying is None:
             return self.params
         return self.varying.at(self.params, self.world_of(rows))
+
+    def params_of_worlds(self) -> Scenario | ParamsAt:
+        """The parameters world by world: a key that differs between worlds is an array over the worlds."""
+        if self.varying is None:
+            return self.params
+        return self.varying.at(self.params, np.arange(self.worlds))
 
     @property
     def tally(self) -> Tally:
@@ -164,8 +182,7 @@ class LeniencyModel(mesa.Model):
         self.staff_day()
         arrivals = 0
         if self.day < p.run.days:
-            arrivals = int(self.case_rng.poisson(p.run.cases_per_day))
-            arrive(self, arrivals)
+            arrivals = arrive(self)
         due = d.due(self.day)
         if len(due):
             # Only today's due rows change state (closed rows keep their closing state until the end-of-day
@@ -205,9 +222,10 @@ class LeniencyModel(mesa.Model):
         """Turnover and drift keep the world stationary: judges' norms drift (mean-reverting) and judges and
         prosecutors leave and are replaced (newcomers hold uninformed beliefs)."""
         p = self.params
-        new_judges = self.judges.drift(p, self.rng)
-        self.prosecutors.forget_judges(new_judges, p.judge.per_district, self.rng)
-        self.prosecutors.turnover(p.prosecutor.turnover_per_year, self.rng)
+        draws = self.actor_draws(Kind.STAFF, self.day)
+        new_judges = self.judges.drift(p, draws)
+        self.prosecutors.forget_judges(new_judges, p.judge.per_district, draws)
+        self.prosecutors.turnover(p.prosecutor.turnover_per_year, draws)
 
     def add_hours(
         self, actor: str, stage: Stage, rows: np.ndarray, hours: np.ndarray, relief: bool = False

@@ -8,10 +8,12 @@ import mesa
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model import streams
 from sim.model.actors.prosecutor import Prosecutor
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
+    from sim.model.streams import Arrivals
 
 
 class Defendant(mesa.Agent):
@@ -55,32 +57,34 @@ class Defendant(mesa.Agent):
     # --- batch behaviour
     # ---------------------------------------------------------------------------------------
     @classmethod
-    def draw(cls, model: LeniencyModel, rows: np.ndarray) -> None:
+    def draw(cls, model: LeniencyModel, rows: np.ndarray, facts: Arrivals) -> None:
         """Heterogeneous attributes at arrival: offence, guilt, evidence, detention, risk attitude, literacy.
 
-        Drawn from the case stream (``model.case_rng``): the same seed gives the same defendants in every
-        arm."""
-        p, d, rng, n = model.params_at(rows), model.docket, model.case_rng, len(rows)
+        Drawn from each case's arrival stream (``sim.model.streams``): the same seed gives the same
+        defendants in every arm."""
+        p, d = model.params_at(rows), model.docket
         c, df = p.case, p.defendant
         d.base[rows] = np.clip(
-            c.sentence_median_months * np.exp(c.sentence_sigma * rng.standard_normal(n)), 1.0, 300.0
+            c.sentence_median_months * np.exp(c.sentence_sigma * facts.normal("case.base")), 1.0, 300.0
         )
-        d.innocent[rows] = rng.random(n) < c.innocent_share
-        k = c.evidence_concentration
-        ev = rng.beta(c.evidence_strength_mean * k, (1 - c.evidence_strength_mean) * k, n)
+        d.innocent[rows] = facts.uniform("case.innocent") < c.innocent_share
+        ev = facts.beta("case.evidence")
         ev = np.where(d.innocent[rows], ev * c.innocent_evidence_factor, ev)  # weaker against the innocent
         d.evidence[rows] = ev
         # In China conviction at trial is near-certain for the guilty (> 99 %, docs/domain.md §5).
         guilty_p = 0.97 + 0.03 * ev
         innocent_p = np.clip(c.innocent_conviction_prob * ev / c.evidence_strength_mean, 0.0, 0.95)
         d.p_conv[rows] = np.where(d.innocent[rows], innocent_p, guilty_p)
-        d.mitigation[rows] = (rng.random(n) < c.mitigation_share) & ~d.innocent[rows]
-        d.overcharge[rows] = p.power.charge_leverage * p.prosecutor.overcharge_max * rng.random(n)
-        d.risk[rows] = np.maximum(df.risk_aversion_mean + df.risk_aversion_sd * rng.standard_normal(n), 0.0)
-        lm = df.literacy_mean
-        d.literacy[rows] = rng.beta(max(lm * 4, 0.05), max((1 - lm) * 4, 0.05), n)
-        d.taste[rows] = df.taste_sd * rng.standard_normal(n)
-        d.contests[rows] = rng.random(n) < df.contest_share
+        d.mitigation[rows] = (facts.uniform("case.mitigation") < c.mitigation_share) & ~d.innocent[rows]
+        d.overcharge[rows] = (
+            p.power.charge_leverage * p.prosecutor.overcharge_max * facts.uniform("case.overcharge")
+        )
+        d.risk[rows] = np.maximum(
+            df.risk_aversion_mean + df.risk_aversion_sd * facts.normal("case.risk"), 0.0
+        )
+        d.literacy[rows] = facts.beta("case.literacy")
+        d.taste[rows] = df.taste_sd * facts.normal("case.taste")
+        d.contests[rows] = facts.uniform("case.contests") < df.contest_share
         # Arrest decision: severity and detention used as leverage (以捕促认) raise it
         # (assumption on the form).
         severe = d.base[rows] > law.ARREST_SEVERE_MONTHS
@@ -91,25 +95,38 @@ class Defendant(mesa.Agent):
             0.0,
             0.95,
         )
-        det = rng.random(n) < p_det
+        det = facts.uniform("case.detained") < p_det
         d.detained[rows] = det
         d.detained_at_arrival[rows] = det
         d.det_since[rows] = np.where(det, model.day, -1)
-        d.view_noise[rows] = p.judge.case_view_sd * rng.standard_normal(n)
+        d.view_noise[rows] = p.judge.case_view_sd * facts.normal("case.view")
+
+    @classmethod
+    def beta_shapes(cls, p: Any) -> dict[str, tuple[Any, Any]]:
+        """The beta shapes (a, b) of the facts drawn by rejection (evidence, literacy), from parameters
+        ``p`` (a scenario, or one value per world)."""
+        c, lm = p.case, p.defendant.literacy_mean
+        k = c.evidence_concentration
+        return {
+            "case.evidence": (c.evidence_strength_mean * k, (1 - c.evidence_strength_mean) * k),
+            "case.literacy": (np.maximum(lm * 4, 0.05), np.maximum((1 - lm) * 4, 0.05)),
+        }
 
     @classmethod
     def form_beliefs(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """Beliefs about the trial: own noisy estimate, pulled toward the prosecutor's framing by information
         asymmetry."""
-        p, d, rng, n = model.params_at(rows), model.docket, model.rng, len(rows)
+        p, d = model.params_at(rows), model.docket
         lit = d.literacy[rows].astype(np.float64)
         d.framed_T[rows] = d.base[rows] * (1.0 + d.overcharge[rows])
-        noise = p.defendant.belief_bias + p.defendant.belief_noise * (1 - 0.5 * lit) * rng.standard_normal(n)
+        z = streams.normal(model, "defendant.belief", rows)
+        noise = p.defendant.belief_bias + p.defendant.belief_noise * (1 - 0.5 * lit) * z
         log_b = np.log(d.base[rows]) + noise
         w = p.power.information_asymmetry * (1 - lit)  # Bibas: missing information bends the bargain
         d.belief_T[rows] = np.exp((1 - w) * log_b + w * np.log(d.framed_T[rows]))
         d.own_T[rows] = np.exp(log_b)
-        own_p = np.clip(d.p_conv[rows] + 0.15 * (1 - lit) * rng.standard_normal(n), 0.05, 1.0)
+        zp = streams.normal(model, "defendant.conviction_belief", rows)
+        own_p = np.clip(d.p_conv[rows] + 0.15 * (1 - lit) * zp, 0.05, 1.0)
         p_conv = d.p_conv[rows]
         framed_p = p_conv + p.prosecutor.conviction_overstatement * (1.0 - p_conv)  # "conviction is certain"
         d.belief_p[rows] = (1 - w) * own_p + w * framed_p
@@ -171,11 +188,11 @@ class Defendant(mesa.Agent):
         """A prosecutor short of the target insists on a refuser: repeat sessions, threats (detention, a
         heavier charge) and more framing; a recorded hearing deters what would show on tape. Returns who
         was insisted on."""
-        p, d, rng = model.params_at(rows), model.docket, model.rng
+        p, d = model.params_at(rows), model.docket
         pp = p.prosecutor
         short = Prosecutor.shortfall(model, d.prosecutor[rows])
         chance = p.power.target_pressure * np.minimum(1.0, pp.insist_base + pp.insist_slope * short)
-        go = rng.random(len(rows)) < chance
+        go = streams.uniform(model, "prosecutor.insists", rows) < chance
         ins = rows[go]
         deter = 1.0 - pp.recording_deterrence * d.recorded[ins]
         shield = 1.0 - p.lawyer.rights_shield * d.substantive[ins]
@@ -199,22 +216,23 @@ class Defendant(mesa.Agent):
         return gap > d.taste[rows] - df.denial_cost * d.contests[rows]
 
     @classmethod
-    def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float = 1.0) -> np.ndarray:
-        """Does a defendant who signed on wrong beliefs come to see it (literacy and real advice help)?"""
+    def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float, occasion: int) -> np.ndarray:
+        """Does a defendant who signed on wrong beliefs come to see it (literacy and real advice help)?
+        ``occasion``: 0 at the end of review, 1 at trial."""
         d = model.docket
         prob = (
             model.params_at(rows).defendant.learning_prob
             * scale
             * (0.5 * d.literacy[rows] + 0.5 * d.substantive[rows])
         )
-        return model.rng.random(len(rows)) < prob
+        return streams.uniform(model, "defendant.learns", rows, occasion) < prob
 
     @classmethod
-    def misinformed(cls, model: LeniencyModel, rows: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    def misinformed(cls, model: LeniencyModel, rows: np.ndarray, scale: float, occasion: int) -> np.ndarray:
         """Is a voluntary signer later misinformed into withdrawing (formalised advice leaves room for it)?"""
         d = model.docket
         prob = model.params.defendant.misinformation_prob * scale * (1.0 - d.substantive[rows])
-        return model.rng.random(len(rows)) < prob
+        return streams.uniform(model, "defendant.misinformed", rows, occasion) < prob
 
     @classmethod
     def months_pending(cls, model: LeniencyModel, sentence: np.ndarray, remaining: np.ndarray) -> np.ndarray:
@@ -250,10 +268,10 @@ class Defendant(mesa.Agent):
         idiosyncratic hassle. A reasoned judgment is information: a lawful sentence explained lowers the
         felt excess and the believed chance of success.
         """
-        p, d, rng, n = model.params_at(rows), model.docket, model.rng, len(rows)
+        p, d = model.params_at(rows), model.docket
         df = p.defendant
         S = d.sentence[rows]
-        felt = np.log(S / anchor) + df.unfairness_sd * rng.standard_normal(n)
+        felt = np.log(S / anchor) + df.unfairness_sd * streams.normal(model, "defendant.grievance", rows)
         felt = np.where(defect, felt + df.defect_grievance, felt)
         informed = d.explained[rows] & lawful_sentence & ~defect
         felt = np.where(informed, felt * (1.0 - df.reasons_persuasion), felt)
@@ -265,7 +283,9 @@ class Defendant(mesa.Agent):
         aware = df.protest_awareness
         p_prot = (1 - aware) * df.protest_prior + aware * p.prosecutor.punitive_protest_prob
         loss = np.where(eligible, p_prot * p.prosecutor.protest_increase * S, 0.0)
-        cost = rng.exponential(df.appeal_threshold, n) * S  # relative to the stakes
+        cost = (
+            streams.exponential(model, "defendant.appeal_cost", rows, df.appeal_threshold) * S
+        )  # of the stakes
         appeal = gain + stay - loss > cost
         technical = appeal & eligible & (gain - loss <= cost)
         return appeal, technical

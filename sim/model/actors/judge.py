@@ -9,33 +9,35 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model import streams
 from sim.model.actors.pool import ActorPool, PoolAgent
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
     from sim.model.scenario import Scenario
+    from sim.model.streams import ActorDraws
 
 
 class Bench(ActorPool):
     """The judges of all districts: workload and each judge's personal sentencing norm (a multiplier)."""
 
-    def __init__(self, scenario: Scenario, rng: np.random.Generator) -> None:
+    def __init__(self, scenario: Scenario, setup: ActorDraws) -> None:
         p, w = scenario, scenario.workload
         super().__init__(
             p.run.districts * p.judge.per_district, p.judge.hours_per_day, w.corner_cutting, w.horizon_days
         )
         self.per_district = p.judge.per_district
-        self.norm = np.exp(p.judge.norm_sd * rng.standard_normal(self.n))
+        self.norm = np.exp(p.judge.norm_sd * setup.normal("judge.first_norm"))
 
-    def drift(self, scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    def drift(self, scenario: Scenario, draws: ActorDraws) -> np.ndarray:
         """One day of mean-reverting drift of the norms, and turnover; returns the judges who are new
         today."""
         jp = scenario.judge
         a = np.exp(-1.0 / jp.norm_persistence_days)
         x = np.log(self.norm)
-        x = a * x + np.sqrt(1 - a * a) * jp.norm_sd * rng.standard_normal(len(x))
-        new = rng.random(len(x)) < jp.turnover_per_year / 365.0
-        x[new] = jp.norm_sd * rng.standard_normal(int(new.sum()))
+        x = a * x + np.sqrt(1 - a * a) * jp.norm_sd * draws.normal("judge.drift")
+        new = draws.uniform("judge.leaves") < jp.turnover_per_year / 365.0
+        x[new] = jp.norm_sd * draws.normal("judge.newcomer_norm")[new]
         self.norm = np.exp(x)
         return np.flatnonzero(new)
 
@@ -69,7 +71,9 @@ class Judge(PoolAgent):
         ordinary)."""
         d = model.docket
         plea = d.signed[rows]
-        uptake = model.rng.random(len(rows)) < model.params_at(rows).judge.fast_track_uptake
+        uptake = (
+            streams.uniform(model, "judge.fast_track", rows) < model.params_at(rows).judge.fast_track_uptake
+        )
         fast = plea & law.fast_track_eligible(d.rec[rows]) & uptake
         return np.select(
             [fast, plea], [law.Procedure.FAST_TRACK, law.Procedure.SUMMARY], law.Procedure.ORDINARY
@@ -78,7 +82,7 @@ class Judge(PoolAgent):
     @classmethod
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray, time_factor: np.ndarray) -> np.ndarray:
         """Art. 190: review of voluntariness; detection rises with review depth and time, falls with
-        workload."""
+        workload (each trial of a case its own draw)."""
         d, p = model.docket, model.params_at(rows)
         proc_factor = np.select(
             [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY],
@@ -91,7 +95,7 @@ class Judge(PoolAgent):
         q = np.clip(
             p.judge.review_depth * 2 * p.power.judicial_review_depth * proc_factor * time_factor * seen, 0, 1
         )
-        u = model.rng.random(len(rows))
+        u = streams.uniform(model, "judge.finds_involuntary", rows, d.trials[rows] - 1)
         return np.where(d.involuntary[rows], u < q, u < p.judge.false_finding_rate)
 
     @classmethod
@@ -101,4 +105,4 @@ class Judge(PoolAgent):
         q = np.clip(
             p.judge.innocence_detection * 2 * (1 - d.evidence[rows]) * 2 * p.power.judicial_review_depth, 0, 1
         )
-        return d.innocent[rows] & (model.rng.random(len(rows)) < q)
+        return d.innocent[rows] & (streams.uniform(model, "judge.finds_no_crime", rows) < q)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model import streams
 from sim.model.actors import triage
 from sim.model.actors.pool import PoolAgent
 from sim.model.actors.prosecutor import Prosecutor
@@ -64,7 +65,8 @@ class DutyLawyer(PoolAgent):
     def continue_to_trial(cls, model: LeniencyModel, rows: np.ndarray, relief: bool = False) -> None:
         """Continuity: the same lawyer stays, or a new duty lawyer with little time takes over."""
         d, p = model.docket, model.params
-        changes = ~d.retained[rows] & (model.rng.random(len(rows)) >= model.params_at(rows).lawyer.continuity)
+        u = streams.uniform(model, "lawyer.changes", rows, d.trials[rows] - 1)
+        changes = ~d.retained[rows] & (u >= model.params_at(rows).lawyer.continuity)
         d.substantive[rows[changes]] *= 0.5
         duty = rows[~d.retained[rows]]
         _, hours, _ = model.lawyers.book(d.lawyer[duty], p.lawyer.trial_hours)

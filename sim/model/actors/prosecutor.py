@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model import streams
 from sim.model.actors.pool import ActorPool, PoolAgent
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
     from sim.model.scenario import Scenario
+    from sim.model.streams import ActorDraws
 
 
 class ProsecutorOffice(ActorPool):
@@ -36,26 +38,28 @@ class ProsecutorOffice(ActorPool):
         self.norm_belief = np.zeros((self.n, p.judge.per_district))
         self.rate = np.full(self.n, self.target)
 
-    def meet_judges(self, judge_norm: np.ndarray, judges_per_district: int, rng: np.random.Generator) -> None:
+    def meet_judges(self, judge_norm: np.ndarray, judges_per_district: int, setup: ActorDraws) -> None:
         """Initial beliefs: each judge's true norm, blurred (log scale)."""
         nd = self.n // self.per_district
         own = np.log(judge_norm).reshape(nd, judges_per_district)[np.arange(self.n) // self.per_district]
-        self.norm_belief = own + self.belief_sd[:, None] * rng.standard_normal(own.shape)
+        self.norm_belief = own + self.belief_sd[:, None] * setup.normal("prosecutor.first_belief")
 
-    def forget_judges(self, judges: np.ndarray, judges_per_district: int, rng: np.random.Generator) -> None:
+    def forget_judges(self, judges: np.ndarray, judges_per_district: int, draws: ActorDraws) -> None:
         """New judges: the prosecutors of their districts start afresh on them (uninformed beliefs)."""
+        if not len(judges):
+            return
+        fresh = draws.normal("prosecutor.fresh_belief")
         for j in judges.tolist():
             dist, jl = divmod(j, judges_per_district)
             prs = np.arange(dist * self.per_district, (dist + 1) * self.per_district)
-            self.norm_belief[prs, jl] = self.belief_sd[prs] * rng.standard_normal(len(prs))
+            self.norm_belief[prs, jl] = self.belief_sd[prs] * fresh[prs, jl]
 
-    def turnover(self, per_year: float, rng: np.random.Generator) -> None:
+    def turnover(self, per_year: float, draws: ActorDraws) -> None:
         """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""
-        new = rng.random(self.n) < per_year / 365.0
+        new = draws.uniform("prosecutor.leaves") < per_year / 365.0
         if new.any():
-            k = int(new.sum())
             sd = self.belief_sd[new][:, None]
-            self.norm_belief[new] = sd * rng.standard_normal((k, self.norm_belief.shape[1]))
+            self.norm_belief[new] = sd * draws.normal("prosecutor.newcomer_belief")[new]
             self.rate[new] = self.target
 
 
@@ -89,7 +93,10 @@ class Prosecutor(PoolAgent):
         """
         d, p = model.docket, model.params
         believed = np.exp(model.prosecutors.norm_belief[d.prosecutor[rows], d.judge_local[rows]])
-        consult = model.rng.random(len(rows)) < model.params_at(rows).prosecutor.consult_prob
+        consult = (
+            streams.uniform(model, "prosecutor.consults", rows)
+            < model.params_at(rows).prosecutor.consult_prob
+        )
         # a consultation reveals how this court sees this case; it costs both sides time
         crow = rows[consult]
         _, hp, _ = model.prosecutors.book(d.prosecutor[crow], p.prosecutor.consult_hours)
@@ -104,7 +111,7 @@ class Prosecutor(PoolAgent):
     def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """Art. 176: a recommendation with a discount within the caps; under target pressure a larger
         discount."""
-        d, p, rng, n = model.docket, model.params_at(rows), model.rng, len(rows)
+        d, p = model.docket, model.params_at(rows)
         pp = p.prosecutor
         cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
         lawful = pp.base_discount + pp.mitigation_discount * d.mitigation[rows]
@@ -119,7 +126,7 @@ class Prosecutor(PoolAgent):
         d.discount[rows] = law.capped_discount(lawful + boost, cap)
         est = cls.estimate_trial(model, rows)
         centre = est * (1.0 - d.discount[rows])
-        det = rng.random(n) < pp.determinate_share
+        det = streams.uniform(model, "prosecutor.determinate", rows) < pp.determinate_share
         d.determinate[rows] = det
         d.rec[rows] = centre
         d.offer[rows] = centre
@@ -137,7 +144,7 @@ class Prosecutor(PoolAgent):
         depth = np.clip(
             p.prosecutor.voluntariness_check_depth * (0.5 + 0.5 * d.substantive[rows]) * seen, 0, 1
         )
-        u = model.rng.random(len(rows))
+        u = streams.uniform(model, "prosecutor.finds_involuntary", rows)
         return np.where(d.involuntary[rows], u < depth, u < p.judge.false_finding_rate * depth)
 
     @classmethod
@@ -149,10 +156,11 @@ class Prosecutor(PoolAgent):
     def declines(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Non-prosecution at the end of review: minor pleaded cases (relative non-prosecution, Art. 177) and
         weak cases against the innocent (evidentiary non-prosecution; assumption on the rate)."""
-        d, rng, n = model.docket, model.rng, len(rows)
+        d, c = model.docket, model.params.case
         minor = d.signed[rows] & (d.rec[rows] <= law.MINOR_CASE_MONTHS)
-        minor &= rng.random(n) < model.params.case.minor_nonprosecution_share
-        weak = d.innocent[rows] & (rng.random(n) < model.params.case.weak_case_drop * (1 - d.evidence[rows]))
+        minor &= streams.uniform(model, "prosecutor.minor_drop", rows) < c.minor_nonprosecution_share
+        weak_u = streams.uniform(model, "prosecutor.weak_drop", rows)
+        weak = d.innocent[rows] & (weak_u < c.weak_case_drop * (1 - d.evidence[rows]))
         return minor | weak
 
     @classmethod
@@ -160,7 +168,9 @@ class Prosecutor(PoolAgent):
         """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
         d, p = model.docket, model.params_at(rows)
         chance = p.prosecutor.release_on_plea * p.power.detention_leverage
-        return d.signed[rows] & d.detained[rows] & (model.rng.random(len(rows)) < chance)
+        return (
+            d.signed[rows] & d.detained[rows] & (streams.uniform(model, "prosecutor.releases", rows) < chance)
+        )
 
     @classmethod
     def negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> None:
@@ -185,7 +195,7 @@ class Prosecutor(PoolAgent):
         """Learn each judge's norm from judgments (faster with prosecutor-judge communication)."""
         d = model.docket
         pr, jl = d.prosecutor[rows], d.judge_local[rows]
-        noise = model.params.prosecutor.observation_noise * model.rng.standard_normal(len(rows))
+        noise = model.params.prosecutor.observation_noise * streams.normal(model, "prosecutor.observes", rows)
         observed = np.log(model.judges.norm[d.judge[rows]]) + noise
         eta = model.params.prosecutor.learning_rate
         np.add.at(
@@ -195,14 +205,14 @@ class Prosecutor(PoolAgent):
     @classmethod
     def adjusts(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Art. 201: asked to adjust an obviously improper recommendation, does the prosecutor do so?"""
-        return model.rng.random(len(rows)) < model.params.prosecutor.adjust_propensity
+        return streams.uniform(model, "prosecutor.adjusts", rows) < model.params.prosecutor.adjust_propensity
 
     @classmethod
     def protests(
         cls, model: LeniencyModel, rows: np.ndarray, technical: np.ndarray, wrong: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray]:
         """Art. 228: (punitive protest of a technical appeal, supervisory protest of a wrong sentence)."""
-        pp, u = model.params_at(rows).prosecutor, model.rng.random(len(rows))
+        pp, u = model.params_at(rows).prosecutor, streams.uniform(model, "prosecutor.protests", rows)
         punitive = technical & (u < pp.punitive_protest_prob)
         supervisory = ~punitive & wrong & (u < pp.supervisory_protest_prob)
         return punitive, supervisory

@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import streams
+
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
 
@@ -41,10 +43,18 @@ def by_risk(weight: float, risky: np.ndarray, groups: np.ndarray | None = None) 
     return np.where(share > 0.0, (1.0 - weight) + weight * risky / safe, 1.0)
 
 
-def chosen(model: LeniencyModel, eligible: np.ndarray, share: float) -> np.ndarray:
-    """A share of the eligible cases (no random draw when the policy is off or total)."""
+def chosen(
+    model: LeniencyModel,
+    slot: str,
+    rows: np.ndarray,
+    eligible: np.ndarray,
+    share: float,
+    occurrence: int | np.ndarray = 0,
+) -> np.ndarray:
+    """A share of the eligible cases ``rows`` (each case's own draw for ``slot``; none when the policy is
+    off or total)."""
     if share <= 0.0:
         return np.zeros(len(eligible), dtype=bool)
     if share >= 1.0:
         return eligible.copy()
-    return eligible & (model.rng.random(len(eligible)) < share)
+    return eligible & (streams.uniform(model, slot, rows, occurrence) < share)

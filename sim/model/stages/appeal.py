@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model import streams
 from sim.model.actors import Defendant, Prosecutor, triage
 from sim.model.procedure import CaseState, Stage
 from sim.model.relief import INVOLUNTARY_REASON, Reason, ReliefType
@@ -63,7 +64,8 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
     written = written_lane(m, srows)
     # The second-instance court: a judge of the district pool stands in for the intermediate court
     # (assumption).
-    upper = d.district[srows] * p.judge.per_district + m.rng.integers(0, p.judge.per_district, len(srows))
+    pdj = p.judge.per_district
+    upper = d.district[srows] * pdj + streams.integers(m, "appeal.upper_judge", srows, pdj)
     tp = p.triage
     std_h = np.where(written, tp.written_hours, p.judge.second_instance_hours)
     wait, hours, _ = m.judges.book(upper, std_h)
@@ -83,8 +85,10 @@ def written_lane(m: LeniencyModel, rows: np.ndarray) -> np.ndarray:
     if tp.written_lane_share <= 0.0:
         return np.zeros(len(rows), dtype=bool)
     short = d.appealed[rows] & ~d.protested[rows] & (d.sentence[rows] <= tp.lane_max_months)
-    slips = m.rng.random(len(rows)) < tp.lane_screen_error
-    written = triage.chosen(m, short & (~d.grounded[rows] | slips), tp.written_lane_share)
+    slips = streams.uniform(m, "triage.screen_slips", rows) < tp.lane_screen_error
+    written = triage.chosen(
+        m, "triage.written", rows, short & (~d.grounded[rows] | slips), tp.written_lane_share
+    )
     d.written_lane[rows] = written
     return written
 
@@ -96,7 +100,7 @@ def second_instance(m: LeniencyModel, rows: np.ndarray) -> None:
     lawful = d.lawful[rows]
     defect = d.grounded[rows] | (d.protested[rows] & ~d.punitive[rows])
     keeps = np.where(d.written_lane[rows], p.triage.written_correction, 1.0)  # a written decision looks less
-    correct = defect & (m.rng.random(len(rows)) < p.judge.correction_prob * keeps)
+    correct = defect & (streams.uniform(m, "judge.corrects", rows) < p.judge.correction_prob * keeps)
     proposed = np.where(correct, lawful, first)
     proposed = np.where(d.punitive[rows], first * (1 + p.prosecutor.protest_increase), proposed)
     d.sentence[rows] = law.second_instance_sentence(first, proposed, d.protested[rows])

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.model import streams
 from sim.model.actors import Defendant, DutyLawyer, triage
 from sim.model.cases import pack_class
 from sim.model.procedure import CaseState, Procedure, Stage, trial_limit
@@ -114,14 +115,16 @@ def withdraw(m: LeniencyModel, rows: np.ndarray, stage: Stage, reasons: np.ndarr
     m.events.emit("withdrawn", rows)
 
 
-def withdrawals(m: LeniencyModel, rows: np.ndarray, stage: Stage, scale: float) -> None:
-    """Withdrawal of a standing plea: essential if the plea was involuntary, else driven by misinformation."""
+def withdrawals(m: LeniencyModel, rows: np.ndarray, stage: Stage, scale: float, occasion: int) -> None:
+    """Withdrawal of a standing plea: essential if the plea was involuntary, else driven by misinformation.
+    ``occasion``: 0 at the end of review, 1 at trial (each its own draws)."""
     d, p = m.docket, m.params
     standing = rows[d.signed[rows]]
     inv = d.involuntary[standing] & ~d.found_involuntary[standing]
-    learn = inv & Defendant.learns_truth(m, standing, scale)
-    misinf = ~inv & Defendant.misinformed(m, standing, scale)
-    go = (learn | misinf) & (m.rng.random(len(standing)) < p.defendant.withdrawal_propensity)
+    learn = inv & Defendant.learns_truth(m, standing, scale, occasion)
+    misinf = ~inv & Defendant.misinformed(m, standing, scale, occasion)
+    acts = streams.uniform(m, "defendant.withdraws", standing, occasion) < p.defendant.withdrawal_propensity
+    go = (learn | misinf) & acts
     g = standing[go]
     inv_reason = np.where(d.innocent[g], Reason.INNOCENT, INVOLUNTARY_REASON[d.inv_cause[g]])
     reasons = np.where(learn[go], inv_reason, Reason.MISINFORMATION)
@@ -134,6 +137,8 @@ def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> Non
     if not len(rows):
         return
     d, jp = m.docket, m.params.judge
+    d.trials[rows] += 1
+    streams.check_occurrence("judge.finds_involuntary", d.trials[rows] - 1)
     d.state[rows] = CaseState.TRIAL
     d.stage_start[rows] = m.day
     proc = d.procedure[rows]
@@ -144,7 +149,9 @@ def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> Non
     # triage: at-risk plea cases get a substantive voluntariness review, at its cost in judge time
     tp = m.params.triage
     if tp.review_share > 0.0:
-        d.triaged[rows] = triage.chosen(m, d.signed[rows] & d.at_risk[rows], tp.review_share)
+        d.triaged[rows] = triage.chosen(
+            m, "triage.reviewed", rows, d.signed[rows] & d.at_risk[rows], tp.review_share, d.trials[rows] - 1
+        )
         std_h = std_h + tp.review_hours * d.triaged[rows]
     std_d = np.select([fast, summ], [jp.trial_days_fast, jp.trial_days_summary], jp.trial_days_ordinary)
     wait, hours, tf = m.judges.book(d.judge[rows], std_h)

@@ -12,39 +12,48 @@ from sim.model import procedure as law
 from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor, triage
 from sim.model.procedure import CaseState, Stage
 from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
+from sim.model.streams import uniform
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
 
 
-def arrive(m: LeniencyModel, n: int) -> None:
-    """New cases: who, with what case, before which prosecutor and judge (all from the case stream)."""
+def arrive(m: LeniencyModel) -> int:
+    """Today's new cases in every world: who, with what case, before which prosecutor and judge, each case
+    from its world's arrival stream of the day (``sim.model.streams``). Returns how many arrived."""
+    p, d = m.params, m.docket
+    wp = m.world_params
+    facts = m.streams.arrivals(
+        m.day, wp.run.cases_per_day, m.worlds, Defendant.beta_shapes(m.params_of_worlds())
+    )
+    n = facts.total
     if n == 0:
-        return
-    p, d, rng = m.params, m.docket, m.case_rng
+        return 0
     rows = d.add(n)
     ids = np.arange(m.next_case_id, m.next_case_id + n)
     m.next_case_id += n
     d.case_id[rows] = ids
     d.arrival[rows] = m.day
     d.state[rows] = CaseState.INVESTIGATION
-    nd = p.run.districts
-    dist = rng.integers(0, nd, n)
+    d.draws[rows] = facts.behaviour
+    dist = facts.world * m.districts_per_world + facts.integers("case.district", m.districts_per_world)
     d.district[rows] = dist
-    d.prosecutor[rows] = dist * p.prosecutor.per_district + rng.integers(0, p.prosecutor.per_district, n)
-    jl = rng.integers(0, p.judge.per_district, n)
+    pd_ = p.prosecutor.per_district
+    d.prosecutor[rows] = dist * pd_ + facts.integers("case.prosecutor", pd_)
+    jl = facts.integers("case.judge", p.judge.per_district)
     d.judge_local[rows] = jl
     d.judge[rows] = dist * p.judge.per_district + jl
-    d.retained[rows] = rng.random(n) < p.lawyer.retained_share
-    duty = dist * p.lawyer.per_district + rng.integers(0, p.lawyer.per_district, n)
+    d.retained[rows] = facts.uniform("case.retained") < p.lawyer.retained_share
+    duty = dist * p.lawyer.per_district + facts.integers("case.duty_lawyer", p.lawyer.per_district)
     d.lawyer[rows] = np.where(d.retained[rows], -1, duty)
-    Defendant.draw(m, rows)
+    Defendant.draw(m, rows, facts)
     d.relief_class[rows] = -1
     d.relief_reason[rows] = -1
     d.first_relief_day[rows] = -1
-    inv = 3 + rng.exponential(max(p.case.investigation_days_mean - 3, 0.1), n)
+    inv = 3 + facts.exponential("case.investigation", max(p.case.investigation_days_mean - 3, 0.1))
     schedule(m, rows, Due.REVIEW_START, m.day + np.round(inv).astype(np.int32))
     m.events.emit("arrived", rows)
+    return n
 
 
 def review_start(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -68,7 +77,9 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
     """Lawyer advice, the offer and the defendant's decision; signing with a lawyer present (Art. 174)."""
     d = m.docket
     Defendant.form_beliefs(m, rows)
-    d.recorded[rows] = m.rng.random(len(rows)) < m.params_at(rows).prosecutor.recorded_hearing_share
+    d.recorded[rows] = (
+        uniform(m, "prosecutor.records", rows) < m.params_at(rows).prosecutor.recorded_hearing_share
+    )
     d.at_risk[rows] = triage.at_risk(m, rows)
     lawyer_wait = DutyLawyer.advise(m, rows)
     d.pressure[rows] = Defendant.pressure(m, rows)
@@ -101,7 +112,7 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
 def charge(m: LeniencyModel, rows: np.ndarray) -> None:
     """End of review: withdrawal, non-prosecution or prosecution with a procedure (Arts. 172-177, 222)."""
     d = m.docket
-    withdrawals(m, rows, Stage.REVIEW, 1.0)
+    withdrawals(m, rows, Stage.REVIEW, 1.0, occasion=0)
     m.events.emit("review_concluded", rows)
     Prosecutor.record_outcome(m, d.prosecutor[rows], d.signed[rows].astype(float))
     drop = Prosecutor.declines(m, rows)

@@ -22,6 +22,7 @@ from sim.model.stages.casework import (
     withdraw,
     withdrawals,
 )
+from sim.model.streams import uniform
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -34,7 +35,7 @@ def trial(m: LeniencyModel, rows: np.ndarray) -> None:
     plea = d.signed[rows]
     found = plea & Judge.finds_involuntary(m, rows, tf)
     set_aside(m, rows[found], Stage.TRIAL)
-    withdrawals(m, rows[d.signed[rows]], Stage.TRIAL, m.params.defendant.trial_withdrawal_scale)
+    withdrawals(m, rows[d.signed[rows]], Stage.TRIAL, m.params.defendant.trial_withdrawal_scale, occasion=1)
     converted = plea & ~d.signed[rows]
     retry_as_ordinary(m, rows[converted])
     rows = rows[~converted]
@@ -107,7 +108,7 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     judgment(m, rows, sentence, lawful)
     # a reasoned judgment states the court's view too (learning from informative feedback only), and under
     # coordination the court tells the prosecutor its view on a share of adopted cases
-    told = d.explained[rows] | (m.rng.random(len(rows)) < m.params_at(rows).judge.feedback_share)
+    told = d.explained[rows] | (uniform(m, "judge.tells", rows) < m.params_at(rows).judge.feedback_share)
     Prosecutor.learn(m, rows[adopt & told])
 
 
@@ -116,7 +117,7 @@ def judge_contested(m: LeniencyModel, rows: np.ndarray) -> None:
     d, p = m.docket, m.params
     if not len(rows):
         return
-    convicted = m.rng.random(len(rows)) < d.p_conv[rows]
+    convicted = uniform(m, "judge.convicts", rows) < d.p_conv[rows]
     close(m, rows[~convicted], CaseState.ACQUITTED)
     rows = rows[convicted]
     mitig = law.capped_discount(
@@ -134,12 +135,12 @@ def judgment(m: LeniencyModel, rows: np.ndarray, sentence: np.ndarray, lawful: n
     d.lawful[rows] = lawful
     d.convicted[rows] = True
     # Reasons are written for a share of judgments (reasoning effort), at a cost in judge hours.
-    d.explained[rows] = m.rng.random(len(rows)) < m.params_at(rows).judge.reasoning_quality
+    d.explained[rows] = uniform(m, "judge.reasons", rows) < m.params_at(rows).judge.reasoning_quality
     er = rows[d.explained[rows]]
     _, rh, _ = m.judges.book(d.judge[er], p.judge.reasoning_hours)
     m.add_hours("judge", Stage.TRIAL, er, rh)
     eligible = law.suspension_eligible(sentence)
-    suspended = eligible & (m.rng.random(len(rows)) < p.case.suspension_share)
+    suspended = eligible & (uniform(m, "judge.suspends", rows) < p.case.suspension_share)
     d.custodial[rows] = ~suspended
     release(m, rows[suspended])
     d.state[rows] = CaseState.APPEAL_WINDOW

@@ -1,0 +1,348 @@
+"""Random streams that pair: every random decision draws from a stream keyed by what it is about, so two
+arms of a comparison differ only where a change acts.
+
+Generator: numpy's Philox (Philox4x64-10; Salmon, Moraes, Dror & Shaw 2011, "Parallel random numbers: as
+easy as 1, 2, 3"). It is counter-based: its output is a bijection of (key, counter), so any stream can be
+opened at any point without drawing what comes before. Its authors show the Philox family passes TestU01's
+BigCrush with a safety margin (crush-resistant from 7 rounds; numpy uses 10), and numpy ships and tests the
+implementation; we rely on their tests, not ours.
+
+Keys and counters: the run seed gives the 128-bit key (``SeedSequence``); a stream is the 256-bit counter
+(position, day, world, kind), so streams of different days, worlds and kinds never overlap, and a world's
+draws do not depend on the batch it runs in. The kinds:
+
+- ``ARRIVAL`` (world, day): the number of new cases, then one row of raw words per new case (its facts and
+  its behaviour block, ``CASE_SLOTS``), then the facts drawn by rejection (``TAIL_SLOTS``, beta), in order.
+- The behaviour block: a case's behavioural decisions, one 32-bit word per (slot, occurrence), drawn at
+  arrival and kept on the case's docket row (``draws``); a decision reads its word when it falls due. A
+  case's draw is the same number in every arm, whatever happened to other cases and in whatever order the
+  stages visit rows.
+- ``STAFF`` (world, day) and ``SETUP`` (world): a fixed number of words per actor and slot (judges' drift
+  and turnover, prosecutors' turnover and fresh beliefs; first norms and beliefs), so no actor's draw
+  depends on another's.
+
+Transforms are exact inverse CDFs of open-interval uniforms (normal: ``ndtri``; exponential: ``-log``), so a
+draw is one uniform whatever its distribution; behavioural uniforms have 32 bits, facts and actors' 52.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+from scipy.special import ndtri
+
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+
+Draw = Literal["uniform", "normal", "exponential", "integer", "poisson", "beta"]
+Stream = Literal["arrival", "tail", "case", "staff", "setup"]
+
+
+class Kind(IntEnum):
+    """The last word of a stream's counter."""
+
+    ARRIVAL = 1
+    STAFF = 2
+    SETUP = 3
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One random decision: what it is about and what it draws. ``uses``: how often one case may make it
+    (each occurrence has its own word); ``per``: for actor streams, the words per actor."""
+
+    name: str
+    actor: str
+    stage: str
+    stream: Stream
+    draws: Draw
+    what: str
+    uses: int = 1
+    per: Literal["judge", "prosecutor", "prosecutor x judge", ""] = ""
+
+
+# Every random decision of the model, in the order its stream draws it. Adding a draw means adding a slot;
+# a draw through an undeclared name fails, and tests/test_streams.py fails on any draw outside this list.
+SLOTS: tuple[Slot, ...] = (
+    # --- arrival (per world and day)
+    Slot("arrivals.count", "world", "arrival", "arrival", "poisson", "number of new cases today"),
+    Slot("case.district", "case", "arrival", "arrival", "integer", "district of the case"),
+    Slot("case.prosecutor", "case", "arrival", "arrival", "integer", "prosecutor within the district"),
+    Slot("case.judge", "case", "arrival", "arrival", "integer", "judge within the district"),
+    Slot("case.retained", "case", "arrival", "arrival", "uniform", "a retained defender"),
+    Slot("case.duty_lawyer", "case", "arrival", "arrival", "integer", "duty lawyer within the district"),
+    Slot("case.investigation", "case", "arrival", "arrival", "exponential", "investigation days"),
+    Slot("case.base", "defendant", "arrival", "arrival", "normal", "log sentence the facts call for"),
+    Slot("case.innocent", "defendant", "arrival", "arrival", "uniform", "innocence"),
+    Slot("case.mitigation", "defendant", "arrival", "arrival", "uniform", "mitigating factors"),
+    Slot("case.overcharge", "prosecutor", "arrival", "arrival", "uniform", "overstatement of the charge"),
+    Slot("case.risk", "defendant", "arrival", "arrival", "normal", "risk aversion"),
+    Slot("case.taste", "defendant", "arrival", "arrival", "normal", "taste for pleading"),
+    Slot("case.contests", "defendant", "arrival", "arrival", "uniform", "denies the facts"),
+    Slot("case.detained", "prosecutor", "arrival", "arrival", "uniform", "arrest"),
+    Slot("case.view", "judge", "arrival", "arrival", "normal", "the court's case-specific view (log)"),
+    # --- drawn by rejection after the day's rows, in this order
+    Slot("case.evidence", "case", "arrival", "tail", "beta", "strength of the evidence"),
+    Slot("case.literacy", "defendant", "arrival", "tail", "beta", "legal literacy"),
+    # --- the behaviour block of each case (drawn at arrival, read when due)
+    Slot("prosecutor.consults", "prosecutor", "review", "case", "uniform", "consults the court on the norm"),
+    Slot("prosecutor.determinate", "prosecutor", "review", "case", "uniform", "a determinate recommendation"),
+    Slot("defendant.belief", "defendant", "plea hearing", "case", "normal", "error of own trial estimate"),
+    Slot("defendant.conviction_belief", "defendant", "plea hearing", "case", "normal", "error of own p"),
+    Slot("prosecutor.records", "prosecutor", "plea hearing", "case", "uniform", "the hearing is recorded"),
+    Slot("prosecutor.insists", "prosecutor", "plea hearing", "case", "uniform", "insists on a refuser"),
+    Slot("prosecutor.finds_involuntary", "prosecutor", "plea hearing", "case", "uniform", "finds coercion"),
+    Slot("defendant.learns", "defendant", "review, trial", "case", "uniform", "learns the truth", uses=2),
+    Slot("defendant.misinformed", "defendant", "review, trial", "case", "uniform", "is misinformed", uses=2),
+    Slot("defendant.withdraws", "defendant", "review, trial", "case", "uniform", "acts on it", uses=2),
+    Slot("prosecutor.minor_drop", "prosecutor", "charge", "case", "uniform", "relative non-prosecution"),
+    Slot("prosecutor.weak_drop", "prosecutor", "charge", "case", "uniform", "evidentiary non-prosecution"),
+    Slot("prosecutor.releases", "prosecutor", "charge", "case", "uniform", "releases a pleading detainee"),
+    Slot("judge.fast_track", "judge", "charge", "case", "uniform", "the court takes up fast-track"),
+    Slot("triage.reviewed", "judge", "to trial", "case", "uniform", "substantive review", uses=2),
+    Slot("lawyer.changes", "lawyer", "to trial", "case", "uniform", "a new duty lawyer", uses=2),
+    Slot("judge.finds_involuntary", "judge", "trial", "case", "uniform", "Art. 190 finding", uses=2),
+    Slot("judge.finds_no_crime", "judge", "trial", "case", "uniform", "Art. 201(1) no crime"),
+    Slot("prosecutor.adjusts", "prosecutor", "trial", "case", "uniform", "adjusts on request (Art. 201)"),
+    Slot("prosecutor.observes", "prosecutor", "trial", "case", "normal", "error of the observed norm"),
+    Slot("judge.tells", "judge", "trial", "case", "uniform", "tells the prosecutor its view"),
+    Slot("judge.convicts", "judge", "trial", "case", "uniform", "conviction at a contested trial"),
+    Slot("judge.reasons", "judge", "trial", "case", "uniform", "the judgment gives reasons"),
+    Slot("judge.suspends", "judge", "trial", "case", "uniform", "suspension of the sentence"),
+    Slot("defendant.grievance", "defendant", "appeal window", "case", "normal", "felt unfairness (log)"),
+    Slot("defendant.appeal_cost", "defendant", "appeal window", "case", "exponential", "hassle of appeal"),
+    Slot("prosecutor.protests", "prosecutor", "appeal window", "case", "uniform", "protests (Art. 228)"),
+    Slot("appeal.upper_judge", "court", "appeal window", "case", "integer", "second-instance judge"),
+    Slot("triage.screen_slips", "court", "appeal window", "case", "uniform", "screen misses a ground"),
+    Slot("triage.written", "court", "appeal window", "case", "uniform", "decided in writing"),
+    Slot("judge.corrects", "judge", "second instance", "case", "uniform", "corrects a real defect"),
+    # --- staff (per world and day), a fixed number of words per actor
+    Slot("judge.drift", "judge", "day", "staff", "normal", "drift of the norm (log)", per="judge"),
+    Slot("judge.leaves", "judge", "day", "staff", "uniform", "turnover", per="judge"),
+    Slot("judge.newcomer_norm", "judge", "day", "staff", "normal", "a newcomer's norm (log)", per="judge"),
+    Slot(
+        "prosecutor.fresh_belief",
+        "prosecutor",
+        "day",
+        "staff",
+        "normal",
+        "belief about a new judge's norm",
+        per="prosecutor x judge",
+    ),
+    Slot("prosecutor.leaves", "prosecutor", "day", "staff", "uniform", "turnover", per="prosecutor"),
+    Slot(
+        "prosecutor.newcomer_belief",
+        "prosecutor",
+        "day",
+        "staff",
+        "normal",
+        "a newcomer's beliefs about the judges' norms",
+        per="prosecutor x judge",
+    ),
+    # --- setup (per world)
+    Slot("judge.first_norm", "judge", "setup", "setup", "normal", "personal norm (log)", per="judge"),
+    Slot(
+        "prosecutor.first_belief",
+        "prosecutor",
+        "setup",
+        "setup",
+        "normal",
+        "error of the belief about each judge's norm",
+        per="prosecutor x judge",
+    ),
+)
+
+SLOT: dict[str, Slot] = {s.name: s for s in SLOTS}
+FACT_SLOTS = tuple(s.name for s in SLOTS if s.stream == "arrival" and s.draws != "poisson")
+TAIL_SLOTS = tuple(s.name for s in SLOTS if s.stream == "tail")
+CASE_SLOTS = tuple(s.name for s in SLOTS if s.stream == "case")
+FACT_COLUMN = {name: i for i, name in enumerate(FACT_SLOTS)}
+CASE_COLUMN: dict[str, int] = {}
+for _name in CASE_SLOTS:
+    CASE_COLUMN[_name] = sum(SLOT[n].uses for n in CASE_COLUMN)
+BLOCK_WIDTH = sum(SLOT[n].uses for n in CASE_SLOTS)  # words of behaviour kept per case (docket ``draws``)
+ROW_WIDTH = len(FACT_SLOTS) + BLOCK_WIDTH  # raw words per new case in its arrival stream
+
+_U52 = 2.0**-52
+_U32 = 2.0**-32
+_SHIFT12 = np.uint64(12)
+
+
+def _open52(raw: np.ndarray) -> np.ndarray:
+    """Uniforms on the open interval (0, 1) from 64-bit words: the top 52 bits, centred in their cell."""
+    return ((raw >> _SHIFT12) + 0.5) * _U52
+
+
+def _open32(words: np.ndarray) -> np.ndarray:
+    """Uniforms on the open interval (0, 1) from 32-bit words, centred in their cell."""
+    return (words + 0.5) * _U32
+
+
+class Streams:
+    """Opens any stream of a run: one Philox bit generator whose counter is set to the stream's start."""
+
+    def __init__(self, seed: int) -> None:
+        key = np.random.SeedSequence(int(seed)).generate_state(2, np.uint64)
+        self.bits = np.random.Philox(key=key)
+        self.gen = np.random.Generator(self.bits)
+        self._state = self.bits.state
+        self._layouts: dict[
+            tuple[Kind, int, int, int], tuple[dict[str, tuple[int, tuple[int, ...]]], int]
+        ] = {}
+
+    def open(self, kind: Kind, world: int, day: int) -> np.random.Generator:
+        """The generator at the start of stream (kind, world, day)."""
+        st = self._state
+        st["state"]["counter"] = np.array([0, day, world, int(kind)], dtype=np.uint64)
+        st["buffer_pos"], st["has_uint32"], st["uinteger"] = 4, 0, 0
+        self.bits.state = st
+        return self.gen
+
+    def arrivals(self, day: int, rate: float, worlds: int, tails: dict[str, tuple]) -> Arrivals:
+        """Today's new cases of every world, drawn from their (world, day) streams. ``tails``: the beta
+        shapes (a, b) of each ``TAIL_SLOTS`` slot, per world (arrays of ``worlds``) or the same for all."""
+        counts = np.zeros(worlds, dtype=np.int64)
+        raws: list[np.ndarray] = []
+        tail_draws: dict[str, list[np.ndarray]] = {name: [] for name in TAIL_SLOTS}
+        shapes = {
+            k: [np.broadcast_to(np.asarray(v, dtype=np.float64), (worlds,)) for v in ab]
+            for k, ab in tails.items()
+        }
+        for w in range(worlds):
+            g = self.open(Kind.ARRIVAL, w, day)
+            n = int(g.poisson(rate))
+            counts[w] = n
+            raws.append(self.bits.random_raw(n * ROW_WIDTH))
+            for name in TAIL_SLOTS:
+                a, b = shapes[name]
+                tail_draws[name].append(g.beta(a[w], b[w], n))
+        raw = np.concatenate(raws).reshape(-1, ROW_WIDTH) if worlds > 1 else raws[0].reshape(-1, ROW_WIDTH)
+        tail = {k: (np.concatenate(v) if worlds > 1 else v[0]) for k, v in tail_draws.items()}
+        return Arrivals(counts, raw, tail)
+
+    def actors(self, kind: Kind, day: int, worlds: int, judges: int, prosecutors: int, pd: int) -> ActorDraws:
+        """The draws of every actor for one day (``STAFF``) or the start (``SETUP``): per world ``judges``
+        judges and ``prosecutors`` prosecutors, ``pd`` judges in a district."""
+        stream = "staff" if kind == Kind.STAFF else "setup"
+        layout, at = self._layout(kind, stream, judges, prosecutors, pd)
+        raw = np.empty((worlds, at), dtype=np.uint64)
+        for w in range(worlds):
+            self.open(kind, w, day)
+            raw[w] = self.bits.random_raw(at)
+        return ActorDraws(stream, raw, layout)
+
+    def _layout(
+        self, kind: Kind, stream: str, judges: int, prosecutors: int, pd: int
+    ) -> tuple[dict[str, tuple[int, tuple[int, ...]]], int]:
+        """Where each slot's words sit in a world's actor stream (a fixed number per actor and slot)."""
+        cached = self._layouts.get((kind, judges, prosecutors, pd))
+        if cached is not None:
+            return cached
+        shapes = {"judge": (judges,), "prosecutor": (prosecutors,), "prosecutor x judge": (prosecutors, pd)}
+        layout: dict[str, tuple[int, tuple[int, ...]]] = {}
+        at = 0
+        for s in SLOTS:
+            if s.stream == stream:
+                layout[s.name] = (at, shapes[s.per])
+                at += math.prod(shapes[s.per])
+        self._layouts[(kind, judges, prosecutors, pd)] = (layout, at)
+        return layout, at
+
+
+class Arrivals:
+    """One day's new cases (all worlds, world by world): their counts, facts and behaviour blocks."""
+
+    def __init__(self, counts: np.ndarray, raw: np.ndarray, tail: dict[str, np.ndarray]) -> None:
+        self.counts = counts
+        self.total = int(counts.sum())
+        self.world = np.repeat(np.arange(len(counts)), counts)
+        self._raw = raw
+        self._tail = tail
+        self.behaviour = (raw[:, len(FACT_SLOTS) :] >> np.uint64(32)).astype(np.uint32)
+
+    def uniform(self, slot: str) -> np.ndarray:
+        return _open52(self._raw[:, FACT_COLUMN[slot]])
+
+    def normal(self, slot: str) -> np.ndarray:
+        return ndtri(self.uniform(slot))
+
+    def exponential(self, slot: str, scale: float | np.ndarray) -> np.ndarray:
+        return -np.log(self.uniform(slot)) * scale
+
+    def integers(self, slot: str, k: int) -> np.ndarray:
+        return np.minimum((self.uniform(slot) * k).astype(np.int64), k - 1)
+
+    def beta(self, slot: str) -> np.ndarray:
+        return self._tail[slot]
+
+
+class ActorDraws:
+    """One day's (or the start's) draws of every actor, in global actor order (world by world)."""
+
+    def __init__(self, stream: str, raw: np.ndarray, layout: dict[str, tuple[int, tuple[int, ...]]]) -> None:
+        self._stream, self._raw, self._layout = stream, raw, layout
+
+    def uniform(self, slot: str) -> np.ndarray:
+        if SLOT[slot].stream != self._stream:
+            raise KeyError(f"{slot} is not a {self._stream} slot")
+        at, shape = self._layout[slot]
+        block = self._raw[:, at : at + math.prod(shape)]
+        return _open52(block).reshape((-1, *shape[1:]))
+
+    def normal(self, slot: str) -> np.ndarray:
+        return ndtri(self.uniform(slot))
+
+
+# --- a case's behavioural draws, read from its docket row
+
+
+def _case_words(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray) -> np.ndarray:
+    if isinstance(occurrence, int):
+        return m.docket.draws[:, CASE_COLUMN[slot] + occurrence][rows]  # a column, then a 1-D gather
+    return m.docket.draws[rows, CASE_COLUMN[slot] + occurrence]
+
+
+def uniform(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray = 0) -> np.ndarray:
+    """The uniform a case draws for ``slot`` (its ``occurrence``-th time)."""
+    return _open32(_case_words(m, slot, rows, occurrence))
+
+
+def normal(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray = 0) -> np.ndarray:
+    """A standard normal per case (exact inverse CDF of its uniform)."""
+    return ndtri(uniform(m, slot, rows, occurrence))
+
+
+def exponential(m: LeniencyModel, slot: str, rows: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
+    """An exponential with mean ``scale`` per case."""
+    return -np.log(uniform(m, slot, rows)) * scale
+
+
+def integers(m: LeniencyModel, slot: str, rows: np.ndarray, k: int) -> np.ndarray:
+    """An integer in [0, k) per case."""
+    return np.minimum((uniform(m, slot, rows) * k).astype(np.int64), k - 1)
+
+
+def check_occurrence(slot: str, occurrence: np.ndarray) -> None:
+    """A case may make a decision at most ``uses`` times: past that it would reuse a draw."""
+    if len(occurrence) and int(occurrence.max()) >= SLOT[slot].uses:
+        raise RuntimeError(f"{slot}: a case made this decision more than {SLOT[slot].uses} times")
+
+
+__all__ = [
+    "BLOCK_WIDTH",
+    "CASE_SLOTS",
+    "SLOTS",
+    "ActorDraws",
+    "Arrivals",
+    "Kind",
+    "Slot",
+    "Streams",
+    "exponential",
+    "integers",
+    "normal",
+    "uniform",
+]
