@@ -140,7 +140,32 @@ def paired(ctx: ReportContext) -> str:
         "distinguishable from zero (<code>significant</code>); <code>significant_holm</code> also controls "
         "for testing every arm (Holm). Full table: <code>tables/paired_differences.csv</code>.</p>"
         + table_html(show)
+        + pairing(ctx, d)
         + main_effects(ctx)
+    )
+
+
+def pairing(ctx: ReportContext, d: pd.DataFrame) -> str:
+    """How much common random numbers sharpen each effect (per arm and headline outcome)."""
+    if "pairing_ratio" not in d or d["pairing_ratio"].isna().all():
+        return ""
+    ratio = d.pivot(index="arm", columns="outcome", values="pairing_ratio").reindex(columns=ctx.headline)
+    equiv = d.pivot(index="arm", columns="outcome", values="unpaired_equivalent").reindex(
+        columns=ctx.headline
+    )
+    n = int(d["n_pairs"].max())
+    cells = ratio.map(lambda r: f"{r:.2f}" if pd.notna(r) else "n/a") + equiv.map(
+        lambda e: f" ({e:.0f})" if pd.notna(e) else ""
+    )
+    cells.index = [ctx.short.get(a, a) for a in cells.index]
+    med = float(np.nanmedian(ratio.to_numpy(float)))
+    return (
+        "<h3>Pairing</h3><p>Every arm meets the same cases with the same luck (per-case random streams), so "
+        "an effect is measured on paired runs. Each cell: the standard deviation of the paired difference "
+        "over that of an unpaired one (1: pairing gains nothing; 0.5: as good as four times the "
+        "replications), and in brackets how many unpaired replications per arm would give the interval "
+        f"these {n} paired ones give. Median over the cells: {med:.2f}.</p>"
+        + table_html(cells.reset_index(names="arm"))
     )
 
 
