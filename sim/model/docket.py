@@ -15,8 +15,6 @@ from sim.model.streams import BLOCK_WIDTH
 # column name -> dtype. Months are sentence lengths; days are model days.
 COLUMNS: dict[str, Any] = {
     "case_id": np.int64,
-    # the case's behavioural draws, one 32-bit word per decision (sim.model.streams): not a fact of the case
-    "draws": (np.uint32, (BLOCK_WIDTH,)),
     "trials": np.int8,  # first-instance trials begun (a plea lost sends the case to trial anew)
     "arrival": np.int32,
     "district": np.int32,
@@ -108,6 +106,11 @@ COLUMNS: dict[str, Any] = {
 
 # Columns scanned whole every day stay contiguous arrays; the rest share one record per case (see Docket).
 SOLO = ("next_day",)
+# Blocks of words per case, stored one contiguous row per word (shape (width, capacity)): a decision reads one
+# word of many cases, so its word's row is what must be contiguous. ``draws``: the case's behavioural draws,
+# one 32-bit word per decision and occurrence (sim.model.streams); not a fact of the case. Blocks are not
+# zeroed when rows are freed: whoever claims a row writes its whole block (``stages.arrive`` does).
+BLOCKS: dict[str, tuple[Any, int]] = {"draws": (np.uint32, BLOCK_WIDTH)}
 
 
 def _bytes(records: np.ndarray) -> np.ndarray:
@@ -139,6 +142,7 @@ class Docket:
         self._record = np.dtype(fields, align=True)
         self._rows = np.zeros(0, dtype=self._record)
         self._solo = {n: np.zeros(0, dtype=COLUMNS[n]) for n in SOLO}
+        self._blocks = {n: np.zeros((w, 0), dtype=t) for n, (t, w) in BLOCKS.items()}
         self._free = np.zeros(0, dtype=np.int64)  # stack of free rows; the top is _free[_nfree - 1]
         self._nfree = 0
         self._high = 0  # rows at or above were never claimed: scans stop there
@@ -157,6 +161,11 @@ class Docket:
             new[:old] = arr
             self._solo[name] = new
             setattr(self, name, new)
+        for name, block in self._blocks.items():
+            grown = np.zeros((block.shape[0], capacity), dtype=block.dtype)
+            grown[:, :old] = block
+            self._blocks[name] = grown
+            setattr(self, name, grown)
         active = np.zeros(capacity, dtype=bool)
         active[:old] = self.active
         self.active = active
@@ -170,7 +179,8 @@ class Docket:
         self.capacity = capacity
 
     def add(self, n: int) -> np.ndarray:
-        """Claim ``n`` rows, all columns zeroed; returns their indices (most recently freed first)."""
+        """Claim ``n`` rows, all columns zeroed (``BLOCKS`` are the claimer's to write); returns their indices
+        (most recently freed first)."""
         if self._dirty:
             self.wipe()
         if n > self._nfree:
@@ -182,6 +192,13 @@ class Docket:
             self._high = max(self._high, int(rows.max()) + 1)
         self.active[rows] = True
         return rows
+
+    def put_block(self, name: str, rows: np.ndarray, words: np.ndarray) -> None:
+        """Write a block (``BLOCKS``) of claimed rows: ``words`` has one row per word, a column per row.
+        Word by word: each is one scattered write into a contiguous row (4x faster than a 2-D scatter)."""
+        block = self._blocks[name]
+        for j in range(block.shape[0]):
+            block[j][rows] = words[j]
 
     def release(self, rows: np.ndarray) -> None:
         """Return rows of closed cases to the free stack; their values stay readable until ``wipe``."""
@@ -228,6 +245,11 @@ class Docket:
             new[:k] = arr[used]
             self._solo[name] = new
             setattr(self, name, new)
+        for name, block in self._blocks.items():
+            moved = np.zeros((block.shape[0], keep), dtype=block.dtype)
+            moved[:, :k] = block[:, used]
+            self._blocks[name] = moved
+            setattr(self, name, moved)
         self.active = np.zeros(keep, dtype=bool)
         self.active[:k] = True
         self._free = np.arange(keep - 1, -1, -1, dtype=np.int64)  # as fresh: the lowest free row on top
@@ -251,5 +273,6 @@ class Docket:
         return int(hit[0]) if len(hit) else None
 
     def record(self, row: int) -> dict[str, Any]:
-        """One case as a plain dict (for case stories and debugging); its random draws are left out."""
-        return {name: getattr(self, name)[row].item() for name in COLUMNS if name != "draws"}
+        """One case as a plain dict (for case stories and debugging); its random draws (``BLOCKS``) are not
+        facts of the case and are left out."""
+        return {name: getattr(self, name)[row].item() for name in COLUMNS}

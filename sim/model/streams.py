@@ -262,7 +262,9 @@ class Arrivals:
         self.world = np.repeat(np.arange(len(counts)), counts)
         self._raw = raw
         self._tail = tail
-        self.behaviour = (raw[:, len(FACT_SLOTS) :] >> np.uint64(32)).astype(np.uint32)
+        # the top 32 bits of each behaviour word, one row per word and a column per new case (as the docket)
+        words = (raw[:, len(FACT_SLOTS) :] >> np.uint64(32)).astype(np.uint32)
+        self.behaviour = np.ascontiguousarray(words.T)
 
     def uniform(self, slot: str) -> np.ndarray:
         return _open52(self._raw[:, FACT_COLUMN[slot]])
@@ -286,15 +288,17 @@ class ActorDraws:
     def __init__(self, stream: str, raw: np.ndarray, layout: dict[str, tuple[int, tuple[int, ...]]]) -> None:
         self._stream, self._raw, self._layout = stream, raw, layout
 
-    def uniform(self, slot: str) -> np.ndarray:
+    def uniform(self, slot: str, actors: np.ndarray | None = None) -> np.ndarray:
+        """Each actor's uniform for ``slot`` (global actor order), or only those of ``actors`` (a mask or
+        indices over the slot's first axis): a draw's value never depends on which actors are asked."""
         if SLOT[slot].stream != self._stream:
             raise KeyError(f"{slot} is not a {self._stream} slot")
         at, shape = self._layout[slot]
-        block = self._raw[:, at : at + math.prod(shape)]
-        return _open52(block).reshape((-1, *shape[1:]))
+        words = self._raw[:, at : at + math.prod(shape)].reshape((-1, *shape[1:]))
+        return _open52(words if actors is None else words[actors])
 
-    def normal(self, slot: str) -> np.ndarray:
-        return ndtri(self.uniform(slot))
+    def normal(self, slot: str, actors: np.ndarray | None = None) -> np.ndarray:
+        return ndtri(self.uniform(slot, actors))
 
 
 # --- a case's behavioural draws, read from its docket row
@@ -302,8 +306,8 @@ class ActorDraws:
 
 def _case_words(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray) -> np.ndarray:
     if isinstance(occurrence, int):
-        return m.docket.draws[:, CASE_COLUMN[slot] + occurrence][rows]  # a column, then a 1-D gather
-    return m.docket.draws[rows, CASE_COLUMN[slot] + occurrence]
+        return m.docket.draws[CASE_COLUMN[slot] + occurrence][rows]  # the decision's row of words, gathered
+    return m.docket.draws[CASE_COLUMN[slot] + occurrence, rows]
 
 
 def uniform(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray = 0) -> np.ndarray:

@@ -37,7 +37,7 @@ class Bench(ActorPool):
         x = np.log(self.norm)
         x = a * x + np.sqrt(1 - a * a) * jp.norm_sd * draws.normal("judge.drift")
         new = draws.uniform("judge.leaves") < jp.turnover_per_year / 365.0
-        x[new] = jp.norm_sd * draws.normal("judge.newcomer_norm")[new]
+        x[new] = jp.norm_sd * draws.normal("judge.newcomer_norm", new)
         self.norm = np.exp(x)
         return np.flatnonzero(new)
 

@@ -48,18 +48,18 @@ class ProsecutorOffice(ActorPool):
         """New judges: the prosecutors of their districts start afresh on them (uninformed beliefs)."""
         if not len(judges):
             return
-        fresh = draws.normal("prosecutor.fresh_belief")
         for j in judges.tolist():
             dist, jl = divmod(j, judges_per_district)
             prs = np.arange(dist * self.per_district, (dist + 1) * self.per_district)
-            self.norm_belief[prs, jl] = self.belief_sd[prs] * fresh[prs, jl]
+            fresh = draws.normal("prosecutor.fresh_belief", prs)[:, jl]
+            self.norm_belief[prs, jl] = self.belief_sd[prs] * fresh
 
     def turnover(self, per_year: float, draws: ActorDraws) -> None:
         """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""
         new = draws.uniform("prosecutor.leaves") < per_year / 365.0
         if new.any():
             sd = self.belief_sd[new][:, None]
-            self.norm_belief[new] = sd * draws.normal("prosecutor.newcomer_belief")[new]
+            self.norm_belief[new] = sd * draws.normal("prosecutor.newcomer_belief", new)
             self.rate[new] = self.target
 
 

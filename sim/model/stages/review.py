@@ -35,7 +35,7 @@ def arrive(m: LeniencyModel) -> int:
     d.case_id[rows] = ids
     d.arrival[rows] = m.day
     d.state[rows] = CaseState.INVESTIGATION
-    d.draws[rows] = facts.behaviour
+    d.put_block("draws", rows, facts.behaviour)
     dist = facts.world * m.districts_per_world + facts.integers("case.district", m.districts_per_world)
     d.district[rows] = dist
     pd_ = p.prosecutor.per_district
