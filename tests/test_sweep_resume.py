@@ -93,9 +93,12 @@ def test_existing_sweep_needs_resume_or_force(tmp_path: Path) -> None:
 def test_one_sweep_per_folder_at_a_time(tmp_path: Path) -> None:
     import socket
 
+    from sim.experiments.outdir import record
+
     spec = tiny_spec(tmp_path, reps=1, arms='"baseline"')
     out = tmp_path / "out"
     out.mkdir()
+    record(out, "sweep", [".sweep.lock"])  # a sweep marks its folder before it takes the lock
     (out / ".sweep.lock").write_text(f"{socket.gethostname()} {os.getpid()}")  # a live sweep: this process
     cmd = [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet"]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)

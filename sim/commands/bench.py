@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from sim.model.scenario import ScenarioError
 
@@ -32,12 +33,19 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments.bench import full_plan, quick_plan, run_bench
     from sim.experiments.bench_report import format_table
     from sim.experiments.bench_scaling import measure_scaling, plot_scaling
+    from sim.experiments.outdir import GENERATOR, guard_file
 
     if args.scaling:
+        png = guard_file(Path(args.scaling), flag="--scaling")
+        beside = guard_file(png.with_suffix(".json"), flag="--scaling")
+        if beside == png:
+            raise ScenarioError(
+                f"--scaling {args.scaling}: name the plot (.png); its data go beside as .json"
+            )
         data = measure_scaling()
-        plot_scaling(data, args.scaling)
-        with open(f"{args.scaling.rsplit('.', 1)[0]}.json", "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
+        plot_scaling(data, str(png))
+        with open(beside, "w", encoding="utf-8") as fh:
+            json.dump({"generator": GENERATOR, **data}, fh, indent=2)
         print(json.dumps(data, indent=2) if args.json else f"wrote {args.scaling}")
         return 0
     repeats = args.repeats if args.repeats is not None else (1 if args.quick else 3)

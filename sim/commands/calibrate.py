@@ -72,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.experiments.outdir import OUTPUTS, guard_dir
     from sim.fitting import fit_report as fr
     from sim.fitting import targets as tgt
 
@@ -82,17 +83,18 @@ def run(args: argparse.Namespace) -> int:
         if args.out
         else (Path("out/calibrate-quick") if args.quick else tgt.ROOT / "experiments" / "calibration")
     )
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
     targets = Path(args.targets) if args.targets else tgt.TARGETS_PATH
     if args.dask and not args.posterior:
         raise ScenarioError("--dask goes with --posterior")
+    if not (args.identify or args.posterior) and (args.seeds is not None or args.days is not None):
+        raise ScenarioError("--seeds and --days go with --identify")
+    # before any fitting: a folder of the user's is never written into
+    names = OUTPUTS["identify" if args.identify else "posterior" if args.posterior else "calibrate"]
+    out = guard_dir(out, names, force=False, keep=("calibrate",))
     if args.identify:
         return _identify(args, out, targets)
     if args.posterior:
         return _posterior(args, out, targets)
-    if args.seeds is not None or args.days is not None:
-        raise ScenarioError("--seeds and --days go with --identify")
     result, table = fr.calibrate(
         out,
         quick=args.quick,

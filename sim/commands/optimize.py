@@ -12,7 +12,7 @@ from pathlib import Path
 
 from sim.commands.sweep import parse_batch
 from sim.experiments.executors import open_executor
-from sim.experiments.outdir import check_out_dir, write_marker
+from sim.experiments.outdir import OUTPUTS, guard_dir, record, start_over
 from sim.experiments.spec import SpecError
 from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides, read_posterior
 from sim.fitting.replicate import seed_list
@@ -23,7 +23,6 @@ from sim.optimize.search import Outcome, Search
 from sim.optimize.spec import OptimizeSpec, load_spec
 
 META = "optimize.json"
-OUTPUTS = (ARCHIVE, META, "pareto.parquet", "candidates.parquet", "marginal.csv", "report.html")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,12 +72,12 @@ def question_digest(spec: OptimizeSpec, posterior: Path | None, batch: int = 1) 
     return digest
 
 
-def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> None:
+def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> Path:
     """Refuse before any work: a folder of someone else's files, an earlier search without --resume or
-    --force, or a --resume of a different question."""
+    --force, or a --resume of a different question. Returns the folder to write."""
     if args.resume and args.force:
         raise SpecError("--resume and --force: choose one (continue the search, or start it over)")
-    check_out_dir(out, args.force, own=True)
+    out = guard_dir(out, OUTPUTS["optimize"], force=args.force, keep=["optimize"])
     earlier = out / META
     if earlier.is_file() and not (args.resume or args.force):
         raise SpecError(f"--out {out}: holds an earlier search; --resume continues it, --force starts over")
@@ -89,6 +88,7 @@ def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> None:
                 f"--resume: {out} holds a search of another question (levers, objectives, budget, scenario "
                 "or seed differ); use a new --out or --force"
             )
+    return out
 
 
 def optimize(args: argparse.Namespace) -> int:
@@ -109,15 +109,12 @@ def optimize(args: argparse.Namespace) -> int:
     drawn = parameters(posterior) if posterior is not None else None
     batch = search_batch(base, levers, drawn, parse_batch(args.batch))
     digest = question_digest(spec, Path(args.posterior) if args.posterior else None, batch)
-    out = Path(args.out)
-    _check_folder(out, digest, args)
+    out = _check_folder(Path(args.out), digest, args)
     seeds = seed_list(spec.master_seed, spec.search.replications)
     with open_executor(args.workers, args.dask) as info:
-        out.mkdir(parents=True, exist_ok=True)
         if args.force:
-            for name in OUTPUTS:
-                (out / name).unlink(missing_ok=True)
-        write_marker(out, "optimize")
+            start_over(out, "optimize")  # only the files this tool wrote
+        record(out, "optimize", OUTPUTS["optimize"])
         meta = {
             "digest": digest,
             "spec": spec.model_dump(),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from sim.experiments.outdir import OUTPUTS, guard_file, guard_into, record
 from sim.model.scenario import ScenarioError
 
 
@@ -30,7 +31,12 @@ def run(args: argparse.Namespace) -> int:
         raise ScenarioError(
             f"{folder}: not a sweep folder (no runs.parquet); run `leniency sweep SPEC --out {folder}` first"
         )
-    written = build_report(folder, html_path=Path(args.out) if args.out else None, outcomes=args.outcomes)
+    # tables/ and ema/ go beside the runs; the page to --out, or beside them too
+    html = guard_file(Path(args.out)) if args.out else None
+    names = [n for n in OUTPUTS["report"] if html is None or n != "report.html"]
+    folder = guard_into(folder, names, flag="DIR")
+    record(folder, "report", names)
+    written = build_report(folder, html_path=html, outcomes=args.outcomes)
     if args.quiet:
         return 0
     print(

@@ -1,7 +1,7 @@
 """`leniency run`: one scenario, one seed; a headline table on screen and summary.json, daily.parquet,
 relief_events.parquet (with --cases cases.parquet; with a calendar, run.start_date, yearly.parquet) in --out,
-written to a temporary folder and moved into place, so nothing is half-written; --force replaces only a
-folder of this tool's own results."""
+written to a temporary folder and moved into place, so nothing is half-written; --force replaces only the
+files this tool wrote in an earlier results folder (a user's files beside them stay)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import __version__
-from sim.experiments.outdir import check_out_dir, new_temp_dir, replace_dir, write_marker
+from sim.experiments.outdir import OUTPUTS, guard_dir, install, new_temp_dir
 from sim.model import RunResult
 from sim.model.metrics import METRICS
 from sim.model.params_world import RunParams
@@ -58,8 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def write_results(out: Path, scenario: Scenario, seed: int, result: RunResult, force: bool) -> list[str]:
-    """Write summary.json, daily.parquet, relief_events.parquet (and cases.parquet) atomically: a temporary
-    folder, marked as ours, then moved into place."""
+    """Write summary.json, daily.parquet, relief_events.parquet (and cases.parquet) to a temporary folder,
+    then move them into place (``install``: only this tool's earlier files are replaced)."""
     tmp = new_temp_dir(out)
     try:
         summary = {
@@ -79,8 +79,7 @@ def write_results(out: Path, scenario: Scenario, seed: int, result: RunResult, f
         if result.yearly is not None:
             result.yearly.to_parquet(tmp / "yearly.parquet", index=False)
             written.append("yearly.parquet")
-        write_marker(tmp, "run")
-        replace_dir(tmp, out, force)
+        install(tmp, out, "run", written, force)
         return written
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -137,10 +136,9 @@ def format_yearly(yearly: pd.DataFrame) -> str:
 def run(args: argparse.Namespace) -> int:
     from sim.model import simulate
 
-    out = Path(args.out)
     if not 0 <= args.seed < 2**63:
         raise ScenarioError(f"--seed {args.seed}: allowed: an integer in [0, 2**63)")
-    check_out_dir(out, args.force)
+    out = guard_dir(Path(args.out), OUTPUTS["run"], force=args.force)
     scenario = load_scenario(args.scenario, reforms=args.reforms, scale=args.scale, sets=args.sets)
     t0 = time.perf_counter()
     result = simulate(

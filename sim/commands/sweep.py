@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.experiments.designs import MAX_BATCH, REPLICATION_BATCH
-from sim.experiments.outdir import protected
+from sim.experiments.outdir import OUTPUTS, guard_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -118,18 +118,14 @@ def run(args: argparse.Namespace) -> int:
     # everything a user can get wrong is checked before anything is written
     if args.workers is not None and args.workers < 1:
         raise ScenarioError(f"--workers {args.workers}: must be at least 1")
-    why = protected(Path(args.out))
-    if why is not None:
-        raise ScenarioError(
-            f"--out {args.out}: refusing to write a sweep there: {why}; name a folder for the results"
-        )
+    out = guard_dir(Path(args.out), OUTPUTS["sweep"], force=args.force, keep=["sweep"])
     if args.stall_timeout <= 0:
         raise ScenarioError(f"--stall-timeout {args.stall_timeout}: must be a positive number of seconds")
     posterior = read_posterior(args.posterior) if args.posterior else None
     batch = parse_batch(args.batch)  # the plan refuses a batch the experiment cannot have
     sweep = Sweep(
         spec,
-        args.out,
+        out,
         spec_text=spec_to_toml_text(args.spec),
         replications=args.replications,
         posterior=posterior,

@@ -9,6 +9,7 @@ import sys
 from tqdm import tqdm
 
 from sim.experiments.bench import RunSpec, in_child, measure_sweep
+from sim.experiments.outdir import GENERATOR
 
 SCALING_DISTRICTS = (1, 10, 31, 100, 313)  # x 15 cases a day: district .. national
 SCALING_DAYS = (90, 365, 1095, 3650)  # national scale
@@ -90,5 +91,6 @@ def plot_scaling(data: dict[str, list[dict[str, float]]], path: str) -> None:
     ax.set(xlabel="worker processes", ylabel="district runs per second", title="sweep throughput vs workers")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    # the signature says the file is this tool's, so a later --scaling may replace it
+    fig.savefig(path, dpi=110, metadata={"Software": GENERATOR} if str(path).endswith(".png") else None)
     plt.close(fig)

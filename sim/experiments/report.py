@@ -18,7 +18,9 @@ from pathlib import Path
 
 from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
+from sim import __version__
 from sim.experiments import report_breakdown, report_compare, report_designs, report_uncertainty
+from sim.experiments.outdir import GENERATOR
 from sim.experiments.report_base import NOT_SHOWN, ReportContext, esc, note, short_label
 from sim.experiments.report_finding import FINDING_TARGET, finding
 from sim.experiments.store import atomic_write_text
@@ -144,6 +146,7 @@ def _page(ctx: ReportContext, title: str, lead: str, bodies: dict[str, str], bun
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="{GENERATOR} {__version__}">
 <style>{CSS}</style>
 <script type="text/javascript">{bundle}</script>
 </head><body>

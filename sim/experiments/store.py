@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import time
 import uuid
@@ -50,8 +49,11 @@ def _atomic_write_table(table: pa.Table, path: Path) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Write a text file through a temporary file and a rename."""
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed write leaves no temporary file behind
 
 
 class ResultStore:
@@ -93,15 +95,6 @@ class ResultStore:
             atomic_write_text(self.root / SPEC, spec_text)
         if design is not None:
             _atomic_write_table(pa.Table.from_pandas(design, preserve_index=False), self.root / DESIGN)
-
-    def clear(self) -> None:
-        """Remove what a sweep wrote here (and nothing else)."""
-        for name in OWNED:
-            p = self.root / name
-            if p.is_dir():
-                shutil.rmtree(p)
-            else:
-                p.unlink(missing_ok=True)
 
     def compact(self, max_rows: int = 100_000) -> None:
         """Merge small part files into files of about ``max_rows`` rows (at most 500 parts at a time), in

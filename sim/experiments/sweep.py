@@ -26,7 +26,7 @@ import pandas as pd
 from sim import __version__
 from sim.experiments.analysis import group_means
 from sim.experiments.designs import Plan, Task
-from sim.experiments.outdir import MARKER, write_marker
+from sim.experiments.outdir import MARKER, OUTPUTS, record, start_over
 from sim.experiments.spec import ExperimentSpec, SpecError
 from sim.experiments.store import LOCK, OWNED, ResultStore
 from sim.experiments.worker import StallWatch, execute_unit
@@ -127,9 +127,13 @@ class Sweep:
         if resume and self.store.has_runs():
             self._check_same_experiment()
             self._same_batches()
+        record(out, "sweep", OUTPUTS["sweep"])  # before the lock: a folder with a lock is a marked one
         self.store.acquire_lock()  # released at the end of run()
         try:
-            self._write_meta(force)
+            if force:
+                start_over(out, "sweep", spare=[LOCK])  # only the files this tool wrote
+                record(out, "sweep", OUTPUTS["sweep"])
+            self._write_meta()
         except BaseException:
             self.store.release_lock()
             raise
@@ -165,11 +169,7 @@ class Sweep:
         self.plan.batch = stored
         self.plan.mode = str(meta.get("batch_mode", "replications"))  # before points were batched
 
-    def _write_meta(self, force: bool) -> None:
-        if force:
-            self.store.clear()  # only the files a sweep owns
-        self.store.root.mkdir(parents=True, exist_ok=True)
-        write_marker(self.store.root, "sweep")
+    def _write_meta(self) -> None:
         old = self.store.meta()
         history = old.get("history", [])
         history.append(

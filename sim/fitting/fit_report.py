@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sim.experiments.analysis import mean_interval
+from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.fitting.calibration import BASELINE_PATH, FitResult, baseline, fit
 from sim.fitting.replicate import run_replications, seed_list, worker_pool
@@ -202,7 +203,7 @@ def calibrate(
     )
     table = fit_table(spec, fitted_check, check, before=before, workers=workers)
     run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
-    out.mkdir(parents=True, exist_ok=True)
+    record(out, "calibrate", OUTPUTS["calibrate"])  # the manifest first: these names are ours
     (out / "fitted.toml").write_text(fitted_toml(result, spec, run_id), encoding="utf-8")
     result.history.to_csv(out / "fit_history.csv", index=False)
     table.to_csv(out / "fit_table.csv", index=False)

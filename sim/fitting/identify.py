@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.fitting.calibration import Evaluator
 from sim.fitting.replicate import run_replications, seed_list, worker_pool
@@ -157,7 +158,7 @@ def identification_markdown(res: Identification, spec: CalibrationSpec) -> str:
 
 
 def write_identification(res: Identification, spec: CalibrationSpec, out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
+    record(out, "calibrate", OUTPUTS["identify"])  # the manifest first: these names are ours
     md = out / "identification.md"
     md.write_text(identification_markdown(res, spec), encoding="utf-8")
     written = [md]

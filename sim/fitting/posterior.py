@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides
 from sim.fitting.calibration import Evaluator
@@ -224,7 +225,7 @@ def write_posterior(
     generations: int,
 ) -> list[Path]:
     """posterior.parquet, posterior.md (summary and predictive check) and posterior_check.csv."""
-    folder.mkdir(parents=True, exist_ok=True)
+    record(folder, "calibrate", OUTPUTS["posterior"])  # the manifest first: these names are ours
     paths = [folder / POSTERIOR, folder / "posterior.md", folder / "posterior_check.csv"]
     tmp = folder / f".{POSTERIOR}.tmp"
     posterior.to_parquet(tmp, index=False)

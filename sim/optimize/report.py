@@ -10,6 +10,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from sim import __version__
+from sim.experiments.outdir import GENERATOR
 from sim.experiments.report import CSS, plotly_bundle
 from sim.experiments.report_base import CONFIG, PALETTE, esc, initials, note, table_html
 from sim.model.metrics import METRICS
@@ -265,7 +267,8 @@ seeds; intervals are 95% CIs over the seeds.{over}</p>
 </main>"""
     doc = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(spec.name)}: resources</title>
-<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="{GENERATOR} {__version__}"><style>{CSS}</style>
 <script type="text/javascript">{plotly_bundle(kinds)}</script></head><body>{body}</body></html>
 """
     tmp = path.with_name(f".{path.name}.tmp")
