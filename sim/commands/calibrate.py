@@ -72,12 +72,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.experiments.executors import check_workers
     from sim.experiments.outdir import OUTPUTS, guard_dir
     from sim.fitting import fit_report as fr
     from sim.fitting import targets as tgt
 
-    if args.workers < 1:
-        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
+    check_workers(args.workers, args.dask)
     out = (
         Path(args.out)
         if args.out

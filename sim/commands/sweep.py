@@ -86,6 +86,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+MAX_STALL_S = 86_400
+
+
 def parse_batch(text: str | None) -> int | None:
     """--batch: None for 'auto' (or absent), else a whole number of worlds, 1 to MAX_BATCH."""
     if text is None or text == "auto":
@@ -100,34 +103,35 @@ def parse_batch(text: str | None) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments.executors import open_executor
-    from sim.experiments.spec import load_spec, spec_to_toml_text
+    from sim.experiments.executors import check_workers, open_executor
+    from sim.experiments.spec import load_spec, spec_to_toml_text, with_flags
     from sim.experiments.sweep import StallWatch, Sweep, parse_target
     from sim.experiments.uncertainty import read_posterior
 
-    spec = load_spec(args.spec)
-    if args.replications is not None and args.replications < 1:
-        raise ScenarioError(f"--replications {args.replications}: must be at least 1")
-    if args.max_replications is not None:
-        if args.max_replications < 2:
-            raise ScenarioError(f"--max-replications {args.max_replications}: must be at least 2")
-        spec = spec.model_copy(update={"max_replications": args.max_replications})
+    # everything a user can get wrong is checked before anything is written
+    spec = with_flags(
+        load_spec(args.spec),
+        {
+            "replications": ("--replications", args.replications),
+            "max_replications": ("--max-replications", args.max_replications),
+        },
+    )
     if args.resume and args.force:
         raise ScenarioError("--resume and --force contradict each other: pick one")
     target = parse_target(args.target_ci, spec) if args.target_ci else None
-    # everything a user can get wrong is checked before anything is written
-    if args.workers is not None and args.workers < 1:
-        raise ScenarioError(f"--workers {args.workers}: must be at least 1")
+    check_workers(args.workers, args.dask)
     out = guard_dir(Path(args.out), OUTPUTS["sweep"], force=args.force, keep=["sweep"])
-    if args.stall_timeout <= 0:
-        raise ScenarioError(f"--stall-timeout {args.stall_timeout}: must be a positive number of seconds")
+    if not 0 < args.stall_timeout <= MAX_STALL_S:
+        raise ScenarioError(
+            f"--stall-timeout {args.stall_timeout}: must be a number of seconds above 0 and at most "
+            f"{MAX_STALL_S} (a day)"
+        )
     posterior = read_posterior(args.posterior) if args.posterior else None
     batch = parse_batch(args.batch)  # the plan refuses a batch the experiment cannot have
     sweep = Sweep(
         spec,
         out,
         spec_text=spec_to_toml_text(args.spec),
-        replications=args.replications,
         posterior=posterior,
         posterior_source=str(args.posterior) if args.posterior else None,
         batch=batch,

@@ -91,11 +91,26 @@ def dask_executor(address: str, workers: int | None = None) -> Iterator[Executor
             cluster.close()
 
 
+def max_workers() -> int:
+    """More processes than four per core only cost memory (each holds a model): the cap of --workers."""
+    return max(8, 4 * default_workers())
+
+
+def check_workers(workers: int | None, dask: str | None = None) -> None:
+    """--workers on this machine (local processes or a LocalCluster): a whole number from 1 to
+    ``max_workers()``; a remote Dask scheduler has its own workers, so only the lower bound applies."""
+    if workers is None:
+        return
+    top = max_workers() if dask in (None, "local") else None
+    if workers < 1 or (top is not None and workers > top):
+        allowed = f"from 1 to {top} (4 per core, at least 8)" if top is not None else "at least 1"
+        raise ScenarioError(f"--workers {workers}: must be a whole number {allowed}")
+
+
 @contextmanager
 def open_executor(workers: int | None = None, dask: str | None = None) -> Iterator[ExecutorInfo]:
     """The executor the command line asks for."""
-    if workers is not None and workers < 1:
-        raise ScenarioError(f"--workers {workers}: must be at least 1")
+    check_workers(workers, dask)
     cm = dask_executor(dask, workers) if dask else local_processes(workers)
     with cm as info:
         yield info

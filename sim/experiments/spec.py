@@ -11,11 +11,11 @@ import itertools
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.experiments.spec_errors import describe_error
+from sim.experiments.spec_errors import FromArray, StrictSpec, describe_error
 from sim.model.metrics import METRICS
 from sim.model.scenario import (
     POWER_PRESETS,
@@ -67,11 +67,7 @@ class SpecError(ScenarioError):
     """Bad experiment spec: names the file, the key and what is allowed."""
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Arm(_Strict):
+class Arm(StrictSpec):
     """A named combination of reform overlays, an optional power preset and parameter overrides."""
 
     name: str = Field(min_length=1, description="arm name, unique in the spec")
@@ -90,7 +86,7 @@ class Arm(_Strict):
         return sorted(set(v), key=REFORMS.index)
 
 
-class Composite(_Strict):
+class Composite(StrictSpec):
     """A factor that moves several parameters together, linearly from ``low`` (value 0) to ``high`` (value
     1)."""
 
@@ -104,14 +100,14 @@ class Composite(_Strict):
         return self
 
 
-class Factors(_Strict):
+class Factors(StrictSpec):
     """Parameters varied across design points: an explicit grid or ranges sampled by a design."""
 
     design: Literal["grid", "lhs", "sobol", "morris"] = Field(description="grid | lhs | sobol | morris")
     grid: dict[str, list[float]] = Field(
         default_factory=dict, description="design = grid: factor -> list of values"
     )
-    ranges: dict[str, tuple[float, float]] = Field(
+    ranges: dict[str, Annotated[tuple[float, float], FromArray]] = Field(
         default_factory=dict, description="lhs/sobol/morris: factor -> [low, high]"
     )
     samples: int = Field(
@@ -162,7 +158,7 @@ class Factors(_Strict):
         return list(self.grid if self.design == "grid" else self.ranges)
 
 
-class ExperimentSpec(_Strict):
+class ExperimentSpec(StrictSpec):
     """A whole experiment. Design points are arms x factor points; every point has ``replications`` runs."""
 
     name: str = Field(min_length=1, description="experiment name")
@@ -289,6 +285,27 @@ def parse_spec(data: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
         return ExperimentSpec.model_validate(dict(data))
     except ValidationError as exc:
         raise SpecError(f"{source}: {describe_error(exc, ExperimentSpec)}") from None
+
+
+def with_flags(spec: ExperimentSpec, flags: Mapping[str, tuple[str, Any]]) -> ExperimentSpec:
+    """The spec with command-line values (key -> (flag, value); value None: not given) validated exactly as
+    the spec's own keys, so a flag is bounded like the key it overrides and an error names the flag.
+    --replications above the spec's max_replications raises that cap with it."""
+    given = {k: fv for k, fv in flags.items() if fv[1] is not None}
+    if not given:
+        return spec
+    data = spec.model_dump()
+    data.update({k: v for k, (_, v) in given.items()})
+    if "max_replications" not in given and isinstance(given.get("replications", (0, 0))[1], int):
+        data["max_replications"] = max(data["max_replications"], data["replications"])
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = str(err["loc"][0]) if err["loc"] else ""
+        flag, value = given.get(key, next(iter(given.values())))
+        msg = err["msg"].removeprefix("Value error, ")
+        raise SpecError(f"{flag} {value}: {msg} (bounded as the spec's {key or 'keys'})") from None
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:

@@ -1,11 +1,27 @@
-"""One-line messages for pydantic validation errors of a nested spec: the key path and what is allowed."""
+"""The strict layer every spec file (sweep, optimize, calibration targets) is read through, and one-line
+messages for its validation errors: the key path and what is allowed."""
 
 from __future__ import annotations
 
 import typing
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+
+
+class StrictSpec(BaseModel):
+    """No unknown keys, no coercion: true/false is not a number nor "yes" a boolean, and NaN or infinity is
+    no value (pydantic's lax mode would read true as 1 and "yes" as true)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+
+def _tuple_of_list(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+# a TOML array where a fixed-length tuple is meant (strict mode takes only a tuple); its items stay strict
+FromArray = BeforeValidator(_tuple_of_list)
 
 
 def inner_model(ann: Any) -> tuple[type[BaseModel] | None, bool]:

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field, ValidationError
+
 from sim.experiments.designs import REPLICATION_BATCH
+from sim.experiments.spec_errors import StrictSpec, describe_error
 from sim.model.metrics import METRICS
 from sim.model.scenario import Scenario, ScenarioError, param_table, read_toml
 
@@ -79,65 +82,75 @@ class CalibrationSpec:
         return tuple(p for p in self.parameters if p.key not in free)
 
 
-DEFAULT_SETTINGS: dict[str, Any] = {
-    "seed_entropy": 20240401,
-    "prior_weight": 1.0,
-    "fit_seeds": 4,
-    "fit_batch": 1,
-    "fit_days": 365,
-    "fit_drain_days": 240,
-    "check_seeds": 20,
-    "de_popsize": 2,
-    "de_maxiter": 2,
-    "nm_maxfev": 100,
-    "quick_seeds": 2,
-    "quick_days": 90,
-    "quick_maxfev": 24,
-}
+class Settings(StrictSpec):
+    """The fit's budgets and seeds ([settings]); strict like every spec: true is not a count."""
+
+    seed_entropy: int = Field(
+        20240401, ge=0, lt=2**63, description="SeedSequence entropy of fit and check seeds"
+    )
+    prior_weight: float = Field(1.0, ge=0, description="weight of the prior toward the schema defaults")
+    fit_seeds: int = Field(4, ge=1, le=1000, description="replications per candidate")
+    fit_batch: int = Field(1, ge=1, le=REPLICATION_BATCH, description="fit seeds per batched model")
+    fit_days: int = Field(365, ge=2, le=36_500, description="run.days during the fit")
+    fit_drain_days: int = Field(240, ge=0, le=36_500, description="run.drain_days during the fit")
+    check_seeds: int = Field(20, ge=1, le=10_000, description="fresh seeds of the fit table")
+    de_popsize: int = Field(2, ge=1, le=1000, description="differential evolution: population per parameter")
+    de_maxiter: int = Field(2, ge=0, le=10_000, description="differential evolution generations (0: none)")
+    nm_maxfev: int = Field(100, ge=1, le=1_000_000, description="Nelder-Mead evaluations")
+    quick_seeds: int = Field(2, ge=1, le=1000, description="--quick: replications per candidate")
+    quick_days: int = Field(90, ge=2, le=36_500, description="--quick: run.days")
+    quick_maxfev: int = Field(24, ge=1, le=1_000_000, description="--quick: Nelder-Mead evaluations")
+
+
+class TargetEntry(StrictSpec):
+    """One [[target]]: a published figure, how far the model may be from it, its weight and source."""
+
+    metric: str
+    value: float
+    tolerance: float = Field(gt=0)
+    weight: float = Field(ge=0)
+    source: str
+
+
+class ParamEntry(StrictSpec):
+    """One [[parameter]]: a schema key the fit may move within [lo, hi], and the targets it moves."""
+
+    key: str
+    lo: float
+    hi: float
+    targets: list[str]
+
+
+DEFAULT_SETTINGS: dict[str, Any] = Settings().model_dump()
+
+
+def _entry[M: StrictSpec](model: type[M], data: Any, path: str | Path, where: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(f"{path}: {where}: {describe_error(exc, model)}") from None
 
 
 def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
-    """Read targets, free parameters and settings; bad entries raise ScenarioError naming the file and
-    entry."""
+    """Read targets, free parameters and settings through the strict spec layer; bad entries raise
+    ScenarioError naming the file, the entry and the key."""
     doc = read_toml(path)
-    settings = {**DEFAULT_SETTINGS, **doc.get("settings", {})}
-    unknown = set(settings) - set(DEFAULT_SETTINGS)
-    if unknown:
-        raise ScenarioError(
-            f"{path}: unknown [settings] keys {sorted(unknown)}; allowed: {sorted(DEFAULT_SETTINGS)}"
-        )
-    batch = settings["fit_batch"]
+    batch = doc.get("settings", {}).get("fit_batch", 1) if isinstance(doc.get("settings"), dict) else 1
     if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= REPLICATION_BATCH:
         raise ScenarioError(
             f"{path}: [settings] fit_batch = {batch!r}: must be a whole number from 1 (one model per fit "
             f"seed) to {REPLICATION_BATCH}"
         )
+    settings = _entry(Settings, doc.get("settings", {}), path, "[settings]").model_dump()
     targets = []
     for i, t in enumerate(doc.get("target", [])):
-        try:
-            tg = Target(
-                str(t["metric"]),
-                float(t["value"]),
-                float(t["tolerance"]),
-                float(t["weight"]),
-                str(t["source"]),
-            )
-        except KeyError as exc:
-            raise ScenarioError(
-                f"{path}: [[target]] #{i + 1} lacks {exc}; needs metric, value, tolerance, weight, source"
-            ) from None
-        if tg.tolerance <= 0 or tg.weight < 0:
-            raise ScenarioError(f"{path}: target {tg.metric}: tolerance must be > 0 and weight >= 0")
-        targets.append(tg)
+        e = _entry(TargetEntry, t, path, f"[[target]] #{i + 1}")
+        targets.append(Target(e.metric, e.value, e.tolerance, e.weight, e.source))
     schema = {r["key"]: r for r in param_table()}
     params = []
     for i, p in enumerate(doc.get("parameter", [])):
-        try:
-            fp = FreeParam(str(p["key"]), float(p["lo"]), float(p["hi"]), tuple(p["targets"]))
-        except KeyError as exc:
-            raise ScenarioError(
-                f"{path}: [[parameter]] #{i + 1} lacks {exc}; needs key, lo, hi, targets"
-            ) from None
+        pe = _entry(ParamEntry, p, path, f"[[parameter]] #{i + 1}")
+        fp = FreeParam(pe.key, pe.lo, pe.hi, tuple(pe.targets))
         if fp.key.startswith(("law.", "power.", "run.", "meta.")):
             raise ScenarioError(f"{path}: parameter {fp.key}: legal, power and run parameters are not fitted")
         row = schema.get(fp.key)

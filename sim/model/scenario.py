@@ -20,6 +20,7 @@ from sim.model.schema import (
     STARTUP_KEYS,
     Scenario,
     ScenarioError,
+    check_kind,
     day_of,
     field_help,
     flatten,
@@ -79,10 +80,13 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any], source: str, pref
         else:
             if isinstance(base[k], dict):
                 raise ScenarioError(f"{source}: key '{key}' must be a table of parameters, got {v!r}")
+            check_kind(base[k], v, source, key)
             base[k] = v
 
 
 OPS = ("set", "scale", "add", "at_least", "at_most")
+# what the loader records in meta from what it applied: never written by hand (a false label otherwise)
+RECORDED = ("meta.reforms", "meta.scale", "meta.base", "meta.source")
 
 
 def _apply_op(current: Any, op: str, value: Any, source: str, key: str) -> Any:
@@ -292,7 +296,7 @@ def _read_scenario_file(path: Path) -> tuple[dict[str, Any], str, list[str], str
     if scale is not None and not isinstance(scale, str):
         raise ScenarioError(f"{path}: key 'scale' must be a name; allowed: {', '.join(SCALES)}")
     meta = over.get("meta", {})
-    for key in ("reforms", "scale", "base", "source"):
+    for key in (k.removeprefix("meta.") for k in RECORDED):
         if isinstance(meta, Mapping) and key in meta:
             raise ScenarioError(
                 f"{path}: key 'meta.{key}' is recorded by the tool from what it applied, never written by "
@@ -352,8 +356,17 @@ def load_scenario(
     data["meta"]["source"] = source
     for item in sets:
         key, value = parse_set(item)
+        if key.split(".")[0] == "meta":  # meta records what ran; a label set by hand would be false
+            raise ScenarioError(
+                f"--set {item}: key '{key}' is written by the tool, never set; ask for reforms with --with "
+                "NAME and for a scale with --scale"
+            )
         set_dotted(data, key, value, f"--set {item}")
     for key, value in (overrides or {}).items():
+        if key in RECORDED:
+            raise ScenarioError(
+                f"overrides: key '{key}' is recorded by the tool from what it applied, never set"
+            )
         set_dotted(data, key, value, "overrides")
     label = source + (" with " + ", ".join(str(f) for f in files) if files else "")
     label += " with --set " + " ".join(sets) if sets else ""

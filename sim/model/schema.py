@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -212,6 +213,20 @@ def check_timeline_dates(scenario: Scenario, source: str) -> None:
         last = e.date
 
 
+def check_kind(current: Any, value: Any, source: str, key: str) -> None:
+    """A value of the parameter's kind, checked where it is written (a later overlay, e.g. a scale, may
+    replace it before the whole scenario is validated): true/false is no number, a number no switch, and NaN
+    or infinity no parameter value."""
+    if isinstance(current, bool):
+        if not isinstance(value, bool):
+            raise ScenarioError(f"{source}: key '{key}' = {value!r}: true or false is needed")
+    elif isinstance(current, int | float):
+        if isinstance(value, bool):
+            raise ScenarioError(f"{source}: key '{key}' = {value!r}: a number is needed, not true/false")
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ScenarioError(f"{source}: key '{key}' = {value!r}: a finite number is needed")
+
+
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
     parts = key.split(".")
     node: Any = data
@@ -225,6 +240,7 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
         raise ScenarioError(
             f"{source}: '{key}' is a table of parameters, not a value; {field_help(parts + ['?'])}"
         )
+    check_kind(node[parts[-1]], value, source, key)
     node[parts[-1]] = value
 
 

@@ -10,10 +10,10 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator
 
 from sim.experiments.spec import SpecError
-from sim.experiments.spec_errors import describe_error
+from sim.experiments.spec_errors import StrictSpec, describe_error
 from sim.model.metrics import METRICS
 from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
 from sim.optimize.levers import LEVER_NAMES
@@ -26,11 +26,7 @@ DEFAULT_OBJECTIVES = (
 )
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class Budget(_Strict):
+class Budget(StrictSpec):
     """Hours a court and procuratorate can add per case, over today's on the same seeds."""
 
     extra_hours_per_case: float = Field(gt=0, description="hours per case above today's (must be > 0)")
@@ -44,7 +40,7 @@ class Budget(_Strict):
         return v
 
 
-class Search(_Strict):
+class Search(StrictSpec):
     """The multi-objective search (pymoo) and how each candidate is evaluated."""
 
     algorithm: Literal["nsga2", "nsga3"] = Field("nsga2", description="pymoo algorithm")
@@ -62,7 +58,7 @@ class Search(_Strict):
         return self.marginal_replications or 4 * self.replications
 
 
-class OptimizeSpec(_Strict):
+class OptimizeSpec(StrictSpec):
     """A resource question: which levers, which objectives (all minimised), which budget."""
 
     name: str = Field(min_length=1)
