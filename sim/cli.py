@@ -43,12 +43,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sim.experiments.signals import Terminated, sigterm_unwinds
+
     args = build_parser().parse_args(argv)
     try:
-        return int(args.func(args) or 0)
+        with sigterm_unwinds():
+            return int(args.func(args) or 0)
     except ScenarioError as exc:
         print(f"leniency {args.command}: {exc}", file=sys.stderr)
         return 2
+    except Terminated:
+        print(f"leniency {args.command}: terminated (SIGTERM)", file=sys.stderr)
+        return 143
     except KeyboardInterrupt:
         print(f"leniency {args.command}: interrupted", file=sys.stderr)
         return 130

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -148,6 +149,13 @@ def run(args: argparse.Namespace) -> int:
                 progress=not args.quiet,
                 watch=StallWatch(ex.live_workers, args.stall_timeout, stop=args.no_workers == "stop"),
             )
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (sim.experiments.signals): the lock is released below
+            print(
+                f"leniency sweep: stopped; the finished runs are stored in {out}; the same command with "
+                "--resume continues",
+                file=sys.stderr,
+            )
+            raise
         finally:
             sweep.store.release_lock()
     print(format_report(sweep, report))

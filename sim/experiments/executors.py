@@ -12,6 +12,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from sim.experiments.signals import die_with
 from sim.model.scenario import ScenarioError
 
 
@@ -33,9 +34,12 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _warm() -> None:
-    """Import the model once per worker process, not once per run."""
+def _warm(owner: int) -> None:
+    """Import the model once per worker process, not once per run; exit when the command's process is gone
+    (killed by SIGKILL, its workers would otherwise run on, holding memory, for minutes)."""
     import sim.model  # noqa: F401
+
+    die_with(owner)
 
 
 @contextmanager
@@ -44,7 +48,7 @@ def local_processes(workers: int | None = None) -> Iterator[ExecutorInfo]:
     n = workers or default_workers()
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.model"])
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_warm)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_warm, initargs=(os.getpid(),))
     try:
         yield ExecutorInfo(pool, n, f"local processes x{n}")
     finally:

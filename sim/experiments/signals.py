@@ -1,0 +1,66 @@
+"""Signals: SIGTERM unwinds a command the way Ctrl-C does (finished work kept, locks released), and worker
+processes die with the command that started them, even when it is killed by SIGKILL, which no handler sees."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where Ctrl-C raises KeyboardInterrupt, so every command unwinds through the same
+    ``finally`` blocks (the sweep's lock released, finished runs stored)."""
+
+
+def _raise_terminated(signum: int, frame: FrameType | None) -> None:
+    raise Terminated()
+
+
+@contextmanager
+def sigterm_unwinds() -> Iterator[None]:
+    """While a command runs in the main thread, SIGTERM raises :class:`Terminated`; the previous handler
+    comes back afterwards (the command line may be called in-process, e.g. by tests)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _alive(pid: int) -> bool:
+    """Is ``pid`` running (a zombie, killed but not yet reaped, is not)?"""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc (not Linux): ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+
+def die_with(owner: int, every_s: float = 0.5) -> None:
+    """In a worker process: exit at once when ``owner`` (the command's process) is gone or this process has
+    been handed to another parent, checked by a daemon thread every ``every_s`` seconds."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while True:
+            time.sleep(every_s)
+            if os.getppid() != parent or not _alive(owner):
+                os._exit(1)  # nothing of the worker's is worth keeping: its runs are stored by the owner
+
+    threading.Thread(target=watch, name="die-with-owner", daemon=True).start()
