@@ -4,6 +4,7 @@ DIR/tables/*.csv and DIR/ema/ (EMA Workbench experiments/outcomes)."""
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from sim.experiments.outdir import OUTPUTS, guard_file, guard_into, record
@@ -25,18 +26,25 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.experiments.report import build_report
+    from sim.experiments.store import ResultStore
 
     folder = Path(args.dir)
     if not (folder / "runs.parquet").is_dir():
         raise ScenarioError(
             f"{folder}: not a sweep folder (no runs.parquet); run `leniency sweep SPEC --out {folder}` first"
         )
+    store = ResultStore(folder)
+    if not store.has_runs():
+        busy = "a sweep is still writing there; " if store.writing() else ""
+        raise ScenarioError(f"{folder}: no finished run is stored yet; {busy}nothing to report")
     # tables/ and ema/ go beside the runs; the page to --out, or beside them too
     html = guard_file(Path(args.out)) if args.out else None
     names = [n for n in OUTPUTS["report"] if html is None or n != "report.html"]
     folder = guard_into(folder, names, flag="DIR")
     record(folder, "report", names)
     written = build_report(folder, html_path=html, outcomes=args.outcomes)
+    for warning in written.warnings:  # even with --quiet: the report's figures rest on them
+        print(f"leniency report: warning: {warning}", file=sys.stderr)
     if args.quiet:
         return 0
     print(

@@ -165,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
 def format_report(sweep: Sweep, report: SweepReport) -> str:
     """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI
     half-width; * where the paired difference from the baseline arm is distinguishable from zero)."""
-    from sim.experiments.analysis import group_means, paired_differences
+    from sim.experiments.analysis import MIN_REPLICATIONS, group_means, paired_differences
 
     spec, store = sweep.spec, sweep.store
     rate = report.ran / report.wall_s if report.wall_s else math.nan
@@ -254,6 +254,11 @@ def format_report(sweep: Sweep, report: SweepReport) -> str:
                 if diffs is not None
                 else ""
             )
+        )
+    if reps and reps[0] < MIN_REPLICATIONS:
+        lines.append(
+            f"warning: {reps[0]} replication{'s' if reps[0] != 1 else ''} per point: intervals are wide or "
+            f"missing and * marks are not meaningful below {MIN_REPLICATIONS} (--replications)"
         )
     lines.append(f"stored in {Path(store.root)}/runs.parquet; next: leniency report {store.root}")
     if report.failed:

@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import stats
 
 LEVEL = 0.95
+MIN_REPLICATIONS = 5  # below this a t interval rests on too few runs for significance marks to mean anything
 
 
 def mean_ci(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> dict[str, float]:

@@ -20,6 +20,7 @@ from plotly.offline import get_plotlyjs, get_plotlyjs_version
 
 from sim import __version__
 from sim.experiments import report_breakdown, report_compare, report_designs, report_uncertainty
+from sim.experiments.analysis import MIN_REPLICATIONS
 from sim.experiments.outdir import GENERATOR
 from sim.experiments.report_base import NOT_SHOWN, ReportContext, esc, note, short_label
 from sim.experiments.report_finding import FINDING_TARGET, finding
@@ -73,6 +74,7 @@ table.tbl, table.kv { border-collapse: collapse; font-size: .85em; width: 100%; 
 .tbl td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .tbl .ci { color: #666; font-size: .9em; white-space: nowrap; }
 .kv th { background: #f4f4f4; width: 14em; } .note { color: #666; font-style: italic; }
+.warn { background: #fff4e5; border-left: 4px solid #e6550d; padding: .4em .9em; margin: .4em 0; }
 pre { background: #f7f7f7; padding: .6em; overflow-x: auto; font-size: .85em; }
 nav ol { columns: 2; }
 """
@@ -85,6 +87,35 @@ class Written:
     ema_dir: Path
     tables: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the reader must know first (first screen)
+
+
+def warnings(ctx: ReportContext) -> list[str]:
+    """An unfinished sweep (fewer stored runs than planned) and too few replications, said first: every
+    figure of the report rests on the runs stored when it was made."""
+    out = []
+    design = ctx.store.design()
+    points = len(design) if design is not None and len(design) else 1
+    planned = len(ctx.meta.get("arms", [])) * points * int(ctx.spec.get("replications", 0) or 0)
+    stored = len(ctx.all_runs)
+    if stored < planned:
+        how = (
+            "a sweep is still writing to this folder; report again when it has finished"
+            if ctx.store.writing()
+            else "the sweep's command with --resume runs the rest"
+        )
+        out.append(
+            f"unfinished sweep: {stored} of {planned} planned runs are stored, and every figure here "
+            f"rests on those alone; {how}"
+        )
+    if len(ctx.runs):
+        fewest = int(ctx.runs.groupby(["arm", "point"]).size().min())
+        if fewest < MIN_REPLICATIONS:
+            out.append(
+                f"only {fewest} replication{'s' if fewest != 1 else ''} per arm and point: intervals are "
+                f"wide or missing and significance marks are not meaningful below {MIN_REPLICATIONS}"
+            )
+    return out
 
 
 def _major(version: str) -> str:
@@ -133,9 +164,12 @@ def _byline(ctx: ReportContext) -> str:
     )
 
 
-def _page(ctx: ReportContext, title: str, lead: str, bodies: dict[str, str], bundle: str) -> str:
+def _page(
+    ctx: ReportContext, title: str, lead: str, bodies: dict[str, str], bundle: str, warned: list[str]
+) -> str:
     """Finding, byline and trade-off first; then the title, contents and the remaining sections."""
     shown = [(k, t) for k, t in SECTIONS if not bodies[k].startswith(NOT_SHOWN)]
+    warn = "".join(f"<p class='warn'><b>Warning:</b> {esc(w)}</p>" for w in warned)
     toc = "".join(f"<li><a href='#{k}'>{t}</a></li>" for k, t in shown)
     first = "".join(
         f"<section id='{k}'><h2>{t}</h2>{bodies[k]}</section>" for k, t in shown if k == LEAD_SECTION
@@ -150,7 +184,7 @@ def _page(ctx: ReportContext, title: str, lead: str, bodies: dict[str, str], bun
 <style>{CSS}</style>
 <script type="text/javascript">{bundle}</script>
 </head><body>
-<header>{lead}{_byline(ctx)}</header>
+<header>{lead}{warn}{_byline(ctx)}</header>
 <main>
 {first}
 <h1 id='contents'>{esc(title)}</h1>
@@ -184,7 +218,8 @@ def build_report(
         ctx.notes.append(f"finding failed: {type(exc).__name__}: {exc}")
         lead = ""
     title = f"leniency-sim sweep report: {ctx.meta.get('name', folder.name)}"
-    doc = _page(ctx, title, lead, bodies, plotly_bundle(ctx.trace_types, ctx.notes))
+    warned = warnings(ctx)
+    doc = _page(ctx, title, lead, bodies, plotly_bundle(ctx.trace_types, ctx.notes), warned)
     out = html_path or folder / "report.html"
     atomic_write_text(out, doc)
-    return Written(out, ctx.tables_dir, ema_dir, ctx.tables, ctx.notes)
+    return Written(out, ctx.tables_dir, ema_dir, ctx.tables, ctx.notes, warned)

@@ -153,6 +153,14 @@ class ResultStore:
                 for p in folder.glob(".part-*.parquet.*.tmp"):
                     p.unlink(missing_ok=True)
 
+    def writing(self) -> bool:
+        """Is a sweep writing here now (a lock held by a live process; one on another host counts)?"""
+        try:
+            host, _, pid = (self.root / LOCK).read_text(encoding="utf-8").partition(" ")
+        except OSError:
+            return False
+        return host != socket.gethostname() or not pid.isdigit() or _alive(int(pid))
+
     def release_lock(self) -> None:
         path = self.root / LOCK
         try:
