@@ -53,17 +53,19 @@ def server_command(host: str, port: int) -> list[str]:
 
 
 def free_port(host: str = "127.0.0.1") -> int:
-    """A port the OS says is free now (for --port 0 and for tests)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
+    """A port the OS says is free now on ``host`` (an IPv4 or IPv6 address or name; for --port 0 and for
+    tests)."""
+    family, _, _, _, addr = socket.getaddrinfo(host, 0, type=socket.SOCK_STREAM)[0]
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.bind(addr)
         return int(s.getsockname()[1])
 
 
 def _port_busy(host: str, port: int) -> str | None:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        return f"--host {host}: cannot resolve ({exc.strerror})"
+    except (OSError, UnicodeError) as exc:  # gaierror, or a name the IDNA codec refuses
+        return f"--host {host}: cannot resolve ({getattr(exc, 'strerror', None) or 'not a host name'})"
     family, _, _, _, addr = infos[0]
     with socket.socket(family, socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -89,7 +91,12 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"leniency viz: --port {args.port}: must be between 0 and 65535", file=sys.stderr)
         return 2
-    port = args.port or free_port(args.host)
+    try:
+        port = args.port or free_port(args.host)
+    except (OSError, UnicodeError) as exc:  # an unknown name, not a name at all, or not this machine's
+        why = getattr(exc, "strerror", None) or "not a host name or address"
+        print(f"leniency viz: --host {args.host}: cannot listen there ({why})", file=sys.stderr)
+        return 2
     problem = _port_busy(args.host, port)
     if problem:
         print(f"leniency viz: {problem}", file=sys.stderr)
