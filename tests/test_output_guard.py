@@ -223,3 +223,21 @@ def test_bench_scaling_refuses_a_users_file_before_measuring(
     refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "plot.png"))
     refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "other.png"))  # its .json is the user's
     assert snapshot(tmp_path) == before
+
+
+def test_sweep_force_starts_over_keeping_the_users_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    spec = tiny_spec(tmp_path, reps=1, arms='"baseline"', days=10)
+    out = tmp_path / "sw"
+    argv = ["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]
+    assert cli(capsys, *argv)[0] == 0
+    (out / "notes.txt").write_text("my notes")
+    (out / "sub").mkdir()
+    (out / "sub" / "data.csv").write_text("1,2")
+    first = sorted(p.name for p in (out / "runs.parquet").iterdir())
+    assert "--resume" in refused(capsys, "--out", *argv)  # earlier runs: --resume or --force
+    assert cli(capsys, *argv, "--force")[0] == 0
+    assert (out / "notes.txt").read_text() == "my notes" and (out / "sub" / "data.csv").read_text() == "1,2"
+    assert sorted(p.name for p in (out / "runs.parquet").iterdir()) != first  # the runs were replaced
+    assert not (out / ".sweep.lock").exists()
