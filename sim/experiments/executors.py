@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from sim.experiments.signals import die_with
 from sim.model.scenario import ScenarioError
@@ -34,12 +35,13 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _warm(owner: int) -> None:
+def _warm(owner: int, stop: Any) -> None:
     """Import the model once per worker process, not once per run; exit when the command's process is gone
-    (killed by SIGKILL, its workers would otherwise run on, holding memory, for minutes)."""
+    (killed by SIGKILL, its workers would otherwise run on, holding memory, for minutes) or asks its workers
+    to stop (``stop`` set: Ctrl-C or SIGTERM)."""
     import sim.model  # noqa: F401
 
-    die_with(owner)
+    die_with(owner, stop)
 
 
 @contextmanager
@@ -48,9 +50,13 @@ def local_processes(workers: int | None = None) -> Iterator[ExecutorInfo]:
     n = workers or default_workers()
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["sim.model"])
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_warm, initargs=(os.getpid(),))
+    stop = ctx.Event()
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_warm, initargs=(os.getpid(), stop))
     try:
         yield ExecutorInfo(pool, n, f"local processes x{n}")
+    except BaseException:
+        stop.set()  # interrupted: the runs in flight are not stored anyway, so the workers stop at once
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
 

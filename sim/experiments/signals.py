@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Protocol
 
 
 class Terminated(KeyboardInterrupt):
@@ -52,15 +53,24 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def die_with(owner: int, every_s: float = 0.5) -> None:
-    """In a worker process: exit at once when ``owner`` (the command's process) is gone or this process has
-    been handed to another parent, checked by a daemon thread every ``every_s`` seconds."""
+class _Flag(Protocol):
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+
+def die_with(owner: int, stop: _Flag | None = None, every_s: float = 0.5) -> None:
+    """In a worker process: exit at once when ``owner`` (the command's process) is gone, this process has
+    been handed to another parent, or ``stop`` (a multiprocessing Event the owner sets when interrupted) is
+    set; checked by a daemon thread every ``every_s`` seconds."""
     parent = os.getppid()
 
     def watch() -> None:
         while True:
-            time.sleep(every_s)
-            if os.getppid() != parent or not _alive(owner):
+            if stop is not None:
+                stopped = stop.wait(every_s)
+            else:
+                time.sleep(every_s)
+                stopped = False
+            if stopped or os.getppid() != parent or not _alive(owner):
                 os._exit(1)  # nothing of the worker's is worth keeping: its runs are stored by the owner
 
     threading.Thread(target=watch, name="die-with-owner", daemon=True).start()
