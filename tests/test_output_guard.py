@@ -241,3 +241,14 @@ def test_sweep_force_starts_over_keeping_the_users_files(
     assert (out / "notes.txt").read_text() == "my notes" and (out / "sub" / "data.csv").read_text() == "1,2"
     assert sorted(p.name for p in (out / "runs.parquet").iterdir()) != first  # the runs were replaced
     assert not (out / ".sweep.lock").exists()
+
+
+def test_calibrate_into_another_commands_results_is_refused_without_suggesting_force(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "res"
+    assert cli(capsys, "run", "--out", str(out), *QUICK)[0] == 0
+    before = snapshot(tmp_path)
+    msg = refused(capsys, "--out", "calibrate", "--quick", "--out", str(out), "--quiet")
+    assert "leniency run" in msg and "name a new folder" in msg and "--force" not in msg
+    assert snapshot(tmp_path) == before

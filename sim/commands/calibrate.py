@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         raise ScenarioError("--seeds and --days go with --identify")
     # before any fitting: a folder of the user's is never written into
     names = OUTPUTS["identify" if args.identify else "posterior" if args.posterior else "calibrate"]
-    out = guard_dir(out, names, force=False, keep=("calibrate",))
+    out = guard_dir(out, names, force=False, keep=("calibrate",), can_force=False)
     if args.identify:
         return _identify(args, out, targets)
     if args.posterior:

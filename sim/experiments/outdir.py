@@ -149,11 +149,18 @@ def _probe(path: Path, flag: str, shown: Path) -> None:
 
 
 def guard_dir(
-    out: Path, names: Iterable[str], *, force: bool, keep: Iterable[str] = (), flag: str = "--out"
+    out: Path,
+    names: Iterable[str],
+    *,
+    force: bool,
+    keep: Iterable[str] = (),
+    flag: str = "--out",
+    can_force: bool = True,
 ) -> Path:
     """May a command write ``names`` into the folder ``out``? Returns the folder to write (a symbolic link to
     our results resolved) or raises one line. ``keep``: the commands whose earlier results this command
-    updates in place (sweep --resume, optimize, calibrate); other earlier results only ``force`` replaces."""
+    updates in place (sweep --resume, optimize, calibrate); other earlier results only ``force`` replaces
+    (``can_force``: the command has a --force flag to suggest)."""
     shown = out
     if out.is_symlink():
         target = out.resolve()
@@ -184,10 +191,13 @@ def guard_dir(
         earlier = (entries & mine) - {MARKER}
         kind = (read_marker(out) or {}).get("command")
         if earlier and not force and kind not in set(keep):
+            how = (
+                "--force replaces them (only the files this tool wrote)" if can_force else "name a new folder"
+            )
             _refuse(
                 flag,
                 shown,
-                "holds this tool's earlier results; --force replaces them (only the files this tool wrote)",
+                f"holds this tool's earlier results (of leniency {kind or 'an older version'}); {how}",
             )
     _probe(out, flag, shown)
     return out
