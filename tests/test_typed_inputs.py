@@ -163,3 +163,13 @@ def test_the_shipped_specs_still_load() -> None:
         else:
             load_sweep(p)
     tgt.load_spec()
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--population", "100000"), ("--generations", "5000")])
+def test_optimize_flags_are_bounded_like_the_spec(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    spec = ROOT / "experiments" / "resources.toml"
+    msg = refused(capsys, "optimize", str(spec), "--out", str(tmp_path / "o"), flag, value)
+    assert msg.startswith(f"leniency optimize: {flag} {value}:") and "search." in msg
+    assert not (tmp_path / "o").exists()

@@ -120,13 +120,20 @@ def load_spec(path: str | Path, overrides: dict[str, int] | None = None) -> tupl
         data = tomllib.loads(p.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise SpecError(f"{p}: malformed TOML: {exc}") from None
-    search = data.setdefault("search", {})
-    if isinstance(search, dict):
-        search.update({k: v for k, v in (overrides or {}).items() if v is not None})
     try:
         spec = OptimizeSpec.model_validate(data)
     except ValidationError as exc:
         raise SpecError(f"{p}: {describe_error(exc, OptimizeSpec)}") from None
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    if given:  # command-line sizes, bounded exactly as the spec's [search] keys; an error names the flag
+        try:
+            search = spec.search.model_validate({**spec.search.model_dump(), **given})
+        except ValidationError as exc:
+            key = str(exc.errors()[0]["loc"][0])
+            flag = f"--{key.replace('_', '-')}"
+            msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
+            raise SpecError(f"{flag} {given.get(key)}: {msg} (bounded as the spec's search.{key})") from None
+        spec = spec.model_copy(update={"search": search})
     scenario_path = None
     if spec.scenario is not None:
         scenario_path = (p.parent / spec.scenario) if not Path(spec.scenario).is_absolute() else None
