@@ -218,7 +218,7 @@ def check_kind(current: Any, value: Any, source: str, key: str) -> None:
     replace it before the whole scenario is validated): true/false is no number, a number no switch, and NaN
     or infinity no parameter value."""
     if isinstance(current, bool):
-        if not isinstance(value, bool):
+        if isinstance(value, str):  # "yes"/"false" would pass pydantic's lax bool
             raise ScenarioError(f"{source}: key '{key}' = {value!r}: true or false is needed")
     elif isinstance(current, int | float):
         if isinstance(value, bool):
