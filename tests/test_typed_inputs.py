@@ -48,7 +48,7 @@ def test_a_scale_does_not_hide_a_bool_where_a_number_is_meant(
     msg = refused(capsys, "run", str(scenario), "--scale", "classroom", "--out", str(tmp_path / "o"))
     assert "s.toml" in msg and "run.days" in msg and "true/false" in msg
     msg = refused(capsys, "run", "--set", "run.days=nan", "--out", str(tmp_path / "o"))
-    assert "--set" in msg and "finite" in msg
+    assert "--set" in msg and "not a finite number" in msg
     assert sorted(p.name for p in tmp_path.iterdir()) == ["s.toml"]
 
 

@@ -224,7 +224,7 @@ def check_kind(current: Any, value: Any, source: str, key: str) -> None:
         if isinstance(value, bool):
             raise ScenarioError(f"{source}: key '{key}' = {value!r}: a number is needed, not true/false")
         if isinstance(value, float) and not math.isfinite(value):
-            raise ScenarioError(f"{source}: key '{key}' = {value!r}: a finite number is needed")
+            raise ScenarioError(f"{source}: key '{key}' = {value!r}: not a finite number")
 
 
 def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
