@@ -222,6 +222,7 @@ def test_bench_scaling_refuses_a_users_file_before_measuring(
     before = snapshot(tmp_path)
     refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "plot.png"))
     refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "other.png"))  # its .json is the user's
+    refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "plot"))  # matplotlib would add .png
     assert snapshot(tmp_path) == before
 
 

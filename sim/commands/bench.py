@@ -36,6 +36,10 @@ def run(args: argparse.Namespace) -> int:
     from sim.experiments.outdir import GENERATOR, guard_file
 
     if args.scaling:
+        if not Path(args.scaling).suffix:  # matplotlib would add .png to the name: another file than checked
+            raise ScenarioError(
+                f"--scaling {args.scaling}: name the plot with its extension, e.g. scaling.png"
+            )
         png = guard_file(Path(args.scaling), flag="--scaling")
         beside = guard_file(png.with_suffix(".json"), flag="--scaling")
         if beside == png:
