@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -118,7 +119,7 @@ def user_files(root: Path) -> dict[str, str]:
     return {
         k: v
         for k, v in keep.items()
-        if k.split(os.sep)[0] in ("USER", "thesis.txt", "LINK_USER", "bad.toml", "spec.toml")
+        if k.split(os.sep)[0] in ("USER", "thesis.txt", "LINK_USER", "bad.toml", "spec.toml", "mutated.toml")
         or k in ("OURS/mine.txt", "SWEEP/my_notes.md", "OURS", "SWEEP", "USER")
     }
 
@@ -285,17 +286,72 @@ COMMANDS: dict[str, tuple[list[st.SearchStrategy[str]], dict[str, st.SearchStrat
 }
 
 
+# spec keys given a bad (or odd) value in a copy of a good spec: (the spec, its keys)
+SPEC_KEYS = {
+    "sweep": (
+        "spec.toml",
+        ["replications", "master_seed", "daily", "scale", "max_replications", "reform_arms", "name",
+         "description", "outcomes", "headline", "baseline_arm", '"run.days"', '"run.drain_days"'],
+    ),
+    "optimize": (
+        str(ROOT / "experiments" / "resources.toml"),
+        ["extra_hours_per_case", "master_seed", "population", "generations", "replications", "marginal_step",
+         "levers", "objectives", "scale", "algorithm"],
+    ),
+    "calibrate": (
+        str(ROOT / "experiments" / "calibration" / "targets.toml"),
+        ["quick_seeds", "fit_seeds", "fit_batch", "prior_weight", "quick_days", "fit_days", "seed_entropy",
+         "value", "tolerance", "weight", "lo", "hi", "metric", "key"],
+    ),
+}  # fmt: skip
+TOML_VALUES = st.sampled_from(
+    [
+        "true",
+        '"yes"',
+        "nan",
+        "inf",
+        "-inf",
+        "-1",
+        "0",
+        "1",
+        "1e9",
+        "1.5",
+        "[]",
+        "{}",
+        '"x"',
+        '["x"]',
+        "[true]",
+    ]
+)
+Mutation = tuple[str, str, str]
+
+
+def mutate(base: str, key: str, value: str) -> str:
+    """The spec's text with its first line setting ``key`` set to ``value`` (or the key added on top)."""
+    text = Path(base).read_text(encoding="utf-8")
+    line = re.compile(rf"^{re.escape(key)}\s*=.*$", re.M)
+    return line.sub(f"{key} = {value}", text, count=1) if line.search(text) else f"{key} = {value}\n{text}"
+
+
 @st.composite
-def command_lines(draw: st.DrawFn) -> list[str]:
+def command_lines(draw: st.DrawFn) -> tuple[list[str], Mutation | None]:
     name = draw(st.sampled_from(sorted(COMMANDS)))
     positional, flags, switches = COMMANDS[name]
+    mutation = None
+    if name in SPEC_KEYS and draw(st.booleans()):  # a spec key with a bad value instead of a file choice
+        base, keys = SPEC_KEYS[name]
+        mutation = (base, draw(st.sampled_from(keys)), draw(TOML_VALUES))
     argv = [name, *(draw(p) for p in positional)]
+    if mutation is not None and name != "calibrate":
+        argv[1] = "mutated.toml"
     required = ["--out"] if name in ("run", "sweep", "optimize") else []  # else argparse refuses them all
     others = sorted(set(flags) - set(required))
     for flag in required + draw(st.lists(st.sampled_from(others), max_size=4, unique=True)):
         argv += [flag, draw(flags[flag])]
+    if mutation is not None and name == "calibrate":
+        argv += ["--targets", "mutated.toml"]
     argv += draw(st.lists(st.sampled_from(switches), max_size=3, unique=True)) if switches else []
-    return argv
+    return argv, mutation
 
 
 @contextlib.contextmanager
@@ -307,8 +363,13 @@ def example_dir(tmp_path: Path, sweep: Path) -> Iterator[Path]:
     shutil.rmtree(root, ignore_errors=True)
 
 
-def check(argv: list[str], tmp_path: Path, sweep: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def check(
+    case: tuple[list[str], Mutation | None], tmp_path: Path, sweep: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv, mutation = case
     with example_dir(tmp_path, sweep) as root:
+        if mutation is not None:
+            (root / "mutated.toml").write_text(mutate(*mutation), encoding="utf-8")
         before = user_files(root)
         try:
             code = main(argv)
@@ -317,9 +378,9 @@ def check(argv: list[str], tmp_path: Path, sweep: Path, capsys: pytest.CaptureFi
         except WorkStarted:
             code = 0  # every check passed; the work itself is not what is fuzzed
         err = capsys.readouterr().err
-        assert code in (0, 2), (argv, code, err)
-        assert "Traceback" not in err, (argv, err)
-        assert user_files(root) == before, argv
+        assert code in (0, 2), (argv, mutation, code, err)
+        assert "Traceback" not in err, (argv, mutation, err)
+        assert user_files(root) == before, (argv, mutation)
 
 
 def _checkout_digest() -> str:
@@ -339,27 +400,27 @@ FIXTURES = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=FIXTURES, database=None)
-@given(argv=command_lines())
+@given(case=command_lines())
 def test_cli_fuzz(
-    argv: list[str],
+    case: tuple[list[str], Mutation | None],
     tmp_path: Path,
     sweep_folder: Path,
     no_work: None,
     checkout_before: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    check(argv, tmp_path, sweep_folder, capsys)
+    check(case, tmp_path, sweep_folder, capsys)
 
 
 @pytest.mark.fuzz
 @settings(max_examples=3000, deadline=None, suppress_health_check=FIXTURES, database=None)
-@given(argv=command_lines())
+@given(case=command_lines())
 def test_cli_fuzz_long(
-    argv: list[str],
+    case: tuple[list[str], Mutation | None],
     tmp_path: Path,
     sweep_folder: Path,
     no_work: None,
     checkout_before: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    check(argv, tmp_path, sweep_folder, capsys)
+    check(case, tmp_path, sweep_folder, capsys)
