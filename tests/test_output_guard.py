@@ -253,3 +253,17 @@ def test_calibrate_into_another_commands_results_is_refused_without_suggesting_f
     msg = refused(capsys, "--out", "calibrate", "--quick", "--out", str(out), "--quiet")
     assert "leniency run" in msg and "name a new folder" in msg and "--force" not in msg
     assert snapshot(tmp_path) == before
+
+
+def test_a_manifest_names_only_files_inside_its_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "res"
+    assert cli(capsys, "run", "--out", str(out), *QUICK)[0] == 0
+    (tmp_path / "precious.txt").write_text("outside")
+    doc = json.loads((out / MARKER).read_text())
+    doc["files"] += ["../precious.txt", "/etc/hostname", ".."]  # a hand-edited or corrupted marker
+    (out / MARKER).write_text(json.dumps(doc))
+    assert owned(out) == {MARKER, "summary.json", "daily.parquet", "relief_events.parquet"}
+    assert cli(capsys, "run", "--out", str(out), "--force", *QUICK)[0] == 0
+    assert (tmp_path / "precious.txt").read_text() == "outside"

@@ -116,8 +116,10 @@ def owned(folder: Path) -> set[str]:
     if doc is None:
         return set()
     files = doc.get("files")
-    if isinstance(files, list):
-        return {str(f) for f in files} | {MARKER}
+    if isinstance(files, list):  # plain names only: a hand-edited "../x" must never reach outside
+        return {f for f in files if isinstance(f, str) and f not in ("", ".", "..") and Path(f).name == f} | {
+            MARKER
+        }
     return {p.name for p in folder.iterdir() if p.name in _KNOWN} | {MARKER}
 
 
