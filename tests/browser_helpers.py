@@ -37,6 +37,11 @@ CHROMIUM_ARGS = [
 ]
 
 
+# console message types a page must not emit; Plotly logs its warnings ("Invalid color specifier") with
+# console.trace, so a trace fails too
+CONSOLE_FAILS = ("error", "warning", "assert", "trace")
+
+
 def chromium_available() -> bool:
     return Path(CHROMIUM).is_file()
 
@@ -93,7 +98,8 @@ def app_server(timeout: float = 60.0) -> Iterator[Server]:
 
 @dataclass
 class Browser:
-    """A Playwright page plus what the browser reported: console errors, page errors, failed requests."""
+    """A Playwright page plus what the browser reported: console errors and warnings, page errors, failed
+    requests."""
 
     page: Any
     errors: list[str] = field(default_factory=list)
@@ -107,7 +113,8 @@ class Browser:
 
 @contextmanager
 def browser_page(width: int = 1600, height: int = 1000) -> Iterator[Browser]:
-    """Headless Chromium with a fresh profile; console errors and failed requests are recorded."""
+    """Headless Chromium with a fresh profile; console errors and warnings and failed requests are
+    recorded."""
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="leniency-chromium-") as profile, sync_playwright() as pw:
@@ -123,7 +130,7 @@ def browser_page(width: int = 1600, height: int = 1000) -> Iterator[Browser]:
             b = Browser(page)
             page.on(
                 "console",
-                lambda m: b.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None,
+                lambda m: b.errors.append(f"console.{m.type}: {m.text}") if m.type in CONSOLE_FAILS else None,
             )
             page.on("pageerror", lambda e: b.errors.append(f"page error: {e}"))
             page.on("requestfailed", lambda r: b.failed_requests.append(r.url))

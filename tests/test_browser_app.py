@@ -1,7 +1,7 @@
 """The app in a real browser: `leniency viz` on a free port, headless Chromium, no internet needed.
 
 Load, Step, Play, follow a case, change a slider and a reform and Reset; the charts and the case story must
-change and the browser console must stay free of errors. A screenshot goes to
+change and the browser console must stay free of errors and warnings. A screenshot goes to
 test-artifacts/browser_app.png.
 """
 

@@ -29,6 +29,34 @@ from sim.model.scenario import REFORMS
 solara.checks.should_perform_solara_check = lambda: False
 solara.server.settings.telemetry.mixpanel_enable = False
 
+
+def _fix_solara_navigator() -> None:
+    """Solara 1.58.2's router template says ``modules.export = {``: ipyvue's loader throws on it, warns
+    "Failed to evaluate Vue script" in every visitor's console and parses the script a second way. Serve the
+    corrected text instead (a no-op once Solara ships the fix)."""
+    from pathlib import Path
+
+    from solara.widgets.widgets import Navigator
+
+    path = Navigator.template_file
+    if not isinstance(path, str) or not Path(path).is_file():
+        return
+    text = Path(path).read_text(encoding="utf-8")
+    if "modules.export = {" not in text:
+        return
+    fixed = text.replace("modules.export = {", "module.exports = {", 1)
+    plain_init = Navigator.__init__
+
+    def init(self: Navigator, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("template", fixed)
+        plain_init(self, *args, **kwargs)
+
+    Navigator.template_file = None  # type: ignore[assignment]
+    Navigator.__init__ = init  # type: ignore[method-assign,assignment]
+
+
+_fix_solara_navigator()
+
 TITLE = "Leniency for guilty pleas: plea bargaining and procedural relief"
 TAB_TITLE = "leniency-sim: plea bargaining and relief"
 SEED_MAX = 999

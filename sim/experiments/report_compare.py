@@ -26,8 +26,15 @@ from sim.experiments.report_finding import FINDING_TARGET
 MARGIN = dict(l=10, r=10, t=40, b=20)
 
 
+CI_COLOR = "#444"
+
+
 def _ci_bars(mean: pd.Series, low: pd.Series, high: pd.Series, **extra: object) -> dict:
-    return dict(type="data", symmetric=False, array=high - mean, arrayminus=mean - low, **extra)
+    """Asymmetric CI whiskers. Their colour is set: left unset, Plotly takes the marker's, and a per-point
+    colour list there is an "Invalid color specifier" warning for every whisker drawn."""
+    return dict(
+        type="data", symmetric=False, array=high - mean, arrayminus=mean - low, **{"color": CI_COLOR, **extra}
+    )
 
 
 def _dot_grid(ctx: ReportContext, titles: list[str]) -> tuple[go.Figure, int]:
