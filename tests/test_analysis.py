@@ -123,3 +123,36 @@ def test_factorial_main_effects_recover_known_effects() -> None:
     assert not eff.loc["b", "significant"]
     half = pd.DataFrame(rows)
     assert factorial_main_effects(half[half["arm"] != "TrueTrue"], ["y"]).empty  # not a full factorial
+
+
+def test_bounded_intervals_stay_in_the_natural_range() -> None:
+    """A rare share and a small per-100 rate: the plain t interval crosses 0, the bounded one does not,
+    and the bounded one still covers the true mean at least as often as asked."""
+    from sim.experiments.analysis import natural_range
+
+    assert natural_range("protest_rate") == (0.0, 1.0)
+    assert natural_range("relief_rate_nonessential") == (0.0, np.inf)
+    assert natural_range("not_a_metric") is None
+    rare = [0.0, 0.0, 0.02, 0.0, 0.09]
+    plain, ci = mean_ci(rare), mean_ci(rare, bounds=(0.0, 1.0))
+    assert plain["ci_low"] < 0 and ci["ci_low"] == 0.0 and ci["ci_high"] == plain["ci_high"]
+    assert ci["half_width"] == plain["half_width"]
+    high = mean_ci([1.0, 0.97, 1.0, 0.9], bounds=(0.0, 1.0))
+    assert 0 < high["ci_low"] < high["mean"] < high["ci_high"] == 1.0
+    per100 = mean_ci([0.0, 3.0], bounds=(0.0, np.inf))
+    assert per100["ci_low"] == 0.0 and per100["ci_high"] == mean_ci([0.0, 3.0])["ci_high"]
+    rng = np.random.default_rng(11)
+    p, trials, hits = 0.05, 2000, 0
+    for _ in range(trials):
+        c = mean_ci(rng.binomial(200, p, size=8) / 200, bounds=(0.0, 1.0))
+        assert 0.0 <= c["ci_low"] <= c["ci_high"] <= 1.0
+        hits += c["ci_low"] <= p <= c["ci_high"]
+    assert hits / trials > 0.93
+
+
+def test_group_means_bounded_only_when_asked() -> None:
+    runs = pd.DataFrame({"arm": ["a"] * 4, "protest_rate": [0.0, 0.0, 0.0, 0.2]})
+    assert group_means(runs, ["protest_rate"])["ci_low"].iloc[0] < 0
+    bounded = group_means(runs, ["protest_rate"], bounded=True).iloc[0]
+    assert bounded["ci_low"] == 0.0 < bounded["mean"] < bounded["ci_high"] < 1
+    assert bounded["half_width"] == group_means(runs, ["protest_rate"])["half_width"].iloc[0]

@@ -98,3 +98,23 @@ def test_report_in_headless_chromium(report: Path) -> None:
         assert b.errors == [], b.errors
         assert b.failed_requests == [], b.failed_requests
         assert [u for u in b.requests if not u.startswith(("file://", "data:", "blob:"))] == []
+
+
+OVERLAPPING_TITLES_JS = """() => Array.from(document.querySelectorAll('.plotly-graph-div')).flatMap(fig => {
+    const boxes = Array.from(fig.querySelectorAll('.annotation-text')).map(t => t.getBoundingClientRect());
+    return boxes.flatMap((a, i) => boxes.slice(i + 1).filter(b => a.left < b.right && b.left < a.right
+        && a.top < b.bottom && b.top < a.bottom).map(() => (fig.closest('section') || {}).id));
+})"""
+
+
+def test_report_fits_800_px(report: Path) -> None:
+    """A laptop half-screen: every table fits its box, nothing scrolls sideways, no two chart titles run into
+    each other, and the console stays clean."""
+    with browser_page(width=800, height=HEIGHT) as b:
+        page = b.page
+        page.goto(report.as_uri())
+        wait_for_plotly(page)
+        assert overflowing_tables(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+        assert page.evaluate(OVERLAPPING_TITLES_JS) == []
+        assert b.errors == [], b.errors

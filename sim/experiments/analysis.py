@@ -20,16 +20,39 @@ LEVEL = 0.95
 MIN_REPLICATIONS = 5  # below this a t interval rests on too few runs for significance marks to mean anything
 
 
-def mean_ci(values: Sequence[float] | np.ndarray, level: float = LEVEL) -> dict[str, float]:
-    """Mean and Student-t confidence interval of independent replications (NaNs dropped). With fewer than two
-    values the interval is undefined: its half-width and bounds are NaN."""
+def mean_ci(
+    values: Sequence[float] | np.ndarray, level: float = LEVEL, bounds: tuple[float, float] | None = None
+) -> dict[str, float]:
+    """Mean and confidence interval of independent replications (NaNs dropped). With fewer than two values the
+    interval is undefined: its half-width and bounds are NaN.
+
+    Without ``bounds`` it is the Student-t interval. With ``bounds`` (a metric's natural range, see
+    ``natural_range``) it is that interval intersected with the range, so a rate's interval never shows
+    values the rate cannot take. The true mean lies in the range, so the intersection covers it exactly as
+    often as the t interval does. (A t interval on the log or logit scale also respects the bound, but with
+    two or three replications it stretches the far end by orders of magnitude: 0 to 480,000 per 100 for a
+    mean of 1.) ``half_width`` stays the t half-width: the precision the stopping rules compare."""
     x = np.asarray(values, dtype=float)
     x = x[~np.isnan(x)]
     n = len(x)
     mean = float(x.mean()) if n else math.nan
     sd = float(x.std(ddof=1)) if n > 1 else math.nan
     hw = float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / math.sqrt(n)) if n > 1 else math.nan
-    return {"n": n, "mean": mean, "sd": sd, "ci_low": mean - hw, "ci_high": mean + hw, "half_width": hw}
+    low, high = mean - hw, mean + hw
+    if bounds is not None and n > 1:
+        low, high = max(low, bounds[0]), min(high, bounds[1])
+    return {"n": n, "mean": mean, "sd": sd, "ci_low": low, "ci_high": high, "half_width": hw}
+
+
+def natural_range(outcome: str) -> tuple[float, float] | None:
+    """The range a metric's values live in, from its unit in ``METRICS``: a share within [0, 1]; a count, a
+    rate per 100, hours or days at least 0; None for a column that is no declared metric."""
+    from sim.model.metrics import METRICS
+
+    m = METRICS.get(outcome)
+    if m is None:
+        return None
+    return (0.0, 1.0) if m.unit == "share" else (0.0, math.inf)
 
 
 def mean_interval(values: Iterable[float], level: float = LEVEL) -> tuple[float, float, float]:
@@ -39,10 +62,14 @@ def mean_interval(values: Iterable[float], level: float = LEVEL) -> tuple[float,
 
 
 def group_means(
-    runs: pd.DataFrame, outcomes: Sequence[str], by: Sequence[str] = ("arm",), level: float = LEVEL
+    runs: pd.DataFrame,
+    outcomes: Sequence[str],
+    by: Sequence[str] = ("arm",),
+    level: float = LEVEL,
+    bounded: bool = False,
 ) -> pd.DataFrame:
     """Per group and outcome: n, mean, sd, CI bounds and half-width (long table, groups in first-seen
-    order)."""
+    order). ``bounded``: each metric's interval kept within its natural range (what a reader is shown)."""
     rows = []
     for key, g in runs.groupby(list(by), sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
@@ -52,7 +79,7 @@ def group_means(
                     {
                         **dict(zip(by, key, strict=True)),
                         "outcome": o,
-                        **mean_ci(g[o].to_numpy(dtype=float), level),
+                        **mean_ci(g[o].to_numpy(dtype=float), level, natural_range(o) if bounded else None),
                     }
                 )
     return pd.DataFrame(rows)

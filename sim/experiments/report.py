@@ -71,8 +71,9 @@ table.tbl, table.kv { border-collapse: collapse; font-size: .85em; width: 100%; 
 .tbl th, .tbl td, .kv th, .kv td { border: 1px solid #ddd; padding: 2px 6px; text-align: left;
                                    vertical-align: top; }
 .tbl thead th { position: sticky; top: 0; background: #f4f4f4; }
+.tbl th { overflow-wrap: anywhere; } /* a long metric name may break mid-word rather than widen the table */
 .tbl td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.tbl .ci { color: #666; font-size: .9em; white-space: nowrap; }
+.tbl .ci { color: #666; font-size: .9em; }
 .kv th { background: #f4f4f4; width: 14em; } .note { color: #666; font-style: italic; }
 .warn { background: #fff4e5; border-left: 4px solid #e6550d; padding: .4em .9em; margin: .4em 0; }
 pre { background: #f7f7f7; padding: .6em; overflow-x: auto; font-size: .85em; }

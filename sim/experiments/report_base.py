@@ -37,6 +37,7 @@ TEMPLATE = go.layout.Template(
     data={k: v for k, v in pio.templates["plotly"].data.to_plotly_json().items() if k in ("scatter", "bar")},
 )
 MAX_LEGEND = 16  # more entries than this and a legend would need its own scroll bar: label by hover instead
+TITLE_CHARS = 30  # a subplot title longer than this wraps (two per row fit at 800 px)
 LEGEND_ROW = 21  # pixels a vertical legend entry needs
 NOT_SHOWN = (
     "<p class='note'>Not "  # a section body starting so does not apply to this experiment and is left out
@@ -70,6 +71,15 @@ def breakable(text: object) -> str:
     """Escaped text that may wrap after '_', '+' and '.': metric and arm names are long single words that
     would otherwise widen a table past the page."""
     return re.sub(r"([_+.])", r"\1<wbr>", esc(text))
+
+
+def wrap_title(text: str, width: int = TITLE_CHARS) -> str:
+    """A subplot title over two lines at most, broken after '_' or a space: a title sits centred over its
+    subplot and would run into its neighbour's on a narrow page."""
+    if len(text) <= width or "<br>" in text:
+        return text
+    cut = max(text.rfind(c, 0, width) for c in "_ ")
+    return text if cut <= 0 else text[: cut + 1].rstrip() + "<br>" + text[cut + 1 :].lstrip()
 
 
 def note(text: str) -> str:
@@ -184,4 +194,5 @@ class ReportContext:
         """The figure as an HTML fragment (the page inlines plotly.js once); its trace types are recorded."""
         self.trace_types.update(t.type for t in fig.data)
         fig.update_layout(template=TEMPLATE)
+        fig.for_each_annotation(lambda a: a.update(text=wrap_title(a.text)) if a.text else None)
         return pio.to_html(fig, full_html=False, include_plotlyjs=False, config=CONFIG)

@@ -71,7 +71,7 @@ def relief(ctx: ReportContext) -> str:
     if not all(t in ctx.runs for t in types) or not all(r in ctx.runs for r in reasons):
         return note("The runs did not keep the relief_rate_* outcomes.")
     kept = [c for pair in split.values() for c in pair if c in ctx.runs]
-    means = group_means(ctx.runs, types + reasons + kept)
+    means = group_means(ctx.runs, types + reasons + kept, bounded=True)
     ctx.save(means, "relief_by_type")
     m = means.pivot(index="arm", columns="outcome", values="mean").reindex(ctx.arms)
     by_type = []
@@ -134,7 +134,9 @@ def hours(ctx: ReportContext) -> str:
     if not all(c in ctx.runs for cs in cols.values() for c in cs):
         return note("The runs did not keep hours_per_case_<actor>_<stage>.")
     flat = [c for cs in cols.values() for c in cs]
-    means = group_means(ctx.runs, flat + [f"hours_per_case_{a}" for a in ACTORS] + ["hours_per_case_total"])
+    means = group_means(
+        ctx.runs, flat + [f"hours_per_case_{a}" for a in ACTORS] + ["hours_per_case_total"], bounded=True
+    )
     ctx.save(means, "hours_by_actor_stage")
     m = means.pivot(index="arm", columns="outcome", values="mean").reindex(ctx.arms)
     fig = make_subplots(

@@ -56,10 +56,12 @@ def arm_means(ctx: ReportContext) -> str:
     if not len(ctx.runs):
         return note("No successful runs.")
     by = ["arm", "point", *ctx.factors] if ctx.multi_point else ["arm"]
-    table = group_means(ctx.runs, ctx.outcomes, by=by)
+    table = group_means(ctx.runs, ctx.outcomes, by=by, bounded=True)
     ctx.save(table, "arm_means")
     agg = (
-        group_means(ctx.runs, ctx.headline) if ctx.multi_point else table[table["outcome"].isin(ctx.headline)]
+        group_means(ctx.runs, ctx.headline, bounded=True)
+        if ctx.multi_point
+        else table[table["outcome"].isin(ctx.headline)]
     )
     fig, cols = _dot_grid(ctx, [h + unit(h) for h in ctx.headline])
     for i, h in enumerate(ctx.headline):
@@ -91,7 +93,10 @@ def arm_means(ctx: ReportContext) -> str:
     )
     scope = " (averaged over design points; per-point values in arm_means.csv)" if ctx.multi_point else ""
     return (
-        ctx.fig(fig) + ctx.legend_note() + f"<p>Mean [95% CI] of the headline outcomes{scope}. "
+        ctx.fig(fig)
+        + ctx.legend_note()
+        + f"<p>Mean [95% CI] of the headline outcomes{scope}; an interval is cut at the edge of the range "
+        "its figure can take (no share below 0 or above 1, no negative rate or count). "
         f"All {len(ctx.outcomes)} outcomes: <code>tables/arm_means.csv</code>.</p>"
         + table_html(wide.fillna("n/a"), raw=tuple(ctx.headline))
     )
@@ -124,29 +129,31 @@ def paired(ctx: ReportContext) -> str:
         )
         fig.add_vline(x=0, line=dict(color="black", width=1, dash="dot"), row=r, col=c)
     fig.update_yaxes(dtick=1)
-    show = d[
-        [
-            "arm",
-            "outcome",
-            "n_pairs",
-            "baseline_mean",
-            "mean_diff",
-            "ci_low",
-            "ci_high",
-            "relative_change",
-            "p_value",
-            "p_holm",
-            "significant",
-            "significant_holm",
-        ]
-    ]
+    # the CSV has every column; the page shows what fits 800 px: the difference with its CI in one cell
+    show = pd.DataFrame(
+        {
+            "arm": d["arm"],
+            "outcome": d["outcome"],
+            "pairs": d["n_pairs"],
+            "baseline": d["baseline_mean"].map(lambda v: f"{v:.4g}"),
+            "difference [95% CI]": [
+                f"{m:+.4g} <span class='ci'>[{lo:+.4g}, {hi:+.4g}]</span>" if math.isfinite(m) else "n/a"
+                for m, lo, hi in zip(d["mean_diff"], d["ci_low"], d["ci_high"], strict=True)
+            ],
+            "relative": d["relative_change"].map(lambda v: f"{v:+.1%}" if math.isfinite(v) else "n/a"),
+            "p (Holm)": [
+                f"{p:.2g} ({q:.2g})" if math.isfinite(p) else "n/a"
+                for p, q in zip(d["p_value"], d["p_holm"], strict=True)
+            ],
+        }
+    )
     n_sig = int(diffs["significant"].sum())
     return (
         ctx.fig(fig) + f"<p>Each arm minus <b>{esc(ctx.baseline)}</b>, paired on replication (same seeds). "
         f"Red: the 95% CI excludes zero. Across all outcomes {n_sig} of {len(diffs)} differences are "
         "distinguishable from zero (<code>significant</code>); <code>significant_holm</code> also controls "
         "for testing every arm (Holm). Full table: <code>tables/paired_differences.csv</code>.</p>"
-        + table_html(show)
+        + table_html(show, raw=("difference [95% CI]",))
         + pairing(ctx, d)
         + main_effects(ctx)
     )
@@ -211,7 +218,7 @@ def main_effects(ctx: ReportContext) -> str:
 def _tradeoff_table(ctx: ReportContext, x: str, ys: tuple[str, str]) -> pd.DataFrame:
     """Means and CIs of hours and the two harms, one row per arm (and design point), with a chart label."""
     by = ["arm", "point", *ctx.factors] if ctx.multi_point else ["arm"]
-    means = group_means(ctx.runs, [x, *ys], by=by)
+    means = group_means(ctx.runs, [x, *ys], by=by, bounded=True)
     wide = means.pivot_table(index=by, columns="outcome", values=["mean", "ci_low", "ci_high"]).reset_index()
     wide.columns = ["_".join(c for c in col if c) if isinstance(col, tuple) else col for col in wide.columns]
     for stat in ("mean", "ci_low", "ci_high"):  # pivot_table drops all-NaN columns (one replication: no CI)
@@ -239,7 +246,8 @@ def tradeoff(ctx: ReportContext) -> str:
         return note(f"The runs did not keep {x}, {ys[0]} and {ys[1]}.")
     wide = _tradeoff_table(ctx, x, ys)
     legend = len(wide) <= MAX_LEGEND
-    titles = ["Undetected involuntary pleas against hours", "Non-essential relief against hours"]
+    # short: each title sits centred over half the figure and must not run into its neighbour at 800 px
+    titles = ["Undetected involuntary pleas", "Non-essential relief"]
     fig = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.1)
     for j, y in enumerate(ys):
         front = np.asarray(pareto_front(wide[f"mean_{x}"], wide[f"mean_{y}"]), dtype=bool)

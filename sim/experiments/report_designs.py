@@ -124,7 +124,7 @@ def factor_effects(ctx: ReportContext) -> str:
             "Not applicable: the experiment has no factor grid (sampled designs are in the sensitivity "
             "section)."
         )
-    means = group_means(ctx.runs, ctx.outcomes, by=["arm", *ctx.factors])
+    means = group_means(ctx.runs, ctx.outcomes, by=["arm", *ctx.factors], bounded=True)
     ctx.save(means, "factor_grid_means")
     rows = math.ceil(len(ctx.headline) / 3)
     parts = []
