@@ -70,11 +70,12 @@ def sweep_in_process(
 
 
 def cli_command(
-    command: str, spec: Path, out: Path, *args: str, timeout: float = 240
+    command: str, spec: Path, out: Path, *args: str, timeout: float = 240, quiet: bool = True
 ) -> subprocess.CompletedProcess:
-    """``leniency COMMAND SPEC --out OUT --quiet ARGS`` in a process of its own."""
+    """``leniency COMMAND SPEC --out OUT --quiet ARGS`` in a process of its own (``quiet=False``: without
+    --quiet, to read the summary)."""
     return subprocess.run(
-        [sys.executable, "-m", "sim.cli", command, str(spec), "--out", str(out), "--quiet", *args],
+        [sys.executable, "-m", "sim.cli", command, str(spec), "--out", str(out), *["--quiet"] * quiet, *args],
         capture_output=True,
         text=True,
         cwd=ROOT,
@@ -82,9 +83,9 @@ def cli_command(
     )
 
 
-def cli_sweep(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
+def cli_sweep(spec: Path, out: Path, *args: str, quiet: bool = True) -> subprocess.CompletedProcess:
     """``leniency sweep SPEC --out OUT --quiet ARGS`` in a process of its own."""
-    return cli_command("sweep", spec, out, *args)
+    return cli_command("sweep", spec, out, *args, quiet=quiet)
 
 
 def failing_arm(real: Callable[..., Any], arm: str) -> Callable[..., Any]:

@@ -103,13 +103,23 @@ HEADLINE = (
 
 
 def format_summary(summary: dict[str, float], keys: tuple[str, ...] | None = None) -> str:
-    """A readable table of the headline metrics (``keys``; every metric when None)."""
-    lines = [f"{'metric':48s} {'value':>10s}  unit"]
+    """A readable table of the headline metrics (``keys``; every metric when None), each with its meaning
+    in words (wrapped under itself) beside the name."""
+    import textwrap
+
+    from sim.experiments.tables import metric_words
+
+    lines = [f"{'metric':48s} {'value':>10s}  {'unit':8s} meaning"]
     for key in keys or tuple(summary):
         value = summary[key]
         shown = "n/a" if isinstance(value, float) and math.isnan(value) else f"{value:,.4g}"
-        lines.append(f"{key:48s} {shown:>10s}  {METRICS[key].unit}")
+        words = textwrap.wrap(metric_words(key), WORDS_WIDTH) or [""]
+        lines.append(f"{key:48s} {shown:>10s}  {METRICS[key].unit:8s} {words[0]}")
+        lines += [" " * 70 + w for w in words[1:]]
     return "\n".join(lines)
+
+
+WORDS_WIDTH = 60  # the meaning column: a 130-column terminal holds the table
 
 
 def _dates(r: RunParams) -> str:
@@ -161,7 +171,13 @@ def run(args: argparse.Namespace) -> int:
         f"{elapsed:.1f} s"
     )
     r = scenario.run
-    print(f"figures count cases arriving from day {r.warmup_days} (warm-up) to day {r.days}{_dates(r)}")
+    if r.warmup_days:
+        print(
+            f"figures count cases arriving from day {r.warmup_days} (after the warm-up) to day {r.days}"
+            + _dates(r)
+        )
+    else:
+        print(f"figures count cases arriving from day 0 to day {r.days}{_dates(r)}")
     print(format_summary(result.summary, None if args.all else HEADLINE))
     if result.yearly is not None:
         print(format_yearly(result.yearly))

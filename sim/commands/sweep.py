@@ -83,7 +83,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "calendar) or a whole number (1: one model per run). A function of the spec, never of the workers; "
         "--resume keeps the sweep's",
     )
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
 
 
@@ -158,7 +158,13 @@ def run(args: argparse.Namespace) -> int:
             raise
         finally:
             sweep.store.release_lock()
-    print(format_report(sweep, report))
+    if not args.quiet:
+        print(format_report(sweep, report))
+    elif report.failed:  # quiet prints nothing but errors
+        print(
+            f"leniency sweep: {report.failed} runs failed (see runs.parquet); --resume retries them",
+            file=sys.stderr,
+        )
     return 0 if report.failed == 0 else 1
 
 
@@ -166,6 +172,7 @@ def format_report(sweep: Sweep, report: SweepReport) -> str:
     """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI
     half-width; * where the paired difference from the baseline arm is distinguishable from zero)."""
     from sim.experiments.analysis import MIN_REPLICATIONS, group_means, paired_differences
+    from sim.experiments.tables import metric_words
 
     spec, store = sweep.spec, sweep.store
     rate = report.ran / report.wall_s if report.wall_s else math.nan
@@ -228,7 +235,7 @@ def format_report(sweep: Sweep, report: SweepReport) -> str:
         width = min(44, max(12, runs["row"].str.len().max() + 2))
         lines.append("")
         # metric names are long: the columns carry a number, the names are listed in full above the table
-        lines += [f"  [{i + 1}] {h}" for i, h in enumerate(heads)]
+        lines += [f"  [{i + 1}] {h}: {metric_words(h)}" for i, h in enumerate(heads)]
         lines.append(
             f"{'arm' if not multi else 'design point':{width}s}"
             + "".join(f"{f'[{i + 1}]':>19s}" for i in range(len(heads)))
