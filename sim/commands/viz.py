@@ -5,10 +5,14 @@ solara-assets files in the environment."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 APP_PATH = Path(__file__).resolve().parent.parent / "app" / "app.py"
@@ -102,9 +106,86 @@ def run(args: argparse.Namespace) -> int:
         print(f"leniency viz: {problem}", file=sys.stderr)
         return 2
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"leniency viz: serving the app at http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
-    cmd = server_command(args.host, port)
-    if os.name == "posix":
-        # Become the server: Ctrl-C and kill reach it directly and no orphaned server outlives this command.
-        os.execve(cmd[0], cmd, server_env())
-    return subprocess.call(cmd, env=server_env())
+    # The server runs in a process group of its own, so a terminal's Ctrl-C reaches only this command, which
+    # then stops the server at once: Solara's own Ctrl-C handling waits for open pages (~65 s after Play).
+    posix = os.name == "posix"
+    proc = subprocess.Popen(
+        server_command(args.host, port),
+        env=server_env(),
+        process_group=0 if posix else None,
+        preexec_fn=_die_with_parent if posix else None,
+        stdout=subprocess.PIPE,
+    )
+    threading.Thread(target=_forward, args=(proc,), name="viz-stdout", daemon=True).start()
+    try:
+        if not _wait_listening(args.host, port, proc):
+            print(
+                f"leniency viz: the server stopped before it listened (exit {proc.returncode})",
+                file=sys.stderr,
+            )
+            return proc.returncode or 1
+        print(f"leniency viz: serving the app at http://{shown}:{port}/ (Ctrl-C to stop)", flush=True)
+        return proc.wait()
+    finally:
+        stop_server(proc)
+
+
+STARTUP_S = 180.0  # the first start imports Mesa, Solara and Plotly: ~10 s on a busy laptop
+STOP_GRACE_S = 1.0  # after SIGTERM, then SIGKILL: Ctrl-C answers within ~1 s
+
+
+def _forward(proc: subprocess.Popen[bytes]) -> None:
+    """Copy the server's output to ours, less Solara's own "server is starting at" line: it comes seconds
+    before the server listens, and the address is ours to print once it does."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if b"server is starting at" not in line:
+            sys.stdout.buffer.write(line)
+            sys.stdout.flush()
+
+
+def _wait_listening(host: str, port: int, proc: subprocess.Popen[bytes]) -> bool:
+    """Poll until the server accepts a connection (True) or its process ends (False); the address is printed
+    only when a browser can open it."""
+    target = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+    deadline = time.monotonic() + STARTUP_S
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            with socket.create_connection((target, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.2)
+    return proc.poll() is None
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to the server's process group, SIGKILL after ``STOP_GRACE_S`` if anything of it is left."""
+    if proc.poll() is not None:
+        return
+    if os.name != "posix":
+        proc.kill()
+        proc.wait()
+        return
+    for sig, wait_s in ((signal.SIGTERM, STOP_GRACE_S), (signal.SIGKILL, 5.0)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            break
+        try:
+            proc.wait(timeout=wait_s)
+            break
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # whatever the server started in its group
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _die_with_parent() -> None:
+    """In the server process before it starts (Linux): the kernel sends it SIGKILL when this command dies,
+    even by SIGKILL, which no handler here sees."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
