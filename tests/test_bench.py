@@ -102,3 +102,9 @@ def test_bench_table_names_every_target() -> None:
     text = format_table(result)
     assert text.count("MISSED") == 4 and "sweep 2 workers vs 1" in text and "K=128 12.00" in text
     assert "reform comparison (240 runs, 2 workers, batches of 30): 48.0 s" in text
+    # --quick measures tiny settings: it says so and grades no target
+    quick = {**result, "national": result["national"] | {"quick": True, "days": 3}}
+    quick["district"] = run | {"quick": True, "days": 30}
+    text = format_table(quick)
+    assert "MISSED" not in text and " met" not in text and "not graded" in text
+    assert text.startswith("--quick: a smoke test on tiny settings — national 3 days, district 30 days")

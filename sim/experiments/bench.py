@@ -323,7 +323,10 @@ def run_bench(
         bar.update(1)
     floor = samples.pop("floor")
     batched = {k: samples.pop(f"batched_{k}") for k in BATCH_SIZES}
-    out: dict[str, Any] = {name: _summary(s) | {"quick": plan.quick} for name, s in samples.items()}
+    days = {r.name: r.days for r in plan.runs}  # None: the scenario's own year
+    out: dict[str, Any] = {
+        name: _summary(s) | {"quick": plan.quick, "days": days.get(name)} for name, s in samples.items()
+    }
     floor_cps = floor.median("cases_per_second")
     # The JSON has exactly four top-level keys; the floor and district-with-agents nest inside them.
     out["national"]["mesa_floor"] = {
