@@ -229,3 +229,16 @@ overrides = { "judge.reasoning_quality" = 0.7 }
     )
     with pytest.raises(SpecError, match="preset 'power_mid': unknown; allowed: power_low, power_high"):
         load_spec(write(tmp_path, text.replace('"power_high"\nreforms', '"power_mid"\nreforms')))
+
+
+def test_readme_arms_example_is_a_valid_spec(tmp_path: Path) -> None:
+    """The README's ``[[arms]]`` example loads and gives the arms it says, in that order."""
+    import re
+    import textwrap
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = [b for b in re.findall(r"```toml\n(.*?)```", readme, re.S) if "[[arms]]" in b]
+    assert blocks, "the README shows no [[arms]] example"
+    plan = Plan(load_spec(write(tmp_path, textwrap.dedent(blocks[0]))))
+    assert plan.arm_names == ["baseline", "high_power", "high_power_rebalanced"]
+    assert plan.scenario(2, 0).judge.reasoning_quality == 0.7
