@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
         workers=args.workers,
         targets=targets,
         update_baseline=args.write_baseline and not args.quick,
+        log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True)),
+        progress=not args.quiet,
     )
     if args.quiet:
         return 0

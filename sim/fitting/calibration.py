@@ -70,6 +70,7 @@ class Evaluator:
     executor: Executor | None = None
     log: Callable[[str], None] | None = None
     history: list[dict[str, float]] = field(default_factory=list)
+    bar: Any = None  # a tqdm bar over the fit's evaluation budget (None: the log gets a line per batch)
 
     @property
     def params(self) -> tuple[FreeParam, ...]:
@@ -117,8 +118,12 @@ class Evaluator:
                 }
             )
             scores.append(j)
-        if self.log is not None:
-            best = min(h["objective"] for h in self.history)
+        best = min(h["objective"] for h in self.history)
+        if self.bar is not None:
+            self.bar.total = max(self.bar.total, len(self.history))
+            self.bar.set_postfix_str(f"best J {best:.3f}")
+            self.bar.update(len(xs))
+        elif self.log is not None:
             self.log(f"  {len(self.history):4d} evaluations, best J = {best:.3f}")
         return scores
 
@@ -160,9 +165,11 @@ def fit(
     quick: bool = False,
     workers: int = 2,
     log: Callable[[str], None] | None = None,
+    progress: bool = False,
 ) -> FitResult:
     """Minimise J over the free parameters; differential evolution then Nelder-Mead (or Nelder-Mead only if
-    quick)."""
+    quick). ``progress``: a bar on stderr whose total is the evaluation budget (Nelder-Mead may stop short
+    of it once converged)."""
     st = spec.settings
     n_seeds = st["quick_seeds"] if quick else st["fit_seeds"]
     days = st["quick_days"] if quick else st["fit_days"]
@@ -175,13 +182,17 @@ def fit(
     flat = base.flat()
     x0 = np.clip(np.array([float(flat[p.key]) for p in params]), lo, hi)
     t0 = time.perf_counter()
-    with worker_pool(workers) as executor:
-        ev = Evaluator(base, spec, seeds, days, st["fit_drain_days"], executor, log)
+    use_de = not quick and st["de_maxiter"] > 0
+    nm_maxfev = st["quick_maxfev"] if quick else st["nm_maxfev"]
+    # the start, DE's population over its initial and maxiter generations, then Nelder-Mead's cap
+    budget = 1 + (st["de_popsize"] * len(params) * (st["de_maxiter"] + 1) if use_de else 0) + nm_maxfev
+    with worker_pool(workers) as executor, _bar(budget, progress) as bar:
+        ev = Evaluator(base, spec, seeds, days, st["fit_drain_days"], executor, log, bar=bar)
         j0 = ev.evaluate([x0])[0]
         if log:
             log(f"start: J = {j0:.3f} with {len(params)} free parameters, {n_seeds} seeds, {days} days")
         method = "nelder-mead"
-        if not quick and st["de_maxiter"] > 0:
+        if use_de:
             method = "differential-evolution + nelder-mead"
 
             def vec(x: np.ndarray) -> np.ndarray:
@@ -201,7 +212,7 @@ def fit(
                 tol=0.0,
             )
         xb, _ = ev.best()
-        _nelder_mead(ev, xb, lo, hi, st["quick_maxfev"] if quick else st["nm_maxfev"])
+        _nelder_mead(ev, xb, lo, hi, nm_maxfev)
         xb, jb = ev.best()
     return FitResult(
         values={p.key: _round(v) for p, v in zip(params, xb, strict=True)},
@@ -216,6 +227,15 @@ def fit(
         seconds=time.perf_counter() - t0,
         history=pd.DataFrame(ev.history),
     )
+
+
+def _bar(total: int, on: bool) -> Any:
+    """The fit's progress bar (a disabled one when off: the same calls, nothing printed)."""
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc="fit", unit="evaluation", file=sys.stderr, disable=None if on else True)
 
 
 def _round(v: float) -> float:

@@ -177,6 +177,7 @@ def calibrate(
     targets: Path = TARGETS_PATH,
     update_baseline: bool = False,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True),
+    progress: bool = True,
 ) -> tuple[FitResult, pd.DataFrame]:
     """The whole calibration: fit, check on fresh seeds at full length, write outputs (and the baseline if
     asked)."""
@@ -186,7 +187,7 @@ def calibrate(
     for p in spec.held:
         log(f"parameter {p.key}: held fixed (no active target, or not in the schema)")
     base = baseline()
-    result = fit(spec, base, quick=quick, workers=workers, log=log)
+    result = fit(spec, base, quick=quick, workers=workers, log=log, progress=progress)
     fitted = base.with_overrides(result.values)
     st = spec.settings
     if quick:
