@@ -246,3 +246,38 @@ def test_fresh_streams_get_fresh_draws_and_the_first_stream_is_prefix_stable() -
     assert (a == b[:40]).all()
     assert not (choose_draws(post, 40, 7, stream=1) == a).all()
     assert (choose_draws(post, 40, 7, stream=0) == a).all()
+
+
+def test_the_answer_judges_the_front_on_its_fresh_figures() -> None:
+    """The answer names the point lowest on fresh seeds with its CI, says when today's interval overlaps
+    it and counts the other points whose fresh interval reaches into it."""
+    from types import SimpleNamespace
+
+    from sim.optimize.report import answer
+    from sim.optimize.search import Outcome, lever_column
+
+    o = "undetected_involuntary_per_100"
+    spec = SimpleNamespace(
+        objectives=[o], budget=SimpleNamespace(extra_hours_per_case=1.0), levers=["power_rebalancing"]
+    )
+    front = pd.DataFrame(
+        {
+            lever_column("power_rebalancing"): [0.8, 0.2],
+            f"{o}_mean_fresh": [2.0, 2.3],
+            f"{o}_ci_fresh": [0.5, 0.4],
+            "extra_hours_mean_fresh": [0.5, 0.1],
+            "extra_hours_ci_fresh": [0.1, 0.1],
+            "within_budget_fresh": [True, True],
+        }
+    )
+    today = pd.DataFrame({f"{o}_mean": [2.4], f"{o}_ci": [0.3]})
+    out = Outcome(pd.DataFrame(), front, pd.DataFrame(), 0, today)
+    text = answer(spec, out)  # type: ignore[arg-type]
+    assert "lowest undetected involuntary per 100 on fresh seeds is 2 (95% CI 1.5 to 2.5)" in text
+    assert "not distinguishable from today's" in text and "1 other policy of the front reach" in text
+    today = pd.DataFrame({f"{o}_mean": [4.0], f"{o}_ci": [0.3]})
+    text = answer(spec, Outcome(pd.DataFrame(), front, pd.DataFrame(), 0, today))  # type: ignore[arg-type]
+    assert "below today's 4" in text
+    over = front.assign(within_budget_fresh=False)
+    text = answer(spec, Outcome(pd.DataFrame(), over, pd.DataFrame(), 0, today))  # type: ignore[arg-type]
+    assert "costs more than that on fresh seeds" in text

@@ -161,7 +161,9 @@ class Search:
     def outcome(self, point: int = 0) -> Outcome:
         """Every candidate of the search; the front it selects (mutually non-dominated on the search seeds)
         with its figures re-estimated on fresh seeds beside them (columns ``*_fresh``: no selection luck);
-        the marginal values at the front's ``point`` (0 = lowest on the first objective)."""
+        the marginal values at the front's ``point``. The front is ordered by its fresh figures (within the
+        budget first, then lowest on the first objective): the search seeds chose the points, so their
+        figures there are flattered; point 0 is the lowest as judged afresh."""
         table = self.table(self.runner, list(self.runner.evaluated))
         front = self.front(table)
         keys = [key_of(r) for r in front[[lever_column(n) for n in self.spec.levers]].to_numpy()]
@@ -169,6 +171,10 @@ class Search:
             fresh = self.table(self.check, keys)
             measured = [c for c in fresh.columns if c.endswith(("_mean", "_ci")) or c == "within_budget"]
             front = front.join(fresh[measured].add_suffix("_fresh"))
+            first = f"{self.spec.objectives[0]}_mean_fresh"
+            front = front.sort_values(
+                ["within_budget_fresh", first], ascending=[False, True], kind="stable"
+            ).reset_index(drop=True)
         at = min(point, max(len(front) - 1, 0))
         today = self.table(self.check, [key_of(np.zeros(len(self.spec.levers)))])
         return Outcome(table, front, self.marginal(front, at), at, today)
