@@ -73,6 +73,15 @@ def test_page_has_every_control(page) -> None:
         _button(page, label)
 
 
+def test_page_opens_with_what_to_see_and_try(page) -> None:
+    html = app_module.INTRO
+    assert "<b>What you see.</b>" in html and "<b>What to try.</b>" in html
+    assert any(w.unsafe_innerHTML == html for w in page.find(solara.widgets.HTML).widgets)  # on the page
+    # what it tells the class to use exists on the page
+    labels = {w.label for w in page.find(v.Checkbox).widgets} | {w.label for w in page.find(v.Slider).widgets}
+    assert {"Reform: power rebalancing", "Power: information asymmetry"} <= labels
+
+
 def test_step_advances_the_day_and_redraws(page) -> None:
     assert "day 0:" in _flow_title(page)
     _button(page, "Step").click()
@@ -239,6 +248,7 @@ def test_viz_serves_offline_settings() -> None:
     assert str(APP_PATH) in cmd and "--production" in cmd and cmd[cmd.index("--host") + 1] == "127.0.0.1"
     env = server_env({})
     assert env["SOLARA_ASSETS_PROXY"] == "True" and env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"  # the badge covered the summary table
 
 
 def test_app_bench_steps_the_rendered_page() -> None:

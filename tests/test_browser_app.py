@@ -74,6 +74,9 @@ def test_app_in_headless_chromium() -> None:
         page.locator(".leniency-fig-charts .js-plotly-plot").wait_for(timeout=60_000)
         _wait_day(page, 0)
         assert page.title() == TAB_TITLE and not page.locator(".v-tab").count()  # not Mesa's "PAGE 0"
+        intro = page.locator(".leniency-intro")
+        assert intro.is_visible() and "What to try." in intro.inner_text()
+        assert page.get_by_text("This website runs on").count() == 0  # Solara's badge covered the table
         thumbs = page.locator(".v-slider__thumb-label")
         shown = thumbs.all_inner_texts()
         assert len(shown) >= len(CONTROLS) + 1 and thumbs.first.is_visible()  # every slider shows its value
@@ -129,7 +132,7 @@ def test_app_in_headless_chromium() -> None:
             "() => document.querySelector(\"[role=slider][aria-label='Seed (same seed = same cases)']\")"
             ".getAttribute('aria-valuenow') === '4'"
         )
-        page.get_by_text("Reform: power rebalancing").click()
+        page.locator("label", has_text="Reform: power rebalancing").click()  # the intro names it too
         page.get_by_role("button", name="Reset", exact=True).click()
         _wait_day(page, 0)
         # the new model's empty docket

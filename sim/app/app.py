@@ -112,6 +112,28 @@ def model_params() -> dict[str, Any]:
     return params
 
 
+# plain HTML: solara.Markdown would fetch KaTeX, which solara-assets does not hold (404s offline)
+INTRO = """<p><b>What you see.</b> Each dot in the <i>case flow</i> is a case moving from investigation
+through review, trial and appeal to closing (squares: the defendant is detained); click one to read its
+<i>case story</i>. The charts and the table compare the reforms you ticked (solid) with the plain
+baseline on the same cases and the same luck (dashed: same seed).</p>
+<p><b>What to try.</b> Press <i>Step</i> a few times and read case 0's story; press ▶ and click a
+dot to follow another case. Tick <i>Reform: power rebalancing</i>, press <i>Reset</i> and watch
+non-essential relief against the dashed baseline. Raise <i>Power: information asymmetry</i> and
+<i>Reset</i>: involuntary pleas rise. Change the <i>Seed</i>: other cases, the same tendencies.</p>"""
+
+
+@solara.component
+def Intro() -> None:
+    """What the class sees and what to try, above the dashboard."""
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=INTRO,
+        classes=["leniency-intro"],
+        style={"max-width": "70em", "font-size": "0.95em"},
+    )
+
+
 @solara.component
 def Page() -> None:
     """One model per browser session (a module-level model would be shared by every visitor).
@@ -124,4 +146,5 @@ def Page() -> None:
     solara.Title(TAB_TITLE)
     solara.Style(SLIDER_VALUES_CSS)
     SolaraViz(model, components=[], model_params=model_params(), name=TITLE, play_interval=PLAY_INTERVAL_MS)
+    Intro()
     Dashboard(model.value)

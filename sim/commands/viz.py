@@ -29,6 +29,9 @@ def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
     env = dict(os.environ if base is None else base)
     env["SOLARA_ASSETS_PROXY"] = "True"
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    # Solara's "This website runs on Solara" badge sits over the page's bottom-right corner (the summary
+    # table); the page's title names the project instead
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"
     # plain http on this machine: Solara falls back to samesite=lax cookies, rightly, but warns on every first
     # load
     env["PYTHONWARNINGS"] = "ignore:Cookies with samesite=none require https:UserWarning"
