@@ -270,3 +270,36 @@ def test_a_triage_policy_runs_in_the_app_against_a_twin_without_it() -> None:
     for _ in range(120):
         m.step()
     assert sum(reviewed) > 0
+
+
+def test_ticking_a_reform_moves_its_sliders_and_the_twin_stays_plain(page) -> None:
+    from sim.app.model import CONTROL_BY_KWARG, reform_levels
+
+    box = page.find(v.Checkbox, label="Reform: power rebalancing").widget
+    asym = page.find(v.Slider, label="Power: information asymmetry").widget
+    lawyer = page.find(v.Slider, label="Duty lawyer: minutes per case").widget
+    default = CONTROL_BY_KWARG["information_asymmetry"].default
+    assert asym.v_model == pytest.approx(default)
+    box.v_model = True
+    target = reform_levels(["power_rebalancing"])["information_asymmetry"]
+    assert target != pytest.approx(default) and asym.v_model == pytest.approx(target)
+    assert lawyer.v_model == pytest.approx(CONTROL_BY_KWARG["lawyer_minutes"].default)  # not this reform's
+    _button(page, "Reset").click()
+    _button(page, "Step").click()
+    assert "with reforms" in _html(page)  # the reform runs against a plain twin: no slider override
+    box.v_model = False
+    assert asym.v_model == pytest.approx(default)
+    # a slider the user moved stays where the user put it
+    asym.v_model = 0.9
+    box.v_model = True
+    assert asym.v_model == pytest.approx(0.9)
+
+
+def test_sliders_at_a_reforms_value_are_no_override() -> None:
+    from sim.app.model import overrides_from, reform_levels
+
+    at_reform = reform_levels(["power_rebalancing"])
+    assert overrides_from(at_reform, ["power_rebalancing"]) == {}
+    m = AppModel(power_rebalancing=True, **at_reform)
+    assert m.baseline is not None and m.overrides == {"run.warmup_days": 0}
+    assert m.baseline.params.power.information_asymmetry != m.params.power.information_asymmetry

@@ -13,7 +13,7 @@ import pytest
 from browser_helpers import app_server, browser_page, chromium_available, screenshot
 
 from sim.app.app import TAB_TITLE
-from sim.app.model import CONTROLS
+from sim.app.model import CONTROLS, reform_levels
 
 pytestmark = [
     pytest.mark.browser,
@@ -133,6 +133,14 @@ def test_app_in_headless_chromium() -> None:
             ".getAttribute('aria-valuenow') === '4'"
         )
         page.locator("label", has_text="Reform: power rebalancing").click()  # the intro names it too
+        # the reform moves the sliders it changes (information asymmetry to the reform's value)
+        asym = reform_levels(["power_rebalancing"])["information_asymmetry"]
+        page.wait_for_function(
+            "v => document.querySelector(\"[role=slider][aria-label='Power: information asymmetry']\")"
+            ".getAttribute('aria-valuenow') === String(v)",
+            arg=asym,
+            timeout=10_000,
+        )
         page.get_by_role("button", name="Reset", exact=True).click()
         _wait_day(page, 0)
         # the new model's empty docket

@@ -10,6 +10,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+import numpy as np
 import solara
 import solara.checks
 import solara.server.settings
@@ -18,7 +19,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.app.charts import Charts, SummaryTable
 from sim.app.flow import CaseFlow
-from sim.app.model import APP_SCALES, CONTROLS, SCALE_NOTE, AppModel
+from sim.app.model import APP_SCALES, CONTROLS, SCALE_NOTE, TRIAGE_KWARGS, AppModel, reform_levels
 from sim.app.story import CaseStory
 from sim.model.scenario import REFORMS
 
@@ -92,9 +93,13 @@ SLIDER_VALUES_CSS = """
 """
 
 
-def model_params() -> dict[str, Any]:
+def model_params(
+    reforms: dict[str, Any] | None = None, levels: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The page's controls; every key is a keyword of AppModel, every default and range comes from the
-    schema."""
+    schema. ``reforms`` and ``levels`` (the page's reactive values, by keyword) bind the reform boxes and the
+    sliders, so ticking a reform can move the sliders it changes (``reform_levels``)."""
+    reforms, levels = reforms or {}, levels or {}
     params: dict[str, Any] = {
         "scale": {"type": "Select", "value": APP_SCALES[0], "values": list(APP_SCALES), "label": SCALE_NOTE},
         "seed": Slider("Seed (same seed = same cases)", 1, 0, SEED_MAX, 1, dtype=int),
@@ -105,11 +110,32 @@ def model_params() -> dict[str, Any]:
         },
     }
     for reform in REFORMS:
-        params[reform] = {"type": "Checkbox", "value": False, "label": "Reform: " + reform.replace("_", " ")}
+        params[reform] = {
+            "type": "Checkbox",
+            "value": reforms.get(reform, False),
+            "label": "Reform: " + reform.replace("_", " "),
+        }
     for c in CONTROLS:
         dtype = int if isinstance(c.default, int) else float
-        params[c.kwarg] = Slider(c.label, c.default, c.lo, c.hi, c.step, dtype=dtype)
+        params[c.kwarg] = Slider(c.label, levels.get(c.kwarg, c.default), c.lo, c.hi, c.step, dtype=dtype)
     return params
+
+
+@solara.component
+def ReformMovesSliders(reforms: dict[str, Any], levels: dict[str, Any]) -> None:
+    """Ticking or unticking a reform moves the sliders it changes to the reform's values (and back); a slider
+    the user has moved away from where the reforms put it stays where the user put it."""
+    ticked = tuple(r for r in REFORMS if reforms[r].value)
+    last = solara.use_ref(reform_levels(()))
+
+    def follow() -> None:
+        now = reform_levels(ticked)
+        for kwarg, value in now.items():
+            if np.isclose(float(levels[kwarg].value), float(last.current[kwarg])):
+                levels[kwarg].set(value)
+        last.current = now
+
+    solara.use_effect(follow, [ticked])
 
 
 # plain HTML: solara.Markdown would fetch KaTeX, which solara-assets does not hold (404s offline)
@@ -145,6 +171,15 @@ def Page() -> None:
     model: solara.Reactive[AppModel] = solara.use_reactive(first)
     solara.Title(TAB_TITLE)
     solara.Style(SLIDER_VALUES_CSS)
-    SolaraViz(model, components=[], model_params=model_params(), name=TITLE, play_interval=PLAY_INTERVAL_MS)
+    reforms = {r: solara.use_reactive(False) for r in REFORMS}  # fixed order: hooks in a loop are safe
+    levels = {c.kwarg: solara.use_reactive(c.default) for c in CONTROLS if c.kwarg not in TRIAGE_KWARGS}
+    ReformMovesSliders(reforms, levels)
+    SolaraViz(
+        model,
+        components=[],
+        model_params=model_params(reforms, levels),
+        name=TITLE,
+        play_interval=PLAY_INTERVAL_MS,
+    )
     Intro()
     Dashboard(model.value)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import solara
 from mesa.space import ContinuousSpace
 
 from sim.model import LeniencyModel
@@ -90,16 +91,41 @@ LANE_OF_STATE = np.array([0, 1, 2, 3, 3, 4, 4, 4])  # indexed by CaseState
 RECENT_CLOSED = 60  # closed cases kept for the last lane (they are no longer Mesa agents)
 
 
-def overrides_from(values: dict[str, float]) -> dict[str, float]:
-    """Only the sliders moved off the baseline become overrides, so a reform still sets what it changes.
+def _plain(value: Any) -> Any:
+    """A control's value: the page binds reform boxes and sliders to reactive variables (so a reform can move
+    its sliders), and Mesa hands those variables themselves to the model until one is changed."""
+    return value.value if isinstance(value, solara.Reactive) else value
 
-    A slider left at its baseline value means 'as the scenario (baseline + reforms) says'.
+
+def reform_levels(ticked: tuple[str, ...] | list[str]) -> dict[str, float]:
+    """Where each slider stands with these reforms: the value a ticked reform sets, else the slider's default
+    (which means 'as the scenario says'). Triage sliders are policies of their own: no reform moves them."""
+    plain, reformed = load_scenario().flat(), load_scenario(reforms=list(ticked)).flat()
+    out = {}
+    for c in CONTROLS:
+        if c.kwarg in TRIAGE_KWARGS:
+            continue
+        moved = not np.isclose(float(reformed[c.key]), float(plain[c.key]))
+        out[c.kwarg] = type(c.default)(reformed[c.key]) if moved else c.default
+    return out
+
+
+def overrides_from(values: dict[str, float], reforms: tuple[str, ...] | list[str] = ()) -> dict[str, float]:
+    """Only the sliders moved off the baseline and off where the ``reforms`` put them become overrides, so a
+    reform still sets what it changes (and the baseline twin, which gets the same overrides, stays plain).
+
+    A slider left at its baseline value, or at a ticked reform's value (the page moves it there), means 'as
+    the scenario (baseline + reforms) says'.
     """
+    levels = reform_levels(reforms) if reforms else {}
     out: dict[str, float] = {}
     for kwarg, value in values.items():
         c = CONTROL_BY_KWARG[kwarg]
-        if not np.isclose(float(value), float(c.default)):
-            out[c.key] = type(c.default)(value)
+        if np.isclose(float(value), float(c.default)):
+            continue
+        if kwarg in levels and np.isclose(float(value), float(levels[kwarg])):
+            continue
+        out[c.key] = type(c.default)(value)
     return out
 
 
@@ -141,36 +167,36 @@ class AppModel(LeniencyModel):
         triage_written_lane: float = 0.0,
     ) -> None:
         flags = {
-            "voluntariness_safeguards": voluntariness_safeguards,
-            "substantive_duty_lawyers": substantive_duty_lawyers,
-            "power_rebalancing": power_rebalancing,
-            "prosecutor_judge_coordination": prosecutor_judge_coordination,
-            "judgment_reasoning": judgment_reasoning,
-            "appeal_countermeasures": appeal_countermeasures,
+            "voluntariness_safeguards": _plain(voluntariness_safeguards),
+            "substantive_duty_lawyers": _plain(substantive_duty_lawyers),
+            "power_rebalancing": _plain(power_rebalancing),
+            "prosecutor_judge_coordination": _plain(prosecutor_judge_coordination),
+            "judgment_reasoning": _plain(judgment_reasoning),
+            "appeal_countermeasures": _plain(appeal_countermeasures),
         }
         reforms = [r for r in REFORMS if flags[r]]
         sliders = {
-            "information_asymmetry": information_asymmetry,
-            "detention_leverage": detention_leverage,
-            "charge_leverage": charge_leverage,
-            "target_pressure": target_pressure,
-            "defence_capacity": defence_capacity,
-            "judicial_review_depth": judicial_review_depth,
-            "lawyer_minutes": lawyer_minutes,
-            "file_access": file_access,
-            "review_depth": review_depth,
-            "coordination": coordination,
-            "reasoning": reasoning,
-            "protest_policy": protest_policy,
+            "information_asymmetry": _plain(information_asymmetry),
+            "detention_leverage": _plain(detention_leverage),
+            "charge_leverage": _plain(charge_leverage),
+            "target_pressure": _plain(target_pressure),
+            "defence_capacity": _plain(defence_capacity),
+            "judicial_review_depth": _plain(judicial_review_depth),
+            "lawyer_minutes": _plain(lawyer_minutes),
+            "file_access": _plain(file_access),
+            "review_depth": _plain(review_depth),
+            "coordination": _plain(coordination),
+            "reasoning": _plain(reasoning),
+            "protest_policy": _plain(protest_policy),
         }
         policies = {
-            "triage_review": triage_review,
-            "triage_lawyer_time": triage_lawyer_time,
-            "triage_written_lane": triage_written_lane,
+            "triage_review": _plain(triage_review),
+            "triage_lawyer_time": _plain(triage_lawyer_time),
+            "triage_written_lane": _plain(triage_written_lane),
         }
         seed = int(seed)
         # In class the story starts on day 0: no warm-up, so every figure counts from the first case.
-        overrides = {"run.warmup_days": 0, **overrides_from(sliders)}
+        overrides = {"run.warmup_days": 0, **overrides_from(sliders, reforms)}
         triage = overrides_from(policies)
         super().__init__(
             params=load_scenario(scale=scale, reforms=reforms),
