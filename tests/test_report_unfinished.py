@@ -16,7 +16,9 @@ def sweep(tmp_path: Path, reps: int, capsys: pytest.CaptureFixture[str], arms: s
     spec = tiny_spec(tmp_path, reps=reps, arms=arms, days=20, daily=False)
     out = tmp_path / "sw"
     assert main(["sweep", str(spec), "--out", str(out), "--workers", "1", "--quiet"]) == 0
-    return out, capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert captured.out == ""  # --quiet: the summary is not printed, a warning goes to stderr
+    return out, captured.err
 
 
 def report(folder: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:

@@ -83,7 +83,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "calendar) or a whole number (1: one model per run). A function of the spec, never of the workers; "
         "--resume keeps the sweep's",
     )
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument(
+        "--quiet", action="store_true", help="print nothing but errors and a too-few-replications warning"
+    )
     p.set_defaults(func=run)
 
 
@@ -160,7 +162,9 @@ def run(args: argparse.Namespace) -> int:
             sweep.store.release_lock()
     if not args.quiet:
         print(format_report(sweep, report))
-    elif report.failed:  # quiet prints nothing but errors
+    elif few_replications(report):  # even quiet: the results rest on it (as report --quiet says it too)
+        print(f"leniency sweep: {few_replications(report)}", file=sys.stderr)
+    if args.quiet and report.failed:  # quiet prints nothing else but errors
         print(
             f"leniency sweep: {report.failed} runs failed (see runs.parquet); --resume retries them",
             file=sys.stderr,
@@ -168,10 +172,23 @@ def run(args: argparse.Namespace) -> int:
     return 0 if report.failed == 0 else 1
 
 
+def few_replications(report: SweepReport) -> str | None:
+    """The warning a sweep with too few replications for its intervals gets (None when it has enough)."""
+    from sim.experiments.analysis import MIN_REPLICATIONS
+
+    reps = sorted(set(report.replications.values()))
+    if not reps or reps[0] >= MIN_REPLICATIONS:
+        return None
+    return (
+        f"warning: {reps[0]} replication{'s' if reps[0] != 1 else ''} per point: intervals are wide or "
+        f"missing and * marks are not meaningful below {MIN_REPLICATIONS} (--replications)"
+    )
+
+
 def format_report(sweep: Sweep, report: SweepReport) -> str:
     """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI
     half-width; * where the paired difference from the baseline arm is distinguishable from zero)."""
-    from sim.experiments.analysis import MIN_REPLICATIONS, group_means, paired_differences
+    from sim.experiments.analysis import group_means, paired_differences
     from sim.experiments.tables import metric_words
 
     spec, store = sweep.spec, sweep.store
@@ -262,11 +279,9 @@ def format_report(sweep: Sweep, report: SweepReport) -> str:
                 else ""
             )
         )
-    if reps and reps[0] < MIN_REPLICATIONS:
-        lines.append(
-            f"warning: {reps[0]} replication{'s' if reps[0] != 1 else ''} per point: intervals are wide or "
-            f"missing and * marks are not meaningful below {MIN_REPLICATIONS} (--replications)"
-        )
+    warning = few_replications(report)
+    if warning:
+        lines.append(warning)
     lines.append(f"stored in {Path(store.root)}/runs.parquet; next: leniency report {store.root}")
     if report.failed:
         lines.append(
