@@ -1,10 +1,10 @@
 """The sweep report in a real browser: built from a tiny sweep, opened from disk in headless Chromium at 1280
 px.
 
-It must say the answer first (the finding, naming the arm that cuts non-essential relief most with its CI,
-then the trade-off chart), fit the page (no table wider than its box, no legend with its own scroll bar),
-label the daily series and shade their warm-up, and render offline with a clean console (no error and no
-warning; Plotly warns through console.trace). A screenshot of the first screen goes to
+It must say the answer first, under its title (the finding, naming the arm that cuts non-essential relief
+most with its CI, then the trade-off chart), fit the page (no table wider than its box, no legend with its
+own scroll bar), label the daily series and shade their warm-up, and render offline with a clean console (no
+error and no warning; Plotly warns through console.trace). A screenshot of the first screen goes to
 test-artifacts/browser_report.png."""
 
 from __future__ import annotations
@@ -59,16 +59,18 @@ def test_report_in_headless_chromium(report: Path) -> None:
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "browser_report.png"))  # the first screen
 
-        # (a) the answer first: the finding paragraph, naming the best arm and its paired 95 % CI, on the
-        # first screen; the first figure is the trade-off chart
+        # (a) the answer first, under the report's title: the finding paragraph, naming the best arm and its
+        # paired 95 % CI, on the first screen; the first figure is the trade-off chart, below the title
         first = first_text(page)
-        assert first is not None and first["tag"] == "P" and first["cls"] == "finding", first
-        assert first["top"] < HEIGHT / 3, first
+        assert first is not None and first["tag"] == "H1" and "sweep report" in first["text"], first
+        finding = page.locator("p.finding")
+        assert finding.bounding_box()["y"] < HEIGHT / 3
         ci = f"95 % CI {best['ci_low']:+.2f} to {best['ci_high']:+.2f}"
-        assert best["arm"] in first["text"] and ci in first["text"], (best.to_dict(), first["text"])
+        text = finding.inner_text()
+        assert best["arm"] in text and ci in text, (best.to_dict(), text)
         lead_fig = page.locator(".plotly-graph-div").first
         assert lead_fig.evaluate("el => el.closest('section').id") == "trade-off"
-        assert lead_fig.bounding_box()["y"] < HEIGHT
+        assert first["top"] < lead_fig.bounding_box()["y"] < HEIGHT
         # trade-off points are named in the legend (text beside them overlapped): one entry per arm
         arms = set(diffs["arm"]) | {"baseline"}
         legend = page.locator("#trade-off .legendtext").all_text_contents()

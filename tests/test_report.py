@@ -45,12 +45,17 @@ def test_report_has_every_section_and_is_self_contained(reform_sweep: Path) -> N
     assert "could not be built" not in html
     assert "Not applicable" not in html
     assert "None: every run succeeded." in html
-    # the finding comes first, then the trade-off chart, then the table of contents; it names an arm with its
-    # paired interval
-    lead = html.split("<nav>", 1)[0]
+    # the title, then the finding, then the trade-off chart, then the table of contents; the finding names an
+    # arm with its paired interval
+    lead = html.split("<nav id='contents'>", 1)[0]
     assert "<p class='finding'><b>Finding.</b>" in lead and "95 % CI" in lead
-    assert html.index("<p class='finding'>") < html.index("<section id='trade-off'>") < html.index("<nav>")
-    assert html.split("<body>", 1)[1].lstrip().startswith("<header><p class='finding'>")
+    assert (
+        html.index("<h1>")
+        < html.index("<p class='finding'>")
+        < html.index("<section id='trade-off'>")
+        < html.index("<nav id='contents'>")
+    )
+    assert html.split("<body>", 1)[1].lstrip().startswith("<header><h1>leniency-sim sweep report")
 
 
 def test_report_tables_carry_the_numbers(reform_sweep: Path) -> None:

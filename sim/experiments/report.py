@@ -168,7 +168,8 @@ def _byline(ctx: ReportContext) -> str:
 def _page(
     ctx: ReportContext, title: str, lead: str, bodies: dict[str, str], bundle: str, warned: list[str]
 ) -> str:
-    """Finding, byline and trade-off first; then the title, contents and the remaining sections."""
+    """The title, then the finding, byline and trade-off chart (the answer first, under its title); then the
+    contents and the remaining sections."""
     shown = [(k, t) for k, t in SECTIONS if not bodies[k].startswith(NOT_SHOWN)]
     warn = "".join(f"<p class='warn'><b>Warning:</b> {esc(w)}</p>" for w in warned)
     toc = "".join(f"<li><a href='#{k}'>{t}</a></li>" for k, t in shown)
@@ -185,11 +186,10 @@ def _page(
 <style>{CSS}</style>
 <script type="text/javascript">{bundle}</script>
 </head><body>
-<header>{lead}{warn}{_byline(ctx)}</header>
+<header><h1>{esc(title)}</h1>{lead}{warn}{_byline(ctx)}</header>
 <main>
 {first}
-<h1 id='contents'>{esc(title)}</h1>
-<nav><ol>{toc}</ol></nav>
+<nav id='contents'><h2>Contents</h2><ol>{toc}</ol></nav>
 {rest}
 </main>
 </body></html>
