@@ -61,7 +61,8 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> Non
     assert 4 <= len(before) < total
     assert before["run_id"].is_unique and (before["status"] == "ok").all()
 
-    res = subprocess.run([*cmd, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    loud = [c for c in cmd if c != "--quiet"]  # the summary says what ran and what was kept
+    res = subprocess.run([*loud, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert res.returncode == 0, res.stderr
     assert (
         f"ran {total - len(before)} ({total - len(before)} ok, 0 failed), {len(before)} already stored"
