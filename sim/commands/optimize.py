@@ -9,18 +9,15 @@ import hashlib
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sim.commands.sweep import parse_batch
 from sim.experiments.executors import open_executor
 from sim.experiments.outdir import OUTPUTS, guard_dir, record, start_over
-from sim.experiments.spec import SpecError
-from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides, read_posterior
-from sim.fitting.replicate import seed_list
-from sim.optimize.evaluate import ARCHIVE, Archive, Runner, search_batch
-from sim.optimize.levers import lever
-from sim.optimize.report import write_report
-from sim.optimize.search import Outcome, Search
-from sim.optimize.spec import OptimizeSpec, load_spec
+
+if TYPE_CHECKING:  # the search, its report and the model load when a search starts, not for --help
+    from sim.optimize.search import Outcome
+    from sim.optimize.spec import OptimizeSpec
 
 META = "optimize.json"
 
@@ -75,6 +72,8 @@ def question_digest(spec: OptimizeSpec, posterior: Path | None, batch: int = 1) 
 def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> Path:
     """Refuse before any work: a folder of someone else's files, an earlier search without --resume or
     --force, or a --resume of a different question. Returns the folder to write."""
+    from sim.experiments.spec import SpecError
+
     if args.resume and args.force:
         raise SpecError("--resume and --force: choose one (continue the search, or start it over)")
     out = guard_dir(out, OUTPUTS["optimize"], force=args.force, keep=["optimize"])
@@ -92,6 +91,14 @@ def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> Path:
 
 
 def optimize(args: argparse.Namespace) -> int:
+    from sim.experiments.spec import SpecError
+    from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides, read_posterior
+    from sim.fitting.replicate import seed_list
+    from sim.optimize.evaluate import ARCHIVE, Archive, Runner, search_batch
+    from sim.optimize.levers import lever
+    from sim.optimize.search import Search
+    from sim.optimize.spec import load_spec
+
     sizes = {
         "population": args.population,
         "generations": args.generations,
@@ -170,6 +177,8 @@ def optimize(args: argparse.Namespace) -> int:
 
 
 def _write(out: Path, spec: OptimizeSpec, outcome: Outcome, seeds: int, posterior: str | None) -> None:
+    from sim.optimize.report import write_report
+
     for name, df in (("pareto.parquet", outcome.front), ("candidates.parquet", outcome.candidates)):
         tmp = out / f".{name}.tmp"
         df.to_parquet(tmp, index=False)

@@ -12,15 +12,17 @@ import math
 import shutil
 import time
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from sim import __version__
 from sim.experiments.outdir import OUTPUTS, guard_dir, install, new_temp_dir
-from sim.model import RunResult
-from sim.model.metrics import METRICS
 from sim.model.params_world import RunParams
 from sim.model.scenario import REFORMS, SCALES, Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # the model, pandas and the metrics load when a run starts, not for --help
+    import pandas as pd
+
+    from sim.model import RunResult
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -108,6 +110,7 @@ def format_summary(summary: dict[str, float], keys: tuple[str, ...] | None = Non
     import textwrap
 
     from sim.experiments.tables import metric_words
+    from sim.model.metrics import METRICS
 
     lines = [f"{'metric':48s} {'value':>10s}  {'unit':8s} meaning"]
     for key in keys or tuple(summary):

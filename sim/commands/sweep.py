@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.experiments.designs import MAX_BATCH, REPLICATION_BATCH
+from sim.experiments.limits import MAX_BATCH, REPLICATION_BATCH
 from sim.experiments.outdir import OUTPUTS, guard_dir
 
 if TYPE_CHECKING:

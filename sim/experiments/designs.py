@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.limits import MAX_BATCH, MAX_BATCH_CASES_PER_DAY, REPLICATION_BATCH
 from sim.experiments.spec import Arm, ExperimentSpec, Factors, SpecError, arm_scenario, factor_overrides
 from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, parameters, posterior_overrides
 from sim.model.scenario import REFORMS, Scenario
@@ -109,15 +110,6 @@ def points_batch_seed(master_seed: int, keys: list[int], replication: int) -> in
 def world_run_id(scenario_hash: str, seed: int, size: int, world: int) -> str:
     """A batched run's identity: the scenario, the batch's seed and size, and its world in the batch."""
     return hashlib.sha256(f"{scenario_hash}:{seed}:{size}:{world}".encode()).hexdigest()[:20]
-
-
-# Batches hold at most this many worlds, and at most this many cases arriving a day over all their worlds
-# (memory follows the cases in flight: ~2,000 a day keeps a batch's docket well under 100 MB). Replications
-# of one point batch up to REPLICATION_BATCH (more rarely pays: a block of replications is also the step of a
-# --target-ci extension); design points up to MAX_BATCH.
-MAX_BATCH = 128
-REPLICATION_BATCH = 64
-MAX_BATCH_CASES_PER_DAY = 2000.0
 
 
 def batchable(bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
