@@ -98,13 +98,24 @@ def _apply_op(current: Any, op: str, value: Any, source: str, key: str) -> Any:
         raise ScenarioError(f"{source}: key '{key}': '{op}' needs a numeric parameter, got {current!r}")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(f"{source}: key '{key}': '{op}' needs a number, got {value!r}")
-    out = {
-        "scale": current * value,
-        "add": current + value,
-        "at_least": max(current, value),
-        "at_most": min(current, value),
-    }[op]
+    out = operate(current, op, value)
     return type(current)(round(out)) if isinstance(current, int) else float(out)
+
+
+def operate(current: Any, op: str, value: Any) -> Any:
+    """What one overlay operation (``OPS``) makes of a parameter's current value: the one definition, used
+    by overlays and by the optimiser's levers (a lever at 1 is its reform)."""
+    if op == "set":
+        return value
+    if op == "scale":
+        return current * value
+    if op == "add":
+        return current + value
+    if op == "at_least":
+        return max(current, value)
+    if op == "at_most":
+        return min(current, value)
+    raise ValueError(f"unknown overlay operation {op!r}; one of {', '.join(OPS)}")
 
 
 def _op_of(v: Any, source: str, key: str) -> tuple[str, Any] | None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.model.scenario import OPS, REFORMS, Scenario, overlay_path, read_toml
+from sim.model.scenario import OPS, REFORMS, Scenario, operate, overlay_path, read_toml
 
 
 @dataclass(frozen=True)
@@ -26,20 +26,10 @@ class Lever:
         out: dict[str, Any] = {}
         for key, op, operand in self.changes:
             now = base[key]
-            full = _full(now, op, operand)
+            full = operate(now, op, operand)
             value = (1.0 - x) * now + x * full  # exact at both ends
             out[key] = int(round(value)) if isinstance(now, int) and not isinstance(now, bool) else value
         return out
-
-
-def _full(now: float, op: str, operand: float) -> float:
-    return {
-        "set": operand,
-        "scale": now * operand,
-        "add": now + operand,
-        "at_least": max(now, operand),
-        "at_most": min(now, operand),
-    }[op]
 
 
 def _changes_of(overlay: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str, Any]]:
