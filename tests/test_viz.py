@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from sim.commands.viz import free_port
+from sim.experiments.signals import alive
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,13 +31,6 @@ def _children(pid: int) -> list[int]:
             if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
                 kids.append(int(entry.name))
     return kids
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0] not in "ZX"
-    except OSError:
-        return False
 
 
 @pytest.mark.skipif(not Path("/proc").is_dir() or os.name != "posix", reason="needs Linux /proc and signals")
@@ -63,9 +57,9 @@ def test_viz_prints_its_address_when_it_listens_and_stops_at_once(sig: signal.Si
         proc.wait(timeout=5)
         assert time.monotonic() - t0 < 3
         deadline = time.monotonic() + 2
-        while any(_alive(p) for p in server) and time.monotonic() < deadline:
+        while any(alive(p) for p in server) and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert not any(_alive(p) for p in server), "the server outlived leniency viz"
+        assert not any(alive(p) for p in server), "the server outlived leniency viz"
         with pytest.raises(OSError):
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
         assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")

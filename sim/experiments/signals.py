@@ -36,8 +36,9 @@ def sigterm_unwinds() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _alive(pid: int) -> bool:
-    """Is ``pid`` running (a zombie, killed but not yet reaped, is not)?"""
+def alive(pid: int) -> bool:
+    """Is ``pid`` running (a zombie, killed but not yet reaped, is not)? The one check used by the workers'
+    watchdog and by the sweep's lock."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
             return fh.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
@@ -70,7 +71,7 @@ def die_with(owner: int, stop: _Flag | None = None, every_s: float = 0.5) -> Non
             else:
                 time.sleep(every_s)
                 stopped = False
-            if stopped or os.getppid() != parent or not _alive(owner):
+            if stopped or os.getppid() != parent or not alive(owner):
                 os._exit(1)  # nothing of the worker's is worth keeping: its runs are stored by the owner
 
     threading.Thread(target=watch, name="die-with-owner", daemon=True).start()

@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.experiments.signals import alive
 from sim.model.scenario import ScenarioError
 
 RUNS = "runs.parquet"
@@ -131,7 +132,7 @@ class ResultStore:
                 fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
             except FileExistsError:
                 host, _, pid = path.read_text(encoding="utf-8").partition(" ")
-                if host == socket.gethostname() and pid.isdigit() and not _alive(int(pid)):
+                if host == socket.gethostname() and pid.isdigit() and not alive(int(pid)):
                     path.unlink(missing_ok=True)
                     continue
                 raise ScenarioError(
@@ -159,7 +160,7 @@ class ResultStore:
             host, _, pid = (self.root / LOCK).read_text(encoding="utf-8").partition(" ")
         except OSError:
             return False
-        return host != socket.gethostname() or not pid.isdigit() or _alive(int(pid))
+        return host != socket.gethostname() or not pid.isdigit() or alive(int(pid))
 
     def release_lock(self) -> None:
         path = self.root / LOCK
@@ -261,13 +262,3 @@ def _runs_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
         if c in df:
             df[c] = df[c].astype("string")
     return pa.Table.from_pandas(df, preserve_index=False)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
