@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from tests.test_sweep_support import tiny_spec
+from tests.test_sweep_support import tiny_spec, tree
 
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT_INPUTS = ("experiments", "scenarios")
@@ -72,22 +72,6 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
         (sim.commands.viz, "server_command"),
     ):
         monkeypatch.setattr(module, name, _work)
-
-
-def tree(root: Path) -> dict[str, str]:
-    """Every file (its digest), folder and link (its target) under ``root``."""
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            p = Path(dirpath, name)
-            key = str(p.relative_to(root))
-            if p.is_symlink():
-                out[key] = "link:" + os.readlink(p)
-            elif p.is_dir():
-                out[key] = "dir"
-            else:
-                out[key] = hashlib.sha256(p.read_bytes()).hexdigest()
-    return out
 
 
 def stage(root: Path, sweep: Path) -> None:

@@ -5,7 +5,6 @@ work, and leaves every file byte-for-byte as it was (no temporary file or folder
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from sim.cli import main
 from sim.experiments.outdir import MARKER, guard_dir, owned
-from tests.test_sweep_support import tiny_spec
+from tests.test_sweep_support import tiny_spec, tree
 
 QUICK = ["--scale", "classroom", "--set", "run.days=15", "--set", "run.drain_days=10", "--quiet"]
 
@@ -25,22 +24,6 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
     except SystemExit as exc:
         code = int(exc.code or 0)
     return code, capsys.readouterr().err
-
-
-def snapshot(root: Path) -> dict[str, bytes | str]:
-    """Every file (bytes), folder and link (target) under ``root``."""
-    out: dict[str, bytes | str] = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            p = Path(dirpath, name)
-            key = str(p.relative_to(root))
-            if p.is_symlink():
-                out[key] = "link:" + os.readlink(p)
-            elif p.is_dir():
-                out[key] = "dir"
-            else:
-                out[key] = p.read_bytes()
-    return out
 
 
 def refused(capsys: pytest.CaptureFixture[str], flag: str, *args: str) -> str:
@@ -93,11 +76,11 @@ def test_current_folder_is_refused_with_or_without_force(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = user_folder(tmp_path)
-    before = snapshot(tmp_path)
+    before = tree(tmp_path)
     monkeypatch.chdir(folder)
     for extra in ([], ["--force"]):
         assert "current folder" in refused(capsys, "--out", "run", "--out", ".", *extra, *QUICK)
-    assert snapshot(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_symlinks_are_followed_only_to_our_results(
@@ -106,12 +89,12 @@ def test_symlinks_are_followed_only_to_our_results(
     user = user_folder(tmp_path)
     (tmp_path / "to_user").symlink_to(user)
     (tmp_path / "dangling").symlink_to(tmp_path / "nowhere")
-    before = snapshot(tmp_path)
+    before = tree(tmp_path)
     for link in ("to_user", "dangling"):
         assert "symbolic link" in refused(
             capsys, "--out", "run", "--out", str(tmp_path / link), "--force", *QUICK
         )
-    assert snapshot(tmp_path) == before
+    assert tree(tmp_path) == before
     ours = tmp_path / "res"
     assert cli(capsys, "run", "--out", str(ours), *QUICK)[0] == 0
     (tmp_path / "to_ours").symlink_to(ours)
@@ -127,7 +110,7 @@ def test_a_users_folder_is_refused_by_every_command(
     (user / "fit_table.md").write_text("my table")
     spec = tiny_spec(tmp_path, reps=1)
     root = Path(__file__).resolve().parent.parent
-    before = snapshot(tmp_path)
+    before = tree(tmp_path)
     cases = [
         ["run", "--out", str(user), "--force", *QUICK],
         ["sweep", str(spec), "--out", str(user), "--workers", "1", "--force", "--quiet"],
@@ -137,7 +120,7 @@ def test_a_users_folder_is_refused_by_every_command(
     ]
     for argv in cases:
         assert "did not write" in refused(capsys, "--out", *argv), argv
-    assert snapshot(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 @pytest.mark.parametrize(
@@ -161,9 +144,9 @@ def test_unwritable_places_are_refused_before_any_work(
         "RESOURCES": str(root / "experiments" / "resources.toml"),
         "BLOCKER/sub": str(tmp_path / "blocker" / "sub"),
     }
-    before = snapshot(tmp_path)
+    before = tree(tmp_path)
     refused(capsys, "--out", *[subs.get(a, a) for a in argv])
-    assert snapshot(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_report_out_is_a_new_file_or_ours(
@@ -172,7 +155,7 @@ def test_report_out_is_a_new_file_or_ours(
     user = user_folder(tmp_path)
     (user / "thesis.txt").write_text("chapter one")
     (tmp_path / "link.html").symlink_to(user / "thesis.txt")
-    before, sweep_before = snapshot(tmp_path), snapshot(sweep_dir)
+    before, sweep_before = tree(tmp_path), tree(sweep_dir)
     for out, says in (
         (user / "thesis.txt", "not written by this tool"),
         (user, "is a folder"),
@@ -181,7 +164,7 @@ def test_report_out_is_a_new_file_or_ours(
         (tmp_path / "link.html", "symbolic link"),
     ):
         assert says in refused(capsys, "--out", "report", str(sweep_dir), "--out", str(out), "--quiet")
-    assert snapshot(tmp_path) == before and snapshot(sweep_dir) == sweep_before  # no tables, no temp file
+    assert tree(tmp_path) == before and tree(sweep_dir) == sweep_before  # no tables, no temp file
     page = user / "report.html"
     assert cli(capsys, "report", str(sweep_dir), "--out", str(page), "--quiet")[0] == 0
     assert cli(capsys, "report", str(sweep_dir), "--out", str(page), "--quiet")[0] == 0  # ours: replaced
@@ -219,11 +202,11 @@ def test_bench_scaling_refuses_a_users_file_before_measuring(
 ) -> None:
     (tmp_path / "plot.png").write_bytes(b"\x89PNG user")
     (tmp_path / "other.json").write_text("{}")
-    before = snapshot(tmp_path)
+    before = tree(tmp_path)
     refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "plot.png"))
     refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "other.png"))  # its .json is the user's
     refused(capsys, "--scaling", "bench", "--scaling", str(tmp_path / "plot"))  # matplotlib would add .png
-    assert snapshot(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_sweep_force_starts_over_keeping_the_users_files(
@@ -249,10 +232,10 @@ def test_calibrate_into_another_commands_results_is_refused_without_suggesting_f
 ) -> None:
     out = tmp_path / "res"
     assert cli(capsys, "run", "--out", str(out), *QUICK)[0] == 0
-    before = snapshot(tmp_path)
+    before = tree(tmp_path)
     msg = refused(capsys, "--out", "calibrate", "--quick", "--out", str(out), "--quiet")
     assert "leniency run" in msg and "name a new folder" in msg and "--force" not in msg
-    assert snapshot(tmp_path) == before
+    assert tree(tmp_path) == before
 
 
 def test_a_manifest_names_only_files_inside_its_folder(

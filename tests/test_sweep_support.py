@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -97,3 +99,19 @@ def failing_arm(real: Callable[..., Any], arm: str) -> Callable[..., Any]:
         return real(scenario, seed, worlds, **kw)
 
     return flaky
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file (its digest), folder and link (its target) under ``root``."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = Path(dirpath, name)
+            key = str(p.relative_to(root))
+            if p.is_symlink():
+                out[key] = "link:" + os.readlink(p)
+            elif p.is_dir():
+                out[key] = "dir"
+            else:
+                out[key] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
