@@ -137,6 +137,9 @@ def before_appeal_differences(key: str, base: float, changed: float, extra: dict
     a, b = cases_of({key: base, **extra}, 3), cases_of({key: changed, **extra}, 3)
     both = a.index.intersection(b.index)
     assert len(both) > 0.99 * max(len(a), len(b))
+    # a case remanded for retrial in either arm is one the lever acted on directly: its retrial rewrites the
+    # first-instance columns after the appeal
+    both = both[~(a.loc[both, "remanded"].to_numpy() | b.loc[both, "remanded"].to_numpy())]
     a, b = a.loc[both], b.loc[both]
     discrete = np.zeros(len(both), dtype=bool)
     for col in DISCRETE:

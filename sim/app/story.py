@@ -30,15 +30,22 @@ REASON_WORDS: dict[str, str] = {
     "involuntary_own_error": "the plea rested on the defendant's own misjudgment of the trial",
     "innocent": "the defendant is innocent",
     "miscalibrated_rec": "the recommendation was off the lawful sentence",
-    "unexplained_departure": "the court went above the agreement, lawfully, but without giving reasons",
-    "wrong_sentence": "the sentence was wrong by more than the court's tolerance",
+    "unexplained_departure": "the court went above the agreement, lawfully, without reasons; an appeal "
+    "cannot make a lawful sentence lighter",
+    "wrong_sentence": "the sentence was heavier than the lawful one (or, for a protest, off it) by more "
+    "than the court's tolerance",
     "explained_departure": "the court went above the agreement and explained why",
     "judge_norm": "the judge's own sentencing norm differs from a lawful recommendation",
     "technical": "a technical appeal, only to serve the rest of a short term in the detention house",
     "misinformation": "the defendant was misinformed after a voluntary plea",
-    "punitive": "a punitive protest answering a technical appeal",
-    "perceived_unfairness": "the judgment seemed unfair, with no defect behind it",
+    "punitive": "a punitive protest answering a groundless appeal against a judgment that kept the agreement",
+    "perceived_unfairness": "the judgment seemed unfair, with no defect an appeal could correct",
     "false_alarm": "a voluntary plea was wrongly found involuntary",
+    "target_driven": "the court would have adopted the recommendation without the extra discount the "
+    "application-rate target drove",
+    "suspension_refused": "the agreement promised a suspended sentence and the court imposed custody",
+    "not_adopted_protest": "the procuratorate protests that its recommendation was not adopted, against a "
+    "lawful sentence",
 }
 
 
@@ -49,7 +56,7 @@ def story_lines(model: AppModel, case_id: int) -> list[dict[str, Any]]:
         kind = (
             "essential relief: it answers a real defect"
             if r["essential"]
-            else "non-essential relief: no defect behind it"
+            else "non-essential relief: no defect a lawful remedy can correct"
         )
         text = (
             f"{RELIEF_WORDS.get(r['type'], r['type'])} — "

@@ -155,14 +155,15 @@ class Bookkeeping:
 
     def on_plea_judged(self, rows: np.ndarray, adopted: np.ndarray, adjusted: np.ndarray) -> None:
         d, k = self.model.docket, self.counts
-        c = self.counted(rows)
+        c = self.counted(rows) & ~d.remanded[rows]  # a retrial after remand is not a new leniency case
         k.add("leniency_judged", rows[c])
         k.add("adopted", rows[(adopted | adjusted) & c])
         k.add("adopted_as_signed", rows[adopted & c])
         k.add("fast_track", rows[(d.procedure[rows] == Procedure.FAST_TRACK) & c])
+        k.add("suspension_refusals", rows[d.suspension_refused[rows] & c])
 
     def on_judged(self, rows: np.ndarray) -> None:
-        c = self.counted(rows)
+        c = self.counted(rows) & ~self.model.docket.remanded[rows]
         self.counts.add("convictions_first", rows[c])
         short = self.model.docket.sentence[rows] <= law.SHORT_SENTENCE_MONTHS
         self.counts.add("short_sentences", rows[short & c])
@@ -170,12 +171,16 @@ class Bookkeeping:
     def on_appeal_window_closed(
         self, rows: np.ndarray, appealed: np.ndarray, technical: np.ndarray, protested: np.ndarray
     ) -> None:
-        k = self.counts
-        c = self.model.docket.leniency_judged[rows] & self.counted(rows)
+        k, d = self.counts, self.model.docket
+        c = d.leniency_judged[rows] & self.counted(rows) & ~d.remanded[rows]  # each case's first judgment
         k.add("appeals", rows[appealed & c])
         k.add("technical_appeals", rows[technical & c])
         k.add("protests", rows[protested & c])
         k.add("appealed_or_protested", rows[(appealed | protested) & c])
+
+    def on_remanded(self, rows: np.ndarray) -> None:
+        d = self.model.docket
+        self.counts.add("remands", rows[d.leniency_judged[rows] & self.counted(rows)])
 
     def on_released(self, rows: np.ndarray, days: np.ndarray) -> None:
         d, day = self.model.docket, self.model.day

@@ -13,6 +13,8 @@ from sim.model.procedure import CaseState, Procedure
 from sim.model.relief import INITIATING, ReliefClass
 
 INVOLUNTARY_CAUSES = ("", "pressure", "framing", "own_error")  # docket ``inv_cause`` codes
+# docket ``protest_motive`` codes (sim.model.actors.prosecutor MOTIVE_*): the motive on file of a protest
+PROTEST_MOTIVES = ("", "punitive", "not_adopted", "off_lawful")
 _CLASS_NAMES = ("",) + tuple(c.name.lower() for c in ReliefClass)  # 2-bit slot value -> class name
 _SECOND = ("none", "upheld", "reduced", "increased", "acquitted")
 
@@ -22,6 +24,7 @@ _COPY = {
     "arrival": "arrival_day",
     "district": "district",
     "innocent": "innocent",
+    "mitigation": "mitigation",
     "involuntary": "involuntary",
     "found_involuntary": "involuntary_found",
     "detained_at_arrival": "detained_at_arrival",
@@ -31,16 +34,21 @@ _COPY = {
     "offer": "offer_months",
     "rec": "recommendation_months",
     "first_sentence": "first_instance_sentence_months",
+    "lawful": "lawful_sentence_months",
     "determinate": "determinate",
     "ever_signed": "signed",
     "insisted": "insisted_on",
     "recorded": "hearing_recorded",
     "withdrawn": "withdrawn",
     "adopted": "adopted",
+    "rec_suspended": "suspension_recommended",
+    "suspension_refused": "suspension_refused",
+    "promise_unfulfilled": "promise_unfulfilled",
     "appealed": "appealed",
     "technical": "technical_appeal",
     "protested": "protested",
     "punitive": "punitive_protest",
+    "remanded": "remanded",
     "hours_case": "hours",
     "at_risk": "at_risk",
     "triaged": "reviewed_in_substance",
@@ -62,6 +70,7 @@ class CaseTable:
     def add(self, d: Docket, rows: np.ndarray, state: CaseState, day: int, warmup_days: int) -> None:
         b = {out: np.array(getattr(d, col)[rows]) for col, out in _COPY.items()}
         b["involuntary_cause"] = d.inv_cause[rows].copy()
+        b["protest_motive"] = d.protest_motive[rows].copy()
         b["procedure"] = d.procedure[rows].copy()
         b["sentence_months"] = np.where(d.convicted[rows], d.sentence[rows], np.nan)
         first, final = d.first_sentence[rows], d.sentence[rows]
@@ -92,10 +101,11 @@ class CaseTable:
             {
                 k: v
                 for k, v in cols.items()
-                if k not in ("involuntary_cause", "procedure", "outcome", "second_instance")
+                if k not in ("involuntary_cause", "protest_motive", "procedure", "outcome", "second_instance")
             }
         )
         out["involuntary_cause"] = pd.Categorical.from_codes(cols["involuntary_cause"], INVOLUNTARY_CAUSES)
+        out["protest_motive"] = pd.Categorical.from_codes(cols["protest_motive"], PROTEST_MOTIVES)
         out["procedure"] = pd.Categorical.from_codes(cols["procedure"], [p.name.lower() for p in Procedure])
         out["outcome"] = pd.Categorical.from_codes(cols["outcome"], [s.name.lower() for s in CaseState])
         out["second_instance"] = pd.Categorical.from_codes(cols["second_instance"], _SECOND)

@@ -17,6 +17,7 @@ COLUMNS: dict[str, Any] = {
     "case_id": np.int64,
     "trials": np.int8,  # first-instance trials begun (a plea lost sends the case to trial anew)
     "arrival": np.int32,
+    "arrival_seq": np.int32,  # place among its world's arrivals of the day (keys its remand stream)
     "district": np.int32,
     "prosecutor": np.int32,
     "judge": np.int32,  # global judge id; judge_local indexes the prosecutor's belief matrix
@@ -36,6 +37,7 @@ COLUMNS: dict[str, Any] = {
     "mitigation": np.bool_,
     "overcharge": np.float32,  # relative overstatement of the charge in the prosecutor's framing
     "view_noise": np.float32,  # the court's case-specific assessment (log), unknowable to the prosecutor
+    "suitability": np.float32,  # suitability for suspension (probit: lower is more suitable)
     "own_T": np.float64,  # the defendant's own belief about the trial sentence, before framing and advice
     "own_p": np.float32,
     "inv_cause": np.int8,  # 0 none, 1 pressure, 2 framing, 3 own error
@@ -67,11 +69,13 @@ COLUMNS: dict[str, Any] = {
     "lawyer_minutes": np.float32,
     # the offer and the agreement
     "discount": np.float32,
+    "target_boost": np.float32,  # discount points added under the application target (within the cap)
     "legal_discount": np.float32,  # the lawful discount the court applies
     "rec": np.float64,
     "rec_lo": np.float64,
     "rec_hi": np.float64,
     "determinate": np.bool_,
+    "rec_suspended": np.bool_,  # the recommendation includes suspension (Art. 176)
     "signed": np.bool_,  # a plea agreement currently stands
     "ever_signed": np.bool_,  # a leniency case
     "lawyer_present": np.bool_,
@@ -89,12 +93,16 @@ COLUMNS: dict[str, Any] = {
     "convicted": np.bool_,
     "adopted": np.bool_,
     "promise_unfulfilled": np.bool_,
+    "suspension_refused": np.bool_,  # suspension recommended and agreed, custody imposed
     "wrong_rec": np.bool_,
+    "rec_reason": np.int8,  # why the court did not adopt the recommendation as signed (Reason), -1 adopted
     "appealed": np.bool_,
     "technical": np.bool_,
     "grounded": np.bool_,
     "protested": np.bool_,
     "punitive": np.bool_,
+    "protest_motive": np.int8,  # the procuratorate's motive on file (MOTIVE_*), 0 none
+    "remanded": np.bool_,  # sent back for retrial by the second instance (Art. 236)
     "leniency_judged": np.bool_,
     # triage (TriageParams): screened at risk at the plea hearing, reviewed in substance at trial,
     # decided in writing at second instance

@@ -22,6 +22,7 @@ Events and their arguments (``rows`` are docket rows):
 ``judged``                rows (first-instance convictions)
 ``appeal_window_closed``  rows, appealed, technical, protested
 ``second_instance``       rows
+``remanded``              rows (sent back for retrial by the second instance; tried anew at first instance)
 ``released``              rows, days detained in this spell, of which after the first relief initiation
 ``closed``                rows, state
 ========================  ==================================================================================
@@ -46,6 +47,7 @@ EVENTS: tuple[str, ...] = (
     "judged",
     "appeal_window_closed",
     "second_instance",
+    "remanded",
     "released",
     "closed",
 )

@@ -60,6 +60,8 @@ class Tally:
     technical_appeals: int = 0
     protests: int = 0
     appealed_or_protested: int = 0
+    remands: int = 0
+    suspension_refusals: int = 0
     detention_days: int = 0
     convictions_first: int = 0
     short_sentences: int = 0

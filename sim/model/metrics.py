@@ -108,6 +108,16 @@ METRICS: dict[str, MetricDef] = {
     "technical_appeal_rate": MetricDef(
         "share", "technical appeals / leniency cases judged at first instance"
     ),
+    "remand_rate": MetricDef(
+        "share",
+        "leniency cases the second instance sent back for retrial (an involuntary plea found on appeal, "
+        "Art. 236) / leniency cases judged at first instance",
+    ),
+    "suspension_refusal_rate": MetricDef(
+        "share",
+        "leniency cases whose agreement recommended suspension and whose judgment imposed custody (an "
+        "unfulfilled promise) / leniency cases judged at first instance",
+    ),
     "relief_rate": MetricDef("per 100", f"relief events of {LENIENCY} per 100 leniency cases"),
     "relief_rate_essential": MetricDef(
         "per 100",
@@ -243,6 +253,8 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
         "acceptance_rate": 1.0 - _ratio(t.appealed_or_protested, t.leniency_judged),
         "technical_appeal_share": _ratio(t.technical_appeals, t.appeals),
         "technical_appeal_rate": _ratio(t.technical_appeals, t.leniency_judged),
+        "remand_rate": _ratio(t.remands, t.leniency_judged),
+        "suspension_refusal_rate": _ratio(t.suspension_refusals, t.leniency_judged),
         "relief_rate": t.relief.sum() * per100,
         "involuntary_plea_rate": _ratio(t.involuntary, t.signed),
         "involuntary_detected_share": _ratio(t.involuntary_found, t.involuntary),

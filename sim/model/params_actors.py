@@ -194,19 +194,30 @@ class ProsecutorParams(Section):
     voluntariness_check_depth: float = P(
         0.1, 0.0, 1.0, "probability", "chance the review-stage plea hearing uncovers an involuntary plea"
     )
+    suspension_view_sd: float = P(
+        0.2,
+        0.0,
+        3.0,
+        "sd (probit)",
+        "error of the prosecutor's judgment of whether the court will find an offender suitable for "
+        "suspension (a consultation reveals the court's view); assumption",
+    )
     punitive_protest_prob: float = P(
         0.04,
         0.0,
         1.0,
         "probability",
-        "chance the procuratorate protests a technical appeal (punitive protest)",
+        "chance the procuratorate protests a groundless appeal against a judgment that kept the plea "
+        "agreement (punitive protest)",
     )
     supervisory_protest_prob: float = P(
         0.04,
         0.0,
         1.0,
         "probability",
-        "chance it protests a first-instance sentence that is wrong by more than the tolerance",
+        "chance it protests a judgment it has a motive to: its recommendation not adopted and the sentence "
+        "below it, or a sentence off the lawful one by more than the tolerance where no recommendation of "
+        "its own was adopted",
     )
     protest_increase: float = P(
         0.5, 0.0, 2.0, "share", "relative increase of the sentence a punitive protest wins at second instance"

@@ -112,7 +112,8 @@ class JudgeParams(Section):
         0.0,
         1.0,
         "probability",
-        "chance second instance corrects a wrong sentence or convicts-in-error it hears",
+        "chance second instance finds a defect on file it hears (a wrong sentence, an involuntary plea, "
+        "innocence, a refused suspension) and corrects or remands",
     )
     trial_days_fast: float = P(
         7.0, 1.0, 60.0, "days", "usual days from receipt to judgment in fast-track (before queueing)"
@@ -120,6 +121,14 @@ class JudgeParams(Section):
     trial_days_summary: float = P(15.0, 1.0, 120.0, "days", "usual days in summary procedure")
     trial_days_ordinary: float = P(45.0, 1.0, 180.0, "days", "usual days in ordinary procedure")
     second_instance_days: float = P(40.0, 1.0, 180.0, "days", "usual days at second instance")
+    suspension_view_sd: float = P(
+        0.2,
+        0.0,
+        3.0,
+        "sd (probit)",
+        "error of the court's judgment of whether an offender is suitable for suspension, around the case's "
+        "suitability; assumption",
+    )
 
 
 class LawParams(Section):

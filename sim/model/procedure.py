@@ -163,6 +163,27 @@ def heavier_than_agreed(months: np.ndarray, agreed_hi: np.ndarray) -> np.ndarray
     return months > agreed_hi * (1 + SAME_SENTENCE_RTOL)
 
 
+def heavier_than_lawful(months: np.ndarray, lawful: np.ndarray, tolerance: float) -> np.ndarray:
+    """A sentence heavier than the lawful one by more than the tolerance: the only wrong sentence a
+    defendant's appeal can correct, since without a protest the second instance may not make it heavier
+    (Art. 237). An appeal against a sentence at or below the lawful one changes nothing unless it raises a
+    real defect (an involuntary plea, innocence, a broken promise of suspension)."""
+    return months > lawful * (1.0 + tolerance)
+
+
+def suspension_threshold(share: float | np.ndarray, view_sd: float | np.ndarray) -> np.ndarray:
+    """Criminal Law Art. 72 leaves suspension to the court's judgment of the offender's risk: a case is
+    suspended when its suitability (standard normal) plus the assessor's error is below this line, which
+    keeps the share of eligible sentences suspended at ``share`` whatever the error."""
+    from scipy.special import ndtri  # lazily: the command line reads this module before any run
+
+    return np.asarray(ndtri(np.clip(share, 1e-9, 1 - 1e-9)) * np.sqrt(1.0 + np.square(view_sd)))
+
+
+# Art. 236(2): after one remand for retrial, the second instance must decide; it may not remand again.
+MAX_REMANDS = 1
+
+
 def second_instance_sentence(first: np.ndarray, proposed: np.ndarray, protested: np.ndarray) -> np.ndarray:
     """Art. 237 (上诉不加刑): on a defendant-only appeal the sentence may not rise; a protest lifts
     the bar."""

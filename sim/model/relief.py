@@ -25,7 +25,10 @@ class ReliefType(IntEnum):
 
 
 class ReliefClass(IntEnum):
-    NONESSENTIAL = 0  # no defect behind it
+    """What a relief initiation can change (v3): essential only when a lawful remedy exists for a real defect
+    on file; otherwise non-essential, whatever the initiator feels."""
+
+    NONESSENTIAL = 0  # no defect a lawful remedy can correct
     ESSENTIAL_AVOIDABLE = 1  # a real defect the system itself caused upstream
     ESSENTIAL_UNAVOIDABLE = 2  # a real defect not of the system's making
 
@@ -39,16 +42,24 @@ class Reason(IntEnum):
     INVOLUNTARY_OWN_ERROR = 2  # signed on the defendant's own misjudgment of the trial outcome
     INNOCENT = 3  # the defendant is factually innocent
     MISCALIBRATED_REC = 4  # the recommendation is off the lawful sentence by more than the tolerance
-    UNEXPLAINED_DEPARTURE = 5  # the court departs above the agreement, lawfully, but gives no reasons
-    WRONG_SENTENCE = 6  # the court's own sentence is off the lawful sentence by more than the tolerance
+    # an appeal against a lawful sentence above the agreement (no reasons): Art. 237 leaves nothing to change
+    UNEXPLAINED_DEPARTURE = 5
+    # the sentence is heavier than the lawful one by more than the tolerance (a defendant's appeal), or off it
+    # either way (a procuratorate's protest)
+    WRONG_SENTENCE = 6
     EXPLAINED_DEPARTURE = 7  # relief against a lawful departure the judgment explained
     # the recommendation was lawful; this judge's norm differs (no prosecutor-judge communication)
     JUDGE_NORM = 8
     TECHNICAL = 9  # technical appeal: to serve a short remainder in the detention house
     MISINFORMATION = 10  # withdrawal by a voluntary signer driven by wrong information
-    PUNITIVE = 11  # punitive protest answering a technical appeal
-    PERCEIVED_UNFAIRNESS = 12  # appeal without a defect
+    PUNITIVE = 11  # punitive protest: a groundless appeal against a judgment that kept the agreement
+    PERCEIVED_UNFAIRNESS = 12  # appeal without a defect (including one against a too lenient sentence)
     FALSE_ALARM = 13  # a voluntary plea found involuntary
+    # the court would have adopted the recommendation without the extra discount the application target drove
+    TARGET_DRIVEN = 14
+    SUSPENSION_REFUSED = 15  # the agreement recommended suspension; the court imposed custody
+    # a supervisory protest that the court did not adopt the recommendation, against a lawful sentence
+    NOT_ADOPTED_PROTEST = 16
 
 
 CLASS_OF_REASON: dict[Reason, ReliefClass] = {
@@ -57,7 +68,7 @@ CLASS_OF_REASON: dict[Reason, ReliefClass] = {
     Reason.INVOLUNTARY_OWN_ERROR: ReliefClass.ESSENTIAL_UNAVOIDABLE,
     Reason.INNOCENT: ReliefClass.ESSENTIAL_UNAVOIDABLE,
     Reason.MISCALIBRATED_REC: ReliefClass.ESSENTIAL_AVOIDABLE,
-    Reason.UNEXPLAINED_DEPARTURE: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.UNEXPLAINED_DEPARTURE: ReliefClass.NONESSENTIAL,
     Reason.WRONG_SENTENCE: ReliefClass.ESSENTIAL_AVOIDABLE,
     Reason.EXPLAINED_DEPARTURE: ReliefClass.NONESSENTIAL,
     Reason.JUDGE_NORM: ReliefClass.NONESSENTIAL,
@@ -66,6 +77,9 @@ CLASS_OF_REASON: dict[Reason, ReliefClass] = {
     Reason.PUNITIVE: ReliefClass.NONESSENTIAL,
     Reason.PERCEIVED_UNFAIRNESS: ReliefClass.NONESSENTIAL,
     Reason.FALSE_ALARM: ReliefClass.NONESSENTIAL,
+    Reason.TARGET_DRIVEN: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.SUSPENSION_REFUSED: ReliefClass.ESSENTIAL_AVOIDABLE,
+    Reason.NOT_ADOPTED_PROTEST: ReliefClass.NONESSENTIAL,
 }
 CLASS_CODE = np.array([CLASS_OF_REASON[r] for r in Reason], dtype=np.int8)  # reason code -> class code
 ESSENTIAL = CLASS_CODE != ReliefClass.NONESSENTIAL  # reason code -> essential

@@ -79,7 +79,19 @@ class CaseStories:
     def on_second_instance(self, rows: np.ndarray) -> None:
         d = self.model.docket
         self._note(
-            rows, "second instance", lambda r: f"Second instance: final sentence {d.sentence[r]:.1f} months."
+            rows,
+            "second instance",
+            lambda r: f"Second instance: the sentence stands at {d.sentence[r]:.1f} months.",
+        )
+
+    def on_remanded(self, rows: np.ndarray) -> None:
+        self._note(
+            rows,
+            "remanded",
+            lambda r: (
+                "Remanded for retrial: the plea was found involuntary on appeal; the defendant decides "
+                "again knowing what a trial would bring, and the case is tried anew."
+            ),
         )
 
     def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
@@ -127,7 +139,11 @@ class CaseStories:
         if d.leniency_judged[r]:
             adopted = " The court adopts the recommendation."
             text += adopted if d.adopted[r] else " The court does not adopt the recommendation."
-            if d.promise_unfulfilled[r]:
+            if d.suspension_refused[r]:
+                text += (
+                    " The agreement promised suspension; the court imposes custody: the promise is not kept."
+                )
+            elif d.promise_unfulfilled[r]:
                 text += " The sentence is above what was signed for: the promise is not fulfilled."
         return text
 
@@ -141,7 +157,13 @@ class CaseStories:
         elif d.appealed[r]:
             parts.append("The defendant appeals.")
         if d.protested[r]:
-            parts.append("The procuratorate protests" + (" (punitive)." if d.punitive[r] else "."))
+            motive = (
+                "",
+                " (punitive)",
+                " (its recommendation not adopted)",
+                " (a sentence off the lawful one)",
+            )
+            parts.append("The procuratorate protests" + motive[int(d.protest_motive[r])] + ".")
         return " ".join(parts)
 
 

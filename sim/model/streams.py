@@ -48,6 +48,7 @@ class Kind(IntEnum):
     ARRIVAL = 1
     STAFF = 2
     SETUP = 3
+    REMAND = 4  # a fresh behaviour block for a case remanded for retrial, keyed by the case itself
 
 
 @dataclass(frozen=True)
@@ -85,12 +86,18 @@ SLOTS: tuple[Slot, ...] = (
     Slot("case.contests", "defendant", "arrival", "arrival", "uniform", "denies the facts"),
     Slot("case.detained", "prosecutor", "arrival", "arrival", "uniform", "arrest"),
     Slot("case.view", "judge", "arrival", "arrival", "normal", "the court's case-specific view (log)"),
+    Slot(
+        "case.suitability", "defendant", "arrival", "arrival", "normal", "suitability for suspension (probit)"
+    ),
     # --- drawn by rejection after the day's rows, in this order
     Slot("case.evidence", "case", "arrival", "tail", "beta", "strength of the evidence"),
     Slot("case.literacy", "defendant", "arrival", "tail", "beta", "legal literacy"),
     # --- the behaviour block of each case (drawn at arrival, read when due)
     Slot("prosecutor.consults", "prosecutor", "review", "case", "uniform", "consults the court on the norm"),
     Slot("prosecutor.determinate", "prosecutor", "review", "case", "uniform", "a determinate recommendation"),
+    Slot(
+        "prosecutor.suspension_view", "prosecutor", "review", "case", "normal", "error of its suspension view"
+    ),
     Slot("defendant.belief", "defendant", "plea hearing", "case", "normal", "error of own trial estimate"),
     Slot("defendant.conviction_belief", "defendant", "plea hearing", "case", "normal", "error of own p"),
     Slot("prosecutor.records", "prosecutor", "plea hearing", "case", "uniform", "the hearing is recorded"),
@@ -112,7 +119,7 @@ SLOTS: tuple[Slot, ...] = (
     Slot("judge.tells", "judge", "trial", "case", "uniform", "tells the prosecutor its view"),
     Slot("judge.convicts", "judge", "trial", "case", "uniform", "conviction at a contested trial"),
     Slot("judge.reasons", "judge", "trial", "case", "uniform", "the judgment gives reasons"),
-    Slot("judge.suspends", "judge", "trial", "case", "uniform", "suspension of the sentence"),
+    Slot("judge.suspension_view", "judge", "trial", "case", "normal", "error of the court's suspension view"),
     Slot("defendant.grievance", "defendant", "appeal window", "case", "normal", "felt unfairness (log)"),
     Slot("defendant.appeal_cost", "defendant", "appeal window", "case", "exponential", "hassle of appeal"),
     Slot("prosecutor.protests", "prosecutor", "appeal window", "case", "uniform", "protests (Art. 228)"),
@@ -167,6 +174,7 @@ for _name in CASE_SLOTS:
 BLOCK_WIDTH = sum(SLOT[n].uses for n in CASE_SLOTS)  # words of behaviour kept per case (docket ``draws``)
 ROW_WIDTH = len(FACT_SLOTS) + BLOCK_WIDTH  # raw words per new case in its arrival stream
 
+_REFILL_STRIDE = -(-BLOCK_WIDTH // 4)  # Philox counter steps per refilled block (four words a step)
 _U52 = 2.0**-52
 _U32 = 2.0**-32
 _SHIFT12 = np.uint64(12)
@@ -194,10 +202,10 @@ class Streams:
             tuple[Kind, int, int, int], tuple[dict[str, tuple[int, tuple[int, ...]]], int]
         ] = {}
 
-    def open(self, kind: Kind, world: int, day: int) -> np.random.Generator:
-        """The generator at the start of stream (kind, world, day)."""
+    def open(self, kind: Kind, world: int, day: int, position: int = 0) -> np.random.Generator:
+        """The generator at the start of stream (kind, world, day), or ``position`` counter steps in."""
         st = self._state
-        st["state"]["counter"] = np.array([0, day, world, int(kind)], dtype=np.uint64)
+        st["state"]["counter"] = np.array([position, day, world, int(kind)], dtype=np.uint64)
         st["buffer_pos"], st["has_uint32"], st["uinteger"] = 4, 0, 0
         self.bits.state = st
         return self.gen
@@ -223,6 +231,16 @@ class Streams:
         raw = np.concatenate(raws).reshape(-1, ROW_WIDTH) if worlds > 1 else raws[0].reshape(-1, ROW_WIDTH)
         tail = {k: (np.concatenate(v) if worlds > 1 else v[0]) for k, v in tail_draws.items()}
         return Arrivals(counts, raw, tail)
+
+    def refill(self, worlds: np.ndarray, days: np.ndarray, seqs: np.ndarray) -> np.ndarray:
+        """Fresh behaviour blocks (one column per case) for cases remanded for retrial: each from its own
+        stream (``REMAND``, the case's world, arrival day and place among that day's arrivals), so a
+        retried case decides anew on words no other case and no other arm's scheduling can touch."""
+        out = np.empty((BLOCK_WIDTH, len(seqs)), dtype=np.uint32)
+        for i, (w, day, seq) in enumerate(zip(worlds.tolist(), days.tolist(), seqs.tolist(), strict=True)):
+            self.open(Kind.REMAND, w, day, position=seq * _REFILL_STRIDE)
+            out[:, i] = (self.bits.random_raw(BLOCK_WIDTH) >> np.uint64(32)).astype(np.uint32)
+        return out
 
     def actors(self, kind: Kind, day: int, worlds: int, judges: int, prosecutors: int, pd: int) -> ActorDraws:
         """The draws of every actor for one day (``STAFF``) or the start (``SETUP``): per world ``judges``

@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.model import procedure as law
 from sim.model import streams
+from sim.model.actors.judge import Judge
 from sim.model.actors.prosecutor import Prosecutor
 
 if TYPE_CHECKING:
@@ -100,6 +101,7 @@ class Defendant(mesa.Agent):
         d.detained_at_arrival[rows] = det
         d.det_since[rows] = np.where(det, model.day, -1)
         d.view_noise[rows] = p.judge.case_view_sd * facts.normal("case.view")
+        d.suitability[rows] = facts.normal("case.suitability")
 
     @classmethod
     def beta_shapes(cls, p: Any) -> dict[str, tuple[Any, Any]]:
@@ -154,14 +156,16 @@ class Defendant(mesa.Agent):
     def decide_plea(cls, model: LeniencyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Accept the offer? Returns (decision, decision of a knowing and free defendant); sets the cause.
 
-        Knowing and free (v2): a plea is involuntary when the same defendant, with accurate beliefs and
-        without coercion above the threshold, would refuse. Denying the facts is a cost of pleading, not an
-        immunity.
+        Knowing and free (v3): a plea is involuntary when the same defendant, knowing what the model's own
+        contested trial would give them (this court's sentence with their mitigation, the true conviction
+        chance) and without coercion above the threshold, would refuse. Denying the facts is a cost of
+        pleading, not an immunity.
         """
         d, df = model.docket, model.params.defendant
         perceived = np.where(d.determinate[rows], d.rec[rows], d.rec_lo[rows])
         gap = cls.utilities(model, rows, perceived, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
-        true_gap = cls.utilities(model, rows, d.rec[rows], d.base[rows], d.p_conv[rows].astype(np.float64))
+        trial = Judge.contested_sentence(model, rows)
+        true_gap = cls.utilities(model, rows, d.rec[rows], trial, d.p_conv[rows].astype(np.float64))
         own_gap = cls.utilities(model, rows, perceived, d.own_T[rows], d.own_p[rows].astype(np.float64))
         taste = d.taste[rows] - df.denial_cost * d.contests[rows]
         pressure = d.pressure[rows].astype(np.float64)
@@ -191,7 +195,8 @@ class Defendant(mesa.Agent):
         p, d = model.params_at(rows), model.docket
         pp = p.prosecutor
         short = Prosecutor.shortfall(model, d.prosecutor[rows])
-        chance = p.power.target_pressure * np.minimum(1.0, pp.insist_base + pp.insist_slope * short)
+        pressure = Prosecutor.target_pressure(model, p)
+        chance = pressure * np.minimum(1.0, pp.insist_base + pp.insist_slope * short)
         go = streams.uniform(model, "prosecutor.insists", rows) < chance
         ins = rows[go]
         deter = 1.0 - pp.recording_deterrence * d.recorded[ins]

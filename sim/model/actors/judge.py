@@ -65,6 +65,29 @@ class Judge(PoolAgent):
         return cls.case_months(model, rows) * model.judges.norm[d.judge[rows]] * (1.0 - discount)
 
     @classmethod
+    def contested_discount(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """The discount a contested trial gives: mitigation only, within the combined cap."""
+        d, p = model.docket, model.params
+        return law.capped_discount(
+            p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap
+        )
+
+    @classmethod
+    def contested_sentence(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """What this court would give these defendants after a contested trial today: the benchmark a
+        knowing plea is judged against, and the sentence a contested trial gives."""
+        return cls.view(model, rows, cls.contested_discount(model, rows))
+
+    @classmethod
+    def suspends(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """Criminal Law Art. 72: the court's judgment of the offender's suitability for suspension (before
+        the sentence's eligibility is checked)."""
+        d, p = model.docket, model.params_at(rows)
+        sd = p.judge.suspension_view_sd
+        view = d.suitability[rows] + sd * streams.normal(model, "judge.suspension_view", rows)
+        return view < law.suspension_threshold(p.case.suspension_share, sd)
+
+    @classmethod
     def procedure_for(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Procedure of first instance: fast-track for eligible plea cases the court takes up (Art. 222),
         summary for other plea cases, ordinary for contested ones (assumption: contested cases go

@@ -5,12 +5,13 @@ The office (an ActorPool) owns the state: each prosecutor's beliefs about the no
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.model import procedure as law
 from sim.model import streams
+from sim.model.actors.judge import Judge
 from sim.model.actors.pool import ActorPool, PoolAgent
 
 if TYPE_CHECKING:
@@ -85,12 +86,16 @@ class Prosecutor(PoolAgent):
         return np.maximum(target - model.prosecutors.rate[prosecutors], 0.0) / target
 
     @classmethod
-    def estimate_trial(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """The prosecutor's estimate of the trial sentence: the charge as brought, times the believed judge
-        norm.
+    def target_pressure(cls, model: LeniencyModel, p: Any) -> Any:
+        """How hard the application target presses (``power.target_pressure``, per world in a batch): not at
+        all where there is no target (``prosecutor.application_target = 0``, e.g. before the SPP's 70 % of
+        August 2019)."""
+        return p.power.target_pressure if model.params.prosecutor.application_target > 0 else 0.0
 
-        With a consultation (coordination) the judge's own norm is known.
-        """
+    @classmethod
+    def estimate_trial(cls, model: LeniencyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The prosecutor's estimate of the trial sentence (the charge as brought, times the believed judge
+        norm) and whether it consulted the court, which reveals the judge's own norm and view of the case."""
         d, p = model.docket, model.params
         believed = np.exp(model.prosecutors.norm_belief[d.prosecutor[rows], d.judge_local[rows]])
         consult = (
@@ -105,7 +110,7 @@ class Prosecutor(PoolAgent):
         model.add_hours("judge", law.Stage.REVIEW, crow, hj)
         norm = np.where(consult, model.judges.norm[d.judge[rows]] * np.exp(d.view_noise[rows]), believed)
         # v2: the charge threat frames the defendant; it is not part of the recommendation
-        return d.base[rows] * norm
+        return d.base[rows] * norm, consult
 
     @classmethod
     def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:
@@ -116,15 +121,16 @@ class Prosecutor(PoolAgent):
         cap = law.discount_cap(d.mitigation[rows], p.law.plea_discount_cap, p.law.combined_discount_cap)
         lawful = pp.base_discount + pp.mitigation_discount * d.mitigation[rows]
         d.legal_discount[rows] = law.capped_discount(lawful, cap)
-        # under the application-rate target a larger discount to secure the plea (a miscalibration the court
-        # sees)
+        # the target channel: under the application-rate target a larger discount to secure the plea, deeper
+        # the further the prosecutor is short of the target (a bent recommendation the court may see)
         boost = (
             pp.target_discount_boost
-            * p.power.target_pressure
+            * cls.target_pressure(model, p)
             * (1.0 + cls.shortfall(model, d.prosecutor[rows]))
         )
         d.discount[rows] = law.capped_discount(lawful + boost, cap)
-        est = cls.estimate_trial(model, rows)
+        d.target_boost[rows] = d.discount[rows] - d.legal_discount[rows]
+        est, consult = cls.estimate_trial(model, rows)
         centre = est * (1.0 - d.discount[rows])
         det = streams.uniform(model, "prosecutor.determinate", rows) < pp.determinate_share
         d.determinate[rows] = det
@@ -133,6 +139,17 @@ class Prosecutor(PoolAgent):
         hw = np.where(det, 0.0, pp.range_half_width)
         d.rec_lo[rows] = centre * (1 - hw)
         d.rec_hi[rows] = centre * (1 + hw)
+        d.rec_suspended[rows] = law.suspension_eligible(centre) & cls.expects_suspension(model, rows, consult)
+
+    @classmethod
+    def expects_suspension(cls, model: LeniencyModel, rows: np.ndarray, consult: np.ndarray) -> np.ndarray:
+        """Art. 176: the recommendation states whether the sentence should be suspended. The prosecutor
+        judges the offender's suitability with its own error; a consultation tells it the court's view."""
+        d, p = model.docket, model.params_at(rows)
+        sd = p.prosecutor.suspension_view_sd
+        own = d.suitability[rows] + sd * streams.normal(model, "prosecutor.suspension_view", rows)
+        mine = own < law.suspension_threshold(p.case.suspension_share, sd)
+        return np.where(consult, Judge.suspends(model, rows), mine)
 
     @classmethod
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
@@ -208,11 +225,40 @@ class Prosecutor(PoolAgent):
         return streams.uniform(model, "prosecutor.adjusts", rows) < model.params.prosecutor.adjust_propensity
 
     @classmethod
-    def protests(
-        cls, model: LeniencyModel, rows: np.ndarray, technical: np.ndarray, wrong: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Art. 228: (punitive protest of a technical appeal, supervisory protest of a wrong sentence)."""
+    def protests(cls, model: LeniencyModel, rows: np.ndarray, motive: np.ndarray) -> np.ndarray:
+        """Art. 228: protest where the file gives the procuratorate a motive (``protest_motives``): a punitive
+        protest of a groundless appeal against a kept agreement, or a supervisory protest."""
         pp, u = model.params_at(rows).prosecutor, streams.uniform(model, "prosecutor.protests", rows)
-        punitive = technical & (u < pp.punitive_protest_prob)
-        supervisory = ~punitive & wrong & (u < pp.supervisory_protest_prob)
-        return punitive, supervisory
+        chance = np.where(motive == MOTIVE_PUNITIVE, pp.punitive_protest_prob, pp.supervisory_protest_prob)
+        return (motive != MOTIVE_NONE) & (u < chance)
+
+    @classmethod
+    def protest_motives(
+        cls, model: LeniencyModel, rows: np.ndarray, appeal: np.ndarray, stated_ground: np.ndarray
+    ) -> np.ndarray:
+        """What on file moves a procuratorate to protest (Art. 228; SPP practice, docs/domain.md §1), first
+        that applies:
+
+        - ``MOTIVE_PUNITIVE``: the defendant appeals a judgment that kept the plea agreement (adopted, no
+          promise broken) and names no ground: the plea's basis is gone (the Guangzhou example).
+        - ``MOTIVE_NOT_ADOPTED``: the court did not adopt the recommendation and sentenced below it.
+        - ``MOTIVE_OFF_LAWFUL``: no recommendation of its own was adopted and the sentence is off the lawful
+          one by more than the tolerance (either way).
+
+        A judgment that adopted the procuratorate's own recommendation gives no supervisory motive."""
+        d, tol = model.docket, model.params.judge.tolerance
+        plea = d.leniency_judged[rows]
+        own = plea & d.adopted[rows]
+        kept = own & ~d.promise_unfulfilled[rows]
+        sentence = d.sentence[rows]
+        below = plea & ~d.adopted[rows] & (sentence < d.rec_lo[rows] * (1 - law.SAME_SENTENCE_RTOL))
+        off = ~own & law.off_lawful(sentence, d.lawful[rows], tol)
+        return np.select(
+            [appeal & kept & ~stated_ground, below, off],
+            [MOTIVE_PUNITIVE, MOTIVE_NOT_ADOPTED, MOTIVE_OFF_LAWFUL],
+            MOTIVE_NONE,
+        ).astype(np.int8)
+
+
+# A procuratorate's motive to protest, on file (docket ``protest_motive``).
+MOTIVE_NONE, MOTIVE_PUNITIVE, MOTIVE_NOT_ADOPTED, MOTIVE_OFF_LAWFUL = 0, 1, 2, 3

@@ -10,50 +10,65 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model import streams
 from sim.model.actors import Defendant, Prosecutor, triage
+from sim.model.actors.prosecutor import MOTIVE_PUNITIVE
 from sim.model.procedure import CaseState, Stage
 from sim.model.relief import INVOLUNTARY_REASON, Reason, ReliefType
-from sim.model.stages.casework import Due, close, relief, schedule
+from sim.model.stages.casework import Due, close, relief, remand, schedule
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
 
 
 def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
-    """Art. 230 window over: appeals (Art. 227) and protests (Art. 228) decided; others become final."""
+    """Art. 230 window over: appeals (Art. 227) and protests (Art. 228) decided; others become final.
+
+    A relief initiation is classed by what it can change (``sim.model.relief``): a defendant's appeal is
+    essential only for a defect a lawful remedy can correct — innocence, an involuntary plea, a refused
+    suspension, a sentence heavier than the lawful one (Art. 237 bars making it heavier, so an appeal
+    against a sentence at or below the lawful one changes nothing else)."""
     d, p = m.docket, m.params
     served = d.det_days[rows] + np.where(d.detained[rows], m.day - d.det_since[rows], 0)
     remaining = d.sentence[rows] * law.DAYS_PER_MONTH - served
     eligible = law.technical_appeal_eligible(d.custodial[rows] & d.detained[rows], remaining)
-    lawful = d.lawful[rows]
-    wrong = law.off_lawful(d.sentence[rows], lawful, p.judge.tolerance)
+    lawful, sentence, tol = d.lawful[rows], d.sentence[rows], p.judge.tolerance
+    too_heavy = law.heavier_than_lawful(sentence, lawful, tol)
     undetected = d.involuntary[rows] & ~d.found_involuntary[rows] & d.signed[rows]
     innocent = d.innocent[rows]
-    defect = innocent | undetected | wrong
+    refused = d.suspension_refused[rows]
+    defect = innocent | undetected | refused | too_heavy
     plea = d.leniency_judged[rows]
     anchor = np.where(plea, d.rec_hi[rows], lawful)  # what was promised, or what seems fair
     appeal, technical = Defendant.decide_appeal(
-        m, rows, anchor, ~wrong, defect, eligible, remaining / law.DAYS_PER_MONTH
+        m, rows, anchor, ~too_heavy, defect, eligible, remaining / law.DAYS_PER_MONTH
     )
-    punitive, supervisory = Prosecutor.protests(m, rows, technical, wrong)
     departed = d.promise_unfulfilled[rows]
-    departure = np.select(
-        [d.wrong_rec[rows], d.explained[rows]],
-        [Reason.MISCALIBRATED_REC, Reason.EXPLAINED_DEPARTURE],
-        Reason.UNEXPLAINED_DEPARTURE,
-    )
-    defect_reason = np.select(
-        [innocent, undetected, wrong, departed],
-        [Reason.INNOCENT, INVOLUNTARY_REASON[d.inv_cause[rows]], Reason.WRONG_SENTENCE, departure],
+    stated = appeal & (defect | departed)  # the petition names a ground the file can check
+    motive = Prosecutor.protest_motives(m, rows, appeal, stated)
+    protested = Prosecutor.protests(m, rows, motive)
+    punitive = protested & (motive == MOTIVE_PUNITIVE)
+    departure = np.where(d.explained[rows], Reason.EXPLAINED_DEPARTURE, Reason.UNEXPLAINED_DEPARTURE)
+    appeal_reason = np.select(
+        [innocent, undetected, refused, too_heavy, technical, departed],
+        [
+            Reason.INNOCENT,
+            INVOLUNTARY_REASON[d.inv_cause[rows]],
+            Reason.SUSPENSION_REFUSED,
+            Reason.WRONG_SENTENCE,
+            Reason.TECHNICAL,
+            departure,
+        ],
         Reason.PERCEIVED_UNFAIRNESS,
     )
-    appeal_reason = np.where(technical, Reason.TECHNICAL, defect_reason)
-    protest_reason = np.where(punitive, Reason.PUNITIVE, Reason.WRONG_SENTENCE)
-    protested = punitive | supervisory
+    off = law.off_lawful(sentence, lawful, tol)
+    protest_reason = np.select(
+        [punitive, off], [Reason.PUNITIVE, Reason.WRONG_SENTENCE], Reason.NOT_ADOPTED_PROTEST
+    )
     d.appealed[rows] = appeal
     d.technical[rows] = technical
-    d.grounded[rows] = appeal & ~technical & defect
+    d.grounded[rows] = stated
     d.protested[rows] = protested
     d.punitive[rows] = punitive
+    d.protest_motive[rows] = np.where(protested, motive, 0)
     relief(m, rows[appeal & plea], Stage.APPEAL, ReliefType.APPEAL, appeal_reason[appeal & plea])
     relief(m, rows[protested & plea], Stage.APPEAL, ReliefType.PROTEST, protest_reason[protested & plea])
     go = appeal | protested
@@ -94,20 +109,35 @@ def written_lane(m: LeniencyModel, rows: np.ndarray) -> np.ndarray:
 
 
 def second_instance(m: LeniencyModel, rows: np.ndarray) -> None:
-    """Second instance: correct real defects; no heavier sentence on a defendant-only appeal (Art. 237)."""
+    """Second instance (Arts. 236-238) on what is on file — the petition's grounds, the protest, the
+    sentence against the lawful one, the agreement — never a motive: a defect found is corrected (a wrong
+    sentence amended, a refused suspension granted, an innocent acquitted) or, for an involuntary plea,
+    the case is remanded for retrial once (Art. 236(2)); no heavier sentence on a defendant-only appeal
+    (Art. 237), which a punitive protest lifts."""
     d, p = m.docket, m.params
-    first = d.sentence[rows]
-    lawful = d.lawful[rows]
-    defect = d.grounded[rows] | (d.protested[rows] & ~d.punitive[rows])
+    first, lawful, tol = d.sentence[rows], d.lawful[rows], p.judge.tolerance
+    protested, punitive, grounds = d.protested[rows], d.punitive[rows], d.grounded[rows]
+    supervisory = protested & ~punitive
+    wrong = np.where(
+        supervisory, law.off_lawful(first, lawful, tol), grounds & law.heavier_than_lawful(first, lawful, tol)
+    )
+    involuntary = grounds & d.involuntary[rows] & ~d.found_involuntary[rows] & d.signed[rows]
+    innocent = grounds & d.innocent[rows]
+    refused = grounds & d.suspension_refused[rows]
     keeps = np.where(d.written_lane[rows], p.triage.written_correction, 1.0)  # a written decision looks less
-    correct = defect & (streams.uniform(m, "judge.corrects", rows) < p.judge.correction_prob * keeps)
-    proposed = np.where(correct, lawful, first)
-    proposed = np.where(d.punitive[rows], first * (1 + p.prosecutor.protest_increase), proposed)
-    d.sentence[rows] = law.second_instance_sentence(first, proposed, d.protested[rows])
-    acquit = correct & d.innocent[rows]
+    finds = streams.uniform(m, "judge.corrects", rows) < p.judge.correction_prob * keeps
+    acquit = finds & innocent
+    remand_ = finds & involuntary & ~acquit & ~d.remanded[rows]
+    amend = finds & ~acquit & ~remand_ & (wrong | involuntary)
+    proposed = np.where(amend, lawful, first)
+    proposed = np.where(punitive, first * (1 + p.prosecutor.protest_increase), proposed)
+    d.sentence[rows] = law.second_instance_sentence(first, proposed, protested)
+    grant = finds & refused & ~acquit & ~remand_ & law.suspension_eligible(d.sentence[rows])
+    d.custodial[rows[grant]] = False
     # a continuation: its reason is the reason of the appeal (or protest) it decides
     lr = rows[d.leniency_judged[rows]]
     relief(m, lr, Stage.APPEAL, ReliefType.SECOND_INSTANCE, d.relief_reason[lr])
     m.events.emit("second_instance", rows)
     close(m, rows[acquit], CaseState.ACQUITTED)
-    close(m, rows[~acquit], CaseState.FINAL)
+    remand(m, rows[remand_])
+    close(m, rows[~acquit & ~remand_], CaseState.FINAL)

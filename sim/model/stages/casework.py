@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import streams
-from sim.model.actors import Defendant, DutyLawyer, triage
+from sim.model.actors import Defendant, DutyLawyer, Judge, triage
 from sim.model.cases import pack_class
 from sim.model.procedure import CaseState, Procedure, Stage, trial_limit
 from sim.model.relief import CLASS_CODE, INITIATING, INVOLUNTARY_REASON, Reason, ReliefType
@@ -94,12 +94,19 @@ def set_aside(m: LeniencyModel, rows: np.ndarray, stage: Stage) -> None:
     # the prosecutor re-reviews the case with the defendant's new decision (relief hours)
     _, hours, _ = m.prosecutors.book(d.prosecutor[rows], m.params.prosecutor.withdrawal_hours)
     m.add_hours("prosecutor", stage, rows, hours, relief=True)
+    knows(m, rows)
+    m.events.emit("plea_set_aside", rows, newly_found)
+
+
+def knows(m: LeniencyModel, rows: np.ndarray) -> None:
+    """An involuntariness finding: the defendant now knows what a contested trial would bring, the pressure
+    is lifted, and the plea stands only if a knowing and free defendant would make it."""
+    d = m.docket
     d.found_involuntary[rows] = True
-    d.belief_T[rows] = d.base[rows]
+    d.belief_T[rows] = Judge.contested_sentence(m, rows)
     d.belief_p[rows] = d.p_conv[rows]
     d.pressure[rows] = 0.0
     d.signed[rows] = d.accept_cf[rows]
-    m.events.emit("plea_set_aside", rows, newly_found)
 
 
 def withdraw(m: LeniencyModel, rows: np.ndarray, stage: Stage, reasons: np.ndarray) -> None:
@@ -165,4 +172,26 @@ def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> Non
 def retry_as_ordinary(m: LeniencyModel, rows: np.ndarray) -> None:
     """Art. 226: a plea case that loses its plea converts to ordinary procedure and is tried anew (relief)."""
     m.docket.procedure[rows] = Procedure.ORDINARY
+    to_trial(m, rows, as_relief=True)
+
+
+def remand(m: LeniencyModel, rows: np.ndarray) -> None:
+    """Remand for retrial (发回重审, Art. 236): the involuntary plea found on appeal is set aside and the
+    case is tried anew at first instance (its hours are relief). The defendant now decides knowing the
+    truth; the retried case draws fresh behaviour from its own remand stream, so its new decisions are
+    not the first trial's."""
+    if not len(rows):
+        return
+    d = m.docket
+    d.remanded[rows] = True
+    d.put_block("draws", rows, m.streams.refill(m.world_of(rows), d.arrival[rows], d.arrival_seq[rows]))
+    d.trials[rows] = 0
+    knows(m, rows)
+    for col in (d.convicted, d.appealed, d.technical, d.grounded, d.protested, d.punitive, d.written_lane):
+        col[rows] = False
+    for col in (d.adopted, d.promise_unfulfilled, d.suspension_refused, d.explained, d.triaged):
+        col[rows] = False
+    d.protest_motive[rows] = 0
+    d.procedure[rows] = np.where(d.signed[rows], Procedure.SUMMARY, Procedure.ORDINARY)
+    m.events.emit("remanded", rows)
     to_trial(m, rows, as_relief=True)

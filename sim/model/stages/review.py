@@ -34,6 +34,8 @@ def arrive(m: LeniencyModel) -> int:
     m.next_case_id += n
     d.case_id[rows] = ids
     d.arrival[rows] = m.day
+    starts = np.cumsum(facts.counts) - facts.counts
+    d.arrival_seq[rows] = np.arange(n) - np.repeat(starts, facts.counts)
     d.state[rows] = CaseState.INVESTIGATION
     d.put_block("draws", rows, facts.behaviour)
     dist = facts.world * m.districts_per_world + facts.integers("case.district", m.districts_per_world)
@@ -49,6 +51,7 @@ def arrive(m: LeniencyModel) -> int:
     Defendant.draw(m, rows, facts)
     d.relief_class[rows] = -1
     d.relief_reason[rows] = -1
+    d.rec_reason[rows] = -1
     d.first_relief_day[rows] = -1
     inv = 3 + facts.exponential("case.investigation", max(p.case.investigation_days_mean - 3, 0.1))
     schedule(m, rows, Due.REVIEW_START, m.day + np.round(inv).astype(np.int32))

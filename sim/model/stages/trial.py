@@ -63,10 +63,17 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     wrong_rec = law.off_lawful(d.rec[rows], lawful, tol)
     d.wrong_rec[rows] = wrong_rec
     adopt = law.art201_adopts(d.rec[rows], d.rec_lo[rows], d.rec_hi[rows], view, tol)
-    # why the court asks: a recommendation off the lawful sentence (the system's own error) or a lawful one
-    # this
-    # judge sees differently (no prosecutor-judge communication)
-    reason = np.where(wrong_rec, Reason.MISCALIBRATED_REC, Reason.JUDGE_NORM)
+    # why the court asks, first that applies: the court would have adopted the recommendation without the
+    # extra discount the application target drove; a recommendation off the lawful sentence (the system's
+    # own error); a lawful one this judge sees differently (no prosecutor-judge communication)
+    unboosted = (1.0 - d.discount[rows] + d.target_boost[rows]) / np.maximum(1.0 - d.discount[rows], 1e-9)
+    adopt_unboosted = law.art201_adopts(
+        d.rec[rows] * unboosted, d.rec_lo[rows] * unboosted, d.rec_hi[rows] * unboosted, view, tol
+    )
+    reason = np.select(
+        [adopt_unboosted, wrong_rec], [Reason.TARGET_DRIVEN, Reason.MISCALIBRATED_REC], Reason.JUDGE_NORM
+    ).astype(np.int8)
+    d.rec_reason[rows] = np.where(adopt, -1, reason)
     ask = rows[~adopt]
     relief(m, ask, Stage.TRIAL, ReliefType.ADJUSTMENT_REQUEST, reason[~adopt])
     adjusted = np.zeros(len(rows), dtype=bool)
@@ -101,11 +108,16 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     out = agreed[(d.procedure[agreed] == Procedure.FAST_TRACK) & ~law.fast_track_eligible(d.rec[agreed])]
     d.procedure[out] = Procedure.SUMMARY
     sentence = np.where(adopt, law.sentence_within_recommendation(d.rec_lo[rows], d.rec_hi[rows], view), view)
-    d.adopted[rows] = adopt | adjusted
-    d.promise_unfulfilled[rows] = law.heavier_than_agreed(sentence, d.rec_hi[rows])
-    m.events.emit("plea_judged", rows, adopt, adjusted)
+    # Art. 176: the agreement states suspension too; the court may adopt the term and refuse the suspension
+    suspend = law.suspension_eligible(sentence) & Judge.suspends(m, rows)
+    refused = d.rec_suspended[rows] & ~suspend
+    d.suspension_refused[rows] = refused
+    relief(m, rows[refused], Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.SUSPENSION_REFUSED)
+    d.adopted[rows] = (adopt | adjusted) & ~refused
+    d.promise_unfulfilled[rows] = law.heavier_than_agreed(sentence, d.rec_hi[rows]) | refused
+    m.events.emit("plea_judged", rows, adopt & ~refused, adjusted & ~refused)
     d.leniency_judged[rows] = True
-    judgment(m, rows, sentence, lawful)
+    judgment(m, rows, sentence, lawful, suspend)
     # a reasoned judgment states the court's view too (learning from informative feedback only), and under
     # coordination the court tells the prosecutor its view on a share of adopted cases
     told = d.explained[rows] | (uniform(m, "judge.tells", rows) < m.params_at(rows).judge.feedback_share)
@@ -114,21 +126,23 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
 
 def judge_contested(m: LeniencyModel, rows: np.ndarray) -> None:
     """A contested trial: conviction on the evidence, a sentence with the mitigation discount only."""
-    d, p = m.docket, m.params
+    d = m.docket
     if not len(rows):
         return
     convicted = uniform(m, "judge.convicts", rows) < d.p_conv[rows]
     close(m, rows[~convicted], CaseState.ACQUITTED)
     rows = rows[convicted]
-    mitig = law.capped_discount(
-        p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap
-    )
-    sentence = Judge.view(m, rows, mitig)
-    judgment(m, rows, sentence, law.lawful_sentence(Judge.case_months(m, rows), mitig))
+    sentence = Judge.contested_sentence(m, rows)
+    lawful = law.lawful_sentence(Judge.case_months(m, rows), Judge.contested_discount(m, rows))
+    d.suspension_refused[rows] = False
+    judgment(m, rows, sentence, lawful, law.suspension_eligible(sentence) & Judge.suspends(m, rows))
 
 
-def judgment(m: LeniencyModel, rows: np.ndarray, sentence: np.ndarray, lawful: np.ndarray) -> None:
-    """Conviction at first instance: reasons (for a share), suspension, and the appeal window opens."""
+def judgment(
+    m: LeniencyModel, rows: np.ndarray, sentence: np.ndarray, lawful: np.ndarray, suspended: np.ndarray
+) -> None:
+    """Conviction at first instance: reasons (for a share), suspension as decided, and the appeal window
+    opens."""
     d, p = m.docket, m.params
     d.sentence[rows] = sentence
     d.first_sentence[rows] = sentence
@@ -139,8 +153,6 @@ def judgment(m: LeniencyModel, rows: np.ndarray, sentence: np.ndarray, lawful: n
     er = rows[d.explained[rows]]
     _, rh, _ = m.judges.book(d.judge[er], p.judge.reasoning_hours)
     m.add_hours("judge", Stage.TRIAL, er, rh)
-    eligible = law.suspension_eligible(sentence)
-    suspended = eligible & (uniform(m, "judge.suspends", rows) < p.case.suspension_share)
     d.custodial[rows] = ~suspended
     release(m, rows[suspended])
     d.state[rows] = CaseState.APPEAL_WINDOW
