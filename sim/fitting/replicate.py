@@ -29,6 +29,19 @@ def run_one(job: tuple[str, int, tuple[str, ...] | None]) -> dict[str, float]:
     return dict(summary) if metrics is None else {m: summary[m] for m in metrics}
 
 
+def run_yearly(job: tuple[str, int, tuple[str, ...]]) -> list[dict[str, float]]:
+    """One replication of a scenario on a calendar (in a worker process): the rows of its yearly.parquet
+    (``year`` and the metrics wanted), the figures a history is judged by. Batched worlds cannot carry a
+    timeline, so each seed is its own model."""
+    scenario_json, seed, metrics = job
+    yearly = simulate(Scenario.model_validate_json(scenario_json), seed, daily=False).yearly
+    if yearly is None:
+        raise ValueError("run_yearly: the scenario has no calendar (run.start_date), so no yearly figures")
+    return [
+        {"year": int(row["year"]), **{m: float(row[m]) for m in metrics}} for row in yearly.to_dict("records")
+    ]
+
+
 class Blocks:
     """Seeds in blocks of at most ``size``, each block the worlds of one batched model.
 
