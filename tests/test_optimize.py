@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +21,9 @@ from sim.model.scenario import REFORMS, load_scenario
 from sim.optimize.levers import LEVER_NAMES, lever, scenario_at
 
 ROOT = Path(__file__).resolve().parent.parent
-OBJ = ("relief_initiations_per_100_nonessential", "undetected_involuntary_per_100", "hours_per_case_total")
+# the shipped spec's objectives (four: non-essential and avoidable essential relief, undetected involuntary
+# pleas, hours), so the tiny search exercises every table and chart the real one draws
+OBJ = tuple(tomllib.loads((ROOT / "experiments" / "resources.toml").read_text())["objectives"])
 
 
 def spec_text(
@@ -133,8 +136,28 @@ def test_the_front_is_non_dominated_within_budget_and_beats_or_matches_each_pack
         p = pkg[cols].to_numpy(dtype=float)
         on = np.all(np.isclose(F, p), axis=1).any()
         assert on or any(_dominates(f, p) for f in F), pkg["label"]
-    for col in ("relief_initiations_per_100_nonessential_mean_fresh", "extra_hours_mean_fresh"):
+    for col in (*(f"{o}_mean_fresh" for o in OBJ), "extra_hours_mean_fresh"):
         assert front[col].notna().all()
+
+
+def test_every_objective_reaches_the_marginal_values_and_the_report(searched: tuple[Path, Path]) -> None:
+    """Four objectives: each gets its marginal columns, a short title in the report and a place in the
+    side-by-side view (no chart or table is built for three only)."""
+    from sim.optimize.report import SHORT, axes_3d
+    from sim.optimize.spec import load_spec
+
+    spec, out = searched
+    assert len(OBJ) == 4 and "relief_initiations_per_100_essential_avoidable" in OBJ
+    marginal = pd.read_csv(out / "marginal.csv")
+    report = (out / "report.html").read_text()
+    for o in OBJ:
+        assert o in SHORT, f"no short title for {o}"
+        if o != "hours_per_case_total":
+            assert {f"d_{o}_per_unit", f"d_{o}_ci", f"d_{o}_per_hour"} <= set(marginal.columns)
+            assert SHORT[o].replace("/", "\\u002f") in report  # an axis title (plotly's JSON escapes '/')
+    assert '"parcoords"' in report
+    parsed, _ = load_spec(spec)
+    assert axes_3d(parsed) == [o for o in OBJ if o != "hours_per_case_total"][:3]
 
 
 def test_resume_reruns_nothing_and_a_different_question_is_refused(searched: tuple[Path, Path]) -> None:

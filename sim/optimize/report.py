@@ -1,5 +1,7 @@
-"""The HTML report of a search: the answer in words first, then the front (2-D and 3-D), the six reform
-packages on the same axes, what each lever costs, and where the next hour does the most good."""
+"""The HTML report of a search: the answer in words first, then the front (2-D against extra hours, 3-D, and
+with more than three objectives every objective side by side), the six reform packages on the same axes, what
+each lever costs, and where the next hour does the most good. Any number of objectives: nothing here assumes
+which, or how many, the spec names."""
 
 from __future__ import annotations
 
@@ -20,24 +22,28 @@ from sim.optimize.search import Outcome, lever_column
 from sim.optimize.spec import OptimizeSpec
 
 SYMBOLS = ("diamond", "square", "triangle-up", "cross", "star", "x", "pentagon", "hexagon", "triangle-down")
+WORD = {  # an objective in a word or two, for the marginal table's columns; any other metric keeps its name
+    "relief_initiations_per_100_nonessential": "non-essential",
+    "relief_initiations_per_100_essential_avoidable": "avoidable ess.",
+    "undetected_involuntary_per_100": "undetected",
+}
 SHORT = {  # table and 3-D axis titles: the full names are in the legend note and the CSVs
     "relief_initiations_per_100_nonessential": "non-essential /100",
+    "relief_initiations_per_100_essential_avoidable": "avoidable ess. /100",
     "undetected_involuntary_per_100": "undetected inv. /100",
     "hours_per_case_total": "hours/case",
     "extra_hours": "extra hours",
 }
 
 
-SHORT_D = {
-    "d_hours_per_unit": "hours / unit",
-    "d_hours_ci": "± hours",
-    "d_relief_initiations_per_100_nonessential_per_unit": "non-essential / unit",
-    "d_relief_initiations_per_100_nonessential_ci": "± non-ess.",
-    "d_relief_initiations_per_100_nonessential_per_hour": "non-essential / hour",
-    "d_undetected_involuntary_per_100_per_unit": "undetected / unit",
-    "d_undetected_involuntary_per_100_ci": "± undet.",
-    "d_undetected_involuntary_per_100_per_hour": "undetected / hour",
-}
+def _short_d(column: str) -> str:
+    """A marginal-table column title: ``d_<objective>_per_unit`` -> '<word> / unit', ``_ci`` -> '± <word>',
+    ``_per_hour`` -> '<word> / hour' (``d_hours_*`` is the lever's cost in hours)."""
+    for suffix, form in (("_per_unit", "{} / unit"), ("_ci", "± {}"), ("_per_hour", "{} / hour")):
+        if column.startswith("d_") and column.endswith(suffix):
+            name = column[2 : -len(suffix)]
+            return form.format(WORD.get(name, name))
+    return column
 
 
 def _short(column: str) -> str:
@@ -214,29 +220,68 @@ def figures(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
             yaxis_title=_label(obj),
         )
         parts.append(_fig(fig, kinds))
-    if len(o) >= 3:
+    axes = axes_3d(spec)
+    if len(axes) == 3:
         fig = go.Figure()
+        # the hours are off the axes when three other objectives fill them: the front's colour shows them
+        shade = spec.budget.metric not in axes
         for df, name, color in ((f, "front", "#2171b5"), (fixed, "today and packages", "#d62728")):
+            marker: dict[str, object] = {"color": color, "size": 4}
+            if shade and name == "front":
+                marker.update(color=df[hours], colorscale="Blues", colorbar={"title": "extra hours"})
             fig.add_scatter3d(
-                x=df[f"{o[0]}_mean"],
-                y=df[f"{o[1]}_mean"],
-                z=df[f"{o[2]}_mean"],
+                x=df[f"{axes[0]}_mean"],
+                y=df[f"{axes[1]}_mean"],
+                z=df[f"{axes[2]}_mean"],
                 mode="markers",
                 name=name,
                 text=df["label"],
-                marker={"color": color, "size": 4},
+                marker=marker,
             )
         fig.update_layout(
             height=520,
             margin={"t": 20},
             scene={
-                "xaxis_title": SHORT.get(o[0], o[0]),
-                "yaxis_title": SHORT.get(o[1], o[1]),
-                "zaxis_title": SHORT.get(o[2], o[2]),
+                "xaxis_title": SHORT.get(axes[0], axes[0]),
+                "yaxis_title": SHORT.get(axes[1], axes[1]),
+                "zaxis_title": SHORT.get(axes[2], axes[2]),
             },
         )
         parts.append(_fig(fig, kinds))
+    if len(o) > 3 and not f.empty:
+        parts.append(_fig(every_objective(spec, f), kinds))
     return "".join(parts)
+
+
+def axes_3d(spec: OptimizeSpec) -> list[str]:
+    """The 3-D view's axes: the objectives other than the budget's hours first (the 2-D charts already plot
+    each against the hours), then the hours; at most three, fewer when the spec has fewer."""
+    rest = [x for x in spec.objectives if x != spec.budget.metric]
+    return [*rest, *(x for x in spec.objectives if x == spec.budget.metric)][:3]
+
+
+def every_objective(spec: OptimizeSpec, front: pd.DataFrame) -> go.Figure:
+    """Every objective of the front side by side (parallel coordinates), one line per policy coloured by its
+    extra hours: with four or more objectives no 3-D view holds them all."""
+    dims = [
+        {"label": SHORT.get(x, x), "values": front[f"{x}_mean"]}
+        for x in spec.objectives
+        if x != spec.budget.metric
+    ]
+    dims.append({"label": SHORT["extra_hours"], "values": front["extra_hours_mean"]})
+    fig = go.Figure(
+        go.Parcoords(
+            line={
+                "color": front["extra_hours_mean"],
+                "colorscale": "Blues",
+                "showscale": True,
+                "colorbar": {"title": "extra hours"},
+            },
+            dimensions=dims,
+        )
+    )
+    fig.update_layout(height=420, margin={"t": 60, "l": 60, "r": 60})
+    return fig
 
 
 def marginal_section(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
@@ -254,7 +299,7 @@ def marginal_section(spec: OptimizeSpec, out: Outcome, kinds: set[str]) -> str:
     cols = ["lever", "at", "d_hours_per_unit", "d_hours_ci"]
     for x in objs:
         cols += [f"d_{x}_per_unit", f"d_{x}_ci", f"d_{x}_per_hour"]
-    table = m[cols].round(3).rename(columns=lambda c: SHORT_D.get(c, c))
+    table = m[cols].round(3).rename(columns=_short_d)
     return (
         f"<p>At front point {out.point} ({esc(_levers_text(point, spec))}): the change in each objective "
         f"per full unit of each lever (estimated from a step of {spec.search.marginal_step:g} on "

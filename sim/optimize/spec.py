@@ -18,9 +18,11 @@ from sim.model.metrics import METRICS
 from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
 from sim.optimize.levers import LEVER_NAMES
 
-# The default objectives: non-essential relief, what the review misses, and what it all costs.
+# The default objectives: non-essential relief, the essential relief better practice would have made
+# unnecessary (what most reforms aim at), what the review misses, and what it all costs.
 DEFAULT_OBJECTIVES = (
     "relief_initiations_per_100_nonessential",
+    "relief_initiations_per_100_essential_avoidable",
     "undetected_involuntary_per_100",
     "hours_per_case_total",
 )
