@@ -126,6 +126,7 @@ class Bookkeeping:
         k.add("determinate", c, d.determinate[c])
         k.add("discount_sum", c, d.discount[c])
         k.add("involuntary", c, d.involuntary[c])
+        k.add_at("involuntary_cause", c, (d.inv_cause[c],), 1)
         self.signed_today += len(signed)
 
     def on_plea_set_aside(self, rows: np.ndarray, newly_found: np.ndarray) -> None:

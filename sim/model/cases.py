@@ -10,9 +10,8 @@ import pandas as pd
 
 from sim.model.docket import Docket
 from sim.model.procedure import CaseState, Procedure
-from sim.model.relief import INITIATING, ReliefClass
+from sim.model.relief import INITIATING, INVOLUNTARY_CAUSES, ReliefClass
 
-INVOLUNTARY_CAUSES = ("", "pressure", "framing", "own_error")  # docket ``inv_cause`` codes
 # docket ``protest_motive`` codes (sim.model.actors.prosecutor MOTIVE_*): the motive on file of a protest
 PROTEST_MOTIVES = ("", "punitive", "not_adopted", "off_lawful")
 _CLASS_NAMES = ("",) + tuple(c.name.lower() for c in ReliefClass)  # 2-bit slot value -> class name

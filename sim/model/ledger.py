@@ -72,6 +72,8 @@ class Tally:
     hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
     relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
     relief_reason: np.ndarray = field(default_factory=lambda: np.zeros(len(Reason), dtype=np.int64))
+    # signed pleas by involuntariness cause (docket ``inv_cause``: 0 voluntary, 1-3 the causes)
+    involuntary_cause: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
     initiations: np.ndarray = field(
         default_factory=lambda: np.zeros((len(ReliefType), len(ReliefClass)), dtype=np.int64)
     )

@@ -25,7 +25,14 @@ from sim.model.ledger import (  # re-exported for the model's observers and the 
     Tally,
 )
 from sim.model.procedure import Stage
-from sim.model.relief import CLASS_OF_REASON, INITIATING, Reason, ReliefClass, ReliefType
+from sim.model.relief import (
+    CLASS_OF_REASON,
+    INITIATING,
+    INVOLUNTARY_CAUSES,
+    Reason,
+    ReliefClass,
+    ReliefType,
+)
 
 __all__ = [
     "ACTORS",
@@ -132,6 +139,15 @@ METRICS: dict[str, MetricDef] = {
         "signed agreements the defendant would have refused with accurate beliefs and no coercion / "
         "agreements signed",
     ),
+    **{
+        f"involuntary_plea_rate_{cause}": MetricDef(
+            "share",
+            f"involuntary pleas whose cause is {cause.replace('_', ' ')} (decisive coercion; false beliefs "
+            "from framing or advice; the defendant's own misjudgment: the first that applies) / agreements "
+            "signed",
+        )
+        for cause in INVOLUNTARY_CAUSES[1:]
+    },
     "involuntary_detected_share": MetricDef(
         "share",
         "involuntary pleas found involuntary by the review-stage plea hearing or by the court / involuntary "
@@ -257,6 +273,10 @@ def summarise(t: Tally, open_cases: int) -> dict[str, float]:
         "suspension_refusal_rate": _ratio(t.suspension_refusals, t.leniency_judged),
         "relief_rate": t.relief.sum() * per100,
         "involuntary_plea_rate": _ratio(t.involuntary, t.signed),
+        **{
+            f"involuntary_plea_rate_{cause}": _ratio(int(t.involuntary_cause[i]), t.signed)
+            for i, cause in enumerate(INVOLUNTARY_CAUSES[1:], start=1)
+        },
         "involuntary_detected_share": _ratio(t.involuntary_found, t.involuntary),
         "undetected_involuntary_per_100": (t.involuntary - t.involuntary_found) * per100,
         "innocent_plea_rate": _ratio(t.innocent_signed, t.innocent_review_concluded),

@@ -95,3 +95,4 @@ INITIATING = (
 INVOLUNTARY_REASON = np.array(
     [-1, Reason.INVOLUNTARY_PRESSURE, Reason.INVOLUNTARY_FRAMING, Reason.INVOLUNTARY_OWN_ERROR], dtype=np.int8
 )  # involuntariness cause code (docket ``inv_cause``: 0 none, 1 pressure, 2 framing, 3 own error) -> reason
+INVOLUNTARY_CAUSES = ("", "pressure", "framing", "own_error")  # docket ``inv_cause`` codes, by name

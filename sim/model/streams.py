@@ -20,6 +20,8 @@ draws do not depend on the batch it runs in. The kinds:
 - ``STAFF`` (world, day) and ``SETUP`` (world): a fixed number of words per actor and slot (judges' drift
   and turnover, prosecutors' turnover and fresh beliefs; first norms and beliefs), so no actor's draw
   depends on another's.
+- ``REMAND`` (world, arrival day, place among that day's arrivals): a fresh behaviour block for a case the
+  second instance sends back for retrial (model v3), so its second round of decisions is its own.
 
 Transforms are exact inverse CDFs of open-interval uniforms (normal: ``ndtri``; exponential: ``-log``), so a
 draw is one uniform whatever its distribution; behavioural uniforms have 32 bits, facts and actors' 52.

@@ -1,7 +1,8 @@
 """The reference of tests/test_streams.py: the summary figures of 100 classroom replications (seeds
-1000-1099, drain 150 days) of the model before per-case streams.
+1000-1099, drain 150 days), each its own unbatched model, of the code in a checkout.
 
-``git worktree add /tmp/old 51a184b && python tests/data/make_streams_reference.py /tmp/old OUT.csv``
+``python tests/data/make_classroom_reference.py . tests/data/classroom_reference.csv`` (made from the model v3
+code; the same script made the per-case streams' reference from commit 51a184b, the model before them).
 """
 
 from __future__ import annotations
