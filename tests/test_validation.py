@@ -1,15 +1,21 @@
 """Validation at small scale: the §6 decision results on constructed defendants, and claims of §3/§4 as paired
-experiments with common random numbers whose effect must vanish when the mechanism is switched off."""
+experiments with common random numbers whose effect must vanish when its path is cut."""
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
+import pandas as pd
 import pytest
 
 from sim.fitting import validation as v
 from sim.fitting.calibration import baseline
+from sim.fitting.claims import Arm, Claim
 from sim.fitting.replicate import seed_list, worker_pool
+from sim.model.scenario import Scenario
 
 SEEDS = seed_list(4242, 8)
 
@@ -40,10 +46,10 @@ def _small(days: int = 100) -> object:
     return baseline().with_overrides({"run.days": days, "run.drain_days": 200, "run.warmup_days": 0})
 
 
-@pytest.mark.parametrize("cid", ["C3", "R2", "R5"])  # C4 (rare technical appeals) needs the full-length table
+@pytest.mark.parametrize("cid", ["C3", "R1", "R5"])  # C4 (rare technical appeals) needs the full-length table
 def test_claim_holds_and_travels_through_its_mechanism(cid: str) -> None:
     """Paired over 8 seeds at district scale, 100 days: effect in the expected direction (CI excludes 0)
-    and at least 75 % of it gone when the mechanism is switched off."""
+    and at least 75 % of it gone when its path is cut."""
     row = v.run_claims([_claim(cid)], _small(), SEEDS, goals=False).iloc[0]
     assert row["holds"] == "yes", row.to_dict()
     assert row["share_through_mechanism"] >= v.MECHANISM_SHARE and row["through_mechanism"] == "yes", (
@@ -51,17 +57,128 @@ def test_claim_holds_and_travels_through_its_mechanism(cid: str) -> None:
     )
 
 
-def test_arms_of_an_ablation_reset_only_the_named_levers() -> None:
+def test_arms_of_a_path_cut_carry_the_cut_on_both_sides_and_nothing_else() -> None:
     c = _claim("R1")
-    arms = v.claim_arms(c, baseline())
-    base, reform, off = arms["control"].flat(), arms["treatment"].flat(), arms["treatment_off"].flat()
-    for k in c.ablate:
-        assert off[k] == base[k] != reform[k]
-    assert (
-        off["judge.record_review_hours"]
-        == reform["judge.record_review_hours"]
-        != base["judge.record_review_hours"]
+    arms = {k: s.flat() for k, s in v.claim_arms(c, baseline()).items()}
+    assert c.off_kind == "path cut" and c.off
+    for k, value in c.off.items():
+        assert arms["control_off"][k] == arms["treatment_off"][k] == value
+    for side in ("control", "treatment"):
+        moved = {k for k in arms[side] if arms[side][k] != arms[f"{side}_off"][k]}
+        assert moved <= set(c.off), moved
+
+
+def test_every_shipped_cut_is_a_path_cut() -> None:
+    """No claim of claims.toml cuts a parameter its treatment changes or leaves its arms the same: the
+    table would say "not a path cut" (checked on the scenarios, nothing run)."""
+    base = baseline()
+    for c in v.CLAIMS:
+        assert v.path_cut_problem(c, v.claim_arms(c, base)) == "", c.id
+        assert (c.off_kind == "none") == bool(c.reason), c.id
+
+
+# --- the mechanism check on synthetic replications (no simulation)
+# ---------------------------------------------------------------------------------------------------------
+LOW, HIGH = {"power.target_pressure": 0.2}, {"power.target_pressure": 0.85}
+
+
+def _toy(off: Mapping[str, Any], control: Mapping[str, Any] = LOW, treatment: Arm | None = None) -> Claim:
+    """A claim on a made-up metric ``m``: target pressure 0.2 -> 0.85 raises it."""
+    return Claim("T", "§3", "toy", "toy path", "m", 1, Arm(control), treatment or Arm(HIGH), off=off)
+
+
+def _reps(**arms: Sequence[float]) -> dict[str, list[dict[str, float]]]:
+    """Per-seed values of ``m`` for each named arm."""
+    return {name: [{"m": x} for x in xs] for name, xs in arms.items()}
+
+
+CUT = {"prosecutor.target_discount_boost": 0.0}
+ON = {"control": [1.0, 1.2, 0.9, 1.1], "treatment": [2.0, 2.3, 1.8, 2.1]}  # effect +1.0
+
+
+@pytest.mark.parametrize(
+    ("control_off", "treatment_off", "through", "share"),
+    [
+        ([1.0, 1.1, 0.9, 1.0], [1.1, 1.2, 1.0, 1.1], "yes", 0.9),  # the cut leaves 0.1 of 1.0
+        ([1.0, 1.1, 0.9, 1.0], [1.5, 1.6, 1.4, 1.5], "no", 0.5),  # it leaves half
+        ([1.0, 1.1, 0.9, 1.0], [0.8, 0.9, 0.7, 0.8], "yes", 1.2),  # it reverses the effect
+        ([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], v.BY_CONSTRUCTION, 1.0),  # nothing left to measure
+        ([0.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.2, 0.0], "yes", 0.95),  # 0 on all seeds but one: measured
+    ],
+)
+def test_the_share_through_the_mechanism_comes_from_the_path_cut(
+    control_off: list[float], treatment_off: list[float], through: str, share: float
+) -> None:
+    c = _toy(CUT)
+    row = v.claim_row(
+        c, v.claim_arms(c, baseline()), _reps(**ON, control_off=control_off, treatment_off=treatment_off)
     )
+    assert row["holds"] == "yes" and row["effect"] == pytest.approx(1.0)
+    assert row["through_mechanism"] == through
+    assert row["share_through_mechanism"] == pytest.approx(share)
+
+
+def test_a_claim_that_does_not_hold_is_not_through_its_mechanism() -> None:
+    c = _toy(CUT)
+    reps = _reps(
+        control=[1.0, 1.2, 0.9, 1.1],
+        treatment=[1.1, 1.0, 1.0, 1.0],
+        control_off=[1.0] * 4,
+        treatment_off=[1.0] * 4,
+    )
+    row = v.claim_row(c, v.claim_arms(c, baseline()), reps)
+    assert (row["holds"], row["through_mechanism"]) == ("no", "no")
+
+
+@pytest.mark.parametrize(
+    ("claim", "words"),
+    [
+        # the cut sets the very key the treatment changes: an ablation, both off arms alike
+        (_toy({"power.target_pressure": 0.5}), "power.target_pressure, which the treatment changes"),
+        # a reform that changes nothing the control does not already have: the same scenario with any cut
+        (
+            _toy(
+                CUT, control={"judge.reasoning_quality": 0.85}, treatment=Arm(reforms=("judgment_reasoning",))
+            ),
+            "same scenario",
+        ),
+    ],
+)
+def test_a_cut_that_switches_the_cause_off_is_not_a_path_cut(claim: Claim, words: str) -> None:
+    arms = v.claim_arms(claim, baseline())
+    problem = v.path_cut_problem(claim, arms)
+    assert words in problem
+    row = v.claim_row(claim, arms, _reps(**ON))  # its off arms are not run
+    assert row["through_mechanism"] == v.NOT_A_PATH_CUT and row["off_note"] == problem
+    assert math.isnan(row["off_effect"]) and math.isnan(row["share_through_mechanism"])
+    md = v.validation_markdown(pd.DataFrame([row]), "t")
+    assert f"{v.NOT_A_PATH_CUT}: {problem}" in md
+
+
+def test_run_claims_runs_no_off_arm_for_a_cut_that_is_not_a_path_cut(monkeypatch: pytest.MonkeyPatch) -> None:
+    ran: list[Scenario] = []
+
+    def fake(scenarios: Sequence[Scenario], seeds: Sequence[int], *_: Any) -> list[list[dict[str, float]]]:
+        ran.extend(scenarios)
+        return [[{"m": s.power.target_pressure} for _ in seeds] for s in scenarios]
+
+    monkeypatch.setattr(v, "run_replications", fake)
+    table = v.run_claims([_toy({"power.target_pressure": 0.5})], baseline(), [1, 2, 3], goals=False)
+    assert len(ran) == 2 and table.iloc[0]["through_mechanism"] == v.NOT_A_PATH_CUT
+    ran.clear()
+    table = v.run_claims([_toy(CUT)], baseline(), [1, 2, 3], goals=False)
+    assert (
+        len(ran) == 4 and table.iloc[0]["through_mechanism"] == "no"
+    )  # m is the pressure: the cut leaves it
+
+
+def test_a_claim_without_a_cut_gives_its_reason() -> None:
+    c = Claim("T", "§3", "toy", "toy path", "m", 1, Arm(LOW), Arm(HIGH), off_kind="none", reason="no knob")
+    arms = v.claim_arms(c, baseline())
+    assert set(arms) == {"control", "treatment"}
+    row = v.claim_row(c, arms, _reps(**ON))
+    assert (row["through_mechanism"], row["off_note"]) == ("n/a", "no knob")
+    assert "not cut: no knob" in v.validation_markdown(pd.DataFrame([row]), "t")
 
 
 def test_markdown_table_lists_every_row() -> None:
@@ -80,6 +197,7 @@ def test_full_validation_table_claims_that_hold() -> None:
         "C1a",
         "C1b",
         "C1d",
+        "C1e",
         "C2a",
         "C2b",
         "C3",
@@ -109,7 +227,11 @@ def test_claims_file_errors_name_the_file_the_claim_and_the_key(tmp_path) -> Non
     for bad, words in (
         (text.replace('off = "norms_off"', 'off = "no_such_set"', 1), ["claims[", "no_such_set"]),
         (text.replace("direction = 1", "direction = 2", 1), ["claims[0] (C1)", "direction"]),
-        (text.replace('off_kind = "ablation"', 'off_kind = "switch"', 1), ["off_kind", "path cut"]),
+        (text.replace('\noff_kind = "none"', '\noff_kind = "switch"', 1), ["off_kind", "path cut"]),
+        (text.replace('\noff_kind = "none"', '\noff_kind = "ablation"', 1), ["off_kind", "path cut, none"]),
+        (text.replace('off = "norms_off"', 'ablate = ["judge.norm_sd"]', 1), ["unknown key ablate"]),
+        (text.replace('off = "norms_off"', "", 1), ["path cut needs off"]),
+        (re.sub(r"\nreason = .*", "", text, count=1), ["needs a reason"]),
     ):
         path = tmp_path / "claims.toml"
         path.write_text(bad, encoding="utf-8")

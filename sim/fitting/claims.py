@@ -1,8 +1,8 @@
 """The validation claims as data: ``experiments/validation/claims.toml`` read into ``Claim`` objects.
 
 Each claim is a paired experiment (control and treatment arms on the calibrated baseline, common random
-numbers) with the parameters that switch its mechanism off. A bad entry is one ``ScenarioError`` naming the
-file, the claim and the key.
+numbers) with the parameters that cut its path (the link from the cause to the outcome), or the reason no
+parameter isolates that path. A bad entry is one ``ScenarioError`` naming the file, the claim and the key.
 """
 
 from __future__ import annotations
@@ -16,7 +16,20 @@ from typing import Any
 from sim.model.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario, read_toml
 
 CLAIMS_FILE = Path(__file__).resolve().parents[2] / "experiments" / "validation" / "claims.toml"
-OFF_KINDS = ("path cut", "ablation", "none")
+OFF_KINDS = ("path cut", "none")
+CLAIM_KEYS = (
+    "id",
+    "section",
+    "claim",
+    "mechanism",
+    "metric",
+    "direction",
+    "control",
+    "treatment",
+    "off_kind",
+    "off",
+    "reason",
+)
 ARM_KEYS = ("overrides", "reforms", "set", "preset")
 PRESETS = ("power_low", "power_high")
 
@@ -37,7 +50,8 @@ class Arm:
 
 @dataclass(frozen=True)
 class Claim:
-    """A causal claim as a paired experiment, with the parameters that switch its mechanism off."""
+    """A causal claim as a paired experiment, with the overrides that cut its path on both arms (or, with
+    ``off_kind = "none"``, the reason no parameter isolates the path)."""
 
     id: str
     section: str
@@ -47,9 +61,9 @@ class Claim:
     direction: int  # +1: treatment raises the metric; -1: lowers it
     control: Arm
     treatment: Arm
-    off_kind: str = "path cut"  # "path cut" (same overrides on both arms), "ablation" (levers reset), "none"
+    off_kind: str = "path cut"  # "path cut" (the same overrides on both arms) or "none" (not cut)
     off: Mapping[str, Any] = field(default_factory=dict)  # path cut: applied to both arms
-    ablate: tuple[str, ...] = ()  # ablation: treatment keys held at the control's values
+    reason: str = ""  # off_kind "none": why the path is not cut
 
 
 def preset_power(name: str) -> dict[str, Any]:
@@ -87,6 +101,11 @@ def load_claims(path: Path = CLAIMS_FILE) -> tuple[Claim, ...]:
         missing = [k for k in ("id", "section", "claim", "mechanism", "metric", "direction") if k not in raw]
         if missing:
             raise ScenarioError(f"{where}: missing {', '.join(missing)}")
+        unknown = sorted(set(raw) - set(CLAIM_KEYS))
+        if unknown:
+            raise ScenarioError(
+                f"{where}: unknown key {', '.join(unknown)}; allowed: {', '.join(CLAIM_KEYS)}"
+            )
         if raw["direction"] not in (1, -1):
             raise ScenarioError(f"{where}: direction must be 1 or -1, got {raw['direction']!r}")
         kind = raw.get("off_kind", "path cut")
@@ -99,6 +118,15 @@ def load_claims(path: Path = CLAIMS_FILE) -> tuple[Claim, ...]:
                     f"{where}: off = '{off}' names no [sets] table; [sets] has {', '.join(sets)}"
                 )
             off = sets[off]
+        reason = raw.get("reason", "")
+        if kind == "path cut" and not off:
+            raise ScenarioError(
+                f"{where}: a path cut needs off (the overrides that cut the path on both arms)"
+            )
+        if kind == "none" and (off or not reason):
+            raise ScenarioError(
+                f'{where}: off_kind = "none" takes no off and needs a reason (why it is not cut)'
+            )
         claims.append(
             Claim(
                 raw["id"],
@@ -111,7 +139,7 @@ def load_claims(path: Path = CLAIMS_FILE) -> tuple[Claim, ...]:
                 _arm(raw.get("treatment", {}), sets, f"{where} treatment"),
                 off_kind=kind,
                 off=dict(off),
-                ablate=tuple(raw.get("ablate", ())),
+                reason=reason,
             )
         )
     ids = [c.id for c in claims]

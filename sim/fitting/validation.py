@@ -3,14 +3,17 @@ effect, and does the effect travel through the named mechanism? Plus the classic
 checked on the defendant.
 
 Every simulated claim is a paired experiment with common random numbers: the control and treatment arms run
-on the same seeds, the effect is the mean paired difference of one metric with its 95 % t-interval. The
-mechanism check repeats the experiment with the mechanism switched off by parameters ("path cut": the same
-overrides on both arms, e.g. ``lawyer.misleading_strength = 0``; or "ablation": the reform applied with the
-mechanism's own levers held at their baseline values). A claim *holds* when the interval excludes zero in
-the expected direction; it *travels through the mechanism* when switching the mechanism off removes at
-least ``MECHANISM_SHARE`` (75 %) of the effect, i.e. 1 - effect_off / effect >= 0.75 (an effect that
-reverses when the mechanism is off counts as > 100 %). Nothing here is tuned to pass: a claim that fails is
-reported as failing.
+on the same seeds, the effect is the mean paired difference of one metric with its 95 % t-interval. A claim
+*holds* when the interval excludes zero in the expected direction.
+
+The mechanism check repeats the experiment with the claim's *path* cut: the same overrides on both arms break
+the link from the cause to the outcome and leave the cause as it is (``lawyer.misleading_strength = 0``: the
+lawyers stay formalised, their advice no longer echoes the framing). The claim travels *through the
+mechanism* when it holds and the cut removes at least ``MECHANISM_SHARE`` (75 %) of the effect (an effect
+that reverses counts as > 100 %). The cuts that would pass whatever the mechanism are detected, not labelled
+by hand: one that switches the cause off ("not a path cut", ``path_cut_problem``) and one under which the
+metric is 0 in both arms on every seed ("by construction"). A claim whose path no parameter isolates says
+so (``off_kind = "none"`` with its reason). Nothing here is tuned to pass: a failing claim is reported.
 
 The claims are data (``experiments/validation/claims.toml``, read by ``sim.fitting.claims``); the §6
 decision checks are in ``sim.fitting.decisions``.
@@ -41,7 +44,10 @@ from sim.fitting.targets import ROOT
 from sim.model.scenario import SCENARIO_DIR, Scenario, load_scenario
 
 OUT_DIR = ROOT / "experiments" / "validation"
-MECHANISM_SHARE = 0.75  # the effect "travels through the mechanism" if switching it off removes >= 75 % of it
+MECHANISM_SHARE = 0.75  # the effect "travels through the mechanism" if cutting its path removes >= 75 % of it
+ZERO = 1e-9  # a metric this close to 0 is 0 (a rate or count per 100 of events that cannot happen)
+BY_CONSTRUCTION = "by construction"  # the cut makes the metric 0 in both arms: no test of the mechanism
+NOT_A_PATH_CUT = "not a path cut"  # the cut switches the cause off: the share would be 100 % automatically
 SEED_ENTROPY = 20240402
 
 
@@ -56,23 +62,96 @@ GOAL_METRICS = (
 
 
 def claim_arms(claim: Claim, base: Scenario) -> dict[str, Scenario]:
-    """The scenarios of a claim: control/treatment, and the same with the mechanism off (if any)."""
+    """The scenarios of a claim: control and treatment, and with a path cut both again with the cut."""
     arms = {"control": claim.control.build(base), "treatment": claim.treatment.build(base)}
     if claim.off_kind == "path cut":
         arms["control_off"] = claim.control.build(base, claim.off)
         arms["treatment_off"] = claim.treatment.build(base, claim.off)
-    elif claim.off_kind == "ablation":
-        flat = arms["control"].flat()
-        arms["control_off"] = arms["control"]
-        arms["treatment_off"] = claim.treatment.build(base, {k: flat[k] for k in claim.ablate})
     return arms
 
 
+def _params(s: Scenario) -> dict[str, Any]:
+    """The flat parameters without ``meta`` (its name and reform list differ between equal scenarios)."""
+    return {k: v for k, v in s.flat().items() if not k.startswith("meta.")}
+
+
+def path_cut_problem(claim: Claim, arms: Mapping[str, Scenario]) -> str:
+    """Why the claim's cut is not a path cut ("" if it is, or there is no cut): it sets a parameter the
+    treatment changes, or leaves both arms the same scenario. Either switches the cause off rather than its
+    link to the outcome, so the effect with the cut would be 0 and the share 100 % whatever the mechanism."""
+    if "control_off" not in arms:
+        return ""
+    control, treatment = _params(arms["control"]), _params(arms["treatment"])
+    cause = sorted(k for k in claim.off if control.get(k) != treatment.get(k))
+    if cause:
+        return f"the cut sets {', '.join(cause)}, which the treatment changes"
+    if _params(arms["control_off"]) == _params(arms["treatment_off"]):
+        return "the cut leaves both arms the same scenario"
+    return ""
+
+
 def _effect(
-    reps: Mapping[str, list[dict[str, float]]], a: str, b: str, metric: str
+    reps: Mapping[str, Sequence[Mapping[str, float]]], a: str, b: str, metric: str
 ) -> tuple[float, float, float]:
     diffs = [tb[metric] - ta[metric] for ta, tb in zip(reps[a], reps[b], strict=True)]
     return mean_interval(diffs)
+
+
+def claim_row(
+    claim: Claim,
+    arms: Mapping[str, Scenario],
+    reps: Mapping[str, Sequence[Mapping[str, float]]],
+    *,
+    goals: bool = True,
+) -> dict[str, Any]:
+    """One claim's row from its arms' per-seed metrics (the off arms may be missing when the cut is not a
+    path cut): effect, holds, and the mechanism check with its degenerate cases detected."""
+    c = claim
+    m, lo, hi = _effect(reps, "control", "treatment", c.metric)
+    holds = (lo > 0) if c.direction > 0 else (hi < 0)
+    problem = path_cut_problem(c, arms)
+    row: dict[str, Any] = {
+        "id": c.id,
+        "section": c.section,
+        "claim": c.claim,
+        "metric": c.metric,
+        "expected": "+" if c.direction > 0 else "-",
+        "control_mean": mean_interval(r[c.metric] for r in reps["control"])[0],
+        "effect": m,
+        "ci_lo": lo,
+        "ci_hi": hi,
+        "holds": "yes" if holds else "no",
+        "mechanism": c.mechanism,
+        "off_kind": c.off_kind,
+        "off": ", ".join(f"{k}={v}" for k, v in c.off.items()),
+        "off_note": c.reason or problem,
+        "off_effect": math.nan,
+        "off_lo": math.nan,
+        "off_hi": math.nan,
+        "control_off_mean": math.nan,
+        "share_through_mechanism": math.nan,
+        "through_mechanism": "n/a" if c.off_kind == "none" else NOT_A_PATH_CUT,
+    }
+    if c.off_kind == "path cut" and not problem:
+        om, olo, ohi = _effect(reps, "control_off", "treatment_off", c.metric)
+        share = 1.0 - om / m if m and not math.isnan(m) else math.nan
+        nothing_left = all(
+            abs(r[c.metric]) <= ZERO for a in ("control_off", "treatment_off") for r in reps[a]
+        )
+        through = "yes" if holds and share >= MECHANISM_SHARE else "no"
+        row.update(
+            off_effect=om,
+            off_lo=olo,
+            off_hi=ohi,
+            control_off_mean=mean_interval(r[c.metric] for r in reps["control_off"])[0],
+            share_through_mechanism=share,
+            through_mechanism=BY_CONSTRUCTION if nothing_left else through,
+        )
+    if goals and c.section == "§4":
+        for g in GOAL_METRICS:
+            gm, glo, ghi = _effect(reps, "control", "treatment", g)
+            row[f"goal:{g}"] = f"{gm:+.3g} [{glo:+.3g}, {ghi:+.3g}]"
+    return row
 
 
 def run_claims(
@@ -83,11 +162,16 @@ def run_claims(
     executor: Executor | None = None,
     goals: bool = True,
 ) -> pd.DataFrame:
-    """Run every claim's arms on the same seeds (each distinct scenario once) and tabulate effects and
-    mechanism checks."""
-    arms = {c.id: claim_arms(c, base) for c in claims}
+    """Run every claim's arms on the same seeds (each distinct scenario once; no off arms for a cut that is
+    not a path cut) and tabulate effects and mechanism checks."""
+    arms: dict[str, dict[str, Scenario]] = {}
+    needed: dict[str, dict[str, Scenario]] = {}
+    for c in claims:
+        arms[c.id] = claim_arms(c, base)
+        cut = not path_cut_problem(c, arms[c.id])
+        needed[c.id] = {n: s for n, s in arms[c.id].items() if cut or not n.endswith("_off")}
     unique: dict[str, Scenario] = {}
-    for a in arms.values():
+    for a in needed.values():
         for s in a.values():
             unique.setdefault(s.model_dump_json(), s)
     keys = list(unique)
@@ -95,51 +179,8 @@ def run_claims(
     by_json = dict(zip(keys, results, strict=True))
     rows = []
     for c in claims:
-        reps = {name: by_json[s.model_dump_json()] for name, s in arms[c.id].items()}
-        m, lo, hi = _effect(reps, "control", "treatment", c.metric)
-        ctrl = mean_interval(r[c.metric] for r in reps["control"])[0]
-        holds = (lo > 0) if c.direction > 0 else (hi < 0)
-        row: dict[str, Any] = {
-            "id": c.id,
-            "section": c.section,
-            "claim": c.claim,
-            "metric": c.metric,
-            "expected": "+" if c.direction > 0 else "-",
-            "control_mean": ctrl,
-            "effect": m,
-            "ci_lo": lo,
-            "ci_hi": hi,
-            "holds": "yes" if holds else "no",
-            "mechanism": c.mechanism,
-            "off_kind": c.off_kind,
-            "off": ", ".join(f"{k}={v}" for k, v in c.off.items())
-            if c.off_kind == "path cut"
-            else ", ".join(c.ablate),
-        }
-        if c.off_kind == "none":
-            row.update(
-                off_effect=math.nan,
-                off_lo=math.nan,
-                off_hi=math.nan,
-                share_through_mechanism=math.nan,
-                through_mechanism="n/a",
-            )
-        else:
-            om, olo, ohi = _effect(reps, "control_off", "treatment_off", c.metric)
-            share = 1.0 - om / m if m and not math.isnan(m) else math.nan
-            through = holds and share >= MECHANISM_SHARE
-            row.update(
-                off_effect=om,
-                off_lo=olo,
-                off_hi=ohi,
-                share_through_mechanism=share,
-                through_mechanism="yes" if through else "no",
-            )
-        if goals and c.section == "§4":
-            for g in GOAL_METRICS:
-                gm, glo, ghi = _effect(reps, "control", "treatment", g)
-                row[f"goal:{g}"] = f"{gm:+.3g} [{glo:+.3g}, {ghi:+.3g}]"
-        rows.append(row)
+        reps = {name: by_json[s.model_dump_json()] for name, s in needed[c.id].items()}
+        rows.append(claim_row(c, arms[c.id], reps, goals=goals))
     return pd.DataFrame(rows)
 
 
@@ -206,18 +247,43 @@ CLAIM_COLUMNS = (
     "control mean",
     "effect [95 % CI]",
     "holds?",
-    "mechanism",
-    "switched off by",
-    "effect with mechanism off",
+    "mechanism (the path)",
+    "path cut",
+    "effect with the path cut",
     "share through mechanism",
     "through mechanism?",
 )
+LEGEND = (
+    "Paired differences (treatment - control) on the same seeds (common random numbers), mean [95 % "
+    "t-interval]. The claims are data: experiments/validation/claims.toml.",
+    "",
+    "- *Holds*: the interval excludes 0 in the expected direction.",
+    "- *Path cut*: the same overrides on both arms break the link from the cause to the outcome and leave "
+    "the cause as it is. *Share through mechanism* = 1 - (effect with the path cut) / effect (over 100 % "
+    "when the cut reverses the effect).",
+    f"- *Through mechanism?* **yes**: the claim holds and the share is at least {100 * MECHANISM_SHARE:.0f} "
+    "%; **no**: it does not hold, or the share is smaller; "
+    f"**{BY_CONSTRUCTION}**: the cut makes the metric 0 in both arms on every seed, so the effect is gone "
+    "because nothing is left to measure (no test of the mechanism); "
+    f"**{NOT_A_PATH_CUT}**: the cut sets a parameter the treatment changes or leaves both arms the same "
+    "scenario, which would give 100 % whatever the mechanism (a spec error; the cut is not run); "
+    "**n/a**: no parameter isolates the path (the reason is given), or a decision check.",
+    "- A claim *fails* when it does not hold or its answer is **no**.",
+)
+
+
+def _cut_cell(r: Mapping[str, Any]) -> str:
+    """The cut as written in the claim, with why there is none or why it is not a path cut."""
+    note = r.get("off_note")
+    note = note if isinstance(note, str) else ""
+    if r["off_kind"] == "none":
+        return f"not cut: {note}" if note else "—"
+    return f"{r['off']} ({NOT_A_PATH_CUT}: {note})" if note else str(r["off"])
 
 
 def _claim_cells(r: Mapping[str, Any]) -> list[str]:
     share = r.get("share_through_mechanism", math.nan)
     detail = f" ({r['detail']})" if isinstance(r.get("detail"), str) and r.get("detail") else ""
-    off = f"{r['off_kind']}: {r['off']}" if r["off_kind"] != "none" else "—"
     control = "—" if math.isnan(r["control_mean"]) else format(r["control_mean"], ".4g")
     return [
         r["id"],
@@ -228,7 +294,7 @@ def _claim_cells(r: Mapping[str, Any]) -> list[str]:
         _fmt(r["effect"], r["ci_lo"], r["ci_hi"]),
         f"**{r['holds']}**",
         r["mechanism"],
-        off,
+        _cut_cell(r),
         _fmt(r["off_effect"], r["off_lo"], r["off_hi"]),
         "—" if math.isnan(share) else f"{100 * share:.0f} %",
         r["through_mechanism"],
@@ -236,19 +302,13 @@ def _claim_cells(r: Mapping[str, Any]) -> list[str]:
 
 
 def validation_markdown(table: pd.DataFrame, title: str) -> str:
-    """Claim, expected direction, measured effect ± CI, holds?, mechanism switched off, effect then, through
-    it?"""
+    """Claim, expected direction, measured effect ± CI, holds?, the path cut, the effect with it, through the
+    mechanism?"""
     records = table.to_dict("records")
     lines = [
         f"# {title}",
         "",
-        "Paired differences (treatment - control) on the same seeds (common random numbers), mean [95 % "
-        "t-interval].",
-        "*Holds*: the interval excludes 0 in the expected direction. *Share through mechanism* = 1 - "
-        "(effect with the "
-        "mechanism switched off) / effect; *through mechanism* when the claim holds and that share is at "
-        "least "
-        f"{100 * MECHANISM_SHARE:.0f} %. The claims are data: experiments/validation/claims.toml.",
+        *LEGEND,
         "",
         *markdown_table(CLAIM_COLUMNS, [_claim_cells(r) for r in records]),
     ]
@@ -336,16 +396,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", default=str(OUT_DIR), help="output folder (default experiments/validation)")
     ap.add_argument(
         "--early-2019-out",
-        default=str(ROOT / "experiments" / "calibration"),
-        help="where the 2019 comparison goes",
+        help="where the 2019 comparison goes (default experiments/calibration, or --out when that is "
+        "given, so a trial run elsewhere leaves the shipped files alone)",
     )
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args(argv)
     log = lambda s: print(s, file=sys.stderr, flush=True)  # noqa: E731
-    table = validate(Path(args.out), n_seeds=args.seeds, days=args.days, workers=args.workers, log=log)
+    out = Path(args.out)
+    shipped = out.resolve() == OUT_DIR.resolve()
+    early_out = Path(args.early_2019_out or (ROOT / "experiments" / "calibration" if shipped else out))
+    table = validate(out, n_seeds=args.seeds, days=args.days, workers=args.workers, log=log)
     print(table[["id", "metric", "effect", "ci_lo", "ci_hi", "holds", "through_mechanism"]].to_string())
     log("early 2019 vs baseline")
-    print(early_2019(Path(args.early_2019_out), n_seeds=args.seeds, workers=args.workers).to_string())
+    print(early_2019(early_out, n_seeds=args.seeds, workers=args.workers).to_string())
     return 0
 
 
