@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -238,3 +239,53 @@ def test_claims_file_errors_name_the_file_the_claim_and_the_key(tmp_path) -> Non
         with pytest.raises(ScenarioError) as exc:
             load_claims(path)
         assert str(path) in str(exc.value) and all(w in str(exc.value) for w in words), exc.value
+
+
+# --- the README's list of failed claims against the shipped table
+# ---------------------------------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+NUMBERS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+)
+
+
+def readme_failed_claims(text: str) -> tuple[int, list[str]]:
+    """The count and the ids of README's failed-claims list: the "Known limitations" bullet "<N> claims of the
+    validation table fail" and the ids in bold at the start of its sub-bullets."""
+    section = text.split("\n## Known limitations", 1)[1].split("\n## ", 1)[0]
+    head = re.search(r"^\* (\w+) claims? of the validation table fails?\b", section, re.M)
+    assert head, "README's Known limitations has no bullet '<N> claims of the validation table fail'"
+    block = section[head.start() :].split("\n* ", 1)[0]
+    return NUMBERS.index(head.group(1).lower()), re.findall(r"^  - \*\*([A-Z][0-9A-Za-z]*)\b", block, re.M)
+
+
+def test_readme_lists_every_failed_claim_of_the_shipped_table() -> None:
+    """A claim fails when it does not hold or does not travel through its mechanism; README names exactly
+    those of experiments/validation/validation_table.csv, and counts them right."""
+    table = pd.read_csv(ROOT / "experiments" / "validation" / "validation_table.csv", dtype=str)
+    failed = sorted(table.loc[(table["holds"] == "no") | (table["through_mechanism"] == "no"), "id"])
+    assert v.NOT_A_PATH_CUT not in set(table["through_mechanism"]), "a spec error shipped in the table"
+    count, listed = readme_failed_claims((ROOT / "README.md").read_text(encoding="utf-8"))
+    assert sorted(listed) == failed, f"README lists {listed}; the table fails {failed}"
+    assert count == len(failed)
+
+
+def test_readme_failed_claims_parser_sees_a_missing_or_extra_claim() -> None:
+    text = (
+        "intro\n## Known limitations\n\n* Two claims of the validation table fail (table):\n"
+        "  - **C1c, target**: text\n    more text\n  - **R3** (does not hold): text\n"
+        "  C1a, listed before, now holds.\n* Another limitation **C9**\n  - **C8** not in the list\n## Next\n"
+    )
+    assert readme_failed_claims(text) == (2, ["C1c", "R3"])
