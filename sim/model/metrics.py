@@ -84,9 +84,9 @@ METRICS: dict[str, MetricDef] = {
     ),
     "adoption_rate": MetricDef(
         "share",
-        "leniency cases whose first-instance sentence followed the recommendation, its suspension included "
-        "(as signed or as adjusted by the prosecutor) / leniency cases judged at first instance with the plea "
-        "standing",
+        "leniency cases whose first-instance sentence followed the recommendation, its suspension "
+        "included (as signed or as adjusted by the prosecutor) / leniency cases judged at first instance "
+        "with the plea standing",
     ),
     "adoption_rate_as_signed": MetricDef(
         "share", "as adoption_rate, counting only recommendations adopted without adjustment"

@@ -256,6 +256,14 @@ class LawyerParams(Section):
         "0-1",
         "how far formalised advice pulls beliefs toward the prosecutor's framing (times 1 - substantiveness)",
     )
+    belief_correction: float = P(
+        1.0,
+        0.0,
+        1.0,
+        "0-1",
+        "how far substantive help corrects the defendant's beliefs toward what a trial would bring (times "
+        "substantiveness; 0 cuts the path from the lawyer's help to accurate beliefs; validation)",
+    )
     retained_substantiveness: float = P(0.8, 0.0, 1.0, "0-1", "substantiveness of a retained defender's help")
     rights_shield: float = P(
         0.8,

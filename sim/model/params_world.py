@@ -221,8 +221,16 @@ class DefendantParams(Section):
         0.0,
         1.0,
         "probability",
-        "chance a defendant who signed voluntarily is later misinformed into withdrawing (times 1 - lawyer "
-        "substantiveness)",
+        "chance a defendant who signed voluntarily is later misinformed into withdrawing (times 1 - "
+        "misinformation_shield x lawyer substantiveness)",
+    )
+    misinformation_shield: float = P(
+        1.0,
+        0.0,
+        1.0,
+        "0-1",
+        "how far substantive help shields a voluntary signer from misinformation (0 cuts the path from the "
+        "lawyer's help to misinformation withdrawals; validation)",
     )
     trial_withdrawal_scale: float = P(
         0.5,

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.actors import Judge
 from sim.model.procedure import CaseState
 
 if TYPE_CHECKING:
@@ -108,16 +109,17 @@ class CaseStories:
             else f"the duty lawyer for {d.lawyer_minutes[r]:.0f} minutes"
         )
         rec = f"{d.rec[r]:.1f} months" if d.determinate[r] else f"{d.rec_lo[r]:.1f}-{d.rec_hi[r]:.1f} months"
-        # the offer against the sentence a trial would really bring, and against the prosecutor's framing of
-        # it
-        below_truth = 1.0 - d.rec[r] / d.base[r]
+        # the offer against the sentence a trial would really bring (this court, this case, the mitigation),
+        # and against the prosecutor's framing of it
+        truth = float(Judge.contested_sentence(self.model, np.array([r]))[0])
+        below_truth = 1.0 - d.rec[r] / truth
         below_framed = 1.0 - d.rec[r] / d.framed_T[r]
         text = (
-            f"Meets {who}. Believes a trial would bring {d.belief_T[r]:.1f} months (truth: {d.base[r]:.1f}) "
+            f"Meets {who}. Believes a trial would bring {d.belief_T[r]:.1f} months (truth: {truth:.1f}) "
             f"and "
             f"conviction is {100 * d.belief_p[r]:.0f}% likely (truth: {100 * d.p_conv[r]:.0f}%). "
             f"Offer: {rec}: "
-            f"{_pct(below_truth)} the {d.base[r]:.1f} months a trial would really bring, "
+            f"{_pct(below_truth)} the {truth:.1f} months a trial would really bring, "
             f"{_pct(below_framed)} the {d.framed_T[r]:.1f} months the prosecutor spoke of. "
         )
         if d.ever_signed[r]:

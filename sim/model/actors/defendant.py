@@ -123,7 +123,7 @@ class Defendant(mesa.Agent):
         d.framed_T[rows] = d.base[rows] * (1.0 + d.overcharge[rows])
         z = streams.normal(model, "defendant.belief", rows)
         noise = p.defendant.belief_bias + p.defendant.belief_noise * (1 - 0.5 * lit) * z
-        log_b = np.log(d.base[rows]) + noise
+        log_b = np.log(Judge.trial_expectation(model, rows)) + noise
         w = p.power.information_asymmetry * (1 - lit)  # Bibas: missing information bends the bargain
         d.belief_T[rows] = np.exp((1 - w) * log_b + w * np.log(d.framed_T[rows]))
         d.own_T[rows] = np.exp(log_b)
@@ -236,7 +236,8 @@ class Defendant(mesa.Agent):
     def misinformed(cls, model: LeniencyModel, rows: np.ndarray, scale: float, occasion: int) -> np.ndarray:
         """Is a voluntary signer later misinformed into withdrawing (formalised advice leaves room for it)?"""
         d = model.docket
-        prob = model.params.defendant.misinformation_prob * scale * (1.0 - d.substantive[rows])
+        df = model.params.defendant
+        prob = df.misinformation_prob * scale * (1.0 - df.misinformation_shield * d.substantive[rows])
         return streams.uniform(model, "defendant.misinformed", rows, occasion) < prob
 
     @classmethod

@@ -79,6 +79,13 @@ class Judge(PoolAgent):
         return cls.view(model, rows, cls.contested_discount(model, rows))
 
     @classmethod
+    def trial_expectation(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
+        """What the file and the sentencing guideline say a contested trial gives this defendant: the
+        charge's sentence at the average norm less the mitigation discount. What a defendant's own estimate
+        and a lawyer's advice centre on; neither knows this judge's norm nor what only the trial shows."""
+        return model.docket.base[rows] * (1.0 - cls.contested_discount(model, rows))
+
+    @classmethod
     def suspends(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Criminal Law Art. 72: the court's judgment of the offender's suitability for suspension (before
         the sentence's eligibility is checked)."""

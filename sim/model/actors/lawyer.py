@@ -9,6 +9,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model import streams
 from sim.model.actors import triage
+from sim.model.actors.judge import Judge
 from sim.model.actors.pool import PoolAgent
 from sim.model.actors.prosecutor import Prosecutor
 
@@ -54,10 +55,13 @@ class DutyLawyer(PoolAgent):
         d.lawyer_minutes[rows[~duty]] = lp.substantive_minutes
         s = d.substantive[rows].astype(np.float64)
         # formalised advice echoes the prosecutor's framing
-        m = model.params_at(rows).lawyer.misleading_strength * (1.0 - s)
+        pl = model.params_at(rows).lawyer
+        m = pl.misleading_strength * (1.0 - s)
         log_b = (1 - m) * np.log(d.belief_T[rows]) + m * np.log(d.framed_T[rows])
-        d.belief_T[rows] = np.exp((1 - s) * log_b + s * np.log(d.base[rows]))
-        d.belief_p[rows] = (1 - s) * d.belief_p[rows] + s * d.p_conv[rows]
+        # substantive advice corrects beliefs toward what a contested trial would bring on the file
+        c = pl.belief_correction * s
+        d.belief_T[rows] = np.exp((1 - c) * log_b + c * np.log(Judge.trial_expectation(model, rows)))
+        d.belief_p[rows] = (1 - c) * d.belief_p[rows] + c * d.p_conv[rows]
         d.lawyer_present[rows] = True  # Art. 174: the consultation ends with the lawyer present at signing
         return wait
 
