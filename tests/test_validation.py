@@ -219,20 +219,35 @@ def test_full_validation_table_claims_that_hold() -> None:
         assert r["holds"] == "yes", r
 
 
+def load_claims_text(tmp_path: Path, text: str) -> None:
+    from sim.fitting.claims import load_claims
+
+    path = tmp_path / "good.toml"
+    path.write_text(text, encoding="utf-8")
+    load_claims(path)
+
+
 def test_claims_file_errors_name_the_file_the_claim_and_the_key(tmp_path) -> None:
     from sim.fitting.claims import CLAIMS_FILE, load_claims
     from sim.model.scenario import ScenarioError
 
     text = CLAIMS_FILE.read_text(encoding="utf-8")
     assert load_claims(CLAIMS_FILE) == v.CLAIMS
+    # a claim without a cut, appended: the shipped file may have none left
+    uncut = (
+        '\n[[claims]]\nid = "Z9"\nsection = "§3"\nclaim = "c"\nmechanism = "m"\nmetric = "adoption_rate"\n'
+        'direction = 1\ncontrol = {}\ntreatment = { overrides = { "judge.tolerance" = 0.2 } }\n'
+        'off_kind = "none"\nreason = "no parameter isolates it"\n'
+    )
+    load_claims_text(tmp_path, text + uncut)
     for bad, words in (
         (text.replace('off = "norms_off"', 'off = "no_such_set"', 1), ["claims[", "no_such_set"]),
         (text.replace("direction = 1", "direction = 2", 1), ["claims[0] (C1)", "direction"]),
-        (text.replace('\noff_kind = "none"', '\noff_kind = "switch"', 1), ["off_kind", "path cut"]),
-        (text.replace('\noff_kind = "none"', '\noff_kind = "ablation"', 1), ["off_kind", "path cut, none"]),
+        (text + uncut.replace('off_kind = "none"', 'off_kind = "switch"'), ["off_kind", "path cut"]),
+        (text + uncut.replace('off_kind = "none"', 'off_kind = "ablation"'), ["off_kind", "path cut, none"]),
         (text.replace('off = "norms_off"', 'ablate = ["judge.norm_sd"]', 1), ["unknown key ablate"]),
         (text.replace('off = "norms_off"', "", 1), ["path cut needs off"]),
-        (re.sub(r"\nreason = .*", "", text, count=1), ["needs a reason"]),
+        (text + re.sub(r"\nreason = .*", "", uncut), ["needs a reason"]),
     ):
         path = tmp_path / "claims.toml"
         path.write_text(bad, encoding="utf-8")
@@ -289,3 +304,10 @@ def test_readme_failed_claims_parser_sees_a_missing_or_extra_claim() -> None:
         "  C1a, listed before, now holds.\n* Another limitation **C9**\n  - **C8** not in the list\n## Next\n"
     )
     assert readme_failed_claims(text) == (2, ["C1c", "R3"])
+
+
+def test_the_shipped_table_has_every_claim_of_the_claims_file() -> None:
+    """The table is regenerated whenever a claim is added, removed or renamed."""
+    table = pd.read_csv(ROOT / "experiments" / "validation" / "validation_table.csv", dtype=str)
+    simulated = {i for i in table["id"] if not i.startswith("D")}
+    assert simulated == {c.id for c in v.CLAIMS}
