@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_sweep_support import cli_command
+from test_sweep_support import cli_command, interruptible
 
 from sim.model.scenario import REFORMS, load_scenario
 from sim.optimize.levers import LEVER_NAMES, lever, scenario_at
@@ -206,7 +206,14 @@ def test_an_interrupted_search_keeps_its_runs_and_resumes_to_the_same_answer(
         "--workers",
         "2",
     ]
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=interruptible,
+    )
     archive = part / "evaluations.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:

@@ -115,3 +115,13 @@ def tree(root: Path) -> dict[str, str]:
             else:
                 out[key] = hashlib.sha256(p.read_bytes()).hexdigest()
     return out
+
+
+def interruptible() -> None:
+    """``preexec_fn`` for a child a test will interrupt: SIGINT back to its default. A shell without job
+    control starts background jobs with SIGINT ignored and children inherit that, so in a suite run as
+    ``cmd &`` the test's Ctrl-C would otherwise go nowhere."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_sweep_support import interruptible
 
 from sim.commands.viz import free_port
 from sim.experiments.signals import alive
@@ -43,6 +44,7 @@ def test_viz_prints_its_address_when_it_listens_and_stops_at_once(sig: signal.Si
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=interruptible,
     )
     try:
         assert proc.stdout is not None
