@@ -127,7 +127,7 @@ def second_instance(m: LeniencyModel, rows: np.ndarray) -> None:
     keeps = np.where(d.written_lane[rows], p.triage.written_correction, 1.0)  # a written decision looks less
     finds = streams.uniform(m, "judge.corrects", rows) < p.judge.correction_prob * keeps
     acquit = finds & innocent
-    remand_ = finds & involuntary & ~acquit & ~d.remanded[rows]
+    remand_ = finds & involuntary & ~acquit & (d.remanded[rows] < law.MAX_REMANDS)  # Art. 236(2)
     amend = finds & ~acquit & ~remand_ & (wrong | involuntary)
     proposed = np.where(amend, lawful, first)
     proposed = np.where(punitive, first * (1 + p.prosecutor.protest_increase), proposed)

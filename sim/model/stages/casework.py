@@ -187,9 +187,8 @@ def remand(m: LeniencyModel, rows: np.ndarray) -> None:
     d.put_block("draws", rows, m.streams.refill(m.world_of(rows), d.arrival[rows], d.arrival_seq[rows]))
     d.trials[rows] = 0
     knows(m, rows)
-    for col in (d.convicted, d.appealed, d.technical, d.grounded, d.protested, d.punitive, d.written_lane):
-        col[rows] = False
-    for col in (d.adopted, d.promise_unfulfilled, d.suspension_refused, d.explained, d.triaged):
+    first_round = (d.convicted, d.appealed, d.technical, d.grounded, d.protested, d.punitive, d.written_lane)
+    for col in (*first_round, d.adopted, d.promise_unfulfilled, d.suspension_refused, d.explained, d.triaged):
         col[rows] = False
     d.protest_motive[rows] = 0
     d.procedure[rows] = np.where(d.signed[rows], Procedure.SUMMARY, Procedure.ORDINARY)
