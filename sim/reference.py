@@ -10,7 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from sim.model.metrics import CLASS_OF_REASON, METRICS, Reason, ReliefClass, ReliefType
+from sim.model.metrics import METRICS
+from sim.model.relief import CLASS_OF_REASON, Reason, ReliefClass, ReliefType
 from sim.model.scenario import load_scenario, param_table
 
 ROOT = Path(__file__).resolve().parent.parent

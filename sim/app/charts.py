@@ -16,7 +16,9 @@ import solara
 from sim.app.model import AppModel
 from sim.app.plot import LiveFigure, Spec
 from sim.model import LeniencyModel
-from sim.model.metrics import ACTORS, METRICS, Reason, ReliefType
+from sim.model.ledger import ACTORS
+from sim.model.metrics import METRICS
+from sim.model.relief import Reason, ReliefType
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 

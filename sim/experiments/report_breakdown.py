@@ -13,8 +13,9 @@ from plotly.subplots import make_subplots
 
 from sim.experiments.analysis import group_means
 from sim.experiments.report_base import PALETTE, ReportContext, legend_height, note
-from sim.model.metrics import ACTORS, CLASS_OF_REASON, Reason, ReliefClass, ReliefType
+from sim.model.ledger import ACTORS
 from sim.model.procedure import Stage
+from sim.model.relief import CLASS_OF_REASON, Reason, ReliefClass, ReliefType
 
 DAILY_COLUMNS = (
     "relief_rate_nonessential",

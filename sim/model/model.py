@@ -19,7 +19,8 @@ from sim.model.cases import CaseTable
 from sim.model.collect import DailyCollector, daily_reporters
 from sim.model.docket import Docket
 from sim.model.events import EventBus
-from sim.model.metrics import ACTORS, Tally, summarise
+from sim.model.ledger import ACTORS, Tally
+from sim.model.metrics import summarise
 from sim.model.observers import CaseRecorder, DefendantAgents
 from sim.model.procedure import CaseState, Stage
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
