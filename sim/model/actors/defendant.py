@@ -45,10 +45,6 @@ class Defendant(mesa.Agent):
         return bool(self._col("involuntary"))
 
     @property
-    def believed_trial_months(self) -> float:
-        return float(self._col("belief_T"))
-
-    @property
     def true_trial_months(self) -> float:
         return float(self._col("base"))
 

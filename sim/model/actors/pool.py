@@ -29,10 +29,6 @@ class ActorPool:
         np.subtract(self.backlog, self.capacity, out=self.backlog)
         np.maximum(self.backlog, 0.0, out=self.backlog)
 
-    def load(self, actors: np.ndarray) -> np.ndarray:
-        """Backlog in units of the 'normal' backlog (horizon days of capacity); > 1 means overloaded."""
-        return self.backlog[actors] / (self.capacity[actors] * self.horizon)
-
     def backlog_days(self) -> float:
         """Days of work queued across the pool (the daily series' backlog figure)."""
         return float(self.backlog.sum() / self.capacity.sum())
@@ -50,7 +46,7 @@ class ActorPool:
             z = np.zeros(0)
             return z.astype(np.int32), z, z
         backlog, capacity = self.backlog[actors], self.capacity[actors]
-        over = np.maximum(backlog / (capacity * self.horizon) - 1.0, 0.0)  # load() - 1, inline for speed
+        over = np.maximum(backlog / (capacity * self.horizon) - 1.0, 0.0)  # load above horizon days of work
         tf = 1.0 / (1.0 + self.corner_cutting * over)
         hours = np.asarray(std_hours, dtype=np.float64) * tf
         if n == 1:
@@ -89,10 +85,6 @@ class PoolAgent(mesa.Agent):
     @property
     def pool(self) -> ActorPool:
         return getattr(self.model, self.pool_name)
-
-    @property
-    def backlog_hours(self) -> float:
-        return float(self.pool.backlog[self.idx])
 
     @property
     def hours_worked(self) -> float:

@@ -73,10 +73,6 @@ class Prosecutor(PoolAgent):
     def application_rate(self) -> float:
         return float(self.model.prosecutors.rate[self.idx])
 
-    @property
-    def norm_beliefs(self) -> np.ndarray:
-        return np.exp(self.model.prosecutors.norm_belief[self.idx])
-
     @classmethod
     def shortfall(cls, model: LeniencyModel, prosecutors: np.ndarray) -> np.ndarray:
         """Relative shortfall of a prosecutor's running application rate below the target."""
