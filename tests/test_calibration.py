@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 from sim.cli import main
+from sim.engine import seeds
 from sim.experiments.analysis import mean_interval
 from sim.fitting import calibration as cal
 from sim.fitting import fit_report as fr
-from sim.fitting import replicate as rep
 from sim.fitting import targets as tgt
 from sim.model.metrics import METRICS
 from sim.model.scenario import ScenarioError, load_scenario, param_table
@@ -100,7 +100,7 @@ def _tiny_spec(tmp_path: Path, value: float) -> tgt.CalibrationSpec:
 
 def test_common_random_numbers_make_the_objective_a_function_of_theta(tmp_path: Path) -> None:
     spec = _tiny_spec(tmp_path, 0.02)
-    ev = cal.Evaluator(load_scenario(), spec, rep.seed_list(1, 2), 60, 150)
+    ev = cal.Evaluator(load_scenario(), spec, seeds.seed_list(1, 2), 60, 150)
     a, b, c = ev.evaluate([[0.05], [0.05], [0.3]])
     assert a == b  # same theta, same seeds: identical
     assert c != a  # another theta: another value (the parameter moves the target)
@@ -116,8 +116,8 @@ def test_a_small_fit_improves_the_objective(tmp_path: Path) -> None:
 
 
 def test_seed_streams_are_distinct_and_reproducible() -> None:
-    fit, check = rep.seed_list(5, 4, 0), rep.seed_list(5, 4, 1)
-    assert fit == rep.seed_list(5, 4, 0) and not set(fit) & set(check)
+    fit, check = seeds.seed_list(5, 4, 0), seeds.seed_list(5, 4, 1)
+    assert fit == seeds.seed_list(5, 4, 0) and not set(fit) & set(check)
 
 
 def test_mean_interval_covers_the_mean() -> None:
@@ -159,7 +159,7 @@ def test_calibrate_command_rejects_bad_input(capsys: pytest.CaptureFixture[str],
 @pytest.mark.slow
 def test_fitted_baseline_reproduces_the_targets_on_fresh_seeds() -> None:
     spec = tgt.load_spec()
-    table = fr.fit_table(spec, cal.baseline(), rep.seed_list(99, 8, 1), workers=2)
+    table = fr.fit_table(spec, cal.baseline(), seeds.seed_list(99, 8, 1), workers=2)
     active = table[table["within_tolerance"] != "metric missing"]
     assert (active["within_tolerance"] == "yes").all(), active[["target", "value", "sim_mean"]].to_string()
     assert np.isfinite(active["sim_mean"]).all()

@@ -50,9 +50,9 @@ def sweep_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     import sim.commands.viz
+    import sim.engine.executors
     import sim.experiments.bench
     import sim.experiments.bench_scaling
-    import sim.experiments.executors
     import sim.experiments.report
     import sim.fitting.fit_report
     import sim.fitting.identify
@@ -61,8 +61,8 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
 
     for module, name in (
         (sim.model, "simulate"),
-        (sim.experiments.executors, "local_processes"),
-        (sim.experiments.executors, "dask_executor"),
+        (sim.engine.executors, "local_processes"),
+        (sim.engine.executors, "dask_executor"),
         (sim.experiments.report, "build_report"),
         (sim.fitting.fit_report, "calibrate"),
         (sim.fitting.identify, "identify"),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.experiments.designs import Plan, batch_seed, point_key, run_seed
+from sim.engine.seeds import batch_seed, run_seed
+from sim.experiments.designs import Plan, point_key
 from sim.experiments.spec import SpecError, load_spec
 from sim.model.scenario import REFORMS
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from test_calibration import PARAM, TARGET
 
+from sim.engine import seeds
 from sim.fitting import calibration as cal
 from sim.fitting import replicate as rep
 from sim.fitting import targets as tgt
@@ -28,14 +29,14 @@ def _spec(tmp_path: Path, settings: str) -> tgt.CalibrationSpec:
 
 def test_batched_fit_seeds_keep_the_objective_a_function_of_the_candidate(tmp_path: Path) -> None:
     spec = _spec(tmp_path, "fit_batch = 2")
-    ev = cal.Evaluator(load_scenario(), spec, rep.seed_list(1, 3), 60, 150)
+    ev = cal.Evaluator(load_scenario(), spec, seeds.seed_list(1, 3), 60, 150)
     assert ev.batch == 2
     (alone,) = ev.evaluate([[0.05]])
     other, again = ev.evaluate([[0.3], [0.05]])
     assert again == alone and other != alone
     # each fit seed is its world: blocks [seed 0, seed 1] and [seed 2]
     scenario = ev.scenario([0.05])
-    blocks = rep.Blocks(ev.seeds, 2)
+    blocks = seeds.Blocks(ev.seeds, 2)
     worlds = [
         w
         for b in range(blocks.count)

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from test_optimize import cli, spec_text
 
+from sim.engine.seeds import Blocks, seed_list
 from sim.experiments.spec import SpecError
-from sim.fitting.replicate import Blocks, seed_list
 from sim.model import simulate, simulate_worlds
 from sim.optimize.evaluate import search_batch
 from sim.optimize.levers import LEVER_NAMES, lever, scenario_at

@@ -17,8 +17,8 @@ import pytest
 from test_sweep_support import failing_arm, sweep_in_process, tiny_spec
 
 import sim.model
+from sim.engine.seeds import run_seed
 from sim.experiments.analysis import group_means
-from sim.experiments.designs import run_seed
 from sim.experiments.report import build_report
 from sim.experiments.spec import SpecError, load_spec
 from sim.experiments.store import ResultStore
@@ -165,15 +165,15 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(
 ) -> None:
     spec = tiny_spec(tmp_path, reps=3, arms='["baseline", "all"]')
     out = tmp_path / "out"
-    real = sim.model.simulate
+    real = sim.model.simulate_worlds
     bad_seed = run_seed(load_spec(spec).master_seed, 0, 1)  # replication 1 (the same seed in every arm)
 
-    def flaky(scenario, seed, **kw):  # noqa: ANN001, ANN003, ANN202
+    def flaky(scenario, seed, worlds=1, **kw):  # noqa: ANN001, ANN003, ANN202
         if scenario.meta.name == "all_reforms" and seed == bad_seed:
             raise RuntimeError("judge fell asleep")
-        return real(scenario, seed, **kw)
+        return real(scenario, seed, worlds, **kw)
 
-    monkeypatch.setattr(sim.model, "simulate", flaky)
+    monkeypatch.setattr(sim.model, "simulate_worlds", flaky)
     _, report = sweep_in_process(spec, out, batch=1)
     assert (report.ok, report.failed) == (5, 1)
     runs = ResultStore(out).read_runs()
@@ -187,7 +187,7 @@ def test_failing_run_is_recorded_and_the_sweep_goes_on(
         np.isnan(bad["relief_rate"].iloc[0]) and runs.loc[runs["status"] == "ok", "relief_rate"].notna().all()
     )
 
-    monkeypatch.setattr(sim.model, "simulate", real)
+    monkeypatch.setattr(sim.model, "simulate_worlds", real)
     _, retry = sweep_in_process(spec, out, resume=True)
     assert (retry.ran, retry.ok, retry.skipped) == (1, 1, 5)
     runs = ResultStore(out).read_runs()

@@ -12,10 +12,11 @@ from typing import Any
 import pandas as pd
 import pytest
 
+from sim.engine.seeds import seed_list
 from sim.fitting import validation as v
 from sim.fitting.calibration import baseline
 from sim.fitting.claims import Arm, Claim
-from sim.fitting.replicate import seed_list, worker_pool
+from sim.fitting.replicate import worker_pool
 from sim.model.scenario import Scenario
 
 SEEDS = seed_list(4242, 8)

@@ -72,7 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments.executors import check_workers
+    from sim.engine.executors import check_workers
     from sim.experiments.outdir import OUTPUTS, guard_dir
     from sim.fitting import fit_report as fr
     from sim.fitting import targets as tgt
@@ -143,7 +143,7 @@ def _identify(args: argparse.Namespace, out: Path, targets: Path) -> int:
 
 
 def _posterior(args: argparse.Namespace, out: Path, targets: Path) -> int:
-    from sim.experiments.executors import ExecutorInfo, open_executor
+    from sim.engine.executors import ExecutorInfo, open_executor
     from sim.fitting import calibration as cal
     from sim.fitting import posterior as post
     from sim.fitting import targets as tgt

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.commands.sweep import parse_batch
-from sim.experiments.executors import open_executor
+from sim.engine.executors import open_executor
 from sim.experiments.outdir import OUTPUTS, guard_dir, record, start_over
 
 if TYPE_CHECKING:  # the search, its report and the model load when a search starts, not for --help
@@ -91,9 +91,9 @@ def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> Path:
 
 
 def optimize(args: argparse.Namespace) -> int:
+    from sim.engine.seeds import seed_list
     from sim.experiments.spec import SpecError
     from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides, read_posterior
-    from sim.fitting.replicate import seed_list
     from sim.optimize.evaluate import ARCHIVE, Archive, Runner, search_batch
     from sim.optimize.levers import lever
     from sim.optimize.search import Search

@@ -73,8 +73,9 @@ def write_results(out: Path, scenario: Scenario, seed: int, result: RunResult, f
         if result.daily is not None:
             result.daily.to_parquet(tmp / "daily.parquet", index=False)
             written.append("daily.parquet")
-        result.relief_events.to_parquet(tmp / "relief_events.parquet", index=False)
-        written.append("relief_events.parquet")
+        if result.relief_events is not None:
+            result.relief_events.to_parquet(tmp / "relief_events.parquet", index=False)
+            written.append("relief_events.parquet")
         if result.cases is not None:
             result.cases.to_parquet(tmp / "cases.parquet", index=False)
             written.append("cases.parquet")

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sim.experiments.limits import MAX_BATCH, REPLICATION_BATCH
+from sim.engine.limits import MAX_BATCH, REPLICATION_BATCH
 from sim.experiments.outdir import OUTPUTS, guard_dir
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ def parse_batch(text: str | None) -> int | None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from sim.experiments.executors import check_workers, open_executor
+    from sim.engine.executors import check_workers, open_executor
     from sim.experiments.spec import load_spec, spec_to_toml_text, with_flags
     from sim.experiments.sweep import StallWatch, Sweep, parse_target
     from sim.experiments.uncertainty import read_posterior

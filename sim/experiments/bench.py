@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sim.experiments.executors import local_processes
+from sim.engine.executors import local_processes
 
 SEED = 20240901  # fixed: every repeat of a run does the same work
 SWEEP_SEEDS = range(1000, 1000 + 64)
@@ -133,16 +133,13 @@ def measure_run(spec: RunSpec) -> dict[str, float]:
 
 
 def measure_batched(scale: str, days: int | None, worlds: int) -> dict[str, float]:
-    """Time ``worlds`` district runs on one core: one ``simulate`` (worlds = 1) or one batched model of
-    ``worlds`` worlds (``simulate_worlds``); runs per second, CPU seconds and peak memory."""
-    from sim.model import simulate, simulate_worlds
+    """Time ``worlds`` district runs on one core as one model of ``worlds`` worlds (an unbatched run with
+    one); runs per second, CPU seconds and peak memory."""
+    from sim.model import simulate_worlds
 
     scenario = _scenario(scale, days)
     c0, t0 = _cpu(), time.perf_counter()
-    if worlds == 1:
-        simulate(scenario, SEED, daily=False)
-    else:
-        simulate_worlds(scenario, SEED, worlds, daily=False)
+    simulate_worlds(scenario, SEED, worlds, daily=False)
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
     return {
         "worlds": worlds,

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from sim.experiments.executors import local_processes
+from sim.engine.executors import local_processes
 from sim.experiments.spec import load_spec
 from sim.experiments.sweep import Sweep
 

@@ -22,9 +22,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.limits import MAX_BATCH, MAX_BATCH_CASES_PER_DAY, REPLICATION_BATCH
+from sim.engine.batching import batch_room, replications_batchable
+from sim.engine.limits import MAX_BATCH, REPLICATION_BATCH
+from sim.engine.seeds import batch_seed, points_batch_seed, run_seed
+from sim.engine.unit import Unit
 from sim.experiments.spec import Arm, ExperimentSpec, Factors, SpecError, arm_scenario, factor_overrides
 from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, parameters, posterior_overrides
+from sim.experiments.worker import SweepUnit
 from sim.model.scenario import REFORMS, Scenario
 from sim.model.varying import PER_WORLD
 
@@ -74,37 +78,9 @@ def point_key(values: Mapping[str, float]) -> int:
     return int.from_bytes(hashlib.sha256(blob).digest()[:8], "big") >> 1
 
 
-def run_seed(master_seed: int, key: int, replication: int) -> int:
-    """The seed of one run: ``SeedSequence(master_seed, spawn_key=(point, replication))`` as a 63-bit int.
-
-    It depends on the design point and the replication only — not on the arm (common random numbers), the
-    order of execution or the number of workers."""
-    return seed_of(np.random.SeedSequence(master_seed, spawn_key=(key, replication)))
-
-
-def seed_of(ss: np.random.SeedSequence) -> int:
-    """A seed sequence's first 64 bits as a non-negative 63-bit int (the form every run and batch seed
-    takes)."""
-    state = ss.generate_state(2, np.uint32)
-    return int((int(state[0]) << 32 | int(state[1])) >> 1)
-
-
 def run_id(scenario_hash: str, seed: int) -> str:
     """A run's identity: the resolved scenario and the seed, nothing else."""
     return hashlib.sha256(f"{scenario_hash}:{seed}".encode()).hexdigest()[:20]
-
-
-def batch_seed(master_seed: int, key: int, size: int, block: int) -> int:
-    """The seed of one batch of ``size`` worlds (replications ``block * size`` on of a design point): as
-    ``run_seed``, a function of the point and the replications only, the same for every arm."""
-    return seed_of(np.random.SeedSequence(master_seed, spawn_key=(key, size, block, 1)))
-
-
-def points_batch_seed(master_seed: int, keys: list[int], replication: int) -> int:
-    """The seed of one batch of design points (``keys``, in world order) at one replication: a function of
-    those points and the replication only, the same for every arm."""
-    block = int.from_bytes(hashlib.sha256(json.dumps(keys).encode()).digest()[:8], "big") >> 1
-    return seed_of(np.random.SeedSequence(master_seed, spawn_key=(block, len(keys), replication, 2)))
 
 
 def world_run_id(scenario_hash: str, seed: int, size: int, world: int) -> str:
@@ -117,18 +93,6 @@ def batchable(bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
     posterior draws only when every parameter the posterior draws may differ between worlds (each replication
     runs its own draw; ``sim.model.varying.PER_WORLD``)."""
     return replications_batchable(bases, parameters(posterior) if posterior is not None else ())
-
-
-def replications_batchable(bases: list[Scenario], drawn: Iterable[str]) -> bool:
-    """``batchable`` given the names of the parameters drawn per replication."""
-    return not any(b.run.start_date for b in bases) and set(drawn) <= PER_WORLD
-
-
-def batch_room(bases: list[Scenario]) -> int:
-    """The most worlds one model of these scenarios may hold: ``MAX_BATCH``, fewer for busy scenarios (at
-    most ``MAX_BATCH_CASES_PER_DAY`` arrivals a day over all worlds)."""
-    per_day = max(b.run.cases_per_day for b in bases)
-    return int(MAX_BATCH_CASES_PER_DAY // per_day) if per_day > 0 else MAX_BATCH
 
 
 def points_batchable(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.DataFrame | None) -> bool:
@@ -353,43 +317,25 @@ class Plan:
         ident.update(self.points[task.point])
         return ident
 
-    def payload(self, task: Task, daily: bool, scenario: Scenario | None = None) -> dict[str, Any]:
-        """What a worker needs to do a task (plain data: it crosses process and network boundaries); the
-        scenario is the task's own unless given."""
-        if scenario is None:
-            scenario = self.scenario(task.arm, task.point, self.draw(task.point, task.replication))
-        return {
-            "ident": self.ident(task),
-            "scenario": scenario.to_json(),
-            "seed": task.seed,
-            "daily": daily,
-            "cases": self.spec.cases,
-            "outcomes": self.spec.outcome_names(),
-        }
-
-    def unit_payload(self, unit: list[Task], daily: bool) -> dict[str, Any]:
-        """What a worker needs to do one unit: the payload of its first task, with every task's identity
-        (``idents``) and the batch's size (``worlds``) when it is a batch."""
-        first = unit[0]
-        if self.batch == 1:
-            return self.payload(first, daily)
+    def unit(self, tasks: list[Task], daily: bool) -> SweepUnit:
+        """What a worker needs to do one unit of ``units``: the engine's unit (the first task's scenario and
+        seed, and the batch's worlds with each world's overrides) and every task's identity."""
+        first = tasks[0]
+        worlds, _ = self.place(first.point, first.replication)
         overrides: list[dict[str, Any]] | None = None
-        scenario = None  # the first task's own: the worlds share it
-        if self.mode == "points":  # the arm's scenario, and each world's factor values over it
+        draw = self.draw(first.point, first.replication)
+        scenario = self.scenario(first.arm, first.point, draw)
+        if self.batch > 1 and self.mode == "points":  # the arm's scenario, each world's factor values over it
             scenario = self.bases[first.arm]
             overrides = [self.point_overrides(first.arm, q) for q in self.block(first.point)]
-        elif self.posterior is not None and self.draw(first.point, first.replication) >= 0:
+        elif self.batch > 1 and self.posterior is not None and draw >= 0:
             # the point's scenario, and each replication's own posterior draw over it
             scenario = self.scenario(first.arm, first.point)
             lo = first.replication // self.batch * self.batch
             draws = [self.draw(first.point, r) for r in range(lo, lo + self.batch)]
             overrides = [posterior_overrides(self.posterior, d) for d in draws]
-        payload = self.payload(first, daily, scenario)
-        payload["idents"] = [self.ident(t) for t in unit]
-        payload["worlds"] = self.place(first.point, first.replication)[0]
-        if overrides is not None:
-            payload["world_overrides"] = overrides
-        return payload
+        unit = Unit.of(scenario, first.seed, worlds, overrides, daily=daily, cases=self.spec.cases)
+        return SweepUnit(unit, tuple(self.ident(t) for t in tasks), tuple(self.spec.outcome_names()))
 
     def design_frame(self) -> pd.DataFrame:
         """One row per design point in sampler order: index, key, factor values."""

@@ -270,7 +270,7 @@ class Sweep:
         try:
             while True:
                 for unit in it:
-                    pending[executor.submit(execute_unit, self.plan.unit_payload(unit, daily))] = unit
+                    pending[executor.submit(execute_unit, self.plan.unit(unit, daily))] = unit
                     if len(pending) >= limit:
                         break
                 if not pending:

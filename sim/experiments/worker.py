@@ -11,10 +11,12 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from sim.engine.unit import Unit, run_unit
 from sim.experiments.spec import SpecError
 
 
@@ -74,12 +76,14 @@ Result = tuple[dict[str, Any], pd.DataFrame | None, pd.DataFrame | None]
 IDENT_COLUMNS = ("run_id", "attempt", "arm", "point", "replication")  # prefixed to a run's daily and cases
 
 
-def execute_unit(payload: dict[str, Any]) -> list[Result]:
-    """Do one unit of a sweep (in a worker): one run, or the worlds of one batch (``worlds`` in the
-    payload), one result per run either way."""
-    if "worlds" not in payload:
-        return [execute(payload)]
-    return execute_batch(payload)
+@dataclass(frozen=True, slots=True)
+class SweepUnit:
+    """What a worker needs for one unit of a sweep: the engine's unit, each run's identity (its world in
+    ``world``) and the outcomes kept."""
+
+    unit: Unit
+    idents: tuple[dict[str, Any], ...]
+    outcomes: tuple[str, ...]
 
 
 def _attach(frame: pd.DataFrame | None, row: dict[str, Any]) -> pd.DataFrame | None:
@@ -91,74 +95,28 @@ def _attach(frame: pd.DataFrame | None, row: dict[str, Any]) -> pd.DataFrame | N
     return frame
 
 
-def execute_batch(payload: dict[str, Any]) -> list[Result]:
-    """Run one batched model of ``worlds`` worlds; keep the worlds the payload's ``idents`` ask for. A model
-    error fails every run of the batch (each a row with the error)."""
-    import sim.model
-    from sim.model.scenario import Scenario
-
+def execute_unit(job: SweepUnit) -> list[Result]:
+    """Do one unit of a sweep (in a worker): one run, or the worlds of one batch, one result per run. Never
+    raises for a model error: it fails every run of the unit, each a row with its error and traceback."""
     t0 = time.perf_counter()
-    idents = payload["idents"]
-    rows = [{**ident, "attempt": uuid.uuid4().hex} for ident in idents]
+    rows = [{**ident, "attempt": uuid.uuid4().hex} for ident in job.idents]
     out: list[Result] = []
     try:
-        scenario = Scenario.model_validate_json(payload["scenario"])
-        worlds = sim.model.simulate_worlds(
-            scenario,
-            int(payload["seed"]),
-            int(payload["worlds"]),
-            daily=bool(payload["daily"]),
-            cases=bool(payload.get("cases", False)),
-            world_overrides=payload.get("world_overrides"),
-        )
+        worlds = run_unit(job.unit)
         for row in rows:
             world = worlds[int(row["world"])]
             row.update(status="ok", error=None, traceback=None)
-            row.update({o: float(world.summary.get(o, math.nan)) for o in payload["outcomes"]})
-            daily = _attach(world.daily, row) if payload["daily"] else None
-            out.append((row, daily, _attach(world.cases, row)))
-    except Exception as exc:  # a failing batch is data: every run of it fails with the error
+            row.update({o: float(world.summary.get(o, math.nan)) for o in job.outcomes})
+            out.append((row, _attach(world.daily, row), _attach(world.cases, row)))
+    except Exception as exc:  # a failing unit is data: every run of it fails with the error
         out = []
         for row in rows:
             row.update(
                 status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc()
             )
-            row.update({o: math.nan for o in payload["outcomes"]})
+            row.update({o: math.nan for o in job.outcomes})
             out.append((row, None, None))
-    share = (time.perf_counter() - t0) / max(len(rows), 1)  # each run's share of the batch's time
+    share = (time.perf_counter() - t0) / max(len(rows), 1)  # each run's share of the unit's time
     for row, _, _ in out:
         row.update(duration_s=share, worker=f"{socket.gethostname()}:{os.getpid()}", finished_at=time.time())
     return out
-
-
-def execute(payload: dict[str, Any]) -> Result:
-    """Do one run (in a worker). Never raises for a model error: a failure is a row with its error and
-    traceback."""
-    import sim.model
-    from sim.model.scenario import Scenario
-
-    t0 = time.perf_counter()
-    row = dict(payload["ident"])
-    row["attempt"] = uuid.uuid4().hex
-    daily = cases = None
-    try:
-        scenario = Scenario.model_validate_json(payload["scenario"])
-        want_cases = bool(payload.get("cases", False))
-        result = sim.model.simulate(
-            scenario, int(payload["seed"]), daily=payload["daily"], materialise_agents=False, cases=want_cases
-        )
-        row.update(status="ok", error=None, traceback=None)
-        row.update({o: float(result.summary.get(o, math.nan)) for o in payload["outcomes"]})
-        if payload["daily"]:
-            daily = _attach(result.daily, row)
-        if want_cases:
-            cases = _attach(result.cases, row)
-    except Exception as exc:  # a failing run is data, not the end of the sweep
-        row.update(status="failed", error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
-        row.update({o: math.nan for o in payload["outcomes"]})
-    row.update(
-        duration_s=time.perf_counter() - t0,
-        worker=f"{socket.gethostname()}:{os.getpid()}",
-        finished_at=time.time(),
-    )
-    return row, daily, cases

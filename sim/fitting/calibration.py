@@ -33,7 +33,8 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
-from sim.fitting.replicate import run_replications, seed_list, worker_pool
+from sim.engine.seeds import seed_list
+from sim.fitting.replicate import run_replications, worker_pool
 from sim.fitting.targets import (
     CalibrationSpec,
     FreeParam,

@@ -13,11 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from sim.engine.seeds import seed_list
 from sim.experiments.analysis import mean_interval
 from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.fitting.calibration import BASELINE_PATH, FitResult, baseline, fit
-from sim.fitting.replicate import run_replications, seed_list, worker_pool
+from sim.fitting.replicate import run_replications, worker_pool
 from sim.fitting.targets import (
     ROOT,
     TARGETS_PATH,

@@ -24,6 +24,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.engine.seeds import seed_list
 from sim.experiments.analysis import mean_ci, mean_interval, natural_range
 from sim.fitting.history_page import (
     FULL,
@@ -34,7 +35,7 @@ from sim.fitting.history_page import (
     with_published,
 )
 from sim.fitting.published import load_published
-from sim.fitting.replicate import run_yearly, seed_list, worker_pool
+from sim.fitting.replicate import run_yearly, worker_pool
 from sim.fitting.targets import ROOT
 from sim.model.scenario import SCENARIO_DIR, Scenario, load_scenario
 

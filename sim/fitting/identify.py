@@ -25,10 +25,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.engine.seeds import seed_list
 from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.fitting.calibration import Evaluator
-from sim.fitting.replicate import run_replications, seed_list, worker_pool
+from sim.fitting.replicate import run_replications, worker_pool
 from sim.fitting.targets import CalibrationSpec
 from sim.model.scenario import Scenario
 

@@ -27,12 +27,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.engine.seeds import seed_list
+from sim.engine.unit import Unit, run_all, unit_metrics
 from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides
 from sim.fitting.calibration import Evaluator
 from sim.fitting.importance import AmisResult, amis
-from sim.fitting.replicate import run_one, seed_list
 from sim.fitting.targets import CalibrationSpec, fit_warmup
 from sim.model.scenario import Scenario, ScenarioError
 
@@ -151,15 +152,12 @@ def predictive_check(
     picks = choose_draws(posterior, draws, int(spec.settings["seed_entropy"]))
     seeds = seed_list(int(spec.settings["seed_entropy"]), draws, stream=3)
     metrics = [t.metric for t in spec.active_targets]
-    jobs = [
-        (
-            base.with_overrides({**posterior_overrides(posterior, d), **run}).model_dump_json(),
-            s,
-            tuple(metrics),
-        )
-        for d, s in zip(picks, seeds, strict=True)
-    ]  # one fresh seed per draw: pairs, not the draws x seeds grid of run_replications
-    rows = list(executor.map(run_one, jobs)) if executor is not None else [run_one(j) for j in jobs]
+    jobs = {
+        i: (Unit.of(base.with_overrides({**posterior_overrides(posterior, d), **run}), s), tuple(metrics))
+        for i, (d, s) in enumerate(zip(picks, seeds, strict=True))
+    }  # one fresh seed per draw: pairs, not the draws x seeds grid of run_replications
+    done = run_all(unit_metrics, jobs, executor)
+    rows = [done[i][0] for i in range(len(jobs))]
     sims = pd.DataFrame(rows)
     rng = np.random.default_rng(seed_list(int(spec.settings["seed_entropy"]), 1, stream=4)[0])
     qs = [(1 - level) / 2, 1 - (1 - level) / 2]

@@ -33,13 +33,14 @@ from typing import Any
 
 import pandas as pd
 
+from sim.engine.seeds import seed_list
 from sim.experiments.analysis import mean_interval
 from sim.experiments.tables import markdown_table
 from sim.fitting.calibration import baseline
 from sim.fitting.claims import CLAIMS, Claim
 from sim.fitting.decisions import cap_simulation, decision_checks
 from sim.fitting.published import load_published, of_year
-from sim.fitting.replicate import run_replications, seed_list, worker_pool
+from sim.fitting.replicate import run_replications, worker_pool
 from sim.fitting.targets import ROOT
 from sim.model.scenario import SCENARIO_DIR, Scenario, load_scenario
 

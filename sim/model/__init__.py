@@ -9,9 +9,9 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.model.model import LeniencyModel, RunResult, WorldResult, simulate, simulate_worlds
+    from sim.model.model import LeniencyModel, RunResult, simulate, simulate_worlds
 
-__all__ = ["LeniencyModel", "RunResult", "WorldResult", "simulate", "simulate_worlds"]
+__all__ = ["LeniencyModel", "RunResult", "simulate", "simulate_worlds"]
 
 
 def __getattr__(name: str) -> Any:

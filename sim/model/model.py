@@ -316,47 +316,52 @@ def batch_scenario(world: Scenario, worlds: int) -> Scenario:
 
 @dataclass
 class RunResult:
-    """What one run produces: flat summary metrics, the daily series, the relief ledger (and the case
-    table)."""
+    """What one run (one world) produces: flat summary metrics, the daily series, the relief ledger, the case
+    table and, on a calendar, the figures per year of arrival."""
 
     summary: dict[str, float]
     daily: pd.DataFrame | None
-    relief_events: pd.DataFrame
+    relief_events: pd.DataFrame | None = None  # an unbatched run's (the worlds of a batch share one ledger)
     cases: pd.DataFrame | None = None
     yearly: pd.DataFrame | None = None  # per calendar year of arrival, when the run has a calendar
-
-
-@dataclass
-class WorldResult:
-    """What one world of a batched run produces (``simulate_worlds``)."""
-
-    summary: dict[str, float]
-    daily: pd.DataFrame | None
-    cases: pd.DataFrame | None = None
 
 
 def simulate_worlds(
     scenario: Scenario,
     seed: int,
-    worlds: int,
+    worlds: int = 1,
     *,
     daily: bool = True,
     cases: bool = False,
     world_overrides: Sequence[Mapping[str, Any]] | None = None,
-) -> list[WorldResult]:
-    """Run ``worlds`` independent worlds of one scenario in one batched model (seed ``seed``) to the end of
-    the horizon; one result per world, each as an unbatched run's. ``world_overrides``: one dict per world of
-    the keys that differ between them (``sim.model.varying.PER_WORLD``)."""
+    materialise_agents: bool = False,
+    progress: bool = False,
+) -> list[RunResult]:
+    """Run ``worlds`` independent worlds of one scenario in one model (seed ``seed``) to the end of the
+    horizon; one result per world, each as an unbatched run's. An unbatched run is a batch of one world.
+    ``world_overrides``: one dict per world of the keys that differ between them
+    (``sim.model.varying.PER_WORLD``); ``cases``: the per-case table too; ``progress``: a bar over the
+    days."""
     model = LeniencyModel(
         scenario,
-        materialise_agents=False,
+        materialise_agents=materialise_agents,
         record_cases=cases,
         rng=int(seed),
         worlds=int(worlds),
         world_overrides=world_overrides,
     )
+    bar = None
+    if progress:
+        from tqdm import tqdm  # only the CLI's single run shows a bar
+
+        total = scenario.run.days + scenario.run.drain_days
+        bar = tqdm(total=total, unit="day", desc="simulating", leave=False, mininterval=0.5, delay=2.0)
     while model.running:
         model.step()
+        if bar is not None:
+            bar.update(1)
+    if bar is not None:
+        bar.close()
     summaries = model.world_summaries()
     frames: list[pd.DataFrame | None] = [None] * len(summaries)
     if daily:
@@ -370,7 +375,12 @@ def simulate_worlds(
         table = model.cases.frame()
         world = table["district"].to_numpy() // model.districts_per_world
         tables = [table[world == w].reset_index(drop=True) for w in range(len(summaries))]
-    return [WorldResult(*parts) for parts in zip(summaries, frames, tables, strict=True)]
+    ledger = model.ledger.to_frame() if model.worlds == 1 else None
+    yearly = model.yearly()  # None for a batch: a calendar cannot be batched
+    return [
+        RunResult(summary, frame, ledger, table, yearly)
+        for summary, frame, table in zip(summaries, frames, tables, strict=True)
+    ]
 
 
 def simulate(
@@ -382,24 +392,10 @@ def simulate(
     progress: bool = False,
     cases: bool = False,
 ) -> RunResult:
-    """Run one scenario to the end of its horizon and return its results (``cases``: the per-case table
-    too)."""
-    model = LeniencyModel(scenario, materialise_agents=materialise_agents, record_cases=cases, rng=int(seed))
-    total = scenario.run.days + scenario.run.drain_days
-    bar = None
-    if progress:
-        from tqdm import tqdm  # only the CLI's single run shows a bar
-
-        bar = tqdm(total=total, unit="day", desc="simulating", leave=False, mininterval=0.5, delay=2.0)
-    while model.running:
-        model.step()
-        if bar is not None:
-            bar.update(1)
-    if bar is not None:
-        bar.close()
-    frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True) if daily else None
-    table = model.cases.frame() if model.cases is not None else None
-    return RunResult(model.summary(), frame, model.ledger.to_frame(), table, model.yearly())
+    """One run of a scenario: the one world of ``simulate_worlds``."""
+    return simulate_worlds(
+        scenario, seed, daily=daily, cases=cases, materialise_agents=materialise_agents, progress=progress
+    )[0]
 
 
-__all__ = ["ACTORS", "DAILY_KEYS", "LeniencyModel", "RunResult", "WorldResult", "simulate", "simulate_worlds"]
+__all__ = ["ACTORS", "DAILY_KEYS", "LeniencyModel", "RunResult", "simulate", "simulate_worlds"]

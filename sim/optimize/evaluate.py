@@ -1,23 +1,24 @@
 """Evaluating candidates: every candidate (a vector of lever intensities) runs on the same seeds (common
-random numbers), in parallel on the sweep's executors, its seeds in blocks that each run as the worlds of one
-batched model. Each finished run is appended to ``evaluations.jsonl`` at once, so an interrupted search loses
+random numbers) as units of the engine (``sim.engine``), its seeds in blocks that each run as the worlds of
+one model. Each finished run is appended to ``evaluations.jsonl`` at once, so an interrupted search loses
 nothing and ``--resume`` reruns no run."""
 
 from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, as_completed
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sim.experiments.designs import REPLICATION_BATCH, batch_room, replications_batchable
+from sim.engine.batching import replication_batch
+from sim.engine.seeds import Blocks
+from sim.engine.unit import Unit, run_units, unit_metrics
 from sim.experiments.spec import SpecError
-from sim.fitting.replicate import Blocks, run_one, run_worlds
-from sim.model.scenario import Scenario
+from sim.model.scenario import Scenario, ScenarioError
 from sim.optimize.levers import Lever, scenario_at
 
 Key = tuple[float, ...]
@@ -78,20 +79,14 @@ class Archive:
 def search_batch(
     base: Scenario, levers: Sequence[Lever], posterior_keys: Sequence[str] | None, requested: int | None
 ) -> int:
-    """Worlds per batched model for a search (1: one model per run). Not with a calendar; over posterior
-    draws only when every drawn parameter may differ between worlds and no lever moves it. ``requested``
-    None is automatic: as many replications as a sweep would batch."""
-    lever_keys = {key for lv in levers for key, _, _ in lv.changes}
-    drawn = set(posterior_keys or ())
-    ok = replications_batchable([base], drawn) and not drawn & lever_keys
-    if requested is not None:
-        if requested > 1 and not ok:
-            raise SpecError(
-                f"--batch {requested}: this search cannot batch its seeds (a calendar, or posterior "
-                "parameters that cannot differ between worlds or that a lever moves); use --batch 1"
-            )
-        return requested
-    return max(1, min(REPLICATION_BATCH, batch_room([base]))) if ok else 1
+    """Worlds per model for a search (the engine's rule, ``replication_batch``): not with a calendar; over
+    posterior draws only when every drawn parameter may differ between worlds and no lever moves it.
+    ``requested`` None is automatic: as many replications as a sweep would batch."""
+    moved = {key for lv in levers for key, _, _ in lv.changes}
+    try:
+        return replication_batch([base], posterior_keys or (), requested, moved, what="search")
+    except ScenarioError as exc:
+        raise SpecError(str(exc)) from None
 
 
 class Runner:
@@ -127,47 +122,28 @@ class Runner:
         self.evaluated: dict[Key, None] = {}  # candidates of this search, in the order first asked for
 
     def run(self, X: np.ndarray) -> list[dict[str, np.ndarray]]:
-        """Per candidate: each kept metric over the seeds (seed order)."""
+        """Per candidate: each kept metric over the seeds (seed order). Each block of seeds a candidate still
+        lacks runs as one unit; only its missing worlds are recorded (a unit is deterministic, so a rerun
+        gives the worlds already kept the same numbers)."""
         keys = [key_of(x) for x in X]
         todo = [(k, s) for k in dict.fromkeys(keys) for s in self.seeds if (k, s) not in self.archive.runs]
         self.on_plan(len(todo))
-        if self.blocks.size > 1:
-            self._run_batched(todo)
-        else:
-            jobs = {
-                (k, s): (scenario_at(self.bases[s], self.levers, k).model_dump_json(), s, self.metrics)
-                for k, s in todo
-            }
-            for ks, result in self._execute(run_one, jobs):
-                self._done(ks, result)
-        for k in keys:
-            self.evaluated.setdefault(k)
-        return [self.per_seed(k) for k in keys]
-
-    def _run_batched(self, todo: list[tuple[Key, int]]) -> None:
-        """Each block of seeds a candidate still lacks runs as one batched model; only its missing worlds are
-        recorded (a block is deterministic, so a rerun gives the worlds already kept the same numbers)."""
-        wanted = {(k, self.blocks.of(s)) for k, s in todo}
         jobs = {}
-        for k, b in sorted(wanted):
+        for k, b in sorted({(k, self.blocks.of(s)) for k, s in todo}):
             block = self.blocks.seeds(b)
-            over = None if self.draws is None else [self.draws[self.seeds.index(s)] for s in block]
-            scenario = scenario_at(self.base, self.levers, k).model_dump_json()
-            jobs[(k, b)] = (scenario, self.blocks.seed(b), len(block), over, self.metrics)
-        for (k, b), worlds in self._execute(run_worlds, jobs):
+            if self.blocks.size == 1:  # the draw under the levers: it may set keys that cannot vary by world
+                over, scenario = None, scenario_at(self.bases[block[0]], self.levers, k)
+            else:  # each world's draw over the candidate (no lever moves a drawn key: search_batch)
+                over = None if self.draws is None else [self.draws[self.seeds.index(s)] for s in block]
+                scenario = scenario_at(self.base, self.levers, k)
+            jobs[(k, b)] = (Unit.of(scenario, self.blocks.seed(b), len(block), over), self.metrics)
+        for (k, b), worlds in run_units(unit_metrics, jobs, self.executor):
             for s, metrics in zip(self.blocks.seeds(b), worlds, strict=True):
                 if (k, s) not in self.archive.runs:
                     self._done((k, s), metrics)
-
-    def _execute(self, fn: Callable[[Any], Any], jobs: Mapping[Any, Any]) -> Iterator[tuple[Any, Any]]:
-        """(key, result) of each job, as they finish (in this process without an executor)."""
-        if self.executor is None:
-            for key, job in jobs.items():
-                yield key, fn(job)
-            return
-        futures = {self.executor.submit(fn, job): key for key, job in jobs.items()}
-        for fut in as_completed(futures):
-            yield futures[fut], fut.result()
+        for k in keys:
+            self.evaluated.setdefault(k)
+        return [self.per_seed(k) for k in keys]
 
     def per_seed(self, key: Key) -> dict[str, np.ndarray]:
         runs = [self.archive.runs[(key, s)] for s in self.seeds]
