@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sim.experiments.signals import Terminated, sigterm_unwinds
+    from sim.engine.signals import Terminated, sigterm_unwinds
 
     args = build_parser().parse_args(argv)
     try:

@@ -79,3 +79,22 @@ def test_no_private_mesa_attribute() -> None:
         if pattern.search(line)
     ]
     assert not hits, hits
+
+
+# What each layer may import from the rest of the package (data flows one way: model -> engine -> clients).
+LAYERS = {
+    "sim.model": ("sim.model",),
+    "sim.engine": ("sim.model", "sim.engine"),
+}
+
+
+def test_layers_import_only_downward() -> None:
+    files = {_module(p): p for p in SIM.rglob("*.py")}
+    known = set(files)
+    wrong = []
+    for m, p in sorted(files.items()):
+        for layer, allowed in LAYERS.items():
+            if m == layer or m.startswith(layer + "."):
+                bad = {d for d in _runtime_imports(p, known) if d != "sim" and not d.startswith(allowed)}
+                wrong += [f"{m} imports {d}" for d in sorted(bad)]
+    assert not wrong, wrong

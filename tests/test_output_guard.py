@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.experiments.outdir import MARKER, guard_dir, owned
+from sim.engine.outdir import MARKER, guard_dir, owned
 from tests.test_sweep_support import tiny_spec, tree
 
 QUICK = ["--scale", "classroom", "--set", "run.days=15", "--set", "run.drain_days=10", "--quiet"]

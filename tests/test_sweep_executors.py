@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from test_sweep_support import cli_sweep, tiny_spec
 
-from sim.experiments.store import ResultStore
+from sim.engine.store import ResultStore
 from sim.model import simulate_worlds
 from sim.model.metrics import METRICS
 

@@ -18,10 +18,10 @@ from test_sweep_support import failing_arm, sweep_in_process, tiny_spec
 
 import sim.model
 from sim.engine.seeds import run_seed
+from sim.engine.store import ResultStore
 from sim.experiments.analysis import group_means
 from sim.experiments.report import build_report
 from sim.experiments.spec import SpecError, load_spec
-from sim.experiments.store import ResultStore
 from sim.experiments.sweep import Sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,7 @@ def test_existing_sweep_needs_resume_or_force(tmp_path: Path) -> None:
 def test_one_sweep_per_folder_at_a_time(tmp_path: Path) -> None:
     import socket
 
-    from sim.experiments.outdir import record
+    from sim.engine.outdir import record
 
     spec = tiny_spec(tmp_path, reps=1, arms='"baseline"')
     out = tmp_path / "out"

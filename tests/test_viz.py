@@ -16,7 +16,7 @@ import pytest
 from test_sweep_support import interruptible
 
 from sim.commands.viz import free_port
-from sim.experiments.signals import alive
+from sim.engine.signals import alive
 
 ROOT = Path(__file__).resolve().parent.parent
 

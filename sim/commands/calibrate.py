@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.engine.executors import check_workers
-    from sim.experiments.outdir import OUTPUTS, guard_dir
+    from sim.engine.outdir import OUTPUTS, guard_dir
     from sim.fitting import fit_report as fr
     from sim.fitting import targets as tgt
 

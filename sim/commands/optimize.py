@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from sim.commands.sweep import parse_batch
 from sim.engine.executors import open_executor
-from sim.experiments.outdir import OUTPUTS, guard_dir, record, start_over
+from sim.engine.outdir import OUTPUTS, guard_dir, record, start_over
 
 if TYPE_CHECKING:  # the search, its report and the model load when a search starts, not for --help
     from sim.optimize.search import Outcome

@@ -7,7 +7,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.experiments.outdir import OUTPUTS, guard_file, guard_into, record
+from sim.engine.outdir import OUTPUTS, guard_file, guard_into, record
 from sim.model.scenario import ScenarioError
 
 
@@ -25,8 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sim.engine.store import ResultStore
     from sim.experiments.report import build_report
-    from sim.experiments.store import ResultStore
 
     folder = Path(args.dir)
     if not (folder / "runs.parquet").is_dir():

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim import __version__
-from sim.experiments.outdir import OUTPUTS, guard_dir, install, new_temp_dir
+from sim.engine.outdir import OUTPUTS, guard_dir, install, new_temp_dir
 from sim.model.params_world import RunParams
 from sim.model.scenario import REFORMS, SCALES, Scenario, ScenarioError, load_scenario
 

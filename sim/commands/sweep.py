@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sim.engine.limits import MAX_BATCH, REPLICATION_BATCH
-from sim.experiments.outdir import OUTPUTS, guard_dir
+from sim.engine.outdir import OUTPUTS, guard_dir
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -151,7 +151,7 @@ def run(args: argparse.Namespace) -> int:
                 progress=not args.quiet,
                 watch=StallWatch(ex.live_workers, args.stall_timeout, stop=args.no_workers == "stop"),
             )
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (sim.experiments.signals): the lock is released below
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM (sim.engine.signals): the lock is released below
             print(
                 f"leniency sweep: stopped; the finished runs are stored in {out}; the same command with "
                 "--resume continues",

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sim.experiments.signals import die_with
+from sim.engine.signals import die_with
 from sim.model.scenario import ScenarioError
 
 

@@ -8,8 +8,8 @@ import sys
 
 from tqdm import tqdm
 
+from sim.engine.outdir import GENERATOR
 from sim.experiments.bench import RunSpec, in_child, measure_sweep
-from sim.experiments.outdir import GENERATOR
 
 SCALING_DISTRICTS = (1, 10, 31, 100, 313)  # x 15 cases a day: district .. national
 SCALING_DAYS = (90, 365, 1095, 3650)  # national scale

@@ -282,10 +282,6 @@ class Plan:
         """The tasks grouped into what one worker does at a time: one run, or the worlds of one batch (the
         same arm, and the same point and block of replications, or the same block of points and
         replication), in the order their first task comes."""
-        if self.batch == 1:
-            for t in tasks:
-                yield [t]
-            return
         groups: dict[tuple[int, int, int], list[Task]] = {}
         for t in tasks:
             if self.mode == "points":

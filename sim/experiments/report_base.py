@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from sim.experiments.store import ResultStore
+from sim.engine.store import ResultStore
 from sim.model.metrics import METRICS
 from sim.model.scenario import REFORMS, ScenarioError
 

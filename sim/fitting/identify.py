@@ -25,8 +25,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.engine.outdir import OUTPUTS, record
 from sim.engine.seeds import seed_list
-from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.fitting.calibration import Evaluator
 from sim.fitting.replicate import run_replications, worker_pool

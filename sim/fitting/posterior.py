@@ -27,9 +27,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.engine.outdir import OUTPUTS, record
 from sim.engine.seeds import seed_list
 from sim.engine.unit import Unit, run_all, unit_metrics
-from sim.experiments.outdir import OUTPUTS, record
 from sim.experiments.tables import markdown_table
 from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides
 from sim.fitting.calibration import Evaluator

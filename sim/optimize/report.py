@@ -13,7 +13,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from sim import __version__
-from sim.experiments.outdir import GENERATOR
+from sim.engine.outdir import GENERATOR
 from sim.experiments.report import CSS, plotly_bundle
 from sim.experiments.report_base import CONFIG, PALETTE, esc, initials, note, table_html
 from sim.model.metrics import METRICS

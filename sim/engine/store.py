@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.experiments.signals import alive
+from sim.engine.signals import alive
 from sim.model.scenario import ScenarioError
 
 RUNS = "runs.parquet"
