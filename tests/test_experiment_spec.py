@@ -13,7 +13,7 @@ import pytest
 from sim.engine.seeds import batch_seed, run_seed
 from sim.experiments.designs import Plan, point_key
 from sim.experiments.spec import SpecError, load_spec
-from sim.model.scenario import REFORMS
+from sim.model.scenario import reform_names
 
 ROOT = Path(__file__).resolve().parent.parent
 BASE = """
@@ -200,7 +200,7 @@ def test_shipped_specs_load(name: str) -> None:
     assert spec.description.strip()
     plan = Plan(spec)
     if name == "reforms":
-        assert [a.name for a in plan.arms] == ["baseline", *REFORMS, "all_reforms"] and spec.daily
+        assert [a.name for a in plan.arms] == ["baseline", *reform_names(), "all_reforms"] and spec.daily
 
 
 def test_arm_layers_preset_then_reforms_then_overrides(tmp_path: Path) -> None:

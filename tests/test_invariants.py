@@ -12,7 +12,7 @@ from sim.model import LeniencyModel
 from sim.model import procedure as law
 from sim.model.metrics import METRICS
 from sim.model.procedure import CaseState, Procedure
-from sim.model.scenario import REFORMS, Scenario, load_scenario, param_table
+from sim.model.scenario import Scenario, load_scenario, param_table, reform_names
 
 # Parameters a sample may vary: every behavioural, power, law and cost parameter within its documented range.
 # Sizes (run.*, per_district) are drawn separately so runs stay small.
@@ -37,7 +37,7 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     overrides["run.districts"] = draw(st.integers(1, 3))
     for actor in ("prosecutor", "lawyer", "judge"):
         overrides[f"{actor}.per_district"] = draw(st.integers(1, 8))
-    reforms = draw(st.lists(st.sampled_from(REFORMS), unique=True, max_size=3))
+    reforms = draw(st.lists(st.sampled_from(reform_names()), unique=True, max_size=3))
     return load_scenario(reforms=reforms, overrides=overrides)
 
 

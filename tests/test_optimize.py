@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 from test_sweep_support import cli_command, interruptible
 
-from sim.model.scenario import REFORMS, load_scenario
-from sim.optimize.levers import LEVER_NAMES, lever, scenario_at
+from sim.model.scenario import load_scenario, reform_names
+from sim.optimize.levers import lever, lever_names, scenario_at
 
 ROOT = Path(__file__).resolve().parent.parent
 # the shipped spec's objectives (four: non-essential and avoidable essential relief, undetected involuntary
@@ -27,7 +27,7 @@ OBJ = tuple(tomllib.loads((ROOT / "experiments" / "resources.toml").read_text())
 
 
 def spec_text(
-    budget: float = 0.5, levers: tuple[str, ...] = LEVER_NAMES, objectives: tuple[str, ...] = OBJ
+    budget: float = 0.5, levers: tuple[str, ...] = lever_names(), objectives: tuple[str, ...] = OBJ
 ) -> str:
     return f"""
 name = "tiny"
@@ -52,7 +52,7 @@ def cli(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
     return cli_command("optimize", spec, out, *args, timeout=300)
 
 
-@pytest.mark.parametrize("name", REFORMS)
+@pytest.mark.parametrize("name", reform_names())
 def test_a_reform_lever_at_one_is_the_reform_and_at_zero_today(name: str) -> None:
     base = load_scenario(scale="district")
     full = load_scenario(scale="district", reforms=[name]).flat()
@@ -63,7 +63,7 @@ def test_a_reform_lever_at_one_is_the_reform_and_at_zero_today(name: str) -> Non
     assert {k: at_zero[k] for k in params} == {k: base.flat()[k] for k in params}
 
 
-@pytest.mark.parametrize("name", LEVER_NAMES)
+@pytest.mark.parametrize("name", lever_names())
 def test_a_lever_moves_each_parameter_part_of_the_way(name: str) -> None:
     base = load_scenario(scale="district")
     flat = base.flat()
@@ -128,8 +128,8 @@ def test_the_front_is_non_dominated_within_budget_and_beats_or_matches_each_pack
             assert i == j or not _dominates(F[j], F[i])
     assert (front["extra_hours_mean"] <= 0.5).all()
     assert front["within_budget"].all()
-    packages = cand[cand["label"].isin(REFORMS)]
-    assert set(packages["label"]) == set(REFORMS)  # each package was tried
+    packages = cand[cand["label"].isin(reform_names())]
+    assert set(packages["label"]) == set(reform_names())  # each package was tried
     for _, pkg in packages.iterrows():
         if not pkg["within_budget"]:
             continue

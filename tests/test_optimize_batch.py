@@ -15,7 +15,7 @@ from sim.engine.seeds import Blocks, seed_list
 from sim.experiments.spec import SpecError
 from sim.model import simulate, simulate_worlds
 from sim.optimize.evaluate import search_batch
-from sim.optimize.levers import LEVER_NAMES, lever, scenario_at
+from sim.optimize.levers import lever, lever_names, scenario_at
 from sim.optimize.spec import load_spec
 
 SIZES = ("--population", "4", "--generations", "1", "--replications", "3")
@@ -76,9 +76,9 @@ def test_world_i_of_a_block_sees_the_same_cases_under_every_candidate() -> None:
     assert b.of(14) == 1 and b.seed(1) == Blocks([13, 14], 2).seed(0)
     assert len({b.seed(i) for i in range(3)}) == 3
     _, base = load_spec(_write_spec(), None)
-    levers = [lever(n) for n in LEVER_NAMES]
+    levers = [lever(n) for n in lever_names()]
     x = np.zeros(len(levers))
-    x[LEVER_NAMES.index("judgment_reasoning")] = 1.0
+    x[lever_names().index("judgment_reasoning")] = 1.0
     runs = [simulate_worlds(scenario_at(base, levers, v), b.seed(0), 2, daily=False) for v in (0 * x, x)]
     for w in range(2):
         assert runs[0][w].summary["cases_arrived"] == runs[1][w].summary["cases_arrived"]
@@ -95,7 +95,7 @@ def _write_spec() -> Path:
 
 def test_a_search_that_cannot_batch_says_why_or_runs_one_model_per_seed() -> None:
     _, base = load_spec(_write_spec(), None)
-    levers = [lever(n) for n in LEVER_NAMES]
+    levers = [lever(n) for n in lever_names()]
     assert search_batch(base, levers, None, None) > 1
     assert search_batch(base, levers, ["defendant.contest_share"], None) > 1
     assert search_batch(base, levers, ["judge.norm_sd"], None) == 1  # cannot differ between worlds

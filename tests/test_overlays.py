@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from sim.model.scenario import REFORMS, ScenarioError, load_scenario
+from sim.model.scenario import ScenarioError, load_scenario, reform_names
+
+REFORMS = reform_names()
 
 
 def test_every_order_of_the_reforms_gives_the_same_scenario_and_name() -> None:

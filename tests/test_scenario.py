@@ -9,13 +9,13 @@ import pytest
 
 from sim.cli import main
 from sim.model.scenario import (
-    REFORMS,
     SCALES,
     SCENARIO_DIR,
     Scenario,
     ScenarioError,
     load_scenario,
     param_table,
+    reform_names,
 )
 
 
@@ -26,7 +26,7 @@ def test_embedded_default_is_the_baseline_file() -> None:
 
 def test_every_shipped_overlay_loads_and_changes_something() -> None:
     base = Scenario().flat()
-    for name in REFORMS:
+    for name in reform_names():
         s = load_scenario(reforms=[name])
         assert s.meta.reforms == [name]
         changed = {k for k, v in s.flat().items() if base[k] != v and not k.startswith("meta.")}

@@ -7,6 +7,7 @@ settings).
 
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any
 
@@ -19,9 +20,17 @@ from mesa.visualization.utils import update_counter
 
 from sim.app.charts import Charts, SummaryTable
 from sim.app.flow import CaseFlow
-from sim.app.model import APP_SCALES, CONTROLS, SCALE_NOTE, TRIAGE_KWARGS, AppModel, reform_levels
+from sim.app.model import (
+    APP_SCALES,
+    CONTROLS,
+    SCALE_NOTE,
+    TRIAGE_KWARGS,
+    AppModel,
+    reform_label,
+    reform_levels,
+)
 from sim.app.story import CaseStory
-from sim.model.scenario import REFORMS
+from sim.model.reforms import reform_names
 
 # Offline and private under a plain `solara run sim/app/app.py` too: no check-in iframes to solara.dev (they
 # fail with no
@@ -109,11 +118,14 @@ def model_params(
             "label": "Side by side: also run the baseline (no reforms, no triage)",
         },
     }
-    for reform in REFORMS:
+    keywords = inspect.signature(AppModel).parameters
+    for reform in reform_names():
+        if reform in keywords:
+            raise ValueError(f"reform '{reform}' has the name of a control on the page; rename its file")
         params[reform] = {
             "type": "Checkbox",
             "value": reforms.get(reform, False),
-            "label": "Reform: " + reform.replace("_", " "),
+            "label": reform_label(reform),
         }
     for c in CONTROLS:
         dtype = int if isinstance(c.default, int) else float
@@ -125,7 +137,7 @@ def model_params(
 def ReformMovesSliders(reforms: dict[str, Any], levels: dict[str, Any]) -> None:
     """Ticking or unticking a reform moves the sliders it changes to the reform's values (and back); a slider
     the user has moved away from where the reforms put it stays where the user put it."""
-    ticked = tuple(r for r in REFORMS if reforms[r].value)
+    ticked = tuple(r for r, box in reforms.items() if box.value)
     last = solara.use_ref(reform_levels(()))
 
     def follow() -> None:
@@ -171,7 +183,8 @@ def Page() -> None:
     model: solara.Reactive[AppModel] = solara.use_reactive(first)
     solara.Title(TAB_TITLE)
     solara.Style(SLIDER_VALUES_CSS)
-    reforms = {r: solara.use_reactive(False) for r in REFORMS}  # fixed order: hooks in a loop are safe
+    names = solara.use_memo(reform_names, [])  # the catalogue as the session began: a fixed list of hooks
+    reforms = {r: solara.use_reactive(False) for r in names}
     levels = {c.kwarg: solara.use_reactive(c.default) for c in CONTROLS if c.kwarg not in TRIAGE_KWARGS}
     ReformMovesSliders(reforms, levels)
     SolaraViz(

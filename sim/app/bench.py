@@ -14,7 +14,7 @@ from typing import Any
 import ipyvuetify as v
 import solara
 
-from sim.app.model import APP_SCALES, SCALE_NOTE, AppModel
+from sim.app.model import APP_SCALES, SCALE_NOTE, AppModel, reform_label
 
 
 def measure(
@@ -32,7 +32,7 @@ def measure(
     try:
         rc.find(v.Select, label=SCALE_NOTE).widget.v_model = scale
         for r in reforms:
-            rc.find(v.Checkbox, label="Reform: " + r.replace("_", " ")).widget.v_model = True
+            rc.find(v.Checkbox, label=reform_label(r)).widget.v_model = True
         rc.find(v.Btn, children=["Reset"]).widget.click()
         step = rc.find(v.Btn, children=["Step"]).widget
         for _ in range(warm_days):

@@ -4,7 +4,7 @@ Mesa's SolaraViz re-creates the model on Reset as ``type(model)(**params)``, so 
 must be a keyword argument of the model class. ``AppModel`` is that thin face: its keywords map onto
 ``LeniencyModel(params=load_scenario(scale=..., reforms=[...]), overrides={...}, rng=seed)``. Slider
 defaults and ranges are read from the scenario schema (``Scenario()`` / ``param_table()``), never typed
-here.
+here; the reform boxes are the reform catalogue (``sim.model.reforms``), one keyword each.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from mesa.space import ContinuousSpace
 from sim.model import LeniencyModel
 from sim.model.actors import Defendant
 from sim.model.procedure import CaseState
-from sim.model.scenario import REFORMS, Scenario, load_scenario, param_table
+from sim.model.reforms import find_reform, reform_names
+from sim.model.scenario import Scenario, load_scenario, param_table
 
 _DEFAULTS: dict[str, Any] = Scenario().flat()
 _SCHEMA: dict[str, dict[str, Any]] = {row["key"]: row for row in param_table()}
@@ -97,6 +98,11 @@ def _plain(value: Any) -> Any:
     return value.value if isinstance(value, solara.Reactive) else value
 
 
+def reform_label(name: str) -> str:
+    """A reform's box on the page."""
+    return "Reform: " + find_reform(name).title
+
+
 def reform_levels(ticked: tuple[str, ...] | list[str]) -> dict[str, float]:
     """Where each slider stands with these reforms: the value a ticked reform sets, else the slider's default
     (which means 'as the scenario says'). Triage sliders are policies of their own: no reform moves them."""
@@ -135,7 +141,8 @@ class AppModel(LeniencyModel):
 
     The twin (``self.baseline``) has the same scale, sliders and seed but no reforms: with common random
     numbers the same cases arrive in both, so a class sees what the chosen reforms change on the same
-    docket.
+    docket. Each reform of the catalogue is a keyword (``power_rebalancing=True``): a reform file added to
+    ``scenarios/reforms/`` is a box on the page with no edit here.
     """
 
     def __init__(
@@ -144,12 +151,6 @@ class AppModel(LeniencyModel):
         scale: str = "classroom",
         seed: int = 1,
         side_by_side: bool = True,
-        voluntariness_safeguards: bool = False,
-        substantive_duty_lawyers: bool = False,
-        power_rebalancing: bool = False,
-        prosecutor_judge_coordination: bool = False,
-        judgment_reasoning: bool = False,
-        appeal_countermeasures: bool = False,
         information_asymmetry: float = _DEFAULTS["power.information_asymmetry"],
         detention_leverage: float = _DEFAULTS["power.detention_leverage"],
         charge_leverage: float = _DEFAULTS["power.charge_leverage"],
@@ -165,16 +166,19 @@ class AppModel(LeniencyModel):
         triage_review: float = 0.0,
         triage_lawyer_time: float = 0.0,
         triage_written_lane: float = 0.0,
+        scenario: object = None,
+        **reform_flags: bool,
     ) -> None:
-        flags = {
-            "voluntariness_safeguards": _plain(voluntariness_safeguards),
-            "substantive_duty_lawyers": _plain(substantive_duty_lawyers),
-            "power_rebalancing": _plain(power_rebalancing),
-            "prosecutor_judge_coordination": _plain(prosecutor_judge_coordination),
-            "judgment_reasoning": _plain(judgment_reasoning),
-            "appeal_countermeasures": _plain(appeal_countermeasures),
-        }
-        reforms = [r for r in REFORMS if flags[r]]
+        # ``scenario``: Mesa's SolaraViz hands its own (empty) scenario object to a model that takes keywords
+        # it cannot list (here, the reforms) on Reset. The page's settings are the keywords: it is not used.
+        names = reform_names()
+        unknown = [k for k in reform_flags if k not in names]
+        if unknown:
+            raise TypeError(
+                f"AppModel: unknown keyword {unknown[0]!r}: neither a control nor a reform; reforms: "
+                f"{', '.join(names)}"
+            )
+        reforms = [r for r in names if _plain(reform_flags.get(r, False))]
         sliders = {
             "information_asymmetry": _plain(information_asymmetry),
             "detention_leverage": _plain(detention_leverage),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sim import __version__
 from sim.engine.outdir import OUTPUTS, guard_dir, install, new_temp_dir
 from sim.model.params_world import RunParams
-from sim.model.scenario import REFORMS, SCALES, Scenario, ScenarioError, load_scenario
+from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:  # the model, pandas and the metrics load when a run starts, not for --help
     import pandas as pd
@@ -34,7 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="REFORM",
-        help=f"apply a reform overlay (repeatable; any order): {', '.join(REFORMS)}, or a TOML file",
+        help="apply a reform (repeatable; any order): the name of a file in scenarios/reforms/ or in a "
+        "folder named by the environment variable LENIENCY_REFORMS (e.g. power_rebalancing), or an overlay "
+        "TOML file",
     )
     p.add_argument(
         "--set",

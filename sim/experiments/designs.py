@@ -29,7 +29,7 @@ from sim.engine.unit import Unit
 from sim.experiments.spec import Arm, ExperimentSpec, Factors, SpecError, arm_scenario, factor_overrides
 from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, parameters, posterior_overrides
 from sim.experiments.worker import SweepUnit
-from sim.model.scenario import REFORMS, Scenario
+from sim.model.scenario import Scenario, reform_names
 from sim.model.varying import PER_WORLD
 
 
@@ -309,7 +309,7 @@ class Plan:
         }
         if self.posterior is not None:
             ident["posterior_draw"] = draw
-        ident.update({f"reform.{r}": r in arm.reforms for r in REFORMS})
+        ident.update({f"reform.{r}": r in arm.reforms for r in reform_names()})
         ident.update(self.points[task.point])
         return ident
 

@@ -16,7 +16,7 @@ import plotly.io as pio
 
 from sim.engine.store import ResultStore
 from sim.model.metrics import METRICS
-from sim.model.scenario import REFORMS, ScenarioError
+from sim.model.scenario import ScenarioError, reform_names
 
 PALETTE = (
     "#1f77b4",
@@ -181,7 +181,7 @@ class ReportContext:
     def legend_note(self) -> str:
         if all(self.short[a] == a for a in self.arms):
             return ""
-        codes = ", ".join(f"{initials(r)} = {r}" for r in REFORMS)
+        codes = ", ".join(f"{initials(r)} = {r}" for r in reform_names())
         return f"<p class='note'>Arm labels in charts abbreviate reforms: {esc(codes)}.</p>"
 
     def save(self, df: pd.DataFrame, name: str) -> Path:

@@ -19,19 +19,20 @@ from sim.experiments.spec_errors import FromArray, StrictSpec, describe_error
 from sim.model.metrics import METRICS
 from sim.model.scenario import (
     POWER_PRESETS,
-    REFORMS,
     SCALES,
     Scenario,
     ScenarioError,
     load_scenario,
     overlay_path,
     read_toml,
+    reform_names,
 )
 from sim.model.schema import flatten
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-# One-line reform arm sets: "baseline" (no reform), "each" (every reform alone), "all" (all six together),
-# "all_subsets" (the 64 subsets of the six reforms, the empty one being the baseline).
+# One-line reform arm sets over the reform catalogue (sim.model.reforms): "baseline" (no reform), "each"
+# (every reform alone), "all" (all together), "all_subsets" (every subset, the empty one being the baseline;
+# 64 for the six shipped reforms).
 REFORM_ARM_SETS = ("baseline", "each", "all", "all_subsets")
 RESERVED_COLUMNS = frozenset(
     {
@@ -72,7 +73,7 @@ class Arm(StrictSpec):
 
     name: str = Field(min_length=1, description="arm name, unique in the spec")
     reforms: list[str] = Field(
-        default_factory=list, description=f"reform overlays, any of: {', '.join(REFORMS)}"
+        default_factory=list, description="reform names (files in scenarios/reforms/, sim.model.reforms)"
     )
     preset: str | None = Field(None, description=f"power preset overlay: {', '.join(POWER_PRESETS)}")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted scenario keys -> values")
@@ -80,10 +81,11 @@ class Arm(StrictSpec):
     @field_validator("reforms")
     @classmethod
     def _known_reforms(cls, v: list[str]) -> list[str]:
-        bad = [r for r in v if r not in REFORMS]
+        names = reform_names()
+        bad = [r for r in v if r not in names]
         if bad:
-            raise ValueError(f"unknown reform {bad[0]!r}; allowed: {', '.join(REFORMS)}")
-        return sorted(set(v), key=REFORMS.index)
+            raise ValueError(f"unknown reform {bad[0]!r}; allowed: {', '.join(names)}")
+        return sorted(set(v), key=names.index)
 
 
 class Composite(StrictSpec):
@@ -244,17 +246,18 @@ class ExperimentSpec(StrictSpec):
         return self
 
     def all_arms(self) -> list[Arm]:
-        """Generated reform arms (in REFORMS order) followed by the named ones."""
+        """Generated reform arms (in the catalogue's order) followed by the named ones."""
+        names = reform_names()
         out: list[Arm] = []
         for kind in self.reform_arms:
             if kind == "baseline":
                 subsets: list[tuple[str, ...]] = [()]
             elif kind == "each":
-                subsets = [(r,) for r in REFORMS]
+                subsets = [(r,) for r in names]
             elif kind == "all":
-                subsets = [REFORMS]
+                subsets = [names]
             else:
-                subsets = [c for k in range(len(REFORMS) + 1) for c in itertools.combinations(REFORMS, k)]
+                subsets = [c for k in range(len(names) + 1) for c in itertools.combinations(names, k)]
             for s in subsets:
                 name = reform_arm_name(s)
                 if all(a.name != name for a in out):
@@ -270,11 +273,11 @@ class ExperimentSpec(StrictSpec):
 
 
 def reform_arm_name(reforms: tuple[str, ...]) -> str:
-    """'baseline' for no reform, the reform's name alone, 'all_reforms' for all six, else names joined by
+    """'baseline' for no reform, the reform's name alone, 'all_reforms' for all of them, else names joined by
     '+'."""
     if not reforms:
         return "baseline"
-    if len(reforms) == len(REFORMS):
+    if len(reforms) == len(reform_names()):
         return "all_reforms"
     return "+".join(reforms)
 

@@ -38,7 +38,7 @@ class LeniencyModel(mesa.Model):
     Args:
         params: a resolved Scenario (default: the embedded baseline).
         scale: a scale preset applied on top ("classroom", "district", "national").
-        reforms: reform overlays applied on top (names from ``sim.model.scenario.REFORMS``).
+        reforms: reform overlays applied on top (names from ``sim.model.reforms.reform_names()``).
         overrides: dotted-key parameter overrides applied last.
         materialise_agents: create a Mesa ``Defendant`` per case in flight (off for fast headless runs).
         record_cases: keep the per-case table (``cases``).

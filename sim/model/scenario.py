@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sim.model.files import SCENARIO_DIR, read_toml
 from sim.model.params_world import iso_date
+from sim.model.reforms import catalogue, find_reform, reform_names
 from sim.model.schema import (
     POWER_PRESETS,
-    REFORMS,
     SCALES,
     STARTUP_KEYS,
     Scenario,
@@ -32,28 +33,22 @@ from sim.model.schema import (
 __all__ = [
     "BASELINE",
     "POWER_PRESETS",
-    "REFORMS",
     "SCALES",
     "SCENARIO_DIR",
     "Scenario",
     "ScenarioError",
+    "apply_op",
     "apply_overlay",
     "load_scenario",
+    "overlay_changes",
     "overlay_path",
     "param_table",
     "parse_set",
     "read_toml",
+    "reform_names",
     "timeline_states",
 ]
 
-
-def _scenario_dir() -> Path:
-    """The shipped scenarios: the repository's ``scenarios/`` or, in a wheel, the copy inside the package."""
-    repo = Path(__file__).resolve().parents[2] / "scenarios"
-    return repo if repo.is_dir() else Path(__file__).resolve().parents[1] / "_scenarios"
-
-
-SCENARIO_DIR = _scenario_dir()
 # The embedded default scenario: the schema's defaults with the calibrated values of scenarios/baseline.toml.
 BASELINE = SCENARIO_DIR / "baseline.toml"
 
@@ -68,7 +63,7 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any], source: str, pref
         if op is not None:
             if isinstance(base[k], dict):
                 raise ScenarioError(f"{source}: key '{key}' is a table of parameters, not a value")
-            base[k] = _apply_op(base[k], op[0], op[1], source, key)
+            base[k] = apply_op(base[k], op[0], op[1], source, key)
             continue
         if isinstance(v, Mapping):
             if not isinstance(base[k], dict):
@@ -89,33 +84,27 @@ OPS = ("set", "scale", "add", "at_least", "at_most")
 RECORDED = ("meta.reforms", "meta.scale", "meta.base", "meta.source")
 
 
-def _apply_op(current: Any, op: str, value: Any, source: str, key: str) -> Any:
-    """One overlay operation on a numeric parameter (an overlay states changes relative to what it rests
-    on)."""
+def apply_op(current: Any, op: str, value: Any, source: str, key: str) -> Any:
+    """One overlay operation (``OPS``) on a parameter's value, checked (a number where arithmetic is asked)
+    and of the parameter's type (whole numbers round): the one implementation, what a reform does to a key
+    and what the optimiser's levers move toward."""
     if op == "set":
         return value
     if isinstance(current, bool) or not isinstance(current, int | float):
         raise ScenarioError(f"{source}: key '{key}': '{op}' needs a numeric parameter, got {current!r}")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ScenarioError(f"{source}: key '{key}': '{op}' needs a number, got {value!r}")
-    out = operate(current, op, value)
-    return type(current)(round(out)) if isinstance(current, int) else float(out)
-
-
-def operate(current: Any, op: str, value: Any) -> Any:
-    """What one overlay operation (``OPS``) makes of a parameter's current value: the one definition, used
-    by overlays and by the optimiser's levers (a lever at 1 is its reform)."""
-    if op == "set":
-        return value
     if op == "scale":
-        return current * value
-    if op == "add":
-        return current + value
-    if op == "at_least":
-        return max(current, value)
-    if op == "at_most":
-        return min(current, value)
-    raise ValueError(f"unknown overlay operation {op!r}; one of {', '.join(OPS)}")
+        out = current * value
+    elif op == "add":
+        out = current + value
+    elif op == "at_least":
+        out = max(current, value)
+    elif op == "at_most":
+        out = min(current, value)
+    else:
+        raise ScenarioError(f"{source}: key '{key}': unknown operation '{op}'; one of {', '.join(OPS)}")
+    return type(current)(round(out)) if isinstance(current, int) else float(out)
 
 
 def _op_of(v: Any, source: str, key: str) -> tuple[str, Any] | None:
@@ -130,30 +119,36 @@ def _op_of(v: Any, source: str, key: str) -> tuple[str, Any] | None:
     return None
 
 
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Read a TOML file, turning a missing file or a syntax error into a ScenarioError naming it."""
-    p = Path(path)
-    if not p.is_file():
-        raise ScenarioError(f"{p}: file not found")
-    try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(f"{p}: malformed TOML: {exc}") from None
-    except UnicodeDecodeError:
-        raise ScenarioError(f"{p}: not a UTF-8 text file") from None
+def overlay_changes(overlay: Mapping[str, Any], source: str, prefix: str = "") -> list[tuple[str, str, Any]]:
+    """An overlay's changes as (dotted key, operation, operand), its ``[meta]`` left out:
+    ``{ at_least = 0.9 }`` is ("at_least", 0.9), a plain value ("set", value)."""
+    out: list[tuple[str, str, Any]] = []
+    for k, v in overlay.items():
+        key = prefix + k
+        if k == "meta" and not prefix:
+            continue
+        op = _op_of(v, source, key)
+        if op is not None:
+            out.append((key, *op))
+        elif isinstance(v, Mapping):
+            out.extend(overlay_changes(v, source, key + "."))
+        else:
+            out.append((key, "set", v))
+    return out
 
 
 def overlay_path(name: str, kind: str) -> Path:
-    """The shipped file of a reform, scale or power preset, or a ScenarioError listing what exists."""
-    folder = {"reform": SCENARIO_DIR / "reforms", "scale": SCENARIO_DIR / "scales", "preset": SCENARIO_DIR}[
-        kind
-    ]
+    """The file of a reform (from the catalogue), scale or power preset, or a ScenarioError listing what
+    exists; a path to a .toml file is taken as it is."""
     p = Path(name)
     if p.suffix == ".toml" and p.is_file():
         return p
+    if kind == "reform":
+        return find_reform(name).path
+    folder = {"scale": SCENARIO_DIR / "scales", "preset": SCENARIO_DIR}[kind]
     candidate = folder / f"{name}.toml"
     if not candidate.is_file():
-        allowed = {"reform": REFORMS, "scale": SCALES, "preset": POWER_PRESETS}[kind]
+        allowed = {"scale": SCALES, "preset": POWER_PRESETS}[kind]
         raise ScenarioError(f"{kind} '{name}': unknown; allowed: {', '.join(allowed)}")
     return candidate
 
@@ -172,32 +167,18 @@ def parse_set(item: str) -> tuple[str, Any]:
 
 
 def _reform_files(names: Iterable[str]) -> list[Path]:
-    """Reform overlays in one canonical order (the order of REFORMS, then other files by name), each once."""
+    """Reform overlays in one canonical order (the catalogue's, then other files by name), each once."""
     paths = {overlay_path(n, "reform").resolve(): Path(n).stem for n in names}
-    order = {name: i for i, name in enumerate(REFORMS)}
-    return sorted(paths, key=lambda p: (order.get(p.stem, len(order)), p.stem, str(p)))
-
-
-def _sets_of(over: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """The keys an overlay sets outright (plain values or ``{set = ...}``), dotted."""
-    out: dict[str, Any] = {}
-    for k, v in over.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, Mapping) and len(v) == 1 and next(iter(v)) in OPS:
-            if "set" in v:
-                out[key] = v["set"]
-        elif isinstance(v, Mapping):
-            out.update(_sets_of(v, key + "."))
-        else:
-            out[key] = v
-    return out
+    order = {r.path.resolve(): i for i, r in enumerate(catalogue())} if paths else {}
+    return sorted(paths, key=lambda p: (order.get(p, len(order)), p.stem, str(p)))
 
 
 def _check_conflicts(overlays: Sequence[tuple[Path, dict[str, Any]]]) -> None:
     """Two reforms that set the same key to different values cannot both hold: refuse, naming both."""
     seen: dict[str, tuple[Any, Path]] = {}
     for path, over in overlays:
-        for key, value in _sets_of({k: v for k, v in over.items() if k != "meta"}).items():
+        sets = {key: value for key, op, value in overlay_changes(over, str(path)) if op == "set"}
+        for key, value in sets.items():
             if key in seen and seen[key][0] != value:
                 other, where = seen[key]
                 raise ScenarioError(
@@ -216,13 +197,14 @@ def _timeline_overlay(path: Path, i: int, date: str, name: str) -> tuple[str, di
     """Entry ``i``'s overlay: a reform name or a TOML file relative to the scenario file; (label, content)."""
     where = f"{path}: [[timeline]] entry {i} (date {date}, overlay {name})"
     allowed = (
-        f"allowed: a reform name ({', '.join(REFORMS)}) or an overlay .toml file, relative to {path.parent}/"
+        f"allowed: a reform name ({', '.join(reform_names())}) or an overlay .toml file, relative to "
+        f"{path.parent}/"
     )
     if name.endswith(".toml"):
         file = path.parent / name
         if not file.is_file():
             raise ScenarioError(f"{where}: file {file} not found; {allowed}")
-    elif name in REFORMS:
+    elif name in reform_names():
         file = overlay_path(name, "reform")
     else:
         raise ScenarioError(f"{where}: unknown overlay; {allowed}")
@@ -301,7 +283,7 @@ def _read_scenario_file(path: Path) -> tuple[dict[str, Any], str, list[str], str
     reforms = over.pop("reforms", [])
     if not isinstance(reforms, list) or not all(isinstance(r, str) for r in reforms):
         raise ScenarioError(
-            f"{path}: key 'reforms' must be a list of reform names; allowed: {', '.join(REFORMS)}"
+            f"{path}: key 'reforms' must be a list of reform names; allowed: {', '.join(reform_names())}"
         )
     scale = over.pop("scale", None)
     if scale is not None and not isinstance(scale, str):

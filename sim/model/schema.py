@@ -22,15 +22,6 @@ from sim.model.params_court import JudgeParams, LawParams, Workload
 from sim.model.params_triage import TriageParams
 from sim.model.params_world import CaseParams, DefendantParams, PowerParams, RunParams, iso_date
 
-# The six reforms of the source study (docs/domain.md §4), in a fixed order used by sweeps and reports.
-REFORMS: tuple[str, ...] = (
-    "voluntariness_safeguards",
-    "substantive_duty_lawyers",
-    "power_rebalancing",
-    "prosecutor_judge_coordination",
-    "judgment_reasoning",
-    "appeal_countermeasures",
-)
 SCALES: tuple[str, ...] = ("classroom", "district", "national")
 POWER_PRESETS: tuple[str, ...] = ("power_low", "power_high")
 

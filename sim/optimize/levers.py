@@ -9,7 +9,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sim.model.scenario import OPS, REFORMS, Scenario, operate, overlay_path, read_toml
+from sim.model.reforms import find_reform, reform_names
+from sim.model.scenario import Scenario, apply_op, overlay_changes, read_toml
 
 
 @dataclass(frozen=True)
@@ -26,36 +27,16 @@ class Lever:
         out: dict[str, Any] = {}
         for key, op, operand in self.changes:
             now = base[key]
-            full = operate(now, op, operand)
+            full = apply_op(now, op, operand, self.name, key)
             value = (1.0 - x) * now + x * full  # exact at both ends
             out[key] = int(round(value)) if isinstance(now, int) and not isinstance(now, bool) else value
         return out
 
 
-def _changes_of(overlay: Mapping[str, Any], prefix: str = "") -> list[tuple[str, str, Any]]:
-    """An overlay's changes, dotted: ``{ at_least = 0.9 }`` as ("at_least", 0.9), a plain value as a set."""
-    out: list[tuple[str, str, Any]] = []
-    for k, v in overlay.items():
-        key = prefix + k
-        if k == "meta" and not prefix:
-            continue
-        if isinstance(v, Mapping) and len(v) == 1 and next(iter(v)) in OPS:
-            op, operand = next(iter(v.items()))
-            out.append((key, op, operand))
-        elif isinstance(v, Mapping):
-            out.extend(_changes_of(v, key + "."))
-        else:
-            out.append((key, "set", v))
-    return out
-
-
 def _reform_lever(name: str) -> Lever:
-    path = overlay_path(name, "reform")
-    overlay = read_toml(path)
-    changes = tuple(sorted(_changes_of(overlay)))
-    text = path.read_text(encoding="utf-8").splitlines()
-    first = next((ln.lstrip("# ").strip() for ln in text if ln.startswith("#")), name)
-    return Lever(name, first, changes)
+    reform = find_reform(name)
+    changes = tuple(sorted(overlay_changes(read_toml(reform.path), str(reform.path))))
+    return Lever(name, reform.description, changes)
 
 
 TRIAGE_LEVERS: dict[str, Lever] = {
@@ -75,14 +56,18 @@ TRIAGE_LEVERS: dict[str, Lever] = {
         (("triage.written_lane_share", "set", 1.0),),
     ),
 }
-LEVER_NAMES: tuple[str, ...] = (*REFORMS, *TRIAGE_LEVERS)
+
+
+def lever_names() -> tuple[str, ...]:
+    """Every lever: each reform in the catalogue (``sim.model.reforms``), then the triage policies."""
+    return (*reform_names(), *TRIAGE_LEVERS)
 
 
 def lever(name: str) -> Lever:
-    """A lever by name (a reform of the study or a triage policy)."""
+    """A lever by name (a reform or a triage policy)."""
     if name in TRIAGE_LEVERS:
         return TRIAGE_LEVERS[name]
-    if name in REFORMS:
+    if name in reform_names():
         return _reform_lever(name)
     raise KeyError(name)
 

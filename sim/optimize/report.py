@@ -17,7 +17,7 @@ from sim.engine.outdir import GENERATOR
 from sim.experiments.report import CSS, plotly_bundle
 from sim.experiments.report_base import CONFIG, PALETTE, esc, initials, note, table_html
 from sim.model.metrics import METRICS
-from sim.model.scenario import REFORMS
+from sim.model.reforms import reform_names
 from sim.optimize.search import Outcome, lever_column
 from sim.optimize.spec import OptimizeSpec
 
@@ -148,7 +148,7 @@ def packages_table(spec: OptimizeSpec, out: Outcome) -> pd.DataFrame:
     the budget."""
     obj = [f"{o}_mean" for o in spec.objectives]
     rows = []
-    for _, pkg in out.candidates[out.candidates["label"].isin(REFORMS)].iterrows():
+    for _, pkg in out.candidates[out.candidates["label"].isin(reform_names())].iterrows():
         if not pkg["within_budget"]:
             verdict = "over the budget"
         else:

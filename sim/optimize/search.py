@@ -17,7 +17,7 @@ from pymoo.util.nds.non_dominated_sorting import NonDominatedSorting
 from pymoo.util.ref_dirs import get_reference_directions
 
 from sim.experiments.analysis import mean_ci
-from sim.model.scenario import REFORMS
+from sim.model.reforms import reform_names
 from sim.optimize.evaluate import HOURS, Key, Runner, key_of
 from sim.optimize.spec import OptimizeSpec
 
@@ -41,7 +41,8 @@ def start_population(spec: OptimizeSpec, rng: np.random.Generator) -> np.ndarray
     """The first generation: today (all levers at 0), each reform package alone (its lever at 1), then
     random candidates."""
     k = len(spec.levers)
-    fixed = [np.zeros(k)] + [np.eye(k)[i] for i, name in enumerate(spec.levers) if name in REFORMS]
+    reforms = reform_names()
+    fixed = [np.zeros(k)] + [np.eye(k)[i] for i, name in enumerate(spec.levers) if name in reforms]
     rows = fixed[: spec.search.population]
     extra = rng.random((spec.search.population - len(rows), k))
     return np.vstack([*rows, extra]) if len(extra) else np.vstack(rows)

@@ -16,7 +16,7 @@ from sim.experiments.spec import SpecError
 from sim.experiments.spec_errors import StrictSpec, describe_error
 from sim.model.metrics import METRICS
 from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
-from sim.optimize.levers import LEVER_NAMES
+from sim.optimize.levers import TRIAGE_LEVERS, lever_names
 
 # The default objectives: non-essential relief, the essential relief better practice would have made
 # unnecessary (what most reforms aim at), what the review misses, and what it all costs.
@@ -68,7 +68,10 @@ class OptimizeSpec(StrictSpec):
     scenario: str | None = Field(None, description="scenario TOML (relative to the spec); default baseline")
     scale: str | None = Field("district", description=f"scale preset: {', '.join(SCALES)}")
     master_seed: int = Field(ge=0)
-    levers: list[str] = Field(min_length=1, description=f"any of: {', '.join(LEVER_NAMES)}")
+    levers: list[str] = Field(
+        min_length=1,
+        description=f"any reform (a file in scenarios/reforms/) or {', '.join(TRIAGE_LEVERS)}",
+    )
     objectives: list[str] = Field(default_factory=lambda: list(DEFAULT_OBJECTIVES), min_length=1)
     budget: Budget
     search: Search = Field(default_factory=lambda: Search())
@@ -77,9 +80,10 @@ class OptimizeSpec(StrictSpec):
     @field_validator("levers")
     @classmethod
     def _known_levers(cls, v: list[str]) -> list[str]:
+        names = lever_names()
         for name in v:
-            if name not in LEVER_NAMES:
-                raise ValueError(f"unknown lever {name!r}; allowed: {', '.join(LEVER_NAMES)}")
+            if name not in names:
+                raise ValueError(f"unknown lever {name!r}; allowed: {', '.join(names)}")
         if len(set(v)) != len(v):
             raise ValueError("each lever once")
         return v
