@@ -1,7 +1,8 @@
 """Golden outputs of the engine: a batched run, sweeps (replications and design points, batched and not, on
-one and two workers), calibration replications and a small search give the same numbers, bit for bit, as when
-the goldens were written (``python tests/golden/engine.py tests/golden/engine.json``; a change that moves a
-number on purpose regenerates them and says why in its commit)."""
+one and two workers), calibration replications, the calibration's objective and a small search give the same
+numbers, bit for bit, as when the goldens were written (``python tests/golden/engine.py
+tests/golden/engine.json``; a change that moves a number on purpose regenerates them and says why in its
+commit)."""
 
 from __future__ import annotations
 
@@ -24,10 +25,15 @@ def _replications(_: Path) -> Any:
     return engine.replications()
 
 
+def _calibration(_: Path) -> Any:
+    return engine.calibration()
+
+
 PARTS: dict[str, Callable[[Path], Any]] = {
     "batched": _batched,
     "sweeps": engine.sweeps,
     "replications": _replications,
+    "calibration": _calibration,
     "search": engine.search,
 }
 
