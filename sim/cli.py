@@ -9,7 +9,7 @@ import sys
 from typing import NoReturn
 
 from sim import __version__
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 # Each entry is a module in sim.commands exposing register(subparsers).
 COMMANDS: tuple[str, ...] = (

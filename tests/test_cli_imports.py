@@ -6,7 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("mesa", "pandas", "plotly", "scipy", "pyarrow", "matplotlib", "solara")
+HEAVY = ("mesa", "pandas", "plotly", "scipy", "pyarrow", "matplotlib", "solara", "numpy", "pydantic")
 
 
 def test_the_command_line_loads_no_heavy_library() -> None:

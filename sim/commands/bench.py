@@ -9,7 +9,7 @@ import argparse
 import json
 from pathlib import Path
 
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -11,7 +11,7 @@ import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from sim.engine.outdir import OUTPUTS, guard_file, guard_into, record
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

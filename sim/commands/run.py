@@ -16,13 +16,15 @@ from typing import TYPE_CHECKING
 
 from sim import __version__
 from sim.engine.outdir import OUTPUTS, guard_dir, install, new_temp_dir
-from sim.model.params_world import RunParams
-from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
+from sim.model.errors import ScenarioError
+from sim.model.files import SCALES
 
-if TYPE_CHECKING:  # the model, pandas and the metrics load when a run starts, not for --help
+if TYPE_CHECKING:  # the model, the schema, pandas and the metrics load when a run starts, not for --help
     import pandas as pd
 
     from sim.model import RunResult
+    from sim.model.params_world import RunParams
+    from sim.model.scenario import Scenario
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -155,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.seed < 2**63:
         raise ScenarioError(f"--seed {args.seed}: allowed: an integer in [0, 2**63)")
     out = guard_dir(Path(args.out), OUTPUTS["run"], force=args.force)
+    from sim.model.scenario import load_scenario
+
     scenario = load_scenario(args.scenario, reforms=args.reforms, scale=args.scale, sets=args.sets)
     t0 = time.perf_counter()
     result = simulate(

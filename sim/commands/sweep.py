@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from sim.experiments.sweep import Sweep, SweepReport
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -7,7 +7,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 
 from sim.engine.limits import MAX_BATCH, MAX_BATCH_CASES_PER_DAY, REPLICATION_BATCH
-from sim.model.schema import Scenario, ScenarioError
+from sim.model.errors import ScenarioError
+from sim.model.schema import Scenario
 from sim.model.varying import PER_WORLD
 
 

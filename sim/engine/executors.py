@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.engine.signals import die_with
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 
 @dataclass

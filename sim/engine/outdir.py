@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from sim import __version__
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 MARKER = ".leniency-results"
 CHECKOUT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.engine.signals import alive
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 RUNS = "runs.parquet"
 DAILY = "daily.parquet"

@@ -7,7 +7,9 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from sim.model.schema import ScenarioError
+from sim.model.errors import ScenarioError
+
+SCALES: tuple[str, ...] = ("classroom", "district", "national")  # scenarios/scales/<name>.toml
 
 
 def _scenario_dir() -> Path:

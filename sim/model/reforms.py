@@ -14,9 +14,9 @@ from pathlib import Path
 
 from pydantic import Field, ValidationError
 
+from sim.model.errors import ScenarioError
 from sim.model.files import SCENARIO_DIR, read_toml
 from sim.model.params_base import Section
-from sim.model.schema import ScenarioError
 
 ENV_VAR = "LENIENCY_REFORMS"
 NAME = re.compile(r"[a-z][a-z0-9_]*")  # a keyword of the app's model, a column suffix, a CLI word

@@ -12,15 +12,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.model.files import SCENARIO_DIR, read_toml
+from sim.model.errors import ScenarioError
+from sim.model.files import SCALES, SCENARIO_DIR, read_toml
 from sim.model.params_world import iso_date
 from sim.model.reforms import catalogue, find_reform, reform_names
 from sim.model.schema import (
     POWER_PRESETS,
-    SCALES,
     STARTUP_KEYS,
     Scenario,
-    ScenarioError,
     check_kind,
     day_of,
     field_help,

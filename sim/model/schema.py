@@ -16,13 +16,13 @@ from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
 
+from sim.model.errors import ScenarioError
 from sim.model.params_actors import LawyerParams, ProsecutorParams
 from sim.model.params_base import Section
 from sim.model.params_court import JudgeParams, LawParams, Workload
 from sim.model.params_triage import TriageParams
 from sim.model.params_world import CaseParams, DefendantParams, PowerParams, RunParams, iso_date
 
-SCALES: tuple[str, ...] = ("classroom", "district", "national")
 POWER_PRESETS: tuple[str, ...] = ("power_low", "power_high")
 
 
@@ -107,10 +107,6 @@ STARTUP_KEYS: tuple[str, ...] = (
     "lawyer.per_district",
     "judge.per_district",
 )
-
-
-class ScenarioError(ValueError):
-    """Bad scenario input: the message names the file, the key path and what is allowed."""
 
 
 def flatten(d: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

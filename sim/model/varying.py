@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.schema import Scenario, ScenarioError
+from sim.model.errors import ScenarioError
+from sim.model.schema import Scenario
 
 # Every read of these keys in the model goes through ``params_at`` (or, for the prosecutors' belief error, a
 # value per prosecutor): tests/test_varying.py checks each key, worlds given the value one by one against a
