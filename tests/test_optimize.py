@@ -5,6 +5,7 @@ resumes without rerunning anything and gives the same numbers on any number of w
 from __future__ import annotations
 
 import json
+import math
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import pytest
 from test_sweep_support import cli_command, interruptible
 
 from sim.model.scenario import load_scenario, reform_names
+from sim.optimize.evaluate import read_archive
 from sim.optimize.levers import lever, lever_names, scenario_at
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -162,11 +164,11 @@ def test_every_objective_reaches_the_marginal_values_and_the_report(searched: tu
 
 def test_resume_reruns_nothing_and_a_different_question_is_refused(searched: tuple[Path, Path]) -> None:
     spec, out = searched
-    before = (out / "evaluations.jsonl").read_text().splitlines()
+    before = read_archive(out)
     front = pd.read_parquet(out / "pareto.parquet")
     r = cli(spec, out, "--resume", "--workers", "1")
     assert r.returncode == 0, r.stderr
-    assert (out / "evaluations.jsonl").read_text().splitlines() == before
+    assert read_archive(out) == before
     pd.testing.assert_frame_equal(pd.read_parquet(out / "pareto.parquet"), front)
     other = spec.with_name("other.toml")
     other.write_text(spec_text(budget=0.25))
@@ -214,22 +216,23 @@ def test_an_interrupted_search_keeps_its_runs_and_resumes_to_the_same_answer(
         text=True,
         preexec_fn=interruptible,
     )
-    archive = part / "evaluations.jsonl"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
-        if archive.is_file() and len(archive.read_text().splitlines()) >= 6:
+        if len(read_archive(part)) >= 6:
             break
         time.sleep(0.2)
     assert proc.poll() is None, "the search ended before it could be interrupted"
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    kept = archive.read_text().splitlines()
+    kept = read_archive(part)
     assert len(kept) >= 6 and "--resume" in err
     assert not (part / "pareto.parquet").exists()
     r = cli(spec, part, "--resume", "--workers", "2")
     assert r.returncode == 0, r.stderr
-    assert archive.read_text().splitlines()[: len(kept)] == kept  # nothing finished was lost or rerun
+    again = read_archive(part)
+    assert again[: len(kept)] == kept  # nothing finished was lost or rerun
+    assert len({(str(r["x"]), r["seed"]) for r in again}) == len(again)
     for name in ("candidates.parquet", "pareto.parquet"):
         pd.testing.assert_frame_equal(pd.read_parquet(out / name), pd.read_parquet(part / name))
 
@@ -311,3 +314,18 @@ def test_the_answer_judges_the_front_on_its_fresh_figures() -> None:
     over = front.assign(within_budget_fresh=False)
     text = answer(spec, Outcome(pd.DataFrame(), over, pd.DataFrame(), 0, today))  # type: ignore[arg-type]
     assert "costs more than that on fresh seeds" in text
+
+
+def test_the_archive_reads_back_every_bit_of_its_own_question_only(tmp_path: Path) -> None:
+    from sim.optimize.evaluate import Archive
+
+    metrics = {"a": 0.1 + 0.2, "b": float("nan"), "c": 1e-300}
+    mine, other = Archive(tmp_path, "q1"), Archive(tmp_path, "q2")
+    mine.record((0.5, 0.25), 7, metrics)
+    other.record((0.5, 0.25), 7, {"a": 1.0, "b": 2.0, "c": 3.0})
+    mine.record((0.5, 0.25), 7, metrics)  # a rerun of the same run is one run
+    again = Archive(tmp_path, "q1")
+    assert again.load() == 1
+    got = again.runs[((0.5, 0.25), 7)]
+    assert got["a"] == metrics["a"] and got["c"] == metrics["c"] and math.isnan(got["b"])
+    assert len(read_archive(tmp_path)) == 2

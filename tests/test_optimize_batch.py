@@ -14,7 +14,7 @@ from test_optimize import cli, spec_text
 from sim.engine.seeds import Blocks, seed_list
 from sim.experiments.spec import SpecError
 from sim.model import simulate, simulate_worlds
-from sim.optimize.evaluate import search_batch
+from sim.optimize.evaluate import read_archive, search_batch
 from sim.optimize.levers import lever, lever_names, scenario_at
 from sim.optimize.spec import load_spec
 
@@ -22,8 +22,7 @@ SIZES = ("--population", "4", "--generations", "1", "--replications", "3")
 
 
 def _runs(out: Path) -> dict[tuple[tuple[float, ...], int], dict[str, float]]:
-    lines = (out / "evaluations.jsonl").read_text().splitlines()
-    return {(tuple(r["x"]), int(r["seed"])): r["metrics"] for r in map(json.loads, lines)}
+    return {(tuple(r["x"]), r["seed"]): r["metrics"] for r in read_archive(out)}
 
 
 @pytest.fixture(scope="module")

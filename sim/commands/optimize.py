@@ -1,6 +1,7 @@
 """`leniency optimize SPEC --out DIR`: search levers and triage policies under an hours budget; writes
 pareto.parquet (the non-dominated policies), candidates.parquet, marginal.csv, report.html and the archive
-of every run (evaluations.jsonl, kept as it goes, so --resume after an interruption reruns nothing)."""
+of every run (runs.parquet, the engine's store, kept as it goes, so --resume after an interruption reruns
+nothing)."""
 
 from __future__ import annotations
 
@@ -131,6 +132,7 @@ def optimize(args: argparse.Namespace) -> int:
         }
         (out / META).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
         archive = Archive(out, digest)
+        archive.store.acquire_lock()
         archive.load()
         bar = _Bar(spec, len(levers), args.quiet, info.description)
         runners = []
@@ -169,6 +171,11 @@ def optimize(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
             return 130
+        finally:
+            try:
+                archive.store.compact()
+            finally:
+                archive.store.release_lock()
         bar.close()
     _write(out, spec, outcome, len(seeds), args.posterior)
     if not args.quiet:

@@ -48,7 +48,8 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     ),
     "report": ("report.html", "tables", "ema"),
     "optimize": (
-        "evaluations.jsonl",
+        "runs.parquet",
+        ".sweep.lock",
         "optimize.json",
         "pareto.parquet",
         "candidates.parquet",

@@ -1,5 +1,6 @@
-"""The Parquet result store of a sweep: ``runs.parquet/`` (one row per run) and ``daily.parquet/`` (one row
-per run and day), each a folder of part files, plus the spec and metadata beside them.
+"""The engine's Parquet result store: ``runs.parquet/`` (one row per run) and ``daily.parquet/`` (one row
+per run and day), each a folder of part files, plus the spec and metadata beside them. Sweeps keep their
+runs here, and the search its archive of evaluated candidates.
 
 Every batch of finished runs becomes a new part, written to a hidden temporary file and renamed into place,
 so a ``kill -9`` loses at most the runs in flight and a reader never sees half a file. A run's daily rows
@@ -122,8 +123,8 @@ class ResultStore:
             p.unlink(missing_ok=True)
 
     def acquire_lock(self) -> None:
-        """One sweep writes to a folder at a time. A lock left by a killed sweep on this host is taken
-        over."""
+        """One sweep or search writes to a folder at a time. A lock left by a killed one on this host is
+        taken over."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / LOCK
         me = f"{socket.gethostname()} {os.getpid()}"
@@ -136,8 +137,8 @@ class ResultStore:
                     path.unlink(missing_ok=True)
                     continue
                 raise ScenarioError(
-                    f"--out {self.root}: another sweep (host {host}, pid {pid}) is writing here; if it is "
-                    f"gone, delete {path}"
+                    f"--out {self.root}: another sweep or search (host {host}, pid {pid}) is writing here; "
+                    f"if it is gone, delete {path}"
                 ) from None
             with os.fdopen(fd, "w") as fh:
                 fh.write(me)

@@ -1,12 +1,13 @@
 """Evaluating candidates: every candidate (a vector of lever intensities) runs on the same seeds (common
 random numbers) as units of the engine (``sim.engine``), its seeds in blocks that each run as the worlds of
-one model. Each finished run is appended to ``evaluations.jsonl`` at once, so an interrupted search loses
-nothing and ``--resume`` reruns no run."""
+one model. Each finished run is committed to the engine's store (``runs.parquet``) at once, so an
+interrupted search loses nothing and ``--resume`` reruns no run."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-import os
+import uuid
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -16,13 +17,14 @@ import numpy as np
 
 from sim.engine.batching import replication_batch
 from sim.engine.seeds import Blocks
+from sim.engine.store import RUNS, ResultStore
 from sim.engine.unit import Unit, run_units, unit_metrics
 from sim.experiments.spec import SpecError
 from sim.model.scenario import Scenario, ScenarioError
 from sim.optimize.levers import Lever, scenario_at
 
 Key = tuple[float, ...]
-ARCHIVE = "evaluations.jsonl"
+ARCHIVE = RUNS
 HOURS = ("hours_per_case_prosecutor", "hours_per_case_lawyer", "hours_per_case_judge", "hours_per_case_total")
 KEPT = (
     *HOURS,
@@ -45,35 +47,48 @@ def key_of(x: Sequence[float] | np.ndarray) -> Key:
     return tuple(round(float(v), 6) for v in x)
 
 
+def read_archive(folder: Path, digest: str | None = None) -> list[dict[str, Any]]:
+    """The search's finished runs in ``folder`` (of the question ``digest``, or all), each ``{"spec", "x",
+    "seed", "metrics"}``, in the order they finished."""
+    runs = ResultStore(folder).read_runs(["spec", "x", "seed", "metrics"])
+    if digest is not None:
+        runs = runs[runs["spec"] == digest]
+    return [
+        {"spec": r.spec, "x": json.loads(r.x), "seed": int(r.seed), "metrics": json.loads(r.metrics)}
+        for r in runs.itertuples(index=False)
+    ]
+
+
 class Archive:
-    """Every finished run of this search: (candidate, seed) -> metrics, one JSON line each."""
+    """Every finished run of this search, (candidate, seed) -> metrics, in the engine's store
+    (``runs.parquet`` parts: each run committed as it finishes, crash-safe, one writer at a time). The
+    candidate and the metrics are kept as JSON text, so a resumed search reads back every bit."""
 
     def __init__(self, folder: Path, digest: str) -> None:
-        self.path = folder / ARCHIVE
+        self.store = ResultStore(folder)
         self.digest = digest
         self.runs: dict[tuple[Key, int], dict[str, float]] = {}
 
     def load(self) -> int:
-        """Read the runs a previous (interrupted) search of the same spec finished; a torn last line is
-        skipped. Returns how many were read."""
-        if not self.path.is_file():
-            return 0
-        for line in self.path.read_text(encoding="utf-8").splitlines():
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if rec.get("spec") == self.digest:
-                self.runs[(tuple(rec["x"]), int(rec["seed"]))] = rec["metrics"]
+        """Read the runs a previous (interrupted) search of the same question finished. Returns how many."""
+        for rec in read_archive(self.store.root, self.digest):
+            self.runs[(tuple(rec["x"]), rec["seed"])] = rec["metrics"]
         return len(self.runs)
 
     def record(self, key: Key, seed: int, metrics: dict[str, float]) -> None:
         self.runs[(key, seed)] = metrics
-        line = json.dumps({"spec": self.digest, "x": list(key), "seed": seed, "metrics": metrics})
-        with self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
+        x = json.dumps(list(key))
+        run_id = hashlib.sha256(f"{self.digest}:{x}:{seed}".encode()).hexdigest()[:20]
+        row = {
+            "run_id": run_id,
+            "attempt": uuid.uuid4().hex,
+            "status": "ok",
+            "spec": self.digest,
+            "x": x,
+            "seed": int(seed),
+            "metrics": json.dumps(metrics),
+        }
+        self.store.append([row])
 
 
 def search_batch(

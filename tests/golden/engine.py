@@ -160,6 +160,16 @@ def national() -> dict[str, Any]:
     return {"summary": summary_repr(res.summary), "daily": frame_digest(res.daily)}
 
 
+def archive(folder: Path) -> list[dict[str, Any]]:
+    """The search's finished runs, as ``{"spec", "x", "seed", "metrics"}``."""
+    try:
+        from sim.optimize.evaluate import read_archive
+    except ImportError:  # the goldens' own commit: one JSON line per run
+        lines = (folder / "evaluations.jsonl").read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines]
+    return read_archive(folder)
+
+
 def search(root: Path) -> dict[str, str]:
     out: dict[str, str] = {}
     for batch in ("1", "2"):
@@ -170,8 +180,7 @@ def search(root: Path) -> dict[str, str]:
             ["optimize", str(spec), "--out", str(folder), "--quiet", "--workers", "1", "--batch", batch]
         )
         assert code == 0, "search failed"
-        lines = (folder / "evaluations.jsonl").read_text(encoding="utf-8").splitlines()
-        recs = sorted((json.loads(line) for line in lines), key=lambda r: (r["x"], r["seed"]))
+        recs = sorted(archive(folder), key=lambda r: (r["x"], r["seed"]))
         out[f"evaluations-{batch}"] = hashlib.sha256(json.dumps(recs, sort_keys=True).encode()).hexdigest()
         out[f"pareto-{batch}"] = frame_digest(pd.read_parquet(folder / "pareto.parquet"))
     return out
