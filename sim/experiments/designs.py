@@ -99,8 +99,8 @@ def points_batchable(spec: ExperimentSpec, bases: list[Scenario], posterior: pd.
     """Whether design points can share a batched model: every key the factors set may differ between
     worlds (``sim.model.varying.PER_WORLD``), and replications could be batched."""
     f = spec.factors
-    if f is None or posterior is not None or not batchable(bases, posterior):
-        return False
+    if f is None or f.before_reforms or posterior is not None or not batchable(bases, posterior):
+        return False  # before_reforms: each point needs its own scenario (the reforms act on its values)
     keys = {k for name in f.names for k in (f.composite[name].low if name in f.composite else (name,))}
     return keys <= PER_WORLD
 
@@ -163,10 +163,12 @@ class Plan:
             else spec.master_seed
         )
         self.points: list[dict[str, float]] = factor_points(spec.factors, seed)
-        if posterior is not None:
-            self.points = [{**p, UNCERTAINTY: float(u)} for p in self.points for u in (0, 1)]
+        if posterior is not None:  # posterior = 0: the point estimate, 1: replication r runs draw r
+            levels = (0, 1) if spec.point_estimate else (1,)
+            self.points = [{**p, UNCERTAINTY: float(u)} for p in self.points for u in levels]
         self.keys: list[int] = [point_key(p) for p in self.points]
         self._hashes: dict[tuple[int, int, int], str] = {}
+        self._worlds: dict[tuple[int, int], Scenario] = {}
         self._draws = np.zeros(0, dtype=np.int64)
         # runs of one arm go as the worlds of batched models, ``batch`` at a time (1: one model per run):
         # replications of one point, or (``mode`` "points") design points at one replication
@@ -207,6 +209,10 @@ class Plan:
     def scenario(self, arm: int, point: int, draw: int = -1) -> Scenario:
         base = self.bases[arm]
         over = self.point_overrides(arm, point)
+        if over and self.spec.factors is not None and self.spec.factors.before_reforms:
+            if (arm, point) not in self._worlds:  # the point is the world the arm's reforms change
+                self._worlds[arm, point] = arm_scenario(self.spec, self.arms[arm], world=over)
+            base, over = self._worlds[arm, point], {}
         if draw >= 0 and self.posterior is not None:
             over |= posterior_overrides(self.posterior, draw)
         return base.with_overrides(over, source=f"design point {point}") if over else base

@@ -126,6 +126,11 @@ class Factors(StrictSpec):
     composite: dict[str, Composite] = Field(
         default_factory=dict, description="named factors moving several keys together"
     )
+    before_reforms: bool = Field(
+        False,
+        description="the factors set the world each arm's reforms then change, as a power preset does "
+        "(a reform capping power.detention_leverage caps the point's value); default: they override the arm",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Factors:
@@ -196,6 +201,11 @@ class ExperimentSpec(StrictSpec):
     )
     arms: list[Arm] = Field(default_factory=list, description="named arms ([[arms]] tables)")
     factors: Factors | None = Field(None, description="parameters varied across design points")
+    point_estimate: bool = Field(
+        True,
+        description="with --posterior: also run every design point at the point estimate (posterior = 0); "
+        "false runs only over the draws (posterior draws x design points, e.g. for scenario discovery)",
+    )
 
     @field_validator("reform_arms", mode="before")
     @classmethod
@@ -328,9 +338,12 @@ def load_spec(path: str | Path) -> ExperimentSpec:
     return spec
 
 
-def arm_scenario(spec: ExperimentSpec, arm: Arm, source: str = "spec") -> Scenario:
-    """The resolved scenario of an arm: base, power preset (the world), reforms (changes to it), scale, spec
-    overrides, arm overrides; named after the arm."""
+def arm_scenario(
+    spec: ExperimentSpec, arm: Arm, source: str = "spec", world: Mapping[str, Any] | None = None
+) -> Scenario:
+    """The resolved scenario of an arm: base, power preset and ``world`` (the world: a design point's values
+    with ``before_reforms``), reforms (changes to it), scale, spec overrides, arm overrides; named after the
+    arm."""
     over: dict[str, Any] = {**spec.overrides, **arm.overrides, "meta.name": arm.name}
     try:
         base: str | Scenario | None = spec.scenario
@@ -339,6 +352,8 @@ def arm_scenario(spec: ExperimentSpec, arm: Arm, source: str = "spec") -> Scenar
             base = load_scenario(
                 spec.scenario, overrides=flatten({k: v for k, v in preset.items() if k != "meta"})
             )
+        if world:
+            base = load_scenario(base, overrides=world)
         return load_scenario(base, reforms=arm.reforms, scale=spec.scale, overrides=over)
     except ScenarioError as exc:
         raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None

@@ -148,7 +148,13 @@ class Sweep:
         extendable = {"replications", "max_replications", "description", "reform_arms"}  # more of the same
         if isinstance(old.get("reform_arms"), list) and isinstance(new.get("reform_arms"), list):
             extendable -= set() if set(old["reform_arms"]) <= set(new["reform_arms"]) else {"reform_arms"}
-        differ = sorted(k for k in set(old) | set(new) if k not in extendable and old.get(k) != new.get(k))
+        # a key added to specs since the sweep began reads as its default (the sweep ran as that default)
+        fields = type(self.spec).model_fields
+        was = {
+            k: old.get(k, fields[k].get_default(call_default_factory=True) if k in fields else None)
+            for k in set(old) | set(new)
+        }
+        differ = sorted(k for k in was if k not in extendable and was[k] != new.get(k))
         if differ:
             raise SpecError(
                 f"--out {self.store.root}: --resume with a different experiment (differs "
