@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "report",
     "bench",
     "optimize",
+    "discover",
 )
 
 

@@ -6,7 +6,19 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("mesa", "pandas", "plotly", "scipy", "pyarrow", "matplotlib", "solara", "numpy", "pydantic")
+HEAVY = (
+    "mesa",
+    "pandas",
+    "plotly",
+    "scipy",
+    "pyarrow",
+    "matplotlib",
+    "solara",
+    "numpy",
+    "pydantic",
+    "ema_workbench",
+    "sklearn",
+)
 
 
 def test_the_command_line_loads_no_heavy_library() -> None:
