@@ -42,6 +42,10 @@ def subject(c: Condition) -> str:
         return f"{c.reform} raises {label(c.metric)}"
     if c.value == 0:
         return f"{c.reform} lowers {label(c.metric)}"
+    if c.op in (">", ">=") and c.value > 0:
+        return f"{c.reform} raises {label(c.metric)} by more than {c.value:g}"
+    if c.op in ("<", "<=") and c.value < 0:
+        return f"{c.reform} lowers {label(c.metric)} by more than {-c.value:g}"
     return f"{c.reform}'s effect on {label(c.metric)} is {c.op} {c.value:g}"
 
 

@@ -76,11 +76,16 @@ def verdict(r: pd.Series) -> str:
             f"{head}; it {r['minority']} it where {r['box']} ({pct(r['box_density'])} of such worlds, "
             f"{pct(r['box_mass'])} of the space, mean effect there {r['box_mean_effect']:+.2f})."
         )
-    if "box_density" in r and pd.notna(r.get("box_density")):
+    if pd.notna(r.get("box_density")) and r["box_density"] < TURNS:
         return (
-            f"{head}; the sign does not change within the ranges: the best box for the other sign holds "
-            f"it in only {pct(r['box_density'])} of its worlds (or rests on limits that could be chance, "
-            f"quasi-p up to {r['box_max_qp']:.2g})."
+            f"{head}; the sign does not change within the ranges: the best box for the other sign holds it "
+            f"in only {pct(r['box_density'])} of its worlds."
+        )
+    if pd.notna(r.get("box_density")):
+        return (
+            f"{head}; the sign does not change within the ranges: a box where it {r['minority']} it in "
+            f"{pct(r['box_density'])} of its worlds ({r['box']}) rests on limits that could be chance "
+            f"(quasi-p up to {r['box_max_qp']:.2g})."
         )
     return f"{head}; the sign does not change within the ranges."
 
@@ -89,7 +94,7 @@ def markdown(df: pd.DataFrame, folder: Path, n_worlds: int) -> str:
     lines = [
         "# Where each reform's effect changes sign",
         "",
-        f"Written by `leniency discover {folder} --signs` from the sweep of `experiments/robustness.toml` "
+        f"Written by `leniency discover SWEEP_DIR --signs` from the sweep of `experiments/robustness.toml` "
         f"({n_worlds} worlds per arm: posterior draws x a Latin hypercube of the six power dimensions; each "
         "effect is the reform arm minus the baseline arm in the same world, same seeds).",
         "",
