@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.experiments.outdir import OUTPUTS, record
-from sim.experiments.store import ResultStore
+from sim.engine.outdir import OUTPUTS, record
+from sim.engine.store import ResultStore
 
 NONESS = "relief_initiations_per_100_nonessential"
 AVOID = "relief_initiations_per_100_essential_avoidable"

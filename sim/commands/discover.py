@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.discover import page, signs
     from sim.discover.expr import parse_condition
     from sim.discover.worlds import reform_arms, sweep_meta
-    from sim.experiments.outdir import guard_dir, install, new_temp_dir
+    from sim.engine.outdir import guard_dir, install, new_temp_dir
 
     # everything a user can get wrong is checked before anything is computed or written
     folder = Path(args.dir)

@@ -200,7 +200,7 @@ def discover(
 
 
 def raise_nothing(worlds: Worlds, hit: np.ndarray) -> None:
-    from sim.model.scenario import ScenarioError
+    from sim.model.errors import ScenarioError
 
     where = "every" if hit.all() else "no"
     raise ScenarioError(

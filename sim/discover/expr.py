@@ -8,7 +8,7 @@ import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 OPS: dict[type[ast.cmpop], str] = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<="}
 FORMS = "effect(REFORM, METRIC) > v  or  METRIC > v  (comparisons: > >= < <=; v a number)"

@@ -11,7 +11,7 @@ import pandas as pd
 from sim import __version__
 from sim.discover.boxes import MASS_MIN, PEEL_ALPHA, Box, Discovery
 from sim.discover.expr import Condition
-from sim.experiments.outdir import GENERATOR
+from sim.engine.outdir import GENERATOR
 
 LABELS = {
     "relief_initiations_per_100_nonessential": "non-essential relief",

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from sim.discover.expr import Condition
-from sim.experiments.outdir import CHECKOUT
-from sim.experiments.store import ResultStore
+from sim.engine.outdir import CHECKOUT
+from sim.engine.store import ResultStore
 from sim.experiments.uncertainty import UNCERTAINTY, parameters, read_posterior
-from sim.model.scenario import ScenarioError
+from sim.model.errors import ScenarioError
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 WORLD = ["point", "replication"]  # a world: a design point at one replication (its seed and posterior draw)
