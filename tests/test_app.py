@@ -26,6 +26,7 @@ from sim.app.model import (
 )
 from sim.app.story import next_open_case, story_lines
 from sim.model import LeniencyModel
+from sim.model.events import Closed
 from sim.model.procedure import CaseState
 from sim.model.scenario import Scenario, load_scenario, param_table, reform_names
 
@@ -277,7 +278,7 @@ def test_a_triage_policy_runs_in_the_app_against_a_twin_without_it() -> None:
     assert m.baseline is not None
     assert m.baseline.params.triage.review_share == 0.0 and m.baseline.params.triage.written_lane_share == 0.0
     reviewed: list[int] = []
-    m.events.subscribe("closed", lambda rows, state: reviewed.append(int(m.docket.triaged[rows].sum())))
+    m.events.subscribe(Closed, lambda event: reviewed.append(int(m.docket.triaged[event.rows].sum())))
     for _ in range(120):
         m.step()
     assert sum(reviewed) > 0

@@ -5,9 +5,11 @@ agents on their cases."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.model import LeniencyModel
+from sim.model.daily import INT_KEYS
 from sim.model.docket import Docket
 from sim.model.procedure import CaseState
 from sim.model.scenario import load_scenario
@@ -83,3 +85,33 @@ def test_agents_follow_their_cases_when_the_docket_compacts_at_the_end(scale: st
     for agent in defendants:
         assert agent.case_id == model.docket.case_id[agent.row]
         assert model.docket.active[agent.row]
+
+
+def test_each_worlds_running_counts_equal_a_full_count_of_its_cases() -> None:
+    """The daily series' one path for any number of worlds: every world's running counts are its own."""
+    sc = load_scenario(
+        scale="classroom", overrides={"run.days": 120, "run.drain_days": 30, "run.warmup_days": 0}
+    )
+    model = LeniencyModel(sc, materialise_agents=False, rng=5, worlds=3)
+    while model.running:
+        model.step()
+        d = model.docket
+        rows = np.flatnonzero(d.active)
+        world, state = model.world_of(rows), d.state[rows]
+        ints, _ = model.daily.days[-1]
+        for w in range(model.worlds):
+            mine = world == w
+            today = dict(zip(INT_KEYS, ints[w].tolist(), strict=True))
+            assert today["in_investigation"] == int((state[mine] == CaseState.INVESTIGATION).sum()), model.day
+            assert today["in_trial"] == int((state[mine] == CaseState.TRIAL).sum()), model.day
+            assert today["detained_now"] == int(d.detained[rows[mine]].sum()), (model.day, w)
+    frames = model.daily.frames()
+    assert sum(int(f["arrivals"].sum()) for f in frames) == model.next_case_id
+
+
+def test_mesas_collector_records_the_same_series_as_the_model() -> None:
+    model = LeniencyModel(scale="classroom", materialise_agents=False, rng=2)
+    while model.running:
+        model.step()
+    collected = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    pd.testing.assert_frame_equal(collected, model.daily.frames()[0])

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sim.model import LeniencyModel
 from sim.model import procedure as law
+from sim.model.events import Closed
 from sim.model.metrics import METRICS
 from sim.model.procedure import CaseState, Procedure
 from sim.model.scenario import Scenario, load_scenario, param_table, reform_names
@@ -65,14 +66,14 @@ def check_day(model: LeniencyModel) -> None:
 def instrument(model: LeniencyModel, closed: list[int]) -> None:
     """Check Art. 237 on every case as it closes: no heavier sentence on a defendant-only appeal."""
 
-    def close(rows: np.ndarray, state: CaseState) -> None:
-        d = model.docket
+    def close(event: Closed) -> None:
+        d, rows = model.docket, event.rows
         only_defendant = d.appealed[rows] & ~d.protested[rows] & d.convicted[rows]
         assert np.all(d.sentence[rows][only_defendant] <= d.first_sentence[rows][only_defendant] + 1e-9)
         assert np.all(model.day - d.arrival[rows] >= 0)
         closed.append(len(rows))
 
-    model.events.subscribe("closed", close)
+    model.events.subscribe(Closed, close)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -86,7 +87,7 @@ def test_invariants_hold_on_every_case(scenario: Scenario, seed: int) -> None:
         check_day(model)
         assert len(model.agents_by_type.get(_defendant_cls(), [])) == model.docket.in_flight
     summary = model.summary()
-    assert sum(model.closed_by_state.values()) == sum(closed)
+    assert sum(model.daily.closed_by_state().values()) == sum(closed)
     # summary figures count the cases arriving after the warm-up
     assert summary["cases_closed"] <= sum(closed)
     assert summary["cases_arrived"] <= model.next_case_id

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from sim.model import LeniencyModel, simulate
 from sim.model.actors import triage
+from sim.model.events import PleaHearing
 
 ALL_ON = {"triage.review_share": 1.0, "triage.lawyer_risk_weight": 1.0, "triage.written_lane_share": 1.0}
 
@@ -48,13 +49,13 @@ def test_lawyer_time_goes_to_at_risk_cases() -> None:
     seen: dict[str, list[np.ndarray]] = {"risk": [], "minutes": []}
     model = LeniencyModel(small(days=120, **{"triage.lawyer_risk_weight": 1.0}), rng=5)
 
-    def hearing(rows: np.ndarray, signed: np.ndarray) -> None:
-        d = model.docket
+    def hearing(event: PleaHearing) -> None:
+        d, rows = model.docket, event.rows
         duty = rows[~d.retained[rows]]
         seen["risk"].append(d.at_risk[duty].copy())
         seen["minutes"].append(d.lawyer_minutes[duty].copy())
 
-    model.events.subscribe("plea_hearing", hearing)
+    model.events.subscribe(PleaHearing, hearing)
     while model.running:
         model.step()
     risk, minutes = np.concatenate(seen["risk"]), np.concatenate(seen["minutes"])

@@ -19,6 +19,7 @@ from mesa.space import ContinuousSpace
 
 from sim.model import LeniencyModel
 from sim.model.actors import Defendant
+from sim.model.events import Closed
 from sim.model.procedure import CaseState
 from sim.model.reforms import find_reform, reform_names
 from sim.model.scenario import Scenario, load_scenario, param_table
@@ -219,7 +220,7 @@ class AppModel(LeniencyModel):
         self.space = ContinuousSpace(len(LANES), 1.0, torus=False)
         self._placed: dict[int, Defendant] = {}
         self.recent_closed: deque[dict[str, Any]] = deque(maxlen=RECENT_CLOSED)
-        self.events.subscribe("closed", self.on_closed)
+        self.events.subscribe(Closed, self.on_closed)
         for cid in range(WATCH_FIRST):
             self.watch(cid)
         self.followed = 0
@@ -231,10 +232,10 @@ class AppModel(LeniencyModel):
             self.baseline.step()
         self._lay_out()
 
-    def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
-        """Observer of the ``closed`` event: note closing cases for the last lane (they stop being agents)."""
-        name = CaseState(state).name.lower()
-        last = self.docket.case_id[rows][-RECENT_CLOSED:]
+    def on_closed(self, event: Closed) -> None:
+        """Observer of the ``Closed`` event: note closing cases for the last lane (they stop being agents)."""
+        name = CaseState(event.state).name.lower()
+        last = self.docket.case_id[event.rows][-RECENT_CLOSED:]
         self.recent_closed.extend({"case_id": int(c), "state": name, "day": self.day} for c in last)
 
     def defendants(self) -> list[Defendant]:

@@ -1,76 +1,214 @@
 """The events stages emit and the bus observers subscribe to.
 
-A stage handler changes case state and emits what happened (``signed``, ``relief``, ``judged``, ``closed``,
-...); bookkeeping (tallies, the relief ledger, the daily series), the case stories, the Mesa defendant
-agents and the app observe. An observer is any object with ``on_<event>`` methods; ``EventBus.attach``
-subscribes each of them. Observers run in the order attached, synchronously, while the stage's rows hold
-the state the event describes.
-
-Events and their arguments (``rows`` are docket rows):
-
-========================  ==================================================================================
-``arrived``               rows
-``hours``                 actor, stage, rows, hours, relief (bool: hours spent on relief)
-``relief``                rows, stage, relief type, reasons, initiation (bool per row)
-``plea_hearing``          rows (all heard), signed (the rows that signed)
-``plea_set_aside``        rows, newly_found (bool per row: an involuntary plea found for the first time)
-``withdrawn``             rows
-``review_concluded``      rows (all cases whose review ends today)
-``charged``               rows (prosecuted cases, procedure chosen)
-``no_crime_found``        rows (pleaded cases the court acquits, Art. 201(1))
-``plea_judged``           rows, adopted as signed, adjusted
-``judged``                rows (first-instance convictions)
-``appeal_window_closed``  rows, appealed, technical, protested
-``second_instance``       rows
-``remanded``              rows (sent back for retrial by the second instance; tried anew at first instance)
-``released``              rows, days detained in this spell, of which after the first relief initiation
-``closed``                rows, state
-========================  ==================================================================================
+A stage handler changes case state and emits what happened as a typed record (``Arrived``, ``Relief``,
+``Closed``... all in ``EVENTS``); bookkeeping (the counters and the relief ledger), the daily series, the case
+stories, the Mesa defendant agents and the app observe. Each event is a frozen slotted dataclass whose fields
+say what it carries, so an observer reads ``event.rows``, ``event.state``... and mypy checks it. An observer
+is any object with an ``on_<name>`` method per event it follows (``name``: the class's ``name``, e.g.
+``on_closed(self, event: Closed)``); ``EventBus.attach`` subscribes them and refuses an ``on_`` method that
+names no event. Observers run in the order attached, synchronously, while the stage's rows hold the state
+the event describes. Events fire once per batch of docket rows (numpy arrays), so a record costs little.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-EVENTS: tuple[str, ...] = (
-    "arrived",
-    "hours",
-    "relief",
-    "plea_hearing",
-    "plea_set_aside",
-    "withdrawn",
-    "review_concluded",
-    "charged",
-    "no_crime_found",
-    "plea_judged",
-    "judged",
-    "appeal_window_closed",
-    "second_instance",
-    "remanded",
-    "released",
-    "closed",
+import numpy as np
+
+from sim.model.ledger import ActorName
+from sim.model.procedure import CaseState, Stage
+from sim.model.relief import ReliefType
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What happened to the cases ``rows`` (docket rows, one batch)."""
+
+    name: ClassVar[str]
+    rows: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Arrived(Event):
+    """New cases opened (in investigation)."""
+
+    name: ClassVar[str] = "arrived"
+
+
+@dataclass(frozen=True, slots=True)
+class Hours(Event):
+    """An actor's hours booked on the cases in a stage (one value per row); ``relief``: hours spent on
+    relief, attributed to the case's relief class."""
+
+    name: ClassVar[str] = "hours"
+    actor: ActorName
+    stage: Stage
+    hours: np.ndarray
+    relief: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Relief(Event):
+    """Relief events of one type in a stage: each row's reason (``sim.model.relief.Reason``) and whether it
+    initiates relief (the first of its kind in the case)."""
+
+    name: ClassVar[str] = "relief"
+    stage: Stage
+    rtype: ReliefType
+    reasons: np.ndarray
+    initiation: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class PleaHearing(Event):
+    """Plea hearings held (``rows``); ``signed``: the rows that signed an agreement."""
+
+    name: ClassVar[str] = "plea_hearing"
+    signed: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class PleaSetAside(Event):
+    """Pleas found involuntary and set aside; ``newly_found`` (per row): an involuntary plea found for the
+    first time."""
+
+    name: ClassVar[str] = "plea_set_aside"
+    newly_found: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Withdrawn(Event):
+    """Pleas withdrawn by the defendant."""
+
+    name: ClassVar[str] = "withdrawn"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewConcluded(Event):
+    """Every case whose review ends today."""
+
+    name: ClassVar[str] = "review_concluded"
+
+
+@dataclass(frozen=True, slots=True)
+class Charged(Event):
+    """Cases prosecuted, their procedure chosen."""
+
+    name: ClassVar[str] = "charged"
+
+
+@dataclass(frozen=True, slots=True)
+class NoCrimeFound(Event):
+    """Pleaded cases the court acquits (Art. 201(1))."""
+
+    name: ClassVar[str] = "no_crime_found"
+
+
+@dataclass(frozen=True, slots=True)
+class PleaJudged(Event):
+    """Pleaded cases judged at first instance; per row, the recommendation ``adopted`` as signed or
+    ``adjusted`` by the prosecutor and then adopted."""
+
+    name: ClassVar[str] = "plea_judged"
+    adopted: np.ndarray
+    adjusted: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Judged(Event):
+    """First-instance convictions."""
+
+    name: ClassVar[str] = "judged"
+
+
+@dataclass(frozen=True, slots=True)
+class AppealWindowClosed(Event):
+    """The appeal window closed; per row: ``appealed``, a ``technical`` appeal, ``protested``."""
+
+    name: ClassVar[str] = "appeal_window_closed"
+    appealed: np.ndarray
+    technical: np.ndarray
+    protested: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class SecondInstance(Event):
+    """Second-instance decisions."""
+
+    name: ClassVar[str] = "second_instance"
+
+
+@dataclass(frozen=True, slots=True)
+class Remanded(Event):
+    """Cases sent back for retrial by the second instance (tried anew at first instance)."""
+
+    name: ClassVar[str] = "remanded"
+
+
+@dataclass(frozen=True, slots=True)
+class Released(Event):
+    """Detention ended; ``days``: each case's days detained in the spell now ending."""
+
+    name: ClassVar[str] = "released"
+    days: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class Closed(Event):
+    """Cases closed in ``state``; observers run before the docket frees the rows."""
+
+    name: ClassVar[str] = "closed"
+    state: CaseState
+
+
+EVENTS: tuple[type[Event], ...] = (
+    Arrived,
+    Hours,
+    Relief,
+    PleaHearing,
+    PleaSetAside,
+    Withdrawn,
+    ReviewConcluded,
+    Charged,
+    NoCrimeFound,
+    PleaJudged,
+    Judged,
+    AppealWindowClosed,
+    SecondInstance,
+    Remanded,
+    Released,
+    Closed,
 )
+HANDLERS: dict[str, type[Event]] = {f"on_{e.name}": e for e in EVENTS}
 
 
 class EventBus:
-    """Synchronous publish/subscribe by event name."""
+    """Synchronous publish/subscribe by event type."""
 
     def __init__(self) -> None:
-        self.subscribers: dict[str, list[Callable[..., None]]] = {e: [] for e in EVENTS}
+        self.subscribers: dict[type[Event], list[Callable[[Any], None]]] = {e: [] for e in EVENTS}
 
     def attach(self, observer: object) -> None:
-        """Subscribe every ``on_<event>`` method of ``observer``."""
-        for event in EVENTS:
-            handler = getattr(observer, f"on_{event}", None)
+        """Subscribe every ``on_<event>`` method of ``observer``; an ``on_`` method naming no event is a
+        mistake (it would never run) and is refused."""
+        for attr in dir(observer):
+            if attr.startswith("on_") and attr not in HANDLERS:
+                known = ", ".join(HANDLERS)
+                raise ValueError(f"{type(observer).__name__}.{attr} names no event; known: {known}")
+        for handler_name, event in HANDLERS.items():
+            handler = getattr(observer, handler_name, None)
             if handler is not None:
                 self.subscribers[event].append(handler)
 
-    def subscribe(self, event: str, handler: Callable[..., None]) -> None:
+    def subscribe[E: Event](self, event: type[E], handler: Callable[[E], None]) -> None:
+        """Call ``handler(record)`` on every ``event`` emitted."""
         if event not in self.subscribers:
-            raise ValueError(f"unknown event {event!r}; known: {', '.join(EVENTS)}")
+            raise ValueError(f"unknown event {event!r}; known: {', '.join(e.__name__ for e in EVENTS)}")
         self.subscribers[event].append(handler)
 
-    def emit(self, event: str, *args: Any) -> None:
-        for handler in self.subscribers[event]:
-            handler(*args)
+    def emit(self, event: Event) -> None:
+        for handler in self.subscribers[type(event)]:
+            handler(event)

@@ -1,12 +1,13 @@
-"""What the model counts: ``Tally`` (counters of cases, decisions, hours and days) and ``ReliefLedger`` (every
-relief event, its reason, class and whether it initiates relief). Ratios are formed only in
-``sim.model.metrics``."""
+"""What the model counts: ``Count`` (every counter of cases, decisions, hours and days, declared once),
+``Tally`` (one world's counters by name) and ``ReliefLedger`` (every relief event, its reason, class and
+whether it initiates relief). Ratios are formed only in ``sim.model.metrics``."""
 
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -26,61 +27,122 @@ ESSENTIAL_REASONS = frozenset(r for r in Reason if CLASS_OF_REASON[r] != ReliefC
 _ESSENTIAL = ESSENTIAL
 _INITIATING = np.isin(np.arange(len(ReliefType)), list(INITIATING))
 
-ACTORS = ("prosecutor", "lawyer", "judge")
+ActorName = Literal["prosecutor", "lawyer", "judge"]
+ACTORS: tuple[ActorName, ...] = ("prosecutor", "lawyer", "judge")
 PROSECUTOR, LAWYER, JUDGE = (ACTORS.index(a) for a in ("prosecutor", "lawyer", "judge"))
-# the columns of Tally.relief and ReliefLedger.today (relief events by essentiality)
+# the columns of Count.RELIEF and of the daily series' relief counts (relief events by essentiality)
 NONESSENTIAL_COL, ESSENTIAL_COL = 0, 1
+
+
+class Count(IntEnum):
+    """Every counter the bookkeeping keeps, declared once: what it counts, and its shape and kind when it is
+    a table rather than one number. ``Counts`` holds each as an array with one row per world; ``Tally`` is
+    one world's values by name. Only cases that count (arrived after the warm-up) are counted."""
+
+    meaning: str
+    shape: tuple[int, ...]  # () for one number
+    floating: bool  # a sum of real numbers (float64) rather than a count (int64)
+
+    def __new__(cls, meaning: str, shape: tuple[int, ...] = (), floating: bool = False) -> Count:
+        value = len(cls.__members__)
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.meaning, member.shape, member.floating = meaning, shape, floating
+        return member
+
+    ARRIVED = "cases that arrived"
+    CLOSED = "cases closed (final judgment, acquittal or non-prosecution)"
+    CLOSED_FINAL = "cases closed by a final judgment"
+    ACQUITTED = "cases closed by an acquittal"
+    NOT_PROSECUTED = "cases closed by non-prosecution"
+    DETAINED_AT_ARRIVAL = "cases detained on arrival"
+    REVIEW_CONCLUDED = "cases whose review ended (charge or non-prosecution)"
+    PLEAS_AT_CHARGE = "cases whose review ended with a plea agreement standing"
+    INNOCENT_REVIEW_CONCLUDED = "innocent defendants whose review ended"
+    INNOCENT_SIGNED = "innocent defendants whose review ended having signed an agreement"
+    SIGNED = "leniency cases: agreements signed (first signing of each case)"
+    DETERMINATE = "signed agreements with a determinate recommendation"
+    DISCOUNT_SUM = "the discounts of signed agreements (a share each), summed", (), True
+    INVOLUNTARY = "signed agreements the defendant would have refused knowing the truth without pressure"
+    INVOLUNTARY_FOUND = "involuntary pleas found involuntary (each once)"
+    WITHDRAWALS = "pleas withdrawn by the defendant"
+    LENIENCY_JUDGED = (
+        "leniency cases judged at first instance (the court's acquittals included, retrials not)"
+    )
+    ADOPTED = "of those with the plea standing, recommendations adopted (as signed or as adjusted)"
+    ADOPTED_AS_SIGNED = "of those with the plea standing, recommendations adopted as signed"
+    FAST_TRACK = "of those with the plea standing, judged in fast-track procedure"
+    APPEALS = "leniency cases whose first judgment the defendant appealed"
+    TECHNICAL_APPEALS = "of those appeals, technical ones (to serve the remainder in the detention house)"
+    PROTESTS = "leniency cases whose first judgment the procuratorate protested"
+    APPEALED_OR_PROTESTED = "leniency cases whose first judgment was appealed or protested"
+    REMANDS = "leniency cases sent back for retrial by the second instance"
+    SUSPENSION_REFUSALS = "leniency cases whose agreement recommended suspension and whose judgment did not"
+    DETENTION_DAYS = "pre-trial detention days of the spells ended (running spells are added at the summary)"
+    CONVICTIONS_FIRST = "first-instance convictions, all cases (retrials not)"
+    SHORT_SENTENCES = "of those, sentences of at most procedure.SHORT_SENTENCE_MONTHS"
+    REVIEW_DAYS_SUM = "days from the start of review to its end, summed over cases whose review ended"
+    REVIEW_FAST_N = "cases charged in fast-track procedure"
+    REVIEW_FAST_DAYS_SUM = "their days of review, summed"
+    DAYS_TO_FINAL_SUM = "days from arrival to closing, summed over cases closed"
+    HOURS = "hours booked, by actor (ACTORS) and stage", (len(ACTORS), len(Stage)), True
+    RELIEF = "relief events, by type and essentiality (NONESSENTIAL_COL, ESSENTIAL_COL)", (len(ReliefType), 2)
+    RELIEF_REASON = "relief events, by reason", (len(Reason),)
+    INVOLUNTARY_CAUSE = "signed pleas by involuntariness cause (docket inv_cause: 0 voluntary)", (4,)
+    INITIATIONS = "relief initiations, by type and class", (len(ReliefType), len(ReliefClass))
+    RELIEF_HOURS = "hours spent on relief, by class and actor", (len(ReliefClass), len(ACTORS)), True
+    RELIEF_DETENTION_DAYS = "detention days after the first relief initiation, by class", (len(ReliefClass),)
 
 
 @dataclass
 class Tally:
-    """Counters the model increments; ratios are formed only in ``summarise``."""
+    """One world's counters by name (or all worlds' together), as ``summarise`` reads them; each field is
+    the ``Count`` of the same name, in the same order (checked below), where its meaning is declared."""
 
-    arrived: int = 0
-    closed: int = 0
-    closed_final: int = 0
-    acquitted: int = 0
-    not_prosecuted: int = 0
-    detained_at_arrival: int = 0
-    review_concluded: int = 0
-    pleas_at_charge: int = 0
-    innocent_review_concluded: int = 0
-    innocent_signed: int = 0
-    signed: int = 0  # leniency cases: agreements signed (first signing of each case)
-    determinate: int = 0
-    discount_sum: float = 0.0
-    involuntary: int = 0
-    involuntary_found: int = 0
-    withdrawals: int = 0
-    leniency_judged: int = 0
-    adopted: int = 0
-    adopted_as_signed: int = 0
-    fast_track: int = 0
-    appeals: int = 0
-    technical_appeals: int = 0
-    protests: int = 0
-    appealed_or_protested: int = 0
-    remands: int = 0
-    suspension_refusals: int = 0
-    detention_days: int = 0
-    convictions_first: int = 0
-    short_sentences: int = 0
-    review_days_sum: int = 0
-    review_fast_n: int = 0
-    review_fast_days_sum: int = 0
-    days_to_final_sum: int = 0
-    hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ACTORS), len(Stage))))
-    relief: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefType), 2), dtype=np.int64))
-    relief_reason: np.ndarray = field(default_factory=lambda: np.zeros(len(Reason), dtype=np.int64))
-    # signed pleas by involuntariness cause (docket ``inv_cause``: 0 voluntary, 1-3 the causes)
-    involuntary_cause: np.ndarray = field(default_factory=lambda: np.zeros(4, dtype=np.int64))
-    initiations: np.ndarray = field(
-        default_factory=lambda: np.zeros((len(ReliefType), len(ReliefClass)), dtype=np.int64)
-    )
-    relief_hours: np.ndarray = field(default_factory=lambda: np.zeros((len(ReliefClass), len(ACTORS))))
-    relief_detention_days: np.ndarray = field(
-        default_factory=lambda: np.zeros(len(ReliefClass), dtype=np.int64)
-    )
+    arrived: int
+    closed: int
+    closed_final: int
+    acquitted: int
+    not_prosecuted: int
+    detained_at_arrival: int
+    review_concluded: int
+    pleas_at_charge: int
+    innocent_review_concluded: int
+    innocent_signed: int
+    signed: int
+    determinate: int
+    discount_sum: float
+    involuntary: int
+    involuntary_found: int
+    withdrawals: int
+    leniency_judged: int
+    adopted: int
+    adopted_as_signed: int
+    fast_track: int
+    appeals: int
+    technical_appeals: int
+    protests: int
+    appealed_or_protested: int
+    remands: int
+    suspension_refusals: int
+    detention_days: int
+    convictions_first: int
+    short_sentences: int
+    review_days_sum: int
+    review_fast_n: int
+    review_fast_days_sum: int
+    days_to_final_sum: int
+    hours: np.ndarray
+    relief: np.ndarray
+    relief_reason: np.ndarray
+    involuntary_cause: np.ndarray
+    initiations: np.ndarray
+    relief_hours: np.ndarray
+    relief_detention_days: np.ndarray
+
+
+if [f.name for f in fields(Tally)] != [c.name.lower() for c in Count]:  # pragma: no cover - a coding error
+    raise TypeError("Tally's fields must be the Count members, by name and in order")
 
 
 class ReliefLedger:
@@ -101,8 +163,6 @@ class ReliefLedger:
         self._ids: list[np.ndarray] = []  # per event, in segments of _SEGMENT
         self._reasons: list[np.ndarray] = []
         self._inits: list[np.ndarray] = []
-        # every event of the day, warm-up included
-        self.today = np.zeros((len(ReliefType), 2), dtype=np.int64)
         self._id_dtype: type = np.int32
         self.count = 0
 
@@ -121,9 +181,6 @@ class ReliefLedger:
         if n == 0:
             return
         case_ids = np.asarray(case_ids)
-        ess_all = int(ESSENTIAL[reasons].sum())
-        self.today[rtype, ESSENTIAL_COL] += ess_all
-        self.today[rtype, NONESSENTIAL_COL] += n - ess_all
         if self._id_dtype is np.int32 and n and int(case_ids.max()) > np.iinfo(np.int32).max:
             self._ids = [seg.astype(np.int64) for seg in self._ids]
             self._id_dtype = np.int64

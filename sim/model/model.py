@@ -14,12 +14,13 @@ import pandas as pd
 
 from sim.model import procedure as law
 from sim.model.actors import ActorPool, Bench, DutyLawyer, Judge, Prosecutor, ProsecutorOffice
-from sim.model.bookkeeping import DAILY_KEYS, Bookkeeping
+from sim.model.bookkeeping import Bookkeeping
 from sim.model.cases import CaseTable
 from sim.model.collect import DailyCollector, daily_reporters
+from sim.model.daily import DAILY_KEYS, DailySeries
 from sim.model.docket import Docket
-from sim.model.events import EventBus
-from sim.model.ledger import ACTORS, Tally
+from sim.model.events import EventBus, Hours
+from sim.model.ledger import ACTORS, ActorName, Tally
 from sim.model.metrics import summarise
 from sim.model.observers import CaseRecorder, DefendantAgents
 from sim.model.procedure import CaseState, Stage
@@ -29,7 +30,6 @@ from sim.model.story import CaseStories
 from sim.model.streams import ActorDraws, Kind, Streams
 from sim.model.timeline import Timeline, YearlyBooks
 from sim.model.varying import ParamsAt, WorldValues
-from sim.model.world_days import WorldDays
 
 
 class LeniencyModel(mesa.Model):
@@ -91,12 +91,12 @@ class LeniencyModel(mesa.Model):
         self._build_actors()
         self.events = EventBus()
         self.books = Bookkeeping(self)
-        self.ledger, self.today = self.books.ledger, self.books.today
-        self.closed_by_state = self.books.closed_by_state
+        self.daily = DailySeries(self)  # every world's daily series; ``today``: the first world's day
+        self.ledger, self.today = self.books.ledger, self.daily.today
         self.stories = CaseStories(self)
         self.defendant_agents = DefendantAgents(self, agent_sample) if materialise_agents else None
         self.case_recorder = CaseRecorder(self) if record_cases else None
-        for observer in (self.books, self.stories, self.defendant_agents, self.case_recorder):
+        for observer in (self.books, self.daily, self.stories, self.defendant_agents, self.case_recorder):
             if observer is not None:
                 self.events.attach(observer)
         # a calendar (run.start_date): the timeline's overlays at their dates, and figures per year of arrival
@@ -105,11 +105,7 @@ class LeniencyModel(mesa.Model):
         self.yearly_books = YearlyBooks(self) if calendar else None
         if self.yearly_books is not None:
             self.yearly_books.attach()
-        self.datacollector = DailyCollector(daily_reporters(DAILY_KEYS))
-        # a batched model keeps each world's daily series (the collector would pool them)
-        self.world_days = WorldDays(self) if self.worlds > 1 else None
-        if self.world_days is not None:
-            self.events.attach(self.world_days)
+        self.datacollector = DailyCollector(daily_reporters(DAILY_KEYS))  # Mesa's face: the first world
         self.running = True
 
     def _build_actors(self) -> None:
@@ -148,6 +144,8 @@ class LeniencyModel(mesa.Model):
 
     def world_of(self, rows: np.ndarray) -> np.ndarray:
         """The world of each docket row (its district's block of ``districts_per_world``)."""
+        if self.worlds == 1:  # the same zeros, without reading the docket
+            return np.zeros(len(rows), dtype=np.int32)
         return self.docket.district[rows] // self.districts_per_world
 
     def params_at(self, rows: np.ndarray) -> Scenario | ParamsAt:
@@ -179,17 +177,15 @@ class LeniencyModel(mesa.Model):
         """One day: staff changes, arrivals, each stage's cases due today, then the actors work off a day."""
         if self.timeline is not None:
             self.timeline.apply_due(self)
-        p, d, live = self.params, self.docket, self.books.live
+        p, d = self.params, self.docket
         self.staff_day()
-        arrivals = 0
         if self.day < p.run.days:
-            arrivals = arrive(self)
+            arrive(self)
         due = d.due(self.day)
         if len(due):
             # Only today's due rows change state (closed rows keep their closing state until the end-of-day
-            # wipe), so
-            # the open-state counts are kept up to date from them instead of a scan of the whole docket.
-            live[: len(CaseState)] -= np.bincount(d.state[due], minlength=len(CaseState))
+            # wipe), so the open-state counts are kept up to date from them instead of a scan of the docket.
+            self.daily.leave(due)
             # Group today's rows by what is due with one stable (radix) sort: each group keeps ascending row
             # order.
             events = d.next_event[due]
@@ -200,15 +196,12 @@ class LeniencyModel(mesa.Model):
                 rows = by_event[ends[ev - 1] : ends[ev]]
                 if len(rows):
                     handler(self, rows)
-            live[: len(CaseState)] += np.bincount(d.state[due], minlength=len(CaseState))
+            self.daily.enter(due)
         d.wipe()
         for pool in (self.prosecutors, self.lawyers, self.judges):
             pool.end_day()
-        self.books.record_day(arrivals)
-        if self.world_days is not None:
-            self.world_days.record_day()
-        else:
-            self.datacollector.collect(self)
+        self.daily.record_day()
+        self.datacollector.collect(self)
         self.day += 1
         if self.day >= p.run.days + p.run.drain_days or (self.day >= p.run.days and d.in_flight == 0):
             self.running = False
@@ -229,7 +222,7 @@ class LeniencyModel(mesa.Model):
         self.prosecutors.turnover(p.prosecutor.turnover_per_year, draws)
 
     def add_hours(
-        self, actor: str, stage: Stage, rows: np.ndarray, hours: np.ndarray, relief: bool = False
+        self, actor: ActorName, stage: Stage, rows: np.ndarray, hours: np.ndarray, relief: bool = False
     ) -> None:
         """Book hours spent on cases (``rows``); relief hours are also attributed to the case's relief
         class."""
@@ -237,7 +230,7 @@ class LeniencyModel(mesa.Model):
             return
         hours = np.broadcast_to(np.asarray(hours, dtype=np.float64), (len(rows),))
         self.docket.hours_case[rows] += hours
-        self.events.emit("hours", actor, stage, rows, hours, relief)
+        self.events.emit(Hours(rows, actor, stage, hours, relief))
 
     # --- observation
     # --------------------------------------------------------------------------------------------
@@ -247,7 +240,7 @@ class LeniencyModel(mesa.Model):
         d = self.docket
         counts = np.bincount(d.state[d.active], minlength=len(CaseState))
         out = {s.name.lower(): int(counts[s]) for s in law.OPEN_STATES}
-        out.update({s.name.lower(): n for s, n in self.closed_by_state.items()})
+        out.update({s.name.lower(): n for s, n in self.daily.closed_by_state().items()})
         return out
 
     def summary(self) -> dict[str, float]:
@@ -363,13 +356,7 @@ def simulate_worlds(
     if bar is not None:
         bar.close()
     summaries = model.world_summaries()
-    frames: list[pd.DataFrame | None] = [None] * len(summaries)
-    if daily:
-        frames = (
-            list(model.world_days.frames())
-            if model.world_days is not None
-            else [model.datacollector.get_model_vars_dataframe().reset_index(drop=True)]
-        )
+    frames: list[pd.DataFrame | None] = list(model.daily.frames()) if daily else [None] * len(summaries)
     tables: list[pd.DataFrame | None] = [None] * len(summaries)
     if model.cases is not None:
         table = model.cases.frame()

@@ -9,7 +9,7 @@ import numpy as np
 
 from sim.model.actors import Defendant
 from sim.model.cases import CaseTable
-from sim.model.procedure import CaseState
+from sim.model.events import Arrived, Closed
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -24,7 +24,8 @@ class DefendantAgents:
         self.sample = sample
         self.by_row: dict[int, Defendant] = {}
 
-    def on_arrived(self, rows: np.ndarray) -> None:
+    def on_arrived(self, event: Arrived) -> None:
+        rows = event.rows
         ids = self.model.docket.case_id[rows]
         if self.sample > 1:
             keep = ids % self.sample == 0
@@ -32,8 +33,8 @@ class DefendantAgents:
         for r, cid in zip(rows.tolist(), ids.tolist(), strict=True):
             self.by_row[r] = Defendant(self.model, r, cid)
 
-    def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
-        for r in rows.tolist():
+    def on_closed(self, event: Closed) -> None:
+        for r in event.rows.tolist():
             agent = self.by_row.pop(r, None)
             if agent is not None:
                 agent.remove()
@@ -53,6 +54,6 @@ class CaseRecorder:
         self.model = model
         self.table = CaseTable()
 
-    def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
+    def on_closed(self, event: Closed) -> None:
         m = self.model
-        self.table.add(m.docket, rows, state, m.day, m.count_from)
+        self.table.add(m.docket, event.rows, event.state, m.day, m.count_from)

@@ -10,6 +10,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.model.actors import Judge
+from sim.model.events import (
+    AppealWindowClosed,
+    Arrived,
+    Closed,
+    Judged,
+    PleaHearing,
+    PleaSetAside,
+    Remanded,
+    SecondInstance,
+    Withdrawn,
+)
 from sim.model.procedure import CaseState
 
 if TYPE_CHECKING:
@@ -37,10 +48,10 @@ class CaseStories:
             self.logs[int(d.case_id[r])].append(entry)
 
     # --- events ---------------------------------------------------------------------------------------------
-    def on_arrived(self, rows: np.ndarray) -> None:
+    def on_arrived(self, event: Arrived) -> None:
         d = self.model.docket
         self._note(
-            rows,
+            event.rows,
             "arrival",
             lambda r: (
                 f"Case {d.case_id[r]} opens: the charge carries about {d.base[r]:.0f} months at a contested "
@@ -50,13 +61,13 @@ class CaseStories:
             ),
         )
 
-    def on_plea_hearing(self, rows: np.ndarray, signed: np.ndarray) -> None:
-        self._note(rows, "plea hearing", self._plea)
+    def on_plea_hearing(self, event: PleaHearing) -> None:
+        self._note(event.rows, "plea hearing", self._plea)
 
-    def on_plea_set_aside(self, rows: np.ndarray, newly_found: np.ndarray) -> None:
+    def on_plea_set_aside(self, event: PleaSetAside) -> None:
         d = self.model.docket
         self._note(
-            rows,
+            event.rows,
             "voluntariness finding",
             lambda r: (
                 "The plea is found involuntary and set aside; the defendant now knows the real odds and "
@@ -64,30 +75,30 @@ class CaseStories:
             ),
         )
 
-    def on_withdrawn(self, rows: np.ndarray) -> None:
+    def on_withdrawn(self, event: Withdrawn) -> None:
         self._note(
-            rows, "withdrawal", lambda r: "The defendant withdraws the plea (反悔); the discount is lost."
+            event.rows,
+            "withdrawal",
+            lambda r: "The defendant withdraws the plea (反悔); the discount is lost.",
         )
 
-    def on_judged(self, rows: np.ndarray) -> None:
-        self._note(rows, "judgment", self._judgment)
+    def on_judged(self, event: Judged) -> None:
+        self._note(event.rows, "judgment", self._judgment)
 
-    def on_appeal_window_closed(
-        self, rows: np.ndarray, appealed: np.ndarray, technical: np.ndarray, protested: np.ndarray
-    ) -> None:
-        self._note(rows[appealed | protested], "appeal", self._appeal)
+    def on_appeal_window_closed(self, event: AppealWindowClosed) -> None:
+        self._note(event.rows[event.appealed | event.protested], "appeal", self._appeal)
 
-    def on_second_instance(self, rows: np.ndarray) -> None:
+    def on_second_instance(self, event: SecondInstance) -> None:
         d = self.model.docket
         self._note(
-            rows,
+            event.rows,
             "second instance",
             lambda r: f"Second instance: the sentence stands at {d.sentence[r]:.1f} months.",
         )
 
-    def on_remanded(self, rows: np.ndarray) -> None:
+    def on_remanded(self, event: Remanded) -> None:
         self._note(
-            rows,
+            event.rows,
             "remanded",
             lambda r: (
                 "Remanded for retrial: the plea was found involuntary on appeal; the defendant decides "
@@ -95,10 +106,10 @@ class CaseStories:
             ),
         )
 
-    def on_closed(self, rows: np.ndarray, state: CaseState) -> None:
+    def on_closed(self, event: Closed) -> None:
         day = self.model.day
-        name = CaseState(state).name.lower().replace("_", " ")
-        self._note(rows, "closed", lambda r: f"Case closed: {name} on day {day}.")
+        name = CaseState(event.state).name.lower().replace("_", " ")
+        self._note(event.rows, "closed", lambda r: f"Case closed: {name} on day {day}.")
 
     # --- texts ----------------------------------------------------------------------------------------------
     def _plea(self, r: int) -> str:

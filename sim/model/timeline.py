@@ -8,14 +8,13 @@ Both exist only when the scenario has a calendar (``run.start_date``); a run wit
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 
 from sim.model.bookkeeping import Bookkeeping
-from sim.model.procedure import Stage
-from sim.model.relief import ReliefType
+from sim.model.events import Relief
 from sim.model.scenario import Scenario, timeline_states
 
 if TYPE_CHECKING:
@@ -72,14 +71,12 @@ class CohortBooks(Bookkeeping):
     """The bookkeeping of the cases arriving in one window of days (a calendar year); its relief ledger keeps
     only the cohort's own events."""
 
-    def on_relief(
-        self, rows: np.ndarray, stage: Stage, rtype: ReliefType, reasons: np.ndarray, initiation: np.ndarray
-    ) -> None:
-        c = self.counted(rows)
+    def on_relief(self, event: Relief) -> None:
+        c = self.counted(event.rows)
         if c.any():
-            n = len(rows)
-            mine = (np.broadcast_to(np.asarray(x), (n,))[c] for x in (reasons, initiation))
-            super().on_relief(rows[c], stage, rtype, *mine)
+            super().on_relief(
+                replace(event, rows=event.rows[c], reasons=event.reasons[c], initiation=event.initiation[c])
+            )
 
 
 class YearlyBooks:

@@ -29,9 +29,10 @@ class ActorPool:
         np.subtract(self.backlog, self.capacity, out=self.backlog)
         np.maximum(self.backlog, 0.0, out=self.backlog)
 
-    def backlog_days(self) -> float:
-        """Days of work queued across the pool (the daily series' backlog figure)."""
-        return float(self.backlog.sum() / self.capacity.sum())
+    def backlog_days(self, worlds: int) -> np.ndarray:
+        """Days of work queued across each world's actors (the daily series' backlog figure); a batched
+        model's pool holds its worlds' actors in blocks of equal size."""
+        return self.backlog.reshape(worlds, -1).sum(axis=1) / self.capacity.reshape(worlds, -1).sum(axis=1)
 
     def book(
         self, actors: np.ndarray, std_hours: np.ndarray | float

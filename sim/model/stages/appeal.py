@@ -11,6 +11,7 @@ from sim.model import procedure as law
 from sim.model import streams
 from sim.model.actors import Defendant, Prosecutor, triage
 from sim.model.actors.prosecutor import MOTIVE_PUNITIVE
+from sim.model.events import AppealWindowClosed, SecondInstance
 from sim.model.procedure import CaseState, Stage
 from sim.model.relief import INVOLUNTARY_REASON, Reason, ReliefType
 from sim.model.stages.casework import Due, close, relief, remand, schedule
@@ -89,7 +90,7 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
     usual = np.round(np.where(written, tp.written_days, p.judge.second_instance_days)).astype(np.int32)
     days = np.clip(usual + wait, 1, law.SECOND_INSTANCE_LIMIT)
     schedule(m, srows, Due.SECOND_INSTANCE, m.day + days)
-    m.events.emit("appeal_window_closed", rows, appeal, technical, protested)
+    m.events.emit(AppealWindowClosed(rows, appeal, technical, protested))
     close(m, rows[~go], CaseState.FINAL)
 
 
@@ -137,7 +138,7 @@ def second_instance(m: LeniencyModel, rows: np.ndarray) -> None:
     # a continuation: its reason is the reason of the appeal (or protest) it decides
     lr = rows[d.leniency_judged[rows]]
     relief(m, lr, Stage.APPEAL, ReliefType.SECOND_INSTANCE, d.relief_reason[lr])
-    m.events.emit("second_instance", rows)
+    m.events.emit(SecondInstance(rows))
     close(m, rows[acquit], CaseState.ACQUITTED)
     remand(m, rows[remand_])
     close(m, rows[~acquit & ~remand_], CaseState.FINAL)

@@ -12,6 +12,7 @@ import numpy as np
 from sim.model import streams
 from sim.model.actors import Defendant, DutyLawyer, Judge, triage
 from sim.model.cases import pack_class
+from sim.model.events import Closed, PleaSetAside, Released, Relief, Remanded, Withdrawn
 from sim.model.procedure import CaseState, Procedure, Stage, trial_limit
 from sim.model.relief import CLASS_CODE, INITIATING, INVOLUNTARY_REASON, Reason, ReliefType
 
@@ -56,7 +57,7 @@ def relief(
         if rtype in (ReliefType.APPEAL, ReliefType.PROTEST):
             first = d.relief_reason[ir] < 0
             d.relief_reason[ir[first]] = reasons[initiation][first]
-    m.events.emit("relief", rows, stage, rtype, reasons, initiation)
+    m.events.emit(Relief(rows, stage, rtype, reasons, initiation))
 
 
 def release(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -67,7 +68,7 @@ def release(m: LeniencyModel, rows: np.ndarray) -> None:
         return
     days = m.day - d.det_since[rows]
     d.det_days[rows] += days
-    m.events.emit("released", rows, days)
+    m.events.emit(Released(rows, days))
     d.detained[rows] = False
     d.det_since[rows] = -1
 
@@ -78,7 +79,7 @@ def close(m: LeniencyModel, rows: np.ndarray, state: CaseState) -> None:
         return
     release(m, rows)
     m.docket.state[rows] = state
-    m.events.emit("closed", rows, state)
+    m.events.emit(Closed(rows, state))
     m.docket.release(rows)
 
 
@@ -95,7 +96,7 @@ def set_aside(m: LeniencyModel, rows: np.ndarray, stage: Stage) -> None:
     _, hours, _ = m.prosecutors.book(d.prosecutor[rows], m.params.prosecutor.withdrawal_hours)
     m.add_hours("prosecutor", stage, rows, hours, relief=True)
     knows(m, rows)
-    m.events.emit("plea_set_aside", rows, newly_found)
+    m.events.emit(PleaSetAside(rows, newly_found))
 
 
 def knows(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -119,7 +120,7 @@ def withdraw(m: LeniencyModel, rows: np.ndarray, stage: Stage, reasons: np.ndarr
     relief(m, rows, stage, ReliefType.WITHDRAWAL, reasons)
     _, hours, _ = m.prosecutors.book(d.prosecutor[rows], m.params.prosecutor.withdrawal_hours)
     m.add_hours("prosecutor", stage, rows, hours, relief=True)
-    m.events.emit("withdrawn", rows)
+    m.events.emit(Withdrawn(rows))
 
 
 def withdrawals(m: LeniencyModel, rows: np.ndarray, stage: Stage, scale: float, occasion: int) -> None:
@@ -192,5 +193,5 @@ def remand(m: LeniencyModel, rows: np.ndarray) -> None:
         col[rows] = False
     d.protest_motive[rows] = 0
     d.procedure[rows] = np.where(d.signed[rows], Procedure.SUMMARY, Procedure.ORDINARY)
-    m.events.emit("remanded", rows)
+    m.events.emit(Remanded(rows))
     to_trial(m, rows, as_relief=True)

@@ -10,6 +10,7 @@ import numpy as np
 
 from sim.model import procedure as law
 from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor, triage
+from sim.model.events import Arrived, Charged, PleaHearing, ReviewConcluded
 from sim.model.procedure import CaseState, Stage
 from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
 from sim.model.streams import uniform
@@ -55,7 +56,7 @@ def arrive(m: LeniencyModel) -> int:
     d.first_relief_day[rows] = -1
     inv = 3 + facts.exponential("case.investigation", max(p.case.investigation_days_mean - 3, 0.1))
     schedule(m, rows, Due.REVIEW_START, m.day + np.round(inv).astype(np.int32))
-    m.events.emit("arrived", rows)
+    m.events.emit(Arrived(rows))
     return n
 
 
@@ -103,7 +104,7 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
     d.ever_signed[srows] = True
     d.accept_cf[rows] = accept_cf
     d.involuntary[srows] = ~accept_cf[sign]
-    m.events.emit("plea_hearing", rows, srows)
+    m.events.emit(PleaHearing(rows, srows))
     set_aside(m, srows[Prosecutor.finds_involuntary(m, srows)], Stage.REVIEW)
     start, pp = d.stage_start[rows], m.params_at(rows).prosecutor
     limit = law.review_limit(d.rec[rows])
@@ -116,12 +117,12 @@ def charge(m: LeniencyModel, rows: np.ndarray) -> None:
     """End of review: withdrawal, non-prosecution or prosecution with a procedure (Arts. 172-177, 222)."""
     d = m.docket
     withdrawals(m, rows, Stage.REVIEW, 1.0, occasion=0)
-    m.events.emit("review_concluded", rows)
+    m.events.emit(ReviewConcluded(rows))
     Prosecutor.record_outcome(m, d.prosecutor[rows], d.signed[rows].astype(float))
     drop = Prosecutor.declines(m, rows)
     close(m, rows[drop], CaseState.NOT_PROSECUTED)
     rows = rows[~drop]
     release(m, rows[Prosecutor.releases_on_plea(m, rows)])
     d.procedure[rows] = Judge.procedure_for(m, rows)
-    m.events.emit("charged", rows)
+    m.events.emit(Charged(rows))
     to_trial(m, rows)

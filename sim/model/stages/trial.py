@@ -9,6 +9,7 @@ import numpy as np
 
 from sim.model import procedure as law
 from sim.model.actors import Defendant, Judge, Prosecutor
+from sim.model.events import Judged, NoCrimeFound, PleaJudged
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import Reason, ReliefType
 from sim.model.stages.casework import (
@@ -53,7 +54,7 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     no_crime = Judge.finds_no_crime(m, rows)
     acq = rows[no_crime]
     relief(m, acq, Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.INNOCENT)
-    m.events.emit("no_crime_found", acq)
+    m.events.emit(NoCrimeFound(acq))
     d.leniency_judged[acq] = True
     close(m, acq, CaseState.ACQUITTED)
     rows = rows[~no_crime]
@@ -115,7 +116,7 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     relief(m, rows[refused], Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.SUSPENSION_REFUSED)
     d.adopted[rows] = (adopt | adjusted) & ~refused
     d.promise_unfulfilled[rows] = law.heavier_than_agreed(sentence, d.rec_hi[rows]) | refused
-    m.events.emit("plea_judged", rows, adopt & ~refused, adjusted & ~refused)
+    m.events.emit(PleaJudged(rows, adopt & ~refused, adjusted & ~refused))
     d.leniency_judged[rows] = True
     judgment(m, rows, sentence, lawful, suspend)
     # a reasoned judgment states the court's view too (learning from informative feedback only), and under
@@ -157,4 +158,4 @@ def judgment(
     release(m, rows[suspended])
     d.state[rows] = CaseState.APPEAL_WINDOW
     schedule(m, rows, Due.APPEAL_END, m.day + law.APPEAL_WINDOW_DAYS)
-    m.events.emit("judged", rows)
+    m.events.emit(Judged(rows))
