@@ -93,29 +93,30 @@ class DailySeries(PerWorld):
 
     # --- events ---------------------------------------------------------------------------------------------
     def on_arrived(self, event: Arrived) -> None:
-        rows = event.rows
+        rows, w = event.rows, self.each
         n = self.count(rows)
-        self.arrivals += n
-        self.live[:, CaseState.INVESTIGATION] += n
-        self.live[:, _DETAINED] += self.count(rows[self.model.docket.detained[rows]])
+        self.arrivals[w] += n
+        self.live[w, CaseState.INVESTIGATION] += n
+        self.live[w, _DETAINED] += self.count(rows[self.model.docket.detained[rows]])
 
     def on_hours(self, event: Hours) -> None:
-        self.hours[:, ACTORS.index(event.actor)] += self.sum(event.rows, event.hours)
+        self.hours[self.each, ACTORS.index(event.actor)] += self.sum(event.rows, event.hours)
 
     def on_relief(self, event: Relief) -> None:
         key = self.world_of(event.rows) * 2 + np.where(
             ESSENTIAL[event.reasons], ESSENTIAL_COL, NONESSENTIAL_COL
         )
-        self.relief[:, event.rtype] += np.bincount(key, minlength=2 * self.worlds).reshape(self.worlds, 2)
+        per_world = np.bincount(key, minlength=2 * self.worlds).reshape(self.worlds, 2)
+        self.relief[self.each, event.rtype] += per_world[self.each]
 
     def on_plea_hearing(self, event: PleaHearing) -> None:
-        self.signed += self.count(event.signed)
+        self.signed[self.each] += self.count(event.signed)
 
     def on_released(self, event: Released) -> None:
-        self.live[:, _DETAINED] -= self.count(event.rows)
+        self.live[self.each, _DETAINED] -= self.count(event.rows)
 
     def on_closed(self, event: Closed) -> None:
-        self.closed[:, event.state] += self.count(event.rows)
+        self.closed[self.each, event.state] += self.count(event.rows)
 
     # --- the day's record -----------------------------------------------------------------------------------
     def record_day(self) -> None:
