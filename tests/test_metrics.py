@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.model.bookkeeping import RUNNING_RATES
+from sim.model.daily import RUNNING_RATES
 from sim.model.ledger import ESSENTIAL_COL, JUDGE, NONESSENTIAL_COL, PROSECUTOR, Tally
 from sim.model.metrics import METRICS, running_rates, summarise
 from sim.model.procedure import Stage

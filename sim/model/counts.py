@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.model.ledger import Count, Tally
+from sim.model.ledger import Count, Tally, zeros
 
 
 class PerWorld:
@@ -51,9 +51,7 @@ class Counts(PerWorld):
 
     def __init__(self, worlds: int, world_of: Callable[[np.ndarray], np.ndarray]) -> None:
         super().__init__(worlds, world_of)
-        self.arrays: list[np.ndarray] = [
-            np.zeros((worlds, *c.shape), dtype=np.float64 if c.floating else np.int64) for c in Count
-        ]
+        self.arrays: list[np.ndarray] = [zeros(c, worlds) for c in Count]
         # every counter by name with one value per world (what ``running_rates`` reads elementwise); the
         # arrays are only ever added to in place, so this view stays current
         self.by_world = SimpleNamespace(

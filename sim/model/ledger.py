@@ -5,8 +5,9 @@ whether it initiates relief). Ratios are formed only in ``sim.model.metrics``.""
 from __future__ import annotations
 
 from array import array
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
+from functools import partial
 from typing import Any, Literal
 
 import numpy as np
@@ -94,51 +95,58 @@ class Count(IntEnum):
     RELIEF_DETENTION_DAYS = "detention days after the first relief initiation, by class", (len(ReliefClass),)
 
 
+def zeros(c: Count, worlds: int | None = None) -> np.ndarray:
+    """Counter ``c`` at zero (with a leading axis of ``worlds`` when given)."""
+    shape = c.shape if worlds is None else (worlds, *c.shape)
+    return np.zeros(shape, dtype=np.float64 if c.floating else np.int64)
+
+
 @dataclass
 class Tally:
     """One world's counters by name (or all worlds' together), as ``summarise`` reads them; each field is
-    the ``Count`` of the same name, in the same order (checked below), where its meaning is declared."""
+    the ``Count`` of the same name, in the same order (checked below), where its meaning is declared.
+    ``Tally()`` is all zeros."""
 
-    arrived: int
-    closed: int
-    closed_final: int
-    acquitted: int
-    not_prosecuted: int
-    detained_at_arrival: int
-    review_concluded: int
-    pleas_at_charge: int
-    innocent_review_concluded: int
-    innocent_signed: int
-    signed: int
-    determinate: int
-    discount_sum: float
-    involuntary: int
-    involuntary_found: int
-    withdrawals: int
-    leniency_judged: int
-    adopted: int
-    adopted_as_signed: int
-    fast_track: int
-    appeals: int
-    technical_appeals: int
-    protests: int
-    appealed_or_protested: int
-    remands: int
-    suspension_refusals: int
-    detention_days: int
-    convictions_first: int
-    short_sentences: int
-    review_days_sum: int
-    review_fast_n: int
-    review_fast_days_sum: int
-    days_to_final_sum: int
-    hours: np.ndarray
-    relief: np.ndarray
-    relief_reason: np.ndarray
-    involuntary_cause: np.ndarray
-    initiations: np.ndarray
-    relief_hours: np.ndarray
-    relief_detention_days: np.ndarray
+    arrived: int = 0
+    closed: int = 0
+    closed_final: int = 0
+    acquitted: int = 0
+    not_prosecuted: int = 0
+    detained_at_arrival: int = 0
+    review_concluded: int = 0
+    pleas_at_charge: int = 0
+    innocent_review_concluded: int = 0
+    innocent_signed: int = 0
+    signed: int = 0
+    determinate: int = 0
+    discount_sum: float = 0.0
+    involuntary: int = 0
+    involuntary_found: int = 0
+    withdrawals: int = 0
+    leniency_judged: int = 0
+    adopted: int = 0
+    adopted_as_signed: int = 0
+    fast_track: int = 0
+    appeals: int = 0
+    technical_appeals: int = 0
+    protests: int = 0
+    appealed_or_protested: int = 0
+    remands: int = 0
+    suspension_refusals: int = 0
+    detention_days: int = 0
+    convictions_first: int = 0
+    short_sentences: int = 0
+    review_days_sum: int = 0
+    review_fast_n: int = 0
+    review_fast_days_sum: int = 0
+    days_to_final_sum: int = 0
+    hours: np.ndarray = field(default_factory=partial(zeros, Count.HOURS))
+    relief: np.ndarray = field(default_factory=partial(zeros, Count.RELIEF))
+    relief_reason: np.ndarray = field(default_factory=partial(zeros, Count.RELIEF_REASON))
+    involuntary_cause: np.ndarray = field(default_factory=partial(zeros, Count.INVOLUNTARY_CAUSE))
+    initiations: np.ndarray = field(default_factory=partial(zeros, Count.INITIATIONS))
+    relief_hours: np.ndarray = field(default_factory=partial(zeros, Count.RELIEF_HOURS))
+    relief_detention_days: np.ndarray = field(default_factory=partial(zeros, Count.RELIEF_DETENTION_DAYS))
 
 
 if [f.name for f in fields(Tally)] != [c.name.lower() for c in Count]:  # pragma: no cover - a coding error
