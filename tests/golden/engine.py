@@ -189,12 +189,16 @@ def search(root: Path) -> dict[str, str]:
 def capture() -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        return {
+        doc = {
             "batched": batched(),
             "sweeps": sweeps(root),
             "replications": replications(),
+            "calibration": calibration(),
             "search": search(root),
         }
+        if "--all" in sys.argv[2:]:
+            doc["national"] = national()
+        return doc
 
 
 if __name__ == "__main__":
