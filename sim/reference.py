@@ -33,9 +33,12 @@ def parameters_markdown() -> str:
         "`default` is the schema's documented value; `baseline` is the embedded default scenario's value "
         "where",
         "calibration (`scenarios/baseline.toml`, see `experiments/calibration/`) changed it.",
+        "`per world`: the parameter may take one value per world of a batched model, so design points or "
+        "posterior draws",
+        "that set it share one batch (`sim/model/varying.py`).",
         "",
-        "| key | unit | min | max | default | baseline | description |",
-        "|---|---|---|---|---|---|---|",
+        "| key | unit | min | max | default | baseline | per world | description |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     baseline = load_scenario().flat()
     for r in param_table():
@@ -43,7 +46,7 @@ def parameters_markdown() -> str:
         shown = _num(fitted) if fitted != r["default"] else ""
         lines.append(
             f"| `{r['key']}` | {r['unit']} | {_num(r['min'])} | {_num(r['max'])} | {_num(r['default'])} "
-            f"| {shown} | {r['description']} |"
+            f"| {shown} | {'yes' if r['per_world'] else ''} | {r['description']} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -75,6 +75,13 @@ def test_bounds_outside_the_schema_are_refused(tmp_path: Path) -> None:
         tgt.load_spec(p)
 
 
+def test_a_misspelt_table_is_refused_not_ignored(tmp_path: Path) -> None:
+    text = "[setting]\nfit_seeds = 2\n" + TARGET.format(m="appeal_rate")
+    text += PARAM.format(k="defendant.appeal_threshold", lo=0.005, hi=1.0, m="appeal_rate")
+    with pytest.raises(ScenarioError, match=r"t\.toml: unknown key 'setting'; allowed here: settings"):
+        tgt.load_spec(_write(tmp_path, text))
+
+
 def test_missing_metric_is_reported_and_its_parameters_held(tmp_path: Path) -> None:
     text = (
         TARGET.format(m="appeal_rate")

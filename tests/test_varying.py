@@ -6,42 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.fitting.targets import load_spec as load_targets
 from sim.model import LeniencyModel, simulate_worlds
+from sim.model.registry import PARAMS
 from sim.model.scenario import ScenarioError, load_scenario
 from sim.model.varying import PER_WORLD
 
-# a value other than the default for each key, far enough to change what a short run does
-OTHER = {
-    "power.information_asymmetry": 0.95,
-    "power.detention_leverage": 0.95,
-    "power.target_pressure": 0.95,
-    "power.defence_capacity": 0.95,
-    "power.judicial_review_depth": 0.95,
-    "lawyer.consultation_minutes": 110.0,
-    "lawyer.misleading_strength": 0.95,
-    "prosecutor.norm_belief_sd": 0.4,
-    "defendant.detention_house_value": 4.5,
-    "judge.reasoning_quality": 0.95,
-    "defendant.contest_share": 0.6,
-    "judge.case_view_sd": 0.3,
-    "defendant.appeal_threshold": 0.5,
-    "prosecutor.supervisory_protest_prob": 0.9,
-    "case.sentence_median_months": 30.0,
-    "judge.fast_track_uptake": 0.95,
-    "prosecutor.review_days_fast": 12.0,
-    "power.charge_leverage": 0.95,
-    "prosecutor.punitive_protest_prob": 0.9,
-    "defendant.protest_awareness": 0.0,
-    "prosecutor.determinate_share": 0.2,
-    "prosecutor.consult_prob": 0.9,
-    "judge.feedback_share": 0.9,
-    "lawyer.file_access": 0.95,
-    "lawyer.private_meeting": 0.95,
-    "lawyer.continuity": 0.95,
-    "prosecutor.recorded_hearing_share": 1.0,
-    "judge.record_review_hours": 3.0,
-    "defendant.learning_prob": 0.9,
-}
 SHORT = {"run.days": 150, "run.warmup_days": 0, "run.drain_days": 250}
 
 
@@ -49,25 +19,59 @@ def base():
     return load_scenario(scale="district").with_overrides(SHORT)
 
 
-def test_every_per_world_key_has_a_test_value():
-    assert set(OTHER) == PER_WORLD
+BASE = base().flat()
+
+
+def others(key: str) -> tuple[float, float]:
+    """Two values of ``key`` far from the test scenario's, inside the declared range (``sim.model.registry``):
+    near the farther end of a range up to 1 wide, then near the nearer end; for a wide range (minutes,
+    months, days) four times the value (at most the middle, so a short run stays short), then a quarter."""
+    p, now = PARAMS[key], BASE[key]
+    assert p.lo is not None and p.hi is not None, f"{key}: a per-world parameter needs a declared range"
+    mid, span = (p.lo + p.hi) / 2, p.hi - p.lo
+    if span <= 1:
+        low, high = p.lo + 0.05 * span, p.lo + 0.95 * span
+        return (high, low) if now < mid else (low, high)
+    return (min(4 * now, mid) if now > 0 else mid, max(now / 4, p.lo))
+
+
+def other(key: str) -> float:
+    return others(key)[0]
+
+
+def test_a_per_world_parameter_is_a_number_with_a_declared_range():
+    """Worlds hold a float per world (``WorldValues``): a switch, a text or a count cannot vary."""
+    for key in PER_WORLD:
+        p = PARAMS[key]
+        assert p.kind is float and p.lo is not None and p.hi is not None, key
+
+
+def test_the_calibrations_free_parameters_may_differ_between_worlds():
+    """Posterior draws of the free parameters run as the worlds of one batch (sweeps over a posterior)."""
+    assert {p.key for p in load_targets().parameters} <= PER_WORLD
 
 
 @pytest.mark.parametrize("key", sorted(PER_WORLD))
 def test_a_world_given_a_value_runs_as_a_scenario_holding_it(key):
-    """Both worlds given ``OTHER[key]`` per world, over a scenario with the default: bit-identical to the
-    scenario holding the value. A read of the key that skips ``params_at`` would see the default and differ;
-    the control shows the value does change this run."""
-    held = base().with_overrides({key: OTHER[key]})
-    per_world = simulate_worlds(base(), 7, 2, daily=False, world_overrides=[{key: OTHER[key]}] * 2)
-    scalar = simulate_worlds(held, 7, 2, daily=False)
-    default = simulate_worlds(base(), 7, 2, daily=False)
-    assert [w.summary for w in per_world] == [w.summary for w in scalar]
-    assert [w.summary for w in default] != [w.summary for w in scalar], f"{key}: no effect in this run"
+    """Both worlds given a value per world, over a scenario with the default: bit-identical to the scenario
+    holding the value. A read of the key that skips ``params_at`` would see the default and differ; the
+    value is one of ``others(key)`` that does change this run (the control)."""
+
+    def summaries(scenario, **kw):
+        return [w.summary for w in simulate_worlds(scenario, 7, 2, daily=False, **kw)]
+
+    default = summaries(base())
+    for value in others(key):
+        scalar = summaries(base().with_overrides({key: value}))
+        if scalar != default:
+            break
+    else:
+        pytest.fail(f"{key}: neither of {others(key)} changes this run")
+    assert summaries(base(), world_overrides=[{key: value}] * 2) == scalar
 
 
 def test_each_case_sees_its_own_worlds_value():
-    over = [{k: OTHER[k] for k in PER_WORLD}, {}, {"power.target_pressure": 0.1}]
+    over = [{k: other(k) for k in PER_WORLD}, {}, {"power.target_pressure": 0.1}]
     model = LeniencyModel(base(), materialise_agents=False, rng=3, worlds=3, world_overrides=over)
     for _ in range(40):
         model.step()
@@ -76,12 +80,12 @@ def test_each_case_sees_its_own_worlds_value():
     assert set(world.tolist()) == {0, 1, 2}
     seen = model.params_at(rows)
     default = base().power.target_pressure
-    expect = np.choose(world, [OTHER["power.target_pressure"], default, 0.1])
+    expect = np.choose(world, [other("power.target_pressure"), default, 0.1])
     assert np.array_equal(seen.power.target_pressure, expect)
     assert np.all(seen.case.sentence_sigma == base().case.sentence_sigma)  # a key that cannot vary
     per = base().prosecutor.per_district * base().run.districts
     sd = model.prosecutors.belief_sd
-    assert np.all(sd[:per] == OTHER["prosecutor.norm_belief_sd"])
+    assert np.all(sd[:per] == other("prosecutor.norm_belief_sd"))
     assert np.all(sd[per:] == base().prosecutor.norm_belief_sd)
 
 

@@ -3,15 +3,15 @@
 Mesa's SolaraViz re-creates the model on Reset as ``type(model)(**params)``, so every control on the page
 must be a keyword argument of the model class. ``AppModel`` is that thin face: its keywords map onto
 ``LeniencyModel(params=load_scenario(scale=..., reforms=[...]), overrides={...}, rng=seed)``. Slider
-defaults and ranges are read from the scenario schema (``Scenario()`` / ``param_table()``), never typed
-here; the reform boxes are the reform catalogue (``sim.model.reforms``), one keyword each.
+defaults and ranges are the parameters' declarations (``sim.model.registry``), never typed here; the reform
+boxes are the reform catalogue (``sim.model.reforms``), one keyword each.
 """
 
 from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import solara
@@ -22,36 +22,40 @@ from sim.model.actors import Defendant
 from sim.model.events import Closed
 from sim.model.procedure import CaseState
 from sim.model.reforms import find_reform, reform_names
-from sim.model.scenario import Scenario, load_scenario, param_table
-
-_DEFAULTS: dict[str, Any] = Scenario().flat()
-_SCHEMA: dict[str, dict[str, Any]] = {row["key"]: row for row in param_table()}
+from sim.model.registry import PARAMS, param
+from sim.model.scenario import load_scenario
 
 
 @dataclass(frozen=True)
 class Control:
-    """One slider on the page: the model keyword, the scenario key it overrides, a label and a step."""
+    """One slider on the page: the model keyword, the scenario key it overrides (its default, range and
+    meaning are the parameter's declaration, ``sim.model.registry``), a label and a step."""
 
     kwarg: str
     key: str
     label: str
     step: float
 
+    def __post_init__(self) -> None:
+        declared = param(self.key, f"slider {self.kwarg}")
+        if declared.lo is None or declared.hi is None:
+            raise ValueError(f"slider {self.kwarg}: {self.key} has no declared range to slide over")
+
     @property
     def default(self) -> float:
-        return _DEFAULTS[self.key]
+        return PARAMS[self.key].default
 
     @property
     def lo(self) -> float:
-        return _SCHEMA[self.key]["min"]
+        return cast(float, PARAMS[self.key].lo)  # declared (checked when the slider is made)
 
     @property
     def hi(self) -> float:
-        return _SCHEMA[self.key]["max"]
+        return cast(float, PARAMS[self.key].hi)
 
     @property
     def description(self) -> str:
-        return _SCHEMA[self.key]["description"]
+        return PARAMS[self.key].meaning
 
 
 # The levers issue 5 asks for: the power-balance dimensions, lawyer time and file access, review depth,
@@ -152,18 +156,18 @@ class AppModel(LeniencyModel):
         scale: str = "classroom",
         seed: int = 1,
         side_by_side: bool = True,
-        information_asymmetry: float = _DEFAULTS["power.information_asymmetry"],
-        detention_leverage: float = _DEFAULTS["power.detention_leverage"],
-        charge_leverage: float = _DEFAULTS["power.charge_leverage"],
-        target_pressure: float = _DEFAULTS["power.target_pressure"],
-        defence_capacity: float = _DEFAULTS["power.defence_capacity"],
-        judicial_review_depth: float = _DEFAULTS["power.judicial_review_depth"],
-        lawyer_minutes: float = _DEFAULTS["lawyer.consultation_minutes"],
-        file_access: float = _DEFAULTS["lawyer.file_access"],
-        review_depth: float = _DEFAULTS["judge.review_depth"],
-        coordination: float = _DEFAULTS["prosecutor.consult_prob"],
-        reasoning: float = _DEFAULTS["judge.reasoning_quality"],
-        protest_policy: float = _DEFAULTS["prosecutor.punitive_protest_prob"],
+        information_asymmetry: float = PARAMS["power.information_asymmetry"].default,
+        detention_leverage: float = PARAMS["power.detention_leverage"].default,
+        charge_leverage: float = PARAMS["power.charge_leverage"].default,
+        target_pressure: float = PARAMS["power.target_pressure"].default,
+        defence_capacity: float = PARAMS["power.defence_capacity"].default,
+        judicial_review_depth: float = PARAMS["power.judicial_review_depth"].default,
+        lawyer_minutes: float = PARAMS["lawyer.consultation_minutes"].default,
+        file_access: float = PARAMS["lawyer.file_access"].default,
+        review_depth: float = PARAMS["judge.review_depth"].default,
+        coordination: float = PARAMS["prosecutor.consult_prob"].default,
+        reasoning: float = PARAMS["judge.reasoning_quality"].default,
+        protest_policy: float = PARAMS["prosecutor.punitive_protest_prob"].default,
         triage_review: float = 0.0,
         triage_lawyer_time: float = 0.0,
         triage_written_lane: float = 0.0,

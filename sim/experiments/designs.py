@@ -204,7 +204,7 @@ class Plan:
         values = {k: v for k, v in self.points[point].items() if k != UNCERTAINTY}
         if not values or self.spec.factors is None:
             return {}
-        return factor_overrides(self.spec.factors, values, self.bases[arm])
+        return factor_overrides(self.spec.factors, values)
 
     def scenario(self, arm: int, point: int, draw: int = -1) -> Scenario:
         base = self.bases[arm]

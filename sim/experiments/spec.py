@@ -1,8 +1,9 @@
 """Experiment specs: what a sweep varies, how often it replicates, what it keeps.
 
-A spec is a TOML file validated like a scenario: anything wrong raises :class:`SpecError` (a
-``ScenarioError``, so the command line exits 2 before running anything) naming the file, the key and what
-is allowed. The design points, samplers and seeds built from a spec live in :mod:`sim.experiments.designs`.
+A spec is a TOML file read through the one spec loader (:mod:`sim.experiments.spec_file`): anything wrong
+raises :class:`SpecError` (a ``ScenarioError``, so the command line exits 2 before running anything) naming
+the file, the key and what is allowed. The design points, samplers and seeds built from a spec live in
+:mod:`sim.experiments.designs`.
 """
 
 from __future__ import annotations
@@ -13,10 +14,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
-from sim.experiments.spec_errors import FromArray, StrictSpec, describe_error
+from sim.experiments.spec_file import (
+    FromArray,
+    SpecError,
+    StrictSpec,
+    apply_flags,
+    beside,
+    load_spec_file,
+    validate_spec,
+)
 from sim.model.metrics import METRICS
+from sim.model.registry import PARAMS
 from sim.model.scenario import (
     POWER_PRESETS,
     SCALES,
@@ -62,10 +72,6 @@ DEFAULT_HEADLINE = (
     "undetected_involuntary_per_100",
     "hours_per_case_total",
 )
-
-
-class SpecError(ScenarioError):
-    """Bad experiment spec: names the file, the key and what is allowed."""
 
 
 class Arm(StrictSpec):
@@ -293,47 +299,27 @@ def reform_arm_name(reforms: tuple[str, ...]) -> str:
 
 
 def parse_spec(data: Mapping[str, Any], source: str = "spec") -> ExperimentSpec:
-    """Validate a spec dict (the TOML document); structural errors become SpecError naming ``source``."""
-    try:
-        return ExperimentSpec.model_validate(dict(data))
-    except ValidationError as exc:
-        raise SpecError(f"{source}: {describe_error(exc, ExperimentSpec)}") from None
+    """A spec document already read (a dict), validated as a spec file's would be; errors name ``source``."""
+    return validate_spec(ExperimentSpec, dict(data), source)
 
 
 def with_flags(spec: ExperimentSpec, flags: Mapping[str, tuple[str, Any]]) -> ExperimentSpec:
-    """The spec with command-line values (key -> (flag, value); value None: not given) validated exactly as
-    the spec's own keys, so a flag is bounded like the key it overrides and an error names the flag.
-    --replications above the spec's max_replications raises that cap with it."""
+    """The spec with command-line values (key -> (flag, value); value None: not given), each bounded like
+    the spec key it overrides. --replications above the spec's max_replications raises that cap with it."""
     given = {k: fv for k, fv in flags.items() if fv[1] is not None}
-    if not given:
-        return spec
-    data = spec.model_dump()
-    data.update({k: v for k, (_, v) in given.items()})
-    if "max_replications" not in given and isinstance(given.get("replications", (0, 0))[1], int):
-        data["max_replications"] = max(data["max_replications"], data["replications"])
-    try:
-        return ExperimentSpec.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = str(err["loc"][0]) if err["loc"] else ""
-        flag, value = given.get(key, next(iter(given.values())))
-        msg = err["msg"].removeprefix("Value error, ")
-        raise SpecError(f"{flag} {value}: {msg} (bounded as the spec's {key or 'keys'})") from None
+    reps = given.get("replications", ("", None))[1]
+    also: dict[str, Any] = {}
+    if "max_replications" not in given and isinstance(reps, int):
+        also["max_replications"] = max(spec.max_replications, reps)
+    return apply_flags(spec, given, also)
 
 
 def load_spec(path: str | Path) -> ExperimentSpec:
     """Read, validate and check a spec file against the scenario schema (every arm and factor resolves)."""
     p = Path(path)
-    try:
-        data = read_toml(p)
-    except ScenarioError as exc:
-        raise SpecError(str(exc)) from None
-    spec = parse_spec(data, str(p))
+    spec = load_spec_file(p, ExperimentSpec)
     if spec.scenario is not None:
-        base = Path(spec.scenario)
-        if not base.is_absolute() and (p.parent / base).is_file():
-            base = p.parent / base  # relative to the spec file first, else to the working directory
-        spec = spec.model_copy(update={"scenario": str(base)})
+        spec = spec.model_copy(update={"scenario": str(beside(p, spec.scenario))})
     check_against_schema(spec, str(p))
     return spec
 
@@ -359,9 +345,9 @@ def arm_scenario(
         raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
 
 
-def factor_overrides(factors: Factors, values: Mapping[str, float], base: Scenario) -> dict[str, Any]:
-    """Dotted overrides for one factor point; composites interpolate; integer parameters are rounded."""
-    flat = base.flat()
+def factor_overrides(factors: Factors, values: Mapping[str, float]) -> dict[str, Any]:
+    """Dotted overrides for one factor point; composites interpolate; each value takes its parameter's
+    declared kind (a count rounds)."""
     out: dict[str, Any] = {}
     for name, v in values.items():
         if name in factors.composite:
@@ -371,12 +357,8 @@ def factor_overrides(factors: Factors, values: Mapping[str, float], base: Scenar
         else:
             out[name] = v
     for key, v in out.items():
-        if isinstance(flat.get(key), bool):
-            out[key] = bool(v)
-        elif isinstance(flat.get(key), int):
-            out[key] = int(round(float(v)))
-        else:
-            out[key] = float(v)
+        p = PARAMS.get(key)
+        out[key] = p.cast(v) if p is not None else float(v)
     return out
 
 
@@ -388,9 +370,7 @@ def check_against_schema(spec: ExperimentSpec, source: str) -> None:
         return
     f = spec.factors
     for name in f.names:
-        if name in f.composite:
-            continue
-        if name not in bases[0].flat() or name.startswith("meta."):
+        if name not in f.composite and name not in PARAMS:
             raise SpecError(
                 f"{source}: factor '{name}' is not a scenario parameter (a dotted key like "
                 f"power.information_asymmetry, or a [factors.composite.{name}] table)"
@@ -405,7 +385,7 @@ def check_against_schema(spec: ExperimentSpec, source: str) -> None:
                 )
             for arm, base in zip(arms, bases, strict=True):
                 try:
-                    base.with_overrides(factor_overrides(f, {name: v}, base), source=f"factor {name}={v}")
+                    base.with_overrides(factor_overrides(f, {name: v}), source=f"factor {name}={v}")
                 except ScenarioError as exc:
                     raise SpecError(f"{source}: arm '{arm.name}': {exc}") from None
 

@@ -13,15 +13,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model.scenario import ScenarioError, param_table
+from sim.model.registry import PARAMS
+from sim.model.scenario import ScenarioError
 
 UNCERTAINTY = "posterior"  # the pseudo factor of a --posterior sweep: 0 point estimate, 1 posterior draws
 RESERVED = ("weight", "draw", "J", "generation")  # the sampler's diagnostics are not parameters
 
 
 def ranges() -> dict[str, tuple[float, float]]:
-    """Each parameter's range, from the schema."""
-    return {row["key"]: (row["min"], row["max"]) for row in param_table()}
+    """Each numeric parameter's declared range (an open end as infinity)."""
+    inf = float("inf")
+    return {
+        k: (-inf if p.lo is None else p.lo, inf if p.hi is None else p.hi)
+        for k, p in PARAMS.items()
+        if p.kind in (int, float)
+    }
 
 
 def read_posterior(path: str | Path) -> pd.DataFrame:

@@ -41,6 +41,7 @@ from sim.fitting.targets import (
     Target,
     fit_warmup,
 )
+from sim.model.registry import PARAMS
 from sim.model.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
 
 BASELINE_PATH = SCENARIO_DIR / "baseline.toml"
@@ -134,9 +135,11 @@ class Evaluator:
         w = float(self.spec.settings["prior_weight"])
         if w == 0:
             return 0.0
-        defaults = Scenario().flat()
         return w * float(
-            sum(((v - defaults[p.key]) / (p.hi - p.lo)) ** 2 for p, v in zip(self.params, x, strict=True))
+            sum(
+                ((v - PARAMS[p.key].default) / (p.hi - p.lo)) ** 2
+                for p, v in zip(self.params, x, strict=True)
+            )
         )
 
     def best(self) -> tuple[np.ndarray, float]:

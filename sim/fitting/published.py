@@ -7,14 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from sim.experiments.spec_errors import StrictSpec, describe_error
+from sim.experiments.spec_file import SpecError, StrictSpec, load_spec_file, validate_spec
 from sim.fitting.targets import ROOT
 from sim.model.metrics import METRICS
-from sim.model.scenario import ScenarioError, read_toml
 
 PUBLISHED_PATH = ROOT / "experiments" / "calibration" / "published.toml"
 Sample = Literal["in", "soft", "out"]
@@ -35,6 +34,12 @@ class FigureEntry(StrictSpec):
     value: float
     sample: Sample
     source: str = Field(min_length=1)
+
+
+class PublishedFile(StrictSpec):
+    """The file's top level: [[figure]] entries, each validated on its own so an error names it."""
+
+    figure: list[dict[str, Any]] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -59,13 +64,10 @@ def load_published(path: str | Path = PUBLISHED_PATH) -> tuple[Published, ...]:
     """Every figure of the file, checked (unknown keys, a metric the model does not define, a bad mark) so a
     typo fails here, naming the entry, rather than leaving a row blank."""
     figures = []
-    for i, raw in enumerate(read_toml(path).get("figure", []), 1):
-        try:
-            e = FigureEntry.model_validate(raw)
-        except ValidationError as exc:
-            raise ScenarioError(f"{path}: [[figure]] #{i}: {describe_error(exc, FigureEntry)}") from None
+    for i, raw in enumerate(load_spec_file(path, PublishedFile).figure, 1):
+        e = validate_spec(FigureEntry, raw, f"{path}: [[figure]] #{i}")
         if e.metric not in METRICS:
-            raise ScenarioError(f"{path}: [[figure]] #{i}: unknown metric {e.metric!r}")
+            raise SpecError(f"{path}: [[figure]] #{i}: unknown metric {e.metric!r}")
         figures.append(Published(e.metric, e.year, e.text, e.value, e.sample, e.source))
     return tuple(figures)
 

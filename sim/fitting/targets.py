@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
 from sim.experiments.designs import REPLICATION_BATCH
-from sim.experiments.spec_errors import StrictSpec, describe_error
+from sim.experiments.spec_file import SpecError, StrictSpec, load_spec_file, validate_spec
 from sim.model.metrics import METRICS
-from sim.model.scenario import Scenario, ScenarioError, param_table, read_toml
+from sim.model.registry import PARAMS, Param
+from sim.model.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parents[2]
 TARGETS_PATH = ROOT / "experiments" / "calibration" / "targets.toml"
@@ -52,6 +53,11 @@ class FreeParam:
     hi: float
     targets: tuple[str, ...]
 
+    @property
+    def declared(self) -> Param | None:
+        """The parameter as the schema declares it (None: no such parameter, so it is held fixed)."""
+        return PARAMS.get(self.key)
+
 
 @dataclass(frozen=True)
 class CalibrationSpec:
@@ -72,9 +78,8 @@ class CalibrationSpec:
     def free(self) -> tuple[FreeParam, ...]:
         """Parameters that exist in the schema and move at least one active target; the rest are held
         fixed."""
-        keys = {r["key"] for r in param_table()}
         active = {t.metric for t in self.active_targets}
-        return tuple(p for p in self.parameters if p.key in keys and active.intersection(p.targets))
+        return tuple(p for p in self.parameters if p.declared and active.intersection(p.targets))
 
     @property
     def held(self) -> tuple[FreeParam, ...]:
@@ -121,45 +126,46 @@ class ParamEntry(StrictSpec):
     targets: list[str]
 
 
+class TargetsFile(StrictSpec):
+    """The file's top level: a misspelt table ([setting]) is refused rather than ignored; each entry is
+    validated on its own below, so an error names it ([[target]] #2)."""
+
+    settings: dict[str, Any] = Field(default_factory=dict)
+    target: list[dict[str, Any]] = Field(default_factory=list)
+    parameter: list[dict[str, Any]] = Field(default_factory=list)
+
+
 DEFAULT_SETTINGS: dict[str, Any] = Settings().model_dump()
 
 
-def _entry[M: StrictSpec](model: type[M], data: Any, path: str | Path, where: str) -> M:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ScenarioError(f"{path}: {where}: {describe_error(exc, model)}") from None
-
-
 def load_spec(path: str | Path = TARGETS_PATH) -> CalibrationSpec:
-    """Read targets, free parameters and settings through the strict spec layer; bad entries raise
-    ScenarioError naming the file, the entry and the key."""
-    doc = read_toml(path)
-    batch = doc.get("settings", {}).get("fit_batch", 1) if isinstance(doc.get("settings"), dict) else 1
+    """Read targets, free parameters and settings through the one spec loader; a bad entry raises a
+    SpecError naming the file, the entry and the key."""
+    doc = load_spec_file(path, TargetsFile)
+    batch = doc.settings.get("fit_batch", 1)
     if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= REPLICATION_BATCH:
-        raise ScenarioError(
+        raise SpecError(
             f"{path}: [settings] fit_batch = {batch!r}: must be a whole number from 1 (one model per fit "
             f"seed) to {REPLICATION_BATCH}"
         )
-    settings = _entry(Settings, doc.get("settings", {}), path, "[settings]").model_dump()
+    settings = validate_spec(Settings, doc.settings, f"{path}: [settings]").model_dump()
     targets = []
-    for i, t in enumerate(doc.get("target", [])):
-        e = _entry(TargetEntry, t, path, f"[[target]] #{i + 1}")
+    for i, t in enumerate(doc.target, 1):
+        e = validate_spec(TargetEntry, t, f"{path}: [[target]] #{i}")
         targets.append(Target(e.metric, e.value, e.tolerance, e.weight, e.source))
-    schema = {r["key"]: r for r in param_table()}
     params = []
-    for i, p in enumerate(doc.get("parameter", [])):
-        pe = _entry(ParamEntry, p, path, f"[[parameter]] #{i + 1}")
+    for i, p in enumerate(doc.parameter, 1):
+        pe = validate_spec(ParamEntry, p, f"{path}: [[parameter]] #{i}")
         fp = FreeParam(pe.key, pe.lo, pe.hi, tuple(pe.targets))
         if fp.key.startswith(("law.", "power.", "run.", "meta.")):
-            raise ScenarioError(f"{path}: parameter {fp.key}: legal, power and run parameters are not fitted")
-        row = schema.get(fp.key)
-        if row is not None and not (row["min"] <= fp.lo < fp.hi <= row["max"]):
-            raise ScenarioError(
+            raise SpecError(f"{path}: parameter {fp.key}: legal, power and run parameters are not fitted")
+        declared = fp.declared
+        if declared is not None and not declared.holds(fp.lo, fp.hi):
+            raise SpecError(
                 f"{path}: parameter {fp.key}: bounds [{fp.lo}, {fp.hi}] must lie in "
-                f"[{row['min']}, {row['max']}] with lo < hi"
+                f"[{declared.lo}, {declared.hi}] with lo < hi"
             )
         params.append(fp)
     if not targets or not params:
-        raise ScenarioError(f"{path}: needs at least one [[target]] and one [[parameter]]")
+        raise SpecError(f"{path}: needs at least one [[target]] and one [[parameter]]")
     return CalibrationSpec(tuple(targets), tuple(params), settings, str(path))

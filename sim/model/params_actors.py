@@ -18,6 +18,7 @@ class ProsecutorParams(Section):
         30.0,
         "days",
         "usual days of review for a case whose likely sentence is <= 3 years (before queueing)",
+        per_world=True,
     )
     review_days_other: float = P(
         20.0, 1.0, 60.0, "days", "usual days of review for any other case (before queueing)"
@@ -41,6 +42,7 @@ class ProsecutorParams(Section):
         0.5,
         "share",
         "extra discount a prosecutor under full target pressure offers to secure a plea (within caps)",
+        per_world=True,
     )
     negotiation_step: float = P(
         0.05,
@@ -65,6 +67,7 @@ class ProsecutorParams(Section):
         1.0,
         "share",
         "share of recommendations that are determinate (one sentence) rather than a range",
+        per_world=True,
     )
     range_half_width: float = P(
         0.15, 0.0, 0.5, "share", "half-width of a range recommendation, relative to its centre"
@@ -75,6 +78,7 @@ class ProsecutorParams(Section):
         1.0,
         "log",
         "error of a new prosecutor's belief about each judge's sentencing norm (around the average norm)",
+        per_world=True,
     )
     observation_noise: float = P(
         0.03,
@@ -105,6 +109,7 @@ class ProsecutorParams(Section):
         1.0,
         "probability",
         "chance the prosecutor consults the court before recommending (then the judge's norm is known)",
+        per_world=True,
     )
     adjust_propensity: float = P(
         0.55,
@@ -120,6 +125,7 @@ class ProsecutorParams(Section):
         "probability",
         "chance a prosecutor under full target pressure insists on a refuser when just at the target; "
         "assumption",
+        per_world=True,
     )
     insist_slope: float = P(
         5.0,
@@ -178,7 +184,12 @@ class ProsecutorParams(Section):
         "hearing; assumption",
     )
     recorded_hearing_share: float = P(
-        0.1, 0.0, 1.0, "share", "share of plea hearings recorded (audio-video; national practice from 2022)"
+        0.1,
+        0.0,
+        1.0,
+        "share",
+        "share of plea hearings recorded (audio-video; national practice from 2022)",
+        per_world=True,
     )
     recording_deterrence: float = P(
         0.7, 0.0, 1.0, "share", "how much less coercion and framing a prosecutor uses on tape; assumption"
@@ -209,6 +220,7 @@ class ProsecutorParams(Section):
         "probability",
         "chance the procuratorate protests a groundless appeal against a judgment that kept the plea "
         "agreement (punitive protest)",
+        per_world=True,
     )
     supervisory_protest_prob: float = P(
         0.04,
@@ -218,6 +230,7 @@ class ProsecutorParams(Section):
         "chance it protests a judgment it has a motive to: its recommendation not adopted and the sentence "
         "below it, or a sentence off the lawful one by more than the tolerance where no recommendation of "
         "its own was adopted",
+        per_world=True,
     )
     protest_increase: float = P(
         0.5, 0.0, 2.0, "share", "relative increase of the sentence a punitive protest wins at second instance"
@@ -237,17 +250,27 @@ class LawyerParams(Section):
         "share of defendants with a retained defender (substantive, outside the duty pool)",
     )
     consultation_minutes: float = P(
-        25.0, 1.0, 600.0, "minutes", "minutes a duty lawyer normally spends advising on one case"
+        25.0,
+        1.0,
+        600.0,
+        "minutes",
+        "minutes a duty lawyer normally spends advising on one case",
+        per_world=True,
     )
     substantive_minutes: float = P(
         120.0, 10.0, 1200.0, "minutes", "minutes of advice needed for fully substantive help"
     )
-    file_access: float = P(0.3, 0.0, 1.0, "0-1", "degree of access to the case file")
+    file_access: float = P(0.3, 0.0, 1.0, "0-1", "degree of access to the case file", per_world=True)
     private_meeting: float = P(
-        0.3, 0.0, 1.0, "0-1", "degree to which the lawyer meets the defendant privately"
+        0.3, 0.0, 1.0, "0-1", "degree to which the lawyer meets the defendant privately", per_world=True
     )
     continuity: float = P(
-        0.2, 0.0, 1.0, "0-1", "chance the same lawyer stays with the case from review to trial"
+        0.2,
+        0.0,
+        1.0,
+        "0-1",
+        "chance the same lawyer stays with the case from review to trial",
+        per_world=True,
     )
     misleading_strength: float = P(
         0.4,
@@ -255,6 +278,7 @@ class LawyerParams(Section):
         1.0,
         "0-1",
         "how far formalised advice pulls beliefs toward the prosecutor's framing (times 1 - substantiveness)",
+        per_world=True,
     )
     belief_correction: float = P(
         1.0,

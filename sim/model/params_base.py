@@ -7,11 +7,17 @@ import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic.config import JsonDict
 
 
-def P(default: Any, lo: float | None, hi: float | None, unit: str, description: str) -> Any:
-    """A documented parameter: default, inclusive range, unit and a one-line description."""
-    return Field(default, ge=lo, le=hi, description=description, json_schema_extra={"unit": unit})
+def P(
+    default: Any, lo: float | None, hi: float | None, unit: str, description: str, *, per_world: bool = False
+) -> Any:
+    """A documented parameter: default, inclusive range, unit and a one-line description. ``per_world``: it
+    may take one value per world of a batched model (every read of it goes through ``params_at``; see
+    ``sim.model.varying``)."""
+    extra: JsonDict = {"unit": unit, "per_world": True} if per_world else {"unit": unit}
+    return Field(default, ge=lo, le=hi, description=description, json_schema_extra=extra)
 
 
 class Section(BaseModel):

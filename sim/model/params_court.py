@@ -19,6 +19,7 @@ class JudgeParams(Section):
         1.0,
         "probability",
         "chance an eligible plea case (likely sentence <= 3 years) is tried fast-track",
+        per_world=True,
     )
     norm_sd: float = P(0.06, 0.0, 1.0, "log", "dispersion of judges' personal sentencing norms")
     norm_persistence_days: float = P(
@@ -35,6 +36,7 @@ class JudgeParams(Section):
         "log",
         "the court's case-specific view of the sentence, unknowable to the prosecutor without consulting; "
         "assumption, fitted",
+        per_world=True,
     )
     turnover_per_year: float = P(
         0.06, 0.0, 1.0, "per year", "share of judges who leave each year; successors have their own norm"
@@ -46,11 +48,12 @@ class JudgeParams(Section):
         "share",
         "share of adopted judgments on which the court tells the prosecutor its view (prosecutor-judge "
         "calibration)",
+        per_world=True,
     )
     consult_hours: float = P(0.3, 0.0, 20.0, "hours", "judge hours of a consultation with the prosecutor")
     reasoning_hours: float = P(0.3, 0.0, 20.0, "hours", "judge hours to write the reasons of a judgment")
     record_review_hours: float = P(
-        0.25, 0.0, 20.0, "hours", "judge hours to examine a recorded plea hearing at trial"
+        0.25, 0.0, 20.0, "hours", "judge hours to examine a recorded plea hearing at trial", per_world=True
     )
     recording_visibility: float = P(
         1.5,
@@ -106,6 +109,7 @@ class JudgeParams(Section):
         "share",
         "share of judgments that give their reasons (why the recommendation was or was not followed): "
         "information for the defendant and the prosecutor",
+        per_world=True,
     )
     correction_prob: float = P(
         0.7,

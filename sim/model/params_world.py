@@ -67,6 +67,7 @@ class CaseParams(Section):
         240.0,
         "months",
         "median of the sentence a court would give after a contested trial (lognormal)",
+        per_world=True,
     )
     sentence_sigma: float = P(1.0, 0.1, 2.5, "log-months", "log-scale dispersion of that sentence")
     innocent_share: float = P(0.01, 0.0, 0.2, "share", "share of accused persons who are factually innocent")
@@ -174,6 +175,7 @@ class DefendantParams(Section):
         "share",
         "share of defendants who deny the facts; denying them makes a plea costly (defendant.denial_cost), "
         "not impossible",
+        per_world=True,
     )
     denial_cost: float = P(
         0.5,
@@ -215,6 +217,7 @@ class DefendantParams(Section):
         "probability",
         "chance a defendant who signed on wrong beliefs learns the truth before trial (times literacy + "
         "lawyer help)",
+        per_world=True,
     )
     misinformation_prob: float = P(
         0.04,
@@ -251,6 +254,7 @@ class DefendantParams(Section):
         "mean of a defendant's threshold for appealing: the expected gain must exceed this share of the "
         "sentence (exponential across defendants; the hassle, cost and risk of appealing, relative to "
         "the stakes); assumption, fitted",
+        per_world=True,
     )
     appeal_success_belief: float = P(
         0.35,
@@ -295,6 +299,7 @@ class DefendantParams(Section):
         "value of serving a remaining month in the detention house rather than prison (留所服刑): "
         "the pull of a "
         "technical appeal; assumption",
+        per_world=True,
     )
     protest_prior: float = P(
         0.02,
@@ -309,6 +314,7 @@ class DefendantParams(Section):
         1.0,
         "0-1",
         "how far defendants know the real chance of a punitive protest (education raises it)",
+        per_world=True,
     )
 
 
@@ -319,9 +325,15 @@ class PowerParams(Section):
         1.0,
         "0-1",
         "weight of the prosecutor's framing in the defendant's beliefs (times 1 - literacy)",
+        per_world=True,
     )
     detention_leverage: float = P(
-        0.5, 0.0, 1.0, "0-1", "use of detention as leverage: more arrests and a pressure to plead for release"
+        0.5,
+        0.0,
+        1.0,
+        "0-1",
+        "use of detention as leverage: more arrests and a pressure to plead for release",
+        per_world=True,
     )
     charge_leverage: float = P(
         0.4,
@@ -329,13 +341,24 @@ class PowerParams(Section):
         1.0,
         "0-1",
         "how far the prosecutor overstates the trial outcome (threat of a heavier charge)",
+        per_world=True,
     )
     target_pressure: float = P(
-        0.5, 0.0, 1.0, "0-1", "pressure on prosecutors from the leniency application-rate target"
+        0.5,
+        0.0,
+        1.0,
+        "0-1",
+        "pressure on prosecutors from the leniency application-rate target",
+        per_world=True,
     )
     defence_capacity: float = P(
-        0.4, 0.0, 1.0, "0-1", "resources of the defence: scales lawyer time, file access and private meetings"
+        0.4,
+        0.0,
+        1.0,
+        "0-1",
+        "resources of the defence: scales lawyer time, file access and private meetings",
+        per_world=True,
     )
     judicial_review_depth: float = P(
-        0.4, 0.0, 1.0, "0-1", "depth of the court's substantive review of voluntariness"
+        0.4, 0.0, 1.0, "0-1", "depth of the court's substantive review of voluntariness", per_world=True
     )

@@ -16,6 +16,7 @@ from sim.model.errors import ScenarioError
 from sim.model.files import SCALES, SCENARIO_DIR, read_toml
 from sim.model.params_world import iso_date
 from sim.model.reforms import catalogue, find_reform, reform_names
+from sim.model.registry import param_table
 from sim.model.schema import (
     POWER_PRESETS,
     STARTUP_KEYS,
@@ -24,7 +25,6 @@ from sim.model.schema import (
     day_of,
     field_help,
     flatten,
-    param_table,
     set_dotted,
     validate,
 )

@@ -229,25 +229,3 @@ def set_dotted(data: dict[str, Any], key: str, value: Any, source: str) -> None:
         )
     check_kind(node[parts[-1]], value, source, key)
     node[parts[-1]] = value
-
-
-def param_table() -> list[dict[str, Any]]:
-    """Rows of the parameter reference (key, unit, range, default, description), from the schema."""
-    rows: list[dict[str, Any]] = []
-    for section, sinfo in Scenario.model_fields.items():
-        if section in ("meta", "timeline"):
-            continue
-        model: Any = sinfo.annotation
-        for name, info in model.model_fields.items():
-            lo, hi, unit = bounds(info)
-            rows.append(
-                {
-                    "key": f"{section}.{name}",
-                    "unit": unit,
-                    "min": lo,
-                    "max": hi,
-                    "default": info.default,
-                    "description": info.description,
-                }
-            )
-    return rows

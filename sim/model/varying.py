@@ -1,7 +1,7 @@
 """Parameters that differ between the worlds of one batched model.
 
 A batch may hold worlds of different design points (a Sobol, LHS or Morris sample) as long as they share
-their structure. The behavioural parameters listed in ``PER_WORLD`` may then take one value per world: the
+their structure. The parameters declared ``per_world`` (``PER_WORLD``) may then take one value per world: the
 actors read them through ``LeniencyModel.params_at(rows)``, which gives each case its own world's value (an
 array over the rows) where a parameter varies and the scenario's scalar elsewhere. Any other key must be the
 same in every world of a batch (``check_per_world`` refuses it), so a batch never silently runs a world with
@@ -16,46 +16,15 @@ from typing import Any
 import numpy as np
 
 from sim.model.errors import ScenarioError
+from sim.model.registry import PER_WORLD
 from sim.model.schema import Scenario
 
-# Every read of these keys in the model goes through ``params_at`` (or, for the prosecutors' belief error, a
-# value per prosecutor): tests/test_varying.py checks each key, worlds given the value one by one against a
-# scenario that holds it.
-PER_WORLD: frozenset[str] = frozenset(
-    {
-        "power.information_asymmetry",
-        "power.detention_leverage",
-        "power.target_pressure",
-        "power.defence_capacity",
-        "power.judicial_review_depth",
-        "lawyer.consultation_minutes",
-        "lawyer.misleading_strength",
-        "prosecutor.norm_belief_sd",
-        "defendant.detention_house_value",
-        "judge.reasoning_quality",
-        # the reforms' intensities (each reform overlay's keys but the duty lawyers' staffing)
-        "power.charge_leverage",
-        "prosecutor.punitive_protest_prob",
-        "defendant.protest_awareness",
-        "prosecutor.determinate_share",
-        "prosecutor.consult_prob",
-        "judge.feedback_share",
-        "lawyer.file_access",
-        "lawyer.private_meeting",
-        "lawyer.continuity",
-        "prosecutor.recorded_hearing_share",
-        "judge.record_review_hours",
-        "defendant.learning_prob",
-        # the calibration's free parameters (posterior draws)
-        "defendant.contest_share",
-        "judge.case_view_sd",
-        "defendant.appeal_threshold",
-        "prosecutor.supervisory_protest_prob",
-        "case.sentence_median_months",
-        "judge.fast_track_uptake",
-        "prosecutor.review_days_fast",
-    }
-)
+# PER_WORLD holds the keys declared ``per_world=True`` in ``params_*.py``: the main power and behavioural
+# parameters, the reforms' intensities (each reform overlay's keys but the duty lawyers' staffing) and the
+# calibration's free parameters (posterior draws). Every read of them in the model goes through ``params_at``
+# (or, for the prosecutors' belief error, a value per prosecutor): tests/test_varying.py checks each key,
+# worlds given a value one by one against a scenario that holds it.
+__all__ = ["PER_WORLD", "ParamsAt", "WorldValues", "check_per_world"]
 
 
 def check_per_world(world: Scenario, per_world: Sequence[Mapping[str, Any]], source: str) -> None:

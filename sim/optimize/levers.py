@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.model.reforms import find_reform, reform_names
+from sim.model.registry import PARAMS, param
 from sim.model.scenario import Scenario, apply_op, overlay_changes, read_toml
 
 
@@ -21,6 +22,10 @@ class Lever:
     description: str
     changes: tuple[tuple[str, str, Any], ...]  # (dotted key, operation, operand)
 
+    def __post_init__(self) -> None:
+        for key, _, _ in self.changes:
+            param(key, f"lever {self.name}")  # each key a declared parameter
+
     def values(self, base: Mapping[str, Any], x: float) -> dict[str, Any]:
         """The parameters at intensity ``x`` (0-1): today's value moved a fraction ``x`` toward the full
         reform's; whole-number parameters (staff) round."""
@@ -29,7 +34,7 @@ class Lever:
             now = base[key]
             full = apply_op(now, op, operand, self.name, key)
             value = (1.0 - x) * now + x * full  # exact at both ends
-            out[key] = int(round(value)) if isinstance(now, int) and not isinstance(now, bool) else value
+            out[key] = int(round(value)) if PARAMS[key].whole else value
         return out
 
 
@@ -80,6 +85,6 @@ def scenario_at(base: Scenario, levers: Sequence[Lever], x: Sequence[float]) -> 
         for key, value in lv.values(flat, float(xi)).items():
             moved[key] = value if key not in moved else moved[key] + (value - flat[key])
     for key, value in moved.items():
-        if isinstance(flat[key], int) and not isinstance(flat[key], bool):
+        if PARAMS[key].whole:
             moved[key] = int(round(value))
     return base.with_overrides(moved, "levers")

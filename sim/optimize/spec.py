@@ -1,19 +1,17 @@
-"""The spec of ``leniency optimize``: levers, objectives, an hours budget and the search. Validated like a
-sweep spec: anything wrong is one :class:`SpecError` naming the file, the key and what is allowed, before
-anything runs or is written."""
+"""The spec of ``leniency optimize``: levers, objectives, an hours budget and the search. Read through the one
+spec loader (:mod:`sim.experiments.spec_file`), like a sweep spec: anything wrong is one :class:`SpecError`
+naming the file, the key and what is allowed, before anything runs or is written."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, field_validator
 
-from sim.experiments.spec import SpecError
-from sim.experiments.spec_errors import StrictSpec, describe_error
+from sim.experiments.spec_file import SpecError, StrictSpec, apply_flags, beside, load_spec_file
 from sim.model.metrics import METRICS
 from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
 from sim.optimize.levers import TRIAGE_LEVERS, lever_names
@@ -120,30 +118,11 @@ def _hours_metrics() -> list[str]:
 def load_spec(path: str | Path, overrides: dict[str, int] | None = None) -> tuple[OptimizeSpec, Scenario]:
     """Read and validate a spec (command-line search sizes override it) and resolve its base scenario."""
     p = Path(path)
-    if not p.is_file():
-        raise SpecError(f"{p}: file not found")
-    try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise SpecError(f"{p}: malformed TOML: {exc}") from None
-    try:
-        spec = OptimizeSpec.model_validate(data)
-    except ValidationError as exc:
-        raise SpecError(f"{p}: {describe_error(exc, OptimizeSpec)}") from None
-    given = {k: v for k, v in (overrides or {}).items() if v is not None}
-    if given:  # command-line sizes, bounded exactly as the spec's [search] keys; an error names the flag
-        try:
-            search = spec.search.model_validate({**spec.search.model_dump(), **given})
-        except ValidationError as exc:
-            key = str(exc.errors()[0]["loc"][0])
-            flag = f"--{key.replace('_', '-')}"
-            msg = exc.errors()[0]["msg"].removeprefix("Value error, ")
-            raise SpecError(f"{flag} {given.get(key)}: {msg} (bounded as the spec's search.{key})") from None
-        spec = spec.model_copy(update={"search": search})
-    scenario_path = None
-    if spec.scenario is not None:
-        scenario_path = (p.parent / spec.scenario) if not Path(spec.scenario).is_absolute() else None
-        scenario_path = scenario_path if scenario_path and scenario_path.is_file() else Path(spec.scenario)
+    spec = load_spec_file(p, OptimizeSpec)
+    # command-line sizes, bounded exactly as the spec's [search] keys; an error names the flag
+    given = {k: (f"--{k.replace('_', '-')}", v) for k, v in (overrides or {}).items() if v is not None}
+    spec = spec.model_copy(update={"search": apply_flags(spec.search, given, where="search.")})
+    scenario_path = beside(p, spec.scenario) if spec.scenario is not None else None
     try:
         base = load_scenario(scenario_path, scale=spec.scale, overrides=spec.overrides)
     except ScenarioError as exc:
