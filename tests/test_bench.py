@@ -55,7 +55,7 @@ def test_bench_rejects_a_bad_repeat_count(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_bench_table_names_every_target() -> None:
-    from sim.experiments.bench_report import format_table, targets
+    from sim.experiments.bench.report import format_table, targets
 
     run = {
         "cases": 10,

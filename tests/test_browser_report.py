@@ -24,7 +24,7 @@ from browser_helpers import (
 )
 from test_sweep_support import sweep_in_process, tiny_spec
 
-from sim.experiments.report import FINDING_TARGET, build_report
+from sim.experiments.report.page import FINDING_TARGET, build_report
 
 pytestmark = [
     pytest.mark.browser,

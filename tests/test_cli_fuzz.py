@@ -51,9 +51,9 @@ def sweep_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     import sim.commands.viz
     import sim.engine.executors
-    import sim.experiments.bench
-    import sim.experiments.bench_scaling
-    import sim.experiments.report
+    import sim.experiments.bench.measure
+    import sim.experiments.bench.scaling
+    import sim.experiments.report.page
     import sim.fitting.fit_report
     import sim.fitting.identify
     import sim.fitting.posterior
@@ -63,12 +63,12 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
         (sim.model, "simulate"),
         (sim.engine.executors, "local_processes"),
         (sim.engine.executors, "dask_executor"),
-        (sim.experiments.report, "build_report"),
+        (sim.experiments.report.page, "build_report"),
         (sim.fitting.fit_report, "calibrate"),
         (sim.fitting.identify, "identify"),
         (sim.fitting.posterior, "sample_posterior"),
-        (sim.experiments.bench, "run_bench"),
-        (sim.experiments.bench_scaling, "measure_scaling"),
+        (sim.experiments.bench.measure, "run_bench"),
+        (sim.experiments.bench.scaling, "measure_scaling"),
         (sim.commands.viz, "server_command"),
     ):
         monkeypatch.setattr(module, name, _work)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.experiments.tables import metric_words
+from sim.experiments.report.tables import metric_words
 from sim.model.metrics import METRICS
 
 

@@ -147,8 +147,8 @@ def test_the_command_is_wired_and_its_help_loads_no_analysis_library() -> None:
 
 
 def test_a_design_point_can_be_the_world_the_reforms_change() -> None:
-    from sim.experiments.designs import Plan
-    from sim.experiments.spec import parse_spec
+    from sim.experiments.design.plan import Plan
+    from sim.experiments.design.spec import parse_spec
 
     doc = {
         "name": "w", "description": "d", "scale": "classroom", "replications": 1,
@@ -165,9 +165,9 @@ def test_a_design_point_can_be_the_world_the_reforms_change() -> None:
 
 
 def test_a_posterior_sweep_may_skip_the_point_estimate() -> None:
-    from sim.experiments.designs import Plan
-    from sim.experiments.spec import parse_spec
-    from sim.experiments.uncertainty import UNCERTAINTY
+    from sim.experiments.design.plan import Plan
+    from sim.experiments.design.spec import parse_spec
+    from sim.experiments.design.uncertainty import UNCERTAINTY
 
     posterior = pd.DataFrame({"judge.case_view_sd": [0.1, 0.2], "weight": [0.5, 0.5]})
     doc = {"name": "p", "description": "d", "scale": "classroom", "reform_arms": ["baseline"],

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from sim.engine.seeds import batch_seed, run_seed
-from sim.experiments.designs import Plan, point_key
-from sim.experiments.spec import SpecError, load_spec
+from sim.experiments.design.plan import Plan, point_key
+from sim.experiments.design.spec import SpecError, load_spec
 from sim.model.scenario import reform_names
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -272,7 +272,7 @@ def test_over_posterior_draws_each_seed_runs_its_draw_and_resume_needs_the_same_
 
 
 def test_fresh_streams_get_fresh_draws_and_the_first_stream_is_prefix_stable() -> None:
-    from sim.experiments.uncertainty import choose_draws
+    from sim.experiments.design.uncertainty import choose_draws
 
     post = pd.DataFrame({"weight": np.full(200, 1 / 200), "judge.norm_sd": np.linspace(0.02, 0.1, 200)})
     a, b = choose_draws(post, 40, 7), choose_draws(post, 80, 7)

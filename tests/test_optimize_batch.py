@@ -12,7 +12,7 @@ import pytest
 from test_optimize import cli, spec_text
 
 from sim.engine.seeds import Blocks, seed_list
-from sim.experiments.spec import SpecError
+from sim.experiments.design.spec import SpecError
 from sim.model import simulate, simulate_worlds
 from sim.optimize.evaluate import read_archive, search_batch
 from sim.optimize.levers import lever, lever_names, scenario_at

@@ -14,8 +14,8 @@ from test_sweep_support import cli_sweep, failing_arm, sweep_in_process, tiny_sp
 
 import sim.model
 from sim.engine.store import ResultStore
-from sim.experiments.designs import Plan
-from sim.experiments.spec import load_spec
+from sim.experiments.design.plan import Plan
+from sim.experiments.design.spec import load_spec
 from sim.model import simulate, simulate_worlds
 from sim.model.metrics import METRICS
 from sim.model.scenario import load_scenario

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 from test_sweep_support import tiny_spec
 
-from sim.experiments.designs import Plan
-from sim.experiments.spec import load_spec
-from sim.experiments.uncertainty import choose_draws, posterior_overrides, ranges, read_posterior
+from sim.experiments.design.plan import Plan
+from sim.experiments.design.spec import load_spec
+from sim.experiments.design.uncertainty import choose_draws, posterior_overrides, ranges, read_posterior
 from sim.fitting.importance import DF, Proposal, box_mass, truncated_draws
 from sim.fitting.posterior import laplace_normal
 from sim.model import simulate_worlds
@@ -132,7 +132,7 @@ def test_a_posterior_sweep_shares_draws_across_arms_and_reports_both_intervals(t
 
 
 def test_the_samplers_diagnostic_columns_are_not_read_as_parameters(tmp_path: Path) -> None:
-    from sim.experiments.uncertainty import parameters, read_posterior
+    from sim.experiments.design.uncertainty import parameters, read_posterior
 
     post = _posterior(
         tmp_path / "p.parquet",
@@ -146,7 +146,7 @@ def test_the_samplers_diagnostic_columns_are_not_read_as_parameters(tmp_path: Pa
 
 
 def test_the_shipped_posterior_is_valid_and_covers_the_fits_free_parameters() -> None:
-    from sim.experiments.uncertainty import parameters, read_posterior
+    from sim.experiments.design.uncertainty import parameters, read_posterior
     from sim.fitting.targets import TARGETS_PATH, load_spec
 
     post = read_posterior(CALIBRATION / "posterior.parquet")

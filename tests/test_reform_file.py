@@ -77,7 +77,7 @@ def test_a_sweep_runs_the_new_reform_as_an_arm(user_reforms: Path, tmp_path: Pat
     assert (paired["counsel"] > 1.5 * paired["baseline"]).all()
     # "each" in a spec finds it too, with no edit to the spec's code
     each = tiny_spec(tmp_path, arms='["baseline", "each"]', name="each.toml")
-    from sim.experiments.spec import load_spec
+    from sim.experiments.design.spec import load_spec
 
     assert [a.name for a in load_spec(each).all_arms()][-1] == NAME
 

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from test_sweep_support import sweep_in_process, tiny_spec
 
-from sim.experiments.report import SECTIONS, build_report
+from sim.experiments.report.page import SECTIONS, build_report
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -45,8 +45,8 @@ def test_identical_results_on_every_executor(tmp_path: Path) -> None:
         )
     assert tables["dask local"]["worker"].nunique() >= 1
     # the stored metrics are simulate()'s for the run's scenario and seed
-    from sim.experiments.designs import Plan
-    from sim.experiments.spec import load_spec
+    from sim.experiments.design.plan import Plan
+    from sim.experiments.design.spec import load_spec
 
     plan = Plan(load_spec(spec))
     task = next(t for t in plan.tasks(3) if t.arm == 1 and t.replication == 2)

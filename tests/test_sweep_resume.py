@@ -20,8 +20,8 @@ import sim.model
 from sim.engine.seeds import run_seed
 from sim.engine.store import ResultStore
 from sim.experiments.analysis import group_means
-from sim.experiments.report import build_report
-from sim.experiments.spec import SpecError, load_spec
+from sim.experiments.design.spec import SpecError, load_spec
+from sim.experiments.report.page import build_report
 from sim.experiments.sweep import Sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -244,7 +244,7 @@ def test_a_sweep_can_keep_each_runs_case_table(tmp_path: Path) -> None:
     runs = store.read_runs(ok_only=True)
     assert set(cases["run_id"]) == set(runs["run_id"]) and cases["attempt"].isin(runs["attempt"]).all()
     # each run's table is the one `leniency run --cases` would give for the same scenario and seed
-    from sim.experiments.designs import Plan
+    from sim.experiments.design.plan import Plan
 
     plan = Plan(load_spec(spec))
     task = next(iter(plan.tasks(2)))

@@ -11,7 +11,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sim.experiments.spec import load_spec
+from sim.experiments.design.spec import load_spec
 from sim.experiments.sweep import Sweep, SweepReport
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -81,7 +81,7 @@ def test_factor_ranges_are_strict_too(tmp_path: Path, capsys: pytest.CaptureFixt
     )
     assert "factors.ranges" in refused(capsys, "sweep", str(spec), "--out", str(tmp_path / "o"))
     spec.write_text(spec.read_text().replace("[true, 0.9]", "[0.2, 0.9]"))
-    from sim.experiments.spec import load_spec
+    from sim.experiments.design.spec import load_spec
 
     factors = load_spec(spec).factors  # the same range as numbers loads, as a tuple
     assert factors is not None and factors.ranges["power.information_asymmetry"] == (0.2, 0.9)
@@ -154,7 +154,7 @@ def test_calibrate_refuses_a_bad_setting_before_any_fit(
 
 
 def test_the_shipped_specs_still_load() -> None:
-    from sim.experiments.spec import load_spec as load_sweep
+    from sim.experiments.design.spec import load_spec as load_sweep
     from sim.optimize.spec import load_spec as load_optimize
 
     for p in sorted((ROOT / "experiments").glob("*.toml")):

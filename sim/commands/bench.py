@@ -31,9 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.engine.outdir import GENERATOR, guard_file
-    from sim.experiments.bench import full_plan, quick_plan, run_bench
-    from sim.experiments.bench_report import format_table
-    from sim.experiments.bench_scaling import measure_scaling, plot_scaling
+    from sim.experiments.bench.measure import full_plan, quick_plan, run_bench
+    from sim.experiments.bench.report import format_table
+    from sim.experiments.bench.scaling import measure_scaling, plot_scaling
 
     if args.scaling:
         if not Path(args.scaling).suffix:  # matplotlib would add .png to the name: another file than checked

@@ -73,7 +73,7 @@ def question_digest(spec: OptimizeSpec, posterior: Path | None, batch: int = 1) 
 def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> Path:
     """Refuse before any work: a folder of someone else's files, an earlier search without --resume or
     --force, or a --resume of a different question. Returns the folder to write."""
-    from sim.experiments.spec import SpecError
+    from sim.experiments.design.spec import SpecError
 
     if args.resume and args.force:
         raise SpecError("--resume and --force: choose one (continue the search, or start it over)")
@@ -93,8 +93,13 @@ def _check_folder(out: Path, digest: str, args: argparse.Namespace) -> Path:
 
 def optimize(args: argparse.Namespace) -> int:
     from sim.engine.seeds import seed_list
-    from sim.experiments.spec import SpecError
-    from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides, read_posterior
+    from sim.experiments.design.spec import SpecError
+    from sim.experiments.design.uncertainty import (
+        choose_draws,
+        parameters,
+        posterior_overrides,
+        read_posterior,
+    )
     from sim.optimize.evaluate import ARCHIVE, Archive, Runner, search_batch
     from sim.optimize.levers import lever
     from sim.optimize.search import Search

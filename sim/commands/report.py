@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.engine.store import ResultStore
-    from sim.experiments.report import build_report
+    from sim.experiments.report.page import build_report
 
     folder = Path(args.dir)
     if not (folder / "runs.parquet").is_dir():

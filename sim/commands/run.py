@@ -114,7 +114,7 @@ def format_summary(summary: dict[str, float], keys: tuple[str, ...] | None = Non
     in words (wrapped under itself) beside the name."""
     import textwrap
 
-    from sim.experiments.tables import metric_words
+    from sim.experiments.report.tables import metric_words
     from sim.model.metrics import METRICS
 
     lines = [f"{'metric':48s} {'value':>10s}  {'unit':8s} meaning"]

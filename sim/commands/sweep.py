@@ -107,9 +107,9 @@ def parse_batch(text: str | None) -> int | None:
 
 def run(args: argparse.Namespace) -> int:
     from sim.engine.executors import check_workers, open_executor
-    from sim.experiments.spec import load_spec, spec_to_toml_text, with_flags
+    from sim.experiments.design.spec import load_spec, spec_to_toml_text, with_flags
+    from sim.experiments.design.uncertainty import read_posterior
     from sim.experiments.sweep import StallWatch, Sweep, parse_target
-    from sim.experiments.uncertainty import read_posterior
 
     # everything a user can get wrong is checked before anything is written
     spec = with_flags(
@@ -189,7 +189,7 @@ def format_report(sweep: Sweep, report: SweepReport) -> str:
     """One screen: what ran, how fast, failures, and the headline outcomes per arm (mean ± 95% CI
     half-width; * where the paired difference from the baseline arm is distinguishable from zero)."""
     from sim.experiments.analysis import group_means, paired_differences
-    from sim.experiments.tables import metric_words
+    from sim.experiments.report.tables import metric_words
 
     spec, store = sweep.spec, sweep.store
     rate = report.ran / report.wall_s if report.wall_s else math.nan
@@ -296,7 +296,7 @@ def _sampled_summary(sweep: Sweep, runs: pd.DataFrame, heads: list[str]) -> list
     import numpy as np
 
     from sim.experiments.analysis import morris_indices, sobol_indices
-    from sim.experiments.designs import salib_problem
+    from sim.experiments.design.plan import salib_problem
 
     spec, plan = sweep.spec, sweep.plan
     f = spec.factors

@@ -15,7 +15,7 @@ import pandas as pd
 from sim.discover.expr import Condition
 from sim.engine.outdir import CHECKOUT
 from sim.engine.store import ResultStore
-from sim.experiments.uncertainty import UNCERTAINTY, parameters, read_posterior
+from sim.experiments.design.uncertainty import UNCERTAINTY, parameters, read_posterior
 from sim.model.errors import ScenarioError
 
 COMPARE = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}

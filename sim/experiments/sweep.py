@@ -27,8 +27,8 @@ from sim import __version__
 from sim.engine.outdir import MARKER, OUTPUTS, record, start_over
 from sim.engine.store import LOCK, OWNED, ResultStore
 from sim.experiments.analysis import group_means
-from sim.experiments.designs import Plan, Task
-from sim.experiments.spec import ExperimentSpec, SpecError
+from sim.experiments.design.plan import Plan, Task
+from sim.experiments.design.spec import ExperimentSpec, SpecError
 from sim.experiments.worker import StallWatch, execute_unit
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from sim.engine.unit import Unit, run_unit
-from sim.experiments.spec import SpecError
+from sim.experiments.design.spec import SpecError
 
 
 class StallWatch:

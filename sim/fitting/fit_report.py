@@ -16,7 +16,7 @@ import pandas as pd
 from sim.engine.outdir import OUTPUTS, record
 from sim.engine.seeds import seed_list
 from sim.experiments.analysis import mean_interval
-from sim.experiments.tables import markdown_table
+from sim.experiments.report.tables import markdown_table
 from sim.fitting.calibration import BASELINE_PATH, FitResult, baseline, fit
 from sim.fitting.replicate import run_replications, worker_pool
 from sim.fitting.targets import (

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from sim.experiments.tables import markdown_table
+from sim.experiments.report.tables import markdown_table
 from sim.fitting.published import MARK_WORDS, MARKS, Published
 from sim.model.metrics import METRICS
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from sim.engine.outdir import OUTPUTS, record
 from sim.engine.seeds import seed_list
-from sim.experiments.tables import markdown_table
+from sim.experiments.report.tables import markdown_table
 from sim.fitting.calibration import Evaluator
 from sim.fitting.replicate import run_replications, worker_pool
 from sim.fitting.targets import CalibrationSpec

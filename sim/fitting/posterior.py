@@ -30,8 +30,8 @@ import pandas as pd
 from sim.engine.outdir import OUTPUTS, record
 from sim.engine.seeds import seed_list
 from sim.engine.unit import Unit, run_all, unit_metrics
-from sim.experiments.tables import markdown_table
-from sim.experiments.uncertainty import choose_draws, parameters, posterior_overrides
+from sim.experiments.design.uncertainty import choose_draws, parameters, posterior_overrides
+from sim.experiments.report.tables import markdown_table
 from sim.fitting.calibration import Evaluator
 from sim.fitting.importance import AmisResult, amis
 from sim.fitting.targets import CalibrationSpec, fit_warmup

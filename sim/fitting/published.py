@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from sim.experiments.spec_file import SpecError, StrictSpec, load_spec_file, validate_spec
+from sim.experiments.design.file import SpecError, StrictSpec, load_spec_file, validate_spec
 from sim.fitting.targets import ROOT
 from sim.model.metrics import METRICS
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.experiments.analysis import mean_interval
-from sim.experiments.tables import markdown_table
+from sim.experiments.report.tables import markdown_table
 from sim.fitting.replicate import run_replications, worker_pool
 from sim.fitting.targets import ROOT
 from sim.model.scenario import load_scenario

@@ -10,8 +10,8 @@ from typing import Any
 
 from pydantic import Field
 
-from sim.experiments.designs import REPLICATION_BATCH
-from sim.experiments.spec_file import SpecError, StrictSpec, load_spec_file, validate_spec
+from sim.experiments.design.file import SpecError, StrictSpec, load_spec_file, validate_spec
+from sim.experiments.design.plan import REPLICATION_BATCH
 from sim.model.metrics import METRICS
 from sim.model.registry import PARAMS, Param
 from sim.model.scenario import Scenario

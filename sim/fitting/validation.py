@@ -35,7 +35,7 @@ import pandas as pd
 
 from sim.engine.seeds import seed_list
 from sim.experiments.analysis import mean_interval
-from sim.experiments.tables import markdown_table
+from sim.experiments.report.tables import markdown_table
 from sim.fitting.calibration import baseline
 from sim.fitting.claims import CLAIMS, Claim
 from sim.fitting.decisions import cap_simulation, decision_checks

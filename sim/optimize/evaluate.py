@@ -19,7 +19,7 @@ from sim.engine.batching import replication_batch
 from sim.engine.seeds import Blocks
 from sim.engine.store import RUNS, ResultStore
 from sim.engine.unit import Unit, run_units, unit_metrics
-from sim.experiments.spec import SpecError
+from sim.experiments.design.spec import SpecError
 from sim.model.scenario import Scenario, ScenarioError
 from sim.optimize.levers import Lever, scenario_at
 

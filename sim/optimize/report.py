@@ -14,8 +14,8 @@ import plotly.io as pio
 
 from sim import __version__
 from sim.engine.outdir import GENERATOR
-from sim.experiments.report import CSS, plotly_bundle
-from sim.experiments.report_base import CONFIG, PALETTE, esc, initials, note, table_html
+from sim.experiments.report.base import CONFIG, PALETTE, esc, initials, note, table_html
+from sim.experiments.report.page import CSS, plotly_bundle
 from sim.model.metrics import METRICS
 from sim.model.reforms import reform_names
 from sim.optimize.search import Outcome, lever_column

@@ -1,5 +1,5 @@
 """The spec of ``leniency optimize``: levers, objectives, an hours budget and the search. Read through the one
-spec loader (:mod:`sim.experiments.spec_file`), like a sweep spec: anything wrong is one :class:`SpecError`
+spec loader (:mod:`sim.experiments.design.file`), like a sweep spec: anything wrong is one :class:`SpecError`
 naming the file, the key and what is allowed, before anything runs or is written."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from sim.experiments.spec_file import SpecError, StrictSpec, apply_flags, beside, load_spec_file
+from sim.experiments.design.file import SpecError, StrictSpec, apply_flags, beside, load_spec_file
 from sim.model.metrics import METRICS
 from sim.model.scenario import SCALES, Scenario, ScenarioError, load_scenario
 from sim.optimize.levers import TRIAGE_LEVERS, lever_names

@@ -1,6 +1,7 @@
 """Benchmark: how fast and how lean the model runs, measured the same way every time.
 
-Every measurement runs in a fresh Python process (``python -m sim.experiments.bench --child SPEC``), so
+Every measurement runs in a fresh Python process
+(``python -m sim.experiments.bench.measure --child SPEC``), so
 peak resident memory (``getrusage``) belongs to that one run, and imports are paid before the clock starts.
 Wall time covers the whole
 ``simulate`` call: model set-up, every day, data collection and building the result frames.
@@ -211,10 +212,10 @@ def _child(spec_json: str) -> None:
 def in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, float]:
     """Run one measurement in a fresh interpreter and read its JSON line."""
     env = dict(os.environ)
-    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     proc = subprocess.run(
-        [python, "-m", "sim.experiments.bench", "--child", json.dumps(spec)],
+        [python, "-m", "sim.experiments.bench.measure", "--child", json.dumps(spec)],
         capture_output=True,
         text=True,
         env=env,
@@ -314,7 +315,7 @@ def run_bench(
                 )
                 bar.update(1)
         bar.set_postfix_str("reform comparison")
-        from sim.experiments.bench_comparison import measure_comparison
+        from sim.experiments.bench.comparison import measure_comparison
 
         comparison = measure_comparison(2, quick=plan.quick)  # once: it is long (~1 min) and batched
         bar.update(1)
@@ -381,7 +382,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         _child(args[1])
         return 0
     print(
-        "usage: python -m sim.experiments.bench --child SPEC (use `leniency bench` instead)", file=sys.stderr
+        "usage: python -m sim.experiments.bench.measure --child SPEC (use `leniency bench` instead)",
+        file=sys.stderr,
     )
     return 2
 

@@ -21,10 +21,13 @@ from plotly.offline import get_plotlyjs, get_plotlyjs_version
 from sim import __version__
 from sim.engine.outdir import GENERATOR
 from sim.engine.store import atomic_write_text
-from sim.experiments import report_breakdown, report_compare, report_designs, report_uncertainty
 from sim.experiments.analysis import MIN_REPLICATIONS
-from sim.experiments.report_base import NOT_SHOWN, ReportContext, esc, note, short_label
-from sim.experiments.report_finding import FINDING_TARGET, finding
+from sim.experiments.report import breakdown as report_breakdown
+from sim.experiments.report import compare as report_compare
+from sim.experiments.report import designs as report_designs
+from sim.experiments.report import uncertainty as report_uncertainty
+from sim.experiments.report.base import NOT_SHOWN, ReportContext, esc, note, short_label
+from sim.experiments.report.finding import FINDING_TARGET, finding
 
 __all__ = ["SECTIONS", "Written", "build_report", "finding", "plotly_bundle", "short_label", "FINDING_TARGET"]
 

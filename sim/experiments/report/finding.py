@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiments.analysis import paired_differences
-from sim.experiments.report_base import esc
+from sim.experiments.report.base import esc
 
 # The finding names the figures it rests on (model v2's relief initiations by class) in one place.
 FINDING_TARGET = "relief_initiations_per_100_nonessential"

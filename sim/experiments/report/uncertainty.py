@@ -7,8 +7,8 @@ from __future__ import annotations
 import pandas as pd
 
 from sim.experiments.analysis import paired_differences
-from sim.experiments.report_base import NOT_SHOWN, ReportContext, esc, table_html
-from sim.experiments.uncertainty import UNCERTAINTY
+from sim.experiments.design.uncertainty import UNCERTAINTY
+from sim.experiments.report.base import NOT_SHOWN, ReportContext, esc, table_html
 
 KINDS = {0.0: "Monte Carlo only", 1.0: "parameters + Monte Carlo"}
 

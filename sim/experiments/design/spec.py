@@ -1,9 +1,9 @@
 """Experiment specs: what a sweep varies, how often it replicates, what it keeps.
 
-A spec is a TOML file read through the one spec loader (:mod:`sim.experiments.spec_file`): anything wrong
+A spec is a TOML file read through the one spec loader (:mod:`sim.experiments.design.file`): anything wrong
 raises :class:`SpecError` (a ``ScenarioError``, so the command line exits 2 before running anything) naming
 the file, the key and what is allowed. The design points, samplers and seeds built from a spec live in
-:mod:`sim.experiments.designs`.
+:mod:`sim.experiments.design.plan`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from sim.experiments.spec_file import (
+from sim.experiments.design.file import (
     FromArray,
     SpecError,
     StrictSpec,

@@ -26,8 +26,15 @@ from sim.engine.batching import batch_room, replications_batchable
 from sim.engine.limits import MAX_BATCH, REPLICATION_BATCH
 from sim.engine.seeds import batch_seed, points_batch_seed, run_seed
 from sim.engine.unit import Unit
-from sim.experiments.spec import Arm, ExperimentSpec, Factors, SpecError, arm_scenario, factor_overrides
-from sim.experiments.uncertainty import UNCERTAINTY, choose_draws, parameters, posterior_overrides
+from sim.experiments.design.spec import (
+    Arm,
+    ExperimentSpec,
+    Factors,
+    SpecError,
+    arm_scenario,
+    factor_overrides,
+)
+from sim.experiments.design.uncertainty import UNCERTAINTY, choose_draws, parameters, posterior_overrides
 from sim.experiments.worker import SweepUnit
 from sim.model.scenario import Scenario, reform_names
 from sim.model.varying import PER_WORLD

@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 from sim.engine.executors import local_processes
-from sim.experiments.spec import load_spec
+from sim.experiments.design.spec import load_spec
 from sim.experiments.sweep import Sweep
 
-REFORMS_SPEC = Path(__file__).resolve().parents[2] / "experiments" / "reforms.toml"
+REFORMS_SPEC = Path(__file__).resolve().parents[3] / "experiments" / "reforms.toml"
 QUICK = {"run.days": 30, "run.warmup_days": 0, "run.drain_days": 60}
 
 

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.experiments.analysis import group_means
-from sim.experiments.report_base import PALETTE, ReportContext, legend_height, note
+from sim.experiments.report.base import PALETTE, ReportContext, legend_height, note
 from sim.model.ledger import ACTORS
 from sim.model.procedure import Stage
 from sim.model.relief import CLASS_OF_REASON, Reason, ReliefClass, ReliefType

@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from sim.experiments.analysis import factorial_main_effects, group_means, paired_differences, pareto_front
-from sim.experiments.report_base import (
+from sim.experiments.report.base import (
     MAX_LEGEND,
     ReportContext,
     esc,
@@ -21,7 +21,7 @@ from sim.experiments.report_base import (
     table_html,
     unit,
 )
-from sim.experiments.report_finding import FINDING_TARGET
+from sim.experiments.report.finding import FINDING_TARGET
 
 MARGIN = dict(l=10, r=10, t=40, b=20)
 

@@ -14,7 +14,7 @@ from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
 from sim.experiments.analysis import ema_export, group_means, morris_indices, sobol_indices
-from sim.experiments.report_base import PALETTE, ReportContext, breakable, esc, note, table_html
+from sim.experiments.report.base import PALETTE, ReportContext, breakable, esc, note, table_html
 from sim.model.metrics import METRICS
 
 

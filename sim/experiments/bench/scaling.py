@@ -1,5 +1,5 @@
 """How the cost grows: cases per day, days, and sweep workers (``leniency bench --scaling``, for
-docs/performance.md). Each point is one fresh-process measurement from ``sim.experiments.bench``."""
+docs/performance.md). Each point is one fresh-process measurement from ``sim.experiments.bench.measure``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import sys
 from tqdm import tqdm
 
 from sim.engine.outdir import GENERATOR
-from sim.experiments.bench import RunSpec, in_child, measure_sweep
+from sim.experiments.bench.measure import RunSpec, in_child, measure_sweep
 
 SCALING_DISTRICTS = (1, 10, 31, 100, 313)  # x 15 cases a day: district .. national
 SCALING_DAYS = (90, 365, 1095, 3650)  # national scale

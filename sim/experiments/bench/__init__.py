@@ -1,0 +1,1 @@
+"""`leniency bench`: measurements in fresh processes, the scaling and comparison runs, and the report."""
