@@ -146,3 +146,18 @@ def test_the_readme_example_reform_is_a_valid_reform(tmp_path: Path, monkeypatch
     monkeypatch.setenv(ENV_VAR, str(tmp_path))
     assert find_reform(NAME).title == "early counsel"
     assert load_scenario(reforms=[NAME]).lawyer.file_access == 0.9
+
+
+@pytest.mark.parametrize("scale", ["classroom", "district", "national"])
+def test_a_reforms_staffing_scales_the_scales_staff(scale: str) -> None:
+    """A scale sets the size of the world and a reform then changes it: the duty lawyers' reform doubles the
+    lawyers at every scale (it was lost at classroom scale, whose preset sets one lawyer a district)."""
+    base = load_scenario(scale=scale).lawyer.per_district
+    assert load_scenario(scale=scale, reforms=["substantive_duty_lawyers"]).lawyer.per_district == 2 * base
+
+
+def test_the_apps_classroom_twin_differs_in_the_duty_lawyers_staff() -> None:
+    from sim.app.model import AppModel
+
+    m = AppModel(seed=3, substantive_duty_lawyers=True)
+    assert m.params.lawyer.per_district == 2 * m.baseline.params.lawyer.per_district

@@ -307,7 +307,7 @@ def load_scenario(
     sets: Iterable[str] = (),
     overrides: Mapping[str, Any] | None = None,
 ) -> Scenario:
-    """Resolve a scenario: what it rests on, then reforms (in canonical order), the scale, ``--set`` items and
+    """Resolve a scenario: what it rests on, then the scale, reforms (in canonical order), ``--set`` items and
     overrides, in that order.
 
     A scenario file is an overlay on the embedded (calibrated) baseline unless it says ``base = "priors"``;
@@ -334,15 +334,15 @@ def load_scenario(
             data["meta"]["name"] = Path(path).stem
             data["meta"]["description"] = ""
             _deep_merge(data, over, str(path))
+    if scale:  # the size of the world first: a reform then changes it (its staffing scales the scale's)
+        sp = overlay_path(scale, "scale")
+        _deep_merge(data, read_toml(sp), str(sp))
+        data["meta"]["scale"] = Path(scale).stem
     files = _reform_files(reforms)
     overlays = [(rp, read_toml(rp)) for rp in files]
     _check_conflicts(overlays)
     for rp, over in overlays:
         _deep_merge(data, {k: v for k, v in over.items() if k != "meta"}, str(rp))
-    if scale:
-        sp = overlay_path(scale, "scale")
-        _deep_merge(data, read_toml(sp), str(sp))
-        data["meta"]["scale"] = Path(scale).stem
     data["meta"]["reforms"] = [p.stem for p in files]
     data["meta"]["base"] = base
     data["meta"]["source"] = source
