@@ -333,7 +333,6 @@ class Plan:
         worlds, _ = self.place(first.point, first.replication)
         overrides: list[dict[str, Any]] | None = None
         draw = self.draw(first.point, first.replication)
-        scenario = self.scenario(first.arm, first.point, draw)
         if self.batch > 1 and self.mode == "points":  # the arm's scenario, each world's factor values over it
             scenario = self.bases[first.arm]
             overrides = [self.point_overrides(first.arm, q) for q in self.block(first.point)]
@@ -343,6 +342,8 @@ class Plan:
             lo = first.replication // self.batch * self.batch
             draws = [self.draw(first.point, r) for r in range(lo, lo + self.batch)]
             overrides = [posterior_overrides(self.posterior, d) for d in draws]
+        else:  # the run's own scenario (the worlds of a batch of replications share it)
+            scenario = self.scenario(first.arm, first.point, draw)
         unit = Unit.of(scenario, first.seed, worlds, overrides, daily=daily, cases=self.spec.cases)
         return SweepUnit(unit, tuple(self.ident(t) for t in tasks), tuple(self.spec.outcome_names()))
 
