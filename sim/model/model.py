@@ -76,6 +76,7 @@ class LeniencyModel(mesa.Model):
         self.world_params = world  # one world's scenario; ``params`` holds all worlds' districts and arrivals
         self.params: Scenario = world if worlds == 1 else batch_scenario(world, self.worlds)
         self.varying: WorldValues | None = None
+        self.per_world_cache: dict[str, tuple[Scenario, np.ndarray]] = {}
         if world_overrides:
             if len(world_overrides) != self.worlds:
                 raise ScenarioError(
@@ -154,6 +155,21 @@ class LeniencyModel(mesa.Model):
         if self.varying is None:
             return self.params
         return self.varying.at(self.params, self.world_of(rows))
+
+    def per_world(self, key: str) -> np.ndarray:
+        """A parameter's value in each world (float64, one per world), as a compiled kernel reads it at a
+        case's world: the world's own value where the key differs between worlds, the scenario's
+        elsewhere. Cached until the parameters change (a timeline entry)."""
+        hit = self.per_world_cache.get(key)
+        if hit is not None and hit[0] is self.params:
+            return hit[1]
+        if self.varying is not None and key in self.varying.values:
+            values = self.varying.values[key]
+        else:
+            section, name = key.split(".")
+            values = np.full(self.worlds, float(getattr(getattr(self.params, section), name)))
+        self.per_world_cache[key] = (self.params, values)
+        return values
 
     def params_of_worlds(self) -> Scenario | ParamsAt:
         """The parameters world by world: a key that differs between worlds is an array over the worlds."""

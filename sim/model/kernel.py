@@ -1,0 +1,74 @@
+"""The compiled kernels' common ground: the ``jit`` decorator and the per-case draws read inside a kernel.
+
+A kernel is a plain Python function over docket rows (a loop, one case at a time, every step of a decision
+fused) compiled by numba. There is one implementation: with ``NUMBA_DISABLE_JIT=1`` the same source runs as
+Python, for debugging (``tests/test_kernel.py`` checks that both give the same numbers).
+
+Conventions that keep the compiled and the uncompiled run equal, and both close to numpy's arithmetic:
+- every float is float64 inside a kernel (``float(x)`` on reading a float32 column, ``np.float32(x)`` on
+  writing one); literals are float64;
+- no fastmath (no reassociation, no fused multiply-add): each operation is rounded as numpy rounds it;
+- ``exp``, ``log`` and ``pow`` are the C library's (``math``); numpy's vectorised ones differ from it in the
+  last bit for a few inputs in a hundred, so a case exactly at a decision threshold may fall the other way;
+- a parameter that may differ between worlds (``PER_WORLD``) arrives as an array over the worlds
+  (``LeniencyModel.per_world``) and is read at the case's world, ``district // districts_per_world``.
+
+Compiled functions are cached on disk (``cache=True``): the first run after an install compiles them once.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable
+from typing import Any, cast
+
+import llvmlite.binding
+import numba
+from numba import types
+from numba.extending import get_cython_function_address
+
+JIT_DISABLED = os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
+
+
+def jit[F: Callable[..., Any]](fn: F) -> F:
+    """Compile ``fn`` (cached on disk; numpy's error model: a division by zero gives inf or nan)."""
+    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))
+
+
+# scipy's own inverse normal CDF (the function ``scipy.special.ndtri`` calls), callable from a kernel: the
+# same bits as the uncompiled streams. Bound by symbol name, so a kernel that calls it can be cached.
+llvmlite.binding.add_symbol(
+    "leniency_ndtri", get_cython_function_address("scipy.special.cython_special", "ndtri")
+)
+_ndtri: Any = types.ExternalFunction("leniency_ndtri", types.float64(types.float64))
+if JIT_DISABLED:
+    from scipy.special import ndtri as _ndtri_py
+
+    def _ndtri(u: float) -> float:
+        return float(_ndtri_py(u))
+
+
+_U32 = 2.0**-32
+
+
+@jit
+def uniform32(word: Any) -> float:
+    """A behavioural word as a uniform on the open interval (0, 1), centred in its cell (as
+    ``sim.model.streams.uniform``)."""
+    return (float(word) + 0.5) * _U32
+
+
+@jit
+def normal32(word: Any) -> float:
+    """A behavioural word as a standard normal (exact inverse CDF of its uniform)."""
+    return _ndtri((float(word) + 0.5) * _U32)
+
+
+@jit
+def exponential32(word: Any, scale: float) -> float:
+    """A behavioural word as an exponential with mean ``scale``."""
+    return -math.log((float(word) + 0.5) * _U32) * scale
+
+
+__all__ = ["JIT_DISABLED", "exponential32", "jit", "normal32", "uniform32"]
