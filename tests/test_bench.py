@@ -14,7 +14,10 @@ RUN_KEYS = {"cases", "seconds", "cases_per_second", "peak_rss_mb", "seconds_spre
 def test_bench_quick_json_has_the_issue_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["bench", "--quick", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert set(result) == {"national", "district", "national_agents", "sweep"}
+    assert set(result) == {"national", "district", "national_agents", "sweep", "compile"}
+    kernels = result["compile"]
+    assert kernels["cold_seconds"] > 0 and kernels["warm_seconds"] > 0 and kernels["start_seconds"] > 0
+    assert kernels["compile_seconds"] == pytest.approx(kernels["cold_seconds"] - kernels["warm_seconds"])
     for name in ("national", "district", "national_agents"):
         run = result[name]
         assert set(run) >= RUN_KEYS, name
@@ -98,9 +101,15 @@ def test_bench_table_names_every_target() -> None:
         "sweep 2 workers vs 1": True,
         "batched runs per core vs unbatched": True,
         "national vs Mesa floor (issue 13)": False,
+        "national vs Mesa floor (issue 26)": False,
+        "district year (issue 26: 3.4 s / 8)": False,
+        "batched runs/s per core (7.1 x 5)": False,
     }
+    compiled = {"cold_seconds": 20.0, "warm_seconds": 1.0, "compile_seconds": 19.0, "start_seconds": 1.5}
+    graded = {label: ok for label, _, _, ok in targets(result | {"compile": compiled})}
+    assert graded["kernels' compile, cold cache"] and not graded["warm start to the first day"]
     text = format_table(result)
-    assert text.count("MISSED") == 4 and "sweep 2 workers vs 1" in text and "K=128 12.00" in text
+    assert text.count("MISSED") == 7 and "sweep 2 workers vs 1" in text and "K=128 12.00" in text
     assert "reform comparison (240 runs, 2 workers, batches of 30): 48.0 s" in text
     # --quick measures tiny settings: it says so and grades no target
     quick = {**result, "national": result["national"] | {"quick": True, "days": 3}}

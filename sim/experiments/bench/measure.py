@@ -192,9 +192,56 @@ def measure_floor(cases: int, per_day: int) -> dict[str, float]:
     }
 
 
+# A short classroom run reaches every stage (arrival to second instance), so it calls every kernel.
+COMPILE_RUN = {"run.days": 120, "run.warmup_days": 0, "run.drain_days": 400}
+
+
+def measure_compile() -> dict[str, float]:
+    """Seconds of a short classroom run (every stage reached) in this process, imports excluded: with an
+    empty kernel cache (``NUMBA_CACHE_DIR``) it includes compiling every kernel."""
+    from sim.model import simulate
+
+    scenario = _scenario("classroom", None, COMPILE_RUN.items())
+    t0 = time.perf_counter()
+    simulate(scenario, SEED, daily=False)
+    return {"seconds": time.perf_counter() - t0}
+
+
+def measure_start() -> dict[str, float]:
+    """What a user waits for before the first simulated day of ``leniency run``: imports, the embedded
+    scenario, the model and its first day (the parent times the whole process)."""
+    from sim.model.model import LeniencyModel
+
+    LeniencyModel(rng=SEED, materialise_agents=False).step()
+    return {}
+
+
+def measure_compile_times(child: Callable[[dict[str, Any]], dict[str, float]]) -> dict[str, float]:
+    """The kernels' compile time (a run with an empty cache less the same run with a warm one, each in a
+    fresh process) and the warm start of a run (a whole process up to its first day)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="leniency-bench-cache-") as cache:
+        cold = child({"kind": "compile", "cache": cache})["seconds"]
+        warm = child({"kind": "compile", "cache": cache})["seconds"]
+        t0 = time.perf_counter()
+        child({"kind": "start", "cache": cache})
+        start = time.perf_counter() - t0
+    return {
+        "cold_seconds": cold,
+        "warm_seconds": warm,
+        "compile_seconds": cold - warm,
+        "start_seconds": start,
+    }
+
+
 def _child(spec_json: str) -> None:
     spec = json.loads(spec_json)
-    if spec["kind"] == "floor":
+    if spec["kind"] == "compile":
+        out = measure_compile()
+    elif spec["kind"] == "start":
+        out = measure_start()
+    elif spec["kind"] == "floor":
         out = measure_floor(spec["cases"], spec["per_day"])
     elif spec["kind"] == "batched":
         out = measure_batched(spec["scale"], spec["days"], spec["worlds"])
@@ -214,6 +261,8 @@ def in_child(spec: dict[str, Any], python: str = sys.executable) -> dict[str, fl
     env = dict(os.environ)
     src = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if spec.get("cache"):  # the kernels' cache of this measurement (empty: compile them)
+        env["NUMBA_CACHE_DIR"] = spec["cache"]
     proc = subprocess.run(
         [python, "-m", "sim.experiments.bench.measure", "--child", json.dumps(spec)],
         capture_output=True,
@@ -297,7 +346,7 @@ def run_bench(
                 "worlds": k,
             }
             jobs.append((f"batched_{k}", job))
-    total = len(jobs) + 2 * plan.repeats + 1
+    total = len(jobs) + 2 * plan.repeats + 2
     samples: dict[str, Samples] = {}
     sweeps: dict[int, Samples] = {1: Samples(), 2: Samples()}
     with tqdm(
@@ -319,6 +368,9 @@ def run_bench(
 
         comparison = measure_comparison(2, quick=plan.quick)  # once: it is long (~1 min) and batched
         bar.update(1)
+        bar.set_postfix_str("compile")
+        compiled = measure_compile_times(child)
+        bar.update(1)
     floor = samples.pop("floor")
     batched = {k: samples.pop(f"batched_{k}") for k in BATCH_SIZES}
     days = {r.name: r.days for r in plan.runs}  # None: the scenario's own year
@@ -326,7 +378,8 @@ def run_bench(
         name: _summary(s) | {"quick": plan.quick, "days": days.get(name)} for name, s in samples.items()
     }
     floor_cps = floor.median("cases_per_second")
-    # The issue's JSON has exactly four top-level keys; the floor and district-with-agents nest inside them.
+    # Issue 6's four top-level keys, and the kernels' compile times (issue 26); the floor and
+    # district-with-agents nest inside them.
     out["national"]["mesa_floor"] = {
         "cases": int(floor.median("cases")),
         "cases_per_second": floor_cps,
@@ -373,6 +426,7 @@ def run_bench(
     out["sweep"]["batched_best_worlds"] = max(per_core, key=lambda k: per_core[k])
     out["sweep"]["reform_comparison"] = comparison
     out["national"]["seed"] = SEED
+    out["compile"] = compiled
     return out
 
 

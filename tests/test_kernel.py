@@ -1,0 +1,75 @@
+"""The compiled kernels (``sim.model.kernel``): the same source uncompiled gives the same numbers, and the
+compiled model agrees with the numpy model it replaced, world by world, up to cases on a threshold."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from sim.model import simulate
+from sim.model.scenario import load_scenario
+
+ROOT = Path(__file__).resolve().parents[1]
+SHORT = {
+    "run.days": 90,
+    "run.warmup_days": 0,
+    "run.drain_days": 400,
+}  # every stage reached, seconds uncompiled
+SCRIPT = """
+import json, sys
+from sim.model import simulate
+from sim.model.scenario import load_scenario
+scenario = load_scenario(scale="classroom").with_overrides(json.loads(sys.argv[1]))
+print(json.dumps(simulate(scenario, 5, daily=False).summary))
+"""
+
+
+def same(a: float, b: float) -> bool:
+    return a == b or (math.isnan(a) and math.isnan(b))
+
+
+def test_uncompiled_source_gives_the_compiled_numbers() -> None:
+    """NUMBA_DISABLE_JIT=1 runs the kernels as Python (for debugging): every figure is the same."""
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT, json.dumps(SHORT)], capture_output=True, text=True, env=env, check=True
+    )
+    uncompiled = json.loads(out.stdout.strip().splitlines()[-1])
+    compiled = simulate(load_scenario(scale="classroom").with_overrides(SHORT), 5, daily=False).summary
+    assert compiled["cases_arrived"] > 50 and compiled["relief_initiations_per_100"] > 0
+    assert set(uncompiled) == set(compiled)
+    differ = {k: (compiled[k], uncompiled[k]) for k in compiled if not same(compiled[k], uncompiled[k])}
+    assert not differ
+
+
+def test_compiled_worlds_agree_with_the_numpy_model() -> None:
+    """100 district worlds on the seeds of the numpy model's reference (tests/golden/prekernel.py): for every
+    figure the mean paired difference is, with 99 % confidence, within a tenth of the spread between
+    worlds. The two differ only where the C library's exp, log and pow round a last bit differently from
+    numpy's, so most figures of most worlds are identical."""
+    sys.path.insert(0, str(ROOT / "tests" / "golden"))
+    from prekernel import worlds
+
+    reference = json.loads((ROOT / "tests" / "data" / "prekernel_worlds.json").read_text(encoding="utf-8"))
+    now = worlds()
+    assert len(now) == len(reference) == 100
+    checked = 0
+    for key in reference[0]:
+        ref = np.array([w[key] for w in reference], dtype=float)
+        cur = np.array([w[key] for w in now], dtype=float)
+        both = ~(np.isnan(ref) | np.isnan(cur))
+        assert (np.isnan(ref) == np.isnan(cur)).mean() >= 0.95, key
+        spread = ref[both].std(ddof=1)
+        if not both.sum() > 10 or not spread > 0:
+            continue
+        diff = cur[both] - ref[both]
+        half = 2.576 * diff.std(ddof=1) / math.sqrt(len(diff))
+        assert abs(diff.mean()) + half <= 0.1 * spread, (key, diff.mean(), half, spread)
+        checked += 1
+    assert checked > 60
