@@ -3,13 +3,74 @@ Mesa agent that is the public face of one row of a pool."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
+from sim.model.kernel import jit
+
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
+
+
+@jit
+def book_kernel(
+    backlog: np.ndarray,
+    capacity: np.ndarray,
+    hours_done: np.ndarray,
+    cases: np.ndarray,
+    actors: np.ndarray,
+    std_hours: np.ndarray,
+    corner_cutting: float,
+    horizon: float,
+    wait: np.ndarray,
+    hours: np.ndarray,
+    tf: np.ndarray,
+) -> None:
+    """``ActorPool.book`` on the pool's columns; fills ``wait``, ``hours`` and ``tf`` (one per task).
+    ``std_hours`` holds one value per task, or one for all."""
+    n = actors.shape[0]
+    one = std_hours.shape[0] != n
+    for i in range(n):  # every task sees the backlog as it stood before this batch
+        a = actors[i]
+        over = backlog[a] / (capacity[a] * horizon) - 1.0  # load above horizon days of work
+        if over < 0.0:
+            over = 0.0
+        tf[i] = 1.0 / (1.0 + corner_cutting * over)
+        hours[i] = std_hours[0 if one else i] * tf[i]
+    # FIFO per actor: the hours queued before a task by earlier tasks of its actor, summed as the running
+    # total over the batch in (actor, arrival) order less that total at the actor's first task (the bits of
+    # numpy's exclusive cumsum over a stable sort)
+    order = np.argsort(actors, kind="mergesort")
+    total = 0.0
+    first_excl = 0.0
+    prev = -1
+    for k in range(n):
+        i = order[k]
+        a = actors[i]
+        total += hours[i]
+        excl = total - hours[i]
+        if k == 0 or a != prev:
+            first_excl = excl
+            prev = a
+        wait[i] = np.int32(math.floor((backlog[a] + (excl - first_excl)) / capacity[a]))
+    for i in range(n):  # in task order, as np.add.at
+        a = actors[i]
+        backlog[a] += hours[i]
+        hours_done[a] += hours[i]
+        cases[a] += 1
+
+
+@jit
+def end_day_kernel(backlog: np.ndarray, capacity: np.ndarray) -> None:
+    """Work off one day of capacity (an empty backlog stays empty)."""
+    for i in range(backlog.shape[0]):
+        b = backlog[i] - capacity[i]
+        if b < 0.0:
+            b = 0.0
+        backlog[i] = b
 
 
 class ActorPool:
@@ -26,8 +87,7 @@ class ActorPool:
 
     def end_day(self) -> None:
         """Work off one day of capacity."""
-        np.subtract(self.backlog, self.capacity, out=self.backlog)
-        np.maximum(self.backlog, 0.0, out=self.backlog)
+        end_day_kernel(self.backlog, self.capacity)
 
     def backlog_days(self, worlds: int) -> np.ndarray:
         """Days of work queued across each world's actors (the daily series' backlog figure); a batched
@@ -43,33 +103,14 @@ class ActorPool:
         queues behind the actor's backlog.
         """
         n = len(actors)
-        if n == 0:
-            z = np.zeros(0)
-            return z.astype(np.int32), z, z
-        backlog, capacity = self.backlog[actors], self.capacity[actors]
-        over = np.maximum(backlog / (capacity * self.horizon) - 1.0, 0.0)  # load above horizon days of work
-        tf = 1.0 / (1.0 + self.corner_cutting * over)
-        hours = np.asarray(std_hours, dtype=np.float64) * tf
-        if n == 1:
-            wait = np.floor(backlog / capacity).astype(np.int32)
-        else:
-            # A stable sort keeps FIFO order within an actor; on 16-bit keys numpy's stable sort is a radix
-            # sort.
-            keys = actors.astype(np.uint16) if n > 64 and self.n <= 65536 else actors
-            order = np.argsort(keys, kind="stable")
-            a_sorted, h_sorted = actors[order], hours[order]
-            excl = np.cumsum(h_sorted)
-            excl -= h_sorted  # hours booked before each task in this batch
-            first = np.empty(n, dtype=bool)  # first task of its actor in sorted order
-            first[0] = True
-            np.not_equal(a_sorted[1:], a_sorted[:-1], out=first[1:])
-            start = np.maximum.accumulate(np.where(first, np.arange(n), 0))
-            before = excl - excl[start]  # hours queued before the task by earlier tasks of the same actor
-            wait = np.empty(n, dtype=np.int32)
-            wait[order] = np.floor((backlog[order] + before) / capacity[order])
-        np.add.at(self.backlog, actors, hours)
-        np.add.at(self.hours_done, actors, hours)
-        np.add.at(self.cases, actors, 1)
+        wait = np.empty(n, dtype=np.int32)
+        hours, tf = np.empty(n), np.empty(n)
+        if n:
+            std = np.asarray(std_hours, dtype=np.float64).reshape(-1)
+            book_kernel(
+                self.backlog, self.capacity, self.hours_done, self.cases, actors, std,
+                self.corner_cutting, self.horizon, wait, hours, tf,
+            )  # fmt: skip
         return wait, hours, tf
 
 
