@@ -67,6 +67,7 @@ def no_work(monkeypatch: pytest.MonkeyPatch) -> None:
         (sim.fitting.fit_report, "calibrate"),
         (sim.fitting.identify, "identify"),
         (sim.fitting.posterior, "sample_posterior"),
+        (sim.fitting.posterior, "run_posterior"),
         (sim.experiments.bench.measure, "run_bench"),
         (sim.experiments.bench.scaling, "measure_scaling"),
         (sim.commands.viz, "server_command"),
@@ -238,7 +239,7 @@ COMMANDS: dict[str, tuple[list[st.SearchStrategy[str]], dict[str, st.SearchStrat
             "--check-draws": NUMBERS,
             "--dask": st.sampled_from(["local", ""]),
         },
-        ["--quick", "--identify", "--posterior", "--quiet"],
+        ["--quick", "--identify", "--posterior", "--resume", "--force", "--quiet"],
     ),
     "optimize": (
         [FILES],

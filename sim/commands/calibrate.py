@@ -1,7 +1,9 @@
 """`leniency calibrate`: fit the baseline's free behavioural parameters to the published figures (simulated
 method of moments with common random numbers), check the fit on fresh seeds, write fitted.toml,
 fit_table.csv/.md and fit_history.csv to --out, and (full runs with --write-baseline) the fitted values
-into scenarios/baseline.toml."""
+into scenarios/baseline.toml. Every finished evaluation is kept in --out (fit_evaluations/, or
+posterior_evaluations/ with --posterior): rerun with --resume after an interruption and only what is
+missing runs, with the numbers of an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -67,8 +69,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="ADDRESS",
         help="with --posterior: run the draws on Dask, 'local' or a scheduler address (like sweeps)",
     )
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the fit or posterior in --out: its stored evaluations are read, only what is missing "
+        "runs",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="discard the fit's or posterior's stored evaluations in --out and start over",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func=run)
+
+
+STORES = {"calibrate": "fit_evaluations", "posterior": "posterior_evaluations"}  # in --out, per command
+
+
+def _check_store(out: Path, kind: str, resume: bool, force: bool) -> None:
+    """A folder holding a fit's (or posterior's) stored evaluations is continued (--resume) or started over
+    (--force), never silently either."""
+    from sim.engine.stored import holds_units
+
+    if kind in STORES and not (resume or force) and holds_units(out / STORES[kind]):
+        what = "posterior" if kind == "posterior" else "fit"
+        raise ScenarioError(
+            f"--out {out}: holds the evaluations of an earlier {what} ({STORES[kind]}/, finished or "
+            "interrupted); add --resume to continue from them (only what is missing runs) or --force to "
+            "discard them and start over"
+        )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -88,22 +118,39 @@ def run(args: argparse.Namespace) -> int:
         raise ScenarioError("--dask goes with --posterior")
     if not (args.identify or args.posterior) and (args.seeds is not None or args.days is not None):
         raise ScenarioError("--seeds and --days go with --identify")
-    # before any fitting: a folder of the user's is never written into
-    names = OUTPUTS["identify" if args.identify else "posterior" if args.posterior else "calibrate"]
-    out = guard_dir(out, names, force=False, keep=("calibrate",), can_force=False)
+    if args.resume and args.force:
+        raise ScenarioError("--resume and --force contradict each other: pick one")
+    if args.identify and (args.resume or args.force):
+        raise ScenarioError(
+            "--resume and --force go with a fit or --posterior (--identify keeps no evaluations)"
+        )
+    # before any fitting: a folder of the user's is never written into (--force discards only the stored
+    # evaluations, never another command's results)
+    kind = "identify" if args.identify else "posterior" if args.posterior else "calibrate"
+    out = guard_dir(out, OUTPUTS[kind], force=False, keep=("calibrate",), can_force=False)
+    _check_store(out, kind, args.resume, args.force)
     if args.identify:
         return _identify(args, out, targets)
-    if args.posterior:
-        return _posterior(args, out, targets)
-    result, table = fr.calibrate(
-        out,
-        quick=args.quick,
-        workers=args.workers,
-        targets=targets,
-        update_baseline=args.write_baseline and not args.quick,
-        log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True)),
-        progress=not args.quiet,
-    )
+    try:
+        if args.posterior:
+            return _posterior(args, out, targets)
+        result, table = fr.calibrate(
+            out,
+            quick=args.quick,
+            workers=args.workers,
+            targets=targets,
+            update_baseline=args.write_baseline and not args.quick,
+            log=(lambda s: None) if args.quiet else (lambda s: print(s, file=sys.stderr, flush=True)),
+            progress=not args.quiet,
+            force=args.force,
+        )
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (sim.engine.signals): the store's lock is released
+        print(
+            f"leniency calibrate: stopped; the finished evaluations are stored in {out / STORES[kind]}; the "
+            "same command with --resume continues",
+            file=sys.stderr,
+        )
+        raise
     if args.quiet:
         return 0
     print(
@@ -165,21 +212,19 @@ def _posterior(args: argparse.Namespace, out: Path, targets: Path) -> int:
     with where as info, worker_pool(1 if info else args.workers) as pool:
         executor = info.executor if info else pool
         workers = info.workers if info else args.workers
-        draws, res = post.sample_posterior(
+        check, written = post.run_posterior(
             out,
             spec,
             base,
             generations=args.generations,
             per_generation=args.draws,
+            check_draws=args.check_draws,
             executor=executor,
             workers=workers,
             quiet=args.quiet,
             log=log,
+            force=args.force,
         )
-        check = post.predictive_check(draws, spec, base, args.check_draws, executor)
-    written = post.write_posterior(
-        out, draws, post.summary_table(draws, base), check, args.check_draws, res.ess, args.generations
-    )
     if not args.quiet:
         print(check.to_string(index=False))
         n = len(check)

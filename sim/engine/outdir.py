@@ -56,14 +56,14 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
         "marginal.csv",
         "report.html",
     ),
-    "calibrate": ("fitted.toml", "fit_history.csv", "fit_table.csv", "fit_table.md"),
+    "calibrate": ("fitted.toml", "fit_history.csv", "fit_table.csv", "fit_table.md", "fit_evaluations"),
     "identify": (
         "identification.md",
         "identification_jacobian.csv",
         "identification_estimates.csv",
         "identification_correlations.csv",
     ),
-    "posterior": ("posterior.parquet", "posterior.md", "posterior_check.csv"),
+    "posterior": ("posterior.parquet", "posterior.md", "posterior_check.csv", "posterior_evaluations"),
 }
 _KNOWN = frozenset(n for names in OUTPUTS.values() for n in names)
 

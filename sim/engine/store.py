@@ -123,8 +123,8 @@ class ResultStore:
             p.unlink(missing_ok=True)
 
     def acquire_lock(self) -> None:
-        """One sweep or search writes to a folder at a time. A lock left by a killed one on this host is
-        taken over."""
+        """One sweep, search or calibration writes to a folder at a time. A lock left by a killed one on
+        this host is taken over."""
         self.root.mkdir(parents=True, exist_ok=True)
         path = self.root / LOCK
         me = f"{socket.gethostname()} {os.getpid()}"
@@ -137,8 +137,8 @@ class ResultStore:
                     path.unlink(missing_ok=True)
                     continue
                 raise ScenarioError(
-                    f"--out {self.root}: another sweep or search (host {host}, pid {pid}) is writing here; "
-                    f"if it is gone, delete {path}"
+                    f"--out {self.root}: another sweep, search or calibration (host {host}, pid {pid}) is "
+                    f"writing here; if it is gone, delete {path}"
                 ) from None
             with os.fdopen(fd, "w") as fh:
                 fh.write(me)

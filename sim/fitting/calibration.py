@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -43,6 +43,9 @@ from sim.fitting.targets import (
 )
 from sim.model.registry import PARAMS
 from sim.model.scenario import SCENARIO_DIR, Scenario, ScenarioError, load_scenario
+
+if TYPE_CHECKING:
+    from sim.engine.stored import StoredUnits
 
 BASELINE_PATH = SCENARIO_DIR / "baseline.toml"
 PENALTY = 1e6  # objective value when a target metric is undefined (NaN) for a candidate
@@ -73,6 +76,7 @@ class Evaluator:
     log: Callable[[str], None] | None = None
     history: list[dict[str, float]] = field(default_factory=list)
     bar: Any = None  # a tqdm bar over the fit's evaluation budget (None: the log gets a line per batch)
+    units: StoredUnits | None = None  # the engine's store of finished units (None: nothing kept)
 
     @property
     def params(self) -> tuple[FreeParam, ...]:
@@ -99,7 +103,7 @@ class Evaluator:
         """Objective of several candidates at once (all candidate x seed runs go to the executor together)."""
         metrics = [t.metric for t in self.spec.active_targets]
         scenarios = [self.scenario(x) for x in xs]
-        reps = run_replications(scenarios, self.seeds, metrics, self.executor, self.batch)
+        reps = run_replications(scenarios, self.seeds, metrics, self.executor, self.batch, self.units)
         scores = []
         for x, rows in zip(xs, reps, strict=True):
             means = {
@@ -170,10 +174,12 @@ def fit(
     workers: int = 2,
     log: Callable[[str], None] | None = None,
     progress: bool = False,
+    units: StoredUnits | None = None,
 ) -> FitResult:
     """Minimise J over the free parameters; differential evolution then Nelder-Mead (or Nelder-Mead only if
     quick). ``progress``: a bar on stderr whose total is the evaluation budget (Nelder-Mead may stop short
-    of it once converged)."""
+    of it once converged). ``units``: the engine's store, where every finished unit is kept and from which
+    a resumed fit reads what it finished before (the same candidates in the same order, so the same fit)."""
     st = spec.settings
     n_seeds = st["quick_seeds"] if quick else st["fit_seeds"]
     days = st["quick_days"] if quick else st["fit_days"]
@@ -191,7 +197,7 @@ def fit(
     # the start, DE's population over its initial and maxiter generations, then Nelder-Mead's cap
     budget = 1 + (st["de_popsize"] * len(params) * (st["de_maxiter"] + 1) if use_de else 0) + nm_maxfev
     with worker_pool(workers) as executor, _bar(budget, progress) as bar:
-        ev = Evaluator(base, spec, seeds, days, st["fit_drain_days"], executor, log, bar=bar)
+        ev = Evaluator(base, spec, seeds, days, st["fit_drain_days"], executor, log, bar=bar, units=units)
         j0 = ev.evaluate([x0])[0]
         if log:
             log(f"start: J = {j0:.3f} with {len(params)} free parameters, {n_seeds} seeds, {days} days")

@@ -15,6 +15,7 @@ import pandas as pd
 
 from sim.engine.outdir import OUTPUTS, record
 from sim.engine.seeds import seed_list
+from sim.engine.stored import StoredUnits, stored_units
 from sim.experiments.analysis import mean_interval
 from sim.experiments.report.tables import markdown_table
 from sim.fitting.calibration import BASELINE_PATH, FitResult, baseline, fit
@@ -26,7 +27,9 @@ from sim.fitting.targets import (
     fit_warmup,
     load_spec,
 )
-from sim.model.scenario import Scenario, load_scenario, read_toml
+from sim.model.scenario import Scenario, ScenarioError, load_scenario, read_toml
+
+FIT_UNITS = "fit_evaluations"  # the engine's store of the fit's and the check's units, in --out
 
 
 # --- checking the fit
@@ -38,13 +41,14 @@ def fit_table(
     *,
     before: Scenario | None = None,
     workers: int = 2,
+    units: StoredUnits | None = None,
 ) -> pd.DataFrame:
     """Each target: value, tolerance, weight, source, simulated mean and 95 % CI on ``seeds``, within
-    tolerance?"""
+    tolerance? (``units``: the engine's store its runs are kept in.)"""
     metrics = [t.metric for t in spec.active_targets]
     scen = [fitted] + ([before] if before is not None else [])
     with worker_pool(workers) as ex:
-        reps = run_replications(scen, seeds, metrics, ex)
+        reps = run_replications(scen, seeds, metrics, ex, units=units)
     rows = []
     for t in spec.targets:
         row: dict[str, Any] = {
@@ -179,42 +183,50 @@ def calibrate(
     update_baseline: bool = False,
     log: Callable[[str], None] = lambda s: print(s, file=sys.stderr, flush=True),
     progress: bool = True,
+    force: bool = False,
 ) -> tuple[FitResult, pd.DataFrame]:
     """The whole calibration: fit, check on fresh seeds at full length, write outputs (and the baseline if
-    asked)."""
+    asked). Every unit of the fit and the check is kept in ``out/fit_evaluations`` as it finishes, and one
+    stored there earlier is read back, not run (``force``: the store is emptied first)."""
     spec = load_spec(targets)
     for t in spec.missing_targets:
         log(f"target {t.metric}: no such metric in sim/metrics.py, left out of the objective")
     for p in spec.held:
         log(f"parameter {p.key}: held fixed (no active target, or not in the schema)")
+    if not spec.free:  # before anything is written
+        raise ScenarioError(f"{spec.source}: no free parameter moves an active target")
     base = baseline()
-    result = fit(spec, base, quick=quick, workers=workers, log=log, progress=progress)
-    fitted = base.with_overrides(result.values)
-    st = spec.settings
-    if quick:
-        check = seed_list(st["seed_entropy"], 4, 1)
-        over = {"run.days": st["quick_days"], "run.drain_days": st["fit_drain_days"]}
-        over["run.warmup_days"] = fit_warmup(base, st["quick_days"])
-        fitted_check, before = fitted.with_overrides(over), base.with_overrides(over)
-    else:
-        check = seed_list(st["seed_entropy"], st["check_seeds"], 1)
-        fitted_check, before = fitted, base
-    log(
-        f"fit done in {result.seconds:.0f} s: J {result.objective_start:.3f} -> {result.objective:.3f}; "
-        f"checking on {len(check)} fresh seeds"
-    )
-    table = fit_table(spec, fitted_check, check, before=before, workers=workers)
-    run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
     record(out, "calibrate", OUTPUTS["calibrate"])  # the manifest first: these names are ours
-    (out / "fitted.toml").write_text(fitted_toml(result, spec, run_id), encoding="utf-8")
-    result.history.to_csv(out / "fit_history.csv", index=False)
-    table.to_csv(out / "fit_table.csv", index=False)
-    days = fitted_check.run.days
-    title = (
-        f"Calibration fit table (run {run_id}; {len(check)} fresh seeds, run.days = {days}; J "
-        f"= {result.objective:.3f})"
-    )
-    (out / "fit_table.md").write_text(table_markdown(table, title), encoding="utf-8")
+    with stored_units(out / FIT_UNITS, force=force) as units:
+        if units.earlier:
+            log(f"resuming: {units.earlier} finished units stored in {out / FIT_UNITS} are read, not run")
+        result = fit(spec, base, quick=quick, workers=workers, log=log, progress=progress, units=units)
+        fitted = base.with_overrides(result.values)
+        st = spec.settings
+        if quick:
+            check = seed_list(st["seed_entropy"], 4, 1)
+            over = {"run.days": st["quick_days"], "run.drain_days": st["fit_drain_days"]}
+            over["run.warmup_days"] = fit_warmup(base, st["quick_days"])
+            fitted_check, before = fitted.with_overrides(over), base.with_overrides(over)
+        else:
+            check = seed_list(st["seed_entropy"], st["check_seeds"], 1)
+            fitted_check, before = fitted, base
+        log(
+            f"fit done in {result.seconds:.0f} s: J {result.objective_start:.3f} -> {result.objective:.3f}; "
+            f"checking on {len(check)} fresh seeds"
+        )
+        table = fit_table(spec, fitted_check, check, before=before, workers=workers, units=units)
+        run_id = _dt.datetime.now(_dt.UTC).strftime("%Y%m%dT%H%M%SZ") + ("-quick" if quick else "")
+        (out / "fitted.toml").write_text(fitted_toml(result, spec, run_id), encoding="utf-8")
+        result.history.to_csv(out / "fit_history.csv", index=False)
+        table.to_csv(out / "fit_table.csv", index=False)
+        days = fitted_check.run.days
+        title = (
+            f"Calibration fit table (run {run_id}; {len(check)} fresh seeds, run.days = {days}; J "
+            f"= {result.objective:.3f})"
+        )
+        (out / "fit_table.md").write_text(table_markdown(table, title), encoding="utf-8")
+        log(f"units: {units.ran} run, {units.earlier} stored earlier in {out / FIT_UNITS}")
     if update_baseline:
         write_baseline(result.values, run_id)
         log(f"wrote the fitted values into {BASELINE_PATH}")

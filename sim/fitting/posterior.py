@@ -29,6 +29,7 @@ import pandas as pd
 
 from sim.engine.outdir import OUTPUTS, record
 from sim.engine.seeds import seed_list
+from sim.engine.stored import StoredUnits, stored_units
 from sim.engine.unit import Unit, run_all, unit_metrics
 from sim.experiments.design.uncertainty import choose_draws, parameters, posterior_overrides
 from sim.experiments.report.tables import markdown_table
@@ -38,6 +39,7 @@ from sim.fitting.targets import CalibrationSpec, fit_warmup
 from sim.model.scenario import Scenario, ScenarioError
 
 POSTERIOR = "posterior.parquet"
+POSTERIOR_UNITS = "posterior_evaluations"  # the engine's store of the draws' and the check's units, in --out
 
 
 def laplace_normal(folder: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -55,6 +57,20 @@ def laplace_normal(folder: Path) -> tuple[list[str], np.ndarray, np.ndarray]:
     return names, mean, corr * np.outer(se, se)
 
 
+def first_proposal(folder: Path, spec: CalibrationSpec) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The free parameters (the Evaluator's order) and the Laplace approximation's mean and covariance, from
+    the identification tables in ``folder``; refused when they are not of ``spec``'s free parameters."""
+    names, mean, cov = laplace_normal(folder)
+    free = {p.key: p for p in spec.free}
+    if sorted(names) != sorted(free):
+        raise ScenarioError(
+            f"{folder}/identification_estimates.csv: its parameters {sorted(names)} are not the free "
+            f"parameters of {spec.source} {sorted(free)}; run `leniency calibrate --identify` again"
+        )
+    order = [names.index(p.key) for p in spec.free]
+    return [p.key for p in spec.free], mean[order], cov[np.ix_(order, order)]
+
+
 def sample_posterior(
     folder: Path,
     spec: CalibrationSpec,
@@ -66,24 +82,18 @@ def sample_posterior(
     workers: int = 1,
     quiet: bool = False,
     log: Callable[[str], None] | None = None,
+    units: StoredUnits | None = None,
 ) -> tuple[pd.DataFrame, AmisResult]:
     """Weighted draws from the quasi-posterior exp(-J/2): every draw of every generation with its importance
-    weight and its J (columns ``draw``, the parameters, ``weight``, ``J``, ``generation``)."""
-    names, mean, cov = laplace_normal(folder)
+    weight and its J (columns ``draw``, the parameters, ``weight``, ``J``, ``generation``). ``units``: the
+    engine's store the draws' units are kept in and read back from."""
+    keys, mean, cov = first_proposal(folder, spec)
     free = {p.key: p for p in spec.free}
-    if sorted(names) != sorted(free):
-        raise ScenarioError(
-            f"{folder}/identification_estimates.csv: its parameters {sorted(names)} are not the free "
-            f"parameters of {spec.source} {sorted(free)}; run `leniency calibrate --identify` again"
-        )
-    order = [names.index(p.key) for p in spec.free]  # the Evaluator's order
-    keys = [p.key for p in spec.free]
-    mean, cov = mean[order], cov[np.ix_(order, order)]
     lo = np.array([free[k].lo for k in keys])
     hi = np.array([free[k].hi for k in keys])
     st = spec.settings
     seeds = seed_list(int(st["seed_entropy"]), int(st["fit_seeds"]), 0)
-    ev = Evaluator(base, spec, seeds, int(st["fit_days"]), int(st["fit_drain_days"]), executor)
+    ev = Evaluator(base, spec, seeds, int(st["fit_days"]), int(st["fit_drain_days"]), executor, units=units)
     bar = None
     if not quiet:
         from tqdm import tqdm
@@ -140,13 +150,15 @@ def predictive_check(
     draws: int,
     executor: Executor | None = None,
     level: float = 0.9,
+    units: StoredUnits | None = None,
 ) -> pd.DataFrame:
     """Simulate the targets at ``draws`` posterior draws, one fresh seed each (the fit's length). Per target,
     two intervals at ``level``: of the simulated figure itself (``model_p5``..``model_p95``: parameters
     and run noise), and of the published figure as the quasi-likelihood describes it (``p5``..``p95``:
     the simulated figure plus a model-data gap with the target's tolerance / sqrt(weight) as its s.d.,
     the same reading of a tolerance the fit makes). ``inside`` is the standard posterior predictive
-    check (the second); ``inside_model`` the stricter first."""
+    check (the second); ``inside_model`` the stricter first. ``units``: the engine's store, as for the
+    draws."""
     days = int(spec.settings["fit_days"])
     run = {"run.days": days, "run.warmup_days": fit_warmup(base, days)}
     picks = choose_draws(posterior, draws, int(spec.settings["seed_entropy"]))
@@ -156,7 +168,7 @@ def predictive_check(
         i: (Unit.of(base.with_overrides({**posterior_overrides(posterior, d), **run}), s), tuple(metrics))
         for i, (d, s) in enumerate(zip(picks, seeds, strict=True))
     }  # one fresh seed per draw: pairs, not the draws x seeds grid of run_replications
-    done = run_all(unit_metrics, jobs, executor)
+    done = run_all(unit_metrics, jobs, executor) if units is None else units.run(jobs, executor)
     rows = [done[i][0] for i in range(len(jobs))]
     sims = pd.DataFrame(rows)
     rng = np.random.default_rng(seed_list(int(spec.settings["seed_entropy"]), 1, stream=4)[0])
@@ -183,6 +195,50 @@ def predictive_check(
             }
         )
     return pd.DataFrame(out)
+
+
+def run_posterior(
+    out: Path,
+    spec: CalibrationSpec,
+    base: Scenario,
+    *,
+    generations: int,
+    per_generation: int,
+    check_draws: int,
+    executor: Executor | None = None,
+    workers: int = 1,
+    quiet: bool = False,
+    log: Callable[[str], None] | None = None,
+    force: bool = False,
+) -> tuple[pd.DataFrame, list[Path]]:
+    """``leniency calibrate --posterior``: sample, check and write into ``out`` (which holds the
+    identification tables). Every unit of the draws and the check is kept in ``out/posterior_evaluations``
+    as it finishes, and one stored there earlier is read back, not run (``force``: the store is emptied
+    first), so an interrupted posterior resumes where it stopped, with the numbers of an uninterrupted one.
+    Returns the predictive check and the files written."""
+    first_proposal(out, spec)  # refused before anything is written
+    record(out, "calibrate", OUTPUTS["posterior"])  # the manifest first: the store is ours
+    with stored_units(out / POSTERIOR_UNITS, force=force) as units:
+        if units.earlier and log is not None:
+            log(f"resuming: {units.earlier} finished units in {out / POSTERIOR_UNITS} are read, not run")
+        draws, res = sample_posterior(
+            out,
+            spec,
+            base,
+            generations=generations,
+            per_generation=per_generation,
+            executor=executor,
+            workers=workers,
+            quiet=quiet,
+            log=log,
+            units=units,
+        )
+        check = predictive_check(draws, spec, base, check_draws, executor, units=units)
+        summary = summary_table(draws, base)
+        written = write_posterior(out, draws, summary, check, check_draws, res.ess, generations)
+        if log is not None:
+            log(f"units: {units.ran} run, {units.earlier} stored earlier in {out / POSTERIOR_UNITS}")
+    return check, written
 
 
 def summary_table(posterior: pd.DataFrame, point: Scenario) -> pd.DataFrame:

@@ -6,12 +6,16 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sim.engine.executors import local_processes
 from sim.engine.seeds import Blocks
 from sim.engine.unit import Unit, run_all, unit_metrics
 from sim.model import simulate
 from sim.model.scenario import Scenario
+
+if TYPE_CHECKING:
+    from sim.engine.stored import StoredUnits
 
 
 def run_yearly(job: tuple[str, int, tuple[str, ...]]) -> list[dict[str, float]]:
@@ -33,9 +37,11 @@ def run_replications(
     metrics: Sequence[str] | None,
     executor: Executor | None = None,
     batch: int = 1,
+    units: StoredUnits | None = None,
 ) -> list[list[dict[str, float]]]:
     """Run every scenario on every seed (CRN); returns per scenario the per-seed metric dicts (None = all
-    metrics). Each scenario's seeds run in blocks of ``batch`` as the worlds of one model (``Blocks``)."""
+    metrics). Each scenario's seeds run in blocks of ``batch`` as the worlds of one model (``Blocks``);
+    with ``units`` each block is looked up in, or committed to, the engine's store."""
     mt = None if metrics is None else tuple(metrics)
     blocks = Blocks(seeds, batch)
     jobs = {
@@ -43,7 +49,7 @@ def run_replications(
         for i, s in enumerate(scenarios)
         for b in range(blocks.count)
     }
-    done = run_all(unit_metrics, jobs, executor)
+    done = run_all(unit_metrics, jobs, executor) if units is None else units.run(jobs, executor)
     return [[w for b in range(blocks.count) for w in done[(i, b)]] for i in range(len(scenarios))]
 
 
