@@ -16,6 +16,7 @@ from sim.model.streams import CASE_COLUMN, SLOT, SLOTS, Kind, Streams
 
 MODEL = Path(__file__).resolve().parents[1] / "sim" / "model"
 DRAW_HELPERS = {"uniform", "normal", "exponential", "integers", "beta", "chosen"}
+SLOT_COLUMNS = {"CASE_COLUMN", "FACT_COLUMN"}
 
 # what a case has decided before its appeal (cases.parquet)
 BEFORE_APPEAL = (
@@ -65,6 +66,15 @@ def test_every_slot_named_in_the_code_is_declared_and_every_declared_slot_is_use
                     named |= {
                         a.value for a in node.args if isinstance(a, ast.Constant) and isinstance(a.value, str)
                     }
+            # a compiled kernel reads a slot's word at its column: CASE_COLUMN["..."], FACT_COLUMN["..."]
+            if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+                key = node.slice
+                if (
+                    node.value.id in SLOT_COLUMNS
+                    and isinstance(key, ast.Constant)
+                    and isinstance(key.value, str)
+                ):
+                    named.add(key.value)
     assert named - set(SLOT) == set(), f"draws through undeclared slots: {sorted(named - set(SLOT))}"
     unused = {s.name for s in SLOTS if s.draws != "poisson"} - named
     assert unused == set(), f"declared slots no code draws: {sorted(unused)}"

@@ -1,7 +1,11 @@
-"""The defendant: attributes drawn at arrival, beliefs, the plea, withdrawal and appeal decisions."""
+"""The defendant: attributes drawn at arrival, beliefs, the plea, withdrawal and appeal decisions.
+
+Each batch decision is a compiled kernel (``sim.model.kernel``) over the docket rows due; the classmethods
+gather its arguments (other actors' values first, so each kernel reads only the docket and parameters)."""
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import mesa
@@ -11,6 +15,8 @@ from sim.model import procedure as law
 from sim.model import streams
 from sim.model.actors.judge import Judge
 from sim.model.actors.prosecutor import Prosecutor
+from sim.model.kernel import exponential32, jit, normal32, uniform32
+from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -59,45 +65,74 @@ class Defendant(mesa.Agent):
 
         Drawn from each case's arrival stream (``sim.model.streams``): the same seed gives the same
         defendants in every arm."""
-        p, d = model.params_at(rows), model.docket
+        m, d, p = model, model.docket, model.params
         c, df = p.case, p.defendant
-        d.base[rows] = np.clip(
-            c.sentence_median_months * np.exp(c.sentence_sigma * facts.normal("case.base")), 1.0, 300.0
+        u = np.stack(
+            [
+                facts.uniform("case.innocent"),
+                facts.uniform("case.mitigation"),
+                facts.uniform("case.overcharge"),
+                facts.uniform("case.contests"),
+                facts.uniform("case.detained"),
+            ]
         )
-        d.innocent[rows] = facts.uniform("case.innocent") < c.innocent_share
-        ev = facts.beta("case.evidence")
-        ev = np.where(d.innocent[rows], ev * c.innocent_evidence_factor, ev)  # weaker against the innocent
-        d.evidence[rows] = ev
-        # In China conviction at trial is near-certain for the guilty (> 99 %, docs/domain.md §5).
-        guilty_p = 0.97 + 0.03 * ev
-        innocent_p = np.clip(c.innocent_conviction_prob * ev / c.evidence_strength_mean, 0.0, 0.95)
-        d.p_conv[rows] = np.where(d.innocent[rows], innocent_p, guilty_p)
-        d.mitigation[rows] = (facts.uniform("case.mitigation") < c.mitigation_share) & ~d.innocent[rows]
-        d.overcharge[rows] = (
-            p.power.charge_leverage * p.prosecutor.overcharge_max * facts.uniform("case.overcharge")
+        z = np.stack(
+            [
+                facts.normal("case.base"),
+                facts.normal("case.risk"),
+                facts.normal("case.taste"),
+                facts.normal("case.view"),
+                facts.normal("case.suitability"),
+            ]
         )
-        d.risk[rows] = np.maximum(
-            df.risk_aversion_mean + df.risk_aversion_sd * facts.normal("case.risk"), 0.0
+        consts = np.array(
+            [
+                c.sentence_sigma,
+                c.innocent_share,
+                c.innocent_evidence_factor,
+                c.innocent_conviction_prob,
+                c.evidence_strength_mean,
+                c.mitigation_share,
+                p.prosecutor.overcharge_max,
+                df.risk_aversion_mean,
+                df.risk_aversion_sd,
+                df.taste_sd,
+                c.arrest_base,
+                c.arrest_leverage_effect,
+                c.arrest_severity_effect,
+            ]
         )
-        d.literacy[rows] = facts.beta("case.literacy")
-        d.taste[rows] = df.taste_sd * facts.normal("case.taste")
-        d.contests[rows] = facts.uniform("case.contests") < df.contest_share
-        # Arrest decision: severity and detention used as leverage (以捕促认) raise it
-        # (assumption on the form).
-        severe = d.base[rows] > law.ARREST_SEVERE_MONTHS
-        p_det = np.clip(
-            c.arrest_base
-            + c.arrest_leverage_effect * p.power.detention_leverage
-            + c.arrest_severity_effect * severe,
-            0.0,
-            0.95,
+        _draw_kernel(
+            rows,
+            m.day,
+            m.districts_per_world,
+            u,
+            z,
+            facts.beta("case.evidence"),
+            facts.beta("case.literacy"),
+            consts,
+            m.per_world("case.sentence_median_months"),
+            m.per_world("power.charge_leverage"),
+            m.per_world("defendant.contest_share"),
+            m.per_world("power.detention_leverage"),
+            m.per_world("judge.case_view_sd"),
+            d.district,
+            d.base,
+            d.innocent,
+            d.evidence,
+            d.p_conv,
+            d.mitigation,
+            d.overcharge,
+            d.risk,
+            d.literacy,
+            d.taste,
+            d.contests,
+            d.detained,
+            d.detained_at_arrival,
+            d.det_since,
+            d.view_noise,
+            d.suitability,
         )
-        det = facts.uniform("case.detained") < p_det
-        d.detained[rows] = det
-        d.detained_at_arrival[rows] = det
-        d.det_since[rows] = np.where(det, model.day, -1)
-        d.view_noise[rows] = p.judge.case_view_sd * facts.normal("case.view")
-        d.suitability[rows] = facts.normal("case.suitability")
 
     @classmethod
     def beta_shapes(cls, p: Any) -> dict[str, tuple[Any, Any]]:
@@ -114,21 +149,27 @@ class Defendant(mesa.Agent):
     def form_beliefs(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """Beliefs about the trial: own noisy estimate, pulled toward the prosecutor's framing by information
         asymmetry."""
-        p, d = model.params_at(rows), model.docket
-        lit = d.literacy[rows].astype(np.float64)
-        d.framed_T[rows] = d.base[rows] * (1.0 + d.overcharge[rows])
-        z = streams.normal(model, "defendant.belief", rows)
-        noise = p.defendant.belief_bias + p.defendant.belief_noise * (1 - 0.5 * lit) * z
-        log_b = np.log(Judge.trial_expectation(model, rows)) + noise
-        w = p.power.information_asymmetry * (1 - lit)  # Bibas: missing information bends the bargain
-        d.belief_T[rows] = np.exp((1 - w) * log_b + w * np.log(d.framed_T[rows]))
-        d.own_T[rows] = np.exp(log_b)
-        zp = streams.normal(model, "defendant.conviction_belief", rows)
-        own_p = np.clip(d.p_conv[rows] + 0.15 * (1 - lit) * zp, 0.05, 1.0)
-        p_conv = d.p_conv[rows]
-        framed_p = p_conv + p.prosecutor.conviction_overstatement * (1.0 - p_conv)  # "conviction is certain"
-        d.belief_p[rows] = (1 - w) * own_p + w * framed_p
-        d.own_p[rows] = own_p
+        d, p = model.docket, model.params
+        _beliefs_kernel(
+            rows,
+            Judge.trial_expectation(model, rows),
+            model.districts_per_world,
+            p.defendant.belief_bias,
+            p.defendant.belief_noise,
+            _f32(p.prosecutor.conviction_overstatement),
+            model.per_world("power.information_asymmetry"),
+            d.district,
+            d.draws,
+            d.literacy,
+            d.base,
+            d.overcharge,
+            d.p_conv,
+            d.framed_T,
+            d.belief_T,
+            d.own_T,
+            d.belief_p,
+            d.own_p,
+        )
 
     @classmethod
     def utilities(
@@ -141,12 +182,17 @@ class Defendant(mesa.Agent):
     ) -> np.ndarray:
         """Log of (plea disutility / trial disutility): Landes (1971) with risk aversion (Grossman & Katz
         1983)."""
-        d = model.docket
-        r1 = 1.0 + d.risk[rows].astype(np.float64)
-        cost = model.params.defendant.trial_cost_months
-        u_plea = np.power(np.maximum(plea_months, 1e-3), r1)
-        u_trial = p_conv * np.power(np.maximum(trial_months, 1e-3), r1) + np.power(cost, r1)
-        return np.log(u_plea) - np.log(u_trial)
+        out = np.empty(len(rows))
+        _utilities_kernel(
+            rows,
+            np.asarray(plea_months, dtype=np.float64),
+            np.asarray(trial_months, dtype=np.float64),
+            np.asarray(p_conv, dtype=np.float64),
+            model.params.defendant.trial_cost_months,
+            model.docket.risk,
+            out,
+        )
+        return out
 
     @classmethod
     def decide_plea(cls, model: LeniencyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -158,20 +204,30 @@ class Defendant(mesa.Agent):
         pleading, not an immunity.
         """
         d, df = model.docket, model.params.defendant
-        perceived = np.where(d.determinate[rows], d.rec[rows], d.rec_lo[rows])
-        gap = cls.utilities(model, rows, perceived, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
-        trial = Judge.contested_sentence(model, rows)
-        true_gap = cls.utilities(model, rows, d.rec[rows], trial, d.p_conv[rows].astype(np.float64))
-        own_gap = cls.utilities(model, rows, perceived, d.own_T[rows], d.own_p[rows].astype(np.float64))
-        taste = d.taste[rows] - df.denial_cost * d.contests[rows]
-        pressure = d.pressure[rows].astype(np.float64)
-        lawful = np.where(pressure > df.coercion_threshold, 0.0, pressure)
-        accept = gap <= taste + pressure
-        accept_cf = true_gap <= taste + lawful
-        coerced = (pressure > df.coercion_threshold) & (gap > taste + lawful)
-        framed = own_gap > taste + pressure
-        inv = accept & ~accept_cf
-        d.inv_cause[rows] = np.where(inv, np.select([coerced, framed], [1, 2], 3), 0)
+        accept = np.empty(len(rows), dtype=np.bool_)
+        accept_cf = np.empty(len(rows), dtype=np.bool_)
+        _plea_kernel(
+            rows,
+            Judge.contested_sentence(model, rows),
+            df.trial_cost_months,
+            df.denial_cost,
+            df.coercion_threshold,
+            d.risk,
+            d.determinate,
+            d.rec,
+            d.rec_lo,
+            d.belief_T,
+            d.belief_p,
+            d.p_conv,
+            d.own_T,
+            d.own_p,
+            d.taste,
+            d.contests,
+            d.pressure,
+            d.inv_cause,
+            accept,
+            accept_cf,
+        )
         return accept, accept_cf
 
     @classmethod
@@ -179,28 +235,54 @@ class Defendant(mesa.Agent):
         """Coercive pressure (log scale) at the first session: continued detention used as leverage.
 
         Substantive advice on rights shields the defendant (Bibas 2004; assumption on the size)."""
-        p, d = model.params_at(rows), model.docket
-        raw = p.defendant.detention_pressure * p.power.detention_leverage * d.detained[rows]
-        return (raw * (1.0 - p.lawyer.rights_shield * d.substantive[rows])).astype(np.float32)
+        d, p = model.docket, model.params
+        out = np.empty(len(rows), dtype=np.float32)
+        _pressure_kernel(
+            rows,
+            model.districts_per_world,
+            p.defendant.detention_pressure,
+            model.per_world("power.detention_leverage"),
+            _f32(p.lawyer.rights_shield),
+            d.district,
+            d.detained,
+            d.substantive,
+            out,
+        )
+        return out
 
     @classmethod
     def insist(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """A prosecutor short of the target insists on a refuser: repeat sessions, threats (detention, a
         heavier charge) and more framing; a recorded hearing deters what would show on tape. Returns who
         was insisted on."""
-        p, d = model.params_at(rows), model.docket
+        d, p = model.docket, model.params
         pp = p.prosecutor
         short = Prosecutor.shortfall(model, d.prosecutor[rows])
-        pressure = Prosecutor.target_pressure(model, p)
-        chance = pressure * np.minimum(1.0, pp.insist_base + pp.insist_slope * short)
-        go = streams.uniform(model, "prosecutor.insists", rows) < chance
+        pressure = Prosecutor.target_pressure(model, model.params_of_worlds())
+        go = np.empty(len(rows), dtype=np.bool_)
+        _insist_kernel(
+            rows,
+            np.asarray(short, dtype=np.float64),
+            np.broadcast_to(np.asarray(pressure, dtype=np.float64), (model.worlds,)),
+            model.districts_per_world,
+            model.per_world("prosecutor.insist_base"),
+            pp.insist_slope,
+            pp.recording_deterrence,
+            _f32(p.lawyer.rights_shield),
+            _f32(pp.insistence_pressure),
+            _f32(pp.insistence_framing),
+            d.district,
+            d.draws,
+            d.recorded,
+            d.substantive,
+            d.literacy,
+            d.framed_T,
+            d.pressure,
+            d.belief_T,
+            d.insisted,
+            go,
+        )
         ins = rows[go]
-        deter = 1.0 - pp.recording_deterrence * d.recorded[ins]
-        shield = 1.0 - p.lawyer.rights_shield * d.substantive[ins]
-        d.pressure[ins] += (pp.insistence_pressure * shield * deter).astype(np.float32)
-        w = pp.insistence_framing * (1 - d.literacy[ins]) * deter
-        d.belief_T[ins] = np.exp((1 - w) * np.log(d.belief_T[ins]) + w * np.log(d.framed_T[ins]))
-        d.insisted[ins] = True
         _, hours, _ = model.prosecutors.book(d.prosecutor[ins], pp.insistence_hours)
         model.add_hours("prosecutor", law.Stage.REVIEW, ins, hours)
         return go
@@ -213,41 +295,67 @@ class Defendant(mesa.Agent):
         sentence? The same comparison as the plea decision (beliefs as they stand, denial a cost), without
         pressure."""
         d, df = model.docket, model.params.defendant
-        gap = cls.utilities(model, rows, court_months, d.belief_T[rows], d.belief_p[rows].astype(np.float64))
-        return gap > d.taste[rows] - df.denial_cost * d.contests[rows]
+        out = np.empty(len(rows), dtype=np.bool_)
+        _withdraw_kernel(
+            rows,
+            np.asarray(court_months, dtype=np.float64),
+            df.trial_cost_months,
+            df.denial_cost,
+            d.risk,
+            d.belief_T,
+            d.belief_p,
+            d.taste,
+            d.contests,
+            out,
+        )
+        return out
 
     @classmethod
     def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float, occasion: int) -> np.ndarray:
         """Does a defendant who signed on wrong beliefs come to see it (literacy and real advice help)?
         ``occasion``: 0 at the end of review, 1 at trial."""
         d = model.docket
-        prob = (
-            model.params_at(rows).defendant.learning_prob
-            * scale
-            * (0.5 * d.literacy[rows] + 0.5 * d.substantive[rows])
+        out = np.empty(len(rows), dtype=np.bool_)
+        _learns_kernel(
+            rows,
+            _LEARNS + _occurrence("defendant.learns", occasion),
+            float(scale),
+            model.districts_per_world,
+            model.per_world("defendant.learning_prob"),
+            d.district,
+            d.draws,
+            d.literacy,
+            d.substantive,
+            out,
         )
-        return streams.uniform(model, "defendant.learns", rows, occasion) < prob
+        return out
 
     @classmethod
     def misinformed(cls, model: LeniencyModel, rows: np.ndarray, scale: float, occasion: int) -> np.ndarray:
         """Is a voluntary signer later misinformed into withdrawing (formalised advice leaves room for it)?"""
-        d = model.docket
         df = model.params.defendant
-        prob = df.misinformation_prob * scale * (1.0 - df.misinformation_shield * d.substantive[rows])
-        return streams.uniform(model, "defendant.misinformed", rows, occasion) < prob
+        out = np.empty(len(rows), dtype=np.bool_)
+        _misinformed_kernel(
+            rows,
+            _MISINFORMED + _occurrence("defendant.misinformed", occasion),
+            _f32(df.misinformation_prob * scale),
+            _f32(df.misinformation_shield),
+            model.docket.draws,
+            model.docket.substantive,
+            out,
+        )
+        return out
 
     @classmethod
     def months_pending(cls, model: LeniencyModel, sentence: np.ndarray, remaining: np.ndarray) -> np.ndarray:
         """How much of a short remainder an appeal keeps in the detention house: all of it (up to 3 months)
         in the usual course; only the written decision's days when the court decides such appeals in writing
         (the defendant knows the court's practice, triage.written_lane_share)."""
-        usual = np.minimum(remaining, 3.0)
-        tp = model.params.triage
-        if tp.written_lane_share <= 0.0:
-            return usual
-        lane = np.minimum(remaining, tp.written_days / law.DAYS_PER_MONTH)
-        s = tp.written_lane_share * (sentence <= tp.lane_max_months)
-        return (1.0 - s) * usual + s * lane
+        s = np.asarray(sentence, dtype=np.float64)
+        r = np.asarray(remaining, dtype=np.float64)
+        out = np.empty(len(s))
+        _months_pending_kernel(s, r, *_lane(model), out)
+        return out
 
     @classmethod
     def decide_appeal(
@@ -270,24 +378,405 @@ class Defendant(mesa.Agent):
         idiosyncratic hassle. A reasoned judgment is information: a lawful sentence explained lowers the
         felt excess and the believed chance of success.
         """
-        p, d = model.params_at(rows), model.docket
-        df = p.defendant
-        S = d.sentence[rows]
-        felt = np.log(S / anchor) + df.unfairness_sd * streams.normal(model, "defendant.grievance", rows)
-        felt = np.where(defect, felt + df.defect_grievance, felt)
-        informed = d.explained[rows] & lawful_sentence & ~defect
-        felt = np.where(informed, felt * (1.0 - df.reasons_persuasion), felt)
-        p_succ = np.where(informed, df.appeal_success_lawful, df.appeal_success_belief)
-        gain = p_succ * np.maximum(np.expm1(felt), 0.0) * S
-        stay = np.where(
-            eligible, df.detention_house_value * cls.months_pending(model, S, remaining_months), 0.0
+        m, d, df = model, model.docket, model.params.defendant
+        appeal = np.empty(len(rows), dtype=np.bool_)
+        technical = np.empty(len(rows), dtype=np.bool_)
+        consts = np.array(
+            [
+                df.unfairness_sd,
+                df.defect_grievance,
+                1.0 - df.reasons_persuasion,
+                df.appeal_success_lawful,
+                df.appeal_success_belief,
+                df.protest_prior,
+                model.params.prosecutor.protest_increase,
+            ]
         )
-        aware = df.protest_awareness
-        p_prot = (1 - aware) * df.protest_prior + aware * p.prosecutor.punitive_protest_prob
-        loss = np.where(eligible, p_prot * p.prosecutor.protest_increase * S, 0.0)
-        cost = (
-            streams.exponential(model, "defendant.appeal_cost", rows, df.appeal_threshold) * S
-        )  # of the stakes
-        appeal = gain + stay - loss > cost
-        technical = appeal & eligible & (gain - loss <= cost)
+        _appeal_kernel(
+            rows,
+            np.asarray(anchor, dtype=np.float64),
+            np.asarray(lawful_sentence, dtype=np.bool_),
+            np.asarray(defect, dtype=np.bool_),
+            np.asarray(eligible, dtype=np.bool_),
+            np.asarray(remaining_months, dtype=np.float64),
+            consts,
+            *_lane(model),
+            m.districts_per_world,
+            m.per_world("defendant.detention_house_value"),
+            m.per_world("defendant.protest_awareness"),
+            m.per_world("prosecutor.punitive_protest_prob"),
+            m.per_world("defendant.appeal_threshold"),
+            d.district,
+            d.draws,
+            d.sentence,
+            d.explained,
+            appeal,
+            technical,
+        )
         return appeal, technical
+
+
+# --- kernels ---------------------------------------------------------------------------------------------
+# numpy's dtypes are mirrored: a float32 column op a Python float stays float32 (NEP 50), so such a step is
+# computed as ``np.float32(a * b)`` (one rounding of the exact double result, as float32 arithmetic rounds);
+# everything else is float64.
+
+_BELIEF = CASE_COLUMN["defendant.belief"]
+_CONVICTION_BELIEF = CASE_COLUMN["defendant.conviction_belief"]
+_INSISTS = CASE_COLUMN["prosecutor.insists"]
+_LEARNS = CASE_COLUMN["defendant.learns"]
+_MISINFORMED = CASE_COLUMN["defendant.misinformed"]
+_GRIEVANCE = CASE_COLUMN["defendant.grievance"]
+_APPEAL_COST = CASE_COLUMN["defendant.appeal_cost"]
+_SEVERE = law.ARREST_SEVERE_MONTHS
+
+
+def _f32(x: float) -> float:
+    """A Python float as numpy meets it beside a float32 array: rounded to float32."""
+    return float(np.float32(x))
+
+
+def _occurrence(slot: str, occasion: int) -> int:
+    """The word of a decision a case makes for the ``occasion``-th time (``streams.check_occurrence``)."""
+    streams.check_occurrence(slot, np.array([occasion]))
+    return int(occasion)
+
+
+def _lane(model: LeniencyModel) -> tuple[float, float, float]:
+    """The written lane of appeals as a defendant expects it: (share, months of a written decision, the
+    longest sentence it takes)."""
+    tp = model.params.triage
+    return tp.written_lane_share, tp.written_days / law.DAYS_PER_MONTH, tp.lane_max_months
+
+
+@jit
+def _gap(risk: Any, plea: float, trial: float, p: float, cost: float) -> float:
+    """``Defendant.utilities`` of one case."""
+    r1 = 1.0 + float(risk)
+    u_plea = (1e-3 if plea < 1e-3 else plea) ** r1
+    u_trial = p * (1e-3 if trial < 1e-3 else trial) ** r1 + cost**r1
+    return math.log(u_plea) - math.log(u_trial)
+
+
+@jit
+def _utilities_kernel(rows, plea, trial, p, cost, risk, out):
+    for i in range(rows.shape[0]):
+        out[i] = _gap(risk[rows[i]], plea[i], trial[i], p[i], cost)
+
+
+@jit
+def _plea_kernel(
+    rows,
+    trial,
+    cost,
+    denial,
+    threshold,
+    risk,
+    determinate,
+    rec,
+    rec_lo,
+    belief_t,
+    belief_p,
+    p_conv,
+    own_t,
+    own_p,
+    taste,
+    contests,
+    pressure,
+    inv_cause,
+    accept,
+    accept_cf,
+):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        perceived = rec[r] if determinate[r] else rec_lo[r]
+        gap = _gap(risk[r], perceived, belief_t[r], float(belief_p[r]), cost)
+        true_gap = _gap(risk[r], rec[r], trial[i], float(p_conv[r]), cost)
+        like = float(taste[r]) - denial * (1.0 if contests[r] else 0.0)
+        push = float(pressure[r])
+        lawful = 0.0 if push > threshold else push
+        a = gap <= like + push
+        a_cf = true_gap <= like + lawful
+        accept[i] = a
+        accept_cf[i] = a_cf
+        cause = 0
+        if a and not a_cf:
+            if push > threshold and gap > like + lawful:
+                cause = 1
+            elif _gap(risk[r], perceived, own_t[r], float(own_p[r]), cost) > like + push:
+                cause = 2
+            else:
+                cause = 3
+        inv_cause[r] = cause
+
+
+@jit
+def _beliefs_kernel(
+    rows,
+    expected,
+    dpw,
+    bias,
+    noise_sd,
+    overstate32,
+    asymmetry,
+    district,
+    draws,
+    literacy,
+    base,
+    overcharge,
+    p_conv,
+    framed_t,
+    belief_t,
+    own_t,
+    belief_p,
+    own_p,
+):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        lit = float(literacy[r])
+        framed = base[r] * float(np.float32(1.0 + float(overcharge[r])))
+        framed_t[r] = framed
+        noise = bias + noise_sd * (1 - 0.5 * lit) * normal32(draws[_BELIEF, r])
+        log_b = math.log(expected[i]) + noise
+        w = asymmetry[district[r] // dpw] * (1 - lit)
+        belief_t[r] = math.exp((1 - w) * log_b + w * math.log(framed))
+        own_t[r] = math.exp(log_b)
+        pc = float(p_conv[r])
+        own = pc + 0.15 * (1 - lit) * normal32(draws[_CONVICTION_BELIEF, r])
+        own = min(max(own, 0.05), 1.0)
+        framed_p = float(np.float32(pc + float(np.float32(overstate32 * float(np.float32(1.0 - pc))))))
+        belief_p[r] = np.float32((1 - w) * own + w * framed_p)
+        own_p[r] = np.float32(own)
+
+
+@jit
+def _pressure_kernel(rows, dpw, detention_pressure, leverage, shield32, district, detained, substantive, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        raw = detention_pressure * leverage[district[r] // dpw] * (1.0 if detained[r] else 0.0)
+        shield = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
+        out[i] = np.float32(raw * shield)
+
+
+@jit
+def _insist_kernel(
+    rows,
+    short,
+    target_pressure,
+    dpw,
+    insist_base,
+    slope,
+    deterrence,
+    shield32,
+    push32,
+    framing32,
+    district,
+    draws,
+    recorded,
+    substantive,
+    literacy,
+    framed_t,
+    pressure,
+    belief_t,
+    insisted,
+    go,
+):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w_ = district[r] // dpw
+        chance = target_pressure[w_] * min(1.0, insist_base[w_] + slope * short[i])
+        g = uniform32(draws[_INSISTS, r]) < chance
+        go[i] = g
+        if not g:
+            continue
+        deter = 1.0 - deterrence * (1.0 if recorded[r] else 0.0)
+        shield = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
+        add = np.float32(float(np.float32(push32 * shield)) * deter)
+        pressure[r] = np.float32(float(pressure[r]) + float(add))
+        w = float(np.float32(framing32 * float(np.float32(1.0 - float(literacy[r]))))) * deter
+        belief_t[r] = math.exp((1 - w) * math.log(belief_t[r]) + w * math.log(framed_t[r]))
+        insisted[r] = True
+
+
+@jit
+def _withdraw_kernel(rows, court, cost, denial, risk, belief_t, belief_p, taste, contests, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        gap = _gap(risk[r], court[i], belief_t[r], float(belief_p[r]), cost)
+        out[i] = gap > float(taste[r]) - denial * (1.0 if contests[r] else 0.0)
+
+
+@jit
+def _learns_kernel(rows, column, scale, dpw, learning_prob, district, draws, literacy, substantive, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        # float32 as numpy computes it with the scenario's value (the same in a batch of worlds)
+        help32 = float(
+            np.float32(
+                float(np.float32(0.5 * float(literacy[r]))) + float(np.float32(0.5 * float(substantive[r])))
+            )
+        )
+        prob = float(np.float32(float(np.float32(learning_prob[district[r] // dpw] * scale)) * help32))
+        out[i] = uniform32(draws[column, r]) < prob
+
+
+@jit
+def _misinformed_kernel(rows, column, prob32, shield32, draws, substantive, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        kept = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
+        out[i] = uniform32(draws[column, r]) < float(np.float32(prob32 * kept))
+
+
+@jit
+def _pending(sentence: float, remaining: float, share: float, written: float, lane_max: float) -> float:
+    """``Defendant.months_pending`` of one case."""
+    usual = min(remaining, 3.0)
+    if share <= 0.0:
+        return usual
+    s = share * (1.0 if sentence <= lane_max else 0.0)
+    return (1.0 - s) * usual + s * min(remaining, written)
+
+
+@jit
+def _months_pending_kernel(sentence, remaining, share, written, lane_max, out):
+    for i in range(sentence.shape[0]):
+        out[i] = _pending(sentence[i], remaining[i], share, written, lane_max)
+
+
+@jit
+def _appeal_kernel(
+    rows,
+    anchor,
+    lawful_sentence,
+    defect,
+    eligible,
+    remaining,
+    consts,
+    share,
+    written,
+    lane_max,
+    dpw,
+    house_value,
+    awareness,
+    punitive_prob,
+    threshold,
+    district,
+    draws,
+    sentence,
+    explained,
+    appeal,
+    technical,
+):
+    unfair_sd, defect_grievance, persuaded, success_lawful, success_belief, prior, increase = (
+        consts[0],
+        consts[1],
+        consts[2],
+        consts[3],
+        consts[4],
+        consts[5],
+        consts[6],
+    )
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w = district[r] // dpw
+        s = sentence[r]
+        felt = math.log(s / anchor[i]) + unfair_sd * normal32(draws[_GRIEVANCE, r])
+        if defect[i]:
+            felt = felt + defect_grievance
+        informed = explained[r] and lawful_sentence[i] and not defect[i]
+        if informed:
+            felt = felt * persuaded
+        p_succ = success_lawful if informed else success_belief
+        gain = p_succ * max(math.expm1(felt), 0.0) * s
+        stay = 0.0
+        loss = 0.0
+        if eligible[i]:
+            stay = house_value[w] * _pending(s, remaining[i], share, written, lane_max)
+            aware = awareness[w]
+            loss = ((1 - aware) * prior + aware * punitive_prob[w]) * increase * s
+        cost = exponential32(draws[_APPEAL_COST, r], threshold[w]) * s
+        a = gain + stay - loss > cost
+        appeal[i] = a
+        technical[i] = a and eligible[i] and gain - loss <= cost
+
+
+@jit
+def _draw_kernel(
+    rows,
+    day,
+    dpw,
+    u,
+    z,
+    evidence_draw,
+    literacy_draw,
+    consts,
+    median,
+    charge_leverage,
+    contest_share,
+    detention_leverage,
+    view_sd,
+    district,
+    base,
+    innocent,
+    evidence,
+    p_conv,
+    mitigation,
+    overcharge,
+    risk,
+    literacy,
+    taste,
+    contests,
+    detained,
+    detained_at_arrival,
+    det_since,
+    view_noise,
+    suitability,
+):
+    sigma, innocent_share, innocent_factor, innocent_conv, evidence_mean, mitigation_share = (
+        consts[0],
+        consts[1],
+        consts[2],
+        consts[3],
+        consts[4],
+        consts[5],
+    )
+    overcharge_max, risk_mean, risk_sd, taste_sd, arrest_base, arrest_leverage, arrest_severity = (
+        consts[6],
+        consts[7],
+        consts[8],
+        consts[9],
+        consts[10],
+        consts[11],
+        consts[12],
+    )
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w = district[r] // dpw
+        months = min(max(median[w] * math.exp(sigma * z[0, i]), 1.0), 300.0)
+        base[r] = months
+        inn = u[0, i] < innocent_share
+        innocent[r] = inn
+        ev = evidence_draw[i] * innocent_factor if inn else evidence_draw[i]  # weaker against the innocent
+        evidence[r] = np.float32(ev)
+        # In China conviction at trial is near-certain for the guilty (> 99 %, docs/domain.md §5).
+        if inn:
+            p_conv[r] = np.float32(min(max(innocent_conv * ev / evidence_mean, 0.0), 0.95))
+        else:
+            p_conv[r] = np.float32(0.97 + 0.03 * ev)
+        mitigation[r] = u[1, i] < mitigation_share and not inn
+        overcharge[r] = np.float32(charge_leverage[w] * overcharge_max * u[2, i])
+        risk[r] = np.float32(max(risk_mean + risk_sd * z[1, i], 0.0))
+        literacy[r] = np.float32(literacy_draw[i])
+        taste[r] = np.float32(taste_sd * z[2, i])
+        contests[r] = u[3, i] < contest_share[w]
+        # Arrest decision: severity and detention used as leverage (以捕促认) raise it
+        # (assumption on the form).
+        severe = 1.0 if months > _SEVERE else 0.0
+        p_det = arrest_base + arrest_leverage * detention_leverage[w] + arrest_severity * severe
+        det = u[4, i] < min(max(p_det, 0.0), 0.95)
+        detained[r] = det
+        detained_at_arrival[r] = det
+        det_since[r] = day if det else -1
+        view_noise[r] = np.float32(view_sd[w] * z[3, i])
+        suitability[r] = np.float32(z[4, i])
