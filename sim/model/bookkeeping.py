@@ -3,16 +3,19 @@ ledger, kept from the events the stages emit (``sim.model.events``).
 
 Summary figures count only cases that arrived after the warm-up (``counted``); the daily series
 (``sim.model.daily``) counts every case. The definitions of the figures are in ``sim.model.metrics.METRICS``.
+
+Each event's counting is one compiled kernel (``sim.model.kernel``): a pass over the event's rows that adds
+every counter the event touches in the case's world, instead of a numpy call per counter.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.counts import Counts
+from sim.model.counts import Counts, add_sums
 from sim.model.events import (
     AppealWindowClosed,
     Arrived,
@@ -30,6 +33,7 @@ from sim.model.events import (
     ReviewConcluded,
     Withdrawn,
 )
+from sim.model.kernel import jit
 from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL, Count, ReliefLedger, Tally
 from sim.model.procedure import CaseState, Procedure
 from sim.model.relief import CLASS_CODE, ESSENTIAL
@@ -43,6 +47,373 @@ _CLOSED_COUNTER = {
     CaseState.ACQUITTED: Count.ACQUITTED,
     CaseState.NOT_PROSECUTED: Count.NOT_PROSECUTED,
 }
+_FAST_TRACK = int(Procedure.FAST_TRACK)
+_SHORT = float(law.SHORT_SENTENCE_MONTHS)
+_OPEN_END = 2**62  # the end of the counted arrival days when only the warm-up bounds them
+_F32, _F64 = np.float32(0.0), np.float64(0.0)  # zeros of the summed values' dtype (numpy's accumulator)
+
+
+# --- kernels: one per event; each returns how many rows it counted ------------------------------------------
+# Arguments: docket columns (whole), the event's rows and per-row arrays, the counted arrival days [lo, hi),
+# districts per world, then the counters (each with one row per world).
+
+
+@jit
+def _count(arrival: Any, district: Any, rows: Any, lo: int, hi: int, dpw: int, out: Any) -> int:
+    """One per counted row."""
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi:
+            out[district[r] // dpw] += 1
+            k += 1
+    return k
+
+
+@jit
+def _count_rows(
+    arrival: Any, district: Any, rows: Any, flag: Any, lo: int, hi: int, dpw: int, out: Any
+) -> int:
+    """One per counted row with the event's ``flag[i]``."""
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi and flag[i]:
+            out[district[r] // dpw] += 1
+            k += 1
+    return k
+
+
+@jit
+def _count_where(
+    arrival: Any, district: Any, rows: Any, column: Any, lo: int, hi: int, dpw: int, out: Any
+) -> int:
+    """One per counted row whose docket ``column`` is set."""
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi and column[r]:
+            out[district[r] // dpw] += 1
+            k += 1
+    return k
+
+
+@jit
+def _arrived(district: Any, detained: Any, rows: Any, dpw: int, arrived: Any, detained_at: Any) -> None:
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w = district[r] // dpw
+        arrived[w] += 1
+        if detained[r]:
+            detained_at[w] += 1
+
+
+@jit
+def _hours(
+    arrival: Any,
+    district: Any,
+    relief_class: Any,
+    rows: Any,
+    hours: Any,
+    lo: int,
+    hi: int,
+    dpw: int,
+    worlds: int,
+    actor: int,
+    stage: int,
+    relief: bool,
+    by_stage: Any,
+    relief_hours: Any,
+) -> int:
+    n = rows.shape[0]
+    values = np.empty(n)
+    world = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        r = rows[i]
+        if lo <= arrival[r] < hi:
+            w = district[r] // dpw
+            h = hours[i]
+            values[k] = h
+            world[k] = w
+            k += 1
+            if relief:  # relief hours are attributed to the case's relief class
+                cls = relief_class[r]
+                if cls >= 0:
+                    relief_hours[w, cls, actor] += h
+    add_sums(by_stage[:, actor, stage], worlds, world, values, k, _F64)
+    return k
+
+
+@jit
+def _relief(
+    arrival: Any,
+    district: Any,
+    rows: Any,
+    reasons: Any,
+    initiation: Any,
+    lo: int,
+    hi: int,
+    dpw: int,
+    rtype: int,
+    class_code: Any,
+    essential: Any,
+    initiations: Any,
+    relief: Any,
+    by_reason: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi:
+            w = district[r] // dpw
+            cr = reasons[i]
+            if initiation[i]:
+                initiations[w, rtype, class_code[cr]] += 1
+            relief[w, rtype, ESSENTIAL_COL if essential[cr] else NONESSENTIAL_COL] += 1
+            by_reason[w, cr] += 1
+            k += 1
+    return k
+
+
+@jit
+def _plea_hearing(
+    arrival: Any,
+    district: Any,
+    determinate: Any,
+    discount: Any,
+    involuntary: Any,
+    inv_cause: Any,
+    rows: Any,
+    lo: int,
+    hi: int,
+    dpw: int,
+    worlds: int,
+    signed: Any,
+    determinates: Any,
+    discounts: Any,
+    involuntaries: Any,
+    causes: Any,
+) -> int:
+    n = rows.shape[0]
+    values = np.empty(n, dtype=np.float32)
+    world = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        r = rows[i]
+        if lo <= arrival[r] < hi:
+            w = district[r] // dpw
+            signed[w] += 1
+            determinates[w] += determinate[r]
+            involuntaries[w] += involuntary[r]
+            causes[w, inv_cause[r]] += 1
+            values[k] = discount[r]
+            world[k] = w
+            k += 1
+    add_sums(discounts, worlds, world, values, k, _F32)
+    return k
+
+
+@jit
+def _review_concluded(
+    arrival: Any,
+    district: Any,
+    signed: Any,
+    innocent: Any,
+    ever_signed: Any,
+    stage_start: Any,
+    rows: Any,
+    day: int,
+    lo: int,
+    hi: int,
+    dpw: int,
+    concluded: Any,
+    pleas: Any,
+    innocents: Any,
+    innocent_signed: Any,
+    days: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi:
+            w = district[r] // dpw
+            concluded[w] += 1
+            pleas[w] += signed[r]
+            innocents[w] += innocent[r]
+            innocent_signed[w] += innocent[r] and ever_signed[r]
+            days[w] += day - stage_start[r]
+            k += 1
+    return k
+
+
+@jit
+def _charged(
+    arrival: Any,
+    district: Any,
+    procedure: Any,
+    stage_start: Any,
+    rows: Any,
+    day: int,
+    lo: int,
+    hi: int,
+    dpw: int,
+    fast: Any,
+    days: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if procedure[r] == _FAST_TRACK and lo <= arrival[r] < hi:
+            w = district[r] // dpw
+            fast[w] += 1
+            days[w] += day - stage_start[r]
+            k += 1
+    return k
+
+
+@jit
+def _plea_judged(
+    arrival: Any,
+    district: Any,
+    remanded: Any,
+    procedure: Any,
+    suspension_refused: Any,
+    rows: Any,
+    adopted: Any,
+    adjusted: Any,
+    lo: int,
+    hi: int,
+    dpw: int,
+    judged: Any,
+    adoptions: Any,
+    as_signed: Any,
+    fast: Any,
+    refusals: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi and not remanded[r]:  # a retrial after remand is not a new leniency case
+            w = district[r] // dpw
+            judged[w] += 1
+            adoptions[w] += adopted[i] or adjusted[i]
+            as_signed[w] += adopted[i]
+            fast[w] += procedure[r] == _FAST_TRACK
+            refusals[w] += suspension_refused[r]
+            k += 1
+    return k
+
+
+@jit
+def _judged(
+    arrival: Any,
+    district: Any,
+    remanded: Any,
+    sentence: Any,
+    rows: Any,
+    lo: int,
+    hi: int,
+    dpw: int,
+    convictions: Any,
+    short: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi and not remanded[r]:
+            w = district[r] // dpw
+            convictions[w] += 1
+            short[w] += sentence[r] <= _SHORT
+            k += 1
+    return k
+
+
+@jit
+def _appeal_window_closed(
+    arrival: Any,
+    district: Any,
+    leniency_judged: Any,
+    remanded: Any,
+    rows: Any,
+    appealed: Any,
+    technical: Any,
+    protested: Any,
+    lo: int,
+    hi: int,
+    dpw: int,
+    appeals: Any,
+    technicals: Any,
+    protests: Any,
+    either: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if leniency_judged[r] and lo <= arrival[r] < hi and not remanded[r]:  # each case's first judgment
+            w = district[r] // dpw
+            appeals[w] += appealed[i]
+            technicals[w] += technical[i]
+            protests[w] += protested[i]
+            either[w] += appealed[i] or protested[i]
+            k += 1
+    return k
+
+
+@jit
+def _released(
+    arrival: Any,
+    district: Any,
+    first_relief_day: Any,
+    det_since: Any,
+    relief_class: Any,
+    rows: Any,
+    days: Any,
+    day: int,
+    lo: int,
+    hi: int,
+    dpw: int,
+    detention: Any,
+    after_relief: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi:
+            w = district[r] // dpw
+            detention[w] += days[i]
+            fr = first_relief_day[r]
+            if fr >= 0:  # detention served after the first relief initiation is a cost of relief
+                after_relief[w, relief_class[r]] += day - max(det_since[r], fr)
+            k += 1
+    return k
+
+
+@jit
+def _closed(
+    arrival: Any,
+    district: Any,
+    rows: Any,
+    day: int,
+    lo: int,
+    hi: int,
+    dpw: int,
+    closed: Any,
+    by_state: Any,
+    state_counted: bool,
+    days: Any,
+) -> int:
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if lo <= arrival[r] < hi:
+            w = district[r] // dpw
+            closed[w] += 1
+            if state_counted:
+                by_state[w] += 1
+            days[w] += day - arrival[r]
+            k += 1
+    return k
 
 
 class Bookkeeping:
@@ -51,7 +422,7 @@ class Bookkeeping:
     def __init__(self, model: LeniencyModel, window: tuple[int, int] | None = None) -> None:
         self.model = model
         self.window = window  # arrival days [first, end) that count; None: from the warm-up's end on
-        self.counts = Counts(model.worlds, model.world_of)  # the summary's counters, per world
+        self.counts = Counts(model.worlds)  # the summary's counters, per world
         self.ledger = ReliefLedger()
 
     @property
@@ -72,22 +443,50 @@ class Bookkeeping:
             return day >= self.model.count_from
         return self.window[0] <= day < self.window[1]
 
+    def _span(self) -> tuple[int, int, int]:
+        """The counted arrival days [lo, hi) and the districts per world, as every kernel takes them."""
+        lo, hi = self.window if self.window is not None else (self.model.count_from, _OPEN_END)
+        return lo, hi, self.model.districts_per_world
+
+    def _counted_some(self, k: int) -> None:
+        if k:
+            self.counts.version += 1
+
     # --- events ---------------------------------------------------------------------------------------------
     def on_arrived(self, event: Arrived) -> None:
-        rows = event.rows
-        if self.counts_day(self.model.day):
-            self.counts.add(Count.ARRIVED, rows)
-            self.counts.add(Count.DETAINED_AT_ARRIVAL, rows, self.model.docket.detained[rows])
+        if self.counts_day(self.model.day) and len(event.rows):
+            d, a = self.model.docket, self.counts.arrays
+            _arrived(
+                d.district,
+                d.detained,
+                event.rows,
+                self.model.districts_per_world,
+                a[Count.ARRIVED],
+                a[Count.DETAINED_AT_ARRIVAL],
+            )
+            self.counts.version += 1
 
     def on_hours(self, event: Hours) -> None:
-        a = ACTORS.index(event.actor)
-        c = self.counted(event.rows)
-        mine, h = event.rows[c], event.hours[c]
-        self.counts.add_scalar(Count.HOURS, mine, (a, event.stage), h)
-        if event.relief:  # relief hours are attributed to the case's relief class
-            cls = self.model.docket.relief_class[mine]
-            ok = cls >= 0
-            self.counts.add_at(Count.RELIEF_HOURS, mine[ok], (cls[ok], a), h[ok])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _hours(
+                d.arrival,
+                d.district,
+                d.relief_class,
+                event.rows,
+                event.hours,
+                lo,
+                hi,
+                dpw,
+                self.counts.worlds,
+                ACTORS.index(event.actor),
+                int(event.stage),
+                event.relief,
+                a[Count.HOURS],
+                a[Count.RELIEF_HOURS],
+            )
+        )
 
     def on_relief(self, event: Relief) -> None:
         m, rows = self.model, event.rows
@@ -96,90 +495,225 @@ class Bookkeeping:
         self.ledger.add(
             m.day, event.stage, m.docket.case_id[rows], event.rtype, event.reasons, event.initiation
         )
-        c = self.counted(rows)
-        mine, cr, first = rows[c], event.reasons[c], event.initiation[c]
-        k, rtype = self.counts, event.rtype
-        k.add_at(Count.INITIATIONS, mine[first], (rtype, CLASS_CODE[cr[first]]), 1)
-        k.add_at(Count.RELIEF, mine, (rtype, np.where(ESSENTIAL[cr], ESSENTIAL_COL, NONESSENTIAL_COL)), 1)
-        k.add_at(Count.RELIEF_REASON, mine, (cr,), 1)
+        d, a = m.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _relief(
+                d.arrival,
+                d.district,
+                rows,
+                event.reasons,
+                event.initiation,
+                lo,
+                hi,
+                dpw,
+                int(event.rtype),
+                CLASS_CODE,
+                ESSENTIAL,
+                a[Count.INITIATIONS],
+                a[Count.RELIEF],
+                a[Count.RELIEF_REASON],
+            )
+        )
 
     def on_plea_hearing(self, event: PleaHearing) -> None:
-        d, k = self.model.docket, self.counts
-        c = event.signed[self.counted(event.signed)]
-        k.add(Count.SIGNED, c)
-        k.add(Count.DETERMINATE, c, d.determinate[c])
-        k.add(Count.DISCOUNT_SUM, c, d.discount[c])
-        k.add(Count.INVOLUNTARY, c, d.involuntary[c])
-        k.add_at(Count.INVOLUNTARY_CAUSE, c, (d.inv_cause[c],), 1)
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _plea_hearing(
+                d.arrival,
+                d.district,
+                d.determinate,
+                d.discount,
+                d.involuntary,
+                d.inv_cause,
+                event.signed,
+                lo,
+                hi,
+                dpw,
+                self.counts.worlds,
+                a[Count.SIGNED],
+                a[Count.DETERMINATE],
+                a[Count.DISCOUNT_SUM],
+                a[Count.INVOLUNTARY],
+                a[Count.INVOLUNTARY_CAUSE],
+            )
+        )
 
     def on_plea_set_aside(self, event: PleaSetAside) -> None:
-        rows = event.rows
-        self.counts.add(Count.INVOLUNTARY_FOUND, rows[self.counted(rows) & event.newly_found])
+        d = self.model.docket
+        lo, hi, dpw = self._span()
+        out = self.counts.arrays[Count.INVOLUNTARY_FOUND]
+        self._counted_some(
+            _count_rows(d.arrival, d.district, event.rows, event.newly_found, lo, hi, dpw, out)
+        )
 
     def on_withdrawn(self, event: Withdrawn) -> None:
-        self.counts.add(Count.WITHDRAWALS, event.rows[self.counted(event.rows)])
+        d = self.model.docket
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _count(d.arrival, d.district, event.rows, lo, hi, dpw, self.counts.arrays[Count.WITHDRAWALS])
+        )
 
     def on_review_concluded(self, event: ReviewConcluded) -> None:
-        d, k, day = self.model.docket, self.counts, self.model.day
-        c = event.rows[self.counted(event.rows)]
-        k.add(Count.REVIEW_CONCLUDED, c)
-        k.add(Count.PLEAS_AT_CHARGE, c, d.signed[c])
-        k.add(Count.INNOCENT_REVIEW_CONCLUDED, c, d.innocent[c])
-        k.add(Count.INNOCENT_SIGNED, c, d.innocent[c] & d.ever_signed[c])
-        k.add(Count.REVIEW_DAYS_SUM, c, day - d.stage_start[c])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _review_concluded(
+                d.arrival,
+                d.district,
+                d.signed,
+                d.innocent,
+                d.ever_signed,
+                d.stage_start,
+                event.rows,
+                self.model.day,
+                lo,
+                hi,
+                dpw,
+                a[Count.REVIEW_CONCLUDED],
+                a[Count.PLEAS_AT_CHARGE],
+                a[Count.INNOCENT_REVIEW_CONCLUDED],
+                a[Count.INNOCENT_SIGNED],
+                a[Count.REVIEW_DAYS_SUM],
+            )
+        )
 
     def on_charged(self, event: Charged) -> None:
-        d, rows = self.model.docket, event.rows
-        fast = rows[d.procedure[rows] == Procedure.FAST_TRACK]
-        fast = fast[self.counted(fast)]
-        self.counts.add(Count.REVIEW_FAST_N, fast)
-        self.counts.add(Count.REVIEW_FAST_DAYS_SUM, fast, self.model.day - d.stage_start[fast])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _charged(
+                d.arrival,
+                d.district,
+                d.procedure,
+                d.stage_start,
+                event.rows,
+                self.model.day,
+                lo,
+                hi,
+                dpw,
+                a[Count.REVIEW_FAST_N],
+                a[Count.REVIEW_FAST_DAYS_SUM],
+            )
+        )
 
     def on_no_crime_found(self, event: NoCrimeFound) -> None:
-        self.counts.add(Count.LENIENCY_JUDGED, event.rows[self.counted(event.rows)])
+        d = self.model.docket
+        lo, hi, dpw = self._span()
+        out = self.counts.arrays[Count.LENIENCY_JUDGED]
+        self._counted_some(_count(d.arrival, d.district, event.rows, lo, hi, dpw, out))
 
     def on_plea_judged(self, event: PleaJudged) -> None:
-        d, k, rows = self.model.docket, self.counts, event.rows
-        c = self.counted(rows) & ~d.remanded[rows]  # a retrial after remand is not a new leniency case
-        k.add(Count.LENIENCY_JUDGED, rows[c])
-        k.add(Count.ADOPTED, rows[(event.adopted | event.adjusted) & c])
-        k.add(Count.ADOPTED_AS_SIGNED, rows[event.adopted & c])
-        k.add(Count.FAST_TRACK, rows[(d.procedure[rows] == Procedure.FAST_TRACK) & c])
-        k.add(Count.SUSPENSION_REFUSALS, rows[d.suspension_refused[rows] & c])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _plea_judged(
+                d.arrival,
+                d.district,
+                d.remanded,
+                d.procedure,
+                d.suspension_refused,
+                event.rows,
+                event.adopted,
+                event.adjusted,
+                lo,
+                hi,
+                dpw,
+                a[Count.LENIENCY_JUDGED],
+                a[Count.ADOPTED],
+                a[Count.ADOPTED_AS_SIGNED],
+                a[Count.FAST_TRACK],
+                a[Count.SUSPENSION_REFUSALS],
+            )
+        )
 
     def on_judged(self, event: Judged) -> None:
-        d, rows = self.model.docket, event.rows
-        c = self.counted(rows) & ~d.remanded[rows]
-        self.counts.add(Count.CONVICTIONS_FIRST, rows[c])
-        short = d.sentence[rows] <= law.SHORT_SENTENCE_MONTHS
-        self.counts.add(Count.SHORT_SENTENCES, rows[short & c])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _judged(
+                d.arrival,
+                d.district,
+                d.remanded,
+                d.sentence,
+                event.rows,
+                lo,
+                hi,
+                dpw,
+                a[Count.CONVICTIONS_FIRST],
+                a[Count.SHORT_SENTENCES],
+            )
+        )
 
     def on_appeal_window_closed(self, event: AppealWindowClosed) -> None:
-        k, d, rows = self.counts, self.model.docket, event.rows
-        c = d.leniency_judged[rows] & self.counted(rows) & ~d.remanded[rows]  # each case's first judgment
-        k.add(Count.APPEALS, rows[event.appealed & c])
-        k.add(Count.TECHNICAL_APPEALS, rows[event.technical & c])
-        k.add(Count.PROTESTS, rows[event.protested & c])
-        k.add(Count.APPEALED_OR_PROTESTED, rows[(event.appealed | event.protested) & c])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _appeal_window_closed(
+                d.arrival,
+                d.district,
+                d.leniency_judged,
+                d.remanded,
+                event.rows,
+                event.appealed,
+                event.technical,
+                event.protested,
+                lo,
+                hi,
+                dpw,
+                a[Count.APPEALS],
+                a[Count.TECHNICAL_APPEALS],
+                a[Count.PROTESTS],
+                a[Count.APPEALED_OR_PROTESTED],
+            )
+        )
 
     def on_remanded(self, event: Remanded) -> None:
-        d, rows = self.model.docket, event.rows
-        self.counts.add(Count.REMANDS, rows[d.leniency_judged[rows] & self.counted(rows)])
+        d = self.model.docket
+        lo, hi, dpw = self._span()
+        out = self.counts.arrays[Count.REMANDS]
+        self._counted_some(
+            _count_where(d.arrival, d.district, event.rows, d.leniency_judged, lo, hi, dpw, out)
+        )
 
     def on_released(self, event: Released) -> None:
-        d, day, rows = self.model.docket, self.model.day, event.rows
-        c = self.counted(rows)
-        self.counts.add(Count.DETENTION_DAYS, rows[c], event.days[c])
-        # detention served after the first relief initiation is a cost of relief
-        fr = d.first_relief_day[rows]
-        extra = np.where(fr >= 0, day - np.maximum(d.det_since[rows], fr), 0)
-        rc = c & (fr >= 0)
-        self.counts.add_at(Count.RELIEF_DETENTION_DAYS, rows[rc], (d.relief_class[rows[rc]],), extra[rc])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        self._counted_some(
+            _released(
+                d.arrival,
+                d.district,
+                d.first_relief_day,
+                d.det_since,
+                d.relief_class,
+                event.rows,
+                event.days,
+                self.model.day,
+                lo,
+                hi,
+                dpw,
+                a[Count.DETENTION_DAYS],
+                a[Count.RELIEF_DETENTION_DAYS],
+            )
+        )
 
     def on_closed(self, event: Closed) -> None:
-        d, k = self.model.docket, self.counts
-        c = event.rows[self.counted(event.rows)]
-        k.add(Count.CLOSED, c)
-        if event.state in _CLOSED_COUNTER:
-            k.add(_CLOSED_COUNTER[event.state], c)
-        k.add(Count.DAYS_TO_FINAL_SUM, c, self.model.day - d.arrival[c])
+        d, a = self.model.docket, self.counts.arrays
+        lo, hi, dpw = self._span()
+        by_state = _CLOSED_COUNTER.get(event.state)
+        self._counted_some(
+            _closed(
+                d.arrival,
+                d.district,
+                event.rows,
+                self.model.day,
+                lo,
+                hi,
+                dpw,
+                a[Count.CLOSED],
+                a[by_state if by_state is not None else Count.CLOSED],
+                by_state is not None,
+                a[Count.DAYS_TO_FINAL_SUM],
+            )
+        )

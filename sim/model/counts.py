@@ -1,80 +1,124 @@
-"""Counters kept per world: every ``Count`` as an array with one row per world.
+"""Counters kept per world: every ``Count`` as an array with one row per world, and the sums the compiled
+bookkeeping kernels add to them.
 
 A model usually holds one world. A batched model (``LeniencyModel(worlds=K)``) holds K independent copies of
 the scenario's districts in one docket, so the cost of a simulated day is paid once for all K; its bookkeeping
-then counts every event in the world of the case it concerns, and ``tally(k)`` gives world k's ``Tally``,
-from which ``summarise`` forms its figures exactly as for an unbatched run.
+then counts every event in the world of the case it concerns (``district // districts_per_world``), and
+``tally(k)`` gives world k's ``Tally``, from which ``summarise`` forms its figures exactly as for an unbatched
+run.
+
+Sums of real numbers keep the arithmetic each kind of run has always had, to the bit: with one world numpy's
+pairwise sum of the rows (``ndarray.sum``), in a batch each world's rows in order (a weighted bincount).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 
+from sim.model.kernel import jit
 from sim.model.ledger import Count, Tally, zeros
 
+_BLOCK = 128  # numpy's pairwise block (PW_BLOCKSIZE)
 
-class PerWorld:
-    """Sums over docket rows, one per world (``world_of(rows)``: each row's world). The one path for any
-    number of worlds; with one world a sum is numpy's (pairwise) sum of the rows, the arithmetic an unbatched
-    run has always had, and a batch sums each world's rows in order (a weighted bincount): the two differ
-    in the last bits of a float, so both are kept to leave every figure unchanged to the bit."""
 
-    def __init__(self, worlds: int, world_of: Callable[[np.ndarray], np.ndarray]) -> None:
+@jit
+def _block_sum(values: Any, lo: int, n: int, zero: Any) -> Any:
+    """numpy's sum of at most 128 values: 8 accumulators over whole groups of 8, combined pairwise, then the
+    rest in order (fewer than 8 values: in order)."""
+    if n < 8:
+        res = zero
+        for i in range(n):
+            res += values[lo + i]
+        return res
+    r0, r1, r2, r3 = values[lo], values[lo + 1], values[lo + 2], values[lo + 3]
+    r4, r5, r6, r7 = values[lo + 4], values[lo + 5], values[lo + 6], values[lo + 7]
+    i, end = 8, n - n % 8
+    while i < end:
+        j = lo + i
+        r0 += values[j]
+        r1 += values[j + 1]
+        r2 += values[j + 2]
+        r3 += values[j + 3]
+        r4 += values[j + 4]
+        r5 += values[j + 5]
+        r6 += values[j + 6]
+        r7 += values[j + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += values[lo + i]
+        i += 1
+    return res
+
+
+@jit
+def pairwise_sum(values: Any, lo: int, n: int, zero: Any) -> Any:
+    """``values[lo:lo + n].sum()`` exactly as numpy forms it (``pairwise_sum`` of its umath loops): blocks of
+    at most 128 (``_block_sum``), the halves (the first a multiple of 8) of a longer run summed apart and
+    added. ``zero`` (0 of the values' dtype) sets the accumulators' type: float32 values sum in float32, as
+    numpy's do. The halving runs on an explicit stack (a cached recursive kernel is not safe in numba)."""
+    if n <= _BLOCK:
+        return _block_sum(values, lo, n, zero)
+    starts = np.empty(64, dtype=np.int64)  # frames: (start, length, phase), depth < log2(n)
+    lengths = np.empty(64, dtype=np.int64)
+    phases = np.empty(64, dtype=np.int64)
+    sums = np.full(64, zero)  # the sums of finished halves, a stack
+    starts[0], lengths[0], phases[0] = lo, n, 0
+    top, done = 1, 0
+    while top:
+        f = top - 1
+        start, length = starts[f], lengths[f]
+        half = length // 2
+        half -= half % 8
+        if length <= _BLOCK:
+            sums[done] = _block_sum(values, start, length, zero)
+            done += 1
+            top -= 1
+        elif phases[f] == 0:  # the first half
+            phases[f] = 1
+            starts[top], lengths[top], phases[top] = start, half, 0
+            top += 1
+        elif phases[f] == 1:  # then the second
+            phases[f] = 2
+            starts[top], lengths[top], phases[top] = start + half, length - half, 0
+            top += 1
+        else:  # both done: their sum
+            done -= 1
+            sums[done - 1] = sums[done - 1] + sums[done]
+            top -= 1
+    return sums[0]
+
+
+@jit
+def add_sums(out: Any, worlds: int, world: Any, values: Any, n: int, zero: Any) -> None:
+    """Add each world's sum of ``values[:n]`` (``world[i]``: value i's world) to ``out[w]``: numpy's pairwise
+    sum with one world, each world's values in order in float64 in a batch (as ``np.bincount`` weighs)."""
+    if worlds == 1:
+        out[0] += pairwise_sum(values, 0, n, zero)
+        return
+    acc = np.zeros(worlds)
+    for i in range(n):
+        acc[world[i]] += float(values[i])
+    for w in range(worlds):
+        out[w] += acc[w]
+
+
+class Counts:
+    """The counters of each of ``worlds`` worlds: ``arrays[c]`` is ``Count`` c with one row per world.
+    ``version`` grows whenever a counter may have changed (what the daily series' running rates follow)."""
+
+    def __init__(self, worlds: int) -> None:
         self.worlds = worlds
-        self.world_of = world_of
-        # the row of every world in an array kept per world: 0 with one world (numpy's scalar arithmetic,
-        # several times cheaper than a ufunc on a one-element array, and the same sums), else all rows
-        self.each: int | slice = 0 if worlds == 1 else slice(None)
-
-    def count(self, rows: np.ndarray) -> np.ndarray | int:
-        """The number of rows in each world."""
-        if self.worlds == 1:
-            return len(rows)
-        return np.bincount(self.world_of(rows), minlength=self.worlds)
-
-    def sum(self, rows: np.ndarray, values: np.ndarray, dtype: Any = np.float64) -> Any:
-        """Each world's sum of ``values`` (one per row), as ``dtype`` (a batch sums in floats, exact for
-        integer counts)."""
-        if self.worlds == 1:
-            return values.sum()
-        return np.bincount(self.world_of(rows), weights=values, minlength=self.worlds).astype(
-            dtype, copy=False
-        )
-
-
-class Counts(PerWorld):
-    """The counters of each of ``worlds`` worlds: ``arrays[c]`` is ``Count`` c with one row per world."""
-
-    def __init__(self, worlds: int, world_of: Callable[[np.ndarray], np.ndarray]) -> None:
-        super().__init__(worlds, world_of)
         self.arrays: list[np.ndarray] = [zeros(c, worlds) for c in Count]
+        self.version = 0
         # every counter by name with one value per world (what ``running_rates`` reads elementwise); the
         # arrays are only ever added to in place, so this view stays current
         self.by_world = SimpleNamespace(
             **{c.name.lower(): a for c, a in zip(Count, self.arrays, strict=True)}
         )
-
-    def add(self, c: Count, rows: np.ndarray, values: np.ndarray | None = None) -> None:
-        """Add one per row (``values`` None) or each row's value to a counter that is one number."""
-        a = self.arrays[c]
-        a[self.each] += self.count(rows) if values is None else self.sum(rows, values, a.dtype)
-
-    def add_scalar(self, c: Count, rows: np.ndarray, index: tuple[int, ...], values: np.ndarray) -> None:
-        """Add the rows' values, all at one ``index`` of a table, as one sum per world."""
-        a = self.arrays[c]
-        at: Any = (self.each, *index)
-        a[at] += self.sum(rows, values, a.dtype)
-
-    def add_at(
-        self, c: Count, rows: np.ndarray, index: tuple[np.ndarray | int, ...], values: np.ndarray | int
-    ) -> None:
-        """``np.add.at`` into a table, each row at its own ``index`` in its own world."""
-        at: Any = (self.world_of(rows), *index)
-        np.add.at(self.arrays[c], at, values)
 
     def tally(self, world: int) -> Tally:
         """World ``world``'s counters as a fresh ``Tally`` (plain Python numbers, arrays copied)."""

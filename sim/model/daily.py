@@ -11,14 +11,15 @@ reads.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from sim.model import procedure as law
-from sim.model.counts import PerWorld
+from sim.model.counts import add_sums
 from sim.model.events import Arrived, Closed, Hours, PleaHearing, Released, Relief
+from sim.model.kernel import jit
 from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL
 from sim.model.metrics import running_rates
 from sim.model.procedure import CaseState
@@ -56,19 +57,97 @@ DAILY_KEYS: tuple[str, ...] = (
 )
 _STATES = len(CaseState)
 _DETAINED = _STATES  # the last column of ``live``: cases detained now
-_IN = [CaseState.INVESTIGATION, CaseState.REVIEW, CaseState.TRIAL]
-_HOURS = slice(1, 1 + len(ACTORS))
+_IN_INVESTIGATION, _IN_REVIEW, _IN_TRIAL = (
+    int(s) for s in (CaseState.INVESTIGATION, CaseState.REVIEW, CaseState.TRIAL)
+)
+_APPEAL_WINDOW, _SECOND_INSTANCE = int(CaseState.APPEAL_WINDOW), int(CaseState.SECOND_INSTANCE)
 _BACKLOG = slice(1 + len(ACTORS), 1 + 2 * len(ACTORS))
 _RATES = slice(1 + 2 * len(ACTORS), len(FLOAT_KEYS))
 
 
-class DailySeries(PerWorld):
+# --- kernels: each event counted in the world of its case (``district // dpw``) -----------------------------
+
+
+@jit
+def _tally(district: Any, rows: Any, dpw: int, out: Any, step: int) -> None:
+    """Add ``step`` per row to ``out`` (one value per world) at the row's world."""
+    for i in range(rows.shape[0]):
+        out[district[rows[i]] // dpw] += step
+
+
+@jit
+def _shift_states(district: Any, state: Any, rows: Any, dpw: int, live: Any, step: int) -> None:
+    """Add ``step`` per row to the count of its world and state."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        live[district[r] // dpw, state[r]] += step
+
+
+@jit
+def _arrived(district: Any, detained: Any, rows: Any, dpw: int, arrivals: Any, live: Any) -> None:
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w = district[r] // dpw
+        arrivals[w] += 1
+        live[w, _IN_INVESTIGATION] += 1
+        if detained[r]:
+            live[w, _DETAINED] += 1
+
+
+@jit
+def _hours(district: Any, rows: Any, hours: Any, dpw: int, worlds: int, out: Any) -> None:
+    n = rows.shape[0]
+    world = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        world[i] = district[rows[i]] // dpw
+    add_sums(out, worlds, world, hours, n, 0.0)
+
+
+@jit
+def _relief(district: Any, rows: Any, reasons: Any, essential: Any, dpw: int, out: Any) -> None:
+    """``out``: the day's relief events of the type, (worlds, 2) by essentiality."""
+    for i in range(rows.shape[0]):
+        out[district[rows[i]] // dpw, ESSENTIAL_COL if essential[reasons[i]] else NONESSENTIAL_COL] += 1
+
+
+@jit
+def _close_day(
+    arrivals: Any, live: Any, closed: Any, signed: Any, relief: Any, hours: Any, ints: Any, floats: Any
+) -> None:
+    """Fill the day's whole-number keys (``INT_KEYS``) and hours of every world, then reset the day's
+    counts."""
+    for w in range(ints.shape[0]):
+        ints[w, 0] = arrivals[w]
+        ints[w, 1] = live[w, _IN_INVESTIGATION]
+        ints[w, 2] = live[w, _IN_REVIEW]
+        ints[w, 3] = live[w, _IN_TRIAL]
+        ints[w, 4] = live[w, _APPEAL_WINDOW] + live[w, _SECOND_INSTANCE]
+        total = 0
+        for s in range(closed.shape[1]):
+            total += closed[w, s]
+        ints[w, 5] = total
+        ints[w, 6] = live[w, _DETAINED]
+        ints[w, 7] = signed[w]
+        essential = nonessential = 0
+        for t in range(relief.shape[1]):
+            essential += relief[w, t, ESSENTIAL_COL]
+            nonessential += relief[w, t, NONESSENTIAL_COL]
+            ints[w, 10 + t] = relief[w, t, 0] + relief[w, t, 1]
+            relief[w, t, 0] = relief[w, t, 1] = 0
+        ints[w, 8] = essential
+        ints[w, 9] = nonessential
+        for a in range(hours.shape[1]):
+            floats[w, 1 + a] = hours[w, a]
+            hours[w, a] = 0.0
+        arrivals[w] = signed[w] = 0
+
+
+class DailySeries:
     """Observer of every event the daily series counts; ``record_day`` closes the day."""
 
     def __init__(self, model: LeniencyModel) -> None:
-        super().__init__(model.worlds, model.world_of)
         self.model = model
-        k = model.worlds
+        self.worlds = k = model.worlds
         # cases in each state (open states meaningful), then cases detained now; warm-up included
         self.live = np.zeros((k, _STATES + 1), dtype=np.int64)
         self.closed = np.zeros((k, _STATES), dtype=np.int64)  # cases closed so far, by closing state
@@ -78,74 +157,67 @@ class DailySeries(PerWorld):
         self.relief = np.zeros((k, len(ReliefType), 2), dtype=np.int64)
         self.today: dict[str, float] = dict.fromkeys(DAILY_KEYS, 0.0)
         self.days: list[tuple[np.ndarray, np.ndarray]] = []  # each day's (INT_KEYS, FLOAT_KEYS) by world
-
-    def states(self, rows: np.ndarray) -> np.ndarray:
-        """The rows by world and state, (worlds, states)."""
-        key = self.world_of(rows) * _STATES + self.model.docket.state[rows]
-        return np.bincount(key, minlength=self.worlds * _STATES).reshape(self.worlds, _STATES)
+        # the running rates, recomputed only when the summary's counters have changed (``Counts.version``)
+        self.rates = np.zeros((k, len(RUNNING_RATES)))
+        self.rates_version = -1
 
     def leave(self, rows: np.ndarray) -> None:
         """The rows due today leave their state (``enter`` counts them in their new one)."""
-        self.live[:, :_STATES] -= self.states(rows)
+        d = self.model.docket
+        _shift_states(d.district, d.state, rows, self.model.districts_per_world, self.live, -1)
 
     def enter(self, rows: np.ndarray) -> None:
-        self.live[:, :_STATES] += self.states(rows)
+        d = self.model.docket
+        _shift_states(d.district, d.state, rows, self.model.districts_per_world, self.live, 1)
 
     # --- events ---------------------------------------------------------------------------------------------
     def on_arrived(self, event: Arrived) -> None:
-        rows, w = event.rows, self.each
-        n = self.count(rows)
-        self.arrivals[w] += n
-        self.live[w, CaseState.INVESTIGATION] += n
-        self.live[w, _DETAINED] += self.count(rows[self.model.docket.detained[rows]])
+        d = self.model.docket
+        _arrived(d.district, d.detained, event.rows, self.model.districts_per_world, self.arrivals, self.live)
 
     def on_hours(self, event: Hours) -> None:
-        self.hours[self.each, ACTORS.index(event.actor)] += self.sum(event.rows, event.hours)
+        out = self.hours[:, ACTORS.index(event.actor)]
+        dpw = self.model.districts_per_world
+        _hours(self.model.docket.district, event.rows, event.hours, dpw, self.worlds, out)
 
     def on_relief(self, event: Relief) -> None:
-        key = self.world_of(event.rows) * 2 + np.where(
-            ESSENTIAL[event.reasons], ESSENTIAL_COL, NONESSENTIAL_COL
-        )
-        per_world = np.bincount(key, minlength=2 * self.worlds).reshape(self.worlds, 2)
-        self.relief[self.each, event.rtype] += per_world[self.each]
+        out = self.relief[:, event.rtype]
+        d, dpw = self.model.docket, self.model.districts_per_world
+        _relief(d.district, event.rows, event.reasons, ESSENTIAL, dpw, out)
 
     def on_plea_hearing(self, event: PleaHearing) -> None:
-        self.signed[self.each] += self.count(event.signed)
+        dpw = self.model.districts_per_world
+        _tally(self.model.docket.district, event.signed, dpw, self.signed, 1)
 
     def on_released(self, event: Released) -> None:
-        self.live[self.each, _DETAINED] -= self.count(event.rows)
+        dpw = self.model.districts_per_world
+        _tally(self.model.docket.district, event.rows, dpw, self.live[:, _DETAINED], -1)
 
     def on_closed(self, event: Closed) -> None:
-        self.closed[self.each, event.state] += self.count(event.rows)
+        dpw = self.model.districts_per_world
+        _tally(self.model.docket.district, event.rows, dpw, self.closed[:, event.state], 1)
 
     # --- the day's record -----------------------------------------------------------------------------------
     def record_day(self) -> None:
         """Keep the day's row of every world, fill ``today`` with the first world's, and reset the day's
         counts."""
-        m, k, live = self.model, self.worlds, self.live
+        m, k = self.model, self.worlds
         ints = np.empty((k, len(INT_KEYS)), dtype=np.int64)
-        ints[:, 0] = self.arrivals
-        ints[:, 1:4] = live[:, _IN]
-        ints[:, 4] = live[:, CaseState.APPEAL_WINDOW] + live[:, CaseState.SECOND_INSTANCE]
-        ints[:, 5] = self.closed.sum(axis=1)
-        ints[:, 6] = live[:, _DETAINED]
-        ints[:, 7] = self.signed
-        ints[:, 8] = self.relief[:, :, ESSENTIAL_COL].sum(axis=1)
-        ints[:, 9] = self.relief[:, :, NONESSENTIAL_COL].sum(axis=1)
-        ints[:, 10:] = self.relief.sum(axis=2)
         floats = np.empty((k, len(FLOAT_KEYS)))
+        _close_day(self.arrivals, self.live, self.closed, self.signed, self.relief, self.hours, ints, floats)
         floats[:, 0] = float(m.day < m.count_from)
-        floats[:, _HOURS] = self.hours
         for i, pool in enumerate((m.prosecutors, m.lawyers, m.judges)):
             floats[:, _BACKLOG.start + i] = pool.backlog_days(k)
-        rates = running_rates(m.books.counts.by_world)
-        for i, key in enumerate(RUNNING_RATES):
-            floats[:, _RATES.start + i] = rates[key]
+        counts = m.books.counts
+        if counts.version != self.rates_version:  # the rates follow from the counters alone
+            rates = running_rates(counts.by_world)
+            for i, key in enumerate(RUNNING_RATES):
+                self.rates[:, i] = rates[key]
+            self.rates_version = counts.version
+        floats[:, _RATES] = self.rates
         self.days.append((ints, floats))
         self.today.update(zip(INT_KEYS, ints[0].tolist(), strict=True))
         self.today.update(zip(FLOAT_KEYS, floats[0].tolist(), strict=True))
-        for acc in (self.arrivals, self.signed, self.hours, self.relief):
-            acc[...] = 0
 
     def closed_by_state(self) -> dict[CaseState, int]:
         """Cases closed so far in each closing state, all worlds together."""
