@@ -20,6 +20,7 @@ from sim.model.collect import DailyCollector, daily_reporters
 from sim.model.daily import DAILY_KEYS, DailySeries
 from sim.model.docket import Docket
 from sim.model.events import EventBus, Hours
+from sim.model.kernel import jit
 from sim.model.ledger import ACTORS, ActorName, Tally
 from sim.model.metrics import summarise
 from sim.model.observers import CaseRecorder, DefendantAgents
@@ -30,6 +31,32 @@ from sim.model.story import CaseStories
 from sim.model.streams import ActorDraws, Kind, Streams
 from sim.model.timeline import Timeline, YearlyBooks
 from sim.model.varying import ParamsAt, WorldValues
+
+
+@jit
+def group_by(key: Any, rows: Any, groups: int) -> tuple[Any, Any]:
+    """``rows`` ordered by ``key[row]`` (a stable counting sort: each group keeps the rows' order), and the
+    end of each key's group (group g is ``[ends[g - 1], ends[g])``); keys run from 0 to at least
+    ``groups - 1``."""
+    n = rows.shape[0]
+    keys = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        keys[i] = key[rows[i]]
+        groups = max(groups, keys[i] + 1)
+    ends = np.zeros(groups, dtype=np.int64)
+    for i in range(n):
+        ends[keys[i]] += 1
+    for g in range(1, groups):
+        ends[g] += ends[g - 1]
+    at = np.empty(groups, dtype=np.int64)  # the next free place of each group
+    at[0] = 0
+    at[1:] = ends[:-1]
+    out = np.empty(n, dtype=rows.dtype)
+    for i in range(n):
+        g = keys[i]
+        out[at[g]] = rows[i]
+        at[g] += 1
+    return out, ends
 
 
 class LeniencyModel(mesa.Model):
@@ -202,12 +229,9 @@ class LeniencyModel(mesa.Model):
             # Only today's due rows change state (closed rows keep their closing state until the end-of-day
             # wipe), so the open-state counts are kept up to date from them instead of a scan of the docket.
             self.daily.leave(due)
-            # Group today's rows by what is due with one stable (radix) sort: each group keeps ascending row
-            # order.
-            events = d.next_event[due]
-            order = np.argsort(events, kind="stable")
-            by_event = due[order]
-            ends = np.cumsum(np.bincount(events, minlength=len(Due) + 1)).tolist()
+            # Group today's rows by what is due (each group keeps ascending row order).
+            by_event, group_ends = group_by(d.next_event, due, len(Due) + 1)
+            ends = group_ends.tolist()
             for ev, handler in HANDLERS:
                 rows = by_event[ends[ev - 1] : ends[ev]]
                 if len(rows):
