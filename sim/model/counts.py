@@ -106,6 +106,22 @@ def add_sums(out: Any, worlds: int, world: Any, values: Any, n: int, zero: Any) 
         out[w] += acc[w]
 
 
+class FirstWorld:
+    """The first world's counters by name, read when asked (numpy scalars, a table as a view): what a
+    formula of ``sim.model.metrics`` reads of an unbatched model without numpy's per-call cost on
+    one-element arrays, and without copying a whole ``Tally``."""
+
+    def __init__(self, arrays: list[np.ndarray]) -> None:
+        self.arrays = arrays
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            c = Count[name.upper()]
+        except KeyError:
+            raise AttributeError(name) from None
+        return self.arrays[c][0]
+
+
 class Counts:
     """The counters of each of ``worlds`` worlds: ``arrays[c]`` is ``Count`` c with one row per world.
     ``version`` grows whenever a counter may have changed (what the daily series' running rates follow)."""
@@ -119,6 +135,7 @@ class Counts:
         self.by_world = SimpleNamespace(
             **{c.name.lower(): a for c, a in zip(Count, self.arrays, strict=True)}
         )
+        self.first = FirstWorld(self.arrays)
 
     def tally(self, world: int) -> Tally:
         """World ``world``'s counters as a fresh ``Tally`` (plain Python numbers, arrays copied)."""
