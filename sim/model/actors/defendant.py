@@ -67,72 +67,21 @@ class Defendant(mesa.Agent):
         defendants in every arm."""
         m, d, p = model, model.docket, model.params
         c, df = p.case, p.defendant
-        u = np.stack(
-            [
-                facts.uniform("case.innocent"),
-                facts.uniform("case.mitigation"),
-                facts.uniform("case.overcharge"),
-                facts.uniform("case.contests"),
-                facts.uniform("case.detained"),
-            ]
-        )
-        z = np.stack(
-            [
-                facts.normal("case.base"),
-                facts.normal("case.risk"),
-                facts.normal("case.taste"),
-                facts.normal("case.view"),
-                facts.normal("case.suitability"),
-            ]
-        )
-        consts = np.array(
-            [
-                c.sentence_sigma,
-                c.innocent_share,
-                c.innocent_evidence_factor,
-                c.innocent_conviction_prob,
-                c.evidence_strength_mean,
-                c.mitigation_share,
-                p.prosecutor.overcharge_max,
-                df.risk_aversion_mean,
-                df.risk_aversion_sd,
-                df.taste_sd,
-                c.arrest_base,
-                c.arrest_leverage_effect,
-                c.arrest_severity_effect,
-            ]
-        )
         _draw_kernel(
-            rows,
-            m.day,
-            m.districts_per_world,
-            u,
-            z,
-            facts.beta("case.evidence"),
-            facts.beta("case.literacy"),
-            consts,
-            m.per_world("case.sentence_median_months"),
-            m.per_world("power.charge_leverage"),
-            m.per_world("defendant.contest_share"),
-            m.per_world("power.detention_leverage"),
-            m.per_world("judge.case_view_sd"),
-            d.district,
-            d.base,
-            d.innocent,
-            d.evidence,
-            d.p_conv,
-            d.mitigation,
-            d.overcharge,
-            d.risk,
-            d.literacy,
-            d.taste,
-            d.contests,
-            d.detained,
-            d.detained_at_arrival,
-            d.det_since,
-            d.view_noise,
-            d.suitability,
-        )
+            rows, m.day, m.districts_per_world, facts.uniform("case.innocent"),
+            facts.uniform("case.mitigation"), facts.uniform("case.overcharge"),
+            facts.uniform("case.contests"), facts.uniform("case.detained"), facts.normal("case.base"),
+            facts.normal("case.risk"), facts.normal("case.taste"), facts.normal("case.view"),
+            facts.normal("case.suitability"), facts.beta("case.evidence"), facts.beta("case.literacy"),
+            c.sentence_sigma, c.innocent_share, c.innocent_evidence_factor, c.innocent_conviction_prob,
+            c.evidence_strength_mean, c.mitigation_share, p.prosecutor.overcharge_max, df.risk_aversion_mean,
+            df.risk_aversion_sd, df.taste_sd, c.arrest_base, c.arrest_leverage_effect,
+            c.arrest_severity_effect, m.per_world("case.sentence_median_months"),
+            m.per_world("power.charge_leverage"), m.per_world("defendant.contest_share"),
+            m.per_world("power.detention_leverage"), m.per_world("judge.case_view_sd"), d.district, d.base,
+            d.innocent, d.evidence, d.p_conv, d.mitigation, d.overcharge, d.risk, d.literacy, d.taste,
+            d.contests, d.detained, d.detained_at_arrival, d.det_since, d.view_noise, d.suitability,
+        )  # fmt: skip
 
     @classmethod
     def beta_shapes(cls, p: Any) -> dict[str, tuple[Any, Any]]:
@@ -151,25 +100,11 @@ class Defendant(mesa.Agent):
         asymmetry."""
         d, p = model.docket, model.params
         _beliefs_kernel(
-            rows,
-            Judge.trial_expectation(model, rows),
-            model.districts_per_world,
-            p.defendant.belief_bias,
-            p.defendant.belief_noise,
-            _f32(p.prosecutor.conviction_overstatement),
-            model.per_world("power.information_asymmetry"),
-            d.district,
-            d.draws,
-            d.literacy,
-            d.base,
-            d.overcharge,
-            d.p_conv,
-            d.framed_T,
-            d.belief_T,
-            d.own_T,
-            d.belief_p,
-            d.own_p,
-        )
+            rows, Judge.trial_expectation(model, rows), model.districts_per_world, p.defendant.belief_bias,
+            p.defendant.belief_noise, _f32(p.prosecutor.conviction_overstatement),
+            model.per_world("power.information_asymmetry"), d.district, d.draws, d.literacy, d.base,
+            d.overcharge, d.p_conv, d.framed_T, d.belief_T, d.own_T, d.belief_p, d.own_p,
+        )  # fmt: skip
 
     @classmethod
     def utilities(
@@ -184,14 +119,10 @@ class Defendant(mesa.Agent):
         1983)."""
         out = np.empty(len(rows))
         _utilities_kernel(
-            rows,
-            np.asarray(plea_months, dtype=np.float64),
-            np.asarray(trial_months, dtype=np.float64),
-            np.asarray(p_conv, dtype=np.float64),
-            model.params.defendant.trial_cost_months,
-            model.docket.risk,
+            rows, np.asarray(plea_months, dtype=np.float64), np.asarray(trial_months, dtype=np.float64),
+            np.asarray(p_conv, dtype=np.float64), model.params.defendant.trial_cost_months, model.docket.risk,
             out,
-        )
+        )  # fmt: skip
         return out
 
     @classmethod
@@ -207,27 +138,10 @@ class Defendant(mesa.Agent):
         accept = np.empty(len(rows), dtype=np.bool_)
         accept_cf = np.empty(len(rows), dtype=np.bool_)
         _plea_kernel(
-            rows,
-            Judge.contested_sentence(model, rows),
-            df.trial_cost_months,
-            df.denial_cost,
-            df.coercion_threshold,
-            d.risk,
-            d.determinate,
-            d.rec,
-            d.rec_lo,
-            d.belief_T,
-            d.belief_p,
-            d.p_conv,
-            d.own_T,
-            d.own_p,
-            d.taste,
-            d.contests,
-            d.pressure,
-            d.inv_cause,
-            accept,
-            accept_cf,
-        )
+            rows, Judge.contested_sentence(model, rows), df.trial_cost_months, df.denial_cost,
+            df.coercion_threshold, d.risk, d.determinate, d.rec, d.rec_lo, d.belief_T, d.belief_p, d.p_conv,
+            d.own_T, d.own_p, d.taste, d.contests, d.pressure, d.inv_cause, accept, accept_cf,
+        )  # fmt: skip
         return accept, accept_cf
 
     @classmethod
@@ -238,16 +152,10 @@ class Defendant(mesa.Agent):
         d, p = model.docket, model.params
         out = np.empty(len(rows), dtype=np.float32)
         _pressure_kernel(
-            rows,
-            model.districts_per_world,
-            p.defendant.detention_pressure,
-            model.per_world("power.detention_leverage"),
-            _f32(p.lawyer.rights_shield),
-            d.district,
-            d.detained,
-            d.substantive,
-            out,
-        )
+            rows, model.districts_per_world, p.defendant.detention_pressure,
+            model.per_world("power.detention_leverage"), _f32(p.lawyer.rights_shield), d.district, d.detained,
+            d.substantive, out,
+        )  # fmt: skip
         return out
 
     @classmethod
@@ -258,30 +166,18 @@ class Defendant(mesa.Agent):
         d, p = model.docket, model.params
         pp = p.prosecutor
         short = Prosecutor.shortfall(model, d.prosecutor[rows])
-        pressure = Prosecutor.target_pressure(model, model.params_of_worlds())
+        pressure = Prosecutor.target_pressure(model, model.params_of_worlds())  # a number or one per world
+        if not isinstance(pressure, np.ndarray):
+            pressure = np.full(model.worlds, float(pressure))
+        pressure = np.asarray(pressure, dtype=np.float64)
         go = np.empty(len(rows), dtype=np.bool_)
         _insist_kernel(
-            rows,
-            np.asarray(short, dtype=np.float64),
-            np.broadcast_to(np.asarray(pressure, dtype=np.float64), (model.worlds,)),
-            model.districts_per_world,
-            model.per_world("prosecutor.insist_base"),
-            pp.insist_slope,
-            pp.recording_deterrence,
-            _f32(p.lawyer.rights_shield),
-            _f32(pp.insistence_pressure),
-            _f32(pp.insistence_framing),
-            d.district,
-            d.draws,
-            d.recorded,
-            d.substantive,
-            d.literacy,
-            d.framed_T,
-            d.pressure,
-            d.belief_T,
-            d.insisted,
-            go,
-        )
+            rows, np.asarray(short, dtype=np.float64), pressure, model.districts_per_world,
+            model.per_world("prosecutor.insist_base"), pp.insist_slope, pp.recording_deterrence,
+            _f32(p.lawyer.rights_shield), _f32(pp.insistence_pressure), _f32(pp.insistence_framing),
+            d.district, d.draws, d.recorded, d.substantive, d.literacy, d.framed_T, d.pressure, d.belief_T,
+            d.insisted, go,
+        )  # fmt: skip
         ins = rows[go]
         _, hours, _ = model.prosecutors.book(d.prosecutor[ins], pp.insistence_hours)
         model.add_hours("prosecutor", law.Stage.REVIEW, ins, hours)
@@ -297,17 +193,9 @@ class Defendant(mesa.Agent):
         d, df = model.docket, model.params.defendant
         out = np.empty(len(rows), dtype=np.bool_)
         _withdraw_kernel(
-            rows,
-            np.asarray(court_months, dtype=np.float64),
-            df.trial_cost_months,
-            df.denial_cost,
-            d.risk,
-            d.belief_T,
-            d.belief_p,
-            d.taste,
-            d.contests,
-            out,
-        )
+            rows, np.asarray(court_months, dtype=np.float64), df.trial_cost_months, df.denial_cost, d.risk,
+            d.belief_T, d.belief_p, d.taste, d.contests, out,
+        )  # fmt: skip
         return out
 
     @classmethod
@@ -317,17 +205,10 @@ class Defendant(mesa.Agent):
         d = model.docket
         out = np.empty(len(rows), dtype=np.bool_)
         _learns_kernel(
-            rows,
-            _LEARNS + _occurrence("defendant.learns", occasion),
-            float(scale),
-            model.districts_per_world,
-            model.per_world("defendant.learning_prob"),
-            d.district,
-            d.draws,
-            d.literacy,
-            d.substantive,
-            out,
-        )
+            rows, _LEARNS + _occurrence("defendant.learns", occasion), float(scale),
+            model.districts_per_world, model.per_world("defendant.learning_prob"), d.district, d.draws,
+            d.literacy, d.substantive, out,
+        )  # fmt: skip
         return out
 
     @classmethod
@@ -335,15 +216,10 @@ class Defendant(mesa.Agent):
         """Is a voluntary signer later misinformed into withdrawing (formalised advice leaves room for it)?"""
         df = model.params.defendant
         out = np.empty(len(rows), dtype=np.bool_)
-        _misinformed_kernel(
-            rows,
-            _MISINFORMED + _occurrence("defendant.misinformed", occasion),
-            _f32(df.misinformation_prob * scale),
-            _f32(df.misinformation_shield),
-            model.docket.draws,
-            model.docket.substantive,
-            out,
-        )
+        column = _MISINFORMED + _occurrence("defendant.misinformed", occasion)
+        prob32 = _f32(df.misinformation_prob * scale)
+        d = model.docket
+        _misinformed_kernel(rows, column, prob32, _f32(df.misinformation_shield), d.draws, d.substantive, out)
         return out
 
     @classmethod
@@ -381,38 +257,16 @@ class Defendant(mesa.Agent):
         m, d, df = model, model.docket, model.params.defendant
         appeal = np.empty(len(rows), dtype=np.bool_)
         technical = np.empty(len(rows), dtype=np.bool_)
-        consts = np.array(
-            [
-                df.unfairness_sd,
-                df.defect_grievance,
-                1.0 - df.reasons_persuasion,
-                df.appeal_success_lawful,
-                df.appeal_success_belief,
-                df.protest_prior,
-                model.params.prosecutor.protest_increase,
-            ]
-        )
         _appeal_kernel(
-            rows,
-            np.asarray(anchor, dtype=np.float64),
-            np.asarray(lawful_sentence, dtype=np.bool_),
-            np.asarray(defect, dtype=np.bool_),
-            np.asarray(eligible, dtype=np.bool_),
-            np.asarray(remaining_months, dtype=np.float64),
-            consts,
-            *_lane(model),
-            m.districts_per_world,
-            m.per_world("defendant.detention_house_value"),
-            m.per_world("defendant.protest_awareness"),
-            m.per_world("prosecutor.punitive_protest_prob"),
-            m.per_world("defendant.appeal_threshold"),
-            d.district,
-            d.draws,
-            d.sentence,
-            d.explained,
-            appeal,
-            technical,
-        )
+            rows, np.asarray(anchor, dtype=np.float64), np.asarray(lawful_sentence, dtype=np.bool_),
+            np.asarray(defect, dtype=np.bool_), np.asarray(eligible, dtype=np.bool_),
+            np.asarray(remaining_months, dtype=np.float64), df.unfairness_sd, df.defect_grievance,
+            1.0 - df.reasons_persuasion, df.appeal_success_lawful, df.appeal_success_belief, df.protest_prior,
+            m.params.prosecutor.protest_increase, *_lane(model), m.districts_per_world,
+            m.per_world("defendant.detention_house_value"), m.per_world("defendant.protest_awareness"),
+            m.per_world("prosecutor.punitive_protest_prob"), m.per_world("defendant.appeal_threshold"),
+            d.district, d.draws, d.sentence, d.explained, appeal, technical,
+        )  # fmt: skip
         return appeal, technical
 
 
@@ -466,27 +320,9 @@ def _utilities_kernel(rows, plea, trial, p, cost, risk, out):
 
 @jit
 def _plea_kernel(
-    rows,
-    trial,
-    cost,
-    denial,
-    threshold,
-    risk,
-    determinate,
-    rec,
-    rec_lo,
-    belief_t,
-    belief_p,
-    p_conv,
-    own_t,
-    own_p,
-    taste,
-    contests,
-    pressure,
-    inv_cause,
-    accept,
-    accept_cf,
-):
+    rows, trial, cost, denial, threshold, risk, determinate, rec, rec_lo, belief_t, belief_p, p_conv, own_t,
+    own_p, taste, contests, pressure, inv_cause, accept, accept_cf,
+):  # fmt: skip
     for i in range(rows.shape[0]):
         r = rows[i]
         perceived = rec[r] if determinate[r] else rec_lo[r]
@@ -512,25 +348,9 @@ def _plea_kernel(
 
 @jit
 def _beliefs_kernel(
-    rows,
-    expected,
-    dpw,
-    bias,
-    noise_sd,
-    overstate32,
-    asymmetry,
-    district,
-    draws,
-    literacy,
-    base,
-    overcharge,
-    p_conv,
-    framed_t,
-    belief_t,
-    own_t,
-    belief_p,
-    own_p,
-):
+    rows, expected, dpw, bias, noise_sd, overstate32, asymmetry, district, draws, literacy, base, overcharge,
+    p_conv, framed_t, belief_t, own_t, belief_p, own_p,
+):  # fmt: skip
     for i in range(rows.shape[0]):
         r = rows[i]
         lit = float(literacy[r])
@@ -560,27 +380,9 @@ def _pressure_kernel(rows, dpw, detention_pressure, leverage, shield32, district
 
 @jit
 def _insist_kernel(
-    rows,
-    short,
-    target_pressure,
-    dpw,
-    insist_base,
-    slope,
-    deterrence,
-    shield32,
-    push32,
-    framing32,
-    district,
-    draws,
-    recorded,
-    substantive,
-    literacy,
-    framed_t,
-    pressure,
-    belief_t,
-    insisted,
-    go,
-):
+    rows, short, target_pressure, dpw, insist_base, slope, deterrence, shield32, push32, framing32, district,
+    draws, recorded, substantive, literacy, framed_t, pressure, belief_t, insisted, go,
+):  # fmt: skip
     for i in range(rows.shape[0]):
         r = rows[i]
         w_ = district[r] // dpw
@@ -646,37 +448,10 @@ def _months_pending_kernel(sentence, remaining, share, written, lane_max, out):
 
 @jit
 def _appeal_kernel(
-    rows,
-    anchor,
-    lawful_sentence,
-    defect,
-    eligible,
-    remaining,
-    consts,
-    share,
-    written,
-    lane_max,
-    dpw,
-    house_value,
-    awareness,
-    punitive_prob,
-    threshold,
-    district,
-    draws,
-    sentence,
-    explained,
-    appeal,
-    technical,
-):
-    unfair_sd, defect_grievance, persuaded, success_lawful, success_belief, prior, increase = (
-        consts[0],
-        consts[1],
-        consts[2],
-        consts[3],
-        consts[4],
-        consts[5],
-        consts[6],
-    )
+    rows, anchor, lawful_sentence, defect, eligible, remaining, unfair_sd, defect_grievance, persuaded,
+    success_lawful, success_belief, prior, increase, share, written, lane_max, dpw, house_value, awareness,
+    punitive_prob, threshold, district, draws, sentence, explained, appeal, technical,
+):  # fmt: skip
     for i in range(rows.shape[0]):
         r = rows[i]
         w = district[r] // dpw
@@ -703,59 +478,19 @@ def _appeal_kernel(
 
 @jit
 def _draw_kernel(
-    rows,
-    day,
-    dpw,
-    u,
-    z,
-    evidence_draw,
-    literacy_draw,
-    consts,
-    median,
-    charge_leverage,
-    contest_share,
-    detention_leverage,
-    view_sd,
-    district,
-    base,
-    innocent,
-    evidence,
-    p_conv,
-    mitigation,
-    overcharge,
-    risk,
-    literacy,
-    taste,
-    contests,
-    detained,
-    detained_at_arrival,
-    det_since,
-    view_noise,
-    suitability,
-):
-    sigma, innocent_share, innocent_factor, innocent_conv, evidence_mean, mitigation_share = (
-        consts[0],
-        consts[1],
-        consts[2],
-        consts[3],
-        consts[4],
-        consts[5],
-    )
-    overcharge_max, risk_mean, risk_sd, taste_sd, arrest_base, arrest_leverage, arrest_severity = (
-        consts[6],
-        consts[7],
-        consts[8],
-        consts[9],
-        consts[10],
-        consts[11],
-        consts[12],
-    )
+    rows, day, dpw, u_innocent, u_mitigation, u_overcharge, u_contests, u_detained, z_base, z_risk, z_taste,
+    z_view, z_suitability, evidence_draw, literacy_draw, sigma, innocent_share, innocent_factor,
+    innocent_conv, evidence_mean, mitigation_share, overcharge_max, risk_mean, risk_sd, taste_sd, arrest_base,
+    arrest_leverage, arrest_severity, median, charge_leverage, contest_share, detention_leverage, view_sd,
+    district, base, innocent, evidence, p_conv, mitigation, overcharge, risk, literacy, taste, contests,
+    detained, detained_at_arrival, det_since, view_noise, suitability,
+):  # fmt: skip
     for i in range(rows.shape[0]):
         r = rows[i]
         w = district[r] // dpw
-        months = min(max(median[w] * math.exp(sigma * z[0, i]), 1.0), 300.0)
+        months = min(max(median[w] * math.exp(sigma * z_base[i]), 1.0), 300.0)
         base[r] = months
-        inn = u[0, i] < innocent_share
+        inn = u_innocent[i] < innocent_share
         innocent[r] = inn
         ev = evidence_draw[i] * innocent_factor if inn else evidence_draw[i]  # weaker against the innocent
         evidence[r] = np.float32(ev)
@@ -764,19 +499,19 @@ def _draw_kernel(
             p_conv[r] = np.float32(min(max(innocent_conv * ev / evidence_mean, 0.0), 0.95))
         else:
             p_conv[r] = np.float32(0.97 + 0.03 * ev)
-        mitigation[r] = u[1, i] < mitigation_share and not inn
-        overcharge[r] = np.float32(charge_leverage[w] * overcharge_max * u[2, i])
-        risk[r] = np.float32(max(risk_mean + risk_sd * z[1, i], 0.0))
+        mitigation[r] = u_mitigation[i] < mitigation_share and not inn
+        overcharge[r] = np.float32(charge_leverage[w] * overcharge_max * u_overcharge[i])
+        risk[r] = np.float32(max(risk_mean + risk_sd * z_risk[i], 0.0))
         literacy[r] = np.float32(literacy_draw[i])
-        taste[r] = np.float32(taste_sd * z[2, i])
-        contests[r] = u[3, i] < contest_share[w]
+        taste[r] = np.float32(taste_sd * z_taste[i])
+        contests[r] = u_contests[i] < contest_share[w]
         # Arrest decision: severity and detention used as leverage (以捕促认) raise it
         # (assumption on the form).
         severe = 1.0 if months > _SEVERE else 0.0
         p_det = arrest_base + arrest_leverage * detention_leverage[w] + arrest_severity * severe
-        det = u[4, i] < min(max(p_det, 0.0), 0.95)
+        det = u_detained[i] < min(max(p_det, 0.0), 0.95)
         detained[r] = det
         detained_at_arrival[r] = det
         det_since[r] = day if det else -1
-        view_noise[r] = np.float32(view_sd[w] * z[3, i])
-        suitability[r] = np.float32(z[4, i])
+        view_noise[r] = np.float32(view_sd[w] * z_view[i])
+        suitability[r] = np.float32(z_suitability[i])
