@@ -1,25 +1,44 @@
 """The judge: procedure, voluntariness review, the court's view of the sentence, no-crime findings.
 
-The bench (an ActorPool) owns each judge's personal sentencing norm, which drifts and turns over."""
+The bench (an ActorPool) owns each judge's personal sentencing norm, which drifts and turns over.
+
+Each decision is a compiled kernel over docket rows (``sim.model.kernel``); the per-case pieces other kernels
+need (the court's view of the facts, the contested discount, the suspension view) are compiled scalar
+functions, so a stage's kernel can call them case by case."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import math
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.model import procedure as law
 from sim.model import streams
 from sim.model.actors.pool import ActorPool, PoolAgent
+from sim.model.kernel import jit, normal32, uniform32
+from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
     from sim.model.scenario import Scenario
     from sim.model.streams import ActorDraws
 
+_FAST_TRACK, _SUMMARY, _ORDINARY = (
+    int(p) for p in (law.Procedure.FAST_TRACK, law.Procedure.SUMMARY, law.Procedure.ORDINARY)
+)
+_FAST_TRACK_MAX = law.FAST_TRACK_MAX_MONTHS
+_COL_SUSPENSION = CASE_COLUMN["judge.suspension_view"]
+_COL_FAST = CASE_COLUMN["judge.fast_track"]
+_COL_INVOLUNTARY = CASE_COLUMN["judge.finds_involuntary"]
+_COL_NO_CRIME = CASE_COLUMN["judge.finds_no_crime"]
+_TRIALS_REVIEWED = streams.SLOT["judge.finds_involuntary"].uses  # a word per trial of a case
+
 
 class Bench(ActorPool):
-    """The judges of all districts: workload and each judge's personal sentencing norm (a multiplier)."""
+    """The judges of all districts: workload and each judge's personal sentencing norm (a multiplier) and its
+    log, kept beside it (both numpy's, once a day) so the kernels that read it take no logarithm."""
 
     def __init__(self, scenario: Scenario, setup: ActorDraws) -> None:
         p, w = scenario, scenario.workload
@@ -28,18 +47,210 @@ class Bench(ActorPool):
         )
         self.per_district = p.judge.per_district
         self.norm = np.exp(p.judge.norm_sd * setup.normal("judge.first_norm"))
+        self.log_norm = np.log(self.norm)
 
     def drift(self, scenario: Scenario, draws: ActorDraws) -> np.ndarray:
         """One day of mean-reverting drift of the norms, and turnover; returns the judges who are new
         today."""
         jp = scenario.judge
         a = np.exp(-1.0 / jp.norm_persistence_days)
-        x = np.log(self.norm)
-        x = a * x + np.sqrt(1 - a * a) * jp.norm_sd * draws.normal("judge.drift")
-        new = draws.uniform("judge.leaves") < jp.turnover_per_year / 365.0
-        x[new] = jp.norm_sd * draws.normal("judge.newcomer_norm", new)
+        leaves = draws.uniform("judge.leaves")
+        new = np.flatnonzero(leaves < jp.turnover_per_year / 365.0)
+        fresh = draws.normal("judge.newcomer_norm", new) if len(new) else leaves[:0]
+        x = _drift(
+            self.log_norm,
+            float(a),
+            float(np.sqrt(1 - a * a) * jp.norm_sd),
+            draws.normal("judge.drift"),
+            new,
+            jp.norm_sd,
+            fresh,
+        )
+        # exp and log of the whole bench stay numpy's: a norm is state that lives for years
         self.norm = np.exp(x)
-        return np.flatnonzero(new)
+        self.log_norm = np.log(self.norm)
+        return new
+
+
+@jit
+def _drift(x: Any, a: float, c: float, z: Any, new: Any, sd: float, fresh: Any) -> Any:
+    """The log norms after a day's drift; newcomers draw theirs afresh."""
+    out = np.empty_like(x)
+    for j in range(x.shape[0]):
+        out[j] = a * x[j] + c * z[j]
+    for k in range(new.shape[0]):
+        out[new[k]] = sd * fresh[k]
+    return out
+
+
+@lru_cache(maxsize=64)
+def suspension_line(share: float, view_sd: float) -> float:
+    """``law.suspension_threshold`` of scalar parameters, computed once per value."""
+    return float(law.suspension_threshold(share, view_sd))
+
+
+# --- per case, callable from any kernel
+
+
+@jit
+def view_factor(view_noise: Any) -> float:
+    """What only the trial shows, as a multiplier of the file's sentence: exp of the court's case-specific
+    view, rounded to float32 as the column is. (Compiled, ``float()`` of a float32 stays float32 and
+    ``math.exp`` of it is the C library's ``expf``: ``np.float64`` widens it.)"""
+    return np.float64(np.float32(math.exp(np.float64(view_noise))))
+
+
+@jit
+def contested_discount_at(mitigation: Any, mitigation_discount: float, combined_cap: float) -> float:
+    """The discount a contested trial gives: mitigation only, within the combined cap."""
+    d = mitigation_discount * (1.0 if mitigation else 0.0)
+    return d if d <= combined_cap else combined_cap
+
+
+@jit
+def suspends_at(suitability: Any, word: Any, view_sd: float, threshold: float) -> bool:
+    """Criminal Law Art. 72: the court finds the offender suitable for suspension."""
+    return bool(suitability + view_sd * normal32(word) < threshold)  # float32 + float64: float64
+
+
+@jit
+def _case_months(rows: Any, base: Any, view_noise: Any) -> Any:
+    out = np.empty(rows.shape[0])
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        out[i] = base[r] * view_factor(view_noise[r])
+    return out
+
+
+@jit
+def _view(rows: Any, base: Any, view_noise: Any, judge: Any, norm: Any, discount: Any) -> Any:
+    """The judge's view with the given discount per row (float32 or float64: ``1 - discount`` keeps its
+    dtype, as numpy's would)."""
+    out = np.empty(rows.shape[0])
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        out[i] = (
+            base[r] * view_factor(view_noise[r]) * norm[judge[r]] * np.float64(np.float32(1.0) - discount[i])
+        )
+    return out
+
+
+@jit
+def _contested(
+    rows: Any,
+    base: Any,
+    view_noise: Any,
+    judge: Any,
+    norm: Any,
+    mitigation: Any,
+    md: float,
+    cap: float,
+    seen: bool,
+) -> Any:
+    """The contested sentence this court gives (``seen``) or the one the file and guideline expect."""
+    out = np.empty(rows.shape[0])
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        keep = 1.0 - contested_discount_at(mitigation[r], md, cap)
+        if seen:
+            out[i] = base[r] * view_factor(view_noise[r]) * norm[judge[r]] * keep
+        else:
+            out[i] = base[r] * keep
+    return out
+
+
+@jit
+def _contested_discount(rows: Any, mitigation: Any, md: float, cap: float) -> Any:
+    out = np.empty(rows.shape[0])
+    for i in range(rows.shape[0]):
+        out[i] = contested_discount_at(mitigation[rows[i]], md, cap)
+    return out
+
+
+@jit
+def _suspends(rows: Any, suitability: Any, draws: Any, sd: float, threshold: float) -> Any:
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        out[i] = suspends_at(suitability[r], draws[_COL_SUSPENSION, r], sd, threshold)
+    return out
+
+
+@jit
+def _procedure_for(rows: Any, district: Any, dpw: int, signed: Any, rec: Any, draws: Any, uptake: Any) -> Any:
+    out = np.empty(rows.shape[0], dtype=np.int8)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if not signed[r]:
+            out[i] = _ORDINARY
+        elif rec[r] <= _FAST_TRACK_MAX and uniform32(draws[_COL_FAST, r]) < uptake[district[r] // dpw]:
+            out[i] = _FAST_TRACK
+        else:
+            out[i] = _SUMMARY
+    return out
+
+
+@jit
+def _finds_involuntary(
+    rows: Any,
+    district: Any,
+    dpw: int,
+    procedure: Any,
+    triaged: Any,
+    recorded: Any,
+    involuntary: Any,
+    trials: Any,
+    draws: Any,
+    time_factor: Any,
+    depth2: float,
+    review_w: Any,
+    fast: float,
+    summary: float,
+    visibility: float,
+    false_rate: float,
+) -> Any:
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        pf = 1.0
+        if not triaged[r]:  # triage: a substantive review
+            if procedure[r] == _FAST_TRACK:
+                pf = fast
+            elif procedure[r] == _SUMMARY:
+                pf = summary
+        seen = 1.0 + visibility * (1.0 if recorded[r] else 0.0)
+        q = depth2 * review_w[district[r] // dpw] * pf * np.float64(time_factor[i]) * seen
+        q = min(max(q, 0.0), 1.0)
+        if trials[r] > _TRIALS_REVIEWED:  # streams.check_occurrence: a case may not reuse a word
+            raise RuntimeError("judge.finds_involuntary: a case made this decision too often")
+        u = uniform32(draws[_COL_INVOLUNTARY + trials[r] - 1, r])
+        out[i] = u < q if involuntary[r] else u < false_rate
+    return out
+
+
+@jit
+def _finds_no_crime(
+    rows: Any,
+    district: Any,
+    dpw: int,
+    innocent: Any,
+    evidence: Any,
+    draws: Any,
+    detection2: float,
+    review_w: Any,
+) -> Any:
+    """float32 where numpy's was (the evidence column), as a single world computes it."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if not innocent[r]:
+            out[i] = False
+            continue
+        x = np.float32(detection2) * (np.float32(1.0) - evidence[r]) * np.float32(2.0)
+        q32 = x * np.float32(review_w[district[r] // dpw])
+        q = min(max(float(q32), 0.0), 1.0)
+        out[i] = uniform32(draws[_COL_NO_CRIME, r]) < q
+    return out
 
 
 class Judge(PoolAgent):
@@ -56,83 +267,102 @@ class Judge(PoolAgent):
         """The sentence the facts as tried call for at the average norm: the file's figure times what only the
         trial shows (case-specific; the prosecutor sees it only by consulting the court)."""
         d = model.docket
-        return d.base[rows] * np.exp(d.view_noise[rows])
+        return _case_months(rows, d.base, d.view_noise)
 
     @classmethod
     def view(cls, model: LeniencyModel, rows: np.ndarray, discount: np.ndarray) -> np.ndarray:
         """The sentence this judge thinks right: the facts as tried, personal norm, the lawful discount."""
         d = model.docket
-        return cls.case_months(model, rows) * model.judges.norm[d.judge[rows]] * (1.0 - discount)
+        return _view(rows, d.base, d.view_noise, d.judge, model.judges.norm, discount)
 
     @classmethod
     def contested_discount(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """The discount a contested trial gives: mitigation only, within the combined cap."""
-        d, p = model.docket, model.params
-        return law.capped_discount(
-            p.prosecutor.mitigation_discount * d.mitigation[rows], p.law.combined_discount_cap
+        p = model.params
+        return _contested_discount(
+            rows, model.docket.mitigation, p.prosecutor.mitigation_discount, p.law.combined_discount_cap
         )
 
     @classmethod
     def contested_sentence(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """What this court would give these defendants after a contested trial today: the benchmark a
         knowing plea is judged against, and the sentence a contested trial gives."""
-        return cls.view(model, rows, cls.contested_discount(model, rows))
+        return cls._contested(model, rows, True)
 
     @classmethod
     def trial_expectation(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """What the file and the sentencing guideline say a contested trial gives this defendant: the
         charge's sentence at the average norm less the mitigation discount. What a defendant's own estimate
         and a lawyer's advice centre on; neither knows this judge's norm nor what only the trial shows."""
-        return model.docket.base[rows] * (1.0 - cls.contested_discount(model, rows))
+        return cls._contested(model, rows, False)
+
+    @classmethod
+    def _contested(cls, model: LeniencyModel, rows: np.ndarray, seen: bool) -> np.ndarray:
+        d, p = model.docket, model.params
+        md, cap = p.prosecutor.mitigation_discount, p.law.combined_discount_cap
+        return _contested(rows, d.base, d.view_noise, d.judge, model.judges.norm, d.mitigation, md, cap, seen)
+
+    @classmethod
+    def suspension_line(cls, model: LeniencyModel) -> tuple[float, float]:
+        """The court's suspension view error and the line its view must fall below (Art. 72)."""
+        p = model.params
+        sd = p.judge.suspension_view_sd
+        return sd, suspension_line(p.case.suspension_share, sd)
 
     @classmethod
     def suspends(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Criminal Law Art. 72: the court's judgment of the offender's suitability for suspension (before
         the sentence's eligibility is checked)."""
-        d, p = model.docket, model.params_at(rows)
-        sd = p.judge.suspension_view_sd
-        view = d.suitability[rows] + sd * streams.normal(model, "judge.suspension_view", rows)
-        return view < law.suspension_threshold(p.case.suspension_share, sd)
+        d = model.docket
+        return _suspends(rows, d.suitability, d.draws, *cls.suspension_line(model))
 
     @classmethod
     def procedure_for(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Procedure of first instance: fast-track for eligible plea cases the court takes up (Art. 222),
         summary for other plea cases, ordinary for contested ones (assumption: contested cases go
         ordinary)."""
-        d = model.docket
-        plea = d.signed[rows]
-        uptake = (
-            streams.uniform(model, "judge.fast_track", rows) < model.params_at(rows).judge.fast_track_uptake
-        )
-        fast = plea & law.fast_track_eligible(d.rec[rows]) & uptake
-        return np.select(
-            [fast, plea], [law.Procedure.FAST_TRACK, law.Procedure.SUMMARY], law.Procedure.ORDINARY
-        )
+        d, m = model.docket, model
+        uptake = m.per_world("judge.fast_track_uptake")
+        return _procedure_for(rows, d.district, m.districts_per_world, d.signed, d.rec, d.draws, uptake)
 
     @classmethod
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray, time_factor: np.ndarray) -> np.ndarray:
         """Art. 190: review of voluntariness; detection rises with review depth and time, falls with
         workload (each trial of a case its own draw)."""
-        d, p = model.docket, model.params_at(rows)
-        proc_factor = np.select(
-            [d.procedure[rows] == law.Procedure.FAST_TRACK, d.procedure[rows] == law.Procedure.SUMMARY],
-            [p.judge.review_factor_fast, p.judge.review_factor_summary],
-            1.0,
+        d, m, jp = model.docket, model, model.params.judge
+        return _finds_involuntary(
+            rows,
+            d.district,
+            m.districts_per_world,
+            d.procedure,
+            d.triaged,
+            d.recorded,
+            d.involuntary,
+            d.trials,
+            d.draws,
+            time_factor,
+            jp.review_depth * 2,
+            m.per_world("power.judicial_review_depth"),
+            jp.review_factor_fast,
+            jp.review_factor_summary,
+            jp.recording_visibility,
+            jp.false_finding_rate,
         )
-        proc_factor = np.where(d.triaged[rows], 1.0, proc_factor)  # triage: a substantive review
-        # the review can watch the recorded plea hearing
-        seen = 1.0 + p.judge.recording_visibility * d.recorded[rows]
-        q = np.clip(
-            p.judge.review_depth * 2 * p.power.judicial_review_depth * proc_factor * time_factor * seen, 0, 1
-        )
-        u = streams.uniform(model, "judge.finds_involuntary", rows, d.trials[rows] - 1)
-        return np.where(d.involuntary[rows], u < q, u < p.judge.false_finding_rate)
 
     @classmethod
     def finds_no_crime(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Art. 201(1): in a pleaded case of an innocent, the court may still find no crime."""
-        d, p = model.docket, model.params_at(rows)
-        q = np.clip(
-            p.judge.innocence_detection * 2 * (1 - d.evidence[rows]) * 2 * p.power.judicial_review_depth, 0, 1
+        d, m = model.docket, model
+        return _finds_no_crime(
+            rows,
+            d.district,
+            m.districts_per_world,
+            d.innocent,
+            d.evidence,
+            d.draws,
+            m.params.judge.innocence_detection * 2,
+            m.per_world("power.judicial_review_depth"),
         )
-        return d.innocent[rows] & (streams.uniform(model, "judge.finds_no_crime", rows) < q)
+
+
+__all__ = ["Bench", "Judge", "contested_discount_at", "suspension_line", "suspends_at", "view_factor"]
