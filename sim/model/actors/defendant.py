@@ -292,7 +292,9 @@ def _f32(x: float) -> float:
 
 def _occurrence(slot: str, occasion: int) -> int:
     """The word of a decision a case makes for the ``occasion``-th time (``streams.check_occurrence``)."""
-    streams.check_occurrence(slot, np.array([occasion]))
+    uses = streams.SLOT[slot].uses
+    if not 0 <= occasion < uses:  # as streams.check_occurrence, without an array for one number
+        raise RuntimeError(f"{slot}: a case made this decision more than {uses} times")
     return int(occasion)
 
 
