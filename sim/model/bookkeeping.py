@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.counts import Counts, add_sums
+from sim.model.counts import Counts, add_sums, one_world_dpw, world_at
 from sim.model.events import (
     AppealWindowClosed,
     Arrived,
@@ -55,7 +55,7 @@ _F32, _F64 = np.float32(0.0), np.float64(0.0)  # zeros of the summed values' dty
 
 # --- kernels: one per event; each returns how many rows it counted ------------------------------------------
 # Arguments: docket columns (whole), the event's rows and per-row arrays, the counted arrival days [lo, hi),
-# districts per world, then the counters (each with one row per world).
+# districts per world (0 with one world: ``world_at``), then the counters (each with one row per world).
 
 
 @jit
@@ -65,7 +65,7 @@ def _count(arrival: Any, district: Any, rows: Any, lo: int, hi: int, dpw: int, o
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi:
-            out[district[r] // dpw] += 1
+            out[world_at(district, r, dpw)] += 1
             k += 1
     return k
 
@@ -79,7 +79,7 @@ def _count_rows(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi and flag[i]:
-            out[district[r] // dpw] += 1
+            out[world_at(district, r, dpw)] += 1
             k += 1
     return k
 
@@ -93,7 +93,7 @@ def _count_where(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi and column[r]:
-            out[district[r] // dpw] += 1
+            out[world_at(district, r, dpw)] += 1
             k += 1
     return k
 
@@ -102,7 +102,7 @@ def _count_where(
 def _arrived(district: Any, detained: Any, rows: Any, dpw: int, arrived: Any, detained_at: Any) -> None:
     for i in range(rows.shape[0]):
         r = rows[i]
-        w = district[r] // dpw
+        w = world_at(district, r, dpw)
         arrived[w] += 1
         if detained[r]:
             detained_at[w] += 1
@@ -132,7 +132,7 @@ def _hours(
     for i in range(n):
         r = rows[i]
         if lo <= arrival[r] < hi:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             h = hours[i]
             values[k] = h
             world[k] = w
@@ -166,7 +166,7 @@ def _relief(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             cr = reasons[i]
             if initiation[i]:
                 initiations[w, rtype, class_code[cr]] += 1
@@ -202,7 +202,7 @@ def _plea_hearing(
     for i in range(n):
         r = rows[i]
         if lo <= arrival[r] < hi:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             signed[w] += 1
             determinates[w] += determinate[r]
             involuntaries[w] += involuntary[r]
@@ -237,7 +237,7 @@ def _review_concluded(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             concluded[w] += 1
             pleas[w] += signed[r]
             innocents[w] += innocent[r]
@@ -265,7 +265,7 @@ def _charged(
     for i in range(rows.shape[0]):
         r = rows[i]
         if procedure[r] == _FAST_TRACK and lo <= arrival[r] < hi:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             fast[w] += 1
             days[w] += day - stage_start[r]
             k += 1
@@ -295,7 +295,7 @@ def _plea_judged(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi and not remanded[r]:  # a retrial after remand is not a new leniency case
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             judged[w] += 1
             adoptions[w] += adopted[i] or adjusted[i]
             as_signed[w] += adopted[i]
@@ -322,7 +322,7 @@ def _judged(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi and not remanded[r]:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             convictions[w] += 1
             short[w] += sentence[r] <= _SHORT
             k += 1
@@ -351,7 +351,7 @@ def _appeal_window_closed(
     for i in range(rows.shape[0]):
         r = rows[i]
         if leniency_judged[r] and lo <= arrival[r] < hi and not remanded[r]:  # each case's first judgment
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             appeals[w] += appealed[i]
             technicals[w] += technical[i]
             protests[w] += protested[i]
@@ -380,7 +380,7 @@ def _released(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             detention[w] += days[i]
             fr = first_relief_day[r]
             if fr >= 0:  # detention served after the first relief initiation is a cost of relief
@@ -407,7 +407,7 @@ def _closed(
     for i in range(rows.shape[0]):
         r = rows[i]
         if lo <= arrival[r] < hi:
-            w = district[r] // dpw
+            w = world_at(district, r, dpw)
             closed[w] += 1
             if state_counted:
                 by_state[w] += 1
@@ -424,6 +424,7 @@ class Bookkeeping:
         self.window = window  # arrival days [first, end) that count; None: from the warm-up's end on
         self.counts = Counts(model.worlds)  # the summary's counters, per world
         self.ledger = ReliefLedger()
+        self.dpw = one_world_dpw(model)  # the kernels' districts per world (``world_at``)
 
     @property
     def tally(self) -> Tally:
@@ -446,7 +447,7 @@ class Bookkeeping:
     def _span(self) -> tuple[int, int, int]:
         """The counted arrival days [lo, hi) and the districts per world, as every kernel takes them."""
         lo, hi = self.window if self.window is not None else (self.model.count_from, _OPEN_END)
-        return lo, hi, self.model.districts_per_world
+        return lo, hi, self.dpw
 
     def _counted_some(self, k: int) -> None:
         if k:
@@ -460,7 +461,7 @@ class Bookkeeping:
                 d.district,
                 d.detained,
                 event.rows,
-                self.model.districts_per_world,
+                self.dpw,
                 a[Count.ARRIVED],
                 a[Count.DETAINED_AT_ARRIVAL],
             )

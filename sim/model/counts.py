@@ -14,14 +14,30 @@ pairwise sum of the rows (``ndarray.sum``), in a batch each world's rows in orde
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.model.kernel import jit
 from sim.model.ledger import Count, Tally, zeros
 
+if TYPE_CHECKING:
+    from sim.model.model import LeniencyModel
+
 _BLOCK = 128  # numpy's pairwise block (PW_BLOCKSIZE)
+
+
+def one_world_dpw(model: LeniencyModel) -> int:
+    """The districts per world a counting kernel takes: 0 for an unbatched model (``world_at``)."""
+    return model.districts_per_world if model.worlds > 1 else 0
+
+
+@jit
+def world_at(district: Any, r: int, dpw: int) -> int:
+    """Docket row ``r``'s world: its district's block of ``dpw`` districts. ``dpw`` 0 stands for one world,
+    whose rows are all in world 0: the district is not read (a scattered read, a cache miss per row at
+    national scale, saved)."""
+    return 0 if dpw == 0 else district[r] // dpw
 
 
 @jit

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import procedure as law
-from sim.model.counts import add_sums
+from sim.model.counts import add_sums, one_world_dpw, world_at
 from sim.model.events import Arrived, Closed, Hours, PleaHearing, Released, Relief
 from sim.model.kernel import jit
 from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL
@@ -72,7 +72,7 @@ _RATES = slice(1 + 2 * len(ACTORS), len(FLOAT_KEYS))
 def _tally(district: Any, rows: Any, dpw: int, out: Any, step: int) -> None:
     """Add ``step`` per row to ``out`` (one value per world) at the row's world."""
     for i in range(rows.shape[0]):
-        out[district[rows[i]] // dpw] += step
+        out[world_at(district, rows[i], dpw)] += step
 
 
 @jit
@@ -80,14 +80,14 @@ def _shift_states(district: Any, state: Any, rows: Any, dpw: int, live: Any, ste
     """Add ``step`` per row to the count of its world and state."""
     for i in range(rows.shape[0]):
         r = rows[i]
-        live[district[r] // dpw, state[r]] += step
+        live[world_at(district, r, dpw), state[r]] += step
 
 
 @jit
 def _arrived(district: Any, detained: Any, rows: Any, dpw: int, arrivals: Any, live: Any) -> None:
     for i in range(rows.shape[0]):
         r = rows[i]
-        w = district[r] // dpw
+        w = world_at(district, r, dpw)
         arrivals[w] += 1
         live[w, _IN_INVESTIGATION] += 1
         if detained[r]:
@@ -99,7 +99,7 @@ def _hours(district: Any, rows: Any, hours: Any, dpw: int, worlds: int, out: Any
     n = rows.shape[0]
     world = np.empty(n, dtype=np.int64)
     for i in range(n):
-        world[i] = district[rows[i]] // dpw
+        world[i] = world_at(district, rows[i], dpw)
     add_sums(out, worlds, world, hours, n, 0.0)
 
 
@@ -107,7 +107,9 @@ def _hours(district: Any, rows: Any, hours: Any, dpw: int, worlds: int, out: Any
 def _relief(district: Any, rows: Any, reasons: Any, essential: Any, dpw: int, out: Any) -> None:
     """``out``: the day's relief events of the type, (worlds, 2) by essentiality."""
     for i in range(rows.shape[0]):
-        out[district[rows[i]] // dpw, ESSENTIAL_COL if essential[reasons[i]] else NONESSENTIAL_COL] += 1
+        out[
+            world_at(district, rows[i], dpw), ESSENTIAL_COL if essential[reasons[i]] else NONESSENTIAL_COL
+        ] += 1
 
 
 @jit
@@ -148,6 +150,7 @@ class DailySeries:
     def __init__(self, model: LeniencyModel) -> None:
         self.model = model
         self.worlds = k = model.worlds
+        self.dpw = one_world_dpw(model)  # the kernels' districts per world (``world_at``)
         # cases in each state (open states meaningful), then cases detained now; warm-up included
         self.live = np.zeros((k, _STATES + 1), dtype=np.int64)
         self.closed = np.zeros((k, _STATES), dtype=np.int64)  # cases closed so far, by closing state
@@ -164,37 +167,37 @@ class DailySeries:
     def leave(self, rows: np.ndarray) -> None:
         """The rows due today leave their state (``enter`` counts them in their new one)."""
         d = self.model.docket
-        _shift_states(d.district, d.state, rows, self.model.districts_per_world, self.live, -1)
+        _shift_states(d.district, d.state, rows, self.dpw, self.live, -1)
 
     def enter(self, rows: np.ndarray) -> None:
         d = self.model.docket
-        _shift_states(d.district, d.state, rows, self.model.districts_per_world, self.live, 1)
+        _shift_states(d.district, d.state, rows, self.dpw, self.live, 1)
 
     # --- events ---------------------------------------------------------------------------------------------
     def on_arrived(self, event: Arrived) -> None:
         d = self.model.docket
-        _arrived(d.district, d.detained, event.rows, self.model.districts_per_world, self.arrivals, self.live)
+        _arrived(d.district, d.detained, event.rows, self.dpw, self.arrivals, self.live)
 
     def on_hours(self, event: Hours) -> None:
         out = self.hours[:, ACTORS.index(event.actor)]
-        dpw = self.model.districts_per_world
+        dpw = self.dpw
         _hours(self.model.docket.district, event.rows, event.hours, dpw, self.worlds, out)
 
     def on_relief(self, event: Relief) -> None:
         out = self.relief[:, event.rtype]
-        d, dpw = self.model.docket, self.model.districts_per_world
+        d, dpw = self.model.docket, self.dpw
         _relief(d.district, event.rows, event.reasons, ESSENTIAL, dpw, out)
 
     def on_plea_hearing(self, event: PleaHearing) -> None:
-        dpw = self.model.districts_per_world
+        dpw = self.dpw
         _tally(self.model.docket.district, event.signed, dpw, self.signed, 1)
 
     def on_released(self, event: Released) -> None:
-        dpw = self.model.districts_per_world
+        dpw = self.dpw
         _tally(self.model.docket.district, event.rows, dpw, self.live[:, _DETAINED], -1)
 
     def on_closed(self, event: Closed) -> None:
-        dpw = self.model.districts_per_world
+        dpw = self.dpw
         _tally(self.model.docket.district, event.rows, dpw, self.closed[:, event.state], 1)
 
     # --- the day's record -----------------------------------------------------------------------------------
