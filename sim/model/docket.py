@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.model.kernel import jit
 from sim.model.streams import BLOCK_WIDTH
 
 # column name -> dtype. Months are sentence lengths; days are model days.
@@ -121,6 +122,13 @@ SOLO = ("next_day",)
 BLOCKS: dict[str, tuple[Any, int]] = {"draws": (np.uint32, BLOCK_WIDTH)}
 
 
+@jit
+def _zero_rows(table: Any, rows: Any) -> None:
+    """Zero the rows ``rows`` of a column or of the records' bytes (``_bytes``)."""
+    for i in range(rows.shape[0]):
+        table[rows[i]] = 0
+
+
 def _bytes(records: np.ndarray) -> np.ndarray:
     """Records as rows of raw bytes: copying whole records this way is a memcpy, where numpy copies a
     structured array field by field (15x slower for a national docket)."""
@@ -149,6 +157,7 @@ class Docket:
         fields.sort(key=lambda f: -f[1].itemsize)  # widest first: every field naturally aligned
         self._record = np.dtype(fields, align=True)
         self._rows = np.zeros(0, dtype=self._record)
+        self._raw = _bytes(self._rows)  # the records as rows of bytes (what ``wipe`` zeroes)
         self._solo = {n: np.zeros(0, dtype=COLUMNS[n]) for n in SOLO}
         self._blocks = {n: np.zeros((w, 0), dtype=t) for n, (t, w) in BLOCKS.items()}
         self._free = np.zeros(0, dtype=np.int64)  # stack of free rows; the top is _free[_nfree - 1]
@@ -161,7 +170,7 @@ class Docket:
         old = self.capacity
         rows = np.zeros(capacity, dtype=self._record)
         _bytes(rows)[:old] = _bytes(self._rows)
-        self._rows = rows
+        self._rows, self._raw = rows, _bytes(rows)
         for name in self._record.names or ():
             setattr(self, name, rows[name])
         for name, arr in self._solo.items():
@@ -221,11 +230,11 @@ class Docket:
         cache)."""
         if not self._dirty:
             return
-        rows = np.concatenate(self._dirty) if len(self._dirty) > 1 else self._dirty[0]
-        self._dirty = []
-        _bytes(self._rows)[rows] = 0
-        for arr in self._solo.values():
-            arr[rows] = 0
+        dirty, self._dirty = self._dirty, []
+        for rows in dirty:
+            _zero_rows(self._raw, rows)
+            for arr in self._solo.values():
+                _zero_rows(arr, rows)
 
     def wasteful(self) -> bool:
         """More than half the docket is free rows beyond a small floor: worth giving back with ``compact``
@@ -245,7 +254,7 @@ class Docket:
             return used
         rows = np.zeros(keep, dtype=self._record)
         _bytes(rows)[:k] = _bytes(self._rows)[used]
-        self._rows = rows
+        self._rows, self._raw = rows, _bytes(rows)
         for name in self._record.names or ():
             setattr(self, name, rows[name])
         for name, arr in self._solo.items():
