@@ -15,7 +15,7 @@ from sim.model.scenario import load_scenario
 from sim.model.streams import CASE_COLUMN, SLOT, SLOTS, Kind, Streams
 
 MODEL = Path(__file__).resolve().parents[1] / "sim" / "model"
-DRAW_HELPERS = {"uniform", "normal", "exponential", "integers", "beta", "chosen"}
+DRAW_HELPERS = {"uniform", "normal", "exponential", "integers", "beta", "chosen", "words"}
 SLOT_COLUMNS = {"CASE_COLUMN", "FACT_COLUMN"}
 
 # what a case has decided before its appeal (cases.parquet)

@@ -311,14 +311,19 @@ class ActorDraws:
     def uniform(self, slot: str, actors: np.ndarray | None = None) -> np.ndarray:
         """Each actor's uniform for ``slot`` (global actor order), or only those of ``actors`` (a mask or
         indices over the slot's first axis): a draw's value never depends on which actors are asked."""
-        if SLOT[slot].stream != self._stream:
-            raise KeyError(f"{slot} is not a {self._stream} slot")
-        at, shape = self._layout[slot]
-        words = self._raw[:, at : at + math.prod(shape)].reshape((-1, *shape[1:]))
+        words = self.words(slot)
         return _open52(words if actors is None else words[actors])
 
     def normal(self, slot: str, actors: np.ndarray | None = None) -> np.ndarray:
         return ndtri(self.uniform(slot, actors))
+
+    def words(self, slot: str) -> np.ndarray:
+        """The raw 64-bit words of ``slot``, one row per actor (global actor order), as ``uniform`` opens
+        them: a compiled kernel opens them itself (``sim.model.actors.judge.uniform52``)."""
+        if SLOT[slot].stream != self._stream:
+            raise KeyError(f"{slot} is not a {self._stream} slot")
+        at, shape = self._layout[slot]
+        return self._raw[:, at : at + math.prod(shape)].reshape((-1, *shape[1:]))
 
 
 # --- a case's behavioural draws, read from its docket row

@@ -54,17 +54,15 @@ class Bench(ActorPool):
         today."""
         jp = scenario.judge
         a = np.exp(-1.0 / jp.norm_persistence_days)
-        leaves = draws.uniform("judge.leaves")
-        new = np.flatnonzero(leaves < jp.turnover_per_year / 365.0)
-        fresh = draws.normal("judge.newcomer_norm", new) if len(new) else leaves[:0]
-        x = _drift(
+        x, new = _drift(
             self.log_norm,
             float(a),
             float(np.sqrt(1 - a * a) * jp.norm_sd),
-            draws.normal("judge.drift"),
-            new,
+            draws.words("judge.drift"),
+            draws.words("judge.leaves"),
+            jp.turnover_per_year / 365.0,
             jp.norm_sd,
-            fresh,
+            draws.words("judge.newcomer_norm"),
         )
         # exp and log of the whole bench stay numpy's: a norm is state that lives for years
         self.norm = np.exp(x)
@@ -72,15 +70,44 @@ class Bench(ActorPool):
         return new
 
 
+# --- an actor's draw of the day (``ActorDraws.words``), opened inside a kernel
+
+
 @jit
-def _drift(x: Any, a: float, c: float, z: Any, new: Any, sd: float, fresh: Any) -> Any:
-    """The log norms after a day's drift; newcomers draw theirs afresh."""
+def uniform52(word: Any) -> float:
+    """An actor's 64-bit word as a uniform on (0, 1): its top 52 bits, centred in their cell (as
+    ``ActorDraws.uniform``)."""
+    return (float(word >> np.uint64(12)) + 0.5) * 2.0**-52
+
+
+@jit
+def normal52(word: Any) -> float:
+    """An actor's 64-bit word as a standard normal (as ``ActorDraws.normal``): ``normal32`` of the value
+    that ``normal32`` opens to the same uniform, exactly (its top 52 bits and a half, scaled by 2**-20,
+    less the half ``normal32`` adds back: every step exact in float64)."""
+    return normal32((float(word >> np.uint64(12)) + 0.5) * 2.0**-20 - 0.5)
+
+
+@jit
+def _drift(
+    x: Any, a: float, c: float, drift: Any, leaves: Any, line: float, sd: float, newcomer: Any
+) -> tuple[Any, Any]:
+    """The log norms after a day's drift, newcomers' drawn afresh; and who is new."""
     out = np.empty_like(x)
+    n_new = 0
     for j in range(x.shape[0]):
-        out[j] = a * x[j] + c * z[j]
-    for k in range(new.shape[0]):
-        out[new[k]] = sd * fresh[k]
-    return out
+        if uniform52(leaves[j]) < line:
+            out[j] = sd * normal52(newcomer[j])
+            n_new += 1
+        else:
+            out[j] = a * x[j] + c * normal52(drift[j])
+    new = np.empty(n_new, dtype=np.int64)
+    k = 0
+    for j in range(x.shape[0]):
+        if uniform52(leaves[j]) < line:
+            new[k] = j
+            k += 1
+    return out, new
 
 
 @lru_cache(maxsize=64)
@@ -365,4 +392,13 @@ class Judge(PoolAgent):
         )
 
 
-__all__ = ["Bench", "Judge", "contested_discount_at", "suspension_line", "suspends_at", "view_factor"]
+__all__ = [
+    "normal52",
+    "uniform52",
+    "Bench",
+    "Judge",
+    "contested_discount_at",
+    "suspension_line",
+    "suspends_at",
+    "view_factor",
+]

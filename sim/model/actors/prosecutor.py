@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.actors.judge import Judge, suspends_at, suspension_line, view_factor
+from sim.model.actors.judge import Judge, normal52, suspends_at, suspension_line, uniform52, view_factor
 from sim.model.actors.pool import ActorPool, PoolAgent
 from sim.model.kernel import jit, normal32, uniform32
 from sim.model.streams import CASE_COLUMN
@@ -60,11 +60,26 @@ class ProsecutorOffice(ActorPool):
 
     def turnover(self, per_year: float, draws: ActorDraws) -> None:
         """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""
-        new = draws.uniform("prosecutor.leaves") < per_year / 365.0
-        if new.any():
-            sd = self.belief_sd[new][:, None]
-            self.norm_belief[new] = sd * draws.normal("prosecutor.newcomer_belief", new)
-            self.rate[new] = self.target
+        _turnover(
+            draws.words("prosecutor.leaves"),
+            per_year / 365.0,
+            draws.words("prosecutor.newcomer_belief"),
+            self.belief_sd,
+            self.norm_belief,
+            self.rate,
+            self.target,
+        )
+
+
+@jit
+def _turnover(
+    leaves: Any, line: float, newcomer: Any, belief_sd: Any, belief: Any, rate: Any, target: float
+) -> None:
+    for i in range(leaves.shape[0]):
+        if uniform52(leaves[i]) < line:
+            for j in range(belief.shape[1]):
+                belief[i, j] = belief_sd[i] * normal52(newcomer[i, j])
+            rate[i] = target
 
 
 # A procuratorate's motive to protest, on file (docket ``protest_motive``).
