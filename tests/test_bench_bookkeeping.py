@@ -9,8 +9,10 @@ import pandas as pd
 import pytest
 
 from sim.model import LeniencyModel
+from sim.model.counts import pairwise_sum
 from sim.model.daily import INT_KEYS
 from sim.model.docket import Docket
+from sim.model.model import group_by
 from sim.model.procedure import CaseState
 from sim.model.scenario import load_scenario
 
@@ -115,3 +117,24 @@ def test_mesas_collector_records_the_same_series_as_the_model() -> None:
         model.step()
     collected = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     pd.testing.assert_frame_equal(collected, model.daily.frames()[0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_sums_are_numpys_sums_to_the_bit(dtype: type) -> None:
+    """An unbatched model's float counters add numpy's pairwise sum of the rows: the kernels' copy of it
+    must agree with ``ndarray.sum`` to the bit, at every length (blocks of 8 and 128, halves, strays)."""
+    rng = np.random.default_rng(5)
+    for n in [*range(300), 1000, 4099, 33333]:
+        x = (rng.random(n) * rng.choice([1e-3, 1.0, 1e3], n)).astype(dtype)
+        assert pairwise_sum(x, 0, n, dtype(0)) == x.sum(), n
+
+
+def test_due_rows_are_grouped_as_a_stable_sort() -> None:
+    rng = np.random.default_rng(6)
+    for n in (0, 1, 7, 500):
+        key = rng.integers(0, 7, 2000).astype(np.int8)
+        rows = np.sort(rng.choice(2000, n, replace=False))
+        grouped, ends = group_by(key, rows, 7)
+        order = np.argsort(key[rows], kind="stable")
+        assert np.array_equal(grouped, rows[order])
+        assert np.array_equal(ends, np.cumsum(np.bincount(key[rows], minlength=7)))
