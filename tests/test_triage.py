@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from conftest import small
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model import LeniencyModel, simulate
@@ -17,6 +17,7 @@ from sim.model.events import PleaHearing
 ALL_ON = {"triage.review_share": 1.0, "triage.lawyer_risk_weight": 1.0, "triage.written_lane_share": 1.0}
 
 
+@settings(deadline=None)  # the first example compiles by_risk's kernel
 @given(
     flags=st.lists(st.booleans(), min_size=1, max_size=60),
     weight=st.floats(0.0, 1.0),

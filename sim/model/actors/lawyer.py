@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model import streams
 from sim.model.actors import triage
 from sim.model.actors.judge import Judge
 from sim.model.actors.pool import PoolAgent
 from sim.model.actors.prosecutor import Prosecutor
+from sim.model.kernel import jit, uniform32
+from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
+
+_CHANGES = CASE_COLUMN["lawyer.changes"]
 
 
 class DutyLawyer(PoolAgent):
@@ -23,55 +27,138 @@ class DutyLawyer(PoolAgent):
     pool_name = "lawyers"
 
     @classmethod
-    def substantiveness(cls, model: LeniencyModel, rows: np.ndarray, minutes: np.ndarray) -> np.ndarray:
-        """0-1 for the cases ``rows``: enough minutes, file access and private meetings make help substantive
-        (assumption on the form)."""
-        lp = model.params_at(rows).lawyer
-        time_part = np.sqrt(np.minimum(minutes / lp.substantive_minutes, 1.0))
-        return time_part * (0.5 + 0.25 * lp.file_access + 0.25 * lp.private_meeting)
-
-    @classmethod
     def advise(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Consult before the plea; returns the lawyer wait in days. Moves beliefs toward truth or framing."""
         d, p = model.docket, model.params
         lp = p.lawyer
-        wait = np.zeros(len(rows), dtype=np.int32)
-        duty = ~d.retained[rows]
-        drows = rows[duty]
-        pw = model.params_at(drows)  # each case's world's values where they differ between worlds
-        rush = 1.0 - pw.prosecutor.rush_share * pw.power.target_pressure * Prosecutor.shortfall(
-            model, d.prosecutor[drows]
-        )
-        planned = pw.lawyer.consultation_minutes * (0.5 + pw.power.defence_capacity) * rush
+        n = len(rows)
+        drows, pros, lawyers = np.empty_like(rows), np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
+        k = _duty(d.retained, d.prosecutor, d.lawyer, rows, drows, pros, lawyers)
+        drows, pros, lawyers = drows[:k], pros[:k], lawyers[:k]
+        share = np.ones(0)
         if p.triage.lawyer_risk_weight > 0.0:  # the office's time goes to at-risk cases first
             worlds = model.world_of(drows) if model.worlds > 1 else None  # each world's office its own
-            planned = planned * triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows], worlds)
-        w, hours, tf = model.lawyers.book(d.lawyer[drows], (planned + lp.signing_minutes) / 60.0)
+            share = triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows], worlds)
+        planned, std = np.empty(k), np.empty(k)
+        _planned(
+            d.district, drows, model.districts_per_world, Prosecutor.shortfall(model, pros), share,
+            p.prosecutor.rush_share, model.per_world("power.target_pressure"),
+            model.per_world("lawyer.consultation_minutes"), model.per_world("power.defence_capacity"),
+            lp.signing_minutes, planned, std,
+        )  # fmt: skip
+        w, hours, tf = model.lawyers.book(lawyers, std)
         model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)
-        wait[duty] = w
-        d.lawyer_minutes[drows] = planned * tf
-        d.substantive[drows] = cls.substantiveness(model, drows, d.lawyer_minutes[drows])
-        d.substantive[rows[~duty]] = lp.retained_substantiveness
-        d.lawyer_minutes[rows[~duty]] = lp.substantive_minutes
-        s = d.substantive[rows].astype(np.float64)
-        # formalised advice echoes the prosecutor's framing
-        pl = model.params_at(rows).lawyer
-        m = pl.misleading_strength * (1.0 - s)
-        log_b = (1 - m) * np.log(d.belief_T[rows]) + m * np.log(d.framed_T[rows])
-        # substantive advice corrects beliefs toward what a contested trial would bring on the file
-        c = pl.belief_correction * s
-        d.belief_T[rows] = np.exp((1 - c) * log_b + c * np.log(Judge.trial_expectation(model, rows)))
-        d.belief_p[rows] = (1 - c) * d.belief_p[rows] + c * d.p_conv[rows]
-        d.lawyer_present[rows] = True  # Art. 174: the consultation ends with the lawyer present at signing
+        wait = np.zeros(n, dtype=np.int32)
+        _advised(
+            d.retained, d.lawyer_minutes, d.substantive, d.belief_T, d.framed_T, d.belief_p, d.p_conv,
+            d.lawyer_present, d.district, rows, model.districts_per_world, planned, tf, w,
+            Judge.trial_expectation(model, rows), lp.substantive_minutes,
+            model.per_world("lawyer.file_access"), model.per_world("lawyer.private_meeting"),
+            lp.retained_substantiveness,
+            model.per_world("lawyer.misleading_strength"), lp.belief_correction, wait,
+        )  # fmt: skip
         return wait
 
     @classmethod
     def continue_to_trial(cls, model: LeniencyModel, rows: np.ndarray, relief: bool = False) -> None:
         """Continuity: the same lawyer stays, or a new duty lawyer with little time takes over."""
-        d, p = model.docket, model.params
-        u = streams.uniform(model, "lawyer.changes", rows, d.trials[rows] - 1)
-        changes = ~d.retained[rows] & (u >= model.params_at(rows).lawyer.continuity)
-        d.substantive[rows[changes]] *= 0.5
-        duty = rows[~d.retained[rows]]
-        _, hours, _ = model.lawyers.book(d.lawyer[duty], p.lawyer.trial_hours)
-        model.add_hours("lawyer", law.Stage.TRIAL, duty, hours, relief=relief)
+        d = model.docket
+        duty, lawyers = np.empty_like(rows), np.empty(len(rows), dtype=np.int32)
+        k = _continuity(
+            d.retained, d.substantive, d.lawyer, d.trials, d.district, d.draws, rows,
+            model.districts_per_world, model.per_world("lawyer.continuity"), duty, lawyers,
+        )  # fmt: skip
+        _, hours, _ = model.lawyers.book(lawyers[:k], model.params.lawyer.trial_hours)
+        model.add_hours("lawyer", law.Stage.TRIAL, duty[:k], hours, relief=relief)
+
+
+@jit
+def _continuity(
+    retained: np.ndarray, substantive: np.ndarray, lawyer: np.ndarray, trials: np.ndarray,
+    district: np.ndarray, draws: np.ndarray, rows: np.ndarray, dpw: int, continuity: np.ndarray,
+    duty: np.ndarray, lawyers: np.ndarray,
+) -> int:  # fmt: skip
+    """A duty lawyer stays with the case to trial with the world's ``continuity``, else a successor gives
+    half the substance. The duty-lawyer cases and their lawyers go to the front of ``duty`` and ``lawyers``;
+    returns their number."""
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if retained[r]:
+            continue
+        if uniform32(draws[_CHANGES + int(trials[r]) - 1, r]) >= continuity[district[r] // dpw]:
+            substantive[r] *= np.float32(0.5)
+        duty[k] = r
+        lawyers[k] = lawyer[r]
+        k += 1
+    return k
+
+
+@jit
+def _duty(
+    retained: np.ndarray, prosecutor: np.ndarray, lawyer: np.ndarray, rows: np.ndarray, drows: np.ndarray,
+    pros: np.ndarray, lawyers: np.ndarray,
+) -> int:  # fmt: skip
+    """The cases with a duty lawyer, with their prosecutors and lawyers, to the front of the outputs."""
+    k = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if not retained[r]:
+            drows[k], pros[k], lawyers[k] = r, prosecutor[r], lawyer[r]
+            k += 1
+    return k
+
+
+@jit
+def _planned(
+    district: np.ndarray, drows: np.ndarray, dpw: int, shortfall: np.ndarray, share: np.ndarray,
+    rush_share: float, target_pressure: np.ndarray, consultation_minutes: np.ndarray,
+    defence_capacity: np.ndarray, signing_minutes: float, planned: np.ndarray, std_hours: np.ndarray,
+) -> None:  # fmt: skip
+    """Minutes the duty lawyer plans for each case: the world's consultation time, scaled by the defence's
+    capacity, cut by the rush a prosecutor short of the target brings (and shared by risk, ``share``, when
+    triage moves the office's time); ``std_hours`` adds the signing."""
+    for j in range(drows.shape[0]):
+        w = district[drows[j]] // dpw
+        rush = 1.0 - rush_share * target_pressure[w] * shortfall[j]
+        x = consultation_minutes[w] * (0.5 + defence_capacity[w]) * rush
+        if share.shape[0]:
+            x = x * share[j]
+        planned[j] = x
+        std_hours[j] = (x + signing_minutes) / 60.0
+
+
+@jit
+def _advised(
+    retained: np.ndarray, lawyer_minutes: np.ndarray, substantive: np.ndarray, belief_T: np.ndarray,
+    framed_T: np.ndarray, belief_p: np.ndarray, p_conv: np.ndarray, lawyer_present: np.ndarray,
+    district: np.ndarray, rows: np.ndarray, dpw: int, planned: np.ndarray, tf: np.ndarray, waits: np.ndarray,
+    expectation: np.ndarray, substantive_minutes: float, file_access: np.ndarray, private_meeting: np.ndarray,
+    retained_substantiveness: float, misleading_strength: np.ndarray, belief_correction: float,
+    wait: np.ndarray,
+) -> None:  # fmt: skip
+    """The consultation's effect (duty lawyers' in the order of ``planned``): enough minutes, file access
+    and private meetings make help substantive (assumption on the form, in float32 as the column);
+    formalised advice echoes the prosecutor's framing, substantive advice corrects beliefs toward what a
+    contested trial would bring on the file. Art. 174: it ends with the lawyer present at signing."""
+    j = 0
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w = district[r] // dpw
+        if retained[r]:
+            substantive[r] = retained_substantiveness
+            lawyer_minutes[r] = substantive_minutes
+        else:
+            wait[i] = waits[j]
+            lawyer_minutes[r] = planned[j] * tf[j]
+            j += 1
+            t = min(lawyer_minutes[r] / np.float32(substantive_minutes), np.float32(1.0))
+            form = 0.5 + 0.25 * file_access[w] + 0.25 * private_meeting[w]
+            substantive[r] = np.float32(np.sqrt(t)) * np.float32(form)
+        s = float(substantive[r])
+        m = misleading_strength[w] * (1.0 - s)
+        log_b = (1 - m) * math.log(belief_T[r]) + m * math.log(framed_T[r])
+        c = belief_correction * s
+        belief_T[r] = math.exp((1 - c) * log_b + c * math.log(expectation[i]))
+        belief_p[r] = (1 - c) * float(belief_p[r]) + c * float(p_conv[r])
+        lawyer_present[r] = True

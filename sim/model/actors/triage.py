@@ -5,11 +5,12 @@ whether a plea is in fact involuntary; the policies that use it are in ``TriageP
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.model import streams
+from sim.model.kernel import jit, uniform32
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -18,11 +19,27 @@ if TYPE_CHECKING:
 def risk_flags(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
     """The number of risk flags of each case: detained, low literacy, deep discount, weak evidence."""
     d, t = model.docket, model.params.triage
-    flags = d.detained[rows].astype(np.int8)
-    flags += d.literacy[rows] < t.low_literacy
-    flags += d.discount[rows] >= t.deep_discount
-    flags += d.evidence[rows] < t.weak_evidence
+    flags = np.empty(len(rows), dtype=np.int8)
+    # the thresholds in float32, as numpy compares a float32 column with a Python float
+    _flags(
+        d.detained, d.literacy, d.discount, d.evidence, rows,
+        np.float32(t.low_literacy), np.float32(t.deep_discount), np.float32(t.weak_evidence), flags,
+    )  # fmt: skip
     return flags
+
+
+@jit
+def _flags(
+    detained: np.ndarray, literacy: np.ndarray, discount: np.ndarray, evidence: np.ndarray, rows: np.ndarray,
+    low_literacy: np.float32, deep_discount: np.float32, weak_evidence: np.float32, flags: np.ndarray,
+) -> None:  # fmt: skip
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        n = 1 if detained[r] else 0
+        n += 1 if literacy[r] < low_literacy else 0
+        n += 1 if discount[r] >= deep_discount else 0
+        n += 1 if evidence[r] < weak_evidence else 0
+        flags[i] = n
 
 
 def at_risk(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
@@ -33,14 +50,35 @@ def at_risk(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
 def by_risk(weight: float, risky: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
     """Multipliers that move a share ``weight`` of a fixed amount of time to the at-risk cases of a batch
     (of each group of it: the worlds of a batched model); their mean is 1, so the total time is unchanged."""
-    if weight <= 0.0 or not len(risky):
-        return np.ones(len(risky))
-    if groups is None:
-        share = np.full(len(risky), risky.mean())
-    else:
-        share = (np.bincount(groups, weights=risky) / np.maximum(np.bincount(groups), 1))[groups]
-    safe = np.where(share > 0.0, share, 1.0)
-    return np.where(share > 0.0, (1.0 - weight) + weight * risky / safe, 1.0)
+    out = np.ones(len(risky))
+    if weight > 0.0 and len(risky):
+        if groups is None:
+            groups = np.zeros(len(risky), dtype=np.int64)
+        _by_risk(weight, risky, groups, int(groups.max()) + 1, out)
+    return out
+
+
+@jit
+def _by_risk(weight: float, risky: np.ndarray, groups: np.ndarray, n_groups: int, out: np.ndarray) -> None:
+    """``by_risk``: each group's at-risk share (counted, so exact as numpy's mean and bincount), then the
+    multipliers (1 where a group has no case at risk)."""
+    cases, at = np.zeros(n_groups), np.zeros(n_groups)
+    for i in range(risky.shape[0]):
+        cases[groups[i]] += 1.0
+        if risky[i]:
+            at[groups[i]] += 1.0
+    for i in range(risky.shape[0]):
+        share = at[groups[i]] / max(cases[groups[i]], 1.0)
+        if share > 0.0:
+            out[i] = (1.0 - weight) + weight * (1.0 if risky[i] else 0.0) / share
+
+
+@jit
+def picks(eligible: bool, word: Any, share: float) -> bool:
+    """``chosen`` for one case inside a kernel: ``word`` is the case's draw for the policy's slot."""
+    if not eligible or share <= 0.0:
+        return False
+    return share >= 1.0 or uniform32(word) < share
 
 
 def chosen(
@@ -53,8 +91,19 @@ def chosen(
 ) -> np.ndarray:
     """A share of the eligible cases ``rows`` (each case's own draw for ``slot``; none when the policy is
     off or total)."""
-    if share <= 0.0:
-        return np.zeros(len(eligible), dtype=bool)
-    if share >= 1.0:
-        return eligible.copy()
-    return eligible & (streams.uniform(model, slot, rows, occurrence) < share)
+    out = np.empty(len(rows), dtype=bool)
+    occurrences = np.asarray(occurrence, dtype=np.int64).reshape(-1)
+    _chosen(model.docket.draws, streams.CASE_COLUMN[slot], rows, eligible, share, occurrences, out)
+    return out
+
+
+@jit
+def _chosen(
+    draws: np.ndarray, column: int, rows: np.ndarray, eligible: np.ndarray, share: float,
+    occurrences: np.ndarray, out: np.ndarray,
+) -> None:  # fmt: skip
+    """``chosen``: ``occurrences`` holds one occurrence per row, or one for all."""
+    one = occurrences.shape[0] != rows.shape[0]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        out[i] = picks(eligible[i], draws[column + occurrences[0 if one else i], r], share)
