@@ -13,6 +13,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from sim.model.kernel import jit
 from sim.model.procedure import Stage
 from sim.model.relief import (  # the one definition of relief kinds and classes
     CLASS_CODE,
@@ -153,6 +154,31 @@ if [f.name for f in fields(Tally)] != [c.name.lower() for c in Count]:  # pragma
     raise TypeError("Tally's fields must be the Count members, by name and in order")
 
 
+@jit
+def _fill(
+    ids: Any,
+    reasons: Any,
+    inits: Any,
+    used: int,
+    case_ids: Any,
+    rsn: Any,
+    ini: Any,
+    done: int,
+    k: int,
+    id_limit: int,
+) -> bool:
+    """Copy events ``done .. done + k`` of a batch to a segment from ``used`` on; False (nothing written) when
+    an id exceeds ``id_limit``, what the segment's dtype holds."""
+    for j in range(k):
+        if case_ids[done + j] > id_limit:
+            return False
+    for j in range(k):
+        ids[used + j] = case_ids[done + j]
+        reasons[used + j] = rsn[done + j]
+        inits[used + j] = ini[done + j]
+    return True
+
+
 class ReliefLedger:
     """Every relief event of a leniency case: day, stage, case, type, essential, reason.
 
@@ -172,6 +198,7 @@ class ReliefLedger:
         self._reasons: list[np.ndarray] = []
         self._inits: list[np.ndarray] = []
         self._id_dtype: type = np.int32
+        self._id_limit = int(np.iinfo(np.int32).max)  # the largest id the segments' dtype holds
         self.count = 0
 
     def add(
@@ -188,10 +215,6 @@ class ReliefLedger:
         n = len(case_ids)
         if n == 0:
             return
-        case_ids = np.asarray(case_ids)
-        if self._id_dtype is np.int32 and n and int(case_ids.max()) > np.iinfo(np.int32).max:
-            self._ids = [seg.astype(np.int64) for seg in self._ids]
-            self._id_dtype = np.int64
         self._day.append(int(day))
         self._stage.append(int(stage))
         self._type.append(int(rtype))
@@ -204,9 +227,12 @@ class ReliefLedger:
                 self._reasons.append(np.empty(self._SEGMENT, dtype=np.int8))
                 self._inits.append(np.empty(self._SEGMENT, dtype=np.bool_))
             k = min(n - done, self._SEGMENT - used)
-            self._ids[-1][used : used + k] = case_ids[done : done + k]
-            self._reasons[-1][used : used + k] = reasons[done : done + k]
-            self._inits[-1][used : used + k] = initiation[done : done + k]
+            args = (used, case_ids, reasons, initiation, done, k)
+            if not _fill(self._ids[-1], self._reasons[-1], self._inits[-1], *args, self._id_limit):
+                # an id beyond int32: every segment widens to int64 (once), then the batch is kept
+                self._ids = [seg.astype(np.int64) for seg in self._ids]
+                self._id_dtype, self._id_limit = np.int64, np.iinfo(np.int64).max
+                _fill(self._ids[-1], self._reasons[-1], self._inits[-1], *args, self._id_limit)
             done += k
             self.count += k
 
