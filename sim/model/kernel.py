@@ -13,14 +13,17 @@ Conventions that keep the compiled and the uncompiled run equal, and both close 
 - a parameter that may differ between worlds (``PER_WORLD``) arrives as an array over the worlds
   (``LeniencyModel.per_world``) and is read at the case's world, ``district // districts_per_world``.
 
-Compiled functions are cached on disk (``cache=True``): the first run after an install compiles them once.
+Compiled functions are cached on disk (``cache=True``, in ``cache_dir()``): the first run after an install,
+or after any change to ``sim/model``, compiles them once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, cast
 
 import llvmlite.binding
@@ -29,6 +32,27 @@ from numba import types
 from numba.extending import get_cython_function_address
 
 JIT_DISABLED = os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
+
+
+def cache_dir() -> Path:
+    """Where compiled kernels are kept: one folder per version of the model's source.
+
+    numba checks a cached kernel against its own file only, not against the kernels it calls in other
+    files (``uniform32`` here, a helper of another actor); keying the folder by every source file of
+    ``sim.model`` makes any change to any of them compile afresh. Under ``$NUMBA_CACHE_DIR`` if set, else
+    the user's cache folder."""
+    base = os.environ.get("NUMBA_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "leniency-sim"
+    )
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent
+    for path in sorted(root.rglob("*.py")):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(path.read_bytes())
+    return Path(base) / f"kernels-{digest.hexdigest()[:16]}"
+
+
+numba.config.CACHE_DIR = str(cache_dir())  # type: ignore[attr-defined]  # read when a kernel is declared
 
 
 def jit[F: Callable[..., Any]](fn: F) -> F:
