@@ -2,20 +2,24 @@
 
 The office (an ActorPool) owns the state: each prosecutor's beliefs about the norms of the district's judges
 (log scale) and the running application rate the target is measured on. Each decision over cases is a
-compiled kernel (``sim.model.kernel``)."""
+compiled kernel (``sim.model.actors.prosecutor_kernels``); the methods here gather its arguments."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.actors.judge import Judge, normal52, suspends_at, suspension_line, uniform52, view_factor
+from sim.model.actors import prosecutor_kernels as kernels
+from sim.model.actors.judge import Judge, suspension_line
 from sim.model.actors.pool import ActorPool, PoolAgent
-from sim.model.kernel import jit, normal32, uniform32
-from sim.model.streams import CASE_COLUMN
+from sim.model.actors.prosecutor_kernels import (
+    MOTIVE_NONE,
+    MOTIVE_NOT_ADOPTED,
+    MOTIVE_OFF_LAWFUL,
+    MOTIVE_PUNITIVE,
+)
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -60,7 +64,7 @@ class ProsecutorOffice(ActorPool):
 
     def turnover(self, per_year: float, draws: ActorDraws) -> None:
         """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""
-        _turnover(
+        kernels.turnover_kernel(
             draws.words("prosecutor.leaves"),
             per_year / 365.0,
             draws.words("prosecutor.newcomer_belief"),
@@ -69,311 +73,6 @@ class ProsecutorOffice(ActorPool):
             self.rate,
             self.target,
         )
-
-
-@jit
-def _turnover(
-    leaves: Any, line: float, newcomer: Any, belief_sd: Any, belief: Any, rate: Any, target: float
-) -> None:
-    for i in range(leaves.shape[0]):
-        if uniform52(leaves[i]) < line:
-            for j in range(belief.shape[1]):
-                belief[i, j] = belief_sd[i] * normal52(newcomer[i, j])
-            rate[i] = target
-
-
-# A procuratorate's motive to protest, on file (docket ``protest_motive``).
-MOTIVE_NONE, MOTIVE_PUNITIVE, MOTIVE_NOT_ADOPTED, MOTIVE_OFF_LAWFUL = 0, 1, 2, 3
-
-_COL_CONSULTS = CASE_COLUMN["prosecutor.consults"]
-_COL_DETERMINATE = CASE_COLUMN["prosecutor.determinate"]
-_COL_SUSPENSION = CASE_COLUMN["prosecutor.suspension_view"]
-_COL_FINDS = CASE_COLUMN["prosecutor.finds_involuntary"]
-_COL_MINOR = CASE_COLUMN["prosecutor.minor_drop"]
-_COL_WEAK = CASE_COLUMN["prosecutor.weak_drop"]
-_COL_RELEASES = CASE_COLUMN["prosecutor.releases"]
-_COL_OBSERVES = CASE_COLUMN["prosecutor.observes"]
-_COL_ADJUSTS = CASE_COLUMN["prosecutor.adjusts"]
-_COL_PROTESTS = CASE_COLUMN["prosecutor.protests"]
-_COL_JUDGE_SUSPENSION = CASE_COLUMN["judge.suspension_view"]
-_SUSPENSION_MAX, _MINOR = law.SUSPENSION_MAX_MONTHS, law.MINOR_CASE_MONTHS
-_BELOW_REC = 1 - law.SAME_SENTENCE_RTOL
-
-
-@jit
-def shortfall_at(rate: float, target: float) -> float:
-    """Relative shortfall of a running application rate below the target (none without a target)."""
-    if target <= 0:
-        return 0.0
-    short = target - rate
-    return (short if short > 0.0 else 0.0) / target
-
-
-@jit
-def _shortfall(prosecutors: Any, rate: Any, target: float) -> Any:
-    out = np.empty(prosecutors.shape[0])
-    for i in range(prosecutors.shape[0]):
-        out[i] = shortfall_at(rate[prosecutors[i]], target)
-    return out
-
-
-@jit
-def _offer(
-    rows: Any,
-    district: Any,
-    dpw: int,
-    prosecutor: Any,
-    judge: Any,
-    judge_local: Any,
-    mitigation: Any,
-    base: Any,
-    view_noise: Any,
-    suitability: Any,
-    draws: Any,
-    legal_discount: Any,
-    discount: Any,
-    target_boost: Any,
-    determinate: Any,
-    rec: Any,
-    offer: Any,
-    rec_lo: Any,
-    rec_hi: Any,
-    rec_suspended: Any,
-    belief: Any,
-    rate: Any,
-    norm: Any,
-    plea_cap: float,
-    combined_cap: float,
-    base_discount: float,
-    mitigation_discount: float,
-    boost_w: Any,
-    pressure_w: Any,
-    target: float,
-    consult_w: Any,
-    determinate_w: Any,
-    half_width: float,
-    own_sd: float,
-    own_line: float,
-    court_sd: float,
-    court_line: float,
-) -> Any:
-    """Art. 176 in one pass per case: the discount (the target's boost within the cap), the estimate of the
-    trial sentence (the believed norm, or the court's own view where it consults), the recommendation and
-    whether it suspends. Returns which cases consulted (they book time)."""
-    consulted = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        w = district[r] // dpw
-        pr = prosecutor[r]
-        cap = combined_cap if mitigation[r] else plea_cap
-        lawful = base_discount + mitigation_discount * (1.0 if mitigation[r] else 0.0)
-        legal_discount[r] = lawful if lawful <= cap else cap
-        pressure = pressure_w[w] if target > 0 else 0.0
-        boosted = lawful + boost_w[w] * pressure * (1.0 + shortfall_at(rate[pr], target))
-        discount[r] = boosted if boosted <= cap else cap
-        target_boost[r] = discount[r] - legal_discount[r]  # float32, as the columns
-        consult = uniform32(draws[_COL_CONSULTS, r]) < consult_w[w]
-        consulted[i] = consult
-        if consult:  # the court's norm and its view of this case
-            est = base[r] * (norm[judge[r]] * view_factor(view_noise[r]))
-        else:
-            est = base[r] * math.exp(belief[pr, judge_local[r]])
-        centre = est * np.float64(np.float32(1.0) - discount[r])
-        det = uniform32(draws[_COL_DETERMINATE, r]) < determinate_w[w]
-        determinate[r] = det
-        rec[r] = centre
-        offer[r] = centre
-        hw = 0.0 if det else half_width
-        rec_lo[r] = centre * (1 - hw)
-        rec_hi[r] = centre * (1 + hw)
-        if consult:  # a consultation tells it the court's view of suspension
-            suspend = suspends_at(suitability[r], draws[_COL_JUDGE_SUSPENSION, r], court_sd, court_line)
-        else:
-            suspend = suspends_at(suitability[r], draws[_COL_SUSPENSION, r], own_sd, own_line)
-        rec_suspended[r] = centre <= _SUSPENSION_MAX and suspend
-    return consulted
-
-
-@jit
-def _negotiate(
-    rows: Any,
-    mitigation: Any,
-    substantive: Any,
-    discount: Any,
-    rec: Any,
-    rec_lo: Any,
-    rec_hi: Any,
-    plea_cap: float,
-    combined_cap: float,
-    step: float,
-) -> None:
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        cap = combined_cap if mitigation[r] else plea_cap
-        old = discount[r]
-        wanted = np.float64(old + np.float32(step) * substantive[r])
-        new = wanted if wanted <= cap else cap
-        left = np.float32(1.0) - old
-        floor = np.float32(1e-9)
-        scale = (1.0 - new) / np.float64(left if left >= floor else floor)
-        discount[r] = new
-        rec[r] = rec[r] * scale
-        rec_lo[r] = rec_lo[r] * scale
-        rec_hi[r] = rec_hi[r] * scale
-
-
-@jit
-def _will_negotiate(rows: Any, substantive: Any, least: float) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        out[i] = substantive[rows[i]] > np.float32(least)  # float32, as numpy compares the column
-    return out
-
-
-@jit
-def _record_outcome(prosecutors: Any, pleaded: Any, rate: Any, alpha: float) -> None:
-    """All decays, then all increments, in order (as ``np.multiply.at`` then ``np.add.at``)."""
-    for i in range(prosecutors.shape[0]):
-        rate[prosecutors[i]] *= 1 - alpha
-    for i in range(prosecutors.shape[0]):
-        rate[prosecutors[i]] += alpha * pleaded[i]
-
-
-@jit
-def _finds_involuntary(
-    rows: Any,
-    recorded: Any,
-    substantive: Any,
-    involuntary: Any,
-    draws: Any,
-    visibility: float,
-    check_depth: float,
-    false_rate: float,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        seen = 1.0 + visibility * (1.0 if recorded[r] else 0.0)
-        help32 = np.float32(check_depth) * (np.float32(0.5) + np.float32(0.5) * substantive[r])
-        depth = min(max(np.float64(help32) * seen, 0.0), 1.0)
-        u = uniform32(draws[_COL_FINDS, r])
-        out[i] = u < depth if involuntary[r] else u < false_rate * depth
-    return out
-
-
-@jit
-def _declines(
-    rows: Any,
-    signed: Any,
-    rec: Any,
-    innocent: Any,
-    evidence: Any,
-    draws: Any,
-    minor_share: float,
-    weak_drop: float,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        minor = signed[r] and rec[r] <= _MINOR and uniform32(draws[_COL_MINOR, r]) < minor_share
-        weak_line = np.float32(weak_drop) * (np.float32(1.0) - evidence[r])
-        weak = innocent[r] and uniform32(draws[_COL_WEAK, r]) < weak_line
-        out[i] = minor or weak
-    return out
-
-
-@jit
-def _releases_on_plea(
-    rows: Any,
-    district: Any,
-    dpw: int,
-    signed: Any,
-    detained: Any,
-    draws: Any,
-    release: float,
-    leverage_w: Any,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        chance = release * leverage_w[district[r] // dpw]
-        out[i] = signed[r] and detained[r] and uniform32(draws[_COL_RELEASES, r]) < chance
-    return out
-
-
-@jit
-def _learn(
-    rows: Any,
-    prosecutor: Any,
-    judge: Any,
-    judge_local: Any,
-    draws: Any,
-    log_norm: Any,
-    belief: Any,
-    noise_sd: float,
-    eta: float,
-) -> None:
-    """Every step from the beliefs before any of today's lessons, then added in order (as ``np.add.at``)."""
-    n = rows.shape[0]
-    step = np.empty(n)
-    for i in range(n):
-        r = rows[i]
-        observed = log_norm[judge[r]] + noise_sd * normal32(draws[_COL_OBSERVES, r])
-        step[i] = eta * (observed - belief[prosecutor[r], judge_local[r]])
-    for i in range(n):
-        r = rows[i]
-        belief[prosecutor[r], judge_local[r]] += step[i]
-
-
-@jit
-def _adjusts(rows: Any, draws: Any, propensity: float) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        out[i] = uniform32(draws[_COL_ADJUSTS, rows[i]]) < propensity
-    return out
-
-
-@jit
-def _protests(
-    rows: Any, district: Any, dpw: int, draws: Any, motive: Any, punitive_w: Any, supervisory_w: Any
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        w = district[r] // dpw
-        chance = punitive_w[w] if motive[i] == MOTIVE_PUNITIVE else supervisory_w[w]
-        out[i] = motive[i] != MOTIVE_NONE and uniform32(draws[_COL_PROTESTS, r]) < chance
-    return out
-
-
-@jit
-def _protest_motives(
-    rows: Any,
-    leniency_judged: Any,
-    adopted: Any,
-    promise_unfulfilled: Any,
-    sentence: Any,
-    rec_lo: Any,
-    lawful: Any,
-    appeal: Any,
-    stated_ground: Any,
-    tolerance: float,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.int8)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        plea = leniency_judged[r]
-        own = plea and adopted[r]
-        kept = own and not promise_unfulfilled[r]
-        if appeal[i] and kept and not stated_ground[i]:
-            out[i] = MOTIVE_PUNITIVE
-        elif plea and not adopted[r] and sentence[r] < rec_lo[r] * _BELOW_REC:
-            out[i] = MOTIVE_NOT_ADOPTED
-        elif not own and abs(sentence[r] / lawful[r] - 1.0) > tolerance:  # law.off_lawful
-            out[i] = MOTIVE_OFF_LAWFUL
-        else:
-            out[i] = MOTIVE_NONE
-    return out
 
 
 class Prosecutor(PoolAgent):
@@ -389,7 +88,7 @@ class Prosecutor(PoolAgent):
     def shortfall(cls, model: LeniencyModel, prosecutors: np.ndarray) -> np.ndarray:
         """Relative shortfall of a prosecutor's running application rate below the target."""
         target = model.params.prosecutor.application_target
-        return _shortfall(prosecutors, model.prosecutors.rate, target)
+        return kernels.shortfall_kernel(prosecutors, model.prosecutors.rate, target)
 
     @classmethod
     def target_pressure(cls, model: LeniencyModel, p: Any) -> Any:
@@ -413,7 +112,7 @@ class Prosecutor(PoolAgent):
         pp = p.prosecutor
         court_sd, court_line = Judge.suspension_line(model)
         own_sd = pp.suspension_view_sd
-        consult = _offer(
+        consult = kernels.offer_kernel(
             rows,
             d.district,
             m.districts_per_world,
@@ -465,7 +164,7 @@ class Prosecutor(PoolAgent):
         coercion; a defendant with real help speaks up more readily (assumption on the form). A record shows
         what happened in the session."""
         d, p = model.docket, model.params
-        return _finds_involuntary(
+        return kernels.finds_involuntary_kernel(
             rows,
             d.recorded,
             d.substantive,
@@ -479,7 +178,7 @@ class Prosecutor(PoolAgent):
     @classmethod
     def will_negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """After a refusal the prosecutor bargains only with a defence that has substance to bargain with."""
-        return _will_negotiate(
+        return kernels.will_negotiate_kernel(
             rows, model.docket.substantive, model.params.prosecutor.negotiation_min_substance
         )
 
@@ -488,7 +187,7 @@ class Prosecutor(PoolAgent):
         """Non-prosecution at the end of review: minor pleaded cases (relative non-prosecution, Art. 177) and
         weak cases against the innocent (evidentiary non-prosecution; assumption on the rate)."""
         d, c = model.docket, model.params.case
-        return _declines(
+        return kernels.declines_kernel(
             rows,
             d.signed,
             d.rec,
@@ -503,7 +202,7 @@ class Prosecutor(PoolAgent):
     def releases_on_plea(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
         d, m = model.docket, model
-        return _releases_on_plea(
+        return kernels.releases_on_plea_kernel(
             rows,
             d.district,
             m.districts_per_world,
@@ -519,7 +218,7 @@ class Prosecutor(PoolAgent):
         """After a refusal, a substantive defence wins an extra discount (within the caps); the
         recommendation scales with it."""
         d, p = model.docket, model.params
-        _negotiate(
+        kernels.negotiate_kernel(
             rows,
             d.mitigation,
             d.substantive,
@@ -536,13 +235,15 @@ class Prosecutor(PoolAgent):
     def record_outcome(cls, model: LeniencyModel, prosecutors: np.ndarray, pleaded: np.ndarray) -> None:
         """Running application rate per prosecutor (what the target is measured on)."""
         pleaded = np.asarray(pleaded, dtype=np.float64)
-        _record_outcome(prosecutors, pleaded, model.prosecutors.rate, model.params.prosecutor.rate_smoothing)
+        kernels.record_outcome_kernel(
+            prosecutors, pleaded, model.prosecutors.rate, model.params.prosecutor.rate_smoothing
+        )
 
     @classmethod
     def learn(cls, model: LeniencyModel, rows: np.ndarray) -> None:
         """Learn each judge's norm from judgments (faster with prosecutor-judge communication)."""
         d, pp = model.docket, model.params.prosecutor
-        _learn(
+        kernels.learn_kernel(
             rows,
             d.prosecutor,
             d.judge,
@@ -557,14 +258,14 @@ class Prosecutor(PoolAgent):
     @classmethod
     def adjusts(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """Art. 201: asked to adjust an obviously improper recommendation, does the prosecutor do so?"""
-        return _adjusts(rows, model.docket.draws, model.params.prosecutor.adjust_propensity)
+        return kernels.adjusts_kernel(rows, model.docket.draws, model.params.prosecutor.adjust_propensity)
 
     @classmethod
     def protests(cls, model: LeniencyModel, rows: np.ndarray, motive: np.ndarray) -> np.ndarray:
         """Art. 228: protest where the file gives the procuratorate a motive (``protest_motives``): a punitive
         protest of a groundless appeal against a kept agreement, or a supervisory protest."""
         m = model
-        return _protests(
+        return kernels.protests_kernel(
             rows,
             m.docket.district,
             m.districts_per_world,
@@ -589,7 +290,7 @@ class Prosecutor(PoolAgent):
 
         A judgment that adopted the procuratorate's own recommendation gives no supervisory motive."""
         d = model.docket
-        return _protest_motives(
+        return kernels.protest_motives_kernel(
             rows,
             d.leniency_judged,
             d.adopted,
@@ -601,3 +302,13 @@ class Prosecutor(PoolAgent):
             stated_ground,
             model.params.judge.tolerance,
         )
+
+
+__all__ = [
+    "MOTIVE_NONE",
+    "MOTIVE_NOT_ADOPTED",
+    "MOTIVE_OFF_LAWFUL",
+    "MOTIVE_PUNITIVE",
+    "Prosecutor",
+    "ProsecutorOffice",
+]
