@@ -56,11 +56,14 @@ class ProsecutorOffice(ActorPool):
         """New judges: the prosecutors of their districts start afresh on them (uninformed beliefs)."""
         if not len(judges):
             return
-        for j in judges.tolist():
-            dist, jl = divmod(j, judges_per_district)
-            prs = np.arange(dist * self.per_district, (dist + 1) * self.per_district)
-            fresh = draws.normal("prosecutor.fresh_belief", prs)[:, jl]
-            self.norm_belief[prs, jl] = self.belief_sd[prs] * fresh
+        kernels.forget_judges_kernel(
+            judges,
+            judges_per_district,
+            self.per_district,
+            draws.words("prosecutor.fresh_belief"),
+            self.belief_sd,
+            self.norm_belief,
+        )
 
     def turnover(self, per_year: float, draws: ActorDraws) -> None:
         """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""

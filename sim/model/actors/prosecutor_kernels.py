@@ -319,6 +319,17 @@ def turnover_kernel(
             rate[i] = target
 
 
+@jit
+def forget_judges_kernel(
+    judges: Any, judges_per_district: int, per_district: int, fresh: Any, belief_sd: Any, belief: Any
+) -> None:
+    """The prosecutors of each new judge's district start afresh on that judge."""
+    for k in range(judges.shape[0]):
+        dist, jl = divmod(judges[k], judges_per_district)
+        for pr in range(dist * per_district, (dist + 1) * per_district):
+            belief[pr, jl] = belief_sd[pr] * normal52(fresh[pr, jl])
+
+
 __all__ = [
     "MOTIVE_NONE",
     "MOTIVE_NOT_ADOPTED",
@@ -326,6 +337,7 @@ __all__ = [
     "MOTIVE_PUNITIVE",
     "adjusts_kernel",
     "declines_kernel",
+    "forget_judges_kernel",
     "finds_involuntary_kernel",
     "learn_kernel",
     "negotiate_kernel",
