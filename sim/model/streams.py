@@ -279,15 +279,13 @@ class Arrivals:
     def __init__(self, counts: np.ndarray, raw: np.ndarray, tail: dict[str, np.ndarray]) -> None:
         self.counts = counts
         self.total = int(counts.sum())
-        self.world = np.repeat(np.arange(len(counts)), counts)
-        self._raw = raw
+        # one row of raw 64-bit words per new case: its facts (``FACT_COLUMN``), then its behaviour block
+        # (the top 32 bits of each word, as the docket keeps it: ``stages.review.arrive`` writes it)
+        self.raw = raw
         self._tail = tail
-        # the top 32 bits of each behaviour word, one row per word and a column per new case (as the docket)
-        words = (raw[:, len(FACT_SLOTS) :] >> np.uint64(32)).astype(np.uint32)
-        self.behaviour = np.ascontiguousarray(words.T)
 
     def uniform(self, slot: str) -> np.ndarray:
-        return _open52(self._raw[:, FACT_COLUMN[slot]])
+        return _open52(self.raw[:, FACT_COLUMN[slot]])
 
     def normal(self, slot: str) -> np.ndarray:
         return ndtri(self.uniform(slot))
@@ -363,7 +361,10 @@ def check_occurrence(slot: str, occurrence: np.ndarray) -> None:
 
 __all__ = [
     "BLOCK_WIDTH",
+    "CASE_COLUMN",
     "CASE_SLOTS",
+    "FACT_COLUMN",
+    "FACT_SLOTS",
     "SLOTS",
     "ActorDraws",
     "Arrivals",

@@ -4,16 +4,17 @@ with a procedure, Arts. 172-177 and 222)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from sim.model import procedure as law
 from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor, triage
 from sim.model.events import Arrived, Charged, PleaHearing, ReviewConcluded
+from sim.model.kernel import jit
 from sim.model.procedure import CaseState, Stage
 from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
-from sim.model.streams import uniform
+from sim.model.streams import FACT_COLUMN, FACT_SLOTS, uniform
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -31,33 +32,83 @@ def arrive(m: LeniencyModel) -> int:
     if n == 0:
         return 0
     rows = d.add(n)
-    ids = np.arange(m.next_case_id, m.next_case_id + n)
+    first_id = m.next_case_id
     m.next_case_id += n
-    d.case_id[rows] = ids
-    d.arrival[rows] = m.day
-    starts = np.cumsum(facts.counts) - facts.counts
-    d.arrival_seq[rows] = np.arange(n) - np.repeat(starts, facts.counts)
-    d.state[rows] = CaseState.INVESTIGATION
-    d.put_block("draws", rows, facts.behaviour)
-    dist = facts.world * m.districts_per_world + facts.integers("case.district", m.districts_per_world)
-    d.district[rows] = dist
-    pd_ = p.prosecutor.per_district
-    d.prosecutor[rows] = dist * pd_ + facts.integers("case.prosecutor", pd_)
-    jl = facts.integers("case.judge", p.judge.per_district)
-    d.judge_local[rows] = jl
-    d.judge[rows] = dist * p.judge.per_district + jl
-    d.retained[rows] = facts.uniform("case.retained") < p.lawyer.retained_share
-    duty = dist * p.lawyer.per_district + facts.integers("case.duty_lawyer", p.lawyer.per_district)
-    d.lawyer[rows] = np.where(d.retained[rows], -1, duty)
+    # numpy's vectorised log, kept out of the kernel: the investigation days stay numpy's to the last bit
+    inv = facts.exponential("case.investigation", max(p.case.investigation_days_mean - 3, 0.1))
+    review_day = _arrive(
+        d.case_id, d.arrival, d.arrival_seq, d.state, d.draws, d.district, d.prosecutor, d.judge_local,
+        d.judge, d.retained, d.lawyer, d.relief_class, d.relief_reason, d.rec_reason, d.first_relief_day,
+        rows, facts.raw, facts.counts, inv, first_id, m.day, m.districts_per_world,
+        p.prosecutor.per_district, p.judge.per_district, p.lawyer.per_district, p.lawyer.retained_share,
+    )  # fmt: skip
     Defendant.draw(m, rows, facts)
-    d.relief_class[rows] = -1
-    d.relief_reason[rows] = -1
-    d.rec_reason[rows] = -1
-    d.first_relief_day[rows] = -1
-    inv = 3 + facts.exponential("case.investigation", max(p.case.investigation_days_mean - 3, 0.1))
-    schedule(m, rows, Due.REVIEW_START, m.day + np.round(inv).astype(np.int32))
+    schedule(m, rows, Due.REVIEW_START, review_day)
     m.events.emit(Arrived(rows))
     return n
+
+
+Col = np.ndarray
+_INVESTIGATION = int(CaseState.INVESTIGATION)
+_FACTS = len(FACT_SLOTS)
+_C_DISTRICT = FACT_COLUMN["case.district"]
+_C_PROSECUTOR = FACT_COLUMN["case.prosecutor"]
+_C_JUDGE = FACT_COLUMN["case.judge"]
+_C_RETAINED = FACT_COLUMN["case.retained"]
+_C_DUTY = FACT_COLUMN["case.duty_lawyer"]
+
+
+@jit
+def _open52(word: Any) -> float:
+    """A 64-bit fact word as its uniform (as ``streams.Arrivals.uniform``)."""
+    return (float(word >> np.uint64(12)) + 0.5) * 2.0**-52
+
+
+@jit
+def _pick(word: Any, k: int) -> int:
+    """A fact word as an integer in [0, k) (as ``streams.Arrivals.integers``)."""
+    return min(int(_open52(word) * k), k - 1)
+
+
+@jit
+def _arrive(
+    case_id: Col, arrival: Col, arrival_seq: Col, state: Col, draws: Col, district: Col, prosecutor: Col,
+    judge_local: Col, judge: Col, retained: Col, lawyer: Col, relief_class: Col, relief_reason: Col,
+    rec_reason: Col, first_relief_day: Col, rows: Col, raw: Col, counts: Col, inv: Col, first_id: int,
+    day: int, dpw: int, pros_pd: int, judge_pd: int, lawyer_pd: int, retained_share: float,
+) -> np.ndarray:  # fmt: skip
+    """Write each new case's row in one visit: identity, place, staff, its behaviour block (the top 32 bits
+    of each behaviour word, ``streams``) and the empty relief marks. Returns the day its review starts."""
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    width = draws.shape[0]
+    i = 0
+    for w in range(counts.shape[0]):
+        for seq in range(counts[w]):
+            r = rows[i]
+            f = raw[i]
+            case_id[r] = first_id + i
+            arrival[r] = day
+            arrival_seq[r] = seq
+            state[r] = _INVESTIGATION
+            for j in range(width):
+                draws[j, r] = np.uint32(f[_FACTS + j] >> np.uint64(32))
+            dist = w * dpw + _pick(f[_C_DISTRICT], dpw)
+            district[r] = dist
+            prosecutor[r] = dist * pros_pd + _pick(f[_C_PROSECUTOR], pros_pd)
+            jl = _pick(f[_C_JUDGE], judge_pd)
+            judge_local[r] = jl
+            judge[r] = dist * judge_pd + jl
+            ret = _open52(f[_C_RETAINED]) < retained_share
+            retained[r] = ret
+            duty = dist * lawyer_pd + _pick(f[_C_DUTY], lawyer_pd)
+            lawyer[r] = -1 if ret else duty
+            relief_class[r] = -1
+            relief_reason[r] = -1
+            rec_reason[r] = -1
+            first_relief_day[r] = -1
+            out[i] = day + int(np.round(3.0 + inv[i]))
+            i += 1
+    return out
 
 
 def review_start(m: LeniencyModel, rows: np.ndarray) -> None:
