@@ -8,16 +8,19 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model import streams
 from sim.model.actors import Defendant, Prosecutor, triage
 from sim.model.actors.prosecutor import MOTIVE_PUNITIVE
 from sim.model.events import AppealWindowClosed, SecondInstance
+from sim.model.kernel import jit, uniform32
 from sim.model.procedure import CaseState, Stage
 from sim.model.relief import INVOLUNTARY_REASON, Reason, ReliefType
 from sim.model.stages.casework import Due, close, relief, remand, schedule
+from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
+
+Col = np.ndarray
 
 
 def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -28,48 +31,27 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
     suspension, a sentence heavier than the lawful one (Art. 237 bars making it heavier, so an appeal
     against a sentence at or below the lawful one changes nothing else)."""
     d, p = m.docket, m.params
-    served = d.det_days[rows] + np.where(d.detained[rows], m.day - d.det_since[rows], 0)
-    remaining = d.sentence[rows] * law.DAYS_PER_MONTH - served
-    eligible = law.technical_appeal_eligible(d.custodial[rows] & d.detained[rows], remaining)
-    lawful, sentence, tol = d.lawful[rows], d.sentence[rows], p.judge.tolerance
-    too_heavy = law.heavier_than_lawful(sentence, lawful, tol)
-    undetected = d.involuntary[rows] & ~d.found_involuntary[rows] & d.signed[rows]
-    innocent = d.innocent[rows]
-    refused = d.suspension_refused[rows]
-    defect = innocent | undetected | refused | too_heavy
-    plea = d.leniency_judged[rows]
-    anchor = np.where(plea, d.rec_hi[rows], lawful)  # what was promised, or what seems fair
-    appeal, technical = Defendant.decide_appeal(
-        m, rows, anchor, ~too_heavy, defect, eligible, remaining / law.DAYS_PER_MONTH
-    )
-    departed = d.promise_unfulfilled[rows]
-    stated = appeal & (defect | departed)  # the petition names a ground the file can check
+    n = len(rows)
+    anchor, remaining = np.empty(n), np.empty(n)
+    fair, defect, eligible, groundable = (np.empty(n, dtype=np.bool_) for _ in range(4))
+    _grounds(
+        d.det_days, d.detained, d.det_since, d.sentence, d.custodial, d.lawful, d.involuntary,
+        d.found_involuntary, d.signed, d.innocent, d.suspension_refused, d.leniency_judged, d.rec_hi,
+        d.promise_unfulfilled, rows, m.day, p.judge.tolerance, anchor, remaining, fair, defect, eligible,
+        groundable,
+    )  # fmt: skip
+    appeal, technical = Defendant.decide_appeal(m, rows, anchor, fair, defect, eligible, remaining)
+    stated = appeal & groundable  # the petition names a ground the file can check
     motive = Prosecutor.protest_motives(m, rows, appeal, stated)
     protested = Prosecutor.protests(m, rows, motive)
-    punitive = protested & (motive == MOTIVE_PUNITIVE)
-    departure = np.where(d.explained[rows], Reason.EXPLAINED_DEPARTURE, Reason.UNEXPLAINED_DEPARTURE)
-    appeal_reason = np.select(
-        [innocent, undetected, refused, too_heavy, technical, departed],
-        [
-            Reason.INNOCENT,
-            INVOLUNTARY_REASON[d.inv_cause[rows]],
-            Reason.SUSPENSION_REFUSED,
-            Reason.WRONG_SENTENCE,
-            Reason.TECHNICAL,
-            departure,
-        ],
-        Reason.PERCEIVED_UNFAIRNESS,
-    )
-    off = law.off_lawful(sentence, lawful, tol)
-    protest_reason = np.select(
-        [punitive, off], [Reason.PUNITIVE, Reason.WRONG_SENTENCE], Reason.NOT_ADOPTED_PROTEST
-    )
-    d.appealed[rows] = appeal
-    d.technical[rows] = technical
-    d.grounded[rows] = stated
-    d.protested[rows] = protested
-    d.punitive[rows] = punitive
-    d.protest_motive[rows] = np.where(protested, motive, 0)
+    appeal_reason, protest_reason = np.empty(n, dtype=np.int8), np.empty(n, dtype=np.int8)
+    _record(
+        d.appealed, d.technical, d.grounded, d.protested, d.punitive, d.protest_motive, d.innocent,
+        d.involuntary, d.found_involuntary, d.signed, d.inv_cause, d.suspension_refused, d.sentence, d.lawful,
+        d.promise_unfulfilled, d.explained, rows, appeal, technical, stated, protested, motive,
+        p.judge.tolerance, INVOLUNTARY_REASON, appeal_reason, protest_reason,
+    )  # fmt: skip
+    plea = d.leniency_judged[rows]
     relief(m, rows[appeal & plea], Stage.APPEAL, ReliefType.APPEAL, appeal_reason[appeal & plea])
     relief(m, rows[protested & plea], Stage.APPEAL, ReliefType.PROTEST, protest_reason[protested & plea])
     go = appeal | protested
@@ -80,16 +62,16 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
     written = written_lane(m, srows)
     # The second-instance court: a judge of the district pool stands in for the intermediate court
     # (assumption).
-    pdj = p.judge.per_district
-    upper = d.district[srows] * pdj + streams.integers(m, "appeal.upper_judge", srows, pdj)
-    tp = p.triage
-    std_h = np.where(written, tp.written_hours, p.judge.second_instance_hours)
+    k = len(srows)
+    upper, usual, std_h = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k)
+    tp, pj = p.triage, p.judge
+    _second_court(
+        d.district, d.draws, d.state, srows, written, pj.per_district, tp.written_hours,
+        pj.second_instance_hours, tp.written_days, pj.second_instance_days, upper, usual, std_h,
+    )  # fmt: skip
     wait, hours, _ = m.judges.book(upper, std_h)
     m.add_hours("judge", Stage.APPEAL, srows, hours, relief=True)
-    d.state[srows] = CaseState.SECOND_INSTANCE
-    usual = np.round(np.where(written, tp.written_days, p.judge.second_instance_days)).astype(np.int32)
-    days = np.clip(usual + wait, 1, law.SECOND_INSTANCE_LIMIT)
-    schedule(m, srows, Due.SECOND_INSTANCE, m.day + days)
+    schedule(m, srows, Due.SECOND_INSTANCE, _due(m.day, usual, wait, 1, law.SECOND_INSTANCE_LIMIT))
     m.events.emit(AppealWindowClosed(rows, appeal, technical, protested))
     close(m, rows[~go], CaseState.FINAL)
 
@@ -100,11 +82,11 @@ def written_lane(m: LeniencyModel, rows: np.ndarray) -> np.ndarray:
     d, tp = m.docket, m.params.triage
     if tp.written_lane_share <= 0.0:
         return np.zeros(len(rows), dtype=bool)
-    short = d.appealed[rows] & ~d.protested[rows] & (d.sentence[rows] <= tp.lane_max_months)
-    slips = streams.uniform(m, "triage.screen_slips", rows) < tp.lane_screen_error
-    written = triage.chosen(
-        m, "triage.written", rows, short & (~d.grounded[rows] | slips), tp.written_lane_share
-    )
+    screened = _screened(
+        d.appealed, d.protested, d.sentence, d.grounded, d.draws, rows, tp.lane_max_months,
+        tp.lane_screen_error,
+    )  # fmt: skip
+    written = triage.chosen(m, "triage.written", rows, screened, tp.written_lane_share)
     d.written_lane[rows] = written
     return written
 
@@ -116,29 +98,180 @@ def second_instance(m: LeniencyModel, rows: np.ndarray) -> None:
     the case is remanded for retrial once (Art. 236(2)); no heavier sentence on a defendant-only appeal
     (Art. 237), which a punitive protest lifts."""
     d, p = m.docket, m.params
-    first, lawful, tol = d.sentence[rows], d.lawful[rows], p.judge.tolerance
-    protested, punitive, grounds = d.protested[rows], d.punitive[rows], d.grounded[rows]
-    supervisory = protested & ~punitive
-    wrong = np.where(
-        supervisory, law.off_lawful(first, lawful, tol), grounds & law.heavier_than_lawful(first, lawful, tol)
-    )
-    involuntary = grounds & d.involuntary[rows] & ~d.found_involuntary[rows] & d.signed[rows]
-    innocent = grounds & d.innocent[rows]
-    refused = grounds & d.suspension_refused[rows]
-    keeps = np.where(d.written_lane[rows], p.triage.written_correction, 1.0)  # a written decision looks less
-    finds = streams.uniform(m, "judge.corrects", rows) < p.judge.correction_prob * keeps
-    acquit = finds & innocent
-    remand_ = finds & involuntary & ~acquit & (d.remanded[rows] < law.MAX_REMANDS)  # Art. 236(2)
-    amend = finds & ~acquit & ~remand_ & (wrong | involuntary)
-    proposed = np.where(amend, lawful, first)
-    proposed = np.where(punitive, first * (1 + p.prosecutor.protest_increase), proposed)
-    d.sentence[rows] = law.second_instance_sentence(first, proposed, protested)
-    grant = finds & refused & ~acquit & ~remand_ & law.suspension_eligible(d.sentence[rows])
-    d.custodial[rows[grant]] = False
+    outcome = _decide(
+        d.sentence, d.lawful, d.protested, d.punitive, d.grounded, d.involuntary, d.found_involuntary,
+        d.signed, d.innocent, d.suspension_refused, d.written_lane, d.remanded, d.custodial, d.draws, rows,
+        p.judge.tolerance, p.triage.written_correction, p.judge.correction_prob,
+        p.prosecutor.protest_increase,
+    )  # fmt: skip
     # a continuation: its reason is the reason of the appeal (or protest) it decides
     lr = rows[d.leniency_judged[rows]]
     relief(m, lr, Stage.APPEAL, ReliefType.SECOND_INSTANCE, d.relief_reason[lr])
     m.events.emit(SecondInstance(rows))
-    close(m, rows[acquit], CaseState.ACQUITTED)
-    remand(m, rows[remand_])
-    close(m, rows[~acquit & ~remand_], CaseState.FINAL)
+    close(m, rows[outcome == _ACQUIT], CaseState.ACQUITTED)
+    remand(m, rows[outcome == _REMAND])
+    close(m, rows[outcome == _FINAL], CaseState.FINAL)
+
+
+# --- kernels: each visits a case once, reading and writing its docket row
+
+_SECOND_INSTANCE = int(CaseState.SECOND_INSTANCE)
+_MOTIVE_PUNITIVE = int(MOTIVE_PUNITIVE)
+_R_INNOCENT, _R_REFUSED = int(Reason.INNOCENT), int(Reason.SUSPENSION_REFUSED)
+_R_WRONG, _R_TECHNICAL = int(Reason.WRONG_SENTENCE), int(Reason.TECHNICAL)
+_R_EXPLAINED, _R_UNEXPLAINED = int(Reason.EXPLAINED_DEPARTURE), int(Reason.UNEXPLAINED_DEPARTURE)
+_R_UNFAIR, _R_PUNITIVE = int(Reason.PERCEIVED_UNFAIRNESS), int(Reason.PUNITIVE)
+_R_NOT_ADOPTED = int(Reason.NOT_ADOPTED_PROTEST)
+_W_UPPER = CASE_COLUMN["appeal.upper_judge"]
+_W_SLIPS = CASE_COLUMN["triage.screen_slips"]
+_W_CORRECTS = CASE_COLUMN["judge.corrects"]
+_FINAL, _ACQUIT, _REMAND = 0, 1, 2  # second instance's outcome per case
+
+
+@jit
+def _grounds(
+    det_days: Col, detained: Col, det_since: Col, sentence: Col, custodial: Col, lawful: Col,
+    involuntary: Col, found_involuntary: Col, signed: Col, innocent: Col, suspension_refused: Col,
+    leniency_judged: Col, rec_hi: Col, promise_unfulfilled: Col, rows: Col, day: int, tol: float,
+    anchor: Col, remaining: Col, fair: Col, defect: Col, eligible: Col, groundable: Col,
+) -> None:  # fmt: skip
+    """What the defendant weighs at the window's end: the custodial remainder (a technical appeal, served
+    in the detention house), a defect a remedy can correct, and the anchor (the promise, or the lawful
+    sentence)."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        served = det_days[r] + (day - det_since[r] if detained[r] else 0)
+        left = sentence[r] * law.DAYS_PER_MONTH - served
+        remaining[i] = left / law.DAYS_PER_MONTH
+        eligible[i] = (
+            custodial[r] and detained[r] and left <= law.TECHNICAL_APPEAL_REMAINING_DAYS and left > 0
+        )
+        too_heavy = sentence[r] > lawful[r] * (1.0 + tol)
+        fair[i] = not too_heavy
+        undetected = involuntary[r] and not found_involuntary[r] and signed[r]
+        defect[i] = innocent[r] or undetected or suspension_refused[r] or too_heavy
+        anchor[i] = rec_hi[r] if leniency_judged[r] else lawful[r]
+        groundable[i] = defect[i] or promise_unfulfilled[r]
+
+
+@jit
+def _record(
+    appealed: Col, technical_: Col, grounded: Col, protested_: Col, punitive_: Col, protest_motive: Col,
+    innocent: Col, involuntary: Col, found_involuntary: Col, signed: Col, inv_cause: Col,
+    suspension_refused: Col, sentence: Col, lawful: Col, promise_unfulfilled: Col, explained: Col,
+    rows: Col, appeal: Col, technical: Col, stated: Col, protested: Col, motive: Col, tol: float,
+    involuntary_reason: Col, appeal_reason: Col, protest_reason: Col,
+) -> None:  # fmt: skip
+    """The window's decisions on file, and the reason of each appeal and protest (the first that
+    applies)."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        prot = protested[i]
+        punitive = prot and motive[i] == _MOTIVE_PUNITIVE
+        appealed[r] = appeal[i]
+        technical_[r] = technical[i]
+        grounded[r] = stated[i]
+        protested_[r] = prot
+        punitive_[r] = punitive
+        protest_motive[r] = motive[i] if prot else 0
+        s, lw = sentence[r], lawful[r]
+        if innocent[r]:
+            why = _R_INNOCENT
+        elif involuntary[r] and not found_involuntary[r] and signed[r]:
+            why = involuntary_reason[inv_cause[r]]
+        elif suspension_refused[r]:
+            why = _R_REFUSED
+        elif s > lw * (1.0 + tol):
+            why = _R_WRONG
+        elif technical[i]:
+            why = _R_TECHNICAL
+        elif promise_unfulfilled[r]:
+            why = _R_EXPLAINED if explained[r] else _R_UNEXPLAINED
+        else:
+            why = _R_UNFAIR
+        appeal_reason[i] = why
+        if punitive:
+            protest_reason[i] = _R_PUNITIVE
+        elif abs(s / lw - 1.0) > tol:
+            protest_reason[i] = _R_WRONG
+        else:
+            protest_reason[i] = _R_NOT_ADOPTED
+
+
+@jit
+def _screened(
+    appealed: Col, protested: Col, sentence: Col, grounded: Col, draws: Col, rows: Col, lane_max: float,
+    screen_error: float,
+) -> np.ndarray:  # fmt: skip
+    """Appeals the written lane may take: a defendant-only appeal against a short sentence whose petition
+    shows no ground, or whose ground the screen misses."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        short = appealed[r] and not protested[r] and sentence[r] <= lane_max
+        slips = uniform32(draws[_W_SLIPS, r]) < screen_error
+        out[i] = short and (not grounded[r] or slips)
+    return out
+
+
+@jit
+def _second_court(
+    district: Col, draws: Col, state: Col, rows: Col, written: Col, judges_pd: int, written_hours: float,
+    hearing_hours: float, written_days: float, hearing_days: float, upper: Col, usual: Col, std_h: Col,
+) -> None:  # fmt: skip
+    """The case goes up: its second-instance judge (one of its district's, by its own draw), the hours and
+    usual days of a written or a heard decision."""
+    written_usual, heard_usual = round(written_days), round(hearing_days)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        u = uniform32(draws[_W_UPPER, r])
+        upper[i] = district[r] * judges_pd + min(int(u * judges_pd), judges_pd - 1)
+        std_h[i] = written_hours if written[i] else hearing_hours
+        usual[i] = written_usual if written[i] else heard_usual
+        state[r] = _SECOND_INSTANCE
+
+
+@jit
+def _due(day: int, usual: Col, wait: Col, lo: int, hi: int) -> np.ndarray:
+    """The day a step falls due: its usual days plus the wait for its actor, held within [lo, hi] days."""
+    out = np.empty(usual.shape[0], dtype=np.int64)
+    for i in range(usual.shape[0]):
+        out[i] = day + min(max(usual[i] + wait[i], lo), hi)
+    return out
+
+
+@jit
+def _decide(
+    sentence: Col, lawful: Col, protested: Col, punitive: Col, grounded: Col, involuntary: Col,
+    found_involuntary: Col, signed: Col, innocent: Col, suspension_refused: Col, written_lane: Col,
+    remanded: Col, custodial: Col, draws: Col, rows: Col, tol: float, written_correction: float,
+    correction_prob: float, protest_increase: float,
+) -> np.ndarray:  # fmt: skip
+    """Second instance on what is on file: a defect found is corrected, an involuntary plea remanded once;
+    the sentence stands, is amended or (on a punitive protest) raised. Returns each case's outcome."""
+    out = np.empty(rows.shape[0], dtype=np.int8)
+    raise_by = 1.0 + protest_increase
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        first, lw = sentence[r], lawful[r]
+        prot, grounds = protested[r], grounded[r]
+        if prot and not punitive[r]:
+            wrong = abs(first / lw - 1.0) > tol
+        else:
+            wrong = grounds and first > lw * (1.0 + tol)
+        inv = grounds and involuntary[r] and not found_involuntary[r] and signed[r]
+        keeps = written_correction if written_lane[r] else 1.0  # a written decision looks less
+        finds = uniform32(draws[_W_CORRECTS, r]) < correction_prob * keeps
+        acquit = finds and grounds and innocent[r]
+        remand_ = finds and inv and not acquit and int(remanded[r]) < law.MAX_REMANDS  # Art. 236(2)
+        amend = finds and not acquit and not remand_ and (wrong or inv)
+        proposed = lw if amend else first
+        if punitive[r]:
+            proposed = first * raise_by
+        s = proposed if prot else min(first, proposed)  # Art. 237
+        sentence[r] = s
+        grant = finds and grounds and suspension_refused[r] and not acquit and not remand_
+        if grant and s <= law.SUSPENSION_MAX_MONTHS:
+            custodial[r] = False
+        out[i] = _ACQUIT if acquit else _REMAND if remand_ else _FINAL
+    return out

@@ -11,10 +11,10 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor, triage
 from sim.model.events import Arrived, Charged, PleaHearing, ReviewConcluded
-from sim.model.kernel import jit
+from sim.model.kernel import jit, uniform32
 from sim.model.procedure import CaseState, Stage
 from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
-from sim.model.streams import FACT_COLUMN, FACT_SLOTS, uniform
+from sim.model.streams import CASE_COLUMN, FACT_COLUMN, FACT_SLOTS
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -114,27 +114,27 @@ def _arrive(
 def review_start(m: LeniencyModel, rows: np.ndarray) -> None:
     """The prosecutor takes up the file and prepares a recommendation."""
     d, p = m.docket, m.params
-    d.state[rows] = CaseState.REVIEW
-    d.stage_start[rows] = m.day
     Prosecutor.offer(m, rows)
-    likely = d.rec[rows]
-    fast = law.fast_track_eligible(likely)
-    std = np.where(fast, p.prosecutor.review_hours_fast, p.prosecutor.review_hours_other)
-    wait, hours, _ = m.prosecutors.book(d.prosecutor[rows], std + p.prosecutor.negotiation_hours)
+    n, pp = len(rows), p.prosecutor
+    std, half, limit = np.empty(n), np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    _take_up(
+        d.state, d.stage_start, d.rec, d.district, rows, m.day, pp.review_hours_fast, pp.review_hours_other,
+        pp.negotiation_hours, m.per_world("prosecutor.review_days_fast"), pp.review_days_other,
+        m.districts_per_world, std, half, limit,
+    )  # fmt: skip
+    wait, hours, _ = m.prosecutors.book(d.prosecutor[rows], std)
     m.add_hours("prosecutor", Stage.REVIEW, rows, hours)
-    limit = law.review_limit(likely)
-    pp = m.params_at(rows).prosecutor
-    half = np.round(0.5 * np.where(fast, pp.review_days_fast, pp.review_days_other))
-    schedule(m, rows, Due.PLEA_HEARING, m.day + np.clip(wait + half.astype(np.int32), 1, limit - 2))
+    schedule(m, rows, Due.PLEA_HEARING, _hearing_day(m.day, half, wait, limit))
 
 
 def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
     """Lawyer advice, the offer and the defendant's decision; signing with a lawyer present (Art. 174)."""
     d = m.docket
     Defendant.form_beliefs(m, rows)
-    d.recorded[rows] = (
-        uniform(m, "prosecutor.records", rows) < m.params_at(rows).prosecutor.recorded_hearing_share
-    )
+    _records(
+        d.recorded, d.district, d.draws, rows, m.per_world("prosecutor.recorded_hearing_share"),
+        m.districts_per_world,
+    )  # fmt: skip
     d.at_risk[rows] = triage.at_risk(m, rows)
     lawyer_wait = DutyLawyer.advise(m, rows)
     d.pressure[rows] = Defendant.pressure(m, rows)
@@ -149,19 +149,17 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
         again = refused[go]
         if len(again):
             accept[again], accept_cf[again] = Defendant.decide_plea(m, rows[again])
-    sign = accept & law.may_sign(d.lawyer_present[rows])
-    srows = rows[sign]
-    d.signed[srows] = True
-    d.ever_signed[srows] = True
-    d.accept_cf[rows] = accept_cf
-    d.involuntary[srows] = ~accept_cf[sign]
+    srows = rows[
+        _sign(d.signed, d.ever_signed, d.accept_cf, d.involuntary, d.lawyer_present, rows, accept, accept_cf)
+    ]
     m.events.emit(PleaHearing(rows, srows))
     set_aside(m, srows[Prosecutor.finds_involuntary(m, srows)], Stage.REVIEW)
-    start, pp = d.stage_start[rows], m.params_at(rows).prosecutor
-    limit = law.review_limit(d.rec[rows])
-    usual = np.where(law.fast_track_eligible(d.rec[rows]), pp.review_days_fast, pp.review_days_other)
-    charge_day = np.maximum(m.day + 1 + lawyer_wait, start + np.round(usual).astype(np.int32))
-    schedule(m, rows, Due.CHARGE, np.minimum(charge_day, start + limit))
+    pp = m.params.prosecutor
+    charge_day = _charge_day(
+        d.stage_start, d.rec, d.district, rows, lawyer_wait, m.day,
+        m.per_world("prosecutor.review_days_fast"), pp.review_days_other, m.districts_per_world,
+    )  # fmt: skip
+    schedule(m, rows, Due.CHARGE, charge_day)
 
 
 def charge(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -177,3 +175,92 @@ def charge(m: LeniencyModel, rows: np.ndarray) -> None:
     d.procedure[rows] = Judge.procedure_for(m, rows)
     m.events.emit(Charged(rows))
     to_trial(m, rows)
+
+
+_REVIEW = int(CaseState.REVIEW)
+_W_RECORDS = CASE_COLUMN["prosecutor.records"]
+
+
+@jit
+def _review_limit(likely: float) -> int:
+    """Art. 172: the review time limit in days by the likely sentence (``procedure.review_limit``)."""
+    if likely <= law.FAST_TRACK_MAX_MONTHS:
+        return law.REVIEW_LIMIT_FAST_LONG if likely > law.LONGER_LIMIT_MONTHS else law.REVIEW_LIMIT_FAST
+    return law.REVIEW_LIMIT_OTHER
+
+
+@jit
+def _usual_days(likely: float, fast_days: float, other_days: float) -> float:
+    """The usual review days: the fast-track-eligible ones, or the others."""
+    return fast_days if likely <= law.FAST_TRACK_MAX_MONTHS else other_days
+
+
+@jit
+def _take_up(
+    state: Col, stage_start: Col, rec: Col, district: Col, rows: Col, day: int, hours_fast: float,
+    hours_other: float, negotiation_hours: float, days_fast: Col, days_other: float, dpw: int, std: Col,
+    half: Col, limit: Col,
+) -> None:  # fmt: skip
+    """Review begins on the likely sentence the offer states: the prosecutor's hours, half the usual review
+    days before the hearing, and the review's time limit."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        state[r] = _REVIEW
+        stage_start[r] = day
+        likely = rec[r]
+        fast = likely <= law.FAST_TRACK_MAX_MONTHS
+        std[i] = (hours_fast if fast else hours_other) + negotiation_hours
+        half[i] = round(0.5 * _usual_days(likely, days_fast[district[r] // dpw], days_other))
+        limit[i] = _review_limit(likely)
+
+
+@jit
+def _hearing_day(day: int, half: Col, wait: Col, limit: Col) -> np.ndarray:
+    """The plea hearing: after the prosecutor's wait and half the usual review, within the limit."""
+    out = np.empty(half.shape[0], dtype=np.int64)
+    for i in range(half.shape[0]):
+        out[i] = day + min(max(wait[i] + half[i], 1), limit[i] - 2)
+    return out
+
+
+@jit
+def _records(recorded: Col, district: Col, draws: Col, rows: Col, share: Col, dpw: int) -> None:
+    """The hearing is recorded (audio-visual) for a share of cases."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        recorded[r] = uniform32(draws[_W_RECORDS, r]) < share[district[r] // dpw]
+
+
+@jit
+def _sign(
+    signed: Col, ever_signed: Col, accept_cf_: Col, involuntary: Col, lawyer_present: Col, rows: Col,
+    accept: Col, accept_cf: Col,
+) -> np.ndarray:  # fmt: skip
+    """Art. 174: an accepted offer is signed only with a lawyer present; a signature the defendant would
+    not give with accurate beliefs and no coercion is involuntary. Returns the signing cases."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        sign = accept[i] and lawyer_present[r]
+        out[i] = sign
+        accept_cf_[r] = accept_cf[i]
+        if sign:
+            signed[r] = True
+            ever_signed[r] = True
+            involuntary[r] = not accept_cf[i]
+    return out
+
+
+@jit
+def _charge_day(
+    stage_start: Col, rec: Col, district: Col, rows: Col, lawyer_wait: Col, day: int, days_fast: Col,
+    days_other: float, dpw: int,
+) -> np.ndarray:  # fmt: skip
+    """Review ends after the usual days and the lawyer's wait, within the time limit (Art. 172)."""
+    out = np.empty(rows.shape[0], dtype=np.int64)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        start, likely = stage_start[r], rec[r]
+        usual = round(_usual_days(likely, days_fast[district[r] // dpw], days_other))
+        out[i] = min(max(day + 1 + lawyer_wait[i], start + usual), start + _review_limit(likely))
+    return out

@@ -10,6 +10,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model.actors import Defendant, Judge, Prosecutor
 from sim.model.events import Judged, NoCrimeFound, PleaJudged
+from sim.model.kernel import jit, uniform32
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import Reason, ReliefType
 from sim.model.stages.casework import (
@@ -23,7 +24,7 @@ from sim.model.stages.casework import (
     withdraw,
     withdrawals,
 )
-from sim.model.streams import uniform
+from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -58,26 +59,17 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     d.leniency_judged[acq] = True
     close(m, acq, CaseState.ACQUITTED)
     rows = rows[~no_crime]
-    tol = p.judge.tolerance
     view = Judge.view(m, rows, d.legal_discount[rows])
-    lawful = law.lawful_sentence(Judge.case_months(m, rows), d.legal_discount[rows])
-    wrong_rec = law.off_lawful(d.rec[rows], lawful, tol)
-    d.wrong_rec[rows] = wrong_rec
-    adopt = law.art201_adopts(d.rec[rows], d.rec_lo[rows], d.rec_hi[rows], view, tol)
-    # why the court asks, first that applies: the court would have adopted the recommendation without the
-    # extra discount the application target drove; a recommendation off the lawful sentence (the system's
-    # own error); a lawful one this judge sees differently (no prosecutor-judge communication)
-    unboosted = (1.0 - d.discount[rows] + d.target_boost[rows]) / np.maximum(1.0 - d.discount[rows], 1e-9)
-    adopt_unboosted = law.art201_adopts(
-        d.rec[rows] * unboosted, d.rec_lo[rows] * unboosted, d.rec_hi[rows] * unboosted, view, tol
-    )
-    reason = np.select(
-        [adopt_unboosted, wrong_rec], [Reason.TARGET_DRIVEN, Reason.MISCALIBRATED_REC], Reason.JUDGE_NORM
-    ).astype(np.int8)
-    d.rec_reason[rows] = np.where(adopt, -1, reason)
+    n = len(rows)
+    lawful, adopt, heavier = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    reason = np.empty(n, dtype=np.int8)
+    _weigh(
+        d.rec, d.rec_lo, d.rec_hi, d.legal_discount, d.discount, d.target_boost, d.wrong_rec, d.rec_reason,
+        rows, view, Judge.case_months(m, rows), p.judge.tolerance, lawful, adopt, reason, heavier,
+    )  # fmt: skip
     ask = rows[~adopt]
     relief(m, ask, Stage.TRIAL, ReliefType.ADJUSTMENT_REQUEST, reason[~adopt])
-    adjusted = np.zeros(len(rows), dtype=bool)
+    adjusted = np.zeros(n, dtype=bool)
     adjusted[~adopt] = Prosecutor.adjusts(m, ask)
     _, hours, _ = m.prosecutors.book(d.prosecutor[ask], p.prosecutor.negotiation_hours)
     m.add_hours("prosecutor", Stage.TRIAL, ask, hours, relief=True)
@@ -86,8 +78,7 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     relief(m, rows[independent], Stage.TRIAL, ReliefType.NOT_ADOPTED, reason[independent])
     # Facing a heavier sentence than agreed (adjusted upward, or the court's own), the defendant may withdraw
     # the plea (反悔): the case converts to ordinary procedure and is tried as contested, the discount lost.
-    heavier = ~adopt & law.heavier_than_agreed(view, d.rec_hi[rows])
-    wd = np.zeros(len(rows), dtype=bool)
+    wd = np.zeros(n, dtype=bool)
     wd[heavier] = Defendant.withdraws_after_refusal(m, rows[heavier], view[heavier])
     if wd.any():
         conv = rows[wd]
@@ -101,28 +92,25 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
             adopt[keep],
             adjusted[keep],
         )
-    # an adjustment the defendant accepts is the new agreement
-    agreed = rows[adjusted]
-    for col in (d.rec, d.rec_lo, d.rec_hi):
-        col[agreed] = view[adjusted]
-    # Art. 226: an agreed sentence above the fast-track limit takes the case out of fast-track procedure
-    out = agreed[(d.procedure[agreed] == Procedure.FAST_TRACK) & ~law.fast_track_eligible(d.rec[agreed])]
-    d.procedure[out] = Procedure.SUMMARY
-    sentence = np.where(adopt, law.sentence_within_recommendation(d.rec_lo[rows], d.rec_hi[rows], view), view)
     # Art. 176: the agreement states suspension too; the court may adopt the term and refuse the suspension
-    suspend = law.suspension_eligible(sentence) & Judge.suspends(m, rows)
-    refused = d.rec_suspended[rows] & ~suspend
-    d.suspension_refused[rows] = refused
+    suits = Judge.suspends(m, rows)
+    n = len(rows)
+    sentence, suspend, refused = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
+    _settle(
+        d.rec, d.rec_lo, d.rec_hi, d.procedure, d.rec_suspended, d.suspension_refused, d.adopted,
+        d.promise_unfulfilled, d.leniency_judged, rows, view, adopt, adjusted, suits, sentence, suspend,
+        refused,
+    )  # fmt: skip
     relief(m, rows[refused], Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.SUSPENSION_REFUSED)
-    d.adopted[rows] = (adopt | adjusted) & ~refused
-    d.promise_unfulfilled[rows] = law.heavier_than_agreed(sentence, d.rec_hi[rows]) | refused
     m.events.emit(PleaJudged(rows, adopt & ~refused, adjusted & ~refused))
-    d.leniency_judged[rows] = True
     judgment(m, rows, sentence, lawful, suspend)
     # a reasoned judgment states the court's view too (learning from informative feedback only), and under
     # coordination the court tells the prosecutor its view on a share of adopted cases
-    told = d.explained[rows] | (uniform(m, "judge.tells", rows) < m.params_at(rows).judge.feedback_share)
-    Prosecutor.learn(m, rows[adopt & told])
+    told = _told(
+        d.explained, d.district, d.draws, rows, adopt, m.per_world("judge.feedback_share"),
+        m.districts_per_world,
+    )  # fmt: skip
+    Prosecutor.learn(m, rows[told])
 
 
 def judge_contested(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -130,7 +118,7 @@ def judge_contested(m: LeniencyModel, rows: np.ndarray) -> None:
     d = m.docket
     if not len(rows):
         return
-    convicted = uniform(m, "judge.convicts", rows) < d.p_conv[rows]
+    convicted = _convicts(d.p_conv, d.draws, rows)
     close(m, rows[~convicted], CaseState.ACQUITTED)
     rows = rows[convicted]
     sentence = Judge.contested_sentence(m, rows)
@@ -145,17 +133,143 @@ def judgment(
     """Conviction at first instance: reasons (for a share), suspension as decided, and the appeal window
     opens."""
     d, p = m.docket, m.params
-    d.sentence[rows] = sentence
-    d.first_sentence[rows] = sentence
-    d.lawful[rows] = lawful
-    d.convicted[rows] = True
     # Reasons are written for a share of judgments (reasoning effort), at a cost in judge hours.
-    d.explained[rows] = uniform(m, "judge.reasons", rows) < m.params_at(rows).judge.reasoning_quality
-    er = rows[d.explained[rows]]
+    explained = _judge(
+        d.sentence, d.first_sentence, d.lawful, d.convicted, d.explained, d.custodial, d.state, d.district,
+        d.draws, rows, sentence, lawful, suspended, m.per_world("judge.reasoning_quality"),
+        m.districts_per_world,
+    )  # fmt: skip
+    er = rows[explained]
     _, rh, _ = m.judges.book(d.judge[er], p.judge.reasoning_hours)
     m.add_hours("judge", Stage.TRIAL, er, rh)
-    d.custodial[rows] = ~suspended
     release(m, rows[suspended])
-    d.state[rows] = CaseState.APPEAL_WINDOW
     schedule(m, rows, Due.APPEAL_END, m.day + law.APPEAL_WINDOW_DAYS)
     m.events.emit(Judged(rows))
+
+
+# --- kernels: each visits a case once, reading and writing its docket row
+
+Col = np.ndarray
+_R_TARGET, _R_MISCALIBRATED = int(Reason.TARGET_DRIVEN), int(Reason.MISCALIBRATED_REC)
+_R_JUDGE_NORM = int(Reason.JUDGE_NORM)
+_FAST_TRACK, _SUMMARY = int(Procedure.FAST_TRACK), int(Procedure.SUMMARY)
+_APPEAL_WINDOW = int(CaseState.APPEAL_WINDOW)
+_W_TELLS = CASE_COLUMN["judge.tells"]
+_W_CONVICTS = CASE_COLUMN["judge.convicts"]
+_W_REASONS = CASE_COLUMN["judge.reasons"]
+_ONE32 = np.float32(1.0)
+_TINY32 = np.float32(1e-9)
+
+
+@jit
+def _adopts(rec: float, lo: float, hi: float, view: float, tol: float) -> bool:
+    """Art. 201: a recommendation the court adopts (``procedure.art201_adopts``)."""
+    return lo <= view * (1 + tol) and hi >= view * (1 - tol) and rec > 0
+
+
+@jit
+def _weigh(
+    rec: Col, rec_lo: Col, rec_hi: Col, legal_discount: Col, discount: Col, target_boost: Col, wrong_rec: Col,
+    rec_reason: Col, rows: Col, view: Col, months: Col, tol: float, lawful: Col, adopt: Col, reason: Col,
+    heavier: Col,
+) -> None:  # fmt: skip
+    """The court weighs the recommendation against its own view: the lawful sentence, adoption (Art. 201)
+    and, where it asks, why — first that applies: it would have adopted the recommendation without the
+    extra discount the application target drove; a recommendation off the lawful sentence (the system's own
+    error); a lawful one this judge sees differently (no prosecutor-judge communication)."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        v, rc, lo, hi = view[i], rec[r], rec_lo[r], rec_hi[r]
+        law_i = months[i] * np.float32(_ONE32 - legal_discount[r])  # float32 discount, as numpy
+        lawful[i] = law_i
+        wrong = abs(rc / law_i - 1.0) > tol
+        wrong_rec[r] = wrong
+        ok = _adopts(rc, lo, hi, v, tol)
+        adopt[i] = ok
+        left = np.float32(_ONE32 - discount[r])
+        unboosted = float(np.float32(np.float32(left + target_boost[r]) / max(left, _TINY32)))
+        if _adopts(rc * unboosted, lo * unboosted, hi * unboosted, v, tol):
+            why = _R_TARGET
+        elif wrong:
+            why = _R_MISCALIBRATED
+        else:
+            why = _R_JUDGE_NORM
+        reason[i] = why
+        rec_reason[r] = -1 if ok else why
+        heavier[i] = not ok and v > hi * (1 + law.SAME_SENTENCE_RTOL)
+
+
+@jit
+def _settle(
+    rec: Col, rec_lo: Col, rec_hi: Col, procedure: Col, rec_suspended: Col, suspension_refused: Col,
+    adopted: Col, promise_unfulfilled: Col, leniency_judged: Col, rows: Col, view: Col, adopt: Col,
+    adjusted: Col, suits: Col, sentence: Col, suspend: Col, refused: Col,
+) -> None:  # fmt: skip
+    """The sentence: an adjustment the defendant accepts is the new agreement (Art. 226: above the
+    fast-track limit it leaves fast-track procedure); an adopted range holds the court's view; suspension
+    (Art. 176) as the court judges the offender, which may refuse what was agreed."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        v = view[i]
+        if adjusted[i]:
+            rec[r] = v
+            rec_lo[r] = v
+            rec_hi[r] = v
+            if procedure[r] == _FAST_TRACK and not v <= law.FAST_TRACK_MAX_MONTHS:
+                procedure[r] = _SUMMARY
+        s = min(max(v, rec_lo[r]), rec_hi[r]) if adopt[i] else v
+        sentence[i] = s
+        sus = s <= law.SUSPENSION_MAX_MONTHS and suits[i]
+        suspend[i] = sus
+        ref = rec_suspended[r] and not sus
+        refused[i] = ref
+        suspension_refused[r] = ref
+        adopted[r] = (adopt[i] or adjusted[i]) and not ref
+        promise_unfulfilled[r] = s > rec_hi[r] * (1 + law.SAME_SENTENCE_RTOL) or ref
+        leniency_judged[r] = True
+
+
+@jit
+def _told(
+    explained: Col, district: Col, draws: Col, rows: Col, adopt: Col, feedback_share: Col, dpw: int
+) -> np.ndarray:
+    """Adopted cases whose judgment states the court's view: reasoned, or told under coordination."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        share = feedback_share[district[r] // dpw]
+        out[i] = adopt[i] and (explained[r] or uniform32(draws[_W_TELLS, r]) < share)
+    return out
+
+
+@jit
+def _convicts(p_conv: Col, draws: Col, rows: Col) -> np.ndarray:
+    """Conviction at a contested trial, on the true chance."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        out[i] = uniform32(draws[_W_CONVICTS, r]) < p_conv[r]
+    return out
+
+
+@jit
+def _judge(
+    sentence_: Col, first_sentence: Col, lawful_: Col, convicted: Col, explained: Col, custodial: Col,
+    state: Col, district: Col, draws: Col, rows: Col, sentence: Col, lawful: Col, suspended: Col,
+    reasoning_quality: Col, dpw: int,
+) -> np.ndarray:  # fmt: skip
+    """The judgment on file: sentence, conviction, custody, whether it gives reasons; the appeal window
+    opens. Returns the reasoned ones."""
+    out = np.empty(rows.shape[0], dtype=np.bool_)
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        sentence_[r] = sentence[i]
+        first_sentence[r] = sentence[i]
+        lawful_[r] = lawful[i]
+        convicted[r] = True
+        e = uniform32(draws[_W_REASONS, r]) < reasoning_quality[district[r] // dpw]
+        explained[r] = e
+        out[i] = e
+        custodial[r] = not suspended[i]
+        state[r] = _APPEAL_WINDOW
+    return out
