@@ -5,8 +5,10 @@ fused) compiled by numba. There is one implementation: with ``NUMBA_DISABLE_JIT=
 Python, for debugging (``tests/test_kernel.py`` checks that both give the same numbers).
 
 Conventions that keep the compiled and the uncompiled run equal, and both close to numpy's arithmetic:
-- every float is float64 inside a kernel (``float(x)`` on reading a float32 column, ``np.float32(x)`` on
-  writing one); literals are float64;
+- mirror numpy's dtype at every step: where numpy computed in float64, widen a float32 column with
+  ``np.float64(x)`` (compiled, ``float(x)`` of a float32 stays float32 and ``math.exp`` of it is ``expf``);
+  where numpy computed in float32 (a float32 array with a Python float, a comparison with one), compute in
+  float32 (``np.float32(c) * x``); writing a float64 into a float32 column rounds as ``astype`` does;
 - no fastmath (no reassociation, no fused multiply-add): each operation is rounded as numpy rounds it;
 - ``exp``, ``log`` and ``pow`` are the C library's (``math``); numpy's vectorised ones differ from it in the
   last bit for a few inputs in a hundred, so a case exactly at a decision threshold may fall the other way;
@@ -28,6 +30,7 @@ from typing import Any, cast
 
 import llvmlite.binding
 import numba
+import numpy as np
 from numba import types
 from numba.extending import get_cython_function_address
 
@@ -80,19 +83,19 @@ _U32 = 2.0**-32
 def uniform32(word: Any) -> float:
     """A behavioural word as a uniform on the open interval (0, 1), centred in its cell (as
     ``sim.model.streams.uniform``)."""
-    return (float(word) + 0.5) * _U32
+    return (np.float64(word) + 0.5) * _U32
 
 
 @jit
 def normal32(word: Any) -> float:
     """A behavioural word as a standard normal (exact inverse CDF of its uniform)."""
-    return _ndtri((float(word) + 0.5) * _U32)
+    return _ndtri((np.float64(word) + 0.5) * _U32)
 
 
 @jit
 def exponential32(word: Any, scale: float) -> float:
     """A behavioural word as an exponential with mean ``scale``."""
-    return -math.log((float(word) + 0.5) * _U32) * scale
+    return -math.log((np.float64(word) + 0.5) * _U32) * scale
 
 
 __all__ = ["JIT_DISABLED", "exponential32", "jit", "normal32", "uniform32"]

@@ -105,7 +105,8 @@ def peak_rss_mb() -> float:
     return peak / (2**20 if sys.platform == "darwin" else 2**10)
 
 
-def _scenario(scale: str, days: int | None, overrides: Iterable[tuple[str, Any]] = ()) -> Any:
+def scenario_at(scale: str, days: int | None, overrides: Iterable[tuple[str, Any]] = ()) -> Any:
+    """A scale preset, shortened to ``days`` (with a proportionate warm-up) and with further overrides."""
     from sim.model.scenario import load_scenario
 
     scenario = load_scenario(scale=scale)
@@ -119,7 +120,7 @@ def measure_run(spec: RunSpec) -> dict[str, float]:
     """Time one ``simulate`` call (daily series and relief frame included) in this process."""
     from sim.model import simulate
 
-    scenario = _scenario(spec.scale, spec.days, spec.overrides)
+    scenario = scenario_at(spec.scale, spec.days, spec.overrides)
     c0, t0 = _cpu(), time.perf_counter()
     result = simulate(scenario, spec.seed, daily=True, materialise_agents=spec.agents)
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
@@ -138,7 +139,7 @@ def measure_batched(scale: str, days: int | None, worlds: int) -> dict[str, floa
     one); runs per second, CPU seconds and peak memory."""
     from sim.model import simulate_worlds
 
-    scenario = _scenario(scale, days)
+    scenario = scenario_at(scale, days)
     c0, t0 = _cpu(), time.perf_counter()
     simulate_worlds(scenario, SEED, worlds, daily=False)
     seconds, cpu = time.perf_counter() - t0, _cpu() - c0
@@ -192,55 +193,12 @@ def measure_floor(cases: int, per_day: int) -> dict[str, float]:
     }
 
 
-# A short classroom run reaches every stage (arrival to second instance), so it calls every kernel.
-COMPILE_RUN = {"run.days": 120, "run.warmup_days": 0, "run.drain_days": 400}
-
-
-def measure_compile() -> dict[str, float]:
-    """Seconds of a short classroom run (every stage reached) in this process, imports excluded: with an
-    empty kernel cache (``NUMBA_CACHE_DIR``) it includes compiling every kernel."""
-    from sim.model import simulate
-
-    scenario = _scenario("classroom", None, COMPILE_RUN.items())
-    t0 = time.perf_counter()
-    simulate(scenario, SEED, daily=False)
-    return {"seconds": time.perf_counter() - t0}
-
-
-def measure_start() -> dict[str, float]:
-    """What a user waits for before the first simulated day of ``leniency run``: imports, the embedded
-    scenario, the model and its first day (the parent times the whole process)."""
-    from sim.model.model import LeniencyModel
-
-    LeniencyModel(rng=SEED, materialise_agents=False).step()
-    return {}
-
-
-def measure_compile_times(child: Callable[[dict[str, Any]], dict[str, float]]) -> dict[str, float]:
-    """The kernels' compile time (a run with an empty cache less the same run with a warm one, each in a
-    fresh process) and the warm start of a run (a whole process up to its first day)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="leniency-bench-cache-") as cache:
-        cold = child({"kind": "compile", "cache": cache})["seconds"]
-        warm = child({"kind": "compile", "cache": cache})["seconds"]
-        t0 = time.perf_counter()
-        child({"kind": "start", "cache": cache})
-        start = time.perf_counter() - t0
-    return {
-        "cold_seconds": cold,
-        "warm_seconds": warm,
-        "compile_seconds": cold - warm,
-        "start_seconds": start,
-    }
-
-
 def _child(spec_json: str) -> None:
     spec = json.loads(spec_json)
-    if spec["kind"] == "compile":
-        out = measure_compile()
-    elif spec["kind"] == "start":
-        out = measure_start()
+    if spec["kind"] in ("compile", "start"):
+        from sim.experiments.bench.kernels import measure_compile, measure_start
+
+        out = measure_compile() if spec["kind"] == "compile" else measure_start()
     elif spec["kind"] == "floor":
         out = measure_floor(spec["cases"], spec["per_day"])
     elif spec["kind"] == "batched":
@@ -281,7 +239,7 @@ def _sweep_task(payload: tuple[str, int | None, int]) -> float:
 
     scale, days, seed = payload
     t0 = time.perf_counter()
-    simulate(_scenario(scale, days), seed, daily=False)
+    simulate(scenario_at(scale, days), seed, daily=False)
     return time.perf_counter() - t0
 
 
@@ -369,6 +327,8 @@ def run_bench(
         comparison = measure_comparison(2, quick=plan.quick)  # once: it is long (~1 min) and batched
         bar.update(1)
         bar.set_postfix_str("compile")
+        from sim.experiments.bench.kernels import measure_compile_times
+
         compiled = measure_compile_times(child)
         bar.update(1)
     floor = samples.pop("floor")
