@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sim.model.model import RunResult
+    from sim.model.run import RunResult
     from sim.model.schema import Scenario
 
 

@@ -4,18 +4,18 @@ ledger, kept from the events the stages emit (``sim.model.events``).
 Summary figures count only cases that arrived after the warm-up (``counted``); the daily series
 (``sim.model.daily``) counts every case. The definitions of the figures are in ``sim.model.metrics.METRICS``.
 
-Each event's counting is one compiled kernel (``sim.model.kernel``): a pass over the event's rows that adds
-every counter the event touches in the case's world, instead of a numpy call per counter.
+Each event's counting is one compiled kernel (``sim.model.bookkeeping_kernels``): a pass over the event's rows
+that adds every counter the event touches in the case's world, instead of a numpy call per counter.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import procedure as law
-from sim.model.counts import Counts, add_sums, one_world_dpw, world_at
+from sim.model import bookkeeping_kernels as kernels
+from sim.model.counts import Counts, one_world_dpw
 from sim.model.events import (
     AppealWindowClosed,
     Arrived,
@@ -33,9 +33,8 @@ from sim.model.events import (
     ReviewConcluded,
     Withdrawn,
 )
-from sim.model.kernel import jit
-from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL, Count, ReliefLedger, Tally
-from sim.model.procedure import CaseState, Procedure
+from sim.model.ledger import ACTORS, Count, ReliefLedger, Tally
+from sim.model.procedure import CaseState
 from sim.model.relief import CLASS_CODE, ESSENTIAL
 
 if TYPE_CHECKING:
@@ -47,373 +46,7 @@ _CLOSED_COUNTER = {
     CaseState.ACQUITTED: Count.ACQUITTED,
     CaseState.NOT_PROSECUTED: Count.NOT_PROSECUTED,
 }
-_FAST_TRACK = int(Procedure.FAST_TRACK)
-_SHORT = float(law.SHORT_SENTENCE_MONTHS)
 _OPEN_END = 2**62  # the end of the counted arrival days when only the warm-up bounds them
-_F32, _F64 = np.float32(0.0), np.float64(0.0)  # zeros of the summed values' dtype (numpy's accumulator)
-
-
-# --- kernels: one per event; each returns how many rows it counted ------------------------------------------
-# Arguments: docket columns (whole), the event's rows and per-row arrays, the counted arrival days [lo, hi),
-# districts per world (0 with one world: ``world_at``), then the counters (each with one row per world).
-
-
-@jit
-def _count(arrival: Any, district: Any, rows: Any, lo: int, hi: int, dpw: int, out: Any) -> int:
-    """One per counted row."""
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi:
-            out[world_at(district, r, dpw)] += 1
-            k += 1
-    return k
-
-
-@jit
-def _count_rows(
-    arrival: Any, district: Any, rows: Any, flag: Any, lo: int, hi: int, dpw: int, out: Any
-) -> int:
-    """One per counted row with the event's ``flag[i]``."""
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi and flag[i]:
-            out[world_at(district, r, dpw)] += 1
-            k += 1
-    return k
-
-
-@jit
-def _count_where(
-    arrival: Any, district: Any, rows: Any, column: Any, lo: int, hi: int, dpw: int, out: Any
-) -> int:
-    """One per counted row whose docket ``column`` is set."""
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi and column[r]:
-            out[world_at(district, r, dpw)] += 1
-            k += 1
-    return k
-
-
-@jit
-def _arrived(district: Any, detained: Any, rows: Any, dpw: int, arrived: Any, detained_at: Any) -> None:
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        w = world_at(district, r, dpw)
-        arrived[w] += 1
-        if detained[r]:
-            detained_at[w] += 1
-
-
-@jit
-def _hours(
-    arrival: Any,
-    district: Any,
-    relief_class: Any,
-    rows: Any,
-    hours: Any,
-    lo: int,
-    hi: int,
-    dpw: int,
-    worlds: int,
-    actor: int,
-    stage: int,
-    relief: bool,
-    by_stage: Any,
-    relief_hours: Any,
-) -> int:
-    n = rows.shape[0]
-    values = np.empty(n)
-    world = np.empty(n, dtype=np.int64)
-    k = 0
-    for i in range(n):
-        r = rows[i]
-        if lo <= arrival[r] < hi:
-            w = world_at(district, r, dpw)
-            h = hours[i]
-            values[k] = h
-            world[k] = w
-            k += 1
-            if relief:  # relief hours are attributed to the case's relief class
-                cls = relief_class[r]
-                if cls >= 0:
-                    relief_hours[w, cls, actor] += h
-    add_sums(by_stage[:, actor, stage], worlds, world, values, k, _F64)
-    return k
-
-
-@jit
-def _relief(
-    arrival: Any,
-    district: Any,
-    rows: Any,
-    reasons: Any,
-    initiation: Any,
-    lo: int,
-    hi: int,
-    dpw: int,
-    rtype: int,
-    class_code: Any,
-    essential: Any,
-    initiations: Any,
-    relief: Any,
-    by_reason: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi:
-            w = world_at(district, r, dpw)
-            cr = reasons[i]
-            if initiation[i]:
-                initiations[w, rtype, class_code[cr]] += 1
-            relief[w, rtype, ESSENTIAL_COL if essential[cr] else NONESSENTIAL_COL] += 1
-            by_reason[w, cr] += 1
-            k += 1
-    return k
-
-
-@jit
-def _plea_hearing(
-    arrival: Any,
-    district: Any,
-    determinate: Any,
-    discount: Any,
-    involuntary: Any,
-    inv_cause: Any,
-    rows: Any,
-    lo: int,
-    hi: int,
-    dpw: int,
-    worlds: int,
-    signed: Any,
-    determinates: Any,
-    discounts: Any,
-    involuntaries: Any,
-    causes: Any,
-) -> int:
-    n = rows.shape[0]
-    values = np.empty(n, dtype=np.float32)
-    world = np.empty(n, dtype=np.int64)
-    k = 0
-    for i in range(n):
-        r = rows[i]
-        if lo <= arrival[r] < hi:
-            w = world_at(district, r, dpw)
-            signed[w] += 1
-            determinates[w] += determinate[r]
-            involuntaries[w] += involuntary[r]
-            causes[w, inv_cause[r]] += 1
-            values[k] = discount[r]
-            world[k] = w
-            k += 1
-    add_sums(discounts, worlds, world, values, k, _F32)
-    return k
-
-
-@jit
-def _review_concluded(
-    arrival: Any,
-    district: Any,
-    signed: Any,
-    innocent: Any,
-    ever_signed: Any,
-    stage_start: Any,
-    rows: Any,
-    day: int,
-    lo: int,
-    hi: int,
-    dpw: int,
-    concluded: Any,
-    pleas: Any,
-    innocents: Any,
-    innocent_signed: Any,
-    days: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi:
-            w = world_at(district, r, dpw)
-            concluded[w] += 1
-            pleas[w] += signed[r]
-            innocents[w] += innocent[r]
-            innocent_signed[w] += innocent[r] and ever_signed[r]
-            days[w] += day - stage_start[r]
-            k += 1
-    return k
-
-
-@jit
-def _charged(
-    arrival: Any,
-    district: Any,
-    procedure: Any,
-    stage_start: Any,
-    rows: Any,
-    day: int,
-    lo: int,
-    hi: int,
-    dpw: int,
-    fast: Any,
-    days: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if procedure[r] == _FAST_TRACK and lo <= arrival[r] < hi:
-            w = world_at(district, r, dpw)
-            fast[w] += 1
-            days[w] += day - stage_start[r]
-            k += 1
-    return k
-
-
-@jit
-def _plea_judged(
-    arrival: Any,
-    district: Any,
-    remanded: Any,
-    procedure: Any,
-    suspension_refused: Any,
-    rows: Any,
-    adopted: Any,
-    adjusted: Any,
-    lo: int,
-    hi: int,
-    dpw: int,
-    judged: Any,
-    adoptions: Any,
-    as_signed: Any,
-    fast: Any,
-    refusals: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi and not remanded[r]:  # a retrial after remand is not a new leniency case
-            w = world_at(district, r, dpw)
-            judged[w] += 1
-            adoptions[w] += adopted[i] or adjusted[i]
-            as_signed[w] += adopted[i]
-            fast[w] += procedure[r] == _FAST_TRACK
-            refusals[w] += suspension_refused[r]
-            k += 1
-    return k
-
-
-@jit
-def _judged(
-    arrival: Any,
-    district: Any,
-    remanded: Any,
-    sentence: Any,
-    rows: Any,
-    lo: int,
-    hi: int,
-    dpw: int,
-    convictions: Any,
-    short: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi and not remanded[r]:
-            w = world_at(district, r, dpw)
-            convictions[w] += 1
-            short[w] += sentence[r] <= _SHORT
-            k += 1
-    return k
-
-
-@jit
-def _appeal_window_closed(
-    arrival: Any,
-    district: Any,
-    leniency_judged: Any,
-    remanded: Any,
-    rows: Any,
-    appealed: Any,
-    technical: Any,
-    protested: Any,
-    lo: int,
-    hi: int,
-    dpw: int,
-    appeals: Any,
-    technicals: Any,
-    protests: Any,
-    either: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if leniency_judged[r] and lo <= arrival[r] < hi and not remanded[r]:  # each case's first judgment
-            w = world_at(district, r, dpw)
-            appeals[w] += appealed[i]
-            technicals[w] += technical[i]
-            protests[w] += protested[i]
-            either[w] += appealed[i] or protested[i]
-            k += 1
-    return k
-
-
-@jit
-def _released(
-    arrival: Any,
-    district: Any,
-    first_relief_day: Any,
-    det_since: Any,
-    relief_class: Any,
-    rows: Any,
-    days: Any,
-    day: int,
-    lo: int,
-    hi: int,
-    dpw: int,
-    detention: Any,
-    after_relief: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi:
-            w = world_at(district, r, dpw)
-            detention[w] += days[i]
-            fr = first_relief_day[r]
-            if fr >= 0:  # detention served after the first relief initiation is a cost of relief
-                after_relief[w, relief_class[r]] += day - max(det_since[r], fr)
-            k += 1
-    return k
-
-
-@jit
-def _closed(
-    arrival: Any,
-    district: Any,
-    rows: Any,
-    day: int,
-    lo: int,
-    hi: int,
-    dpw: int,
-    closed: Any,
-    by_state: Any,
-    state_counted: bool,
-    days: Any,
-) -> int:
-    k = 0
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if lo <= arrival[r] < hi:
-            w = world_at(district, r, dpw)
-            closed[w] += 1
-            if state_counted:
-                by_state[w] += 1
-            days[w] += day - arrival[r]
-            k += 1
-    return k
 
 
 class Bookkeeping:
@@ -457,7 +90,7 @@ class Bookkeeping:
     def on_arrived(self, event: Arrived) -> None:
         if self.counts_day(self.model.day) and len(event.rows):
             d, a = self.model.docket, self.counts.arrays
-            _arrived(
+            kernels.arrived_kernel(
                 d.district,
                 d.detained,
                 event.rows,
@@ -471,7 +104,7 @@ class Bookkeeping:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _hours(
+            kernels.hours_kernel(
                 d.arrival,
                 d.district,
                 d.relief_class,
@@ -499,7 +132,7 @@ class Bookkeeping:
         d, a = m.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _relief(
+            kernels.relief_kernel(
                 d.arrival,
                 d.district,
                 rows,
@@ -521,7 +154,7 @@ class Bookkeeping:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _plea_hearing(
+            kernels.plea_hearing_kernel(
                 d.arrival,
                 d.district,
                 d.determinate,
@@ -546,21 +179,23 @@ class Bookkeeping:
         lo, hi, dpw = self._span()
         out = self.counts.arrays[Count.INVOLUNTARY_FOUND]
         self._counted_some(
-            _count_rows(d.arrival, d.district, event.rows, event.newly_found, lo, hi, dpw, out)
+            kernels.count_rows_kernel(d.arrival, d.district, event.rows, event.newly_found, lo, hi, dpw, out)
         )
 
     def on_withdrawn(self, event: Withdrawn) -> None:
         d = self.model.docket
         lo, hi, dpw = self._span()
         self._counted_some(
-            _count(d.arrival, d.district, event.rows, lo, hi, dpw, self.counts.arrays[Count.WITHDRAWALS])
+            kernels.count_kernel(
+                d.arrival, d.district, event.rows, lo, hi, dpw, self.counts.arrays[Count.WITHDRAWALS]
+            )
         )
 
     def on_review_concluded(self, event: ReviewConcluded) -> None:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _review_concluded(
+            kernels.review_concluded_kernel(
                 d.arrival,
                 d.district,
                 d.signed,
@@ -584,7 +219,7 @@ class Bookkeeping:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _charged(
+            kernels.charged_kernel(
                 d.arrival,
                 d.district,
                 d.procedure,
@@ -603,13 +238,13 @@ class Bookkeeping:
         d = self.model.docket
         lo, hi, dpw = self._span()
         out = self.counts.arrays[Count.LENIENCY_JUDGED]
-        self._counted_some(_count(d.arrival, d.district, event.rows, lo, hi, dpw, out))
+        self._counted_some(kernels.count_kernel(d.arrival, d.district, event.rows, lo, hi, dpw, out))
 
     def on_plea_judged(self, event: PleaJudged) -> None:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _plea_judged(
+            kernels.plea_judged_kernel(
                 d.arrival,
                 d.district,
                 d.remanded,
@@ -633,7 +268,7 @@ class Bookkeeping:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _judged(
+            kernels.judged_kernel(
                 d.arrival,
                 d.district,
                 d.remanded,
@@ -651,7 +286,7 @@ class Bookkeeping:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _appeal_window_closed(
+            kernels.appeal_window_closed_kernel(
                 d.arrival,
                 d.district,
                 d.leniency_judged,
@@ -675,14 +310,14 @@ class Bookkeeping:
         lo, hi, dpw = self._span()
         out = self.counts.arrays[Count.REMANDS]
         self._counted_some(
-            _count_where(d.arrival, d.district, event.rows, d.leniency_judged, lo, hi, dpw, out)
+            kernels.count_where_kernel(d.arrival, d.district, event.rows, d.leniency_judged, lo, hi, dpw, out)
         )
 
     def on_released(self, event: Released) -> None:
         d, a = self.model.docket, self.counts.arrays
         lo, hi, dpw = self._span()
         self._counted_some(
-            _released(
+            kernels.released_kernel(
                 d.arrival,
                 d.district,
                 d.first_relief_day,
@@ -704,7 +339,7 @@ class Bookkeeping:
         lo, hi, dpw = self._span()
         by_state = _CLOSED_COUNTER.get(event.state)
         self._counted_some(
-            _closed(
+            kernels.closed_kernel(
                 d.arrival,
                 d.district,
                 event.rows,

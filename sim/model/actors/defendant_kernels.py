@@ -1,0 +1,238 @@
+"""The defendant's batch decisions as compiled kernels (``sim.model.kernel``): one pass per case, called by
+the classmethods of ``Defendant`` (``sim.model.actors.defendant``), which gather their arguments."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.model import procedure as law
+from sim.model.kernel import exponential32, jit, normal32, uniform32
+from sim.model.streams import CASE_COLUMN
+
+# numpy's dtypes are mirrored: a float32 column op a Python float stays float32 (NEP 50), so such a step is
+# computed as ``np.float32(a * b)`` (one rounding of the exact double result, as float32 arithmetic rounds);
+# everything else is float64.
+
+_BELIEF = CASE_COLUMN["defendant.belief"]
+_CONVICTION_BELIEF = CASE_COLUMN["defendant.conviction_belief"]
+_INSISTS = CASE_COLUMN["prosecutor.insists"]
+_GRIEVANCE = CASE_COLUMN["defendant.grievance"]
+_APPEAL_COST = CASE_COLUMN["defendant.appeal_cost"]
+_SEVERE = law.ARREST_SEVERE_MONTHS
+
+
+@jit
+def _gap(risk: Any, plea: float, trial: float, p: float, cost: float) -> float:
+    """``Defendant.utilities`` of one case."""
+    r1 = 1.0 + float(risk)
+    u_plea = (1e-3 if plea < 1e-3 else plea) ** r1
+    u_trial = p * (1e-3 if trial < 1e-3 else trial) ** r1 + cost**r1
+    return math.log(u_plea) - math.log(u_trial)
+
+
+@jit
+def utilities_kernel(rows, plea, trial, p, cost, risk, out):
+    for i in range(rows.shape[0]):
+        out[i] = _gap(risk[rows[i]], plea[i], trial[i], p[i], cost)
+
+
+@jit
+def plea_kernel(
+    rows, trial, cost, denial, threshold, risk, determinate, rec, rec_lo, belief_t, belief_p, p_conv, own_t,
+    own_p, taste, contests, pressure, inv_cause, accept, accept_cf,
+):  # fmt: skip
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        perceived = rec[r] if determinate[r] else rec_lo[r]
+        gap = _gap(risk[r], perceived, belief_t[r], float(belief_p[r]), cost)
+        true_gap = _gap(risk[r], rec[r], trial[i], float(p_conv[r]), cost)
+        like = float(taste[r]) - denial * (1.0 if contests[r] else 0.0)
+        push = float(pressure[r])
+        lawful = 0.0 if push > threshold else push
+        a = gap <= like + push
+        a_cf = true_gap <= like + lawful
+        accept[i] = a
+        accept_cf[i] = a_cf
+        cause = 0
+        if a and not a_cf:
+            if push > threshold and gap > like + lawful:
+                cause = 1
+            elif _gap(risk[r], perceived, own_t[r], float(own_p[r]), cost) > like + push:
+                cause = 2
+            else:
+                cause = 3
+        inv_cause[r] = cause
+
+
+@jit
+def beliefs_kernel(
+    rows, expected, dpw, bias, noise_sd, overstate32, asymmetry, district, draws, literacy, base, overcharge,
+    p_conv, framed_t, belief_t, own_t, belief_p, own_p,
+):  # fmt: skip
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        lit = float(literacy[r])
+        framed = base[r] * float(np.float32(1.0 + float(overcharge[r])))
+        framed_t[r] = framed
+        noise = bias + noise_sd * (1 - 0.5 * lit) * normal32(draws[_BELIEF, r])
+        log_b = math.log(expected[i]) + noise
+        w = asymmetry[district[r] // dpw] * (1 - lit)
+        belief_t[r] = math.exp((1 - w) * log_b + w * math.log(framed))
+        own_t[r] = math.exp(log_b)
+        pc = float(p_conv[r])
+        own = pc + 0.15 * (1 - lit) * normal32(draws[_CONVICTION_BELIEF, r])
+        own = min(max(own, 0.05), 1.0)
+        framed_p = float(np.float32(pc + float(np.float32(overstate32 * float(np.float32(1.0 - pc))))))
+        belief_p[r] = np.float32((1 - w) * own + w * framed_p)
+        own_p[r] = np.float32(own)
+
+
+@jit
+def pressure_kernel(rows, dpw, detention_pressure, leverage, shield32, district, detained, substantive, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        raw = detention_pressure * leverage[district[r] // dpw] * (1.0 if detained[r] else 0.0)
+        shield = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
+        out[i] = np.float32(raw * shield)
+
+
+@jit
+def insist_kernel(
+    rows, short, target_pressure, dpw, insist_base, slope, deterrence, shield32, push32, framing32, district,
+    draws, recorded, substantive, literacy, framed_t, pressure, belief_t, insisted, go,
+):  # fmt: skip
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w_ = district[r] // dpw
+        chance = target_pressure[w_] * min(1.0, insist_base[w_] + slope * short[i])
+        g = uniform32(draws[_INSISTS, r]) < chance
+        go[i] = g
+        if not g:
+            continue
+        deter = 1.0 - deterrence * (1.0 if recorded[r] else 0.0)
+        shield = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
+        add = np.float32(float(np.float32(push32 * shield)) * deter)
+        pressure[r] = np.float32(float(pressure[r]) + float(add))
+        w = float(np.float32(framing32 * float(np.float32(1.0 - float(literacy[r]))))) * deter
+        belief_t[r] = math.exp((1 - w) * math.log(belief_t[r]) + w * math.log(framed_t[r]))
+        insisted[r] = True
+
+
+@jit
+def withdraw_kernel(rows, court, cost, denial, risk, belief_t, belief_p, taste, contests, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        gap = _gap(risk[r], court[i], belief_t[r], float(belief_p[r]), cost)
+        out[i] = gap > float(taste[r]) - denial * (1.0 if contests[r] else 0.0)
+
+
+@jit
+def learns_kernel(rows, column, scale, dpw, learning_prob, district, draws, literacy, substantive, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        # float32 as numpy computes it with the scenario's value (the same in a batch of worlds)
+        help32 = float(
+            np.float32(
+                float(np.float32(0.5 * float(literacy[r]))) + float(np.float32(0.5 * float(substantive[r])))
+            )
+        )
+        prob = float(np.float32(float(np.float32(learning_prob[district[r] // dpw] * scale)) * help32))
+        out[i] = uniform32(draws[column, r]) < prob
+
+
+@jit
+def misinformed_kernel(rows, column, prob32, shield32, draws, substantive, out):
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        kept = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
+        out[i] = uniform32(draws[column, r]) < float(np.float32(prob32 * kept))
+
+
+@jit
+def _pending(sentence: float, remaining: float, share: float, written: float, lane_max: float) -> float:
+    """``Defendant.months_pending`` of one case."""
+    usual = min(remaining, 3.0)
+    if share <= 0.0:
+        return usual
+    s = share * (1.0 if sentence <= lane_max else 0.0)
+    return (1.0 - s) * usual + s * min(remaining, written)
+
+
+@jit
+def months_pending_kernel(sentence, remaining, share, written, lane_max, out):
+    for i in range(sentence.shape[0]):
+        out[i] = _pending(sentence[i], remaining[i], share, written, lane_max)
+
+
+@jit
+def appeal_kernel(
+    rows, anchor, lawful_sentence, defect, eligible, remaining, unfair_sd, defect_grievance, persuaded,
+    success_lawful, success_belief, prior, increase, share, written, lane_max, dpw, house_value, awareness,
+    punitive_prob, threshold, district, draws, sentence, explained, appeal, technical,
+):  # fmt: skip
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w = district[r] // dpw
+        s = sentence[r]
+        felt = math.log(s / anchor[i]) + unfair_sd * normal32(draws[_GRIEVANCE, r])
+        if defect[i]:
+            felt = felt + defect_grievance
+        informed = explained[r] and lawful_sentence[i] and not defect[i]
+        if informed:
+            felt = felt * persuaded
+        p_succ = success_lawful if informed else success_belief
+        gain = p_succ * max(math.expm1(felt), 0.0) * s
+        stay = 0.0
+        loss = 0.0
+        if eligible[i]:
+            stay = house_value[w] * _pending(s, remaining[i], share, written, lane_max)
+            aware = awareness[w]
+            loss = ((1 - aware) * prior + aware * punitive_prob[w]) * increase * s
+        cost = exponential32(draws[_APPEAL_COST, r], threshold[w]) * s
+        a = gain + stay - loss > cost
+        appeal[i] = a
+        technical[i] = a and eligible[i] and gain - loss <= cost
+
+
+@jit
+def draw_kernel(
+    rows, day, dpw, u_innocent, u_mitigation, u_overcharge, u_contests, u_detained, z_base, z_risk, z_taste,
+    z_view, z_suitability, evidence_draw, literacy_draw, sigma, innocent_share, innocent_factor,
+    innocent_conv, evidence_mean, mitigation_share, overcharge_max, risk_mean, risk_sd, taste_sd, arrest_base,
+    arrest_leverage, arrest_severity, median, charge_leverage, contest_share, detention_leverage, view_sd,
+    district, base, innocent, evidence, p_conv, mitigation, overcharge, risk, literacy, taste, contests,
+    detained, detained_at_arrival, det_since, view_noise, suitability,
+):  # fmt: skip
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        w = district[r] // dpw
+        months = min(max(median[w] * math.exp(sigma * z_base[i]), 1.0), 300.0)
+        base[r] = months
+        inn = u_innocent[i] < innocent_share
+        innocent[r] = inn
+        ev = evidence_draw[i] * innocent_factor if inn else evidence_draw[i]  # weaker against the innocent
+        evidence[r] = np.float32(ev)
+        # In China conviction at trial is near-certain for the guilty (> 99 %, docs/domain.md §5).
+        if inn:
+            p_conv[r] = np.float32(min(max(innocent_conv * ev / evidence_mean, 0.0), 0.95))
+        else:
+            p_conv[r] = np.float32(0.97 + 0.03 * ev)
+        mitigation[r] = u_mitigation[i] < mitigation_share and not inn
+        overcharge[r] = np.float32(charge_leverage[w] * overcharge_max * u_overcharge[i])
+        risk[r] = np.float32(max(risk_mean + risk_sd * z_risk[i], 0.0))
+        literacy[r] = np.float32(literacy_draw[i])
+        taste[r] = np.float32(taste_sd * z_taste[i])
+        contests[r] = u_contests[i] < contest_share[w]
+        # Arrest decision: severity and detention used as leverage (以捕促认) raise it
+        # (assumption on the form).
+        severe = 1.0 if months > _SEVERE else 0.0
+        p_det = arrest_base + arrest_leverage * detention_leverage[w] + arrest_severity * severe
+        det = u_detained[i] < min(max(p_det, 0.0), 0.95)
+        detained[r] = det
+        detained_at_arrival[r] = det
+        det_since[r] = day if det else -1
+        view_noise[r] = np.float32(view_sd[w] * z_view[i])
+        suitability[r] = np.float32(z_suitability[i])
