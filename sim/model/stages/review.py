@@ -56,6 +56,7 @@ _C_PROSECUTOR = FACT_COLUMN["case.prosecutor"]
 _C_JUDGE = FACT_COLUMN["case.judge"]
 _C_RETAINED = FACT_COLUMN["case.retained"]
 _C_DUTY = FACT_COLUMN["case.duty_lawyer"]
+_CHUNK = 64  # new cases whose behaviour words are copied together
 
 
 @jit
@@ -80,7 +81,6 @@ def _arrive(
     """Write each new case's row in one visit: identity, place, staff, its behaviour block (the top 32 bits
     of each behaviour word, ``streams``) and the empty relief marks. Returns the day its review starts."""
     out = np.empty(rows.shape[0], dtype=np.int64)
-    width = draws.shape[0]
     i = 0
     for w in range(counts.shape[0]):
         for seq in range(counts[w]):
@@ -90,8 +90,6 @@ def _arrive(
             arrival[r] = day
             arrival_seq[r] = seq
             state[r] = _INVESTIGATION
-            for j in range(width):
-                draws[j, r] = np.uint32(f[_FACTS + j] >> np.uint64(32))
             dist = w * dpw + _pick(f[_C_DISTRICT], dpw)
             district[r] = dist
             prosecutor[r] = dist * pros_pd + _pick(f[_C_PROSECUTOR], pros_pd)
@@ -108,6 +106,16 @@ def _arrive(
             first_relief_day[r] = -1
             out[i] = day + int(np.round(3.0 + inv[i]))
             i += 1
+    # The behaviour block a few dozen cases at a time (their raw words stay in cache), word by word within
+    # them: a case's words sit a whole row apart (a power-of-two stride: case by case they would contend
+    # for one cache set).
+    n = rows.shape[0]
+    for lo in range(0, n, _CHUNK):
+        hi = min(lo + _CHUNK, n)
+        for j in range(draws.shape[0]):
+            block = draws[j]
+            for i in range(lo, hi):
+                block[rows[i]] = np.uint32(raw[i, _FACTS + j] >> np.uint64(32))
     return out
 
 
