@@ -1,5 +1,6 @@
 """Parameters that differ between the worlds of a batch (sim.model.varying): every key in PER_WORLD is read
-per case, so a world given a value through ``world_overrides`` runs exactly as one whose scenario holds it."""
+at the case's world (``LeniencyModel.per_world``), so a world given a value through ``world_overrides`` runs
+exactly as one whose scenario holds it."""
 
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ def test_the_calibrations_free_parameters_may_differ_between_worlds():
 @pytest.mark.parametrize("key", sorted(PER_WORLD))
 def test_a_world_given_a_value_runs_as_a_scenario_holding_it(key):
     """Both worlds given a value per world, over a scenario with the default: bit-identical to the scenario
-    holding the value. A read of the key that skips ``params_at`` would see the default and differ; the
+    holding the value. A read of the key that skips ``per_world`` would see the default and differ; the
     value is one of ``others(key)`` that does change this run (the control)."""
 
     def summaries(scenario, **kw):
@@ -71,6 +72,8 @@ def test_a_world_given_a_value_runs_as_a_scenario_holding_it(key):
 
 
 def test_each_case_sees_its_own_worlds_value():
+    """``per_world(key)`` holds each world's own value (float64): world 0 given a value of every key, world 1
+    none, world 2 one key; a case reads it at its world."""
     over = [{k: other(k) for k in PER_WORLD}, {}, {"power.target_pressure": 0.1}]
     model = LeniencyModel(base(), materialise_agents=False, rng=3, worlds=3, world_overrides=over)
     for _ in range(40):
@@ -78,11 +81,17 @@ def test_each_case_sees_its_own_worlds_value():
     rows = np.flatnonzero(model.docket.active)
     world = model.world_of(rows)
     assert set(world.tolist()) == {0, 1, 2}
-    seen = model.params_at(rows)
-    default = base().power.target_pressure
-    expect = np.choose(world, [other("power.target_pressure"), default, 0.1])
-    assert np.array_equal(seen.power.target_pressure, expect)
-    assert np.all(seen.case.sentence_sigma == base().case.sentence_sigma)  # a key that cannot vary
+    flat = base().flat()
+    for key in PER_WORLD:
+        values = model.per_world(key)
+        assert values.dtype == np.float64, key
+        third = 0.1 if key == "power.target_pressure" else flat[key]
+        assert values.tolist() == [other(key), flat[key], third], key
+    seen = model.per_world("power.target_pressure")[world]
+    assert np.array_equal(
+        seen, np.choose(world, [other("power.target_pressure"), flat["power.target_pressure"], 0.1])
+    )
+    assert model.per_world("case.sentence_sigma").tolist() == [base().case.sentence_sigma] * 3  # cannot vary
     per = base().prosecutor.per_district * base().run.districts
     sd = model.prosecutors.belief_sd
     assert np.all(sd[:per] == other("prosecutor.norm_belief_sd"))

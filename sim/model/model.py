@@ -31,7 +31,7 @@ from sim.model.stages import HANDLERS, Due, arrive
 from sim.model.story import CaseStories
 from sim.model.streams import ActorDraws, Kind, Streams
 from sim.model.timeline import Timeline, YearlyBooks
-from sim.model.varying import ParamsAt, WorldValues
+from sim.model.varying import WorldValues
 
 
 @jit
@@ -177,13 +177,6 @@ class LeniencyModel(mesa.Model):
             return np.zeros(len(rows), dtype=np.int32)
         return self.docket.district[rows] // self.districts_per_world
 
-    def params_at(self, rows: np.ndarray) -> Scenario | ParamsAt:
-        """The parameters as the cases ``rows`` see them: each its own world's value of a key that differs
-        between worlds (an array over the rows), the scenario's value otherwise."""
-        if self.varying is None:
-            return self.params
-        return self.varying.at(self.params, self.world_of(rows))
-
     def per_world(self, key: str) -> np.ndarray:
         """A parameter's value in each world (float64, one per world), as a compiled kernel reads it at a
         case's world: the world's own value where the key differs between worlds, the scenario's
@@ -198,12 +191,6 @@ class LeniencyModel(mesa.Model):
             values = np.full(self.worlds, float(getattr(getattr(self.params, section), name)))
         self.per_world_cache[key] = (self.params, values)
         return values
-
-    def params_of_worlds(self) -> Scenario | ParamsAt:
-        """The parameters world by world: a key that differs between worlds is an array over the worlds."""
-        if self.varying is None:
-            return self.params
-        return self.varying.at(self.params, np.arange(self.worlds))
 
     @property
     def tally(self) -> Tally:

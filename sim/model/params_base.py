@@ -14,8 +14,8 @@ def P(
     default: Any, lo: float | None, hi: float | None, unit: str, description: str, *, per_world: bool = False
 ) -> Any:
     """A documented parameter: default, inclusive range, unit and a one-line description. ``per_world``: it
-    may take one value per world of a batched model (every read of it goes through ``params_at``; see
-    ``sim.model.varying``)."""
+    may take one value per world of a batched model (every read of it goes through
+    ``LeniencyModel.per_world``; see ``sim.model.varying``)."""
     extra: JsonDict = {"unit": unit, "per_world": True} if per_world else {"unit": unit}
     return Field(default, ge=lo, le=hi, description=description, json_schema_extra=extra)
 

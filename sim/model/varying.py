@@ -2,10 +2,10 @@
 
 A batch may hold worlds of different design points (a Sobol, LHS or Morris sample) as long as they share
 their structure. The parameters declared ``per_world`` (``PER_WORLD``) may then take one value per world: the
-actors read them through ``LeniencyModel.params_at(rows)``, which gives each case its own world's value (an
-array over the rows) where a parameter varies and the scenario's scalar elsewhere. Any other key must be the
-same in every world of a batch (``check_per_world`` refuses it), so a batch never silently runs a world with
-another world's value.
+actors read them through ``LeniencyModel.per_world(key)`` (float64, one value per world: the world's own where
+the key varies, the scenario's elsewhere), which a compiled kernel reads at a case's world. Any other key must
+be the same in every world of a batch (``check_per_world`` refuses it), so a batch never silently runs a world
+with another world's value.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from sim.model.schema import Scenario
 
 # PER_WORLD holds the keys declared ``per_world=True`` in ``params_*.py``: the main power and behavioural
 # parameters, the reforms' intensities (each reform overlay's keys but the duty lawyers' staffing) and the
-# calibration's free parameters (posterior draws). Every read of them in the model goes through ``params_at``
+# calibration's free parameters (posterior draws). Every read of them in the model goes through ``per_world``
 # (or, for the prosecutors' belief error, a value per prosecutor): tests/test_varying.py checks each key,
 # worlds given a value one by one against a scenario that holds it.
-__all__ = ["PER_WORLD", "ParamsAt", "WorldValues", "check_per_world"]
+__all__ = ["PER_WORLD", "WorldValues", "check_per_world"]
 
 
 def check_per_world(world: Scenario, per_world: Sequence[Mapping[str, Any]], source: str) -> None:
@@ -49,38 +49,3 @@ class WorldValues:
         self.values: dict[str, np.ndarray] = {
             k: np.array([float(over.get(k, flat[k])) for over in per_world], dtype=np.float64) for k in keys
         }
-        self.sections: dict[str, dict[str, np.ndarray]] = {}
-        for key, arr in self.values.items():
-            section, name = key.split(".")
-            self.sections.setdefault(section, {})[name] = arr
-
-    def at(self, params: Scenario, worlds: np.ndarray) -> ParamsAt:
-        return ParamsAt(params, self.sections, worlds)
-
-
-class _SectionAt:
-    """One section of the parameters as seen by a set of cases."""
-
-    __slots__ = ("base", "values", "worlds")
-
-    def __init__(self, base: Any, values: dict[str, np.ndarray], worlds: np.ndarray) -> None:
-        self.base, self.values, self.worlds = base, values, worlds
-
-    def __getattr__(self, name: str) -> Any:
-        arr = self.values.get(name)
-        return getattr(self.base, name) if arr is None else arr[self.worlds]
-
-
-class ParamsAt:
-    """The scenario as seen by a set of cases (rows) of a batch: ``p.power.target_pressure`` is the value of
-    each row's world where the key varies, the scenario's own value otherwise."""
-
-    __slots__ = ("params", "sections", "worlds")
-
-    def __init__(self, params: Scenario, sections: dict[str, dict[str, np.ndarray]], worlds: np.ndarray):
-        self.params, self.sections, self.worlds = params, sections, worlds
-
-    def __getattr__(self, section: str) -> Any:
-        base = getattr(self.params, section)
-        values = self.sections.get(section)
-        return base if values is None else _SectionAt(base, values, self.worlds)

@@ -84,13 +84,14 @@ class Defendant(mesa.Agent):
         )  # fmt: skip
 
     @classmethod
-    def beta_shapes(cls, p: Any) -> dict[str, tuple[Any, Any]]:
-        """The beta shapes (a, b) of the facts drawn by rejection (evidence, literacy), from parameters
-        ``p`` (a scenario, or one value per world)."""
-        c, lm = p.case, p.defendant.literacy_mean
-        k = c.evidence_concentration
+    def beta_shapes(cls, model: LeniencyModel) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """The beta shapes (a, b) of the facts drawn by rejection (evidence, literacy), one per world
+        (float64, from each world's parameters)."""
+        mean = model.per_world("case.evidence_strength_mean")
+        k = model.per_world("case.evidence_concentration")
+        lm = model.per_world("defendant.literacy_mean")
         return {
-            "case.evidence": (c.evidence_strength_mean * k, (1 - c.evidence_strength_mean) * k),
+            "case.evidence": (mean * k, (1 - mean) * k),
             "case.literacy": (np.maximum(lm * 4, 0.05), np.maximum((1 - lm) * 4, 0.05)),
         }
 
@@ -166,13 +167,10 @@ class Defendant(mesa.Agent):
         d, p = model.docket, model.params
         pp = p.prosecutor
         short = Prosecutor.shortfall(model, d.prosecutor[rows])
-        pressure = Prosecutor.target_pressure(model, model.params_of_worlds())  # a number or one per world
-        if not isinstance(pressure, np.ndarray):
-            pressure = np.full(model.worlds, float(pressure))
-        pressure = np.asarray(pressure, dtype=np.float64)
         go = np.empty(len(rows), dtype=np.bool_)
         kernels.insist_kernel(
-            rows, np.asarray(short, dtype=np.float64), pressure, model.districts_per_world,
+            rows, np.asarray(short, dtype=np.float64), Prosecutor.target_pressure(model),
+            model.districts_per_world,
             model.per_world("prosecutor.insist_base"), pp.insist_slope, pp.recording_deterrence,
             _f32(p.lawyer.rights_shield), _f32(pp.insistence_pressure), _f32(pp.insistence_framing),
             d.district, d.draws, d.recorded, d.substantive, d.literacy, d.framed_T, d.pressure, d.belief_T,

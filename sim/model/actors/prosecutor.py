@@ -6,7 +6,7 @@ compiled kernel (``sim.model.actors.prosecutor_kernels``); the methods here gath
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -94,11 +94,13 @@ class Prosecutor(PoolAgent):
         return kernels.shortfall_kernel(prosecutors, model.prosecutors.rate, target)
 
     @classmethod
-    def target_pressure(cls, model: LeniencyModel, p: Any) -> Any:
-        """How hard the application target presses (``power.target_pressure``, per world in a batch): not at
+    def target_pressure(cls, model: LeniencyModel) -> np.ndarray:
+        """How hard the application target presses in each world (``power.target_pressure``, float64): not at
         all where there is no target (``prosecutor.application_target = 0``, e.g. before the SPP's 70 % of
         August 2019)."""
-        return p.power.target_pressure if model.params.prosecutor.application_target > 0 else 0.0
+        if model.params.prosecutor.application_target > 0:
+            return model.per_world("power.target_pressure")
+        return np.zeros(model.worlds)
 
     @classmethod
     def offer(cls, model: LeniencyModel, rows: np.ndarray) -> None:

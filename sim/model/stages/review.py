@@ -25,9 +25,7 @@ def arrive(m: LeniencyModel) -> int:
     from its world's arrival stream of the day (``sim.model.streams``). Returns how many arrived."""
     p, d = m.params, m.docket
     wp = m.world_params
-    facts = m.streams.arrivals(
-        m.day, wp.run.cases_per_day, m.worlds, Defendant.beta_shapes(m.params_of_worlds())
-    )
+    facts = m.streams.arrivals(m.day, wp.run.cases_per_day, m.worlds, Defendant.beta_shapes(m))
     n = facts.total
     if n == 0:
         return 0
