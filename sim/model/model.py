@@ -35,6 +35,14 @@ from sim.model.varying import WorldValues
 
 
 @jit
+def add_to(column: Any, rows: Any, values: Any) -> None:
+    """``column[rows] += values`` in one visit per row (rows distinct: a case is booked once per call)."""
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        column[r] = column[r] + values[i]
+
+
+@jit
 def group_by(key: Any, rows: Any, groups: int) -> tuple[Any, Any]:
     """``rows`` ordered by ``key[row]`` (a stable counting sort: each group keeps the rows' order), and the
     end of each key's group (group g is ``[ends[g - 1], ends[g])``); keys run from 0 to at least
@@ -254,10 +262,14 @@ class LeniencyModel(mesa.Model):
     ) -> None:
         """Book hours spent on cases (``rows``); relief hours are also attributed to the case's relief
         class."""
-        if not len(rows):
+        n = len(rows)
+        if not n:
             return
-        hours = np.broadcast_to(np.asarray(hours, dtype=np.float64), (len(rows),))
-        self.docket.hours_case[rows] += hours
+        # The pools' bookings already give float64 arrays over the rows: only anything else is widened (a
+        # broadcast on every call was a district run's largest per-call cost).
+        if not (type(hours) is np.ndarray and hours.dtype == np.float64 and hours.shape == (n,)):
+            hours = np.broadcast_to(np.asarray(hours, dtype=np.float64), (n,))
+        add_to(self.docket.hours_case, rows, hours)
         self.events.emit(Hours(rows, actor, stage, hours, relief))
 
     # --- observation
