@@ -6,6 +6,8 @@ easy as 1, 2, 3"). It is counter-based: its output is a bijection of (key, count
 opened at any point without drawing what comes before. Its authors show the Philox family passes TestU01's
 BigCrush with a safety margin (crush-resistant from 7 rounds; numpy uses 10), and numpy ships and tests the
 implementation; we rely on their tests, not ours.
+The compiled copy of it that draws the actors' and remand streams (``sim.model.philox``) gives numpy's
+words bit for bit (``tests/test_philox.py``).
 
 Keys and counters: the run seed gives the 128-bit key (``SeedSequence``); a stream is the 256-bit counter
 (position, day, world, kind), so streams of different days, worlds and kinds never overlap, and a world's
@@ -36,6 +38,8 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 from scipy.special import ndtri
+
+from sim.model import philox
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -193,11 +197,14 @@ def _open32(words: np.ndarray) -> np.ndarray:
 
 
 class Streams:
-    """Opens any stream of a run: one Philox bit generator whose counter is set to the stream's start."""
+    """Opens any stream of a run: one Philox bit generator whose counter is set to the stream's start (the
+    arrival streams), or the same words from the compiled generator (``sim.model.philox``: actors' and
+    remand streams, many at once)."""
 
     def __init__(self, seed: int) -> None:
         key = np.random.SeedSequence(int(seed)).generate_state(2, np.uint64)
         self.bits = np.random.Philox(key=key)
+        self.keys = philox.round_keys(key)  # the compiled generator's (``sim.model.philox``)
         self.gen = np.random.Generator(self.bits)
         self._state = self.bits.state
         self._layouts: dict[
@@ -239,9 +246,9 @@ class Streams:
         stream (``REMAND``, the case's world, arrival day and place among that day's arrivals), so a
         retried case decides anew on words no other case and no other arm's scheduling can touch."""
         out = np.empty((BLOCK_WIDTH, len(seqs)), dtype=np.uint32)
-        for i, (w, day, seq) in enumerate(zip(worlds.tolist(), days.tolist(), seqs.tolist(), strict=True)):
-            self.open(Kind.REMAND, w, day, position=seq * _REFILL_STRIDE)
-            out[:, i] = (self.bits.random_raw(BLOCK_WIDTH) >> np.uint64(32)).astype(np.uint32)
+        starts = np.asarray(seqs, dtype=np.int64) * _REFILL_STRIDE
+        w, d = np.asarray(worlds, dtype=np.int64), np.asarray(days, dtype=np.int64)
+        philox.remand_words(self.keys, int(Kind.REMAND), w, d, starts, out)
         return out
 
     def actors(self, kind: Kind, day: int, worlds: int, judges: int, prosecutors: int, pd: int) -> ActorDraws:
@@ -250,9 +257,7 @@ class Streams:
         stream = "staff" if kind == Kind.STAFF else "setup"
         layout, at = self._layout(kind, stream, judges, prosecutors, pd)
         raw = np.empty((worlds, at), dtype=np.uint64)
-        for w in range(worlds):
-            self.open(kind, w, day)
-            raw[w] = self.bits.random_raw(at)
+        philox.worlds_words(self.keys, int(kind), day, raw)  # each world's stream, as ``open`` would start it
         return ActorDraws(stream, raw, layout)
 
     def _layout(
