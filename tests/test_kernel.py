@@ -54,9 +54,8 @@ def test_compiled_worlds_agree_with_the_numpy_model(arm: str) -> None:
     """100 district worlds on the seeds of the numpy model's reference (tests/golden/prekernel.py): for every
     figure the mean paired difference is, with 99 % confidence, within a tenth of the spread between
     worlds. The two differ only where the C library's exp, log and pow round a last bit differently from
-    numpy's: in the baseline no case's outcome changes; under coordination a prosecutor keeps what the court
-    told them, so one case on a threshold changes later offers and the worlds drift apart (statistically the
-    same)."""
+    numpy's; coordination is checked too because there a prosecutor keeps what the court told them, so a
+    case moved across a threshold would carry on to later offers."""
     sys.path.insert(0, str(ROOT / "tests" / "golden"))
     from prekernel import worlds
 

@@ -38,6 +38,7 @@ COLUMNS: dict[str, Any] = {
     "mitigation": np.bool_,
     "overcharge": np.float32,  # relative overstatement of the charge in the prosecutor's framing
     "view_noise": np.float32,  # the court's case-specific assessment (log), unknowable to the prosecutor
+    "view_factor": np.float32,  # its exp: a multiplier of the sentence (numpy float32 exp, at arrival)
     "suitability": np.float32,  # suitability for suspension (probit: lower is more suitable)
     "own_T": np.float64,  # the defendant's own belief about the trial sentence, before framing and advice
     "own_p": np.float32,

@@ -20,8 +20,8 @@ SEED = 20261207
 WORLDS = 100
 
 
-# the baseline, and the reform whose learning carries a last-bit difference on to later cases: a prosecutor
-# who consults keeps what the court said, so one case on a threshold changes the offers that follow
+# the baseline, and the reform whose learning would carry a last-bit difference on to later cases: a
+# prosecutor who consults keeps what the court said, so one case on a threshold would change later offers
 ARMS = ("baseline", "prosecutor_judge_coordination")
 
 

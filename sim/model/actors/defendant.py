@@ -82,6 +82,9 @@ class Defendant(mesa.Agent):
             d.innocent, d.evidence, d.p_conv, d.mitigation, d.overcharge, d.risk, d.literacy, d.taste,
             d.contests, d.detained, d.detained_at_arrival, d.det_since, d.view_noise, d.suitability,
         )  # fmt: skip
+        # numpy's float32 exp, once per case: kept, so every kernel reads the very multiplier the court's view
+        # gives (a last-bit difference would carry on through what prosecutors learn from the court)
+        d.view_factor[rows] = np.exp(d.view_noise[rows])
 
     @classmethod
     def beta_shapes(cls, model: LeniencyModel) -> dict[str, tuple[np.ndarray, np.ndarray]]:

@@ -8,7 +8,6 @@ functions, so a stage's kernel can call them case by case."""
 
 from __future__ import annotations
 
-import math
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -120,11 +119,10 @@ def suspension_line(share: float, view_sd: float) -> float:
 
 
 @jit
-def view_factor(view_noise: Any) -> float:
-    """What only the trial shows, as a multiplier of the file's sentence: exp of the court's case-specific
-    view, rounded to float32 as the column is. (Compiled, ``float()`` of a float32 stays float32 and
-    ``math.exp`` of it is the C library's ``expf``: ``np.float64`` widens it.)"""
-    return np.float64(np.float32(math.exp(np.float64(view_noise))))
+def view_factor(factor: Any) -> float:
+    """What only the trial shows, as a multiplier of the file's sentence: the docket's ``view_factor`` (exp of
+    the court's case-specific view, float32), widened."""
+    return np.float64(factor)
 
 
 @jit
@@ -141,23 +139,26 @@ def suspends_at(suitability: Any, word: Any, view_sd: float, threshold: float) -
 
 
 @jit
-def _case_months(rows: Any, base: Any, view_noise: Any) -> Any:
+def _case_months(rows: Any, base: Any, view_factor_col: Any) -> Any:
     out = np.empty(rows.shape[0])
     for i in range(rows.shape[0]):
         r = rows[i]
-        out[i] = base[r] * view_factor(view_noise[r])
+        out[i] = base[r] * view_factor(view_factor_col[r])
     return out
 
 
 @jit
-def _view(rows: Any, base: Any, view_noise: Any, judge: Any, norm: Any, discount: Any) -> Any:
+def _view(rows: Any, base: Any, view_factor_col: Any, judge: Any, norm: Any, discount: Any) -> Any:
     """The judge's view with the given discount per row (float32 or float64: ``1 - discount`` keeps its
     dtype, as numpy's would)."""
     out = np.empty(rows.shape[0])
     for i in range(rows.shape[0]):
         r = rows[i]
         out[i] = (
-            base[r] * view_factor(view_noise[r]) * norm[judge[r]] * np.float64(np.float32(1.0) - discount[i])
+            base[r]
+            * view_factor(view_factor_col[r])
+            * norm[judge[r]]
+            * np.float64(np.float32(1.0) - discount[i])
         )
     return out
 
@@ -166,7 +167,7 @@ def _view(rows: Any, base: Any, view_noise: Any, judge: Any, norm: Any, discount
 def _contested(
     rows: Any,
     base: Any,
-    view_noise: Any,
+    view_factor_col: Any,
     judge: Any,
     norm: Any,
     mitigation: Any,
@@ -180,7 +181,7 @@ def _contested(
         r = rows[i]
         keep = 1.0 - contested_discount_at(mitigation[r], md, cap)
         if seen:
-            out[i] = base[r] * view_factor(view_noise[r]) * norm[judge[r]] * keep
+            out[i] = base[r] * view_factor(view_factor_col[r]) * norm[judge[r]] * keep
         else:
             out[i] = base[r] * keep
     return out
@@ -294,13 +295,13 @@ class Judge(PoolAgent):
         """The sentence the facts as tried call for at the average norm: the file's figure times what only the
         trial shows (case-specific; the prosecutor sees it only by consulting the court)."""
         d = model.docket
-        return _case_months(rows, d.base, d.view_noise)
+        return _case_months(rows, d.base, d.view_factor)
 
     @classmethod
     def view(cls, model: LeniencyModel, rows: np.ndarray, discount: np.ndarray) -> np.ndarray:
         """The sentence this judge thinks right: the facts as tried, personal norm, the lawful discount."""
         d = model.docket
-        return _view(rows, d.base, d.view_noise, d.judge, model.judges.norm, discount)
+        return _view(rows, d.base, d.view_factor, d.judge, model.judges.norm, discount)
 
     @classmethod
     def contested_discount(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
@@ -327,7 +328,9 @@ class Judge(PoolAgent):
     def _contested(cls, model: LeniencyModel, rows: np.ndarray, seen: bool) -> np.ndarray:
         d, p = model.docket, model.params
         md, cap = p.prosecutor.mitigation_discount, p.law.combined_discount_cap
-        return _contested(rows, d.base, d.view_noise, d.judge, model.judges.norm, d.mitigation, md, cap, seen)
+        return _contested(
+            rows, d.base, d.view_factor, d.judge, model.judges.norm, d.mitigation, md, cap, seen
+        )
 
     @classmethod
     def suspension_line(cls, model: LeniencyModel) -> tuple[float, float]:

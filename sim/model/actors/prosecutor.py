@@ -126,7 +126,7 @@ class Prosecutor(PoolAgent):
             d.judge_local,
             d.mitigation,
             d.base,
-            d.view_noise,
+            d.view_factor,
             d.suitability,
             d.draws,
             d.legal_discount,

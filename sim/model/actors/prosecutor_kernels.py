@@ -59,7 +59,7 @@ def offer_kernel(
     judge_local: Any,
     mitigation: Any,
     base: Any,
-    view_noise: Any,
+    view_factor_col: Any,
     suitability: Any,
     draws: Any,
     legal_discount: Any,
@@ -107,7 +107,7 @@ def offer_kernel(
         consult = uniform32(draws[_COL_CONSULTS, r]) < consult_w[w]
         consulted[i] = consult
         if consult:  # the court's norm and its view of this case
-            est = base[r] * (norm[judge[r]] * view_factor(view_noise[r]))
+            est = base[r] * (norm[judge[r]] * view_factor(view_factor_col[r]))
         else:
             est = base[r] * math.exp(belief[pr, judge_local[r]])
         centre = est * np.float64(np.float32(1.0) - discount[r])
