@@ -14,20 +14,24 @@ def test_discount_caps_2021_guideline() -> None:
 
 
 def test_fast_track_only_up_to_three_years() -> None:
-    assert law.fast_track_eligible(np.array([1.0, 36.0, 36.01, 120.0])).tolist() == [True, True, False, False]
+    assert [law.fast_track_eligible(m) for m in (1.0, 36.0, 36.01, 120.0)] == [True, True, False, False]
 
 
 def test_review_time_limits_art_172() -> None:
-    months = np.array([6.0, 12.0, 13.0, 36.0, 37.0])
-    assert law.review_limit(months).tolist() == [10, 10, 15, 15, 45]
+    months = [6.0, 12.0, 13.0, 36.0, 37.0]
+    assert [law.review_limit(m) for m in months] == [10, 10, 15, 15, 45]
 
 
 def test_trial_time_limits() -> None:
-    proc = np.array(
-        [Procedure.FAST_TRACK, Procedure.FAST_TRACK, Procedure.SUMMARY, Procedure.SUMMARY, Procedure.ORDINARY]
-    )
-    months = np.array([6.0, 18.0, 24.0, 48.0, 48.0])
-    assert law.trial_limit(proc, months).tolist() == [10, 15, 20, 45, 90]
+    proc = [
+        Procedure.FAST_TRACK,
+        Procedure.FAST_TRACK,
+        Procedure.SUMMARY,
+        Procedure.SUMMARY,
+        Procedure.ORDINARY,
+    ]
+    months = [6.0, 18.0, 24.0, 48.0, 48.0]
+    assert [law.trial_limit(int(p), m) for p, m in zip(proc, months, strict=True)] == [10, 15, 20, 45, 90]
 
 
 def test_signing_needs_a_lawyer_art_174() -> None:

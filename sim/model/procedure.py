@@ -10,6 +10,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from sim.model.kernel import jit
+
 DAYS_PER_MONTH = 30.0
 
 
@@ -114,26 +116,31 @@ def suspension_eligible(sentence_months: np.ndarray) -> np.ndarray:
     return sentence_months <= SUSPENSION_MAX_MONTHS
 
 
-def fast_track_eligible(likely_months: np.ndarray) -> np.ndarray:
+@jit
+def fast_track_eligible(likely_months: float) -> bool:
     """Art. 222: fast-track only when the likely sentence is at most 3 years."""
     return likely_months <= FAST_TRACK_MAX_MONTHS
 
 
-def review_limit(likely_months: np.ndarray) -> np.ndarray:
+@jit
+def review_limit(likely_months: float) -> int:
     """Art. 172: review time limit in days by the likely sentence."""
-    short = np.where(likely_months > LONGER_LIMIT_MONTHS, REVIEW_LIMIT_FAST_LONG, REVIEW_LIMIT_FAST)
-    return np.where(fast_track_eligible(likely_months), short, REVIEW_LIMIT_OTHER)
+    if fast_track_eligible(likely_months):
+        return REVIEW_LIMIT_FAST_LONG if likely_months > LONGER_LIMIT_MONTHS else REVIEW_LIMIT_FAST
+    return REVIEW_LIMIT_OTHER
 
 
-def trial_limit(procedure: np.ndarray, likely_months: np.ndarray) -> np.ndarray:
+_FAST_TRACK, _SUMMARY = int(Procedure.FAST_TRACK), int(Procedure.SUMMARY)
+
+
+@jit
+def trial_limit(procedure: int, likely_months: float) -> int:
     """Arts. 208, 220, 225: first-instance time limit in days by procedure and likely sentence."""
-    fast = np.where(likely_months > LONGER_LIMIT_MONTHS, TRIAL_LIMIT_FAST_LONG, TRIAL_LIMIT_FAST)
-    summ = np.where(likely_months > SUMMARY_LONG_MONTHS, TRIAL_LIMIT_SUMMARY_LONG, TRIAL_LIMIT_SUMMARY)
-    return np.select(
-        [procedure == Procedure.FAST_TRACK, procedure == Procedure.SUMMARY],
-        [fast, summ],
-        TRIAL_LIMIT_ORDINARY,
-    )
+    if procedure == _FAST_TRACK:
+        return TRIAL_LIMIT_FAST_LONG if likely_months > LONGER_LIMIT_MONTHS else TRIAL_LIMIT_FAST
+    if procedure == _SUMMARY:
+        return TRIAL_LIMIT_SUMMARY_LONG if likely_months > SUMMARY_LONG_MONTHS else TRIAL_LIMIT_SUMMARY
+    return TRIAL_LIMIT_ORDINARY
 
 
 def may_sign(lawyer_present: np.ndarray) -> np.ndarray:

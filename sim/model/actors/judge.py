@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 _FAST_TRACK, _SUMMARY, _ORDINARY = (
     int(p) for p in (law.Procedure.FAST_TRACK, law.Procedure.SUMMARY, law.Procedure.ORDINARY)
 )
-_FAST_TRACK_MAX = law.FAST_TRACK_MAX_MONTHS
 _COL_SUSPENSION = CASE_COLUMN["judge.suspension_view"]
 _COL_FAST = CASE_COLUMN["judge.fast_track"]
 _COL_INVOLUNTARY = CASE_COLUMN["judge.finds_involuntary"]
@@ -211,7 +210,7 @@ def _procedure_for(rows: Any, district: Any, dpw: int, signed: Any, rec: Any, dr
         r = rows[i]
         if not signed[r]:
             out[i] = _ORDINARY
-        elif rec[r] <= _FAST_TRACK_MAX and uniform32(draws[_COL_FAST, r]) < uptake[district[r] // dpw]:
+        elif law.fast_track_eligible(rec[r]) and uniform32(draws[_COL_FAST, r]) < uptake[district[r] // dpw]:
             out[i] = _FAST_TRACK
         else:
             out[i] = _SUMMARY

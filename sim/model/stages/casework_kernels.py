@@ -34,8 +34,6 @@ _ORDINARY = int(Procedure.ORDINARY)
 _DUE_TRIAL = int(Due.TRIAL)
 _INNOCENT, _FALSE_ALARM = int(Reason.INNOCENT), int(Reason.FALSE_ALARM)
 _MISINFORMATION = int(Reason.MISINFORMATION)
-_FAST_LIMIT, _FAST_LONG = law.TRIAL_LIMIT_FAST, law.TRIAL_LIMIT_FAST_LONG
-_SUMMARY_LIMIT, _SUMMARY_LONG = law.TRIAL_LIMIT_SUMMARY, law.TRIAL_LIMIT_SUMMARY_LONG
 _WITHDRAWS = CASE_COLUMN["defendant.withdraws"]
 _REVIEWED = CASE_COLUMN["triage.reviewed"]
 
@@ -239,16 +237,8 @@ def trial_scheduled_kernel(
         r = rows[i]
         hearing_time[r] = tf[i]
         proc = procedure[r]
-        if proc == _FAST:
-            days = fast_days
-            limit = _FAST_LONG if rec[r] > law.LONGER_LIMIT_MONTHS else _FAST_LIMIT
-        elif proc == _SUMMARY:
-            days = summary_days
-            limit = _SUMMARY_LONG if rec[r] > law.SUMMARY_LONG_MONTHS else _SUMMARY_LIMIT
-        else:
-            days = ordinary_days
-            limit = law.TRIAL_LIMIT_ORDINARY
-        span = min(max(days + int(wait[i]), 1), limit)
+        days = fast_days if proc == _FAST else summary_days if proc == _SUMMARY else ordinary_days
+        span = min(max(days + int(wait[i]), 1), law.trial_limit(proc, rec[r]))
         next_event[r] = _DUE_TRIAL
         next_day[r] = max(day + span, day + 1)
         if signed[r]:

@@ -188,17 +188,9 @@ _W_RECORDS = CASE_COLUMN["prosecutor.records"]
 
 
 @jit
-def _review_limit(likely: float) -> int:
-    """Art. 172: the review time limit in days by the likely sentence (``procedure.review_limit``)."""
-    if likely <= law.FAST_TRACK_MAX_MONTHS:
-        return law.REVIEW_LIMIT_FAST_LONG if likely > law.LONGER_LIMIT_MONTHS else law.REVIEW_LIMIT_FAST
-    return law.REVIEW_LIMIT_OTHER
-
-
-@jit
 def _usual_days(likely: float, fast_days: float, other_days: float) -> float:
     """The usual review days: the fast-track-eligible ones, or the others."""
-    return fast_days if likely <= law.FAST_TRACK_MAX_MONTHS else other_days
+    return fast_days if law.fast_track_eligible(likely) else other_days
 
 
 @jit
@@ -214,10 +206,10 @@ def _take_up(
         state[r] = _REVIEW
         stage_start[r] = day
         likely = rec[r]
-        fast = likely <= law.FAST_TRACK_MAX_MONTHS
+        fast = law.fast_track_eligible(likely)
         std[i] = (hours_fast if fast else hours_other) + negotiation_hours
         half[i] = round(0.5 * _usual_days(likely, days_fast[district[r] // dpw], days_other))
-        limit[i] = _review_limit(likely)
+        limit[i] = law.review_limit(likely)
 
 
 @jit
@@ -268,5 +260,5 @@ def _charge_day(
         r = rows[i]
         start, likely = stage_start[r], rec[r]
         usual = round(_usual_days(likely, days_fast[district[r] // dpw], days_other))
-        out[i] = min(max(day + 1 + lawyer_wait[i], start + usual), start + _review_limit(likely))
+        out[i] = min(max(day + 1 + lawyer_wait[i], start + usual), start + law.review_limit(likely))
     return out

@@ -215,7 +215,7 @@ def _settle(
             rec[r] = v
             rec_lo[r] = v
             rec_hi[r] = v
-            if procedure[r] == _FAST_TRACK and not v <= law.FAST_TRACK_MAX_MONTHS:
+            if procedure[r] == _FAST_TRACK and not law.fast_track_eligible(v):
                 procedure[r] = _SUMMARY
         s = min(max(v, rec_lo[r]), rec_hi[r]) if adopt[i] else v
         sentence[i] = s
