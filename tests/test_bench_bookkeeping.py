@@ -126,7 +126,7 @@ def test_compiled_sums_are_numpys_sums_to_the_bit(dtype: type) -> None:
     rng = np.random.default_rng(5)
     for n in [*range(300), 1000, 4099, 33333]:
         x = (rng.random(n) * rng.choice([1e-3, 1.0, 1e3], n)).astype(dtype)
-        assert pairwise_sum(x, 0, n, dtype(0)) == x.sum(), n
+        assert pairwise_sum(x, dtype(0)) == x.sum(), n
 
 
 def test_due_rows_are_grouped_as_a_stable_sort() -> None:

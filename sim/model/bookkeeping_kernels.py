@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.counts import add_sums, world_at
+from sim.model.counts import world_at, world_sums
 from sim.model.kernel import jit
 from sim.model.ledger import ESSENTIAL_COL, NONESSENTIAL_COL
 from sim.model.procedure import Procedure
@@ -107,7 +107,9 @@ def hours_kernel(
                 cls = relief_class[r]
                 if cls >= 0:
                     relief_hours[w, cls, actor] += h
-    add_sums(by_stage[:, actor, stage], worlds, world, values, k, _F64)
+    sums = world_sums(worlds, world[:k], values[:k], _F64)
+    for w in range(worlds):
+        by_stage[w, actor, stage] += sums[w]
     return k
 
 
@@ -176,7 +178,9 @@ def plea_hearing_kernel(
             values[k] = discount[r]
             world[k] = w
             k += 1
-    add_sums(discounts, worlds, world, values, k, _F32)
+    sums = world_sums(worlds, world[:k], values[:k], _F32)
+    for w in range(worlds):
+        discounts[w] += sums[w]
     return k
 
 

@@ -71,18 +71,20 @@ def _block_sum(values: Any, lo: int, n: int, zero: Any) -> Any:
 
 
 @jit
-def pairwise_sum(values: Any, lo: int, n: int, zero: Any) -> Any:
-    """``values[lo:lo + n].sum()`` exactly as numpy forms it (``pairwise_sum`` of its umath loops): blocks of
-    at most 128 (``_block_sum``), the halves (the first a multiple of 8) of a longer run summed apart and
-    added. ``zero`` (0 of the values' dtype) sets the accumulators' type: float32 values sum in float32, as
-    numpy's do. The halving runs on an explicit stack (a cached recursive kernel is not safe in numba)."""
+def pairwise_sum(values: Any, zero: Any) -> Any:
+    """``values.sum()`` exactly as numpy forms it (``pairwise_sum`` of its umath loops): blocks of at most 128
+    (``_block_sum``), the halves (the first a multiple of 8) of a longer run summed apart and added. ``zero``
+    (0 of the values' dtype) sets the accumulators' type: float32 values sum in float32, as numpy's do. The
+    halving runs on an explicit stack (a cached recursive kernel is not safe in numba)."""
+    n = values.shape[0]
     if n <= _BLOCK:
-        return _block_sum(values, lo, n, zero)
+        # the start as ``n``'s type: a literal 0 would compile another specialization of ``_block_sum``
+        return _block_sum(values, n - n, n, zero)
     starts = np.empty(64, dtype=np.int64)  # frames: (start, length, phase), depth < log2(n)
     lengths = np.empty(64, dtype=np.int64)
     phases = np.empty(64, dtype=np.int64)
-    sums = np.full(64, zero)  # the sums of finished halves, a stack
-    starts[0], lengths[0], phases[0] = lo, n, 0
+    sums = np.empty(64, dtype=values.dtype)  # the sums of finished halves, a stack
+    starts[0], lengths[0], phases[0] = 0, n, 0
     top, done = 1, 0
     while top:
         f = top - 1
@@ -109,17 +111,20 @@ def pairwise_sum(values: Any, lo: int, n: int, zero: Any) -> Any:
 
 
 @jit
-def add_sums(out: Any, worlds: int, world: Any, values: Any, n: int, zero: Any) -> None:
-    """Add each world's sum of ``values[:n]`` (``world[i]``: value i's world) to ``out[w]``: numpy's pairwise
-    sum with one world, each world's values in order in float64 in a batch (as ``np.bincount`` weighs)."""
-    if worlds == 1:
-        out[0] += pairwise_sum(values, 0, n, zero)
-        return
+def world_sums(worlds: int, world: Any, values: Any, zero: Any) -> Any:
+    """Each world's sum of ``values`` (``world[i]``: value i's world), in float64: numpy's pairwise sum with
+    one world (in the values' dtype, then widened), each world's values in order in float64 in a batch (as
+    ``np.bincount`` weighs).
+
+    Callers pass whole C-contiguous arrays (a slice ``values[:k]`` is one): every caller's arguments then
+    have one of two types (float64 or float32 values), each compiled once."""
     acc = np.zeros(worlds)
-    for i in range(n):
+    if worlds == 1:
+        acc[0] = pairwise_sum(values, zero)
+        return acc
+    for i in range(values.shape[0]):
         acc[world[i]] += float(values[i])
-    for w in range(worlds):
-        out[w] += acc[w]
+    return acc
 
 
 class FirstWorld:

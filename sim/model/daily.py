@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import procedure as law
-from sim.model.counts import add_sums, one_world_dpw, world_at
+from sim.model.counts import one_world_dpw, world_at, world_sums
 from sim.model.events import Arrived, Closed, Hours, PleaHearing, Released, Relief
 from sim.model.kernel import jit
 from sim.model.ledger import ACTORS, ESSENTIAL_COL, NONESSENTIAL_COL
@@ -56,6 +56,7 @@ DAILY_KEYS: tuple[str, ...] = (
     *FLOAT_KEYS[1:],
 )
 _STATES = len(CaseState)
+_F64 = np.float64(0.0)  # the hours' zero (``world_sums``)
 _DETAINED = _STATES  # the last column of ``live``: cases detained now
 _IN_INVESTIGATION, _IN_REVIEW, _IN_TRIAL = (
     int(s) for s in (CaseState.INVESTIGATION, CaseState.REVIEW, CaseState.TRIAL)
@@ -100,7 +101,9 @@ def _hours(district: Any, rows: Any, hours: Any, dpw: int, worlds: int, out: Any
     world = np.empty(n, dtype=np.int64)
     for i in range(n):
         world[i] = world_at(district, rows[i], dpw)
-    add_sums(out, worlds, world, hours, n, 0.0)
+    sums = world_sums(worlds, world, hours, _F64)
+    for w in range(worlds):
+        out[w] += sums[w]
 
 
 @jit

@@ -125,14 +125,17 @@ BLOCKS: dict[str, tuple[Any, int]] = {"draws": (np.uint32, BLOCK_WIDTH)}
 
 @jit
 def _zero_rows(table: Any, rows: Any) -> None:
-    """Zero the rows ``rows`` of a column or of the records' bytes (``_bytes``)."""
+    """Zero the rows ``rows`` of rows of bytes (``_bytes``: the records, or a column's values); one compiled
+    kernel for every column whatever its dtype."""
     for i in range(rows.shape[0]):
-        table[rows[i]] = 0
+        r = rows[i]
+        for j in range(table.shape[1]):
+            table[r, j] = 0
 
 
 def _bytes(records: np.ndarray) -> np.ndarray:
-    """Records as rows of raw bytes: copying whole records this way is a memcpy, where numpy copies a
-    structured array field by field (15x slower for a national docket)."""
+    """Records (or a column's values) as rows of raw bytes: copying whole records this way is a memcpy, where
+    numpy copies a structured array field by field (15x slower for a national docket)."""
     return records.view(np.uint8).reshape(len(records), records.dtype.itemsize)
 
 
@@ -229,10 +232,11 @@ class Docket:
         if not self._dirty:
             return
         dirty, self._dirty = self._dirty, []
+        solo = [_bytes(arr) for arr in self._solo.values()]
         for rows in dirty:
             _zero_rows(self._raw, rows)
-            for arr in self._solo.values():
-                _zero_rows(arr, rows)
+            for raw in solo:
+                _zero_rows(raw, rows)
 
     def wasteful(self) -> bool:
         """More than half the docket is free rows beyond a small floor: worth giving back with ``compact``

@@ -42,8 +42,18 @@ def book_kernel(
         hours[i] = std_hours[0 if one else i] * tf[i]
     # FIFO per actor: the hours queued before a task by earlier tasks of its actor, summed as the running
     # total over the batch in (actor, arrival) order less that total at the actor's first task (the bits of
-    # numpy's exclusive cumsum over a stable sort)
-    order = np.argsort(actors, kind="mergesort")
+    # numpy's exclusive cumsum over a stable sort). The order is a counting sort over the pool's actors:
+    # stable, so the same order as numpy's mergesort (which compiled for ~1.5 s)
+    slot = np.zeros(backlog.shape[0] + 1, dtype=np.int64)  # then each actor's next place in ``order``
+    for i in range(n):
+        slot[actors[i] + 1] += 1
+    for a in range(backlog.shape[0]):
+        slot[a + 1] += slot[a]
+    order = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        a = actors[i]
+        order[slot[a]] = i
+        slot[a] += 1
     total = 0.0
     first_excl = 0.0
     prev = -1
@@ -107,6 +117,7 @@ class ActorPool:
         hours, tf = np.empty(n), np.empty(n)
         if n:
             std = np.asarray(std_hours, dtype=np.float64).reshape(-1)
+            actors = np.asarray(actors, dtype=np.int32)  # as the docket's columns: one compiled kernel
             book_kernel(
                 self.backlog, self.capacity, self.hours_done, self.cases, actors, std,
                 self.corner_cutting, self.horizon, wait, hours, tf,

@@ -43,7 +43,9 @@ def relief(
         )  # fmt: skip
     else:
         initiation = np.zeros(len(rows), dtype=bool)
-    m.events.emit(Relief(rows, stage, rtype, np.broadcast_to(given, (len(rows),)), initiation))
+    each = np.empty(len(rows), dtype=np.int8)  # each row's reason: a contiguous array whether one reason was
+    each[:] = given  # given for all or one per row (the kernels that read it then compile once)
+    m.events.emit(Relief(rows, stage, rtype, each, initiation))
 
 
 def release(m: LeniencyModel, rows: np.ndarray) -> None:
