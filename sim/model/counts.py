@@ -127,6 +127,9 @@ def world_sums(worlds: int, world: Any, values: Any, zero: Any) -> Any:
     return acc
 
 
+_BY_NAME = {c.name.lower(): c for c in Count}  # what ``FirstWorld`` reads by name
+
+
 class FirstWorld:
     """The first world's counters by name, read when asked (numpy scalars, a table as a view): what a
     formula of ``sim.model.metrics`` reads of an unbatched model without numpy's per-call cost on
@@ -136,10 +139,9 @@ class FirstWorld:
         self.arrays = arrays
 
     def __getattr__(self, name: str) -> Any:
-        try:
-            c = Count[name.upper()]
-        except KeyError:
-            raise AttributeError(name) from None
+        c = _BY_NAME.get(name)
+        if c is None:
+            raise AttributeError(name)
         return self.arrays[c][0]
 
 

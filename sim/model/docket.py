@@ -279,8 +279,7 @@ class Docket:
 
     def due(self, day: int) -> np.ndarray:
         """Rows in flight whose next event falls on ``day``, ascending; only rows ever claimed are scanned."""
-        high = self._high
-        return np.flatnonzero(self.active[:high] & (self.next_day[:high] == day))
+        return _due(self.active, self.next_day, self._high, day)
 
     @property
     def in_flight(self) -> int:
@@ -295,6 +294,18 @@ class Docket:
         """One case as a plain dict (for case stories and debugging); its random draws (``BLOCKS``) are not
         facts of the case and are left out."""
         return {name: getattr(self, name)[row].item() for name in COLUMNS}
+
+
+@jit
+def _due(active: Any, next_day: Any, high: int, day: int) -> np.ndarray:
+    """``flatnonzero(active[:high] & (next_day[:high] == day))`` in one pass."""
+    out = np.empty(high, dtype=np.int64)
+    k = 0
+    for r in range(high):
+        if active[r] and next_day[r] == day:
+            out[k] = r
+            k += 1
+    return out[:k].copy()
 
 
 @jit

@@ -98,4 +98,19 @@ def exponential32(word: Any, scale: float) -> float:
     return -math.log((np.float64(word) + 0.5) * _U32) * scale
 
 
-__all__ = ["JIT_DISABLED", "exponential32", "jit", "normal32", "uniform32"]
+@jit
+def uniform52(word: Any) -> float:
+    """A 64-bit word (an actor's draw of the day, a new case's fact) as a uniform on (0, 1): its top 52
+    bits, centred in their cell (as ``ActorDraws.uniform`` and ``Arrivals.uniform``)."""
+    return (float(word >> np.uint64(12)) + 0.5) * 2.0**-52
+
+
+@jit
+def normal52(word: Any) -> float:
+    """A 64-bit word as a standard normal (as ``ActorDraws.normal`` and ``Arrivals.normal``): ``normal32``
+    of the value that ``normal32`` opens to the same uniform, exactly (its top 52 bits and a half, scaled
+    by 2**-20, less the half ``normal32`` adds back: every step exact in float64)."""
+    return normal32((float(word >> np.uint64(12)) + 0.5) * 2.0**-20 - 0.5)
+
+
+__all__ = ["JIT_DISABLED", "exponential32", "jit", "normal32", "normal52", "uniform32", "uniform52"]

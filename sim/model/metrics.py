@@ -48,7 +48,7 @@ class Metric:
 
 def _ratio(a: Any, b: Any) -> Any:
     """a / b, NaN where b is 0 (elementwise for the per-world arrays of a batched model)."""
-    if np.ndim(a) or np.ndim(b):
+    if (type(a) is np.ndarray and a.ndim) or (type(b) is np.ndarray and b.ndim):  # np.ndim, without its cost
         b = np.asarray(b)
         return np.divide(a, b, out=np.full(b.shape, math.nan), where=b != 0)
     return a / b if b else math.nan
@@ -404,12 +404,13 @@ METRICS: dict[str, Metric] = {m.name: m for m in _DECLARED}
 if len(METRICS) != len(_DECLARED):
     raise ValueError("a metric name is declared twice in sim.model.metrics")
 SUMMARY_KEYS: tuple[str, ...] = tuple(METRICS)
+_DAILY = tuple(m for m in _DECLARED if m.daily)
 
 
 def running_rates(t: Any) -> dict[str, Any]:
     """The ``daily`` metrics from a ``Tally`` (or, elementwise, from the same counters with one row per
     world); none of them reads the count of open cases."""
-    return {m.name: m.formula(t, 0) for m in _DECLARED if m.daily}
+    return {m.name: m.formula(t, 0) for m in _DAILY}
 
 
 def summarise(t: Tally, open_cases: int) -> dict[str, float]:

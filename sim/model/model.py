@@ -134,7 +134,8 @@ class LeniencyModel(mesa.Model):
         self.stories = CaseStories(self)
         self.defendant_agents = DefendantAgents(self, agent_sample) if materialise_agents else None
         self.case_recorder = CaseRecorder(self) if record_cases else None
-        for observer in (self.books, self.daily, self.stories, self.defendant_agents, self.case_recorder):
+        # the case stories observe from the first case watched on (CaseStories.watch)
+        for observer in (self.books, self.daily, self.defendant_agents, self.case_recorder):
             if observer is not None:
                 self.events.attach(observer)
         # a calendar (run.start_date): the timeline's overlays at their dates, and figures per year of arrival

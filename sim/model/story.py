@@ -28,14 +28,19 @@ if TYPE_CHECKING:
 
 
 class CaseStories:
-    """Follows chosen cases (past, in flight or yet to arrive) and keeps their story."""
+    """Follows chosen cases (past, in flight or yet to arrive) and keeps their story. It observes the model's
+    events from the first case watched on (until then there is nothing to write)."""
 
     def __init__(self, model: LeniencyModel) -> None:
         self.model = model
         self.watched: set[int] = set()
         self.logs: dict[int, list[dict[str, Any]]] = {}
+        self.attached = False
 
     def watch(self, case_id: int) -> None:
+        if not self.attached:
+            self.model.events.attach(self)
+            self.attached = True
         self.watched.add(int(case_id))
         self.logs.setdefault(int(case_id), [])
 

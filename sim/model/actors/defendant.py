@@ -68,11 +68,8 @@ class Defendant(mesa.Agent):
         m, d, p = model, model.docket, model.params
         c, df = p.case, p.defendant
         kernels.draw_kernel(
-            rows, m.day, m.districts_per_world, facts.uniform("case.innocent"),
-            facts.uniform("case.mitigation"), facts.uniform("case.overcharge"),
-            facts.uniform("case.contests"), facts.uniform("case.detained"), facts.normal("case.base"),
-            facts.normal("case.risk"), facts.normal("case.taste"), facts.normal("case.view"),
-            facts.normal("case.suitability"), facts.beta("case.evidence"), facts.beta("case.literacy"),
+            rows, m.day, m.districts_per_world, facts.raw, facts.beta("case.evidence"),
+            facts.beta("case.literacy"),
             c.sentence_sigma, c.innocent_share, c.innocent_evidence_factor, c.innocent_conviction_prob,
             c.evidence_strength_mean, c.mitigation_share, p.prosecutor.overcharge_max, df.risk_aversion_mean,
             df.risk_aversion_sd, df.taste_sd, c.arrest_base, c.arrest_leverage_effect,

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.kernel import exponential32, jit, normal32, uniform32
-from sim.model.streams import CASE_COLUMN
+from sim.model.kernel import exponential32, jit, normal32, normal52, uniform32, uniform52
+from sim.model.streams import CASE_COLUMN, FACT_COLUMN
 
 # numpy's dtypes are mirrored: a float32 column op a Python float stays float32 (NEP 50), so such a step is
 # computed as ``np.float32(a * b)`` (one rounding of the exact double result, as float32 arithmetic rounds);
@@ -22,6 +22,11 @@ _INSISTS = CASE_COLUMN["prosecutor.insists"]
 _GRIEVANCE = CASE_COLUMN["defendant.grievance"]
 _APPEAL_COST = CASE_COLUMN["defendant.appeal_cost"]
 _SEVERE = law.ARREST_SEVERE_MONTHS
+_F_INNOCENT, _F_MITIGATION = FACT_COLUMN["case.innocent"], FACT_COLUMN["case.mitigation"]
+_F_OVERCHARGE, _F_CONTESTS = FACT_COLUMN["case.overcharge"], FACT_COLUMN["case.contests"]
+_F_DETAINED, _F_BASE = FACT_COLUMN["case.detained"], FACT_COLUMN["case.base"]
+_F_RISK, _F_TASTE = FACT_COLUMN["case.risk"], FACT_COLUMN["case.taste"]
+_F_VIEW, _F_SUITABILITY = FACT_COLUMN["case.view"], FACT_COLUMN["case.suitability"]
 
 
 @jit
@@ -199,8 +204,7 @@ def appeal_kernel(
 
 @jit
 def draw_kernel(
-    rows, day, dpw, u_innocent, u_mitigation, u_overcharge, u_contests, u_detained, z_base, z_risk, z_taste,
-    z_view, z_suitability, evidence_draw, literacy_draw, sigma, innocent_share, innocent_factor,
+    rows, day, dpw, raw, evidence_draw, literacy_draw, sigma, innocent_share, innocent_factor,
     innocent_conv, evidence_mean, mitigation_share, overcharge_max, risk_mean, risk_sd, taste_sd, arrest_base,
     arrest_leverage, arrest_severity, median, charge_leverage, contest_share, detention_leverage, view_sd,
     district, base, innocent, evidence, p_conv, mitigation, overcharge, risk, literacy, taste, contests,
@@ -208,10 +212,14 @@ def draw_kernel(
 ):  # fmt: skip
     for i in range(rows.shape[0]):
         r = rows[i]
+        f = raw[i]  # the case's fact words (``Arrivals.uniform`` and ``normal`` of each, opened here)
+        u_innocent, u_mitigation = uniform52(f[_F_INNOCENT]), uniform52(f[_F_MITIGATION])
+        u_overcharge, u_contests = uniform52(f[_F_OVERCHARGE]), uniform52(f[_F_CONTESTS])
+        z_risk, z_taste = normal52(f[_F_RISK]), normal52(f[_F_TASTE])
         w = district[r] // dpw
-        months = min(max(median[w] * math.exp(sigma * z_base[i]), 1.0), 300.0)
+        months = min(max(median[w] * math.exp(sigma * normal52(f[_F_BASE])), 1.0), 300.0)
         base[r] = months
-        inn = u_innocent[i] < innocent_share
+        inn = u_innocent < innocent_share
         innocent[r] = inn
         ev = evidence_draw[i] * innocent_factor if inn else evidence_draw[i]  # weaker against the innocent
         evidence[r] = np.float32(ev)
@@ -220,19 +228,19 @@ def draw_kernel(
             p_conv[r] = np.float32(min(max(innocent_conv * ev / evidence_mean, 0.0), 0.95))
         else:
             p_conv[r] = np.float32(0.97 + 0.03 * ev)
-        mitigation[r] = u_mitigation[i] < mitigation_share and not inn
-        overcharge[r] = np.float32(charge_leverage[w] * overcharge_max * u_overcharge[i])
-        risk[r] = np.float32(max(risk_mean + risk_sd * z_risk[i], 0.0))
+        mitigation[r] = u_mitigation < mitigation_share and not inn
+        overcharge[r] = np.float32(charge_leverage[w] * overcharge_max * u_overcharge)
+        risk[r] = np.float32(max(risk_mean + risk_sd * z_risk, 0.0))
         literacy[r] = np.float32(literacy_draw[i])
-        taste[r] = np.float32(taste_sd * z_taste[i])
-        contests[r] = u_contests[i] < contest_share[w]
+        taste[r] = np.float32(taste_sd * z_taste)
+        contests[r] = u_contests < contest_share[w]
         # Arrest decision: severity and detention used as leverage (以捕促认) raise it
         # (assumption on the form).
         severe = 1.0 if months > _SEVERE else 0.0
         p_det = arrest_base + arrest_leverage * detention_leverage[w] + arrest_severity * severe
-        det = u_detained[i] < min(max(p_det, 0.0), 0.95)
+        det = uniform52(f[_F_DETAINED]) < min(max(p_det, 0.0), 0.95)
         detained[r] = det
         detained_at_arrival[r] = det
         det_since[r] = day if det else -1
-        view_noise[r] = np.float32(view_sd[w] * z_view[i])
-        suitability[r] = np.float32(z_suitability[i])
+        view_noise[r] = np.float32(view_sd[w] * normal52(f[_F_VIEW]))
+        suitability[r] = np.float32(normal52(f[_F_SUITABILITY]))

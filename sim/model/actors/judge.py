@@ -16,7 +16,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model import streams
 from sim.model.actors.pool import ActorPool, PoolAgent
-from sim.model.kernel import jit, normal32, uniform32
+from sim.model.kernel import jit, normal32, normal52, uniform32, uniform52
 from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
@@ -66,24 +66,6 @@ class Bench(ActorPool):
         self.norm = np.exp(x)
         self.log_norm = np.log(self.norm)
         return new
-
-
-# --- an actor's draw of the day (``ActorDraws.words``), opened inside a kernel
-
-
-@jit
-def uniform52(word: Any) -> float:
-    """An actor's 64-bit word as a uniform on (0, 1): its top 52 bits, centred in their cell (as
-    ``ActorDraws.uniform``)."""
-    return (float(word >> np.uint64(12)) + 0.5) * 2.0**-52
-
-
-@jit
-def normal52(word: Any) -> float:
-    """An actor's 64-bit word as a standard normal (as ``ActorDraws.normal``): ``normal32`` of the value
-    that ``normal32`` opens to the same uniform, exactly (its top 52 bits and a half, scaled by 2**-20,
-    less the half ``normal32`` adds back: every step exact in float64)."""
-    return normal32((float(word >> np.uint64(12)) + 0.5) * 2.0**-20 - 0.5)
 
 
 @jit
@@ -395,8 +377,6 @@ class Judge(PoolAgent):
 
 
 __all__ = [
-    "normal52",
-    "uniform52",
     "Bench",
     "Judge",
     "contested_discount_at",

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.model.counts import pairwise_sum
 from sim.model.kernel import jit
 
 if TYPE_CHECKING:
@@ -83,6 +84,19 @@ def end_day_kernel(backlog: np.ndarray, capacity: np.ndarray) -> None:
         backlog[i] = b
 
 
+@jit
+def backlog_days_kernel(backlog: np.ndarray, capacity: np.ndarray, out: np.ndarray) -> None:
+    """Each world's backlog over its capacity (worlds hold equal blocks of actors), summed as numpy's
+    ``reshape(worlds, -1).sum(axis=1)`` sums."""
+    n = backlog.shape[0] // out.shape[0]
+    for w in range(out.shape[0]):
+        lo, hi = w * n, (w + 1) * n
+        out[w] = pairwise_sum(backlog[lo:hi], 0.0) / pairwise_sum(capacity[lo:hi], 0.0)
+
+
+_NO_WAIT, _NO_HOURS = np.empty(0, dtype=np.int32), np.empty(0)  # what booking no task gives
+
+
 class ActorPool:
     """Capacity, FIFO backlog of hours and work done of every actor of one type."""
 
@@ -102,7 +116,9 @@ class ActorPool:
     def backlog_days(self, worlds: int) -> np.ndarray:
         """Days of work queued across each world's actors (the daily series' backlog figure); a batched
         model's pool holds its worlds' actors in blocks of equal size."""
-        return self.backlog.reshape(worlds, -1).sum(axis=1) / self.capacity.reshape(worlds, -1).sum(axis=1)
+        out = np.empty(worlds)
+        backlog_days_kernel(self.backlog, self.capacity, out)
+        return out
 
     def book(
         self, actors: np.ndarray, std_hours: np.ndarray | float
@@ -113,15 +129,16 @@ class ActorPool:
         queues behind the actor's backlog.
         """
         n = len(actors)
+        if not n:
+            return _NO_WAIT, _NO_HOURS, _NO_HOURS
         wait = np.empty(n, dtype=np.int32)
         hours, tf = np.empty(n), np.empty(n)
-        if n:
-            std = np.asarray(std_hours, dtype=np.float64).reshape(-1)
-            actors = np.asarray(actors, dtype=np.int32)  # as the docket's columns: one compiled kernel
-            book_kernel(
-                self.backlog, self.capacity, self.hours_done, self.cases, actors, std,
-                self.corner_cutting, self.horizon, wait, hours, tf,
-            )  # fmt: skip
+        std = np.asarray(std_hours, dtype=np.float64).reshape(-1)
+        actors = np.asarray(actors, dtype=np.int32)  # as the docket's columns: one compiled kernel
+        book_kernel(
+            self.backlog, self.capacity, self.hours_done, self.cases, actors, std,
+            self.corner_cutting, self.horizon, wait, hours, tf,
+        )  # fmt: skip
         return wait, hours, tf
 
 

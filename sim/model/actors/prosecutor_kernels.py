@@ -10,8 +10,8 @@ from typing import Any
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.actors.judge import normal52, suspends_at, uniform52, view_factor
-from sim.model.kernel import jit, normal32, uniform32
+from sim.model.actors.judge import suspends_at, view_factor
+from sim.model.kernel import jit, normal32, normal52, uniform32, uniform52
 from sim.model.streams import CASE_COLUMN
 
 # A procuratorate's motive to protest, on file (docket ``protest_motive``).

@@ -50,6 +50,8 @@ def relief(
 
 def release(m: LeniencyModel, rows: np.ndarray) -> None:
     """End pre-trial detention (release, or the judgment becoming final)."""
+    if not len(rows):
+        return
     d = m.docket
     out, days = np.empty_like(rows), np.empty(len(rows), dtype=np.int32)
     k = kernels.detention_ends_kernel(d.detained, d.det_since, d.det_days, rows, m.day, out, days)

@@ -11,7 +11,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor, triage
 from sim.model.events import Arrived, Charged, PleaHearing, ReviewConcluded
-from sim.model.kernel import jit, uniform32
+from sim.model.kernel import jit, uniform32, uniform52
 from sim.model.procedure import CaseState, Stage
 from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
 from sim.model.streams import CASE_COLUMN, FACT_COLUMN, FACT_SLOTS
@@ -58,15 +58,9 @@ _CHUNK = 64  # new cases whose behaviour words are copied together
 
 
 @jit
-def _open52(word: Any) -> float:
-    """A 64-bit fact word as its uniform (as ``streams.Arrivals.uniform``)."""
-    return (float(word >> np.uint64(12)) + 0.5) * 2.0**-52
-
-
-@jit
 def _pick(word: Any, k: int) -> int:
     """A fact word as an integer in [0, k) (as ``streams.Arrivals.integers``)."""
-    return min(int(_open52(word) * k), k - 1)
+    return min(int(uniform52(word) * k), k - 1)
 
 
 @jit
@@ -94,7 +88,7 @@ def _arrive(
             jl = _pick(f[_C_JUDGE], judge_pd)
             judge_local[r] = jl
             judge[r] = dist * judge_pd + jl
-            ret = _open52(f[_C_RETAINED]) < retained_share
+            ret = uniform52(f[_C_RETAINED]) < retained_share
             retained[r] = ret
             duty = dist * lawyer_pd + _pick(f[_C_DUTY], lawyer_pd)
             lawyer[r] = -1 if ret else duty

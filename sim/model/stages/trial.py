@@ -54,11 +54,12 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
         return
     no_crime = Judge.finds_no_crime(m, rows)
     acq = rows[no_crime]
-    relief(m, acq, Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.INNOCENT)
-    m.events.emit(NoCrimeFound(acq))
-    d.leniency_judged[acq] = True
-    close(m, acq, CaseState.ACQUITTED)
-    rows = rows[~no_crime]
+    if len(acq):
+        relief(m, acq, Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.INNOCENT)
+        m.events.emit(NoCrimeFound(acq))
+        d.leniency_judged[acq] = True
+        close(m, acq, CaseState.ACQUITTED)
+        rows = rows[~no_crime]
     view = Judge.view(m, rows, d.legal_discount[rows])
     n = len(rows)
     lawful, adopt, heavier = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
