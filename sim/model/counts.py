@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.model.kernel import jit
+from sim.model.kernel import helper
 from sim.model.ledger import Count, Tally, zeros
 
 if TYPE_CHECKING:
@@ -32,7 +32,7 @@ def one_world_dpw(model: LeniencyModel) -> int:
     return model.districts_per_world if model.worlds > 1 else 0
 
 
-@jit
+@helper
 def world_at(district: Any, r: int, dpw: int) -> int:
     """Docket row ``r``'s world: its district's block of ``dpw`` districts. ``dpw`` 0 stands for one world,
     whose rows are all in world 0: the district is not read (a scattered read, a cache miss per row at
@@ -40,7 +40,7 @@ def world_at(district: Any, r: int, dpw: int) -> int:
     return 0 if dpw == 0 else district[r] // dpw
 
 
-@jit
+@helper
 def _block_sum(values: Any, lo: int, n: int, zero: Any) -> Any:
     """numpy's sum of at most 128 values: 8 accumulators over whole groups of 8, combined pairwise, then the
     rest in order (fewer than 8 values: in order)."""
@@ -70,7 +70,7 @@ def _block_sum(values: Any, lo: int, n: int, zero: Any) -> Any:
     return res
 
 
-@jit
+@helper
 def pairwise_sum(values: Any, zero: Any) -> Any:
     """``values.sum()`` exactly as numpy forms it (``pairwise_sum`` of its umath loops): blocks of at most 128
     (``_block_sum``), the halves (the first a multiple of 8) of a longer run summed apart and added. ``zero``
@@ -110,7 +110,7 @@ def pairwise_sum(values: Any, zero: Any) -> Any:
     return sums[0]
 
 
-@jit
+@helper
 def world_sums(worlds: int, world: Any, values: Any, zero: Any) -> Any:
     """Each world's sum of ``values`` (``world[i]``: value i's world), in float64: numpy's pairwise sum with
     one world (in the values' dtype, then widened), each world's values in order in float64 in a batch (as

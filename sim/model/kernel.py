@@ -32,6 +32,7 @@ import llvmlite.binding
 import numba
 import numpy as np
 from numba import types
+from numba.core.registry import CPUDispatcher
 from numba.extending import get_cython_function_address
 
 JIT_DISABLED = os.environ.get("NUMBA_DISABLE_JIT", "0") not in ("", "0")
@@ -58,9 +59,39 @@ def cache_dir() -> Path:
 numba.config.CACHE_DIR = str(cache_dir())  # type: ignore[attr-defined]  # read when a kernel is declared
 
 
+_OPTIONS: dict[str, Any] = {"nogil": True, "error_model": "numpy", "no_cfunc_wrapper": True}
+
+
 def jit[F: Callable[..., Any]](fn: F) -> F:
-    """Compile ``fn`` (cached on disk; numpy's error model: a division by zero gives inf or nan)."""
-    return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))
+    """Compile ``fn`` (cached on disk; numpy's error model: a division by zero gives inf or nan). Without the
+    C-callable wrapper (``no_cfunc_wrapper``: only for passing a kernel to a kernel as a first-class function,
+    which none does), which cost compile time in every kernel and again in every caller that links it."""
+    return cast(F, numba.njit(cache=True, **_OPTIONS)(fn))
+
+
+class _Helper(CPUDispatcher):
+    """A ``helper``'s dispatcher: kernels call its wrapper-less compiled code; a call from Python (a test)
+    goes to a twin compiled with the wrapper (not cached: a cache entry is keyed by signature, not by the
+    wrapper, and a wrapper-less entry run from Python crashes)."""
+
+    _twin: Any = None
+
+    def __call__(self, *args: Any) -> Any:
+        if self._twin is None:
+            self._twin = numba.njit(**_OPTIONS)(self.py_func)
+        return self._twin(*args)
+
+
+def helper[F: Callable[..., Any]](fn: F) -> F:
+    """Compile ``fn``, a function that kernels call (a draw, a rule, a sum), as ``jit`` but without the
+    wrapper that lets Python call it: numba links a callee's whole library, wrapper included, into every
+    kernel that calls it and compiles it there again (~2 s of a first run's compile over the 27 helpers). A
+    call from Python still works (``_Helper``), compiled afresh in each process: for tests only."""
+    if JIT_DISABLED:
+        return fn
+    dispatcher = _Helper(py_func=fn, locals={}, targetoptions={**_OPTIONS, "no_cpython_wrapper": True})
+    dispatcher.enable_caching()
+    return cast(F, dispatcher)
 
 
 # scipy's own inverse normal CDF (the function ``scipy.special.ndtri`` calls), callable from a kernel: the
@@ -79,33 +110,33 @@ if JIT_DISABLED:
 _U32 = 2.0**-32
 
 
-@jit
+@helper
 def uniform32(word: Any) -> float:
     """A behavioural word as a uniform on the open interval (0, 1), centred in its cell (as
     ``sim.model.streams.uniform``)."""
     return (np.float64(word) + 0.5) * _U32
 
 
-@jit
+@helper
 def normal32(word: Any) -> float:
     """A behavioural word as a standard normal (exact inverse CDF of its uniform)."""
     return _ndtri((np.float64(word) + 0.5) * _U32)
 
 
-@jit
+@helper
 def exponential32(word: Any, scale: float) -> float:
     """A behavioural word as an exponential with mean ``scale``."""
     return -math.log((np.float64(word) + 0.5) * _U32) * scale
 
 
-@jit
+@helper
 def uniform52(word: Any) -> float:
     """A 64-bit word (an actor's draw of the day, a new case's fact) as a uniform on (0, 1): its top 52
     bits, centred in their cell (as ``ActorDraws.uniform`` and ``Arrivals.uniform``)."""
     return (float(word >> np.uint64(12)) + 0.5) * 2.0**-52
 
 
-@jit
+@helper
 def normal52(word: Any) -> float:
     """A 64-bit word as a standard normal (as ``ActorDraws.normal`` and ``Arrivals.normal``): ``normal32``
     of the value that ``normal32`` opens to the same uniform, exactly (its top 52 bits and a half, scaled
@@ -113,4 +144,4 @@ def normal52(word: Any) -> float:
     return normal32((float(word >> np.uint64(12)) + 0.5) * 2.0**-20 - 0.5)
 
 
-__all__ = ["JIT_DISABLED", "exponential32", "jit", "normal32", "normal52", "uniform32", "uniform52"]
+__all__ = ["JIT_DISABLED", "exponential32", "helper", "jit", "normal32", "normal52", "uniform32", "uniform52"]

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.model.kernel import jit
+from sim.model.kernel import helper, jit
 
 ROUNDS = 10
 _MUL0 = np.uint64(0xD2E7470EE14C6C93)
@@ -41,7 +41,7 @@ def round_keys(key: np.ndarray) -> np.ndarray:
     return out
 
 
-@jit
+@helper
 def _mulhilo(a: np.uint64, b: np.uint64) -> tuple[np.uint64, np.uint64]:
     """The high and low 64 bits of the 128-bit product a * b, from 32-bit halves (no partial overflows)."""
     al, ah = a & _LOW, a >> _S32
@@ -53,7 +53,7 @@ def _mulhilo(a: np.uint64, b: np.uint64) -> tuple[np.uint64, np.uint64]:
     return hi, lo
 
 
-@jit
+@helper
 def block(
     keys: np.ndarray, c0: np.uint64, c1: np.uint64, c2: np.uint64, c3: np.uint64, out: np.ndarray
 ) -> None:
@@ -65,7 +65,7 @@ def block(
     out[0], out[1], out[2], out[3] = c0, c1, c2, c3
 
 
-@jit
+@helper
 def stream(
     keys: np.ndarray, c0: np.uint64, c1: np.uint64, c2: np.uint64, c3: np.uint64, out: np.ndarray
 ) -> None:

@@ -10,7 +10,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.model.kernel import jit
+from sim.model.kernel import helper
 
 DAYS_PER_MONTH = 30.0
 
@@ -116,13 +116,13 @@ def suspension_eligible(sentence_months: np.ndarray) -> np.ndarray:
     return sentence_months <= SUSPENSION_MAX_MONTHS
 
 
-@jit
+@helper
 def fast_track_eligible(likely_months: float) -> bool:
     """Art. 222: fast-track only when the likely sentence is at most 3 years."""
     return likely_months <= FAST_TRACK_MAX_MONTHS
 
 
-@jit
+@helper
 def review_limit(likely_months: float) -> int:
     """Art. 172: review time limit in days by the likely sentence."""
     if fast_track_eligible(likely_months):
@@ -133,7 +133,7 @@ def review_limit(likely_months: float) -> int:
 _FAST_TRACK, _SUMMARY = int(Procedure.FAST_TRACK), int(Procedure.SUMMARY)
 
 
-@jit
+@helper
 def trial_limit(procedure: int, likely_months: float) -> int:
     """Arts. 208, 220, 225: first-instance time limit in days by procedure and likely sentence."""
     if procedure == _FAST_TRACK:

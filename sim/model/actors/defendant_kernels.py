@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.kernel import exponential32, jit, normal32, normal52, uniform32, uniform52
+from sim.model.kernel import exponential32, helper, jit, normal32, normal52, uniform32, uniform52
 from sim.model.streams import CASE_COLUMN, FACT_COLUMN
 
 # numpy's dtypes are mirrored: a float32 column op a Python float stays float32 (NEP 50), so such a step is
@@ -29,7 +29,7 @@ _F_RISK, _F_TASTE = FACT_COLUMN["case.risk"], FACT_COLUMN["case.taste"]
 _F_VIEW, _F_SUITABILITY = FACT_COLUMN["case.view"], FACT_COLUMN["case.suitability"]
 
 
-@jit
+@helper
 def _gap(risk: Any, plea: float, trial: float, p: float, cost: float) -> float:
     """``Defendant.utilities`` of one case."""
     r1 = 1.0 + float(risk)
@@ -156,7 +156,7 @@ def misinformed_kernel(rows, column, prob32, shield32, draws, substantive, out):
         out[i] = uniform32(draws[column, r]) < float(np.float32(prob32 * kept))
 
 
-@jit
+@helper
 def _pending(sentence: float, remaining: float, share: float, written: float, lane_max: float) -> float:
     """``Defendant.months_pending`` of one case."""
     usual = min(remaining, 3.0)

@@ -16,7 +16,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model import streams
 from sim.model.actors.pool import ActorPool, PoolAgent
-from sim.model.kernel import jit, normal32, normal52, uniform32, uniform52
+from sim.model.kernel import helper, jit, normal32, normal52, uniform32, uniform52
 from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
@@ -99,21 +99,21 @@ def suspension_line(share: float, view_sd: float) -> float:
 # --- per case, callable from any kernel
 
 
-@jit
+@helper
 def view_factor(factor: Any) -> float:
     """What only the trial shows, as a multiplier of the file's sentence: the docket's ``view_factor`` (exp of
     the court's case-specific view, float32), widened."""
     return np.float64(factor)
 
 
-@jit
+@helper
 def contested_discount_at(mitigation: Any, mitigation_discount: float, combined_cap: float) -> float:
     """The discount a contested trial gives: mitigation only, within the combined cap."""
     d = mitigation_discount * (1.0 if mitigation else 0.0)
     return d if d <= combined_cap else combined_cap
 
 
-@jit
+@helper
 def suspends_at(suitability: Any, word: Any, view_sd: float, threshold: float) -> bool:
     """Criminal Law Art. 72: the court finds the offender suitable for suspension."""
     return bool(suitability + view_sd * normal32(word) < threshold)  # float32 + float64: float64

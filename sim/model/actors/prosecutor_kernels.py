@@ -11,7 +11,7 @@ import numpy as np
 
 from sim.model import procedure as law
 from sim.model.actors.judge import suspends_at, view_factor
-from sim.model.kernel import jit, normal32, normal52, uniform32, uniform52
+from sim.model.kernel import helper, jit, normal32, normal52, uniform32, uniform52
 from sim.model.streams import CASE_COLUMN
 
 # A procuratorate's motive to protest, on file (docket ``protest_motive``).
@@ -32,7 +32,7 @@ _SUSPENSION_MAX, _MINOR = law.SUSPENSION_MAX_MONTHS, law.MINOR_CASE_MONTHS
 _BELOW_REC = 1 - law.SAME_SENTENCE_RTOL
 
 
-@jit
+@helper
 def shortfall_at(rate: float, target: float) -> float:
     """Relative shortfall of a running application rate below the target (none without a target)."""
     if target <= 0:

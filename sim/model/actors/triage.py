@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.model import streams
-from sim.model.kernel import jit, uniform32
+from sim.model.kernel import helper, jit, uniform32
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -73,7 +73,7 @@ def _by_risk(weight: float, risky: np.ndarray, groups: np.ndarray, n_groups: int
             out[i] = (1.0 - weight) + weight * (1.0 if risky[i] else 0.0) / share
 
 
-@jit
+@helper
 def picks(eligible: bool, word: Any, share: float) -> bool:
     """``chosen`` for one case inside a kernel: ``word`` is the case's draw for the policy's slot."""
     if not eligible or share <= 0.0:

@@ -11,7 +11,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model.actors import Defendant, DutyLawyer, Judge, Prosecutor, triage
 from sim.model.events import Arrived, Charged, PleaHearing, ReviewConcluded
-from sim.model.kernel import jit, uniform32, uniform52
+from sim.model.kernel import helper, jit, uniform32, uniform52
 from sim.model.procedure import CaseState, Stage
 from sim.model.stages.casework import Due, close, release, schedule, set_aside, to_trial, withdrawals
 from sim.model.streams import CASE_COLUMN, FACT_COLUMN, FACT_SLOTS
@@ -57,7 +57,7 @@ _C_DUTY = FACT_COLUMN["case.duty_lawyer"]
 _CHUNK = 64  # new cases whose behaviour words are copied together
 
 
-@jit
+@helper
 def _pick(word: Any, k: int) -> int:
     """A fact word as an integer in [0, k) (as ``streams.Arrivals.integers``)."""
     return min(int(uniform52(word) * k), k - 1)
@@ -181,7 +181,7 @@ _REVIEW = int(CaseState.REVIEW)
 _W_RECORDS = CASE_COLUMN["prosecutor.records"]
 
 
-@jit
+@helper
 def _usual_days(likely: float, fast_days: float, other_days: float) -> float:
     """The usual review days: the fast-track-eligible ones, or the others."""
     return fast_days if law.fast_track_eligible(likely) else other_days

@@ -10,7 +10,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model.actors import Defendant, Judge, Prosecutor
 from sim.model.events import Judged, NoCrimeFound, PleaJudged
-from sim.model.kernel import jit, uniform32
+from sim.model.kernel import helper, jit, uniform32
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import Reason, ReliefType
 from sim.model.stages.casework import (
@@ -162,7 +162,7 @@ _ONE32 = np.float32(1.0)
 _TINY32 = np.float32(1e-9)
 
 
-@jit
+@helper
 def _adopts(rec: float, lo: float, hi: float, view: float, tol: float) -> bool:
     """Art. 201: a recommendation the court adopts (``procedure.art201_adopts``)."""
     return lo <= view * (1 + tol) and hi >= view * (1 - tol) and rec > 0
