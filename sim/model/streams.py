@@ -196,6 +196,13 @@ def _open32(words: np.ndarray) -> np.ndarray:
     return (words + 0.5) * _U32
 
 
+def _per_world(v: np.ndarray | float, worlds: int) -> np.ndarray:
+    """A value per world, float64 (already so: as it is, without numpy's broadcast)."""
+    if type(v) is np.ndarray and v.dtype == np.float64 and v.shape == (worlds,):
+        return v
+    return np.broadcast_to(np.asarray(v, dtype=np.float64), (worlds,))
+
+
 class Streams:
     """Opens any stream of a run: one Philox bit generator whose counter is set to the stream's start (the
     arrival streams), or the same words from the compiled generator (``sim.model.philox``: actors' and
@@ -225,10 +232,7 @@ class Streams:
         counts = np.zeros(worlds, dtype=np.int64)
         raws: list[np.ndarray] = []
         tail_draws: dict[str, list[np.ndarray]] = {name: [] for name in TAIL_SLOTS}
-        shapes = {
-            k: [np.broadcast_to(np.asarray(v, dtype=np.float64), (worlds,)) for v in ab]
-            for k, ab in tails.items()
-        }
+        shapes = {k: [_per_world(v, worlds) for v in ab] for k, ab in tails.items()}
         for w in range(worlds):
             g = self.open(Kind.ARRIVAL, w, day)
             n = int(g.poisson(rate))

@@ -23,6 +23,25 @@ if TYPE_CHECKING:
     from sim.model.streams import Arrivals
 
 
+# what ``Defendant.appeal_terms`` gives ``defendant_kernels.appeals_at``: ten numbers, then four per world
+AppealTerms = tuple[
+    float,
+    float,
+    float,
+    float,
+    float,
+    float,
+    float,
+    float,
+    float,
+    float,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+    np.ndarray,
+]
+
+
 class Defendant(mesa.Agent):
     """The accused. Attributes read the docket row; decisions are made in batches by the classmethods."""
 
@@ -182,45 +201,24 @@ class Defendant(mesa.Agent):
         return go
 
     @classmethod
-    def withdraws_after_refusal(
-        cls, model: LeniencyModel, rows: np.ndarray, court_months: np.ndarray
-    ) -> np.ndarray:
-        """The court will not give the agreed sentence: withdraw the plea and contest, or take the court's
-        sentence? The same comparison as the plea decision (beliefs as they stand, denial a cost), without
-        pressure."""
-        d, df = model.docket, model.params.defendant
-        out = np.empty(len(rows), dtype=np.bool_)
-        kernels.withdraw_kernel(
-            rows, np.asarray(court_months, dtype=np.float64), df.trial_cost_months, df.denial_cost, d.risk,
-            d.belief_T, d.belief_p, d.taste, d.contests, out,
-        )  # fmt: skip
-        return out
-
-    @classmethod
-    def learns_truth(cls, model: LeniencyModel, rows: np.ndarray, scale: float, occasion: int) -> np.ndarray:
-        """Does a defendant who signed on wrong beliefs come to see it (literacy and real advice help)?
-        ``occasion``: 0 at the end of review, 1 at trial."""
-        d = model.docket
-        out = np.empty(len(rows), dtype=np.bool_)
-        kernels.learns_kernel(
-            rows, _LEARNS + _occurrence("defendant.learns", occasion), float(scale),
-            model.districts_per_world, model.per_world("defendant.learning_prob"), d.district, d.draws,
-            d.literacy, d.substantive, out,
-        )  # fmt: skip
-        return out
-
-    @classmethod
-    def misinformed(cls, model: LeniencyModel, rows: np.ndarray, scale: float, occasion: int) -> np.ndarray:
-        """Is a voluntary signer later misinformed into withdrawing (formalised advice leaves room for it)?"""
+    def second_thoughts(
+        cls, model: LeniencyModel, scale: float, occasion: int
+    ) -> tuple[int, float, np.ndarray, int, float, float]:
+        """What a standing plea's second thoughts read (``defendant_kernels.learns_at`` and
+        ``misinformed_at``, which the withdrawal kernel calls case by case): does a defendant who signed on
+        wrong beliefs come to see it, is a voluntary signer misinformed? ``occasion``: 0 at the end of review,
+        1 at trial. Returns
+        (the learning word's column, ``scale``, the learning chance per world, the misinformation word's
+        column, its chance and the shield of substantive advice as float32)."""
         df = model.params.defendant
-        out = np.empty(len(rows), dtype=np.bool_)
-        column = _MISINFORMED + _occurrence("defendant.misinformed", occasion)
-        prob32 = _f32(df.misinformation_prob * scale)
-        d = model.docket
-        kernels.misinformed_kernel(
-            rows, column, prob32, _f32(df.misinformation_shield), d.draws, d.substantive, out
+        return (
+            _LEARNS + _occurrence("defendant.learns", occasion),
+            float(scale),
+            model.per_world("defendant.learning_prob"),
+            _MISINFORMED + _occurrence("defendant.misinformed", occasion),
+            _f32(df.misinformation_prob * scale),
+            _f32(df.misinformation_shield),
         )
-        return out
 
     @classmethod
     def months_pending(cls, model: LeniencyModel, sentence: np.ndarray, remaining: np.ndarray) -> np.ndarray:
@@ -234,40 +232,19 @@ class Defendant(mesa.Agent):
         return out
 
     @classmethod
-    def decide_appeal(
-        cls,
-        model: LeniencyModel,
-        rows: np.ndarray,
-        anchor: np.ndarray,
-        lawful_sentence: np.ndarray,
-        defect: np.ndarray,
-        eligible: np.ndarray,
-        remaining_months: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Appeal within 10 days? An expected-utility choice (Landes 1971 applied to the appeal). Returns
-        (appeal, technical).
-
-        Gain: the believed chance of success times the felt excess of the sentence over what was promised
-        (the recommendation) or seems fair; for a short custodial remainder, the value of serving it in the
-        detention house (留所服刑) while the judgment is not final. Loss: the believed chance of a punitive
-        protest times the increase it brings (上诉不加刑 protects only a defendant-only appeal). Cost: an
-        idiosyncratic hassle. A reasoned judgment is information: a lawful sentence explained lowers the
-        felt excess and the believed chance of success.
-        """
-        m, d, df = model, model.docket, model.params.defendant
-        appeal = np.empty(len(rows), dtype=np.bool_)
-        technical = np.empty(len(rows), dtype=np.bool_)
-        kernels.appeal_kernel(
-            rows, np.asarray(anchor, dtype=np.float64), np.asarray(lawful_sentence, dtype=np.bool_),
-            np.asarray(defect, dtype=np.bool_), np.asarray(eligible, dtype=np.bool_),
-            np.asarray(remaining_months, dtype=np.float64), df.unfairness_sd, df.defect_grievance,
-            1.0 - df.reasons_persuasion, df.appeal_success_lawful, df.appeal_success_belief, df.protest_prior,
-            m.params.prosecutor.protest_increase, *_lane(model), m.districts_per_world,
+    def appeal_terms(cls, model: LeniencyModel) -> AppealTerms:
+        """What the appeal decision reads (``defendant_kernels.appeals_at``, which the window's kernel calls
+        case by case), in its order: the felt unfairness's spread, a defect's grievance, what reasons leave of
+        it, the believed chances of success, the protest prior and the increase a protest brings, the written
+        lane (``_lane``), then per world the detention house's value, the awareness of punitive protests,
+        their chance and the appeal threshold."""
+        m, df = model, model.params.defendant
+        return (
+            df.unfairness_sd, df.defect_grievance, 1.0 - df.reasons_persuasion, df.appeal_success_lawful,
+            df.appeal_success_belief, df.protest_prior, m.params.prosecutor.protest_increase, *_lane(model),
             m.per_world("defendant.detention_house_value"), m.per_world("defendant.protest_awareness"),
             m.per_world("prosecutor.punitive_protest_prob"), m.per_world("defendant.appeal_threshold"),
-            d.district, d.draws, d.sentence, d.explained, appeal, technical,
         )  # fmt: skip
-        return appeal, technical
 
 
 _LEARNS = CASE_COLUMN["defendant.learns"]

@@ -127,33 +127,38 @@ def insist_kernel(
 
 
 @jit
-def withdraw_kernel(rows, court, cost, denial, risk, belief_t, belief_p, taste, contests, out):
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        gap = _gap(risk[r], court[i], belief_t[r], float(belief_p[r]), cost)
-        out[i] = gap > float(taste[r]) - denial * (1.0 if contests[r] else 0.0)
+def withdraws_at(
+    court: float,
+    risk: Any,
+    belief_t: Any,
+    belief_p: Any,
+    taste: Any,
+    contests: Any,
+    cost: float,
+    denial: float,
+) -> bool:
+    """The court will not give the agreed sentence (it would give ``court``): withdraw the plea and contest,
+    or take the court's sentence? The same comparison as the plea decision (beliefs as they stand, denial a
+    cost), without pressure."""
+    gap = _gap(risk, court, belief_t, float(belief_p), cost)
+    return gap > float(taste) - denial * (1.0 if contests else 0.0)
 
 
 @jit
-def learns_kernel(rows, column, scale, dpw, learning_prob, district, draws, literacy, substantive, out):
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        # float32 as numpy computes it with the scenario's value (the same in a batch of worlds)
-        help32 = float(
-            np.float32(
-                float(np.float32(0.5 * float(literacy[r]))) + float(np.float32(0.5 * float(substantive[r])))
-            )
-        )
-        prob = float(np.float32(float(np.float32(learning_prob[district[r] // dpw] * scale)) * help32))
-        out[i] = uniform32(draws[column, r]) < prob
+def learns_at(literacy: Any, substantive: Any, learning_prob: float, scale: float, word: Any) -> bool:
+    """A defendant who signed on wrong beliefs comes to see it (literacy and real advice help); float32 as
+    numpy computes it with the scenario's value (the same in a batch of worlds)."""
+    help32 = float(
+        np.float32(float(np.float32(0.5 * float(literacy))) + float(np.float32(0.5 * float(substantive))))
+    )
+    return uniform32(word) < float(np.float32(float(np.float32(learning_prob * scale)) * help32))
 
 
 @jit
-def misinformed_kernel(rows, column, prob32, shield32, draws, substantive, out):
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        kept = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
-        out[i] = uniform32(draws[column, r]) < float(np.float32(prob32 * kept))
+def misinformed_at(substantive: Any, prob32: float, shield32: float, word: Any) -> bool:
+    """A voluntary signer is later misinformed into withdrawing (formalised advice leaves room for it)."""
+    kept = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive)))))
+    return uniform32(word) < float(np.float32(prob32 * kept))
 
 
 @helper
@@ -173,33 +178,37 @@ def months_pending_kernel(sentence, remaining, share, written, lane_max, out):
 
 
 @jit
-def appeal_kernel(
-    rows, anchor, lawful_sentence, defect, eligible, remaining, unfair_sd, defect_grievance, persuaded,
-    success_lawful, success_belief, prior, increase, share, written, lane_max, dpw, house_value, awareness,
-    punitive_prob, threshold, district, draws, sentence, explained, appeal, technical,
-):  # fmt: skip
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        w = district[r] // dpw
-        s = sentence[r]
-        felt = math.log(s / anchor[i]) + unfair_sd * normal32(draws[_GRIEVANCE, r])
-        if defect[i]:
-            felt = felt + defect_grievance
-        informed = explained[r] and lawful_sentence[i] and not defect[i]
-        if informed:
-            felt = felt * persuaded
-        p_succ = success_lawful if informed else success_belief
-        gain = p_succ * max(math.expm1(felt), 0.0) * s
-        stay = 0.0
-        loss = 0.0
-        if eligible[i]:
-            stay = house_value[w] * _pending(s, remaining[i], share, written, lane_max)
-            aware = awareness[w]
-            loss = ((1 - aware) * prior + aware * punitive_prob[w]) * increase * s
-        cost = exponential32(draws[_APPEAL_COST, r], threshold[w]) * s
-        a = gain + stay - loss > cost
-        appeal[i] = a
-        technical[i] = a and eligible[i] and gain - loss <= cost
+def appeals_at(
+    draws: Any, r: int, s: float, anchor: float, lawful_sentence: bool, defect: bool, eligible: bool,
+    remaining: float, explained: bool, unfair_sd: float, defect_grievance: float, persuaded: float,
+    success_lawful: float, success_belief: float, prior: float, increase: float, share: float, written: float,
+    lane_max: float, house_value: float, awareness: float, punitive_prob: float, threshold: float,
+) -> tuple[bool, bool]:  # fmt: skip
+    """Appeal within 10 days? An expected-utility choice (Landes 1971 applied to the appeal) of the case in
+    docket row ``r`` (its draws), sentenced to ``s``. Returns (appeal, technical).
+
+    Gain: the believed chance of success times the felt excess of the sentence over what was promised (the
+    recommendation, ``anchor``) or seems fair; for a short custodial remainder (``eligible``), the value of
+    serving it in the detention house (留所服刑) while the judgment is not final. Loss: the believed chance
+    of a punitive protest times the increase it brings (上诉不加刑 protects only a defendant-only appeal).
+    Cost: an idiosyncratic hassle. A reasoned judgment is information: a lawful sentence explained lowers
+    the felt excess and the believed chance of success."""
+    felt = math.log(s / anchor) + unfair_sd * normal32(draws[_GRIEVANCE, r])
+    if defect:
+        felt = felt + defect_grievance
+    informed = explained and lawful_sentence and not defect
+    if informed:
+        felt = felt * persuaded
+    p_succ = success_lawful if informed else success_belief
+    gain = p_succ * max(math.expm1(felt), 0.0) * s
+    stay = 0.0
+    loss = 0.0
+    if eligible:
+        stay = house_value * _pending(s, remaining, share, written, lane_max)
+        loss = ((1 - awareness) * prior + awareness * punitive_prob) * increase * s
+    cost = exponential32(draws[_APPEAL_COST, r], threshold) * s
+    a = gain + stay - loss > cost
+    return a, a and eligible and gain - loss <= cost
 
 
 @jit

@@ -120,28 +120,24 @@ def suspends_at(suitability: Any, word: Any, view_sd: float, threshold: float) -
 
 
 @jit
-def _case_months(rows: Any, base: Any, view_factor_col: Any) -> Any:
-    out = np.empty(rows.shape[0])
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        out[i] = base[r] * view_factor(view_factor_col[r])
-    return out
+def case_months_at(base: Any, factor: Any) -> float:
+    """The sentence the facts as tried call for at the average norm: the file's figure times what only the
+    trial shows (case-specific; the prosecutor sees it only by consulting the court)."""
+    return base * view_factor(factor)
 
 
 @jit
-def _view(rows: Any, base: Any, view_factor_col: Any, judge: Any, norm: Any, discount: Any) -> Any:
-    """The judge's view with the given discount per row (float32 or float64: ``1 - discount`` keeps its
-    dtype, as numpy's would)."""
-    out = np.empty(rows.shape[0])
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        out[i] = (
-            base[r]
-            * view_factor(view_factor_col[r])
-            * norm[judge[r]]
-            * np.float64(np.float32(1.0) - discount[i])
-        )
-    return out
+def view_at(base: Any, factor: Any, norm: float, discount: Any) -> float:
+    """The sentence this judge (personal ``norm``) thinks right: the facts as tried, less ``discount``
+    (float32 or float64: ``1 - discount`` keeps its dtype, as numpy's would)."""
+    return base * view_factor(factor) * norm * np.float64(np.float32(1.0) - discount)
+
+
+@jit
+def contested_at(base: Any, factor: Any, norm: float, mitigation: Any, md: float, cap: float) -> float:
+    """The sentence this court (``norm``) gives after a contested trial."""
+    keep = 1.0 - contested_discount_at(mitigation, md, cap)
+    return base * view_factor(factor) * norm * keep
 
 
 @jit
@@ -160,19 +156,10 @@ def _contested(
     out = np.empty(rows.shape[0])
     for i in range(rows.shape[0]):
         r = rows[i]
-        keep = 1.0 - contested_discount_at(mitigation[r], md, cap)
         if seen:
-            out[i] = base[r] * view_factor(view_factor_col[r]) * norm[judge[r]] * keep
+            out[i] = contested_at(base[r], view_factor_col[r], norm[judge[r]], mitigation[r], md, cap)
         else:
-            out[i] = base[r] * keep
-    return out
-
-
-@jit
-def _contested_discount(rows: Any, mitigation: Any, md: float, cap: float) -> Any:
-    out = np.empty(rows.shape[0])
-    for i in range(rows.shape[0]):
-        out[i] = contested_discount_at(mitigation[rows[i]], md, cap)
+            out[i] = base[r] * (1.0 - contested_discount_at(mitigation[r], md, cap))
     return out
 
 
@@ -238,28 +225,16 @@ def _finds_involuntary(
 
 
 @jit
-def _finds_no_crime(
-    rows: Any,
-    district: Any,
-    dpw: int,
-    innocent: Any,
-    evidence: Any,
-    draws: Any,
-    detection2: float,
-    review_w: Any,
-) -> Any:
-    """float32 where numpy's was (the evidence column), as a single world computes it."""
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if not innocent[r]:
-            out[i] = False
-            continue
-        x = np.float32(detection2) * (np.float32(1.0) - evidence[r]) * np.float32(2.0)
-        q32 = x * np.float32(review_w[district[r] // dpw])
-        q = min(max(float(q32), 0.0), 1.0)
-        out[i] = uniform32(draws[_COL_NO_CRIME, r]) < q
-    return out
+def finds_no_crime_at(
+    draws: Any, r: int, innocent: Any, evidence: Any, detection2: float, review_w: float
+) -> bool:
+    """Art. 201(1): in the pleaded case of an innocent (docket row ``r``), the court may still find no crime
+    (float32 where numpy's was, the evidence column, as a single world computes it)."""
+    if not innocent:
+        return False
+    x = np.float32(detection2) * (np.float32(1.0) - evidence) * np.float32(2.0)
+    q = min(max(float(x * np.float32(review_w)), 0.0), 1.0)
+    return uniform32(draws[_COL_NO_CRIME, r]) < q
 
 
 class Judge(PoolAgent):
@@ -272,25 +247,11 @@ class Judge(PoolAgent):
         return float(self.model.judges.norm[self.idx])
 
     @classmethod
-    def case_months(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """The sentence the facts as tried call for at the average norm: the file's figure times what only the
-        trial shows (case-specific; the prosecutor sees it only by consulting the court)."""
-        d = model.docket
-        return _case_months(rows, d.base, d.view_factor)
-
-    @classmethod
-    def view(cls, model: LeniencyModel, rows: np.ndarray, discount: np.ndarray) -> np.ndarray:
-        """The sentence this judge thinks right: the facts as tried, personal norm, the lawful discount."""
-        d = model.docket
-        return _view(rows, d.base, d.view_factor, d.judge, model.judges.norm, discount)
-
-    @classmethod
-    def contested_discount(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """The discount a contested trial gives: mitigation only, within the combined cap."""
+    def contested_terms(cls, model: LeniencyModel) -> tuple[float, float]:
+        """What a contested trial's discount reads (``contested_discount_at``): the mitigation discount and
+        the combined cap."""
         p = model.params
-        return _contested_discount(
-            rows, model.docket.mitigation, p.prosecutor.mitigation_discount, p.law.combined_discount_cap
-        )
+        return p.prosecutor.mitigation_discount, p.law.combined_discount_cap
 
     @classmethod
     def contested_sentence(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
@@ -361,26 +322,21 @@ class Judge(PoolAgent):
         )
 
     @classmethod
-    def finds_no_crime(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Art. 201(1): in a pleaded case of an innocent, the court may still find no crime."""
-        d, m = model.docket, model
-        return _finds_no_crime(
-            rows,
-            d.district,
-            m.districts_per_world,
-            d.innocent,
-            d.evidence,
-            d.draws,
-            m.params.judge.innocence_detection * 2,
-            m.per_world("power.judicial_review_depth"),
-        )
+    def no_crime_terms(cls, model: LeniencyModel) -> tuple[float, np.ndarray]:
+        """What a no-crime finding reads (``finds_no_crime_at``): the detection of innocence (doubled) and
+        the review depth per world."""
+        return model.params.judge.innocence_detection * 2, model.per_world("power.judicial_review_depth")
 
 
 __all__ = [
     "Bench",
     "Judge",
+    "case_months_at",
+    "contested_at",
     "contested_discount_at",
+    "finds_no_crime_at",
     "suspension_line",
     "suspends_at",
+    "view_at",
     "view_factor",
 ]

@@ -261,52 +261,12 @@ class Prosecutor(PoolAgent):
         )
 
     @classmethod
-    def adjusts(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Art. 201: asked to adjust an obviously improper recommendation, does the prosecutor do so?"""
-        return kernels.adjusts_kernel(rows, model.docket.draws, model.params.prosecutor.adjust_propensity)
-
-    @classmethod
-    def protests(cls, model: LeniencyModel, rows: np.ndarray, motive: np.ndarray) -> np.ndarray:
-        """Art. 228: protest where the file gives the procuratorate a motive (``protest_motives``): a punitive
-        protest of a groundless appeal against a kept agreement, or a supervisory protest."""
-        m = model
-        return kernels.protests_kernel(
-            rows,
-            m.docket.district,
-            m.districts_per_world,
-            m.docket.draws,
-            motive,
-            m.per_world("prosecutor.punitive_protest_prob"),
-            m.per_world("prosecutor.supervisory_protest_prob"),
-        )
-
-    @classmethod
-    def protest_motives(
-        cls, model: LeniencyModel, rows: np.ndarray, appeal: np.ndarray, stated_ground: np.ndarray
-    ) -> np.ndarray:
-        """What on file moves a procuratorate to protest (Art. 228; SPP practice, docs/domain.md §1), first
-        that applies:
-
-        - ``MOTIVE_PUNITIVE``: the defendant appeals a judgment that kept the plea agreement (adopted, no
-          promise broken) and names no ground: the plea's basis is gone (the Guangzhou example).
-        - ``MOTIVE_NOT_ADOPTED``: the court did not adopt the recommendation and sentenced below it.
-        - ``MOTIVE_OFF_LAWFUL``: no recommendation of its own was adopted and the sentence is off the lawful
-          one by more than the tolerance (either way).
-
-        A judgment that adopted the procuratorate's own recommendation gives no supervisory motive."""
-        d = model.docket
-        return kernels.protest_motives_kernel(
-            rows,
-            d.leniency_judged,
-            d.adopted,
-            d.promise_unfulfilled,
-            d.sentence,
-            d.rec_lo,
-            d.lawful,
-            appeal,
-            stated_ground,
-            model.params.judge.tolerance,
-        )
+    def protest_terms(cls, model: LeniencyModel) -> tuple[np.ndarray, np.ndarray]:
+        """What the protest decision reads (``prosecutor_kernels.protests_at``, after ``protest_motive_at``,
+        which the window's kernel calls case by case): the chance of a punitive and of a supervisory protest,
+        per world."""
+        punitive = model.per_world("prosecutor.punitive_protest_prob")
+        return punitive, model.per_world("prosecutor.supervisory_protest_prob")
 
 
 __all__ = [

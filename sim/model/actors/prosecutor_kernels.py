@@ -258,54 +258,44 @@ def learn_kernel(
 
 
 @jit
-def adjusts_kernel(rows: Any, draws: Any, propensity: float) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        out[i] = uniform32(draws[_COL_ADJUSTS, rows[i]]) < propensity
-    return out
+def adjusts_at(draws: Any, r: int, propensity: float) -> bool:
+    """Art. 201: asked to adjust an obviously improper recommendation (the case in docket row ``r``), does
+    the prosecutor do so?"""
+    return uniform32(draws[_COL_ADJUSTS, r]) < propensity
 
 
 @jit
-def protests_kernel(
-    rows: Any, district: Any, dpw: int, draws: Any, motive: Any, punitive_w: Any, supervisory_w: Any
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        w = district[r] // dpw
-        chance = punitive_w[w] if motive[i] == MOTIVE_PUNITIVE else supervisory_w[w]
-        out[i] = motive[i] != MOTIVE_NONE and uniform32(draws[_COL_PROTESTS, r]) < chance
-    return out
+def protest_motive_at(
+    plea: bool, adopted: bool, unfulfilled: bool, sentence: float, rec_lo: float, lawful: float, appeal: bool,
+    stated_ground: bool, tolerance: float,
+) -> int:  # fmt: skip
+    """What on file moves a procuratorate to protest a first judgment (Art. 228; SPP practice,
+    docs/domain.md §1), first that applies:
+
+    - ``MOTIVE_PUNITIVE``: the defendant appeals a judgment that kept the plea agreement (adopted, no promise
+      broken) and names no ground: the plea's basis is gone (the Guangzhou example).
+    - ``MOTIVE_NOT_ADOPTED``: the court did not adopt the recommendation and sentenced below it.
+    - ``MOTIVE_OFF_LAWFUL``: no recommendation of its own was adopted and the sentence is off the lawful one
+      by more than the tolerance (either way).
+
+    A judgment that adopted the procuratorate's own recommendation gives no supervisory motive."""
+    own = plea and adopted
+    kept = own and not unfulfilled
+    if appeal and kept and not stated_ground:
+        return MOTIVE_PUNITIVE
+    if plea and not adopted and sentence < rec_lo * _BELOW_REC:
+        return MOTIVE_NOT_ADOPTED
+    if not own and abs(sentence / lawful - 1.0) > tolerance:  # law.off_lawful
+        return MOTIVE_OFF_LAWFUL
+    return MOTIVE_NONE
 
 
 @jit
-def protest_motives_kernel(
-    rows: Any,
-    leniency_judged: Any,
-    adopted: Any,
-    promise_unfulfilled: Any,
-    sentence: Any,
-    rec_lo: Any,
-    lawful: Any,
-    appeal: Any,
-    stated_ground: Any,
-    tolerance: float,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.int8)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        plea = leniency_judged[r]
-        own = plea and adopted[r]
-        kept = own and not promise_unfulfilled[r]
-        if appeal[i] and kept and not stated_ground[i]:
-            out[i] = MOTIVE_PUNITIVE
-        elif plea and not adopted[r] and sentence[r] < rec_lo[r] * _BELOW_REC:
-            out[i] = MOTIVE_NOT_ADOPTED
-        elif not own and abs(sentence[r] / lawful[r] - 1.0) > tolerance:  # law.off_lawful
-            out[i] = MOTIVE_OFF_LAWFUL
-        else:
-            out[i] = MOTIVE_NONE
-    return out
+def protests_at(draws: Any, r: int, motive: int, punitive: float, supervisory: float) -> bool:
+    """Art. 228: the procuratorate protests the case in docket row ``r`` where the file gives it a motive:
+    a punitive protest with the world's ``punitive`` chance, a supervisory one with ``supervisory``."""
+    chance = punitive if motive == MOTIVE_PUNITIVE else supervisory
+    return motive != MOTIVE_NONE and uniform32(draws[_COL_PROTESTS, r]) < chance
 
 
 @jit
@@ -335,15 +325,15 @@ __all__ = [
     "MOTIVE_NOT_ADOPTED",
     "MOTIVE_OFF_LAWFUL",
     "MOTIVE_PUNITIVE",
-    "adjusts_kernel",
+    "adjusts_at",
     "declines_kernel",
     "forget_judges_kernel",
     "finds_involuntary_kernel",
     "learn_kernel",
     "negotiate_kernel",
     "offer_kernel",
-    "protest_motives_kernel",
-    "protests_kernel",
+    "protest_motive_at",
+    "protests_at",
     "record_outcome_kernel",
     "releases_on_plea_kernel",
     "shortfall_at",

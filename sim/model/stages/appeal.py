@@ -9,7 +9,9 @@ import numpy as np
 
 from sim.model import procedure as law
 from sim.model.actors import Defendant, Prosecutor, triage
+from sim.model.actors.defendant_kernels import appeals_at
 from sim.model.actors.prosecutor import MOTIVE_PUNITIVE
+from sim.model.actors.prosecutor_kernels import protest_motive_at, protests_at
 from sim.model.events import AppealWindowClosed, SecondInstance
 from sim.model.kernel import jit, uniform32
 from sim.model.procedure import CaseState, Stage
@@ -32,46 +34,39 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
     against a sentence at or below the lawful one changes nothing else)."""
     d, p = m.docket, m.params
     n = len(rows)
-    anchor, remaining = np.empty(n), np.empty(n)
-    fair, defect, eligible, groundable = (np.empty(n, dtype=np.bool_) for _ in range(4))
-    _grounds(
+    appeal, technical, protested = (np.empty(n, dtype=np.bool_) for _ in range(3))
+    appeal_reason, protest_reason = np.empty(n, dtype=np.int8), np.empty(n, dtype=np.int8)
+    _window(
         d.det_days, d.detained, d.det_since, d.sentence, d.custodial, d.lawful, d.involuntary,
         d.found_involuntary, d.signed, d.innocent, d.suspension_refused, d.leniency_judged, d.rec_hi,
-        d.promise_unfulfilled, rows, m.day, p.judge.tolerance, anchor, remaining, fair, defect, eligible,
-        groundable,
-    )  # fmt: skip
-    appeal, technical = Defendant.decide_appeal(m, rows, anchor, fair, defect, eligible, remaining)
-    stated = appeal & groundable  # the petition names a ground the file can check
-    motive = Prosecutor.protest_motives(m, rows, appeal, stated)
-    protested = Prosecutor.protests(m, rows, motive)
-    appeal_reason, protest_reason = np.empty(n, dtype=np.int8), np.empty(n, dtype=np.int8)
-    _record(
-        d.appealed, d.technical, d.grounded, d.protested, d.punitive, d.protest_motive, d.innocent,
-        d.involuntary, d.found_involuntary, d.signed, d.inv_cause, d.suspension_refused, d.sentence, d.lawful,
-        d.promise_unfulfilled, d.explained, rows, appeal, technical, stated, protested, motive,
-        p.judge.tolerance, INVOLUNTARY_REASON, appeal_reason, protest_reason,
+        d.rec_lo, d.adopted, d.promise_unfulfilled, d.explained, d.inv_cause, d.district, d.draws, d.appealed,
+        d.technical, d.grounded, d.protested, d.punitive, d.protest_motive, rows, m.day, p.judge.tolerance,
+        m.districts_per_world, INVOLUNTARY_REASON, *Defendant.appeal_terms(m), *Prosecutor.protest_terms(m),
+        appeal, technical, protested, appeal_reason, protest_reason,
     )  # fmt: skip
     plea = d.leniency_judged[rows]
-    relief(m, rows[appeal & plea], Stage.APPEAL, ReliefType.APPEAL, appeal_reason[appeal & plea])
-    relief(m, rows[protested & plea], Stage.APPEAL, ReliefType.PROTEST, protest_reason[protested & plea])
+    appealed, protests = appeal & plea, protested & plea
+    relief(m, rows[appealed], Stage.APPEAL, ReliefType.APPEAL, appeal_reason[appealed])
+    relief(m, rows[protests], Stage.APPEAL, ReliefType.PROTEST, protest_reason[protests])
     go = appeal | protested
     prow = rows[protested]
     _, hours, _ = m.prosecutors.book(d.prosecutor[prow], p.prosecutor.protest_hours)
     m.add_hours("prosecutor", Stage.APPEAL, prow, hours, relief=True)
     srows = rows[go]
-    written = written_lane(m, srows)
-    # The second-instance court: a judge of the district pool stands in for the intermediate court
-    # (assumption).
-    k = len(srows)
-    upper, usual, std_h = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k)
-    tp, pj = p.triage, p.judge
-    _second_court(
-        d.district, d.draws, d.state, srows, written, pj.per_district, tp.written_hours,
-        pj.second_instance_hours, tp.written_days, pj.second_instance_days, upper, usual, std_h,
-    )  # fmt: skip
-    wait, hours, _ = m.judges.book(upper, std_h)
-    m.add_hours("judge", Stage.APPEAL, srows, hours, relief=True)
-    schedule(m, srows, Due.SECOND_INSTANCE, _due(m.day, usual, wait, 1, law.SECOND_INSTANCE_LIMIT))
+    if len(srows):
+        written = written_lane(m, srows)
+        # The second-instance court: a judge of the district pool stands in for the intermediate court
+        # (assumption).
+        k = len(srows)
+        upper, usual, std_h = np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64), np.empty(k)
+        tp, pj = p.triage, p.judge
+        _second_court(
+            d.district, d.draws, d.state, srows, written, pj.per_district, tp.written_hours,
+            pj.second_instance_hours, tp.written_days, pj.second_instance_days, upper, usual, std_h,
+        )  # fmt: skip
+        wait, hours, _ = m.judges.book(upper, std_h)
+        m.add_hours("judge", Stage.APPEAL, srows, hours, relief=True)
+        schedule(m, srows, Due.SECOND_INSTANCE, _due(m.day, usual, wait, 1, law.SECOND_INSTANCE_LIMIT))
     m.events.emit(AppealWindowClosed(rows, appeal, technical, protested))
     close(m, rows[~go], CaseState.FINAL)
 
@@ -129,61 +124,61 @@ _FINAL, _ACQUIT, _REMAND = 0, 1, 2  # second instance's outcome per case
 
 
 @jit
-def _grounds(
+def _window(
     det_days: Col, detained: Col, det_since: Col, sentence: Col, custodial: Col, lawful: Col,
     involuntary: Col, found_involuntary: Col, signed: Col, innocent: Col, suspension_refused: Col,
-    leniency_judged: Col, rec_hi: Col, promise_unfulfilled: Col, rows: Col, day: int, tol: float,
-    anchor: Col, remaining: Col, fair: Col, defect: Col, eligible: Col, groundable: Col,
+    leniency_judged: Col, rec_hi: Col, rec_lo: Col, adopted: Col, promise_unfulfilled: Col, explained: Col,
+    inv_cause: Col, district: Col, draws: Col, appealed: Col, technical_: Col, grounded: Col,
+    protested_: Col, punitive_: Col, protest_motive: Col, rows: Col, day: int, tol: float, dpw: int,
+    involuntary_reason: Col, unfair_sd: float, defect_grievance: float, persuaded: float,
+    success_lawful: float, success_belief: float, prior: float, increase: float, share: float,
+    written: float, lane_max: float, house_value: Col, awareness: Col, punitive_prob: Col, threshold: Col,
+    punitive_w: Col, supervisory_w: Col, appeal: Col, technical: Col, protested: Col, appeal_reason: Col,
+    protest_reason: Col,
 ) -> None:  # fmt: skip
-    """What the defendant weighs at the window's end: the custodial remainder (a technical appeal, served
-    in the detention house), a defect a remedy can correct, and the anchor (the promise, or the lawful
-    sentence)."""
+    """The window's end, case by case: what the defendant weighs (the custodial remainder: a technical
+    appeal, served in the detention house; a defect a remedy can correct; the anchor, the promise or the
+    lawful sentence), the defendant's appeal (``Defendant.appeal_terms``), the procuratorate's motive and
+    protest (``Prosecutor.protest_terms``), the decisions on file and the reason of each appeal and protest
+    (the first that applies)."""
     for i in range(rows.shape[0]):
         r = rows[i]
+        w = district[r] // dpw
+        s, lw = sentence[r], lawful[r]
         served = det_days[r] + (day - det_since[r] if detained[r] else 0)
-        left = sentence[r] * law.DAYS_PER_MONTH - served
-        remaining[i] = left / law.DAYS_PER_MONTH
-        eligible[i] = (
-            custodial[r] and detained[r] and left <= law.TECHNICAL_APPEAL_REMAINING_DAYS and left > 0
-        )
-        too_heavy = sentence[r] > lawful[r] * (1.0 + tol)
-        fair[i] = not too_heavy
+        left = s * law.DAYS_PER_MONTH - served
+        eligible = custodial[r] and detained[r] and left <= law.TECHNICAL_APPEAL_REMAINING_DAYS and left > 0
+        too_heavy = s > lw * (1.0 + tol)
         undetected = involuntary[r] and not found_involuntary[r] and signed[r]
-        defect[i] = innocent[r] or undetected or suspension_refused[r] or too_heavy
-        anchor[i] = rec_hi[r] if leniency_judged[r] else lawful[r]
-        groundable[i] = defect[i] or promise_unfulfilled[r]
-
-
-@jit
-def _record(
-    appealed: Col, technical_: Col, grounded: Col, protested_: Col, punitive_: Col, protest_motive: Col,
-    innocent: Col, involuntary: Col, found_involuntary: Col, signed: Col, inv_cause: Col,
-    suspension_refused: Col, sentence: Col, lawful: Col, promise_unfulfilled: Col, explained: Col,
-    rows: Col, appeal: Col, technical: Col, stated: Col, protested: Col, motive: Col, tol: float,
-    involuntary_reason: Col, appeal_reason: Col, protest_reason: Col,
-) -> None:  # fmt: skip
-    """The window's decisions on file, and the reason of each appeal and protest (the first that
-    applies)."""
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        prot = protested[i]
-        punitive = prot and motive[i] == _MOTIVE_PUNITIVE
-        appealed[r] = appeal[i]
-        technical_[r] = technical[i]
-        grounded[r] = stated[i]
+        defect = innocent[r] or undetected or suspension_refused[r] or too_heavy
+        anchor = rec_hi[r] if leniency_judged[r] else lw
+        a, tech = appeals_at(
+            draws, r, s, anchor, not too_heavy, defect, eligible, left / law.DAYS_PER_MONTH, explained[r],
+            unfair_sd, defect_grievance, persuaded, success_lawful, success_belief, prior, increase, share,
+            written, lane_max, house_value[w], awareness[w], punitive_prob[w], threshold[w],
+        )  # fmt: skip
+        stated = a and (defect or promise_unfulfilled[r])  # the petition names a ground the file can check
+        motive = protest_motive_at(
+            leniency_judged[r], adopted[r], promise_unfulfilled[r], s, rec_lo[r], lw, a, stated, tol
+        )
+        prot = protests_at(draws, r, motive, punitive_w[w], supervisory_w[w])
+        appeal[i], technical[i], protested[i] = a, tech, prot
+        punitive = prot and motive == _MOTIVE_PUNITIVE
+        appealed[r] = a
+        technical_[r] = tech
+        grounded[r] = stated
         protested_[r] = prot
         punitive_[r] = punitive
-        protest_motive[r] = motive[i] if prot else 0
-        s, lw = sentence[r], lawful[r]
+        protest_motive[r] = motive if prot else 0
         if innocent[r]:
             why = _R_INNOCENT
-        elif involuntary[r] and not found_involuntary[r] and signed[r]:
+        elif undetected:
             why = involuntary_reason[inv_cause[r]]
         elif suspension_refused[r]:
             why = _R_REFUSED
-        elif s > lw * (1.0 + tol):
+        elif too_heavy:
             why = _R_WRONG
-        elif technical[i]:
+        elif tech:
             why = _R_TECHNICAL
         elif promise_unfulfilled[r]:
             why = _R_EXPLAINED if explained[r] else _R_UNEXPLAINED

@@ -123,13 +123,10 @@ def withdrawals(m: LeniencyModel, rows: np.ndarray, stage: Stage, scale: float, 
     """Withdrawal of a standing plea: essential if the plea was involuntary, else driven by misinformation.
     ``occasion``: 0 at the end of review, 1 at trial (each its own draws)."""
     d, p = m.docket, m.params
-    standing = np.empty_like(rows)
-    standing = standing[: kernels.standing_kernel(d.signed, rows, standing)]
-    learns = Defendant.learns_truth(m, standing, scale, occasion)
-    misinformed = Defendant.misinformed(m, standing, scale, occasion)
-    go, reasons = np.empty_like(standing), np.empty(len(standing), dtype=np.int8)
+    go, reasons = np.empty_like(rows), np.empty(len(rows), dtype=np.int8)
     k = kernels.who_withdraws_kernel(
-        d.involuntary, d.found_involuntary, d.innocent, d.inv_cause, d.draws, standing, learns, misinformed,
+        d.signed, d.involuntary, d.found_involuntary, d.innocent, d.inv_cause, d.district, d.literacy,
+        d.substantive, d.draws, rows, m.districts_per_world, *Defendant.second_thoughts(m, scale, occasion),
         occasion, p.defendant.withdrawal_propensity, INVOLUNTARY_REASON, go, reasons,
     )  # fmt: skip
     withdraw(m, go[:k], stage, reasons[:k])
@@ -156,8 +153,7 @@ def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> Non
     signed = np.empty_like(rows)
     k = kernels.trial_scheduled_kernel(
         d.hearing_time, d.next_event, d.next_day, d.procedure, d.rec, d.signed, rows, tf, wait, m.day,
-        int(np.round(jp.trial_days_fast)), int(np.round(jp.trial_days_summary)),
-        int(np.round(jp.trial_days_ordinary)), signed,
+        round(jp.trial_days_fast), round(jp.trial_days_summary), round(jp.trial_days_ordinary), signed,
     )  # fmt: skip
     DutyLawyer.continue_to_trial(m, signed[:k], as_relief)
 

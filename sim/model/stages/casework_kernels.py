@@ -9,6 +9,7 @@ from enum import IntEnum
 import numpy as np
 
 from sim.model import procedure as law
+from sim.model.actors.defendant_kernels import learns_at, misinformed_at
 from sim.model.actors.triage import picks
 from sim.model.kernel import jit, uniform32
 from sim.model.procedure import CaseState, Procedure
@@ -154,35 +155,32 @@ def withdrawn_kernel(signed: np.ndarray, withdrawn: np.ndarray, rows: np.ndarray
 
 
 @jit
-def standing_kernel(signed: np.ndarray, rows: np.ndarray, out: np.ndarray) -> int:
-    """The rows whose plea stands, to the front of ``out``; returns their number."""
-    k = 0
-    for i in range(rows.shape[0]):
-        if signed[rows[i]]:
-            out[k] = rows[i]
-            k += 1
-    return k
-
-
-@jit
 def who_withdraws_kernel(
-    involuntary: np.ndarray, found_involuntary: np.ndarray, innocent: np.ndarray, inv_cause: np.ndarray,
-    draws: np.ndarray, standing: np.ndarray, learns: np.ndarray, misinformed: np.ndarray, occasion: int,
-    propensity: float, involuntary_reason: np.ndarray, out: np.ndarray, reasons: np.ndarray,
+    signed: np.ndarray, involuntary: np.ndarray, found_involuntary: np.ndarray, innocent: np.ndarray,
+    inv_cause: np.ndarray, district: np.ndarray, literacy: np.ndarray, substantive: np.ndarray,
+    draws: np.ndarray, rows: np.ndarray, dpw: int, learn_column: int, scale: float, learning_prob: np.ndarray,
+    misinformed_column: int, misinformed32: float, shield32: float, occasion: int, propensity: float,
+    involuntary_reason: np.ndarray, out: np.ndarray, reasons: np.ndarray,
 ) -> int:  # fmt: skip
     """The standing pleas withdrawn (to the front of ``out``, their reasons in ``reasons``; returns their
-    number): an involuntary signer who learns the truth, or a voluntary one misinformed, who acts on it."""
+    number): an involuntary signer who learns the truth, or a voluntary one misinformed (the defendant's
+    rules, ``Defendant.second_thoughts``), who acts on it."""
     k = 0
-    for i in range(standing.shape[0]):
-        r = standing[i]
+    for i in range(rows.shape[0]):
+        r = rows[i]
+        if not signed[r]:
+            continue
         inv = involuntary[r] and not found_involuntary[r]
-        learn = inv and learns[i]
-        if not (learn or (not inv and misinformed[i])):
+        if inv:
+            prob = learning_prob[district[r] // dpw]
+            if not learns_at(literacy[r], substantive[r], prob, scale, draws[learn_column, r]):
+                continue
+        elif not misinformed_at(substantive[r], misinformed32, shield32, draws[misinformed_column, r]):
             continue
         if not uniform32(draws[_WITHDRAWS + occasion, r]) < propensity:
             continue
         out[k] = r
-        if not learn:
+        if not inv:
             reasons[k] = _MISINFORMATION
         elif innocent[r]:
             reasons[k] = _INNOCENT

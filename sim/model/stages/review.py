@@ -143,7 +143,7 @@ def plea_hearing(m: LeniencyModel, rows: np.ndarray) -> None:
     if bargain.any():
         Prosecutor.negotiate(m, rows[bargain])
         accept[bargain], accept_cf[bargain] = Defendant.decide_plea(m, rows[bargain])
-    refused = np.flatnonzero(~accept)
+    refused = np.nonzero(~accept)[0]
     if len(refused):
         go = Defendant.insist(m, rows[refused])
         again = refused[go]

@@ -8,7 +8,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model import procedure as law
-from sim.model.actors import Defendant, Judge, Prosecutor
+from sim.model.actors import Judge, Prosecutor
+from sim.model.actors.defendant_kernels import withdraws_at
+from sim.model.actors.judge import (
+    case_months_at,
+    contested_at,
+    contested_discount_at,
+    finds_no_crime_at,
+    suspends_at,
+    view_at,
+)
+from sim.model.actors.prosecutor_kernels import adjusts_at
 from sim.model.events import Judged, NoCrimeFound, PleaJudged
 from sim.model.kernel import helper, jit, uniform32
 from sim.model.procedure import CaseState, Procedure, Stage
@@ -37,11 +47,13 @@ def trial(m: LeniencyModel, rows: np.ndarray) -> None:
     plea = d.signed[rows]
     found = plea & Judge.finds_involuntary(m, rows, tf)
     set_aside(m, rows[found], Stage.TRIAL)
-    withdrawals(m, rows[d.signed[rows]], Stage.TRIAL, m.params.defendant.trial_withdrawal_scale, occasion=1)
-    converted = plea & ~d.signed[rows]
-    retry_as_ordinary(m, rows[converted])
-    rows = rows[~converted]
-    pleaded, contested = rows[d.signed[rows]], rows[~d.signed[rows]]  # before a withdrawal in judge_plea
+    withdrawals(m, rows, Stage.TRIAL, m.params.defendant.trial_withdrawal_scale, occasion=1)  # standing pleas
+    signed = d.signed[rows]
+    converted = plea & ~signed
+    if converted.any():
+        retry_as_ordinary(m, rows[converted])
+        rows, signed = rows[~converted], signed[~converted]
+    pleaded, contested = rows[signed], rows[~signed]  # before a withdrawal in judge_plea
     judge_plea(m, pleaded)
     judge_contested(m, contested)
 
@@ -50,51 +62,47 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
     """Art. 201: the court adopts, asks the prosecutor to adjust, or sentences on its own; a defendant
     facing a heavier sentence than agreed may withdraw the plea."""
     d, p = m.docket, m.params
-    if not len(rows):
+    n = len(rows)
+    if not n:
         return
-    no_crime = Judge.finds_no_crime(m, rows)
-    acq = rows[no_crime]
-    if len(acq):
+    kept, acq = np.empty_like(rows), np.empty_like(rows)
+    view, lawful, reason = np.empty(n), np.empty(n), np.empty(n, dtype=np.int8)
+    adopt, adjusted, wd, suits = (np.empty(n, dtype=np.bool_) for _ in range(4))
+    k, a = _weigh(
+        d.innocent, d.evidence, d.base, d.view_factor, d.judge, d.legal_discount, d.rec, d.rec_lo, d.rec_hi,
+        d.discount, d.target_boost, d.wrong_rec, d.rec_reason, d.risk, d.belief_T, d.belief_p, d.taste,
+        d.contests, d.suitability, d.district, d.draws, rows, m.districts_per_world, m.judges.norm,
+        p.judge.tolerance, *Judge.no_crime_terms(m), p.prosecutor.adjust_propensity,
+        p.defendant.trial_cost_months, p.defendant.denial_cost, *Judge.suspension_line(m), kept, acq, view,
+        lawful, adopt, reason, adjusted, wd, suits,
+    )  # fmt: skip
+    if a:  # Art. 201(1): the court finds no crime
+        acq = acq[:a]
         relief(m, acq, Stage.TRIAL, ReliefType.NOT_ADOPTED, Reason.INNOCENT)
         m.events.emit(NoCrimeFound(acq))
         d.leniency_judged[acq] = True
         close(m, acq, CaseState.ACQUITTED)
-        rows = rows[~no_crime]
-    view = Judge.view(m, rows, d.legal_discount[rows])
-    n = len(rows)
-    lawful, adopt, heavier = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
-    reason = np.empty(n, dtype=np.int8)
-    _weigh(
-        d.rec, d.rec_lo, d.rec_hi, d.legal_discount, d.discount, d.target_boost, d.wrong_rec, d.rec_reason,
-        rows, view, Judge.case_months(m, rows), p.judge.tolerance, lawful, adopt, reason, heavier,
-    )  # fmt: skip
-    ask = rows[~adopt]
-    relief(m, ask, Stage.TRIAL, ReliefType.ADJUSTMENT_REQUEST, reason[~adopt])
-    adjusted = np.zeros(n, dtype=bool)
-    adjusted[~adopt] = Prosecutor.adjusts(m, ask)
-    _, hours, _ = m.prosecutors.book(d.prosecutor[ask], p.prosecutor.negotiation_hours)
-    m.add_hours("prosecutor", Stage.TRIAL, ask, hours, relief=True)
-    Prosecutor.learn(m, ask)  # the court's view is revealed to the prosecutor: informative feedback
-    independent = ~adopt & ~adjusted
-    relief(m, rows[independent], Stage.TRIAL, ReliefType.NOT_ADOPTED, reason[independent])
+        rows, view, lawful, reason = kept[:k], view[:k], lawful[:k], reason[:k]
+        adopt, adjusted, wd, suits = adopt[:k], adjusted[:k], wd[:k], suits[:k]
+    asked = ~adopt
+    ask = rows[asked]
+    relief(m, ask, Stage.TRIAL, ReliefType.ADJUSTMENT_REQUEST, reason[asked])
+    if len(ask):
+        _, hours, _ = m.prosecutors.book(d.prosecutor[ask], p.prosecutor.negotiation_hours)
+        m.add_hours("prosecutor", Stage.TRIAL, ask, hours, relief=True)
+        Prosecutor.learn(m, ask)  # the court's view is revealed to the prosecutor: informative feedback
+        independent = asked & ~adjusted
+        relief(m, rows[independent], Stage.TRIAL, ReliefType.NOT_ADOPTED, reason[independent])
     # Facing a heavier sentence than agreed (adjusted upward, or the court's own), the defendant may withdraw
     # the plea (反悔): the case converts to ordinary procedure and is tried as contested, the discount lost.
-    wd = np.zeros(n, dtype=bool)
-    wd[heavier] = Defendant.withdraws_after_refusal(m, rows[heavier], view[heavier])
     if wd.any():
         conv = rows[wd]
         withdraw(m, conv, Stage.TRIAL, reason[wd])
         retry_as_ordinary(m, conv)
         keep = ~wd
-        rows, view, lawful, adopt, adjusted = (
-            rows[keep],
-            view[keep],
-            lawful[keep],
-            adopt[keep],
-            adjusted[keep],
-        )
+        rows, view, lawful, adopt = rows[keep], view[keep], lawful[keep], adopt[keep]
+        adjusted, suits = adjusted[keep], suits[keep]
     # Art. 176: the agreement states suspension too; the court may adopt the term and refuse the suspension
-    suits = Judge.suspends(m, rows)
     n = len(rows)
     sentence, suspend, refused = np.empty(n), np.empty(n, dtype=np.bool_), np.empty(n, dtype=np.bool_)
     _settle(
@@ -117,15 +125,19 @@ def judge_plea(m: LeniencyModel, rows: np.ndarray) -> None:
 def judge_contested(m: LeniencyModel, rows: np.ndarray) -> None:
     """A contested trial: conviction on the evidence, a sentence with the mitigation discount only."""
     d = m.docket
-    if not len(rows):
+    n = len(rows)
+    if not n:
         return
-    convicted = _convicts(d.p_conv, d.draws, rows)
-    close(m, rows[~convicted], CaseState.ACQUITTED)
-    rows = rows[convicted]
-    sentence = Judge.contested_sentence(m, rows)
-    lawful = law.lawful_sentence(Judge.case_months(m, rows), Judge.contested_discount(m, rows))
-    d.suspension_refused[rows] = False
-    judgment(m, rows, sentence, lawful, law.suspension_eligible(sentence) & Judge.suspends(m, rows))
+    convicted, acquitted = np.empty_like(rows), np.empty_like(rows)
+    sentence, lawful, suspended = np.empty(n), np.empty(n), np.empty(n, dtype=np.bool_)
+    k, a = _contest(
+        d.p_conv, d.base, d.view_factor, d.judge, d.mitigation, d.suitability, d.suspension_refused, d.draws,
+        rows, m.judges.norm, *Judge.contested_terms(m), *Judge.suspension_line(m), convicted, acquitted,
+        sentence, lawful, suspended,
+    )  # fmt: skip
+    close(m, acquitted[:a], CaseState.ACQUITTED)
+    if k:
+        judgment(m, convicted[:k], sentence[:k], lawful[:k], suspended[:k])
 
 
 def judgment(
@@ -158,6 +170,7 @@ _APPEAL_WINDOW = int(CaseState.APPEAL_WINDOW)
 _W_TELLS = CASE_COLUMN["judge.tells"]
 _W_CONVICTS = CASE_COLUMN["judge.convicts"]
 _W_REASONS = CASE_COLUMN["judge.reasons"]
+_W_SUSPENSION = CASE_COLUMN["judge.suspension_view"]
 _ONE32 = np.float32(1.0)
 _TINY32 = np.float32(1e-9)
 
@@ -170,23 +183,33 @@ def _adopts(rec: float, lo: float, hi: float, view: float, tol: float) -> bool:
 
 @jit
 def _weigh(
-    rec: Col, rec_lo: Col, rec_hi: Col, legal_discount: Col, discount: Col, target_boost: Col, wrong_rec: Col,
-    rec_reason: Col, rows: Col, view: Col, months: Col, tol: float, lawful: Col, adopt: Col, reason: Col,
-    heavier: Col,
-) -> None:  # fmt: skip
-    """The court weighs the recommendation against its own view: the lawful sentence, adoption (Art. 201)
-    and, where it asks, why — first that applies: it would have adopted the recommendation without the
-    extra discount the application target drove; a recommendation off the lawful sentence (the system's own
-    error); a lawful one this judge sees differently (no prosecutor-judge communication)."""
+    innocent: Col, evidence: Col, base: Col, view_factor: Col, judge: Col, legal_discount: Col, rec: Col,
+    rec_lo: Col, rec_hi: Col, discount: Col, target_boost: Col, wrong_rec: Col, rec_reason: Col, risk: Col,
+    belief_t: Col, belief_p: Col, taste: Col, contests: Col, suitability: Col, district: Col, draws: Col,
+    rows: Col, dpw: int, norm: Col, tol: float, detection2: float, review_w: Col, adjust_propensity: float,
+    trial_cost: float, denial_cost: float, suspension_sd: float, suspension_line: float, kept: Col, acq: Col,
+    view: Col, lawful: Col, adopt: Col, reason: Col, adjusted: Col, wd: Col, suits: Col,
+) -> tuple[int, int]:  # fmt: skip
+    """Art. 201, case by case. The court may find no crime (to ``acq``); else (to the front of ``kept`` and
+    of each output) it weighs the recommendation against its own view: the lawful sentence, adoption and,
+    where it asks, why — first that applies: it would have adopted the recommendation without the extra
+    discount the application target drove; a recommendation off the lawful sentence (the system's own error);
+    a lawful one this judge sees differently (no prosecutor-judge communication). Asked, the prosecutor may
+    adjust; facing a heavier sentence than agreed, the defendant may withdraw (``wd``); and whether the court
+    finds the offender suitable for suspension. Returns the numbers kept and acquitted."""
+    k = a = 0
     for i in range(rows.shape[0]):
         r = rows[i]
-        v, rc, lo, hi = view[i], rec[r], rec_lo[r], rec_hi[r]
-        law_i = months[i] * np.float32(_ONE32 - legal_discount[r])  # float32 discount, as numpy
-        lawful[i] = law_i
+        if finds_no_crime_at(draws, r, innocent[r], evidence[r], detection2, review_w[district[r] // dpw]):
+            acq[a] = r
+            a += 1
+            continue
+        v = view_at(base[r], view_factor[r], norm[judge[r]], legal_discount[r])
+        rc, lo, hi = rec[r], rec_lo[r], rec_hi[r]
+        law_i = case_months_at(base[r], view_factor[r]) * np.float32(_ONE32 - legal_discount[r])
         wrong = abs(rc / law_i - 1.0) > tol
         wrong_rec[r] = wrong
         ok = _adopts(rc, lo, hi, v, tol)
-        adopt[i] = ok
         left = np.float32(_ONE32 - discount[r])
         unboosted = float(np.float32(np.float32(left + target_boost[r]) / max(left, _TINY32)))
         if _adopts(rc * unboosted, lo * unboosted, hi * unboosted, v, tol):
@@ -195,9 +218,16 @@ def _weigh(
             why = _R_MISCALIBRATED
         else:
             why = _R_JUDGE_NORM
-        reason[i] = why
         rec_reason[r] = -1 if ok else why
-        heavier[i] = not ok and v > hi * (1 + law.SAME_SENTENCE_RTOL)
+        heavier = not ok and v > hi * (1 + law.SAME_SENTENCE_RTOL)
+        kept[k], view[k], lawful[k], adopt[k], reason[k] = r, v, law_i, ok, why
+        adjusted[k] = not ok and adjusts_at(draws, r, adjust_propensity)
+        wd[k] = heavier and withdraws_at(
+            v, risk[r], belief_t[r], belief_p[r], taste[r], contests[r], trial_cost, denial_cost
+        )
+        suits[k] = suspends_at(suitability[r], draws[_W_SUSPENSION, r], suspension_sd, suspension_line)
+        k += 1
+    return k, a
 
 
 @jit
@@ -244,13 +274,31 @@ def _told(
 
 
 @jit
-def _convicts(p_conv: Col, draws: Col, rows: Col) -> np.ndarray:
-    """Conviction at a contested trial, on the true chance."""
-    out = np.empty(rows.shape[0], dtype=np.bool_)
+def _contest(
+    p_conv: Col, base: Col, view_factor: Col, judge: Col, mitigation: Col, suitability: Col,
+    suspension_refused: Col, draws: Col, rows: Col, norm: Col, md: float, cap: float, suspension_sd: float,
+    suspension_line: float, convicted: Col, acquitted: Col, sentence: Col, lawful: Col, suspended: Col,
+) -> tuple[int, int]:  # fmt: skip
+    """A contested trial, case by case: conviction on the true chance (the convicted to the front of
+    ``convicted``, their sentence with the mitigation discount only, the lawful one and suspension; the
+    others to ``acquitted``). Returns the numbers convicted and acquitted."""
+    k = a = 0
     for i in range(rows.shape[0]):
         r = rows[i]
-        out[i] = uniform32(draws[_W_CONVICTS, r]) < p_conv[r]
-    return out
+        if not uniform32(draws[_W_CONVICTS, r]) < p_conv[r]:
+            acquitted[a] = r
+            a += 1
+            continue
+        s = contested_at(base[r], view_factor[r], norm[judge[r]], mitigation[r], md, cap)
+        discount = contested_discount_at(mitigation[r], md, cap)
+        convicted[k], sentence[k] = r, s
+        lawful[k] = law.lawful_sentence(case_months_at(base[r], view_factor[r]), discount)
+        suspension_refused[r] = False
+        suspended[k] = law.suspension_eligible(s) and suspends_at(
+            suitability[r], draws[_W_SUSPENSION, r], suspension_sd, suspension_line
+        )
+        k += 1
+    return k, a
 
 
 @jit
