@@ -4,11 +4,10 @@ design grows)."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from test_sweep_support import cli_in_process
 
 from sim.engine.seeds import batch_seed, run_seed
 from sim.experiments.design.plan import Plan, point_key
@@ -104,12 +103,7 @@ def test_missing_and_malformed_files(tmp_path: Path) -> None:
 def test_cli_bad_spec_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     spec = write(tmp_path, BASE + "replications = -3\n".replace("replications", "max_replications"))
     out = tmp_path / "out"
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-    )
+    proc = cli_in_process("sweep", str(spec), "--out", str(out))
     assert proc.returncode == 2
     assert "max_replications" in proc.stderr and str(spec) in proc.stderr
     assert not out.exists()

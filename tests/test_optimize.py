@@ -51,7 +51,7 @@ replications = 2
 
 
 def cli(spec: Path, out: Path, *args: str) -> subprocess.CompletedProcess:
-    return cli_command("optimize", spec, out, *args, timeout=300)
+    return cli_command("optimize", spec, out, *args)
 
 
 @pytest.mark.parametrize("name", reform_names())

@@ -5,13 +5,12 @@ for a bad file, and its report shows each effect with both kinds of interval."""
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from test_sweep_support import tiny_spec
+from test_sweep_support import cli_in_process, tiny_spec
 
 from sim.experiments.design.plan import Plan
 from sim.experiments.design.spec import load_spec
@@ -24,10 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CALIBRATION = ROOT / "experiments" / "calibration"
 
 
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "sim.cli", *args], capture_output=True, text=True, cwd=ROOT, timeout=300
-    )
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return cli_in_process(*args)
 
 
 def test_the_samplers_first_proposal_respects_every_bound_and_centres_on_the_fit() -> None:

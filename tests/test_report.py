@@ -3,17 +3,13 @@ grid, Sobol and Morris experiments get their factor and sensitivity sections."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_sweep_support import sweep_in_process, tiny_spec
+from test_sweep_support import cli_in_process, sweep_in_process, tiny_spec
 
 from sim.experiments.report.page import SECTIONS, build_report
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
@@ -25,13 +21,7 @@ def reform_sweep(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_report_has_every_section_and_is_self_contained(reform_sweep: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "report", str(reform_sweep)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    proc = cli_in_process("report", str(reform_sweep))
     assert proc.returncode == 0, proc.stderr
     html = (reform_sweep / "report.html").read_text(encoding="utf-8")
     # arms only, no factor design and no --posterior: those sections are left out
@@ -149,7 +139,5 @@ def test_factor_designs_get_their_sections(
 
 
 def test_report_of_a_missing_sweep_exits_2(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "report", str(tmp_path)], cwd=ROOT, capture_output=True, text=True
-    )
+    proc = cli_in_process("report", str(tmp_path))
     assert proc.returncode == 2 and "not a sweep folder" in proc.stderr

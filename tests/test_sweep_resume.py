@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from test_sweep_support import failing_arm, sweep_in_process, tiny_spec
+from test_sweep_support import cli_in_process, failing_arm, sweep_in_process, tiny_spec
 
 import sim.model
 from sim.engine.seeds import run_seed
@@ -62,7 +62,7 @@ def test_sigkill_then_resume_loses_and_duplicates_nothing(tmp_path: Path) -> Non
     assert before["run_id"].is_unique and (before["status"] == "ok").all()
 
     loud = [c for c in cmd if c != "--quiet"]  # the summary says what ran and what was kept
-    res = subprocess.run([*loud, "--resume"], cwd=ROOT, capture_output=True, text=True, timeout=240)
+    res = cli_in_process(*loud[3:], "--resume")  # sim.cli's arguments: the resume itself needs no process
     assert res.returncode == 0, res.stderr
     assert (
         f"ran {total - len(before)} ({total - len(before)} ok, 0 failed), {len(before)} already stored"
@@ -82,12 +82,7 @@ def test_existing_sweep_needs_resume_or_force(tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path, reps=1, arms='"baseline"')
     out = tmp_path / "out"
     sweep_in_process(spec, out)
-    proc = subprocess.run(
-        [sys.executable, "-m", "sim.cli", "sweep", str(spec), "--out", str(out), "--quiet"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    proc = cli_in_process("sweep", str(spec), "--out", str(out), "--quiet")
     assert proc.returncode == 2 and "--resume" in proc.stderr and "--force" in proc.stderr
 
 
