@@ -99,7 +99,7 @@ def capped_discount(discount: np.ndarray, cap: np.ndarray | float) -> np.ndarray
     return np.minimum(discount, cap)
 
 
-@jit
+@helper
 def lawful_sentence(base_months: float, lawful_discount: float) -> float:
     """The lawful sentence: what a court with the average sentencing norm gives on the true facts, less the
     lawful discount (the ground truth against which recommendations and judgments are 'wrong')."""
@@ -112,7 +112,7 @@ def off_lawful(months: np.ndarray, lawful: np.ndarray, tolerance: float) -> np.n
     return np.abs(months / lawful - 1.0) > tolerance
 
 
-@jit
+@helper
 def suspension_eligible(sentence_months: float) -> bool:
     """Criminal Law Art. 72: a sentence of at most 3 years may be suspended."""
     return sentence_months <= SUSPENSION_MAX_MONTHS

@@ -126,7 +126,7 @@ def insist_kernel(
         insisted[r] = True
 
 
-@jit
+@helper
 def withdraws_at(
     court: float,
     risk: Any,
@@ -144,7 +144,7 @@ def withdraws_at(
     return gap > float(taste) - denial * (1.0 if contests else 0.0)
 
 
-@jit
+@helper
 def learns_at(literacy: Any, substantive: Any, learning_prob: float, scale: float, word: Any) -> bool:
     """A defendant who signed on wrong beliefs comes to see it (literacy and real advice help); float32 as
     numpy computes it with the scenario's value (the same in a batch of worlds)."""
@@ -154,7 +154,7 @@ def learns_at(literacy: Any, substantive: Any, learning_prob: float, scale: floa
     return uniform32(word) < float(np.float32(float(np.float32(learning_prob * scale)) * help32))
 
 
-@jit
+@helper
 def misinformed_at(substantive: Any, prob32: float, shield32: float, word: Any) -> bool:
     """A voluntary signer is later misinformed into withdrawing (formalised advice leaves room for it)."""
     kept = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive)))))
@@ -177,7 +177,7 @@ def months_pending_kernel(sentence, remaining, share, written, lane_max, out):
         out[i] = _pending(sentence[i], remaining[i], share, written, lane_max)
 
 
-@jit
+@helper
 def appeals_at(
     draws: Any, r: int, s: float, anchor: float, lawful_sentence: bool, defect: bool, eligible: bool,
     remaining: float, explained: bool, unfair_sd: float, defect_grievance: float, persuaded: float,

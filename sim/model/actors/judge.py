@@ -119,21 +119,21 @@ def suspends_at(suitability: Any, word: Any, view_sd: float, threshold: float) -
     return bool(suitability + view_sd * normal32(word) < threshold)  # float32 + float64: float64
 
 
-@jit
+@helper
 def case_months_at(base: Any, factor: Any) -> float:
     """The sentence the facts as tried call for at the average norm: the file's figure times what only the
     trial shows (case-specific; the prosecutor sees it only by consulting the court)."""
     return base * view_factor(factor)
 
 
-@jit
+@helper
 def view_at(base: Any, factor: Any, norm: float, discount: Any) -> float:
     """The sentence this judge (personal ``norm``) thinks right: the facts as tried, less ``discount``
     (float32 or float64: ``1 - discount`` keeps its dtype, as numpy's would)."""
     return base * view_factor(factor) * norm * np.float64(np.float32(1.0) - discount)
 
 
-@jit
+@helper
 def contested_at(base: Any, factor: Any, norm: float, mitigation: Any, md: float, cap: float) -> float:
     """The sentence this court (``norm``) gives after a contested trial."""
     keep = 1.0 - contested_discount_at(mitigation, md, cap)
@@ -224,7 +224,7 @@ def _finds_involuntary(
     return out
 
 
-@jit
+@helper
 def finds_no_crime_at(
     draws: Any, r: int, innocent: Any, evidence: Any, detection2: float, review_w: float
 ) -> bool:

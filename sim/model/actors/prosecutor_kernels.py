@@ -257,14 +257,14 @@ def learn_kernel(
         belief[prosecutor[r], judge_local[r]] += step[i]
 
 
-@jit
+@helper
 def adjusts_at(draws: Any, r: int, propensity: float) -> bool:
     """Art. 201: asked to adjust an obviously improper recommendation (the case in docket row ``r``), does
     the prosecutor do so?"""
     return uniform32(draws[_COL_ADJUSTS, r]) < propensity
 
 
-@jit
+@helper
 def protest_motive_at(
     plea: bool, adopted: bool, unfulfilled: bool, sentence: float, rec_lo: float, lawful: float, appeal: bool,
     stated_ground: bool, tolerance: float,
@@ -290,7 +290,7 @@ def protest_motive_at(
     return MOTIVE_NONE
 
 
-@jit
+@helper
 def protests_at(draws: Any, r: int, motive: int, punitive: float, supervisory: float) -> bool:
     """Art. 228: the procuratorate protests the case in docket row ``r`` where the file gives it a motive:
     a punitive protest with the world's ``punitive`` chance, a supervisory one with ``supervisory``."""
