@@ -11,16 +11,20 @@ from sim.model import simulate
 from sim.model.scenario import Scenario, load_scenario
 
 SEEDS = list(range(101, 109))
+RUNS: dict[tuple[str, int], dict[str, float]] = {}  # three of the directions share their control arm
+
+
+def summary(scenario: Scenario, seed: int) -> dict[str, float]:
+    """A run's summary, once per process."""
+    key = (scenario.model_dump_json(), seed)
+    if key not in RUNS:
+        RUNS[key] = simulate(scenario, seed, daily=False).summary
+    return RUNS[key]
 
 
 def paired(a: Scenario, b: Scenario, metric: str) -> tuple[float, float, float]:
     """Mean of b - a over the same seeds (CRN) and its 95 % t-interval."""
-    diffs = np.array(
-        [
-            simulate(b, s, daily=False).summary[metric] - simulate(a, s, daily=False).summary[metric]
-            for s in SEEDS
-        ]
-    )
+    diffs = np.array([summary(b, s)[metric] - summary(a, s)[metric] for s in SEEDS])
     half = stats.t.ppf(0.975, len(diffs) - 1) * diffs.std(ddof=1) / np.sqrt(len(diffs))
     return float(diffs.mean()), float(diffs.mean() - half), float(diffs.mean() + half)
 

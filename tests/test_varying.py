@@ -4,6 +4,8 @@ exactly as one whose scenario holds it."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -52,16 +54,22 @@ def test_the_calibrations_free_parameters_may_differ_between_worlds():
     assert {p.key for p in load_targets().parameters} <= PER_WORLD
 
 
+def summaries(scenario, **kw):
+    return [w.summary for w in simulate_worlds(scenario, 7, 2, daily=False, **kw)]
+
+
+@functools.cache
+def default_summaries():
+    """The test scenario's two worlds as they are: one run shared by every key's test (in a process)."""
+    return summaries(base())
+
+
 @pytest.mark.parametrize("key", sorted(PER_WORLD))
 def test_a_world_given_a_value_runs_as_a_scenario_holding_it(key):
     """Both worlds given a value per world, over a scenario with the default: bit-identical to the scenario
     holding the value. A read of the key that skips ``per_world`` would see the default and differ; the
     value is one of ``others(key)`` that does change this run (the control)."""
-
-    def summaries(scenario, **kw):
-        return [w.summary for w in simulate_worlds(scenario, 7, 2, daily=False, **kw)]
-
-    default = summaries(base())
+    default = default_summaries()
     for value in others(key):
         scalar = summaries(base().with_overrides({key: value}))
         if scalar != default:
