@@ -69,11 +69,15 @@ _RATES = slice(1 + 2 * len(ACTORS), len(FLOAT_KEYS))
 # --- kernels: each event counted in the world of its case (``district // dpw``) -----------------------------
 
 
+# A counter table is passed whole with the column to count in: a column of a table of one world is a
+# contiguous array, of several worlds a strided one, and each would compile the kernel once.
+
+
 @jit
-def _tally(district: Any, rows: Any, dpw: int, out: Any, step: int) -> None:
-    """Add ``step`` per row to ``out`` (one value per world) at the row's world."""
+def _tally(district: Any, rows: Any, dpw: int, table: Any, col: int, step: int) -> None:
+    """Add ``step`` per row to ``table[:, col]`` (one row per world) at the row's world."""
     for i in range(rows.shape[0]):
-        out[world_at(district, rows[i], dpw)] += step
+        table[world_at(district, rows[i], dpw), col] += step
 
 
 @jit
@@ -96,23 +100,22 @@ def _arrived(district: Any, detained: Any, rows: Any, dpw: int, arrivals: Any, l
 
 
 @jit
-def _hours(district: Any, rows: Any, hours: Any, dpw: int, worlds: int, out: Any) -> None:
+def _hours(district: Any, rows: Any, hours: Any, dpw: int, worlds: int, table: Any, col: int) -> None:
     n = rows.shape[0]
     world = np.empty(n, dtype=np.int64)
     for i in range(n):
         world[i] = world_at(district, rows[i], dpw)
     sums = world_sums(worlds, world, hours, _F64)
     for w in range(worlds):
-        out[w] += sums[w]
+        table[w, col] += sums[w]
 
 
 @jit
-def _relief(district: Any, rows: Any, reasons: Any, essential: Any, dpw: int, out: Any) -> None:
-    """``out``: the day's relief events of the type, (worlds, 2) by essentiality."""
+def _relief(district: Any, rows: Any, reasons: Any, essential: Any, dpw: int, table: Any, rtype: int) -> None:
+    """``table``: the day's relief events, (worlds, relief types, 2) by essentiality."""
     for i in range(rows.shape[0]):
-        out[
-            world_at(district, rows[i], dpw), ESSENTIAL_COL if essential[reasons[i]] else NONESSENTIAL_COL
-        ] += 1
+        ess = ESSENTIAL_COL if essential[reasons[i]] else NONESSENTIAL_COL
+        table[world_at(district, rows[i], dpw), rtype, ess] += 1
 
 
 @jit
@@ -159,6 +162,7 @@ class DailySeries:
         self.closed = np.zeros((k, _STATES), dtype=np.int64)  # cases closed so far, by closing state
         self.arrivals = np.zeros(k, dtype=np.int64)  # the day's counts, reset by record_day
         self.signed = np.zeros(k, dtype=np.int64)
+        self._signed_table = self.signed.reshape(k, 1)  # a view: ``_tally`` counts in a table's column
         self.hours = np.zeros((k, len(ACTORS)))
         self.relief = np.zeros((k, len(ReliefType), 2), dtype=np.int64)
         self.today: dict[str, float] = dict.fromkeys(DAILY_KEYS, 0.0)
@@ -182,26 +186,24 @@ class DailySeries:
         _arrived(d.district, d.detained, event.rows, self.dpw, self.arrivals, self.live)
 
     def on_hours(self, event: Hours) -> None:
-        out = self.hours[:, ACTORS.index(event.actor)]
-        dpw = self.dpw
-        _hours(self.model.docket.district, event.rows, event.hours, dpw, self.worlds, out)
+        col, dpw = ACTORS.index(event.actor), self.dpw
+        _hours(self.model.docket.district, event.rows, event.hours, dpw, self.worlds, self.hours, col)
 
     def on_relief(self, event: Relief) -> None:
-        out = self.relief[:, event.rtype]
         d, dpw = self.model.docket, self.dpw
-        _relief(d.district, event.rows, event.reasons, ESSENTIAL, dpw, out)
+        _relief(d.district, event.rows, event.reasons, ESSENTIAL, dpw, self.relief, int(event.rtype))
 
     def on_plea_hearing(self, event: PleaHearing) -> None:
         dpw = self.dpw
-        _tally(self.model.docket.district, event.signed, dpw, self.signed, 1)
+        _tally(self.model.docket.district, event.signed, dpw, self._signed_table, 0, 1)
 
     def on_released(self, event: Released) -> None:
         dpw = self.dpw
-        _tally(self.model.docket.district, event.rows, dpw, self.live[:, _DETAINED], -1)
+        _tally(self.model.docket.district, event.rows, dpw, self.live, _DETAINED, -1)
 
     def on_closed(self, event: Closed) -> None:
         dpw = self.dpw
-        _tally(self.model.docket.district, event.rows, dpw, self.closed[:, event.state], 1)
+        _tally(self.model.docket.district, event.rows, dpw, self.closed, int(event.state), 1)
 
     # --- the day's record -----------------------------------------------------------------------------------
     def record_day(self) -> None:

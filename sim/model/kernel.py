@@ -140,8 +140,10 @@ def uniform52(word: Any) -> float:
 def normal52(word: Any) -> float:
     """A 64-bit word as a standard normal (as ``ActorDraws.normal`` and ``Arrivals.normal``): ``normal32``
     of the value that ``normal32`` opens to the same uniform, exactly (its top 52 bits and a half, scaled
-    by 2**-20, less the half ``normal32`` adds back: every step exact in float64)."""
-    return normal32((float(word >> np.uint64(12)) + 0.5) * 2.0**-20 - 0.5)
+    by 2**-20, less the half ``normal32`` adds back: every step exact in float64). ``normal32``'s steps are
+    written out here: called with a float64 it compiled once more."""
+    x = (float(word >> np.uint64(12)) + 0.5) * 2.0**-20 - 0.5
+    return _ndtri((x + 0.5) * _U32)
 
 
 __all__ = ["JIT_DISABLED", "exponential32", "helper", "jit", "normal32", "normal52", "uniform32", "uniform52"]
