@@ -114,6 +114,8 @@ class LeniencyModel(mesa.Model):
         self.params: Scenario = world if worlds == 1 else batch_scenario(world, self.worlds)
         self.varying: WorldValues | None = None
         self.per_world_cache: dict[str, tuple[Scenario, np.ndarray]] = {}
+        # what an actor derives from the parameters, kept with the parameters it came from (as per_world)
+        self.derived: dict[str, tuple[Scenario, Any]] = {}
         if world_overrides:
             if len(world_overrides) != self.worlds:
                 raise ScenarioError(

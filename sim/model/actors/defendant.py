@@ -105,25 +105,29 @@ class Defendant(mesa.Agent):
     @classmethod
     def beta_shapes(cls, model: LeniencyModel) -> dict[str, tuple[np.ndarray, np.ndarray]]:
         """The beta shapes (a, b) of the facts drawn by rejection (evidence, literacy), one per world
-        (float64, from each world's parameters)."""
+        (float64, from each world's parameters; kept until the parameters change, as ``per_world``)."""
+        hit = model.derived.get("defendant.beta_shapes")
+        if hit is not None and hit[0] is model.params:
+            return hit[1]
         mean = model.per_world("case.evidence_strength_mean")
         k = model.per_world("case.evidence_concentration")
         lm = model.per_world("defendant.literacy_mean")
-        return {
+        shapes = {
             "case.evidence": (mean * k, (1 - mean) * k),
             "case.literacy": (np.maximum(lm * 4, 0.05), np.maximum((1 - lm) * 4, 0.05)),
         }
+        model.derived["defendant.beta_shapes"] = (model.params, shapes)
+        return shapes
 
     @classmethod
-    def form_beliefs(cls, model: LeniencyModel, rows: np.ndarray) -> None:
-        """Beliefs about the trial: own noisy estimate, pulled toward the prosecutor's framing by information
-        asymmetry."""
-        d, p = model.docket, model.params
-        kernels.beliefs_kernel(
-            rows, Judge.trial_expectation(model, rows), model.districts_per_world, p.defendant.belief_bias,
-            p.defendant.belief_noise, _f32(p.prosecutor.conviction_overstatement),
-            model.per_world("power.information_asymmetry"), d.district, d.draws, d.literacy, d.base,
-            d.overcharge, d.p_conv, d.framed_T, d.belief_T, d.own_T, d.belief_p, d.own_p,
+    def belief_terms(cls, model: LeniencyModel) -> tuple[float, float, float, np.ndarray]:
+        """What beliefs about the trial read (``defendant_kernels.forms_beliefs_at``, which the plea hearing's
+        kernel calls case by case): the bias and noise of a defendant's own estimate, the prosecutor's
+        overstatement of the conviction chance (float32) and the information asymmetry per world."""
+        p = model.params
+        return (
+            p.defendant.belief_bias, p.defendant.belief_noise, _f32(p.prosecutor.conviction_overstatement),
+            model.per_world("power.information_asymmetry"),
         )  # fmt: skip
 
     @classmethod
@@ -154,13 +158,13 @@ class Defendant(mesa.Agent):
         chance) and without coercion above the threshold, would refuse. Denying the facts is a cost of
         pleading, not an immunity.
         """
-        d, df = model.docket, model.params.defendant
+        d = model.docket
         accept = np.empty(len(rows), dtype=np.bool_)
         accept_cf = np.empty(len(rows), dtype=np.bool_)
         kernels.plea_kernel(
-            rows, Judge.contested_sentence(model, rows), df.trial_cost_months, df.denial_cost,
-            df.coercion_threshold, d.risk, d.determinate, d.rec, d.rec_lo, d.belief_T, d.belief_p, d.p_conv,
-            d.own_T, d.own_p, d.taste, d.contests, d.pressure, d.inv_cause, accept, accept_cf,
+            rows, Judge.contested_sentence(model, rows), *cls.plea_terms(model), d.risk, d.determinate, d.rec,
+            d.rec_lo, d.belief_T, d.belief_p, d.p_conv, d.own_T, d.own_p, d.taste, d.contests, d.pressure,
+            d.inv_cause, accept, accept_cf,
         )  # fmt: skip
         return accept, accept_cf
 
@@ -169,14 +173,28 @@ class Defendant(mesa.Agent):
         """Coercive pressure (log scale) at the first session: continued detention used as leverage.
 
         Substantive advice on rights shields the defendant (Bibas 2004; assumption on the size)."""
-        d, p = model.docket, model.params
+        d = model.docket
         out = np.empty(len(rows), dtype=np.float32)
         kernels.pressure_kernel(
-            rows, model.districts_per_world, p.defendant.detention_pressure,
-            model.per_world("power.detention_leverage"), _f32(p.lawyer.rights_shield), d.district, d.detained,
+            rows, model.districts_per_world, *cls.pressure_terms(model), d.district, d.detained,
             d.substantive, out,
         )  # fmt: skip
         return out
+
+    @classmethod
+    def pressure_terms(cls, model: LeniencyModel) -> tuple[float, np.ndarray, float]:
+        """What pressure reads (``defendant_kernels.pressure_at``): detention's pressure, its leverage per
+        world and the shield of substantive advice (float32)."""
+        p = model.params
+        leverage = model.per_world("power.detention_leverage")
+        return p.defendant.detention_pressure, leverage, _f32(p.lawyer.rights_shield)
+
+    @classmethod
+    def plea_terms(cls, model: LeniencyModel) -> tuple[float, float, float]:
+        """What the plea decision reads besides the docket (``defendant_kernels.plea_at``): the cost of a
+        trial in months, the cost of denying the facts and the coercion threshold."""
+        df = model.params.defendant
+        return df.trial_cost_months, df.denial_cost, df.coercion_threshold
 
     @classmethod
     def insist(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:

@@ -44,64 +44,85 @@ def utilities_kernel(rows, plea, trial, p, cost, risk, out):
         out[i] = _gap(risk[rows[i]], plea[i], trial[i], p[i], cost)
 
 
+@helper
+def plea_at(
+    r, trial, cost, denial, threshold, risk, determinate, rec, rec_lo, belief_t, belief_p, p_conv, own_t,
+    own_p, taste, contests, pressure, inv_cause,
+):  # fmt: skip
+    """``Defendant.decide_plea`` of the case in docket row ``r`` (``trial``: the sentence this court would
+    give it after a contested trial): (accept, accept knowing and free); sets the cause."""
+    perceived = rec[r] if determinate[r] else rec_lo[r]
+    gap = _gap(risk[r], perceived, belief_t[r], float(belief_p[r]), cost)
+    true_gap = _gap(risk[r], rec[r], trial, float(p_conv[r]), cost)
+    like = float(taste[r]) - denial * (1.0 if contests[r] else 0.0)
+    push = float(pressure[r])
+    lawful = 0.0 if push > threshold else push
+    a = gap <= like + push
+    a_cf = true_gap <= like + lawful
+    cause = 0
+    if a and not a_cf:
+        if push > threshold and gap > like + lawful:
+            cause = 1
+        elif _gap(risk[r], perceived, own_t[r], float(own_p[r]), cost) > like + push:
+            cause = 2
+        else:
+            cause = 3
+    inv_cause[r] = cause
+    return a, a_cf
+
+
 @jit
 def plea_kernel(
     rows, trial, cost, denial, threshold, risk, determinate, rec, rec_lo, belief_t, belief_p, p_conv, own_t,
     own_p, taste, contests, pressure, inv_cause, accept, accept_cf,
 ):  # fmt: skip
     for i in range(rows.shape[0]):
-        r = rows[i]
-        perceived = rec[r] if determinate[r] else rec_lo[r]
-        gap = _gap(risk[r], perceived, belief_t[r], float(belief_p[r]), cost)
-        true_gap = _gap(risk[r], rec[r], trial[i], float(p_conv[r]), cost)
-        like = float(taste[r]) - denial * (1.0 if contests[r] else 0.0)
-        push = float(pressure[r])
-        lawful = 0.0 if push > threshold else push
-        a = gap <= like + push
-        a_cf = true_gap <= like + lawful
-        accept[i] = a
-        accept_cf[i] = a_cf
-        cause = 0
-        if a and not a_cf:
-            if push > threshold and gap > like + lawful:
-                cause = 1
-            elif _gap(risk[r], perceived, own_t[r], float(own_p[r]), cost) > like + push:
-                cause = 2
-            else:
-                cause = 3
-        inv_cause[r] = cause
+        accept[i], accept_cf[i] = plea_at(
+            rows[i], trial[i], cost, denial, threshold, risk, determinate, rec, rec_lo, belief_t, belief_p,
+            p_conv, own_t, own_p, taste, contests, pressure, inv_cause,
+        )  # fmt: skip
 
 
-@jit
-def beliefs_kernel(
-    rows, expected, dpw, bias, noise_sd, overstate32, asymmetry, district, draws, literacy, base, overcharge,
-    p_conv, framed_t, belief_t, own_t, belief_p, own_p,
+@helper
+def forms_beliefs_at(
+    r, expected, bias, noise_sd, overstate32, asymmetry, draws, literacy, base, overcharge, p_conv, framed_t,
+    belief_t, own_t, belief_p, own_p,
 ):  # fmt: skip
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        lit = float(literacy[r])
-        framed = base[r] * float(np.float32(1.0 + float(overcharge[r])))
-        framed_t[r] = framed
-        noise = bias + noise_sd * (1 - 0.5 * lit) * normal32(draws[_BELIEF, r])
-        log_b = math.log(expected[i]) + noise
-        w = asymmetry[district[r] // dpw] * (1 - lit)
-        belief_t[r] = math.exp((1 - w) * log_b + w * math.log(framed))
-        own_t[r] = math.exp(log_b)
-        pc = float(p_conv[r])
-        own = pc + 0.15 * (1 - lit) * normal32(draws[_CONVICTION_BELIEF, r])
-        own = min(max(own, 0.05), 1.0)
-        framed_p = float(np.float32(pc + float(np.float32(overstate32 * float(np.float32(1.0 - pc))))))
-        belief_p[r] = np.float32((1 - w) * own + w * framed_p)
-        own_p[r] = np.float32(own)
+    """Beliefs about the trial of the case in docket row ``r``: own noisy estimate around ``expected`` (what
+    the file and guideline say), pulled toward the prosecutor's framing by information asymmetry (the
+    world's ``asymmetry``)."""
+    lit = float(literacy[r])
+    framed = base[r] * float(np.float32(1.0 + float(overcharge[r])))
+    framed_t[r] = framed
+    noise = bias + noise_sd * (1 - 0.5 * lit) * normal32(draws[_BELIEF, r])
+    log_b = math.log(expected) + noise
+    w = asymmetry * (1 - lit)
+    belief_t[r] = math.exp((1 - w) * log_b + w * math.log(framed))
+    own_t[r] = math.exp(log_b)
+    pc = float(p_conv[r])
+    own = pc + 0.15 * (1 - lit) * normal32(draws[_CONVICTION_BELIEF, r])
+    own = min(max(own, 0.05), 1.0)
+    framed_p = float(np.float32(pc + float(np.float32(overstate32 * float(np.float32(1.0 - pc))))))
+    belief_p[r] = np.float32((1 - w) * own + w * framed_p)
+    own_p[r] = np.float32(own)
+
+
+@helper
+def pressure_at(detained: Any, substantive: Any, detention_pressure: float, leverage: float, shield32: float):
+    """Coercive pressure (log scale, float32) at the first session: continued detention used as leverage
+    (the world's ``leverage``); substantive advice on rights shields the defendant."""
+    raw = detention_pressure * leverage * (1.0 if detained else 0.0)
+    shield = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive)))))
+    return np.float32(raw * shield)
 
 
 @jit
 def pressure_kernel(rows, dpw, detention_pressure, leverage, shield32, district, detained, substantive, out):
     for i in range(rows.shape[0]):
         r = rows[i]
-        raw = detention_pressure * leverage[district[r] // dpw] * (1.0 if detained[r] else 0.0)
-        shield = float(np.float32(1.0 - float(np.float32(shield32 * float(substantive[r])))))
-        out[i] = np.float32(raw * shield)
+        out[i] = pressure_at(
+            detained[r], substantive[r], detention_pressure, leverage[district[r] // dpw], shield32
+        )
 
 
 @jit

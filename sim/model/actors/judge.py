@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 _FAST_TRACK, _SUMMARY, _ORDINARY = (
     int(p) for p in (law.Procedure.FAST_TRACK, law.Procedure.SUMMARY, law.Procedure.ORDINARY)
 )
-_COL_SUSPENSION = CASE_COLUMN["judge.suspension_view"]
 _COL_FAST = CASE_COLUMN["judge.fast_track"]
 _COL_INVOLUNTARY = CASE_COLUMN["judge.finds_involuntary"]
 _COL_NO_CRIME = CASE_COLUMN["judge.finds_no_crime"]
@@ -134,6 +133,12 @@ def view_at(base: Any, factor: Any, norm: float, discount: Any) -> float:
 
 
 @helper
+def expected_at(base: Any, mitigation: Any, md: float, cap: float) -> float:
+    """What the file and the sentencing guideline say a contested trial gives (``trial_expectation``)."""
+    return base * (1.0 - contested_discount_at(mitigation, md, cap))
+
+
+@helper
 def contested_at(base: Any, factor: Any, norm: float, mitigation: Any, md: float, cap: float) -> float:
     """The sentence this court (``norm``) gives after a contested trial."""
     keep = 1.0 - contested_discount_at(mitigation, md, cap)
@@ -159,31 +164,20 @@ def _contested(
         if seen:
             out[i] = contested_at(base[r], view_factor_col[r], norm[judge[r]], mitigation[r], md, cap)
         else:
-            out[i] = base[r] * (1.0 - contested_discount_at(mitigation[r], md, cap))
+            out[i] = expected_at(base[r], mitigation[r], md, cap)
     return out
 
 
-@jit
-def _suspends(rows: Any, suitability: Any, draws: Any, sd: float, threshold: float) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        out[i] = suspends_at(suitability[r], draws[_COL_SUSPENSION, r], sd, threshold)
-    return out
-
-
-@jit
-def _procedure_for(rows: Any, district: Any, dpw: int, signed: Any, rec: Any, draws: Any, uptake: Any) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.int8)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        if not signed[r]:
-            out[i] = _ORDINARY
-        elif law.fast_track_eligible(rec[r]) and uniform32(draws[_COL_FAST, r]) < uptake[district[r] // dpw]:
-            out[i] = _FAST_TRACK
-        else:
-            out[i] = _SUMMARY
-    return out
+@helper
+def procedure_at(draws: Any, r: int, signed: Any, rec: Any, uptake: float) -> int:
+    """Procedure of first instance for the case in docket row ``r``: fast-track for an eligible plea case
+    the court takes up (Art. 222, the world's ``uptake``), summary for other plea cases, ordinary for
+    contested ones (assumption: contested cases go ordinary)."""
+    if not signed:
+        return _ORDINARY
+    if law.fast_track_eligible(rec) and uniform32(draws[_COL_FAST, r]) < uptake:
+        return _FAST_TRACK
+    return _SUMMARY
 
 
 @jit
@@ -282,22 +276,6 @@ class Judge(PoolAgent):
         return sd, suspension_line(p.case.suspension_share, sd)
 
     @classmethod
-    def suspends(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Criminal Law Art. 72: the court's judgment of the offender's suitability for suspension (before
-        the sentence's eligibility is checked)."""
-        d = model.docket
-        return _suspends(rows, d.suitability, d.draws, *cls.suspension_line(model))
-
-    @classmethod
-    def procedure_for(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Procedure of first instance: fast-track for eligible plea cases the court takes up (Art. 222),
-        summary for other plea cases, ordinary for contested ones (assumption: contested cases go
-        ordinary)."""
-        d, m = model.docket, model
-        uptake = m.per_world("judge.fast_track_uptake")
-        return _procedure_for(rows, d.district, m.districts_per_world, d.signed, d.rec, d.draws, uptake)
-
-    @classmethod
     def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray, time_factor: np.ndarray) -> np.ndarray:
         """Art. 190: review of voluntariness; detection rises with review depth and time, falls with
         workload (each trial of a case its own draw)."""
@@ -334,7 +312,9 @@ __all__ = [
     "case_months_at",
     "contested_at",
     "contested_discount_at",
+    "expected_at",
     "finds_no_crime_at",
+    "procedure_at",
     "suspension_line",
     "suspends_at",
     "view_at",

@@ -9,9 +9,8 @@ import numpy as np
 
 from sim.model import procedure as law
 from sim.model.actors import triage
-from sim.model.actors.judge import Judge
 from sim.model.actors.pool import PoolAgent
-from sim.model.actors.prosecutor import Prosecutor
+from sim.model.actors.prosecutor_kernels import shortfall_at
 from sim.model.kernel import jit, uniform32
 from sim.model.streams import CASE_COLUMN
 
@@ -27,34 +26,33 @@ class DutyLawyer(PoolAgent):
     pool_name = "lawyers"
 
     @classmethod
-    def advise(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Consult before the plea; returns the lawyer wait in days. Moves beliefs toward truth or framing."""
+    def advise(cls, model: LeniencyModel, rows: np.ndarray, expected: np.ndarray) -> np.ndarray:
+        """Consult before the plea; returns the lawyer wait in days. Moves beliefs toward truth (``expected``:
+        what the file and the guideline say a trial gives, ``Judge.trial_expectation``) or framing."""
         d, p = model.docket, model.params
-        lp = p.lawyer
+        lp, pp = p.lawyer, p.prosecutor
         n = len(rows)
-        drows, pros, lawyers = np.empty_like(rows), np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
-        k = _duty(d.retained, d.prosecutor, d.lawyer, rows, drows, pros, lawyers)
-        drows, pros, lawyers = drows[:k], pros[:k], lawyers[:k]
         share = np.ones(0)
         if p.triage.lawyer_risk_weight > 0.0:  # the office's time goes to at-risk cases first
+            drows = rows[~d.retained[rows]]
             worlds = model.world_of(drows) if model.worlds > 1 else None  # each world's office its own
             share = triage.by_risk(p.triage.lawyer_risk_weight, d.at_risk[drows], worlds)
-        planned, std = np.empty(k), np.empty(k)
-        _planned(
-            d.district, drows, model.districts_per_world, Prosecutor.shortfall(model, pros), share,
-            p.prosecutor.rush_share, model.per_world("power.target_pressure"),
-            model.per_world("lawyer.consultation_minutes"), model.per_world("power.defence_capacity"),
-            lp.signing_minutes, planned, std,
+        drows, lawyers = np.empty_like(rows), np.empty(n, dtype=np.int32)
+        planned, std = np.empty(n), np.empty(n)
+        k = _planned(
+            d.retained, d.prosecutor, d.lawyer, d.district, rows, model.districts_per_world,
+            model.prosecutors.rate, pp.application_target, share, pp.rush_share,
+            model.per_world("power.target_pressure"), model.per_world("lawyer.consultation_minutes"),
+            model.per_world("power.defence_capacity"), lp.signing_minutes, drows, lawyers, planned, std,
         )  # fmt: skip
-        w, hours, tf = model.lawyers.book(lawyers, std)
-        model.add_hours("lawyer", law.Stage.REVIEW, drows, hours)
+        w, hours, tf = model.lawyers.book(lawyers[:k], std[:k])
+        model.add_hours("lawyer", law.Stage.REVIEW, drows[:k], hours)
         wait = np.zeros(n, dtype=np.int32)
         _advised(
             d.retained, d.lawyer_minutes, d.substantive, d.belief_T, d.framed_T, d.belief_p, d.p_conv,
-            d.lawyer_present, d.district, rows, model.districts_per_world, planned, tf, w,
-            Judge.trial_expectation(model, rows), lp.substantive_minutes,
-            model.per_world("lawyer.file_access"), model.per_world("lawyer.private_meeting"),
-            lp.retained_substantiveness,
+            d.lawyer_present, d.district, rows, model.districts_per_world, planned, tf, w, expected,
+            lp.substantive_minutes, model.per_world("lawyer.file_access"),
+            model.per_world("lawyer.private_meeting"), lp.retained_substantiveness,
             model.per_world("lawyer.misleading_strength"), lp.belief_correction, wait,
         )  # fmt: skip
         return wait
@@ -95,37 +93,32 @@ def _continuity(
 
 
 @jit
-def _duty(
-    retained: np.ndarray, prosecutor: np.ndarray, lawyer: np.ndarray, rows: np.ndarray, drows: np.ndarray,
-    pros: np.ndarray, lawyers: np.ndarray,
+def _planned(
+    retained: np.ndarray, prosecutor: np.ndarray, lawyer: np.ndarray, district: np.ndarray, rows: np.ndarray,
+    dpw: int, rate: np.ndarray, target: float, share: np.ndarray, rush_share: float,
+    target_pressure: np.ndarray, consultation_minutes: np.ndarray, defence_capacity: np.ndarray,
+    signing_minutes: float, drows: np.ndarray, lawyers: np.ndarray, planned: np.ndarray,
+    std_hours: np.ndarray,
 ) -> int:  # fmt: skip
-    """The cases with a duty lawyer, with their prosecutors and lawyers, to the front of the outputs."""
-    k = 0
+    """Minutes the duty lawyer plans for each case with one (to the front of the outputs, with its row and
+    lawyer; returns their number): the world's consultation time, scaled by the defence's capacity, cut by
+    the rush a prosecutor short of the target brings (and shared by risk, ``share``, when triage moves the
+    office's time); ``std_hours`` adds the signing."""
+    j = 0
     for i in range(rows.shape[0]):
         r = rows[i]
-        if not retained[r]:
-            drows[k], pros[k], lawyers[k] = r, prosecutor[r], lawyer[r]
-            k += 1
-    return k
-
-
-@jit
-def _planned(
-    district: np.ndarray, drows: np.ndarray, dpw: int, shortfall: np.ndarray, share: np.ndarray,
-    rush_share: float, target_pressure: np.ndarray, consultation_minutes: np.ndarray,
-    defence_capacity: np.ndarray, signing_minutes: float, planned: np.ndarray, std_hours: np.ndarray,
-) -> None:  # fmt: skip
-    """Minutes the duty lawyer plans for each case: the world's consultation time, scaled by the defence's
-    capacity, cut by the rush a prosecutor short of the target brings (and shared by risk, ``share``, when
-    triage moves the office's time); ``std_hours`` adds the signing."""
-    for j in range(drows.shape[0]):
-        w = district[drows[j]] // dpw
-        rush = 1.0 - rush_share * target_pressure[w] * shortfall[j]
+        if retained[r]:
+            continue
+        w = district[r] // dpw
+        rush = 1.0 - rush_share * target_pressure[w] * shortfall_at(rate[prosecutor[r]], target)
         x = consultation_minutes[w] * (0.5 + defence_capacity[w]) * rush
         if share.shape[0]:
             x = x * share[j]
+        drows[j], lawyers[j] = r, lawyer[r]
         planned[j] = x
         std_hours[j] = (x + signing_minutes) / 60.0
+        j += 1
+    return j
 
 
 @jit

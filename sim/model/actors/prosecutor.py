@@ -164,59 +164,27 @@ class Prosecutor(PoolAgent):
             m.add_hours("judge", law.Stage.REVIEW, crow, hj)
 
     @classmethod
-    def finds_involuntary(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover
-        coercion; a defendant with real help speaks up more readily (assumption on the form). A record shows
-        what happened in the session."""
-        d, p = model.docket, model.params
-        return kernels.finds_involuntary_kernel(
-            rows,
-            d.recorded,
-            d.substantive,
-            d.involuntary,
-            d.draws,
+    def check_terms(cls, model: LeniencyModel) -> tuple[float, float, float]:
+        """What the review-stage check of voluntariness reads (``prosecutor_kernels.finds_involuntary_at``,
+        which the plea hearing's kernel calls case by case): a record's visibility, the check's depth and the
+        false finding rate."""
+        p = model.params
+        return (
             p.judge.recording_visibility,
             p.prosecutor.voluntariness_check_depth,
             p.judge.false_finding_rate,
         )
 
     @classmethod
-    def will_negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """After a refusal the prosecutor bargains only with a defence that has substance to bargain with."""
-        return kernels.will_negotiate_kernel(
-            rows, model.docket.substantive, model.params.prosecutor.negotiation_min_substance
-        )
-
-    @classmethod
-    def declines(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Non-prosecution at the end of review: minor pleaded cases (relative non-prosecution, Art. 177) and
-        weak cases against the innocent (evidentiary non-prosecution; assumption on the rate)."""
-        d, c = model.docket, model.params.case
-        return kernels.declines_kernel(
-            rows,
-            d.signed,
-            d.rec,
-            d.innocent,
-            d.evidence,
-            d.draws,
-            c.minor_nonprosecution_share,
-            c.weak_case_drop,
-        )
-
-    @classmethod
-    def releases_on_plea(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
-        d, m = model.docket, model
-        return kernels.releases_on_plea_kernel(
-            rows,
-            d.district,
-            m.districts_per_world,
-            d.signed,
-            d.detained,
-            d.draws,
-            m.params.prosecutor.release_on_plea,
+    def charge_terms(cls, model: LeniencyModel) -> tuple[float, float, float, float, np.ndarray]:
+        """What the end of review reads (``record_outcomes``, ``declines_at``, ``releases_at``, which the
+        charge's kernel calls): the application rate's smoothing, the shares of minor and weak cases dropped,
+        the release on a plea and the detention leverage per world."""
+        m, c, pp = model, model.params.case, model.params.prosecutor
+        return (
+            pp.rate_smoothing, c.minor_nonprosecution_share, c.weak_case_drop, pp.release_on_plea,
             m.per_world("power.detention_leverage"),
-        )
+        )  # fmt: skip
 
     @classmethod
     def negotiate(cls, model: LeniencyModel, rows: np.ndarray) -> None:
@@ -234,14 +202,6 @@ class Prosecutor(PoolAgent):
             p.law.plea_discount_cap,
             p.law.combined_discount_cap,
             p.prosecutor.negotiation_step,
-        )
-
-    @classmethod
-    def record_outcome(cls, model: LeniencyModel, prosecutors: np.ndarray, pleaded: np.ndarray) -> None:
-        """Running application rate per prosecutor (what the target is measured on)."""
-        pleaded = np.asarray(pleaded, dtype=np.float64)
-        kernels.record_outcome_kernel(
-            prosecutors, pleaded, model.prosecutors.rate, model.params.prosecutor.rate_smoothing
         )
 
     @classmethod

@@ -154,83 +154,55 @@ def negotiate_kernel(
         rec_hi[r] = rec_hi[r] * scale
 
 
-@jit
-def will_negotiate_kernel(rows: Any, substantive: Any, least: float) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
+@helper
+def will_negotiate_at(substantive: Any, least: float) -> bool:
+    """After a refusal the prosecutor bargains only with a defence that has substance to bargain with."""
+    return substantive > np.float32(least)  # float32, as numpy compares the column
+
+
+@helper
+def record_outcomes(rows: Any, prosecutor: Any, signed: Any, rate: Any, alpha: float) -> None:
+    """Each prosecutor's running application rate (what the target is measured on), from the reviews ending
+    (``rows``): all decays, then all increments, in order (as ``np.multiply.at`` then ``np.add.at``)."""
     for i in range(rows.shape[0]):
-        out[i] = substantive[rows[i]] > np.float32(least)  # float32, as numpy compares the column
-    return out
-
-
-@jit
-def record_outcome_kernel(prosecutors: Any, pleaded: Any, rate: Any, alpha: float) -> None:
-    """All decays, then all increments, in order (as ``np.multiply.at`` then ``np.add.at``)."""
-    for i in range(prosecutors.shape[0]):
-        rate[prosecutors[i]] *= 1 - alpha
-    for i in range(prosecutors.shape[0]):
-        rate[prosecutors[i]] += alpha * pleaded[i]
-
-
-@jit
-def finds_involuntary_kernel(
-    rows: Any,
-    recorded: Any,
-    substantive: Any,
-    involuntary: Any,
-    draws: Any,
-    visibility: float,
-    check_depth: float,
-    false_rate: float,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
+        rate[prosecutor[rows[i]]] *= 1 - alpha
     for i in range(rows.shape[0]):
         r = rows[i]
-        seen = 1.0 + visibility * (1.0 if recorded[r] else 0.0)
-        help32 = np.float32(check_depth) * (np.float32(0.5) + np.float32(0.5) * substantive[r])
-        depth = min(max(np.float64(help32) * seen, 0.0), 1.0)
-        u = uniform32(draws[_COL_FINDS, r])
-        out[i] = u < depth if involuntary[r] else u < false_rate * depth
-    return out
+        rate[prosecutor[r]] += alpha * (1.0 if signed[r] else 0.0)
 
 
-@jit
-def declines_kernel(
-    rows: Any,
-    signed: Any,
-    rec: Any,
-    innocent: Any,
-    evidence: Any,
-    draws: Any,
-    minor_share: float,
+@helper
+def finds_involuntary_at(
+    draws: Any, r: int, recorded: Any, substantive: Any, involuntary: Any, visibility: float,
+    check_depth: float, false_rate: float,
+) -> bool:  # fmt: skip
+    """The review-stage plea hearing (recorded since 2022 under the safeguards reform) may uncover coercion in
+    the case of docket row ``r``; a defendant with real help speaks up more readily (assumption on the form).
+    A record shows what happened in the session."""
+    seen = 1.0 + visibility * (1.0 if recorded else 0.0)
+    help32 = np.float32(check_depth) * (np.float32(0.5) + np.float32(0.5) * substantive)
+    depth = min(max(np.float64(help32) * seen, 0.0), 1.0)
+    u = uniform32(draws[_COL_FINDS, r])
+    return u < depth if involuntary else u < false_rate * depth
+
+
+@helper
+def declines_at(
+    draws: Any, r: int, signed: Any, rec: Any, innocent: Any, evidence: Any, minor_share: float,
     weak_drop: float,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        minor = signed[r] and rec[r] <= _MINOR and uniform32(draws[_COL_MINOR, r]) < minor_share
-        weak_line = np.float32(weak_drop) * (np.float32(1.0) - evidence[r])
-        weak = innocent[r] and uniform32(draws[_COL_WEAK, r]) < weak_line
-        out[i] = minor or weak
-    return out
+) -> bool:  # fmt: skip
+    """Non-prosecution at the end of review: a minor pleaded case (relative non-prosecution, Art. 177) or a
+    weak case against an innocent (evidentiary non-prosecution; assumption on the rate)."""
+    minor = signed and rec <= _MINOR and uniform32(draws[_COL_MINOR, r]) < minor_share
+    weak_line = np.float32(weak_drop) * (np.float32(1.0) - evidence)
+    weak = innocent and uniform32(draws[_COL_WEAK, r]) < weak_line
+    return minor or weak
 
 
-@jit
-def releases_on_plea_kernel(
-    rows: Any,
-    district: Any,
-    dpw: int,
-    signed: Any,
-    detained: Any,
-    draws: Any,
-    release: float,
-    leverage_w: Any,
-) -> Any:
-    out = np.empty(rows.shape[0], dtype=np.bool_)
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        chance = release * leverage_w[district[r] // dpw]
-        out[i] = signed[r] and detained[r] and uniform32(draws[_COL_RELEASES, r]) < chance
-    return out
+@helper
+def releases_at(draws: Any, r: int, signed: Any, detained: Any, chance: float) -> bool:
+    """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
+    return signed and detained and uniform32(draws[_COL_RELEASES, r]) < chance
 
 
 @jit
@@ -326,18 +298,18 @@ __all__ = [
     "MOTIVE_OFF_LAWFUL",
     "MOTIVE_PUNITIVE",
     "adjusts_at",
-    "declines_kernel",
+    "declines_at",
     "forget_judges_kernel",
-    "finds_involuntary_kernel",
+    "finds_involuntary_at",
     "learn_kernel",
     "negotiate_kernel",
     "offer_kernel",
     "protest_motive_at",
     "protests_at",
-    "record_outcome_kernel",
-    "releases_on_plea_kernel",
+    "record_outcomes",
+    "releases_at",
     "shortfall_at",
     "shortfall_kernel",
     "turnover_kernel",
-    "will_negotiate_kernel",
+    "will_negotiate_at",
 ]

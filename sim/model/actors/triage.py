@@ -18,14 +18,30 @@ if TYPE_CHECKING:
 
 def risk_flags(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
     """The number of risk flags of each case: detained, low literacy, deep discount, weak evidence."""
-    d, t = model.docket, model.params.triage
+    d = model.docket
     flags = np.empty(len(rows), dtype=np.int8)
-    # the thresholds in float32, as numpy compares a float32 column with a Python float
-    _flags(
-        d.detained, d.literacy, d.discount, d.evidence, rows,
-        np.float32(t.low_literacy), np.float32(t.deep_discount), np.float32(t.weak_evidence), flags,
-    )  # fmt: skip
+    _flags(d.detained, d.literacy, d.discount, d.evidence, rows, *screen_terms(model)[:3], flags)
     return flags
+
+
+def screen_terms(model: LeniencyModel) -> tuple[np.float32, np.float32, np.float32, int]:
+    """What the screen reads (``flags_at``): its thresholds in float32, as numpy compares a float32 column
+    with a Python float, and the flags that put a case at risk."""
+    t = model.params.triage
+    return np.float32(t.low_literacy), np.float32(t.deep_discount), np.float32(t.weak_evidence), t.risk_flags
+
+
+@helper
+def flags_at(
+    detained: Any, literacy: Any, discount: Any, evidence: Any, low_literacy: np.float32,
+    deep_discount: np.float32, weak_evidence: np.float32,
+) -> int:  # fmt: skip
+    """A case's risk flags: detained, low literacy, deep discount, weak evidence."""
+    n = 1 if detained else 0
+    n += 1 if literacy < low_literacy else 0
+    n += 1 if discount >= deep_discount else 0
+    n += 1 if evidence < weak_evidence else 0
+    return n
 
 
 @jit
@@ -35,11 +51,9 @@ def _flags(
 ) -> None:  # fmt: skip
     for i in range(rows.shape[0]):
         r = rows[i]
-        n = 1 if detained[r] else 0
-        n += 1 if literacy[r] < low_literacy else 0
-        n += 1 if discount[r] >= deep_discount else 0
-        n += 1 if evidence[r] < weak_evidence else 0
-        flags[i] = n
+        flags[i] = flags_at(
+            detained[r], literacy[r], discount[r], evidence[r], low_literacy, deep_discount, weak_evidence
+        )
 
 
 def at_risk(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:

@@ -16,7 +16,8 @@ from sim.model.events import AppealWindowClosed, SecondInstance
 from sim.model.kernel import jit, uniform32
 from sim.model.procedure import CaseState, Stage
 from sim.model.relief import INVOLUNTARY_REASON, Reason, ReliefType
-from sim.model.stages.casework import Due, close, relief, remand, schedule
+from sim.model.stages.casework import Due, close, relief, remand
+from sim.model.stages.casework_kernels import schedule_at
 from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def appeal_end(m: LeniencyModel, rows: np.ndarray) -> None:
         )  # fmt: skip
         wait, hours, _ = m.judges.book(upper, std_h)
         m.add_hours("judge", Stage.APPEAL, srows, hours, relief=True)
-        schedule(m, srows, Due.SECOND_INSTANCE, _due(m.day, usual, wait, 1, law.SECOND_INSTANCE_LIMIT))
+        _due(d.next_event, d.next_day, srows, m.day, usual, wait, 1, law.SECOND_INSTANCE_LIMIT)
     m.events.emit(AppealWindowClosed(rows, appeal, technical, protested))
     close(m, rows[~go], CaseState.FINAL)
 
@@ -120,7 +121,8 @@ _R_NOT_ADOPTED = int(Reason.NOT_ADOPTED_PROTEST)
 _W_UPPER = CASE_COLUMN["appeal.upper_judge"]
 _W_SLIPS = CASE_COLUMN["triage.screen_slips"]
 _W_CORRECTS = CASE_COLUMN["judge.corrects"]
-_FINAL, _ACQUIT, _REMAND = 0, 1, 2  # second instance's outcome per case
+_FINAL, _ACQUIT, _REMAND = 0, 1, 2
+_DUE_SECOND = int(Due.SECOND_INSTANCE)  # second instance's outcome per case
 
 
 @jit
@@ -227,12 +229,14 @@ def _second_court(
 
 
 @jit
-def _due(day: int, usual: Col, wait: Col, lo: int, hi: int) -> np.ndarray:
-    """The day a step falls due: its usual days plus the wait for its actor, held within [lo, hi] days."""
-    out = np.empty(usual.shape[0], dtype=np.int64)
-    for i in range(usual.shape[0]):
-        out[i] = day + min(max(usual[i] + wait[i], lo), hi)
-    return out
+def _due(
+    next_event: Col, next_day: Col, rows: Col, day: int, usual: Col, wait: Col, lo: int, hi: int
+) -> None:  # fmt: skip
+    """Second instance falls due after its usual days plus the wait for its judge, held within [lo, hi]
+    days."""
+    for i in range(rows.shape[0]):
+        due = day + min(max(usual[i] + wait[i], lo), hi)
+        schedule_at(next_event, next_day, rows[i], _DUE_SECOND, due, day)
 
 
 @jit

@@ -11,7 +11,7 @@ import numpy as np
 from sim.model import procedure as law
 from sim.model.actors.defendant_kernels import learns_at, misinformed_at
 from sim.model.actors.triage import picks
-from sim.model.kernel import jit, uniform32
+from sim.model.kernel import helper, jit, uniform32
 from sim.model.procedure import CaseState, Procedure
 from sim.model.relief import Reason
 from sim.model.streams import CASE_COLUMN
@@ -39,16 +39,21 @@ _WITHDRAWS = CASE_COLUMN["defendant.withdraws"]
 _REVIEWED = CASE_COLUMN["triage.reviewed"]
 
 
+@helper
+def schedule_at(next_event: np.ndarray, next_day: np.ndarray, r: int, due: int, day: int, today: int) -> None:
+    """The case in docket row ``r`` falls due for ``due`` on ``day``: nothing falls due before tomorrow."""
+    next_event[r] = due
+    next_day[r] = max(day, today + 1)
+
+
 @jit
 def schedule_kernel(
     next_event: np.ndarray, next_day: np.ndarray, rows: np.ndarray, due: int, days: np.ndarray, today: int
 ) -> None:
-    """``schedule``: ``days`` holds one day per row, or one for all; nothing falls due before tomorrow."""
+    """``schedule``: ``days`` holds one day per row, or one for all."""
     one = days.shape[0] != rows.shape[0]
     for i in range(rows.shape[0]):
-        r = rows[i]
-        next_event[r] = due
-        next_day[r] = max(days[0 if one else i], today + 1)
+        schedule_at(next_event, next_day, rows[i], due, days[0 if one else i], today)
 
 
 @jit
