@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import procedure as law
+from sim.model.actors.pool import backlog_days_at
 from sim.model.counts import one_world_dpw, world_at, world_sums
 from sim.model.events import Arrived, Closed, Hours, PleaHearing, Released, Relief
 from sim.model.kernel import jit
@@ -62,8 +63,8 @@ _IN_INVESTIGATION, _IN_REVIEW, _IN_TRIAL = (
     int(s) for s in (CaseState.INVESTIGATION, CaseState.REVIEW, CaseState.TRIAL)
 )
 _APPEAL_WINDOW, _SECOND_INSTANCE = int(CaseState.APPEAL_WINDOW), int(CaseState.SECOND_INSTANCE)
-_BACKLOG = slice(1 + len(ACTORS), 1 + 2 * len(ACTORS))
-_RATES = slice(1 + 2 * len(ACTORS), len(FLOAT_KEYS))
+_BACKLOG_AT = 1 + len(ACTORS)  # the first backlog column of FLOAT_KEYS, then the running rates'
+_RATES_AT = 1 + 2 * len(ACTORS)
 
 
 # --- kernels: each event counted in the world of its case (``district // dpw``) -----------------------------
@@ -120,11 +121,20 @@ def _relief(district: Any, rows: Any, reasons: Any, essential: Any, dpw: int, ta
 
 @jit
 def _close_day(
-    arrivals: Any, live: Any, closed: Any, signed: Any, relief: Any, hours: Any, ints: Any, floats: Any
-) -> None:
-    """Fill the day's whole-number keys (``INT_KEYS``) and hours of every world, then reset the day's
-    counts."""
-    for w in range(ints.shape[0]):
+    arrivals: Any, live: Any, closed: Any, signed: Any, relief: Any, hours: Any, warmup: float, backlogs: Any,
+    rates: Any, ints: Any, floats: Any,
+) -> None:  # fmt: skip
+    """Fill the day's whole-number keys (``INT_KEYS``) and real-valued ones (``FLOAT_KEYS``: the warm-up
+    flag, hours, each pool's backlog days ``ActorPool.backlog_days``, the running rates) of every world, then
+    reset the day's counts. ``backlogs``: each pool's (backlog, capacity) in ``ACTORS`` order."""
+    worlds = ints.shape[0]
+    for w in range(worlds):
+        floats[w, 0] = warmup
+        for a in range(len(backlogs)):
+            backlog, capacity = backlogs[a]
+            floats[w, _BACKLOG_AT + a] = backlog_days_at(backlog, capacity, w, worlds)
+        for j in range(rates.shape[1]):
+            floats[w, _RATES_AT + j] = rates[w, j]
         ints[w, 0] = arrivals[w]
         ints[w, 1] = live[w, _IN_INVESTIGATION]
         ints[w, 2] = live[w, _IN_REVIEW]
@@ -169,6 +179,9 @@ class DailySeries:
         self.days: list[tuple[np.ndarray, np.ndarray]] = []  # each day's (INT_KEYS, FLOAT_KEYS) by world
         # the running rates, recomputed only when the summary's counters have changed (``Counts.version``)
         self.rates = np.zeros((k, len(RUNNING_RATES)))
+        # each pool's backlog and capacity (updated in place), in ACTORS order: the backlog days of the day
+        pools = (model.prosecutors, model.lawyers, model.judges)
+        self.backlogs = tuple((pool.backlog, pool.capacity) for pool in pools)
         self.rates_version = -1
 
     def leave(self, rows: np.ndarray) -> None:
@@ -212,10 +225,6 @@ class DailySeries:
         m, k = self.model, self.worlds
         ints = np.empty((k, len(INT_KEYS)), dtype=np.int64)
         floats = np.empty((k, len(FLOAT_KEYS)))
-        _close_day(self.arrivals, self.live, self.closed, self.signed, self.relief, self.hours, ints, floats)
-        floats[:, 0] = float(m.day < m.count_from)
-        for i, pool in enumerate((m.prosecutors, m.lawyers, m.judges)):
-            floats[:, _BACKLOG.start + i] = pool.backlog_days(k)
         counts = m.books.counts
         if counts.version != self.rates_version:  # the rates follow from the counters alone
             # one world's as plain numbers (the same divisions, without numpy's per-call cost)
@@ -223,7 +232,10 @@ class DailySeries:
             for i, key in enumerate(RUNNING_RATES):
                 self.rates[:, i] = rates[key]
             self.rates_version = counts.version
-        floats[:, _RATES] = self.rates
+        _close_day(
+            self.arrivals, self.live, self.closed, self.signed, self.relief, self.hours,
+            float(m.day < m.count_from), self.backlogs, self.rates, ints, floats,
+        )  # fmt: skip
         self.days.append((ints, floats))
         self.today.update(zip(INT_KEYS, ints[0].tolist(), strict=True))
         self.today.update(zip(FLOAT_KEYS, floats[0].tolist(), strict=True))

@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from sim.model.counts import pairwise_sum
-from sim.model.kernel import jit
+from sim.model.kernel import helper, jit
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
@@ -86,12 +86,17 @@ def end_day_kernel(backlog: np.ndarray, capacity: np.ndarray) -> None:
 
 @jit
 def backlog_days_kernel(backlog: np.ndarray, capacity: np.ndarray, out: np.ndarray) -> None:
-    """Each world's backlog over its capacity (worlds hold equal blocks of actors), summed as numpy's
-    ``reshape(worlds, -1).sum(axis=1)`` sums."""
-    n = backlog.shape[0] // out.shape[0]
     for w in range(out.shape[0]):
-        lo, hi = w * n, (w + 1) * n
-        out[w] = pairwise_sum(backlog[lo:hi], 0.0) / pairwise_sum(capacity[lo:hi], 0.0)
+        out[w] = backlog_days_at(backlog, capacity, w, out.shape[0])
+
+
+@helper
+def backlog_days_at(backlog: np.ndarray, capacity: np.ndarray, w: int, worlds: int) -> float:
+    """World ``w``'s backlog over its capacity (worlds hold equal blocks of actors), summed as numpy's
+    ``reshape(worlds, -1).sum(axis=1)`` sums."""
+    n = backlog.shape[0] // worlds
+    lo, hi = w * n, (w + 1) * n
+    return pairwise_sum(backlog[lo:hi], 0.0) / pairwise_sum(capacity[lo:hi], 0.0)
 
 
 _NO_WAIT, _NO_HOURS = np.empty(0, dtype=np.int32), np.empty(0)  # what booking no task gives

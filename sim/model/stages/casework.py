@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.model import streams
 from sim.model.actors import Defendant, DutyLawyer, Judge
 from sim.model.events import Closed, PleaSetAside, Released, Relief, Remanded, Withdrawn
 from sim.model.procedure import CaseState, Procedure, Stage
@@ -138,8 +137,6 @@ def to_trial(m: LeniencyModel, rows: np.ndarray, as_relief: bool = False) -> Non
     if not len(rows):
         return
     d, jp, tp = m.docket, m.params.judge, m.params.triage
-    # a case's trial count keys its draws at trial (both slots allow the same number of trials)
-    streams.check_occurrence("judge.finds_involuntary", d.trials[rows])
     std_h, judges = np.empty(len(rows)), np.empty(len(rows), dtype=np.int32)
     kernels.trial_opens_kernel(
         d.trials, d.state, d.stage_start, d.procedure, d.recorded, d.signed, d.at_risk, d.triaged, d.judge,

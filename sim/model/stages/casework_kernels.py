@@ -14,7 +14,7 @@ from sim.model.actors.triage import picks
 from sim.model.kernel import helper, jit, uniform32
 from sim.model.procedure import CaseState, Procedure
 from sim.model.relief import Reason
-from sim.model.streams import CASE_COLUMN
+from sim.model.streams import CASE_COLUMN, SLOT
 
 
 class Due(IntEnum):
@@ -37,6 +37,7 @@ _INNOCENT, _FALSE_ALARM = int(Reason.INNOCENT), int(Reason.FALSE_ALARM)
 _MISINFORMATION = int(Reason.MISINFORMATION)
 _WITHDRAWS = CASE_COLUMN["defendant.withdraws"]
 _REVIEWED = CASE_COLUMN["triage.reviewed"]
+_TRIALS = SLOT["judge.finds_involuntary"].uses  # trials a case may begin: a word each
 
 
 @helper
@@ -208,6 +209,9 @@ def trial_opens_kernel(
     them, each case's own draw)."""
     for i in range(rows.shape[0]):
         r = rows[i]
+        # a case's trial count keys its draws at trial (both slots allow the same number of trials)
+        if trials[r] >= _TRIALS:  # as streams.check_occurrence
+            raise RuntimeError("judge.finds_involuntary: a case made this decision too often")
         trials[r] += 1
         state[r] = _TRIAL
         stage_start[r] = day

@@ -29,11 +29,11 @@ from sim.model.stages.casework import (
     release,
     relief,
     retry_as_ordinary,
-    schedule,
     set_aside,
     withdraw,
     withdrawals,
 )
+from sim.model.stages.casework_kernels import schedule_at
 from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
@@ -149,14 +149,13 @@ def judgment(
     # Reasons are written for a share of judgments (reasoning effort), at a cost in judge hours.
     explained = _judge(
         d.sentence, d.first_sentence, d.lawful, d.convicted, d.explained, d.custodial, d.state, d.district,
-        d.draws, rows, sentence, lawful, suspended, m.per_world("judge.reasoning_quality"),
-        m.districts_per_world,
+        d.draws, d.next_event, d.next_day, rows, sentence, lawful, suspended,
+        m.per_world("judge.reasoning_quality"), m.districts_per_world, m.day,
     )  # fmt: skip
     er = rows[explained]
     _, rh, _ = m.judges.book(d.judge[er], p.judge.reasoning_hours)
     m.add_hours("judge", Stage.TRIAL, er, rh)
     release(m, rows[suspended])
-    schedule(m, rows, Due.APPEAL_END, m.day + law.APPEAL_WINDOW_DAYS)
     m.events.emit(Judged(rows))
 
 
@@ -167,6 +166,7 @@ _R_TARGET, _R_MISCALIBRATED = int(Reason.TARGET_DRIVEN), int(Reason.MISCALIBRATE
 _R_JUDGE_NORM = int(Reason.JUDGE_NORM)
 _FAST_TRACK, _SUMMARY = int(Procedure.FAST_TRACK), int(Procedure.SUMMARY)
 _APPEAL_WINDOW = int(CaseState.APPEAL_WINDOW)
+_DUE_APPEAL_END = int(Due.APPEAL_END)
 _W_TELLS = CASE_COLUMN["judge.tells"]
 _W_CONVICTS = CASE_COLUMN["judge.convicts"]
 _W_REASONS = CASE_COLUMN["judge.reasons"]
@@ -304,11 +304,11 @@ def _contest(
 @jit
 def _judge(
     sentence_: Col, first_sentence: Col, lawful_: Col, convicted: Col, explained: Col, custodial: Col,
-    state: Col, district: Col, draws: Col, rows: Col, sentence: Col, lawful: Col, suspended: Col,
-    reasoning_quality: Col, dpw: int,
+    state: Col, district: Col, draws: Col, next_event: Col, next_day: Col, rows: Col, sentence: Col,
+    lawful: Col, suspended: Col, reasoning_quality: Col, dpw: int, day: int,
 ) -> np.ndarray:  # fmt: skip
     """The judgment on file: sentence, conviction, custody, whether it gives reasons; the appeal window
-    opens. Returns the reasoned ones."""
+    opens (its end falls due). Returns the reasoned ones."""
     out = np.empty(rows.shape[0], dtype=np.bool_)
     for i in range(rows.shape[0]):
         r = rows[i]
@@ -321,4 +321,5 @@ def _judge(
         out[i] = e
         custodial[r] = not suspended[i]
         state[r] = _APPEAL_WINDOW
+        schedule_at(next_event, next_day, r, _DUE_APPEAL_END, day + law.APPEAL_WINDOW_DAYS, day)
     return out
