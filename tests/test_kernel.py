@@ -31,6 +31,25 @@ print(json.dumps(simulate(scenario, 5, daily=False).summary))
 """
 
 
+ONCE = """
+import gc, json
+from numba.core.registry import CPUDispatcher
+from sim.model import simulate, simulate_worlds
+from sim.model.scenario import load_scenario, reform_names
+short = json.loads(__import__("sys").argv[1])
+dated = {**short, "run.start_date": "2019-01-01"}  # a calendar: yearly books observe filtered events
+simulate(load_scenario(scale="classroom").with_overrides(dated), 5, daily=True)
+everything = load_scenario(scale="classroom", reforms=reform_names()).with_overrides(short)
+simulate_worlds(everything, 5, 2, daily=True, world_overrides=[{"power.target_pressure": 0.2}] * 2)
+many = {
+    f"{d.py_func.__module__}.{d.py_func.__name__}": [str(s) for s in d.signatures]
+    for d in gc.get_objects()
+    if type(d) is CPUDispatcher and len(d.signatures) > 1
+}
+print(json.dumps(many))
+"""
+
+
 def same(a: float, b: float) -> bool:
     return a == b or (math.isnan(a) and math.isnan(b))
 
@@ -77,3 +96,15 @@ def test_compiled_worlds_agree_with_the_numpy_model(arm: str) -> None:
         assert abs(diff.mean()) + half <= 0.1 * spread, (key, diff.mean(), half, spread)
         checked += 1
     assert checked > 60
+
+
+def test_every_kernel_compiles_once() -> None:
+    """A kernel called with arguments of another type (dtype, layout, read-only or not) compiles again,
+    0.2-1.5 s of a user's first run each: an unbatched run with a calendar and a batched one with every
+    reform call each kernel with arguments of one type (a helper, called only from kernels, may compile once
+    per dtype)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run(
+        [sys.executable, "-c", ONCE, json.dumps(SHORT)], capture_output=True, text=True, env=env, check=True
+    )
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == {}

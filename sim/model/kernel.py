@@ -16,7 +16,16 @@ Conventions that keep the compiled and the uncompiled run equal, and both close 
   (``LeniencyModel.per_world``) and is read at the case's world, ``district // districts_per_world``.
 
 Compiled functions are cached on disk (``cache=True``, in ``cache_dir()``): the first run after an install,
-or after any change to ``sim/model``, compiles them once.
+or after any change to ``sim/model``, compiles them once. What keeps that first compile short
+(``tests/test_kernel.py`` checks that every kernel compiles once):
+- a function only kernels call is a ``helper`` (no Python wrapper, which every caller compiled again);
+- every call of a kernel passes arguments of one type: the same dtype (convert at the call site where that
+  is exact), whole contiguous arrays, a counter table with the column to count in rather than a column of it
+  (one world's column is contiguous, several worlds' strided), no read-only broadcast views;
+- a count begun at a literal 0 and passed to a helper compiles it twice (once for ``Literal[int](0)`` while
+  numba infers the loop): pass ``values[:k]`` instead;
+- no slice assignment (``a[1:] = b[:-1]``) and no ``np.round`` of a scalar (``round``): they compile numpy's
+  broadcasting and decimals machinery, seconds each.
 """
 
 from __future__ import annotations
