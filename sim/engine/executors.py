@@ -36,9 +36,10 @@ def default_workers() -> int:
 
 
 def _warm(owner: int, stop: Any) -> None:
-    """Import the model once per worker process, not once per run; exit when the command's process is gone
-    (killed by SIGKILL, its workers would otherwise run on, holding memory, for minutes) or asks its workers
-    to stop (``stop`` set: Ctrl-C or SIGTERM)."""
+    """Import the model once per worker process, not once per run (the forkserver it is forked from has
+    loaded the model and its kernels: ``sim.engine.preload``); exit when the command's process is gone (killed
+    by SIGKILL, its workers would otherwise run on, holding memory, for minutes) or asks its workers to stop
+    (``stop`` set: Ctrl-C or SIGTERM)."""
     import sim.model  # noqa: F401
 
     die_with(owner, stop)
@@ -49,7 +50,7 @@ def local_processes(workers: int | None = None) -> Iterator[ExecutorInfo]:
     """A process pool; forkserver rather than fork, because the parent has threads (progress bar, Dask)."""
     n = workers or default_workers()
     ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["sim.model"])
+    ctx.set_forkserver_preload(["sim.engine.preload"])  # the model and its kernels, loaded once (preload.py)
     stop = ctx.Event()
     pool = ProcessPoolExecutor(max_workers=n, mp_context=ctx, initializer=_warm, initargs=(os.getpid(), stop))
     try:
