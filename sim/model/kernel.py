@@ -94,8 +94,9 @@ class _Helper(CPUDispatcher):
 def helper[F: Callable[..., Any]](fn: F) -> F:
     """Compile ``fn``, a function that kernels call (a draw, a rule, a sum), as ``jit`` but without the
     wrapper that lets Python call it: numba links a callee's whole library, wrapper included, into every
-    kernel that calls it and compiles it there again (~2 s of a first run's compile over the 27 helpers). A
-    call from Python still works (``_Helper``), compiled afresh in each process: for tests only."""
+    kernel that calls it and compiles it there again (~2 s of a first run's compile, measured when 27
+    functions became helpers). A call from Python still works (``_Helper``), compiled afresh in each
+    process: for tests only."""
     if JIT_DISABLED:
         return fn
     dispatcher = _Helper(py_func=fn, locals={}, targetoptions={**_OPTIONS, "no_cpython_wrapper": True})
