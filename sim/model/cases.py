@@ -55,11 +55,6 @@ _COPY = {
 }
 
 
-def pack_class(bits: np.ndarray, type_index: int, cls: np.ndarray) -> np.ndarray:
-    """Store a relief initiation's class in its 2-bit slot (0 = none)."""
-    return bits | ((cls.astype(np.uint16) + 1) << (2 * type_index)).astype(np.uint16)
-
-
 class CaseTable:
     """Collects closed cases in batches of columns."""
 

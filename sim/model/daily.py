@@ -125,7 +125,7 @@ def _close_day(
     rates: Any, ints: Any, floats: Any,
 ) -> None:  # fmt: skip
     """Fill the day's whole-number keys (``INT_KEYS``) and real-valued ones (``FLOAT_KEYS``: the warm-up
-    flag, hours, each pool's backlog days ``ActorPool.backlog_days``, the running rates) of every world, then
+    flag, hours, each pool's backlog days ``pool.backlog_days_at``, the running rates) of every world, then
     reset the day's counts. ``backlogs``: each pool's (backlog, capacity) in ``ACTORS`` order."""
     worlds = ints.shape[0]
     for w in range(worlds):

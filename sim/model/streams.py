@@ -362,12 +362,6 @@ def integers(m: LeniencyModel, slot: str, rows: np.ndarray, k: int) -> np.ndarra
     return np.minimum((uniform(m, slot, rows) * k).astype(np.int64), k - 1)
 
 
-def check_occurrence(slot: str, occurrence: np.ndarray) -> None:
-    """A case may make a decision at most ``uses`` times: past that it would reuse a draw."""
-    if len(occurrence) and int(occurrence.max()) >= SLOT[slot].uses:
-        raise RuntimeError(f"{slot}: a case made this decision more than {SLOT[slot].uses} times")
-
-
 __all__ = [
     "BLOCK_WIDTH",
     "CASE_COLUMN",

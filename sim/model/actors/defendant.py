@@ -239,17 +239,6 @@ class Defendant(mesa.Agent):
         )
 
     @classmethod
-    def months_pending(cls, model: LeniencyModel, sentence: np.ndarray, remaining: np.ndarray) -> np.ndarray:
-        """How much of a short remainder an appeal keeps in the detention house: all of it (up to 3 months)
-        in the usual course; only the written decision's days when the court decides such appeals in writing
-        (the defendant knows the court's practice, triage.written_lane_share)."""
-        s = np.asarray(sentence, dtype=np.float64)
-        r = np.asarray(remaining, dtype=np.float64)
-        out = np.empty(len(s))
-        kernels.months_pending_kernel(s, r, *_lane(model), out)
-        return out
-
-    @classmethod
     def appeal_terms(cls, model: LeniencyModel) -> AppealTerms:
         """What the appeal decision reads (``defendant_kernels.appeals_at``, which the window's kernel calls
         case by case), in its order: the felt unfairness's spread, a defect's grievance, what reasons leave of
@@ -275,9 +264,10 @@ def _f32(x: float) -> float:
 
 
 def _occurrence(slot: str, occasion: int) -> int:
-    """The word of a decision a case makes for the ``occasion``-th time (``streams.check_occurrence``)."""
+    """The word of a decision a case makes for the ``occasion``-th time (at most ``Slot.uses`` times: past
+    that it would reuse a draw)."""
     uses = streams.SLOT[slot].uses
-    if not 0 <= occasion < uses:  # as streams.check_occurrence, without an array for one number
+    if not 0 <= occasion < uses:  # a case may not reuse a word (Slot.uses)
         raise RuntimeError(f"{slot}: a case made this decision more than {uses} times")
     return int(occasion)
 

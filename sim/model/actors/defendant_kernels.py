@@ -184,18 +184,14 @@ def misinformed_at(substantive: Any, prob32: float, shield32: float, word: Any) 
 
 @helper
 def _pending(sentence: float, remaining: float, share: float, written: float, lane_max: float) -> float:
-    """``Defendant.months_pending`` of one case."""
+    """How much of a short remainder an appeal keeps in the detention house: all of it (up to 3 months)
+    in the usual course; only the written decision's days when the court decides such appeals in writing
+    (the defendant knows the court's practice, triage.written_lane_share)."""
     usual = min(remaining, 3.0)
     if share <= 0.0:
         return usual
     s = share * (1.0 if sentence <= lane_max else 0.0)
     return (1.0 - s) * usual + s * min(remaining, written)
-
-
-@jit
-def months_pending_kernel(sentence, remaining, share, written, lane_max, out):
-    for i in range(sentence.shape[0]):
-        out[i] = _pending(sentence[i], remaining[i], share, written, lane_max)
 
 
 @helper

@@ -134,7 +134,9 @@ def view_at(base: Any, factor: Any, norm: float, discount: Any) -> float:
 
 @helper
 def expected_at(base: Any, mitigation: Any, md: float, cap: float) -> float:
-    """What the file and the sentencing guideline say a contested trial gives (``trial_expectation``)."""
+    """What the file and the sentencing guideline say a contested trial gives this defendant: the charge's
+    sentence at the average norm less the mitigation discount. What a defendant's own estimate and a lawyer's
+    advice centre on; neither knows this judge's norm nor what only the trial shows."""
     return base * (1.0 - contested_discount_at(mitigation, md, cap))
 
 
@@ -211,7 +213,7 @@ def _finds_involuntary(
         seen = 1.0 + visibility * (1.0 if recorded[r] else 0.0)
         q = depth2 * review_w[district[r] // dpw] * pf * np.float64(time_factor[i]) * seen
         q = min(max(q, 0.0), 1.0)
-        if trials[r] > _TRIALS_REVIEWED:  # streams.check_occurrence: a case may not reuse a word
+        if trials[r] > _TRIALS_REVIEWED:  # Slot.uses: a case may not reuse a word
             raise RuntimeError("judge.finds_involuntary: a case made this decision too often")
         u = uniform32(draws[_COL_INVOLUNTARY + trials[r] - 1, r])
         out[i] = u < q if involuntary[r] else u < false_rate
@@ -252,13 +254,6 @@ class Judge(PoolAgent):
         """What this court would give these defendants after a contested trial today: the benchmark a
         knowing plea is judged against, and the sentence a contested trial gives."""
         return cls._contested(model, rows, True)
-
-    @classmethod
-    def trial_expectation(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-        """What the file and the sentencing guideline say a contested trial gives this defendant: the
-        charge's sentence at the average norm less the mitigation discount. What a defendant's own estimate
-        and a lawyer's advice centre on; neither knows this judge's norm nor what only the trial shows."""
-        return cls._contested(model, rows, False)
 
     @classmethod
     def _contested(cls, model: LeniencyModel, rows: np.ndarray, seen: bool) -> np.ndarray:

@@ -28,7 +28,7 @@ class DutyLawyer(PoolAgent):
     @classmethod
     def advise(cls, model: LeniencyModel, rows: np.ndarray, expected: np.ndarray) -> np.ndarray:
         """Consult before the plea; returns the lawyer wait in days. Moves beliefs toward truth (``expected``:
-        what the file and the guideline say a trial gives, ``Judge.trial_expectation``) or framing."""
+        what the file and the guideline say a trial gives, ``judge.expected_at``) or framing."""
         d, p = model.docket, model.params
         lp, pp = p.lawyer, p.prosecutor
         n = len(rows)

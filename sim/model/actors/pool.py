@@ -84,12 +84,6 @@ def end_day_kernel(backlog: np.ndarray, capacity: np.ndarray) -> None:
         backlog[i] = b
 
 
-@jit
-def backlog_days_kernel(backlog: np.ndarray, capacity: np.ndarray, out: np.ndarray) -> None:
-    for w in range(out.shape[0]):
-        out[w] = backlog_days_at(backlog, capacity, w, out.shape[0])
-
-
 @helper
 def backlog_days_at(backlog: np.ndarray, capacity: np.ndarray, w: int, worlds: int) -> float:
     """World ``w``'s backlog over its capacity (worlds hold equal blocks of actors), summed as numpy's
@@ -117,13 +111,6 @@ class ActorPool:
     def end_day(self) -> None:
         """Work off one day of capacity."""
         end_day_kernel(self.backlog, self.capacity)
-
-    def backlog_days(self, worlds: int) -> np.ndarray:
-        """Days of work queued across each world's actors (the daily series' backlog figure); a batched
-        model's pool holds its worlds' actors in blocks of equal size."""
-        out = np.empty(worlds)
-        backlog_days_kernel(self.backlog, self.capacity, out)
-        return out
 
     def book(
         self, actors: np.ndarray, std_hours: np.ndarray | float

@@ -16,14 +16,6 @@ if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
 
 
-def risk_flags(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-    """The number of risk flags of each case: detained, low literacy, deep discount, weak evidence."""
-    d = model.docket
-    flags = np.empty(len(rows), dtype=np.int8)
-    _flags(d.detained, d.literacy, d.discount, d.evidence, rows, *screen_terms(model)[:3], flags)
-    return flags
-
-
 def screen_terms(model: LeniencyModel) -> tuple[np.float32, np.float32, np.float32, int]:
     """What the screen reads (``flags_at``): its thresholds in float32, as numpy compares a float32 column
     with a Python float, and the flags that put a case at risk."""
@@ -42,23 +34,6 @@ def flags_at(
     n += 1 if discount >= deep_discount else 0
     n += 1 if evidence < weak_evidence else 0
     return n
-
-
-@jit
-def _flags(
-    detained: np.ndarray, literacy: np.ndarray, discount: np.ndarray, evidence: np.ndarray, rows: np.ndarray,
-    low_literacy: np.float32, deep_discount: np.float32, weak_evidence: np.float32, flags: np.ndarray,
-) -> None:  # fmt: skip
-    for i in range(rows.shape[0]):
-        r = rows[i]
-        flags[i] = flags_at(
-            detained[r], literacy[r], discount[r], evidence[r], low_literacy, deep_discount, weak_evidence
-        )
-
-
-def at_risk(model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
-    """Cases showing at least ``triage.risk_flags`` flags."""
-    return risk_flags(model, rows) >= model.params.triage.risk_flags
 
 
 def by_risk(weight: float, risky: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:

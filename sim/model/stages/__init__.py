@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.model.stages.appeal import appeal_end, second_instance
-from sim.model.stages.casework import Due
+from sim.model.stages.casework_kernels import Due
 from sim.model.stages.review import arrive, charge, plea_hearing, review_start
 from sim.model.stages.trial import trial
 

@@ -16,8 +16,8 @@ from sim.model.events import AppealWindowClosed, SecondInstance
 from sim.model.kernel import jit, uniform32
 from sim.model.procedure import CaseState, Stage
 from sim.model.relief import INVOLUNTARY_REASON, Reason, ReliefType
-from sim.model.stages.casework import Due, close, relief, remand
-from sim.model.stages.casework_kernels import schedule_at
+from sim.model.stages.casework import close, relief, remand
+from sim.model.stages.casework_kernels import Due, schedule_at
 from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:

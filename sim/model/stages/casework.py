@@ -1,6 +1,7 @@
-"""Operations every stage uses: scheduling a case's next step, recording relief on the case, releasing from
-detention, closing, and the plea's fate (set aside after a voluntariness finding, withdrawn, converted to a
-trial anew). Each changes case state and emits the event observers count."""
+"""Operations every stage uses: recording relief on the case, releasing from detention, closing, and the
+plea's fate (set aside after a voluntariness finding, withdrawn, converted to a trial anew). Each changes case
+state and emits the event observers count. A stage schedules a case's next step in the kernel that computes
+its day (``casework_kernels.schedule_at``)."""
 
 from __future__ import annotations
 
@@ -13,15 +14,9 @@ from sim.model.events import Closed, PleaSetAside, Released, Relief, Remanded, W
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import CLASS_CODE, INITIATING, INVOLUNTARY_REASON, ReliefType
 from sim.model.stages import casework_kernels as kernels
-from sim.model.stages.casework_kernels import Due
 
 if TYPE_CHECKING:
     from sim.model.model import LeniencyModel
-
-
-def schedule(m: LeniencyModel, rows: np.ndarray, due: Due, day: np.ndarray | int) -> None:
-    days = np.asarray(day).reshape(-1)
-    kernels.schedule_kernel(m.docket.next_event, m.docket.next_day, rows, int(due), days, m.day)
 
 
 def relief(

@@ -48,16 +48,6 @@ def schedule_at(next_event: np.ndarray, next_day: np.ndarray, r: int, due: int, 
 
 
 @jit
-def schedule_kernel(
-    next_event: np.ndarray, next_day: np.ndarray, rows: np.ndarray, due: int, days: np.ndarray, today: int
-) -> None:
-    """``schedule``: ``days`` holds one day per row, or one for all."""
-    one = days.shape[0] != rows.shape[0]
-    for i in range(rows.shape[0]):
-        schedule_at(next_event, next_day, rows[i], due, days[0 if one else i], today)
-
-
-@jit
 def initiate_kernel(
     relief_seen: np.ndarray,
     relief_class: np.ndarray,
@@ -74,8 +64,8 @@ def initiate_kernel(
     initiation: np.ndarray,
 ) -> None:
     """The initiations among relief of an initiating kind: the case's first of the kind records its class
-    (the 2-bit slot of ``cases.pack_class``), its first relief day and, for an appeal or protest, its
-    reason. ``reasons`` holds one reason per row, or one for all."""
+    (its 2-bit slot, 0 = none, as ``cases`` reads it), its first relief day and, for an appeal or protest,
+    its reason. ``reasons`` holds one reason per row, or one for all."""
     one = reasons.shape[0] != rows.shape[0]
     for i in range(rows.shape[0]):
         r = rows[i]
@@ -210,7 +200,7 @@ def trial_opens_kernel(
     for i in range(rows.shape[0]):
         r = rows[i]
         # a case's trial count keys its draws at trial (both slots allow the same number of trials)
-        if trials[r] >= _TRIALS:  # as streams.check_occurrence
+        if trials[r] >= _TRIALS:  # Slot.uses: a case may not reuse a word
             raise RuntimeError("judge.finds_involuntary: a case made this decision too often")
         trials[r] += 1
         state[r] = _TRIAL

@@ -23,8 +23,8 @@ from sim.model.actors.triage import flags_at
 from sim.model.events import Arrived, Charged, PleaHearing, ReviewConcluded
 from sim.model.kernel import helper, jit, uniform32, uniform52
 from sim.model.procedure import CaseState, Stage
-from sim.model.stages.casework import Due, close, release, set_aside, to_trial, withdrawals
-from sim.model.stages.casework_kernels import schedule_at
+from sim.model.stages.casework import close, release, set_aside, to_trial, withdrawals
+from sim.model.stages.casework_kernels import Due, schedule_at
 from sim.model.streams import CASE_COLUMN, FACT_COLUMN, FACT_SLOTS
 
 if TYPE_CHECKING:
@@ -252,7 +252,7 @@ def _opens(
     deep_discount: np.float32, weak_evidence: np.float32, risk_flags: int, expected: Col,
 ) -> None:  # fmt: skip
     """The hearing opens, case by case: what the file and guideline say a trial gives (``expected``,
-    ``Judge.trial_expectation``), the defendant's beliefs (``Defendant.belief_terms``), whether the hearing
+    ``judge.expected_at``), the defendant's beliefs (``Defendant.belief_terms``), whether the hearing
     is recorded (audio-visual, for a share of cases) and the at-risk screen (``triage.screen_terms``)."""
     for i in range(rows.shape[0]):
         r = rows[i]

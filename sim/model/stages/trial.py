@@ -24,7 +24,6 @@ from sim.model.kernel import helper, jit, uniform32
 from sim.model.procedure import CaseState, Procedure, Stage
 from sim.model.relief import Reason, ReliefType
 from sim.model.stages.casework import (
-    Due,
     close,
     release,
     relief,
@@ -33,7 +32,7 @@ from sim.model.stages.casework import (
     withdraw,
     withdrawals,
 )
-from sim.model.stages.casework_kernels import schedule_at
+from sim.model.stages.casework_kernels import Due, schedule_at
 from sim.model.streams import CASE_COLUMN
 
 if TYPE_CHECKING:
