@@ -131,25 +131,6 @@ class Defendant(mesa.Agent):
         )  # fmt: skip
 
     @classmethod
-    def utilities(
-        cls,
-        model: LeniencyModel,
-        rows: np.ndarray,
-        plea_months: np.ndarray,
-        trial_months: np.ndarray,
-        p_conv: np.ndarray,
-    ) -> np.ndarray:
-        """Log of (plea disutility / trial disutility): Landes (1971) with risk aversion (Grossman & Katz
-        1983)."""
-        out = np.empty(len(rows))
-        kernels.utilities_kernel(
-            rows, np.asarray(plea_months, dtype=np.float64), np.asarray(trial_months, dtype=np.float64),
-            np.asarray(p_conv, dtype=np.float64), model.params.defendant.trial_cost_months, model.docket.risk,
-            out,
-        )  # fmt: skip
-        return out
-
-    @classmethod
     def decide_plea(cls, model: LeniencyModel, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Accept the offer? Returns (decision, decision of a knowing and free defendant); sets the cause.
 

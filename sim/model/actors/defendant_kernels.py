@@ -31,17 +31,12 @@ _F_VIEW, _F_SUITABILITY = FACT_COLUMN["case.view"], FACT_COLUMN["case.suitabilit
 
 @helper
 def _gap(risk: Any, plea: float, trial: float, p: float, cost: float) -> float:
-    """``Defendant.utilities`` of one case."""
+    """Log of (plea disutility / trial disutility): Landes (1971) with risk aversion (Grossman & Katz
+    1983)."""
     r1 = 1.0 + float(risk)
     u_plea = (1e-3 if plea < 1e-3 else plea) ** r1
     u_trial = p * (1e-3 if trial < 1e-3 else trial) ** r1 + cost**r1
     return math.log(u_plea) - math.log(u_trial)
-
-
-@jit
-def utilities_kernel(rows, plea, trial, p, cost, risk, out):
-    for i in range(rows.shape[0]):
-        out[i] = _gap(risk[rows[i]], plea[i], trial[i], p[i], cost)
 
 
 @helper
