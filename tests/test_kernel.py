@@ -108,3 +108,31 @@ def test_every_kernel_compiles_once() -> None:
         [sys.executable, "-c", ONCE, json.dumps(SHORT)], capture_output=True, text=True, env=env, check=True
     )
     assert json.loads(out.stdout.strip().splitlines()[-1]) == {}
+
+
+EVERY = """
+import gc, importlib, json, pkgutil
+import sim.model
+from numba.core.registry import CPUDispatcher
+from sim.model import simulate
+from sim.model.run import every_kernel_scenarios
+for info in pkgutil.walk_packages(sim.model.__path__, "sim.model."):
+    importlib.import_module(info.name)
+for scenario in every_kernel_scenarios():
+    simulate(scenario, 1, daily=False)
+print(json.dumps(sorted(
+    f"{d.py_func.__module__}.{d.py_func.__name__}" for d in gc.get_objects()
+    if isinstance(d, CPUDispatcher) and d.py_func.__module__.startswith("sim.") and not d.signatures
+    and not d.targetoptions.get("no_cpython_wrapper")  # a helper: compiled inside the kernels calling it
+)))
+"""
+
+
+def test_the_preload_runs_call_every_kernel() -> None:
+    """The runs that compile or load the kernels before real work (the bench's compile figure, the worker
+    pools' preload) call every kernel of the model's modules; only the validation's own (the fitting checks
+    call ``Defendant.pressure`` alone) may be left for its first use."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", EVERY], capture_output=True, text=True, env=env, check=True)
+    uncalled = json.loads(out.stdout.strip().splitlines()[-1])
+    assert uncalled == ["sim.model.actors.defendant_kernels.pressure_kernel"]

@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import contextlib
 
-# A short classroom run reaches every stage, so it calls (loads or compiles) every kernel.
-RUN = {"run.days": 120, "run.warmup_days": 0, "run.drain_days": 400}
-
 
 def load() -> None:
     from sim.model import simulate
-    from sim.model.scenario import load_scenario
+    from sim.model.run import every_kernel_scenarios
 
-    simulate(load_scenario(scale="classroom").with_overrides(RUN), 1, daily=False)
+    for scenario in every_kernel_scenarios():
+        simulate(scenario, 1, daily=False)
 
 
 with contextlib.suppress(

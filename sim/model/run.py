@@ -15,6 +15,21 @@ if TYPE_CHECKING:
     from sim.model.scenario import Scenario
 
 
+def every_kernel_scenarios() -> list[Scenario]:
+    """Two short classroom runs that between them call every kernel of a user's run: the baseline, and every
+    reform with the triage levers on, each from arrival to second instance with judges leaving (which a run
+    this short at the usual turnover may not see). What compiles or loads them all before real work: the
+    bench's compile figure, the worker pools' preload."""
+    from sim.model.scenario import load_scenario, reform_names
+
+    short = {"run.days": 120, "run.warmup_days": 0, "run.drain_days": 400, "judge.turnover_per_year": 1.0}
+    triage = {"triage.lawyer_risk_weight": 0.5, "triage.written_lane_share": 0.5, "triage.review_share": 0.5}
+    return [
+        load_scenario(scale="classroom").with_overrides(short),
+        load_scenario(scale="classroom", reforms=reform_names()).with_overrides(short | triage),
+    ]
+
+
 @dataclass
 class RunResult:
     """What one run (one world) produces: flat summary metrics, the daily series, the relief ledger, the case

@@ -8,20 +8,20 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sim.experiments.bench.measure import SEED, scenario_at
-
-# A short classroom run reaches every stage (arrival to second instance), so it calls every kernel.
-COMPILE_RUN = {"run.days": 120, "run.warmup_days": 0, "run.drain_days": 400}
+from sim.experiments.bench.measure import SEED
 
 
 def measure_compile() -> dict[str, float]:
-    """Seconds of a short classroom run (every stage reached) in this process, imports excluded: with an
-    empty kernel cache (``NUMBA_CACHE_DIR``) it includes compiling every kernel."""
+    """Seconds of the short classroom runs that call every kernel (``every_kernel_scenarios``) in this
+    process, imports excluded: with an empty kernel cache (``NUMBA_CACHE_DIR``) it includes compiling them
+    all."""
     from sim.model import simulate
+    from sim.model.run import every_kernel_scenarios
 
-    scenario = scenario_at("classroom", None, COMPILE_RUN.items())
+    scenarios = every_kernel_scenarios()
     t0 = time.perf_counter()
-    simulate(scenario, SEED, daily=False)
+    for scenario in scenarios:
+        simulate(scenario, SEED, daily=False)
     return {"seconds": time.perf_counter() - t0}
 
 
