@@ -119,7 +119,7 @@ def test_a_case_has_the_same_draws_whatever_else_changes() -> None:
             m.step()
         d = m.docket
         rows = np.flatnonzero(d.active)
-        blocks.append(pd.DataFrame(d.draws[:, rows].T, index=d.case_id[rows]).sort_index())
+        blocks.append(pd.DataFrame(d.draws[rows], index=d.case_id[rows]).sort_index())
     common = blocks[0].index.intersection(blocks[1].index)
     assert len(common) > 20
     pd.testing.assert_frame_equal(blocks[0].loc[common], blocks[1].loc[common])

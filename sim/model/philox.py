@@ -108,12 +108,12 @@ def remand_words(
     starts: np.ndarray,
     out: np.ndarray,
 ) -> None:
-    """Case i's block (``out[:, i]``): the top 32 bits of the words of its stream, counter
+    """Case i's block (``out[i]``): the top 32 bits of the words of its stream, counter
     [starts[i], days[i], worlds[i], kind]."""
-    width = out.shape[0]
+    width = out.shape[1]
     words = np.empty(width, dtype=np.uint64)
     k = np.uint64(kind)
-    for i in range(out.shape[1]):
+    for i in range(out.shape[0]):
         stream(keys, np.uint64(starts[i]), np.uint64(days[i]), np.uint64(worlds[i]), k, words)
         for j in range(width):
-            out[j, i] = np.uint32(words[j] >> _S32)
+            out[i, j] = np.uint32(words[j] >> _S32)

@@ -246,10 +246,10 @@ class Streams:
         return Arrivals(counts, raw, tail)
 
     def refill(self, worlds: np.ndarray, days: np.ndarray, seqs: np.ndarray) -> np.ndarray:
-        """Fresh behaviour blocks (one column per case) for cases remanded for retrial: each from its own
+        """Fresh behaviour blocks (one row per case) for cases remanded for retrial: each from its own
         stream (``REMAND``, the case's world, arrival day and place among that day's arrivals), so a
         retried case decides anew on words no other case and no other arm's scheduling can touch."""
-        out = np.empty((BLOCK_WIDTH, len(seqs)), dtype=np.uint32)
+        out = np.empty((len(seqs), BLOCK_WIDTH), dtype=np.uint32)
         starts = np.asarray(seqs, dtype=np.int64) * _REFILL_STRIDE
         w, d = np.asarray(worlds, dtype=np.int64), np.asarray(days, dtype=np.int64)
         philox.remand_words(self.keys, int(Kind.REMAND), w, d, starts, out)
@@ -337,9 +337,7 @@ class ActorDraws:
 
 
 def _case_words(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray) -> np.ndarray:
-    if isinstance(occurrence, int):
-        return m.docket.draws[CASE_COLUMN[slot] + occurrence][rows]  # the decision's row of words, gathered
-    return m.docket.draws[CASE_COLUMN[slot] + occurrence, rows]
+    return m.docket.draws[rows, CASE_COLUMN[slot] + occurrence]
 
 
 def uniform(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray = 0) -> np.ndarray:

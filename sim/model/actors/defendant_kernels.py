@@ -89,13 +89,13 @@ def forms_beliefs_at(
     lit = float(literacy[r])
     framed = base[r] * float(np.float32(1.0 + float(overcharge[r])))
     framed_t[r] = framed
-    noise = bias + noise_sd * (1 - 0.5 * lit) * normal32(draws[_BELIEF, r])
+    noise = bias + noise_sd * (1 - 0.5 * lit) * normal32(draws[r, _BELIEF])
     log_b = math.log(expected) + noise
     w = asymmetry * (1 - lit)
     belief_t[r] = math.exp((1 - w) * log_b + w * math.log(framed))
     own_t[r] = math.exp(log_b)
     pc = float(p_conv[r])
-    own = pc + 0.15 * (1 - lit) * normal32(draws[_CONVICTION_BELIEF, r])
+    own = pc + 0.15 * (1 - lit) * normal32(draws[r, _CONVICTION_BELIEF])
     own = min(max(own, 0.05), 1.0)
     framed_p = float(np.float32(pc + float(np.float32(overstate32 * float(np.float32(1.0 - pc))))))
     belief_p[r] = np.float32((1 - w) * own + w * framed_p)
@@ -129,7 +129,7 @@ def insist_kernel(
         r = rows[i]
         w_ = district[r] // dpw
         chance = target_pressure[w_] * min(1.0, insist_base[w_] + slope * short[i])
-        g = uniform32(draws[_INSISTS, r]) < chance
+        g = uniform32(draws[r, _INSISTS]) < chance
         go[i] = g
         if not g:
             continue
@@ -205,7 +205,7 @@ def appeals_at(
     of a punitive protest times the increase it brings (上诉不加刑 protects only a defendant-only appeal).
     Cost: an idiosyncratic hassle. A reasoned judgment is information: a lawful sentence explained lowers
     the felt excess and the believed chance of success."""
-    felt = math.log(s / anchor) + unfair_sd * normal32(draws[_GRIEVANCE, r])
+    felt = math.log(s / anchor) + unfair_sd * normal32(draws[r, _GRIEVANCE])
     if defect:
         felt = felt + defect_grievance
     informed = explained and lawful_sentence and not defect
@@ -218,7 +218,7 @@ def appeals_at(
     if eligible:
         stay = house_value * _pending(s, remaining, share, written, lane_max)
         loss = ((1 - awareness) * prior + awareness * punitive_prob) * increase * s
-    cost = exponential32(draws[_APPEAL_COST, r], threshold) * s
+    cost = exponential32(draws[r, _APPEAL_COST], threshold) * s
     a = gain + stay - loss > cost
     return a, a and eligible and gain - loss <= cost
 

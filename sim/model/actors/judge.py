@@ -177,7 +177,7 @@ def procedure_at(draws: Any, r: int, signed: Any, rec: Any, uptake: float) -> in
     contested ones (assumption: contested cases go ordinary)."""
     if not signed:
         return _ORDINARY
-    if law.fast_track_eligible(rec) and uniform32(draws[_COL_FAST, r]) < uptake:
+    if law.fast_track_eligible(rec) and uniform32(draws[r, _COL_FAST]) < uptake:
         return _FAST_TRACK
     return _SUMMARY
 
@@ -215,7 +215,7 @@ def _finds_involuntary(
         q = min(max(q, 0.0), 1.0)
         if trials[r] > _TRIALS_REVIEWED:  # Slot.uses: a case may not reuse a word
             raise RuntimeError("judge.finds_involuntary: a case made this decision too often")
-        u = uniform32(draws[_COL_INVOLUNTARY + trials[r] - 1, r])
+        u = uniform32(draws[r, _COL_INVOLUNTARY + trials[r] - 1])
         out[i] = u < q if involuntary[r] else u < false_rate
     return out
 
@@ -230,7 +230,7 @@ def finds_no_crime_at(
         return False
     x = np.float32(detection2) * (np.float32(1.0) - evidence) * np.float32(2.0)
     q = min(max(float(x * np.float32(review_w)), 0.0), 1.0)
-    return uniform32(draws[_COL_NO_CRIME, r]) < q
+    return uniform32(draws[r, _COL_NO_CRIME]) < q
 
 
 class Judge(PoolAgent):

@@ -84,7 +84,7 @@ def _continuity(
         r = rows[i]
         if retained[r]:
             continue
-        if uniform32(draws[_CHANGES + int(trials[r]) - 1, r]) >= continuity[district[r] // dpw]:
+        if uniform32(draws[r, _CHANGES + int(trials[r]) - 1]) >= continuity[district[r] // dpw]:
             substantive[r] *= np.float32(0.5)
         duty[k] = r
         lawyers[k] = lawyer[r]

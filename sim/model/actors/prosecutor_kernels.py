@@ -104,14 +104,14 @@ def offer_kernel(
         boosted = lawful + boost_w[w] * pressure * (1.0 + shortfall_at(rate[pr], target))
         discount[r] = boosted if boosted <= cap else cap
         target_boost[r] = discount[r] - legal_discount[r]  # float32, as the columns
-        consult = uniform32(draws[_COL_CONSULTS, r]) < consult_w[w]
+        consult = uniform32(draws[r, _COL_CONSULTS]) < consult_w[w]
         consulted[i] = consult
         if consult:  # the court's norm and its view of this case
             est = base[r] * (norm[judge[r]] * view_factor(view_factor_col[r]))
         else:
             est = base[r] * math.exp(belief[pr, judge_local[r]])
         centre = est * np.float64(np.float32(1.0) - discount[r])
-        det = uniform32(draws[_COL_DETERMINATE, r]) < determinate_w[w]
+        det = uniform32(draws[r, _COL_DETERMINATE]) < determinate_w[w]
         determinate[r] = det
         rec[r] = centre
         offer[r] = centre
@@ -119,9 +119,9 @@ def offer_kernel(
         rec_lo[r] = centre * (1 - hw)
         rec_hi[r] = centre * (1 + hw)
         if consult:  # a consultation tells it the court's view of suspension
-            suspend = suspends_at(suitability[r], draws[_COL_JUDGE_SUSPENSION, r], court_sd, court_line)
+            suspend = suspends_at(suitability[r], draws[r, _COL_JUDGE_SUSPENSION], court_sd, court_line)
         else:
-            suspend = suspends_at(suitability[r], draws[_COL_SUSPENSION, r], own_sd, own_line)
+            suspend = suspends_at(suitability[r], draws[r, _COL_SUSPENSION], own_sd, own_line)
         rec_suspended[r] = centre <= _SUSPENSION_MAX and suspend
     return consulted
 
@@ -182,7 +182,7 @@ def finds_involuntary_at(
     seen = 1.0 + visibility * (1.0 if recorded else 0.0)
     help32 = np.float32(check_depth) * (np.float32(0.5) + np.float32(0.5) * substantive)
     depth = min(max(np.float64(help32) * seen, 0.0), 1.0)
-    u = uniform32(draws[_COL_FINDS, r])
+    u = uniform32(draws[r, _COL_FINDS])
     return u < depth if involuntary else u < false_rate * depth
 
 
@@ -193,16 +193,16 @@ def declines_at(
 ) -> bool:  # fmt: skip
     """Non-prosecution at the end of review: a minor pleaded case (relative non-prosecution, Art. 177) or a
     weak case against an innocent (evidentiary non-prosecution; assumption on the rate)."""
-    minor = signed and rec <= _MINOR and uniform32(draws[_COL_MINOR, r]) < minor_share
+    minor = signed and rec <= _MINOR and uniform32(draws[r, _COL_MINOR]) < minor_share
     weak_line = np.float32(weak_drop) * (np.float32(1.0) - evidence)
-    weak = innocent and uniform32(draws[_COL_WEAK, r]) < weak_line
+    weak = innocent and uniform32(draws[r, _COL_WEAK]) < weak_line
     return minor or weak
 
 
 @helper
 def releases_at(draws: Any, r: int, signed: Any, detained: Any, chance: float) -> bool:
     """Arrest as leverage (以捕促认): a detained defendant who pleads may be released (assumption)."""
-    return signed and detained and uniform32(draws[_COL_RELEASES, r]) < chance
+    return signed and detained and uniform32(draws[r, _COL_RELEASES]) < chance
 
 
 @jit
@@ -222,7 +222,7 @@ def learn_kernel(
     step = np.empty(n)
     for i in range(n):
         r = rows[i]
-        observed = log_norm[judge[r]] + noise_sd * normal32(draws[_COL_OBSERVES, r])
+        observed = log_norm[judge[r]] + noise_sd * normal32(draws[r, _COL_OBSERVES])
         step[i] = eta * (observed - belief[prosecutor[r], judge_local[r]])
     for i in range(n):
         r = rows[i]
@@ -233,7 +233,7 @@ def learn_kernel(
 def adjusts_at(draws: Any, r: int, propensity: float) -> bool:
     """Art. 201: asked to adjust an obviously improper recommendation (the case in docket row ``r``), does
     the prosecutor do so?"""
-    return uniform32(draws[_COL_ADJUSTS, r]) < propensity
+    return uniform32(draws[r, _COL_ADJUSTS]) < propensity
 
 
 @helper
@@ -267,7 +267,7 @@ def protests_at(draws: Any, r: int, motive: int, punitive: float, supervisory: f
     """Art. 228: the procuratorate protests the case in docket row ``r`` where the file gives it a motive:
     a punitive protest with the world's ``punitive`` chance, a supervisory one with ``supervisory``."""
     chance = punitive if motive == MOTIVE_PUNITIVE else supervisory
-    return motive != MOTIVE_NONE and uniform32(draws[_COL_PROTESTS, r]) < chance
+    return motive != MOTIVE_NONE and uniform32(draws[r, _COL_PROTESTS]) < chance
 
 
 @jit

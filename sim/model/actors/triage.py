@@ -95,4 +95,4 @@ def _chosen(
     one = occurrences.shape[0] != rows.shape[0]
     for i in range(rows.shape[0]):
         r = rows[i]
-        out[i] = picks(eligible[i], draws[column + occurrences[0 if one else i], r], share)
+        out[i] = picks(eligible[i], draws[r, column + occurrences[0 if one else i]], share)

@@ -206,7 +206,7 @@ def _screened(
     for i in range(rows.shape[0]):
         r = rows[i]
         short = appealed[r] and not protested[r] and sentence[r] <= lane_max
-        slips = uniform32(draws[_W_SLIPS, r]) < screen_error
+        slips = uniform32(draws[r, _W_SLIPS]) < screen_error
         out[i] = short and (not grounded[r] or slips)
     return out
 
@@ -221,7 +221,7 @@ def _second_court(
     written_usual, heard_usual = round(written_days), round(hearing_days)
     for i in range(rows.shape[0]):
         r = rows[i]
-        u = uniform32(draws[_W_UPPER, r])
+        u = uniform32(draws[r, _W_UPPER])
         upper[i] = district[r] * judges_pd + min(int(u * judges_pd), judges_pd - 1)
         std_h[i] = written_hours if written[i] else hearing_hours
         usual[i] = written_usual if written[i] else heard_usual
@@ -260,7 +260,7 @@ def _decide(
             wrong = grounds and first > lw * (1.0 + tol)
         inv = grounds and involuntary[r] and not found_involuntary[r] and signed[r]
         keeps = written_correction if written_lane[r] else 1.0  # a written decision looks less
-        finds = uniform32(draws[_W_CORRECTS, r]) < correction_prob * keeps
+        finds = uniform32(draws[r, _W_CORRECTS]) < correction_prob * keeps
         acquit = finds and grounds and innocent[r]
         remand_ = finds and inv and not acquit and int(remanded[r]) < law.MAX_REMANDS  # Art. 236(2)
         amend = finds and not acquit and not remand_ and (wrong or inv)

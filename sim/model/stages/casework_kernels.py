@@ -169,11 +169,11 @@ def who_withdraws_kernel(
         inv = involuntary[r] and not found_involuntary[r]
         if inv:
             prob = learning_prob[district[r] // dpw]
-            if not learns_at(literacy[r], substantive[r], prob, scale, draws[learn_column, r]):
+            if not learns_at(literacy[r], substantive[r], prob, scale, draws[r, learn_column]):
                 continue
-        elif not misinformed_at(substantive[r], misinformed32, shield32, draws[misinformed_column, r]):
+        elif not misinformed_at(substantive[r], misinformed32, shield32, draws[r, misinformed_column]):
             continue
-        if not uniform32(draws[_WITHDRAWS + occasion, r]) < propensity:
+        if not uniform32(draws[r, _WITHDRAWS + occasion]) < propensity:
             continue
         out[k] = r
         if not inv:
@@ -214,7 +214,7 @@ def trial_opens_kernel(
             h = ordinary_hours
         h = h + record_review_hours[district[r] // dpw] * (1.0 if recorded[r] and signed[r] else 0.0)
         if review_share > 0.0:
-            word = draws[_REVIEWED + int(trials[r]) - 1, r]
+            word = draws[r, _REVIEWED + int(trials[r]) - 1]
             triaged[r] = picks(signed[r] and at_risk[r], word, review_share)
             h = h + review_hours * (1.0 if triaged[r] else 0.0)
         std_h[i] = h

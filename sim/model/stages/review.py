@@ -64,7 +64,6 @@ _C_PROSECUTOR = FACT_COLUMN["case.prosecutor"]
 _C_JUDGE = FACT_COLUMN["case.judge"]
 _C_RETAINED = FACT_COLUMN["case.retained"]
 _C_DUTY = FACT_COLUMN["case.duty_lawyer"]
-_CHUNK = 64  # new cases whose behaviour words are copied together
 
 
 @helper
@@ -108,17 +107,10 @@ def _arrive(
             first_relief_day[r] = -1
             review = day + round(3.0 + inv[i])  # as int(np.round()): half to even (np.round compiles ~0.1 s)
             schedule_at(next_event, next_day, r, _DUE_REVIEW_START, review, day)
+            block = draws[r]  # the case's behaviour words: one contiguous run
+            for j in range(block.shape[0]):
+                block[j] = np.uint32(f[_FACTS + j] >> np.uint64(32))
             i += 1
-    # The behaviour block a few dozen cases at a time (their raw words stay in cache), word by word within
-    # them: a case's words sit a whole row apart (a power-of-two stride: case by case they would contend
-    # for one cache set).
-    n = rows.shape[0]
-    for lo in range(0, n, _CHUNK):
-        hi = min(lo + _CHUNK, n)
-        for j in range(draws.shape[0]):
-            block = draws[j]
-            for i in range(lo, hi):
-                block[rows[i]] = np.uint32(raw[i, _FACTS + j] >> np.uint64(32))
 
 
 def review_start(m: LeniencyModel, rows: np.ndarray) -> None:
@@ -263,7 +255,7 @@ def _opens(
             r, e, bias, noise_sd, overstate32, asymmetry[w], draws, literacy, base, overcharge, p_conv,
             framed_t, belief_t, own_t, belief_p, own_p,
         )  # fmt: skip
-        recorded[r] = uniform32(draws[_W_RECORDS, r]) < recorded_share[w]
+        recorded[r] = uniform32(draws[r, _W_RECORDS]) < recorded_share[w]
         flags = flags_at(
             detained[r], literacy[r], discount[r], evidence[r], low_literacy, deep_discount, weak_evidence
         )

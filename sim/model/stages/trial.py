@@ -224,7 +224,7 @@ def _weigh(
         wd[k] = heavier and withdraws_at(
             v, risk[r], belief_t[r], belief_p[r], taste[r], contests[r], trial_cost, denial_cost
         )
-        suits[k] = suspends_at(suitability[r], draws[_W_SUSPENSION, r], suspension_sd, suspension_line)
+        suits[k] = suspends_at(suitability[r], draws[r, _W_SUSPENSION], suspension_sd, suspension_line)
         k += 1
     return k, a
 
@@ -268,7 +268,7 @@ def _told(
     for i in range(rows.shape[0]):
         r = rows[i]
         share = feedback_share[district[r] // dpw]
-        out[i] = adopt[i] and (explained[r] or uniform32(draws[_W_TELLS, r]) < share)
+        out[i] = adopt[i] and (explained[r] or uniform32(draws[r, _W_TELLS]) < share)
     return out
 
 
@@ -284,7 +284,7 @@ def _contest(
     k = a = 0
     for i in range(rows.shape[0]):
         r = rows[i]
-        if not uniform32(draws[_W_CONVICTS, r]) < p_conv[r]:
+        if not uniform32(draws[r, _W_CONVICTS]) < p_conv[r]:
             acquitted[a] = r
             a += 1
             continue
@@ -294,7 +294,7 @@ def _contest(
         lawful[k] = law.lawful_sentence(case_months_at(base[r], view_factor[r]), discount)
         suspension_refused[r] = False
         suspended[k] = law.suspension_eligible(s) and suspends_at(
-            suitability[r], draws[_W_SUSPENSION, r], suspension_sd, suspension_line
+            suitability[r], draws[r, _W_SUSPENSION], suspension_sd, suspension_line
         )
         k += 1
     return k, a
@@ -315,7 +315,7 @@ def _judge(
         first_sentence[r] = sentence[i]
         lawful_[r] = lawful[i]
         convicted[r] = True
-        e = uniform32(draws[_W_REASONS, r]) < reasoning_quality[district[r] // dpw]
+        e = uniform32(draws[r, _W_REASONS]) < reasoning_quality[district[r] // dpw]
         explained[r] = e
         out[i] = e
         custodial[r] = not suspended[i]
