@@ -149,24 +149,13 @@ def contested_at(base: Any, factor: Any, norm: float, mitigation: Any, md: float
 
 @jit
 def _contested(
-    rows: Any,
-    base: Any,
-    view_factor_col: Any,
-    judge: Any,
-    norm: Any,
-    mitigation: Any,
-    md: float,
-    cap: float,
-    seen: bool,
+    rows: Any, base: Any, view_factor_col: Any, judge: Any, norm: Any, mitigation: Any, md: float, cap: float
 ) -> Any:
-    """The contested sentence this court gives (``seen``) or the one the file and guideline expect."""
+    """The contested sentence this court gives each case (``contested_at``)."""
     out = np.empty(rows.shape[0])
     for i in range(rows.shape[0]):
         r = rows[i]
-        if seen:
-            out[i] = contested_at(base[r], view_factor_col[r], norm[judge[r]], mitigation[r], md, cap)
-        else:
-            out[i] = expected_at(base[r], mitigation[r], md, cap)
+        out[i] = contested_at(base[r], view_factor_col[r], norm[judge[r]], mitigation[r], md, cap)
     return out
 
 
@@ -253,15 +242,9 @@ class Judge(PoolAgent):
     def contested_sentence(cls, model: LeniencyModel, rows: np.ndarray) -> np.ndarray:
         """What this court would give these defendants after a contested trial today: the benchmark a
         knowing plea is judged against, and the sentence a contested trial gives."""
-        return cls._contested(model, rows, True)
-
-    @classmethod
-    def _contested(cls, model: LeniencyModel, rows: np.ndarray, seen: bool) -> np.ndarray:
         d, p = model.docket, model.params
         md, cap = p.prosecutor.mitigation_discount, p.law.combined_discount_cap
-        return _contested(
-            rows, d.base, d.view_factor, d.judge, model.judges.norm, d.mitigation, md, cap, seen
-        )
+        return _contested(rows, d.base, d.view_factor, d.judge, model.judges.norm, d.mitigation, md, cap)
 
     @classmethod
     def suspension_line(cls, model: LeniencyModel) -> tuple[float, float]:
