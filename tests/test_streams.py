@@ -15,7 +15,7 @@ from sim.model.scenario import load_scenario
 from sim.model.streams import CASE_COLUMN, SLOT, SLOTS, Kind, Streams
 
 MODEL = Path(__file__).resolve().parents[1] / "sim" / "model"
-DRAW_HELPERS = {"uniform", "normal", "exponential", "integers", "beta", "chosen", "words"}
+DRAW_HELPERS = {"uniform", "normal", "exponential", "integers", "beta", "chosen", "words", "words_at"}
 SLOT_COLUMNS = {"CASE_COLUMN", "FACT_COLUMN"}
 
 # what a case has decided before its appeal (cases.parquet)
@@ -108,6 +108,27 @@ def test_a_stream_opened_anywhere_is_philox_at_that_counter() -> None:
     key = np.random.SeedSequence(42).generate_state(2, np.uint64)
     fresh = np.random.Generator(np.random.Philox(key=key, counter=[0, 250, 3, int(Kind.ARRIVAL)]))
     np.testing.assert_array_equal(got, fresh.random(9))
+
+
+@pytest.mark.parametrize("kind", [Kind.STAFF, Kind.SETUP])
+def test_some_actors_words_are_those_of_the_whole_slot(kind: Kind) -> None:
+    """``words_at`` computes only the asked actors' words from their counters: the rows ``words`` gives them,
+    in any order and with repeats, per actor and per (prosecutor x judge), across worlds."""
+    rng = np.random.default_rng(3)
+    s = Streams(11)
+    slots = (
+        ("judge.leaves", "prosecutor.newcomer_belief", "prosecutor.fresh_belief")
+        if kind == Kind.STAFF
+        else ("judge.first_norm", "prosecutor.first_belief")
+    )
+    for slot in slots:
+        lazy, whole = s.actors(kind, 9, 4, 10, 15, 5), s.actors(kind, 9, 4, 10, 15, 5).words(slot)
+        actors = rng.integers(0, whole.shape[0], 23)
+        got = lazy.words_at(slot, actors)
+        assert got.shape == (23, *whole.shape[1:])
+        np.testing.assert_array_equal(got, whole[actors])
+        np.testing.assert_array_equal(lazy.words_at(slot, np.arange(whole.shape[0])), whole)
+        assert lazy.words_at(slot, actors[:0]).shape == (0, *whole.shape[1:])
 
 
 def test_a_case_has_the_same_draws_whatever_else_changes() -> None:

@@ -2,8 +2,9 @@
 
 ``sim.model.streams`` opens a stream by setting numpy's Philox counter; doing that once per world per day
 (actors' streams) or once per remanded case costs a state assignment and a ``random_raw`` call each. These
-kernels produce the same words directly from (key, counter), so a day's streams of every world are one
-call. They follow numpy's conventions exactly (``tests/test_philox.py`` compares them word for word):
+kernels produce the same words directly from (key, counter), so any range of positions of every world's
+stream is one call, and a word no rule reads today is never computed. They follow numpy's conventions
+exactly (``tests/test_philox.py`` compares them word for word):
 
 - a block is the 10-round Philox bijection of the 256-bit counter (four 64-bit words, the first the least
   significant) under the 128-bit key, giving four words in order;
@@ -92,11 +93,43 @@ def stream(
 
 
 @jit
-def worlds_words(keys: np.ndarray, kind: int, day: int, out: np.ndarray) -> None:
-    """Each world's stream (counter [0, day, world, kind]) into its row of ``out`` (worlds x words)."""
+def spans_words(keys: np.ndarray, kind: int, day: int, spans: np.ndarray, out: np.ndarray) -> None:
+    """Row w of ``out``: world w's stream (counter [0, day, w, kind], as ``stream`` gives it) at the
+    positions of each span (start, width) of ``spans`` in turn, each word computed from its counter: word p
+    is lane p % 4 of the block at counter [p // 4 + 1, day, w, kind]."""
+    buf = np.empty(4, dtype=np.uint64)
     d, k = np.uint64(day), np.uint64(kind)
     for w in range(out.shape[0]):
-        stream(keys, _ZERO, d, np.uint64(w), k, out[w])
+        c, last = 0, -1
+        for s in range(spans.shape[0]):
+            for p in range(spans[s, 0], spans[s, 0] + spans[s, 1]):
+                b = p // 4
+                if b != last:
+                    block(keys, np.uint64(b + 1), d, np.uint64(w), k, buf)
+                    last = b
+                out[w, c] = buf[p % 4]
+                c += 1
+
+
+@jit
+def ranges_words(
+    keys: np.ndarray, kind: int, day: int, worlds: np.ndarray, starts: np.ndarray, out: np.ndarray
+) -> None:
+    """Row i of ``out``: the words at positions ``starts[i]``, ``starts[i] + 1``, ... of world ``worlds[i]``'s
+    stream, each computed from its counter (as ``spans_words``); a block is computed once for consecutive
+    words of one world that fall in it."""
+    buf = np.empty(4, dtype=np.uint64)
+    d, k = np.uint64(day), np.uint64(kind)
+    last_world, last_block = -1, -1
+    for i in range(out.shape[0]):
+        w = worlds[i]
+        for j in range(out.shape[1]):
+            p = starts[i] + j
+            b = p // 4
+            if b != last_block or w != last_world:
+                block(keys, np.uint64(b + 1), d, np.uint64(w), k, buf)
+                last_world, last_block = w, b
+            out[i, j] = buf[p % 4]
 
 
 @jit

@@ -214,9 +214,7 @@ class Streams:
         self.keys = philox.round_keys(key)  # the compiled generator's (``sim.model.philox``)
         self.gen = np.random.Generator(self.bits)
         self._state = self.bits.state
-        self._layouts: dict[
-            tuple[Kind, int, int, int], tuple[dict[str, tuple[int, tuple[int, ...]]], int]
-        ] = {}
+        self._layouts: dict[tuple[Kind, int, int, int], Layout] = {}
 
     def open(self, kind: Kind, world: int, day: int, position: int = 0) -> np.random.Generator:
         """The generator at the start of stream (kind, world, day), or ``position`` counter steps in."""
@@ -258,28 +256,39 @@ class Streams:
     def actors(self, kind: Kind, day: int, worlds: int, judges: int, prosecutors: int, pd: int) -> ActorDraws:
         """The draws of every actor for one day (``STAFF``) or the start (``SETUP``): per world ``judges``
         judges and ``prosecutors`` prosecutors, ``pd`` judges in a district."""
-        stream = "staff" if kind == Kind.STAFF else "setup"
-        layout, at = self._layout(kind, stream, judges, prosecutors, pd)
-        raw = np.empty((worlds, at), dtype=np.uint64)
-        philox.worlds_words(self.keys, int(kind), day, raw)  # each world's stream, as ``open`` would start it
-        return ActorDraws(stream, raw, layout)
+        key = (kind, judges, prosecutors, pd)
+        if key not in self._layouts:
+            shapes = {
+                "judge": (judges,),
+                "prosecutor": (prosecutors,),
+                "prosecutor x judge": (prosecutors, pd),
+            }
+            stream = "staff" if kind == Kind.STAFF else "setup"
+            self._layouts[key] = Layout(stream, {s.name: shapes[s.per] for s in SLOTS if s.stream == stream})
+        return ActorDraws(self.keys, kind, day, worlds, self._layouts[key])
 
-    def _layout(
-        self, kind: Kind, stream: str, judges: int, prosecutors: int, pd: int
-    ) -> tuple[dict[str, tuple[int, tuple[int, ...]]], int]:
-        """Where each slot's words sit in a world's actor stream (a fixed number per actor and slot)."""
-        cached = self._layouts.get((kind, judges, prosecutors, pd))
-        if cached is not None:
-            return cached
-        shapes = {"judge": (judges,), "prosecutor": (prosecutors,), "prosecutor x judge": (prosecutors, pd)}
-        layout: dict[str, tuple[int, tuple[int, ...]]] = {}
-        at = 0
-        for s in SLOTS:
-            if s.stream == stream:
-                layout[s.name] = (at, shapes[s.per])
-                at += math.prod(shapes[s.per])
-        self._layouts[(kind, judges, prosecutors, pd)] = (layout, at)
-        return layout, at
+
+class Layout:
+    """Where each slot's words sit in a world's actor stream (a fixed number per actor and slot, in ``SLOTS``
+    order): ``at[slot]``, its first position and its shape. The per-actor slots (a few words per judge or
+    prosecutor, not per pair) are computed together on the first request of any: the runs of positions
+    ``small`` (start, width), each slot from column ``column[slot]`` of their words on."""
+
+    def __init__(self, stream: str, shapes: dict[str, tuple[int, ...]]) -> None:
+        self.stream, self.at, self.column = stream, dict[str, tuple[int, tuple[int, ...]]](), dict[str, int]()
+        spans: list[list[int]] = []
+        p = self.width = 0
+        for name, shape in shapes.items():
+            self.at[name], n = (p, shape), math.prod(shape)
+            if len(shape) == 1:
+                self.column[name] = self.width
+                if spans and sum(spans[-1]) == p:
+                    spans[-1][1] += n
+                else:
+                    spans.append([p, n])
+                self.width += n
+            p += n
+        self.small = np.array(spans, dtype=np.int64).reshape(-1, 2)
 
 
 class Arrivals:
@@ -310,10 +319,13 @@ class Arrivals:
 
 
 class ActorDraws:
-    """One day's (or the start's) draws of every actor, in global actor order (world by world)."""
+    """One day's (or the start's) draws of every actor, in global actor order (world by world). Nothing is
+    drawn up front: a slot's words are computed from their counters when first asked for (``words``, kept
+    for the day), or only some actors' (``words_at``), so the words no rule reads today cost nothing."""
 
-    def __init__(self, stream: str, raw: np.ndarray, layout: dict[str, tuple[int, tuple[int, ...]]]) -> None:
-        self._stream, self._raw, self._layout = stream, raw, layout
+    def __init__(self, keys: np.ndarray, kind: Kind, day: int, worlds: int, layout: Layout) -> None:
+        self._keys, self._kind, self._day, self._worlds, self._layout = keys, int(kind), day, worlds, layout
+        self._words: dict[str, np.ndarray] = {}
 
     def uniform(self, slot: str, actors: np.ndarray | None = None) -> np.ndarray:
         """Each actor's uniform for ``slot`` (global actor order), or only those of ``actors`` (a mask or
@@ -324,13 +336,40 @@ class ActorDraws:
     def normal(self, slot: str, actors: np.ndarray | None = None) -> np.ndarray:
         return ndtri(self.uniform(slot, actors))
 
+    def _where(self, slot: str) -> tuple[int, tuple[int, ...]]:
+        if SLOT[slot].stream != self._layout.stream:
+            raise KeyError(f"{slot} is not a {self._layout.stream} slot")
+        return self._layout.at[slot]
+
     def words(self, slot: str) -> np.ndarray:
         """The raw 64-bit words of ``slot``, one row per actor (global actor order), as ``uniform`` opens
         them: a compiled kernel opens them itself (``sim.model.actors.judge.uniform52``)."""
-        if SLOT[slot].stream != self._stream:
-            raise KeyError(f"{slot} is not a {self._stream} slot")
-        at, shape = self._layout[slot]
-        return self._raw[:, at : at + math.prod(shape)].reshape((-1, *shape[1:]))
+        hit = self._words.get(slot)
+        if hit is not None:
+            return hit
+        at, shape = self._where(slot)
+        lay = self._layout
+        small = slot in lay.column  # then every per-actor slot at once: one call
+        spans = lay.small if small else np.array([[at, math.prod(shape)]], dtype=np.int64)
+        out = np.empty((self._worlds, lay.width if small else math.prod(shape)), dtype=np.uint64)
+        philox.spans_words(self._keys, self._kind, self._day, spans, out)
+        for name, c in lay.column.items() if small else ((slot, 0),):
+            n, rest = math.prod(lay.at[name][1]), lay.at[name][1][1:]
+            self._words[name] = out[:, c : c + n].reshape((-1, *rest))
+        return self._words[slot]
+
+    def words_at(self, slot: str, actors: np.ndarray) -> np.ndarray:
+        """The words of ``slot`` of ``actors`` only (indices over its first axis, global actor order; shape
+        ``(len(actors), *rest)``): ``words(slot)[actors]``, computed directly from their counters."""
+        at, shape = self._where(slot)
+        hit = self._words.get(slot)
+        if hit is not None:
+            return hit[actors]
+        width = math.prod(shape[1:])
+        worlds, local = np.divmod(np.asarray(actors, dtype=np.int64), shape[0])
+        out = np.empty((len(worlds), width), dtype=np.uint64)
+        philox.ranges_words(self._keys, self._kind, self._day, worlds, at + local * width, out)
+        return out.reshape((len(worlds), *shape[1:]))
 
 
 # --- a case's behavioural draws, read from its docket row
@@ -370,6 +409,7 @@ __all__ = [
     "ActorDraws",
     "Arrivals",
     "Kind",
+    "Layout",
     "Slot",
     "Streams",
     "exponential",

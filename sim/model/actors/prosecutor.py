@@ -53,29 +53,34 @@ class ProsecutorOffice(ActorPool):
         self.norm_belief = own + self.belief_sd[:, None] * setup.normal("prosecutor.first_belief")
 
     def forget_judges(self, judges: np.ndarray, judges_per_district: int, draws: ActorDraws) -> None:
-        """New judges: the prosecutors of their districts start afresh on them (uninformed beliefs)."""
+        """New judges: the prosecutors of their districts start afresh on them (uninformed beliefs), on the
+        words of those prosecutors only."""
         if not len(judges):
             return
+        dist = np.asarray(judges, dtype=np.int64) // judges_per_district
+        prosecutors = (dist[:, None] * self.per_district + np.arange(self.per_district)).ravel()
         kernels.forget_judges_kernel(
             judges,
             judges_per_district,
             self.per_district,
-            draws.words("prosecutor.fresh_belief"),
+            draws.words_at("prosecutor.fresh_belief", prosecutors),
             self.belief_sd,
             self.norm_belief,
         )
 
     def turnover(self, per_year: float, draws: ActorDraws) -> None:
-        """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate."""
-        kernels.turnover_kernel(
-            draws.words("prosecutor.leaves"),
-            per_year / 365.0,
-            draws.words("prosecutor.newcomer_belief"),
-            self.belief_sd,
-            self.norm_belief,
-            self.rate,
-            self.target,
-        )
+        """Prosecutors leave and are replaced by newcomers with uninformed beliefs and the target's rate: the
+        newcomers' words are computed only on a day someone leaves, and only theirs."""
+        leavers = kernels.leavers_kernel(draws.words("prosecutor.leaves"), per_year / 365.0)
+        if len(leavers):
+            kernels.turnover_kernel(
+                leavers,
+                draws.words_at("prosecutor.newcomer_belief", leavers),
+                self.belief_sd,
+                self.norm_belief,
+                self.rate,
+                self.target,
+            )
 
 
 class Prosecutor(PoolAgent):

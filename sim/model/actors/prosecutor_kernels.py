@@ -271,25 +271,41 @@ def protests_at(draws: Any, r: int, motive: int, punitive: float, supervisory: f
 
 
 @jit
-def turnover_kernel(
-    leaves: Any, line: float, newcomer: Any, belief_sd: Any, belief: Any, rate: Any, target: float
-) -> None:
+def leavers_kernel(leaves: Any, line: float) -> Any:
+    """The prosecutors who leave today (ascending): their turnover uniform falls below the line."""
+    out = np.empty(leaves.shape[0], dtype=np.int64)
+    n = 0
     for i in range(leaves.shape[0]):
         if uniform52(leaves[i]) < line:
-            for j in range(belief.shape[1]):
-                belief[i, j] = belief_sd[i] * normal52(newcomer[i, j])
-            rate[i] = target
+            out[n] = i
+            n += 1
+    return out[:n]
+
+
+@jit
+def turnover_kernel(
+    leavers: Any, newcomer: Any, belief_sd: Any, belief: Any, rate: Any, target: float
+) -> None:
+    """Each leaver's newcomer (``newcomer``: their words, one row per leaver) holds uninformed beliefs and
+    the target's rate."""
+    for k in range(leavers.shape[0]):
+        i = leavers[k]
+        for j in range(belief.shape[1]):
+            belief[i, j] = belief_sd[i] * normal52(newcomer[k, j])
+        rate[i] = target
 
 
 @jit
 def forget_judges_kernel(
     judges: Any, judges_per_district: int, per_district: int, fresh: Any, belief_sd: Any, belief: Any
 ) -> None:
-    """The prosecutors of each new judge's district start afresh on that judge."""
+    """The prosecutors of each new judge's district start afresh on that judge (``fresh``: their words, the
+    district's prosecutors' rows for each judge in turn)."""
     for k in range(judges.shape[0]):
         dist, jl = divmod(judges[k], judges_per_district)
-        for pr in range(dist * per_district, (dist + 1) * per_district):
-            belief[pr, jl] = belief_sd[pr] * normal52(fresh[pr, jl])
+        for q in range(per_district):
+            pr = dist * per_district + q
+            belief[pr, jl] = belief_sd[pr] * normal52(fresh[k * per_district + q, jl])
 
 
 __all__ = [
@@ -302,6 +318,7 @@ __all__ = [
     "forget_judges_kernel",
     "finds_involuntary_at",
     "learn_kernel",
+    "leavers_kernel",
     "negotiate_kernel",
     "offer_kernel",
     "protest_motive_at",
