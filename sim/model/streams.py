@@ -275,7 +275,9 @@ class Layout:
     ``small`` (start, width), each slot from column ``column[slot]`` of their words on."""
 
     def __init__(self, stream: str, shapes: dict[str, tuple[int, ...]]) -> None:
-        self.stream, self.at, self.column = stream, dict[str, tuple[int, tuple[int, ...]]](), dict[str, int]()
+        self.stream = stream
+        self.at: dict[str, tuple[int, tuple[int, ...]]] = {}
+        self.column: dict[str, int] = {}
         spans: list[list[int]] = []
         p = self.width = 0
         for name, shape in shapes.items():
@@ -375,13 +377,9 @@ class ActorDraws:
 # --- a case's behavioural draws, read from its docket row
 
 
-def _case_words(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray) -> np.ndarray:
-    return m.docket.draws[rows, CASE_COLUMN[slot] + occurrence]
-
-
 def uniform(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray = 0) -> np.ndarray:
     """The uniform a case draws for ``slot`` (its ``occurrence``-th time)."""
-    return _open32(_case_words(m, slot, rows, occurrence))
+    return _open32(m.docket.draws[rows, CASE_COLUMN[slot] + occurrence])
 
 
 def normal(m: LeniencyModel, slot: str, rows: np.ndarray, occurrence: int | np.ndarray = 0) -> np.ndarray:
