@@ -4,6 +4,7 @@ defendant agents, the per-case table) follow the events the stages emit."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
@@ -103,8 +104,8 @@ class LeniencyModel(mesa.Model):
         super().__init__(rng=rng)
         # Common random numbers: every random decision draws from its own stream, keyed by the seed and what
         # it is about (sim.model.streams), so two runs with the same seed differ only where a change acts.
-        # The model's own generators (Mesa's rng and random) seed the streams and draw nothing else.
-        seed = int(rng) if isinstance(rng, int | np.integer) else int(self.rng.integers(2**63))
+        # Mesa's own generators draw nothing; an unseeded run keys its streams from fresh OS entropy.
+        seed = int(rng) if rng is not None else secrets.randbits(63)
         self.streams = Streams(seed)
         base = params if params is not None else load_scenario()
         resolved = load_scenario(base, reforms=reforms, scale=scale) if (scale or reforms) else base
