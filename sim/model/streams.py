@@ -284,10 +284,7 @@ class Layout:
             self.at[name], n = (p, shape), math.prod(shape)
             if len(shape) == 1:
                 self.column[name] = self.width
-                if spans and sum(spans[-1]) == p:
-                    spans[-1][1] += n
-                else:
-                    spans.append([p, n])
+                spans.append([p, n])
                 self.width += n
             p += n
         self.small = np.array(spans, dtype=np.int64).reshape(-1, 2)
